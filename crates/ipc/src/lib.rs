@@ -1,0 +1,66 @@
+//! The IPC contract between the desktop backend (`src-tauri`) and the WASM frontend.
+//!
+//! Every command is a marker type implementing [`Command`]: its wire name, its argument and
+//! its output types live together, so the frontend calls `ipc::call::<AppStatus>(&NoArgs)` and
+//! the compiler checks both ends. This crate is the only place that defines the wire format
+//! (serde only, no Tauri), and [`COMMANDS`] is the single list that the backend registers,
+//! that `build.rs` turns into permissions, and that a test checks against the handlers.
+
+mod app;
+mod error;
+
+pub use app::{AppStatus, AppStatusInfo, KeyringState};
+pub use error::{ErrorCode, IpcError};
+
+use serde::{Serialize, de::DeserializeOwned};
+
+/// One request the frontend can make of the backend.
+pub trait Command {
+    /// The command's name on the wire; also the Rust name of the backend handler.
+    const NAME: &'static str;
+    /// What the frontend sends. Always an object (or [`NoArgs`]) so it can grow without breaking.
+    type Args: Serialize + DeserializeOwned;
+    /// What the backend answers on success.
+    type Output: Serialize + DeserializeOwned;
+}
+
+/// The key under which a command's [`Command::Args`] travel.
+///
+/// Tauri maps the keys of the invoke payload to handler parameters, so every handler takes
+/// exactly one parameter with this name and the payload is always `{ "args": … }`.
+pub const ARGS_KEY: &str = "args";
+
+/// Arguments of a command that takes none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct NoArgs {}
+
+/// Every command the backend serves, in registration order.
+pub const COMMANDS: &[&str] = &[AppStatus::NAME];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_names_are_unique_snake_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for name in COMMANDS {
+            assert!(seen.insert(*name), "{name} is listed twice");
+            assert!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{name} is not snake_case: Tauri derives permission names from it"
+            );
+        }
+    }
+
+    #[test]
+    fn no_args_is_an_empty_object() {
+        assert_eq!(
+            serde_json::to_string(&NoArgs {}).ok().as_deref(),
+            Some("{}")
+        );
+    }
+}

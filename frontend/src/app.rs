@@ -1,0 +1,69 @@
+//! The main window: menu bar, toolbar, Users area, and the dialogs they open.
+
+use crate::about::AboutDialog;
+use crate::components::menubar::{Menu, MenuBar, MenuItem};
+use crate::users::UsersArea;
+use crate::wizard::WizardFrame;
+use leptos::prelude::*;
+
+/// Which modal is open; at most one at a time, like a native app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Modal {
+    None,
+    About,
+    Wizard,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let (modal, set_modal) = signal(Modal::None);
+    let open = move |which: Modal| Callback::new(move |()| set_modal.set(which));
+    let close = Callback::new(move |()| set_modal.set(Modal::None));
+
+    let menus = vec![
+        Menu {
+            id: "tools",
+            label: "Tools",
+            items: vec![MenuItem {
+                id: "menu-azure-sync",
+                label: "Azure AD Synchronization…",
+                action: open(Modal::Wizard),
+            }],
+        },
+        Menu {
+            id: "help",
+            label: "Help",
+            items: vec![MenuItem {
+                id: "menu-about",
+                label: "About aadsync",
+                action: open(Modal::About),
+            }],
+        },
+    ];
+
+    view! {
+        <div class="shell">
+            <header class="chrome">
+                <MenuBar menus=menus />
+                <div class="toolbar" role="toolbar" aria-label="Users">
+                    <button
+                        id="toolbar-azure-sync"
+                        class="tool"
+                        on:click=move |_| open(Modal::Wizard).run(())
+                    >
+                        "Azure AD Synchronization…"
+                    </button>
+                </div>
+            </header>
+            <main class="workspace">
+                <UsersArea on_start_sync=open(Modal::Wizard) />
+            </main>
+            <Show when=move || modal.get() == Modal::About>
+                <AboutDialog on_close=close />
+            </Show>
+            <Show when=move || modal.get() == Modal::Wizard>
+                <WizardFrame on_close=close />
+            </Show>
+        </div>
+    }
+}

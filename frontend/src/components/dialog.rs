@@ -1,0 +1,61 @@
+//! A modal dialog: title bar, body, Escape to close, focus moved inside on open.
+
+use leptos::html;
+use leptos::prelude::*;
+
+/// A modal dialog.
+///
+/// - `id`: DOM id of the dialog element (tests and labels use it).
+/// - `title`: text of the title bar.
+/// - `on_close`: called on Escape and on the title bar's close button.
+/// - `wide`: a larger dialog, for the wizard.
+#[component]
+pub fn Dialog(
+    id: &'static str,
+    title: &'static str,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(optional)] wide: bool,
+    children: Children,
+) -> impl IntoView {
+    let panel = NodeRef::<html::Div>::new();
+    // Put keyboard focus inside the dialog once it is in the document.
+    Effect::new(move |_| {
+        if let Some(panel) = panel.get() {
+            let _ = panel.focus();
+        }
+    });
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
+    view! {
+        <div class="backdrop">
+            <div
+                id=id
+                node_ref=panel
+                class=if wide { "dialog dialog-wide" } else { "dialog" }
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=labelled_by
+                tabindex="-1"
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        ev.prevent_default();
+                        on_close.run(());
+                    }
+                }
+            >
+                <div class="dialog-title">
+                    <h2 id=title_id>{title}</h2>
+                    <button
+                        class="icon-button"
+                        aria-label="Close"
+                        title="Close"
+                        on:click=move |_| on_close.run(())
+                    >
+                        "✕"
+                    </button>
+                </div>
+                {children()}
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,4 @@
+//! Widgets shared by several views.
+
+pub mod dialog;
+pub mod menubar;

@@ -1,0 +1,138 @@
+//! The wizard's step order and navigation rules, as plain data the view renders.
+
+/// The steps of the Azure AD Synchronization wizard (DESIGN §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Organization,
+    SignIn,
+    SelectObjects,
+    Preview,
+    DeletedObjects,
+    Synchronize,
+    Results,
+}
+
+impl Step {
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Organization => "Organization",
+            Step::SignIn => "Sign-in",
+            Step::SelectObjects => "Select objects",
+            Step::Preview => "Preview",
+            Step::DeletedObjects => "Deleted objects",
+            Step::Synchronize => "Synchronize",
+            Step::Results => "Results",
+        }
+    }
+}
+
+/// Position in the wizard plus the options that change which steps exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    current: Step,
+    /// "Check deleted objects" adds the Deleted objects step after Preview.
+    check_deleted: bool,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Self {
+            current: Step::Organization,
+            check_deleted: false,
+        }
+    }
+}
+
+impl Flow {
+    pub fn current(&self) -> Step {
+        self.current
+    }
+
+    // The Select objects step (its own issue) binds this to "Check deleted objects".
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn set_check_deleted(&mut self, on: bool) {
+        self.check_deleted = on;
+    }
+
+    /// The steps in order, as the step list shows them.
+    pub fn steps(&self) -> Vec<Step> {
+        use Step::*;
+        let mut steps = vec![Organization, SignIn, SelectObjects, Preview];
+        if self.check_deleted {
+            steps.push(DeletedObjects);
+        }
+        steps.extend([Synchronize, Results]);
+        steps
+    }
+
+    fn index(&self) -> usize {
+        self.steps()
+            .iter()
+            .position(|s| *s == self.current)
+            .unwrap_or(0)
+    }
+
+    /// Back is possible until the directory is being written: a started sync cannot be unasked.
+    pub fn can_go_back(&self) -> bool {
+        self.index() > 0 && !matches!(self.current, Step::Synchronize | Step::Results)
+    }
+
+    /// Moves forward; `false` at the last step.
+    pub fn next(&mut self) -> bool {
+        let steps = self.steps();
+        match steps.get(self.index() + 1) {
+            Some(step) => {
+                self.current = *step;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn back(&mut self) -> bool {
+        if !self.can_go_back() {
+            return false;
+        }
+        let steps = self.steps();
+        self.current = steps[self.index() - 1];
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleted_objects_step_only_with_the_option() {
+        let mut flow = Flow::default();
+        assert!(!flow.steps().contains(&Step::DeletedObjects));
+        flow.set_check_deleted(true);
+        assert_eq!(flow.steps()[4], Step::DeletedObjects);
+    }
+
+    #[test]
+    fn walks_forward_and_stops_going_back_once_synchronizing() {
+        let mut flow = Flow::default();
+        assert!(!flow.can_go_back());
+        let mut visited = vec![flow.current()];
+        while flow.next() {
+            visited.push(flow.current());
+        }
+        assert_eq!(visited, flow.steps());
+        assert_eq!(flow.current(), Step::Results);
+        assert!(!flow.back());
+    }
+
+    #[test]
+    fn back_returns_to_the_previous_step() {
+        let mut flow = Flow::default();
+        flow.set_check_deleted(true);
+        for _ in 0..4 {
+            flow.next();
+        }
+        assert_eq!(flow.current(), Step::DeletedObjects);
+        assert!(flow.back());
+        assert_eq!(flow.current(), Step::Preview);
+    }
+}

@@ -1,0 +1,52 @@
+//! Tauri command adapters, one module per area; each command mirrors an `aadsync_ipc` type.
+
+mod app;
+
+/// Declares the handlers once, producing both Tauri's invoke handler and the list of names
+/// that a test compares with `aadsync_ipc::COMMANDS`.
+macro_rules! app_commands {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        /// Names of the registered handlers, in registration order.
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub const REGISTERED: &[&str] = &[$(stringify!($name)),*];
+
+        pub fn handler<R: tauri::Runtime>()
+        -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($module::$name),*]
+        }
+    };
+}
+
+app_commands![app::app_status];
+
+#[cfg(test)]
+mod tests {
+    use super::REGISTERED;
+
+    #[test]
+    fn every_contract_command_has_a_handler_and_vice_versa() {
+        assert_eq!(REGISTERED, aadsync_ipc::COMMANDS);
+    }
+
+    #[test]
+    fn capability_grants_exactly_the_app_commands() {
+        let text = include_str!("../../capabilities/main.json");
+        let json: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let mut granted: Vec<String> = json["permissions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect();
+        granted.sort();
+        let mut expected: Vec<String> = aadsync_ipc::COMMANDS
+            .iter()
+            .map(|name| format!("allow-{}", name.replace('_', "-")))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            granted, expected,
+            "capabilities/main.json must grant only app commands"
+        );
+    }
+}

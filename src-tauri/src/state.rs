@@ -1,0 +1,48 @@
+//! Application state, built once in Tauri's `setup` and shared by every command.
+
+use crate::LaunchOptions;
+use std::path::PathBuf;
+use tauri::{AppHandle, Manager, Runtime};
+
+/// File name of the database inside the app-data directory.
+const DATABASE_FILE: &str = "aadsync.sqlite3";
+
+#[derive(Debug)]
+pub struct AppState {
+    pub database_path: PathBuf,
+    pub log_dir: PathBuf,
+    _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+impl AppState {
+    pub fn init<R: Runtime>(
+        app: &AppHandle<R>,
+        options: &LaunchOptions,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let paths = app.path();
+        let log_dir = paths.app_log_dir()?;
+        let log_guard = match crate::logging::init(&log_dir) {
+            Ok(guard) => Some(guard),
+            Err(err) => {
+                // Logging is not worth refusing to start over; say so where it can be seen.
+                eprintln!("aadsync: cannot write logs to {}: {err}", log_dir.display());
+                None
+            }
+        };
+        let database_path = match &options.database {
+            Some(path) => std::path::absolute(path)?,
+            None => paths.app_data_dir()?.join(DATABASE_FILE),
+        };
+        tracing::info!(
+            version = env!("CARGO_PKG_VERSION"),
+            database = %database_path.display(),
+            log_dir = %log_dir.display(),
+            "aadsync started"
+        );
+        Ok(Self {
+            database_path,
+            log_dir,
+            _log_guard: log_guard,
+        })
+    }
+}

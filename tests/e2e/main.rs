@@ -1,0 +1,11 @@
+//! End-to-end tests: the real aadsync binary in WebKitGTK, driven through tauri-driver.
+//!
+//! Each test gets its own Xvfb display, D-Bus session, keyring and XDG directories (see
+//! `aadsync-testenv`), so tests can run in parallel and never touch the developer's desktop.
+//! Screenshots of every screen a test visits land in `target/e2e/screenshots/<test>/`.
+//! Run with `cargo xtask test`, or after `cargo build -p aadsync-desktop` with
+//! `cargo test -p aadsync-e2e` (tauri-driver and WebKitWebDriver on PATH).
+
+mod about;
+mod shell;
+mod support;

@@ -1,0 +1,221 @@
+//! The app under test: an isolated desktop, tauri-driver, and a WebDriver session.
+
+use super::Result;
+use aadsync_testenv::{ChildGuard, Desktop, DesktopOptions, KeyringMode, free_port, wait_until};
+use fantoccini::{Client, ClientBuilder};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+/// One app at a time per test binary. Two WebKitWebDriver sessions running side by side on
+/// this stack fail at random with an empty `UnknownError` (measured: 1 run in 2 with two
+/// parallel tests, 0 in 5 serially), so tests queue here instead of relying on a
+/// `--test-threads=1` that a plain `cargo test` would not pass.
+static ONE_APP_AT_A_TIME: LazyLock<Arc<tokio::sync::Mutex<()>>> =
+    LazyLock::new(|| Arc::new(tokio::sync::Mutex::new(())));
+
+/// How to start the app.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub keyring: KeyringMode,
+    /// Pass `AADSYNC_DB` pointing into the session's temporary directory.
+    pub explicit_database: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            keyring: KeyringMode::Unlocked,
+            explicit_database: true,
+        }
+    }
+}
+
+/// A running app. Call [`App::finish`] at the end of a test; dropping it without (on panic)
+/// still stops tauri-driver, WebKitWebDriver, the app and the session daemons.
+pub struct App {
+    pub client: Client,
+    /// The database path the app was told to use, or where it should default to.
+    pub expected_database: PathBuf,
+    shots: Screenshots,
+    // Drop order: the driver (and the app under it) before the desktop it runs in.
+    _driver: ChildGuard,
+    pub desktop: Desktop,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("shots", &self.shots.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub async fn launch(test: &str, options: AppOptions) -> Result<Self> {
+        let turn = Arc::clone(&ONE_APP_AT_A_TIME).lock_owned().await;
+        let app_binary = app_binary()?;
+        let driver_binary = tauri_driver()?;
+        let desktop = Desktop::start(&DesktopOptions {
+            keyring: options.keyring,
+            ..DesktopOptions::default()
+        })?;
+
+        let expected_database = if options.explicit_database {
+            desktop.root().join("server").join("users.sqlite3")
+        } else {
+            desktop
+                .data_home()
+                .join("com.aadsync.desktop")
+                .join("aadsync.sqlite3")
+        };
+
+        let logs = target_dir().join("e2e").join("logs");
+        std::fs::create_dir_all(&logs)?;
+        let log = std::fs::File::create(logs.join(format!("{test}.log")))?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut command = Command::new(&driver_binary);
+        command
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        desktop.apply(&mut command);
+        // The app inherits this environment through tauri-driver and WebKitWebDriver.
+        command.env_remove("AADSYNC_DB");
+        if options.explicit_database {
+            command.env("AADSYNC_DB", &expected_database);
+        }
+        command.env("AADSYNC_LOG", "aadsync=debug,info");
+        let child = command
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", driver_binary.display()))?;
+        let mut driver = ChildGuard::new("tauri-driver", child);
+
+        wait_until("tauri-driver to listen", Duration::from_secs(20), || {
+            if !driver.is_running() {
+                return Some(false);
+            }
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .is_ok()
+                .then_some(true)
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|up| {
+            if up {
+                Ok(())
+            } else {
+                Err(format!(
+                    "tauri-driver exited at start; see target/e2e/logs/{test}.log"
+                ))
+            }
+        })?;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary }),
+        );
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| format!("opening a WebDriver session on the app: {e}"))?;
+
+        Ok(Self {
+            client,
+            expected_database,
+            shots: Screenshots::new(test)?,
+            _driver: driver,
+            desktop,
+            _turn: turn,
+        })
+    }
+
+    /// Saves a PNG of the window as `NN-name.png` in this test's screenshot folder.
+    pub async fn screenshot(&mut self, name: &str) -> Result {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .map_err(|e| format!("screenshot {name}: {e:?}"))?;
+        self.shots.save(name, &png)
+    }
+
+    /// Ends the WebDriver session (which closes the app), then stops everything else.
+    pub async fn finish(self) -> Result {
+        self.client.clone().close().await?;
+        Ok(())
+    }
+}
+
+struct Screenshots {
+    dir: PathBuf,
+    count: u32,
+}
+
+impl Screenshots {
+    fn new(test: &str) -> Result<Self> {
+        let dir = target_dir().join("e2e").join("screenshots").join(test);
+        // Stale pictures from an earlier run would be mistaken for this run's.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self { dir, count: 0 })
+    }
+
+    fn save(&mut self, name: &str, png: &[u8]) -> Result {
+        if !png.starts_with(b"\x89PNG") {
+            return Err(format!("screenshot {name} is not a PNG").into());
+        }
+        self.count += 1;
+        std::fs::write(self.dir.join(format!("{:02}-{name}.png", self.count)), png)?;
+        Ok(())
+    }
+}
+
+/// The workspace's target directory (this crate's `CARGO_TARGET_TMPDIR` is `target/tmp`).
+pub fn target_dir() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| tmp.to_path_buf())
+}
+
+fn app_binary() -> Result<PathBuf> {
+    let path = match std::env::var_os("AADSYNC_APP_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => target_dir()
+            .join("debug")
+            .join(format!("aadsync-desktop{}", std::env::consts::EXE_SUFFIX)),
+    };
+    if !path.is_file() {
+        return Err(format!(
+            "the app binary {} does not exist: build it with `cargo build -p aadsync-desktop` (after building the frontend), or run `cargo xtask test`",
+            path.display()
+        )
+        .into());
+    }
+    Ok(std::path::absolute(path)?)
+}
+
+fn tauri_driver() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return Ok(PathBuf::from(path));
+    }
+    let name = format!("tauri-driver{}", std::env::consts::EXE_SUFFIX);
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(&name))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| {
+            "tauri-driver is not on PATH: run `cargo xtask test`, which installs it, or set TAURI_DRIVER"
+                .into()
+        })
+}

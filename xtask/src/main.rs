@@ -1,0 +1,93 @@
+//! `cargo xtask`: the project's two entry points, `run` and `test`, plus their parts.
+//!
+//! Both commands first install what is missing (system packages on Debian/Ubuntu, the wasm32
+//! target, version-pinned cargo tools in a cache outside the repository), so a fresh machine
+//! needs only a Rust toolchain and this repository. Std only, so it compiles in seconds.
+
+mod prereqs;
+mod steps;
+
+use prereqs::Purpose;
+use std::process::ExitCode;
+use steps::Ctx;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  run [--release] [-- APP-ARGS]   install what is missing, build the frontend and the app, launch it
+  test [--no-e2e]                 install what is missing, then fmt, clippy (native + wasm32),
+                                  unit/integration tests and the end-to-end tests
+  setup [--test]                  only install what `run` (or `test`) needs
+  frontend [--release]            only build the frontend into frontend/dist
+
+environment:
+  AADSYNC_TOOLS_DIR   where cargo-installed tools are cached (default: the user cache dir)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&args[1..]),
+        Some("test") => cmd_test(&args[1..]),
+        Some("setup") => {
+            let purpose = if args.iter().any(|a| a == "--test") {
+                Purpose::Test
+            } else {
+                Purpose::Run
+            };
+            Ctx::new().and_then(|mut ctx| prereqs::ensure(&mut ctx, purpose))
+        }
+        Some("frontend") => Ctx::new().and_then(|mut ctx| {
+            prereqs::ensure(&mut ctx, Purpose::Run)?;
+            steps::build_frontend(&mut ctx, args.iter().any(|a| a == "--release"))
+        }),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cmd_run(args: &[String]) -> Result<(), String> {
+    let (ours, app_args) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let release = ours.iter().any(|a| a == "--release");
+    if let Some(bad) = ours.iter().find(|a| *a != "--release") {
+        return Err(format!("unknown option {bad:?} for run\n\n{USAGE}"));
+    }
+    prereqs::check_display()?;
+    let mut ctx = Ctx::new()?;
+    prereqs::ensure(&mut ctx, Purpose::Run)?;
+    steps::build_frontend(&mut ctx, release)?;
+    let mut cargo = ctx.cargo();
+    cargo.args(["run", "--locked", "-p", "aadsync-desktop"]);
+    if release {
+        cargo.arg("--release");
+    }
+    cargo.arg("--").args(app_args);
+    ctx.step("build and launch the app", &mut cargo)
+}
+
+fn cmd_test(args: &[String]) -> Result<(), String> {
+    let e2e = !args.iter().any(|a| a == "--no-e2e");
+    if let Some(bad) = args.iter().find(|a| *a != "--no-e2e") {
+        return Err(format!("unknown option {bad:?} for test\n\n{USAGE}"));
+    }
+    let mut ctx = Ctx::new()?;
+    prereqs::ensure(&mut ctx, Purpose::Test)?;
+    let outcome = steps::test_all(&mut ctx, e2e);
+    ctx.print_timings();
+    let counts = ctx.test_counts();
+    // The last line is the machine-readable verdict.
+    println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    outcome
+}

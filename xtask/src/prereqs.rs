@@ -1,0 +1,402 @@
+//! What the build and the tests need, and installing what is missing.
+//!
+//! Debian/Ubuntu: apt packages (as root, or with passwordless sudo). Everywhere: rustc ≥ the
+//! workspace's rust-version, the wasm32 target, and cargo tools pinned to exact versions and
+//! installed under `<tools dir>/<crate>-<version>/`, so a second run installs nothing and a
+//! version bump installs side by side.
+
+use crate::steps::Ctx;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Run,
+    Test,
+}
+
+/// Minimum rustc (Tauri 2.12's rust-version).
+const MIN_RUSTC: (u32, u32) = (1, 90);
+
+/// Debian packages to build and run a Tauri 2 app on WebKitGTK 4.1.
+const APT_RUN: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "file",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "libsoup-3.0-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libxdo-dev",
+    "libdbus-1-dev",
+];
+
+/// Extra packages for the tests: virtual display, WebDriver for WebKitGTK, a session bus
+/// (`dbus-send` comes with `dbus`), and a Secret Service implementation.
+const APT_TEST: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus",
+    "dbus-x11",
+    "gnome-keyring",
+];
+
+/// A cargo-installed tool pinned to one version.
+struct Tool {
+    krate: &'static str,
+    version: String,
+    bin: &'static str,
+    /// `--locked`, except where the crate's own lock file pins a yanked dependency.
+    locked: bool,
+}
+
+impl Tool {
+    fn root(&self, tools_dir: &Path) -> PathBuf {
+        tools_dir.join(format!("{}-{}", self.krate, self.version))
+    }
+
+    fn bin_dir(&self, tools_dir: &Path) -> PathBuf {
+        self.root(tools_dir).join("bin")
+    }
+}
+
+/// The cache directory for cargo-installed tools.
+pub fn tools_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("AADSYNC_TOOLS_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = || std::env::var_os("HOME").map(PathBuf::from);
+    let base = if cfg!(windows) {
+        std::env::var_os("LOCALAPPDATA").map(PathBuf::from)
+    } else if cfg!(target_os = "macos") {
+        home().map(|h| h.join("Library").join("Caches"))
+    } else {
+        std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home().map(|h| h.join(".cache")))
+    };
+    base.map(|b| b.join("aadsync").join("tools"))
+        .ok_or_else(|| "cannot find a cache directory: set AADSYNC_TOOLS_DIR".to_owned())
+}
+
+/// Fails early when there is no display to show the app on.
+pub fn check_display() -> Result<(), String> {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty())
+        && std::env::var_os("WAYLAND_DISPLAY").is_none_or(|d| d.is_empty())
+    {
+        return Err("no display: run this from a desktop session (DISPLAY or WAYLAND_DISPLAY), or under `xvfb-run -a cargo xtask run` on a headless machine".into());
+    }
+    Ok(())
+}
+
+/// Installs whatever `purpose` needs and is missing, and puts the tools on the context's PATH.
+pub fn ensure(ctx: &mut Ctx, purpose: Purpose) -> Result<(), String> {
+    let start = Instant::now();
+    println!("── prerequisites ({purpose:?}) ──");
+    check_platform()?;
+    check_rustc()?;
+    if cfg!(target_os = "linux") {
+        ensure_linux_packages(purpose)?;
+    }
+    ensure_wasm_target()?;
+    for tool in tools(ctx, purpose)? {
+        ensure_tool(ctx, &tool)?;
+    }
+    ctx.record("prerequisites", start.elapsed());
+    Ok(())
+}
+
+fn check_platform() -> Result<(), String> {
+    if cfg!(any(target_os = "linux", target_os = "macos", windows)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not supported: aadsync builds on Linux, macOS and Windows",
+            std::env::consts::OS
+        ))
+    }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    Command::new(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+fn check_rustc() -> Result<(), String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let text = output(&rustc, &["--version"])
+        .ok_or("rustc is not installed: install Rust with rustup (https://rustup.rs) first")?;
+    let version = parse_rustc_version(&text)
+        .ok_or_else(|| format!("cannot read the rustc version from {text:?}"))?;
+    if version < MIN_RUSTC {
+        return Err(format!(
+            "rustc {}.{} is too old: aadsync needs {}.{} or newer (`rustup update stable`)",
+            version.0, version.1, MIN_RUSTC.0, MIN_RUSTC.1
+        ));
+    }
+    Ok(())
+}
+
+pub fn parse_rustc_version(text: &str) -> Option<(u32, u32)> {
+    let version = text.split_whitespace().nth(1)?;
+    let mut parts = version.split(['.', '-']);
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    const TARGET: &str = "wasm32-unknown-unknown";
+    let installed = output("rustup", &["target", "list", "--installed"]).ok_or(
+        "rustup is not available: install the wasm32-unknown-unknown target for your toolchain by hand",
+    )?;
+    if installed.lines().any(|l| l.trim() == TARGET) {
+        return Ok(());
+    }
+    println!("installing the {TARGET} target");
+    let ok = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`rustup target add {TARGET}` failed"))
+    }
+}
+
+fn is_debian_like() -> bool {
+    let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    release.lines().any(|l| {
+        (l.starts_with("ID=") || l.starts_with("ID_LIKE="))
+            && (l.contains("debian") || l.contains("ubuntu"))
+    }) && output("dpkg-query", &["--version"]).is_some()
+}
+
+fn missing_debs(packages: &[&str]) -> Vec<String> {
+    let mut args = vec!["-W", "-f", "${Package} ${db:Status-Status}\n"];
+    args.extend_from_slice(packages);
+    // dpkg-query exits 1 when some package is unknown, but still prints the known ones.
+    let text = Command::new("dpkg-query")
+        .args(&args)
+        .stderr(Stdio::null())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    packages
+        .iter()
+        .filter(|p| {
+            !text.lines().any(|l| {
+                let mut words = l.split_whitespace();
+                words.next().map(|n| n.split(':').next() == Some(**p)) == Some(true)
+                    && words.next() == Some("installed")
+            })
+        })
+        .map(|p| (*p).to_owned())
+        .collect()
+}
+
+fn ensure_linux_packages(purpose: Purpose) -> Result<(), String> {
+    let mut wanted: Vec<&str> = APT_RUN.to_vec();
+    if purpose == Purpose::Test {
+        wanted.extend_from_slice(APT_TEST);
+    }
+    if !is_debian_like() {
+        return check_linux_without_apt(purpose);
+    }
+    let missing = missing_debs(&wanted);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("installing Debian packages: {}", missing.join(" "));
+    let is_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
+    let sudo: &[&str] = if is_root {
+        &[]
+    } else if Command::new("sudo")
+        .args(["-n", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        &["sudo", "-n"]
+    } else {
+        return Err(format!(
+            "these Debian packages are missing and this user cannot install them:\n  sudo apt-get install --no-install-recommends {}",
+            missing.join(" ")
+        ));
+    };
+    let apt = |args: &[&str]| -> Result<(), String> {
+        let mut full: Vec<&str> = sudo.to_vec();
+        full.push("apt-get");
+        full.extend_from_slice(args);
+        let status = Command::new(full[0])
+            .args(&full[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("cannot run apt-get: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", full.join(" ")))
+        }
+    };
+    apt(&["update", "-q"])?;
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(missing.iter().map(String::as_str));
+    apt(&install)?;
+    let still = missing_debs(&wanted);
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("apt-get did not install: {}", still.join(" ")))
+    }
+}
+
+/// Other distributions: check for what we cannot install, and say what to install.
+fn check_linux_without_apt(purpose: Purpose) -> Result<(), String> {
+    let mut missing = Vec::new();
+    if output("pkg-config", &["--exists", "webkit2gtk-4.1"]).is_none() {
+        missing.push("the WebKitGTK 4.1 and GTK 3 development packages (see https://v2.tauri.app/start/prerequisites/)".to_owned());
+    }
+    if purpose == Purpose::Test {
+        for bin in [
+            "Xvfb",
+            "WebKitWebDriver",
+            "dbus-daemon",
+            "dbus-send",
+            "gnome-keyring-daemon",
+        ] {
+            if find_on_path(bin).is_none() {
+                missing.push(format!("`{bin}`"));
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "this is not Debian/Ubuntu, so nothing was installed automatically; install: {}",
+            missing.join(", ")
+        ))
+    }
+}
+
+fn find_on_path(bin: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(bin))
+        .find(|p| p.is_file())
+}
+
+/// The wasm-bindgen version in Cargo.lock, which wasm-bindgen-cli must equal.
+fn locked_version(root: &Path, krate: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock ({e}); it is part of the repository"))?;
+    let needle = format!("name = \"{krate}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == needle
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_owned());
+        }
+    }
+    Err(format!("{krate} is not in Cargo.lock"))
+}
+
+fn tools(ctx: &Ctx, purpose: Purpose) -> Result<Vec<Tool>, String> {
+    let mut tools = vec![
+        Tool {
+            krate: "wasm-bindgen-cli",
+            version: locked_version(&ctx.root, "wasm-bindgen")?,
+            bin: "wasm-bindgen",
+            // Its published lock file pins a yanked crate; a fresh resolution builds fine.
+            locked: false,
+        },
+        Tool {
+            // 0.22 needs a newer rustc than 1.95; 0.21.14 is the last that builds here.
+            krate: "trunk",
+            version: "0.21.14".into(),
+            bin: "trunk",
+            locked: true,
+        },
+    ];
+    if purpose == Purpose::Test && cfg!(target_os = "linux") {
+        tools.push(Tool {
+            krate: "tauri-driver",
+            version: "2.1.0".into(),
+            bin: "tauri-driver",
+            locked: true,
+        });
+    }
+    Ok(tools)
+}
+
+fn ensure_tool(ctx: &mut Ctx, tool: &Tool) -> Result<(), String> {
+    let bin_dir = tool.bin_dir(&ctx.tools_dir);
+    let exe = bin_dir.join(format!("{}{}", tool.bin, std::env::consts::EXE_SUFFIX));
+    if !exe.is_file() {
+        println!(
+            "installing {} {} into {} (once; later runs reuse it)",
+            tool.krate,
+            tool.version,
+            tool.root(&ctx.tools_dir).display()
+        );
+        let mut cargo = ctx.cargo();
+        cargo
+            .arg("install")
+            .arg(format!("{}@{}", tool.krate, tool.version))
+            .arg("--root")
+            .arg(tool.root(&ctx.tools_dir))
+            // Never build tools into the workspace's target dir (and never lock it).
+            .env_remove("CARGO_TARGET_DIR");
+        if tool.locked {
+            cargo.arg("--locked");
+        }
+        let name = format!("install {} {}", tool.krate, tool.version);
+        ctx.step(&name, &mut cargo)?;
+        if !exe.is_file() {
+            return Err(format!("{name} did not produce {}", exe.display()));
+        }
+    }
+    ctx.path_front.push(bin_dir);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rustc_versions() {
+        let cases = [
+            ("rustc 1.95.0 (59807616e 2026-04-14)", Some((1, 95))),
+            ("rustc 1.90.0-nightly (abc 2025-01-01)", Some((1, 90))),
+            ("rustc", None),
+        ];
+        for (text, expect) in cases {
+            assert_eq!(parse_rustc_version(text), expect, "{text}");
+        }
+    }
+
+    #[test]
+    fn finds_the_locked_wasm_bindgen() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let version = locked_version(&root, "wasm-bindgen");
+        assert!(
+            version.as_ref().is_ok_and(|v| v.starts_with("0.2.")),
+            "{version:?}"
+        );
+    }
+}

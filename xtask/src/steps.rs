@@ -1,0 +1,266 @@
+//! Running build and test steps: PATH with the cached tools, timings, test counts.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Passed/failed totals parsed from libtest's `test result:` lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: u64,
+    pub failed: u64,
+}
+
+#[derive(Debug)]
+pub struct Ctx {
+    pub root: PathBuf,
+    pub tools_dir: PathBuf,
+    /// Directories put in front of PATH for every child (the cached tools' `bin`s).
+    pub path_front: Vec<PathBuf>,
+    timings: Vec<(String, Duration)>,
+    counts: Counts,
+}
+
+impl Ctx {
+    pub fn new() -> Result<Self, String> {
+        // xtask's manifest is <root>/xtask/Cargo.toml.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(Path::to_path_buf)
+            .ok_or("cannot find the repository root")?;
+        Ok(Self {
+            tools_dir: crate::prereqs::tools_dir()?,
+            root,
+            path_front: Vec::new(),
+            timings: Vec::new(),
+            counts: Counts::default(),
+        })
+    }
+
+    fn path_env(&self) -> std::ffi::OsString {
+        let rest = std::env::var_os("PATH").unwrap_or_default();
+        let dirs = self
+            .path_front
+            .iter()
+            .cloned()
+            .chain(std::env::split_paths(&rest));
+        std::env::join_paths(dirs).unwrap_or(rest)
+    }
+
+    /// A command with the tools on PATH, run from the repository root.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.current_dir(&self.root).env("PATH", self.path_env());
+        command
+    }
+
+    pub fn cargo(&self) -> Command {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        self.command(cargo)
+    }
+
+    pub fn target_dir(&self) -> PathBuf {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root.join("target"))
+    }
+
+    /// Runs a step, failing with its name if it fails.
+    pub fn step(&mut self, name: &str, command: &mut Command) -> Result<(), String> {
+        announce(name);
+        let start = Instant::now();
+        let status = command
+            .status()
+            .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
+        self.timings.push((name.to_owned(), start.elapsed()));
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{name} failed ({status})"))
+        }
+    }
+
+    /// Runs a `cargo test` step, echoing its output and adding up its results.
+    pub fn test_step(&mut self, name: &str, command: &mut Command) -> Result<(), String> {
+        announce(name);
+        let start = Instant::now();
+        let mut child = command
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{name}: cannot start cargo: {e}"))?;
+        let mut counts = Counts::default();
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                println!("{line}");
+                if let Some(c) = parse_test_result(&line) {
+                    counts.passed += c.passed;
+                    counts.failed += c.failed;
+                }
+            }
+        }
+        let status = child.wait().map_err(|e| format!("{name}: {e}"))?;
+        self.timings.push((name.to_owned(), start.elapsed()));
+        self.counts.passed += counts.passed;
+        self.counts.failed += counts.failed;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{name} failed ({status})"))
+        }
+    }
+
+    pub fn record(&mut self, name: &str, took: Duration) {
+        self.timings.push((name.to_owned(), took));
+    }
+
+    pub fn test_counts(&self) -> Counts {
+        self.counts
+    }
+
+    pub fn print_timings(&self) {
+        println!("\n── timings ──");
+        let total: Duration = self.timings.iter().map(|(_, d)| *d).sum();
+        for (name, took) in &self.timings {
+            println!("{:>8.1} s  {name}", took.as_secs_f64());
+        }
+        println!("{:>8.1} s  total", total.as_secs_f64());
+    }
+}
+
+fn announce(name: &str) {
+    println!("\n── {name} ──");
+}
+
+/// `test result: ok. 12 passed; 0 failed; 0 ignored; …` → counts.
+pub fn parse_test_result(line: &str) -> Option<Counts> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let number_before = |word: &str| -> Option<u64> {
+        rest.split(';').find_map(|part| {
+            part.trim()
+                .strip_suffix(word)?
+                .trim()
+                .rsplit(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+    };
+    Some(Counts {
+        passed: number_before("passed")?,
+        failed: number_before("failed")?,
+    })
+}
+
+/// Builds `frontend/dist` with trunk (offline: a wasm-bindgen-cli mismatch must be an error).
+pub fn build_frontend(ctx: &mut Ctx, release: bool) -> Result<(), String> {
+    let mut trunk = ctx.command("trunk");
+    trunk
+        .current_dir(ctx.root.join("frontend"))
+        .args(["build", "--offline", "--locked"])
+        .env("CARGO_TARGET_DIR", ctx.target_dir())
+        .env_remove("NO_COLOR");
+    if release {
+        trunk.arg("--release");
+    }
+    ctx.step("frontend (trunk build)", &mut trunk)
+}
+
+/// Everything `cargo xtask test` checks, in an order where cheap failures come first.
+pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
+    let mut fmt = ctx.cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    ctx.step("cargo fmt --check", &mut fmt)?;
+
+    // The app embeds frontend/dist at compile time, so the frontend comes before clippy.
+    build_frontend(ctx, false)?;
+
+    let mut clippy = ctx.cargo();
+    clippy.args([
+        "clippy",
+        "--locked",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    ctx.step("clippy (native)", &mut clippy)?;
+
+    let mut clippy_wasm = ctx.cargo();
+    clippy_wasm.args([
+        "clippy",
+        "--locked",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "aadsync-frontend",
+        "-p",
+        "aadsync-ipc",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    ctx.step("clippy (wasm32: frontend, ipc)", &mut clippy_wasm)?;
+
+    let mut unit = ctx.cargo();
+    unit.args([
+        "test",
+        "--locked",
+        "--workspace",
+        "--exclude",
+        "aadsync-e2e",
+    ]);
+    ctx.test_step("unit and integration tests", &mut unit)?;
+
+    if !e2e {
+        println!("\n(end-to-end tests skipped: --no-e2e)");
+        return Ok(());
+    }
+    if !cfg!(target_os = "linux") {
+        println!(
+            "\n(end-to-end tests skipped: they drive WebKitGTK under Xvfb and run on Linux only)"
+        );
+        return Ok(());
+    }
+    let mut build = ctx.cargo();
+    build.args(["build", "--locked", "-p", "aadsync-desktop"]);
+    ctx.step("build the app for end-to-end tests", &mut build)?;
+
+    let app = ctx.target_dir().join("debug").join("aadsync-desktop");
+    let mut e2e = ctx.cargo();
+    e2e.args(["test", "--locked", "-p", "aadsync-e2e"])
+        .env("AADSYNC_APP_BIN", &app)
+        .args(["--", "--test-threads=2"]); // apps still queue one at a time inside
+    ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_libtest_summaries() {
+        let cases = [
+            (
+                "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s",
+                Some(Counts {
+                    passed: 12,
+                    failed: 0,
+                }),
+            ),
+            (
+                "test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out",
+                Some(Counts {
+                    passed: 3,
+                    failed: 1,
+                }),
+            ),
+            ("running 3 tests", None),
+            ("test foo ... ok", None),
+        ];
+        for (line, expect) in cases {
+            assert_eq!(parse_test_result(line), expect, "{line}");
+        }
+    }
+}
