@@ -16,8 +16,8 @@ pub enum Purpose {
     Test,
 }
 
-/// Minimum rustc (Tauri 2.12's rust-version).
-const MIN_RUSTC: (u32, u32) = (1, 90);
+/// Minimum rustc: rusqlite_migration 2.6 needs 1.95.
+const MIN_RUSTC: (u32, u32) = (1, 95);
 
 /// Debian packages to build and run a Tauri 2 app on WebKitGTK 4.1.
 const APT_RUN: &[&str] = &[

@@ -1,0 +1,86 @@
+//! Store errors, each with a message that tells the admin what to do.
+
+use crate::password::PasswordProblem;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{} is not an aadsync database (it is not an SQLite file). aadsync has not changed it: choose another file with --db, or move this one away", path.display())]
+    NotADatabase { path: PathBuf },
+    #[error("the database {} is damaged ({detail}). aadsync has not changed it: restore it from a backup or a snapshot", path.display())]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the database {} is locked by another program (another aadsync, a backup tool or an SQLite browser). Close it and try again", path.display())]
+    Locked { path: PathBuf },
+    #[error("the database {} was written by a newer aadsync (schema {found}, this version knows {known}). Update aadsync", path.display())]
+    TooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
+    #[error("cannot open the database {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the account name is empty")]
+    EmptyAccountName,
+    #[error("the account name {0:?} is not allowed: {1}")]
+    InvalidAccountName(String, &'static str),
+    #[error("the account name {0:?} is already used by another user")]
+    AccountNameTaken(String),
+    #[error("the password is too weak: {0}")]
+    WeakPassword(PasswordProblem),
+    #[error("{0}")]
+    ReadOnly(String),
+    #[error("no user with id {0}")]
+    UserNotFound(i64),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("snapshot {}: {detail}", path.display())]
+    Snapshot { path: PathBuf, detail: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migrating the database failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+}
+
+impl StoreError {
+    /// Classifies an SQLite error that happened while working on `path`.
+    pub(crate) fn from_sqlite(path: &std::path::Path, err: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        if let rusqlite::Error::SqliteFailure(failure, message) = &err {
+            match failure.code {
+                C::DatabaseBusy | C::DatabaseLocked => {
+                    return Self::Locked {
+                        path: path.to_path_buf(),
+                    };
+                }
+                C::NotADatabase => {
+                    return Self::NotADatabase {
+                        path: path.to_path_buf(),
+                    };
+                }
+                C::DatabaseCorrupt => {
+                    return Self::Corrupt {
+                        path: path.to_path_buf(),
+                        detail: message.clone().unwrap_or_else(|| failure.to_string()),
+                    };
+                }
+                C::ConstraintViolation => {
+                    if let Some(text) = message.as_deref()
+                        && let Some(rest) = text.strip_prefix("aadsync: ")
+                    {
+                        return Self::ReadOnly(rest.to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Self::Sqlite(err)
+    }
+
+    /// True for errors where retrying later may succeed (a lock held by someone else).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Locked { .. })
+    }
+}

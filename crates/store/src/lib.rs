@@ -1,0 +1,33 @@
+//! The server's user database: SQLite schema, local users, the sync apply path, snapshots.
+//!
+//! [`Store::open`] checks the file before writing to it (a non-SQLite file is refused, never
+//! overwritten), sets WAL, foreign keys and a busy timeout, and migrates. Reads and writes go
+//! through separate connections ([`Store::reader`], [`Store::writer`]) so a long read never
+//! waits for a write. Azure AD users and groups have no create or edit API here except
+//! [`WriteHandle::apply_directory_changes`], and the database itself refuses other writes to
+//! them (triggers in `migrations/0001_init.sql`).
+
+mod apply;
+mod error;
+mod model;
+mod open;
+mod password;
+mod snapshot;
+mod users;
+pub mod view;
+
+pub use apply::{
+    ApplyOutcome, ApplyReport, DirectoryChanges, DirectoryGroup, DirectoryUser, ItemOutcome,
+    RunInfo,
+};
+pub use error::StoreError;
+pub use model::{
+    AuthType, AzureUserAttributes, DirectoryDeletion, GroupRef, LocalUserEdit, NewLocalUser,
+    UserDetails, UserId, UserRow, UserType,
+};
+pub use open::{MIGRATIONS, OpenOptions, Store};
+pub use password::{PasswordPolicy, PasswordProblem};
+pub use users::{ReadHandle, WriteHandle};
+
+/// `Result` with [`StoreError`].
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,163 @@
+//! Opening the database file safely: check, configure, migrate.
+
+use crate::users::{ReadHandle, WriteHandle};
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+static MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!("../migrations/0001_init.sql"))];
+
+/// The schema history, append-only. A test calls `MIGRATIONS.validate()`.
+pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// How long a statement waits for another connection's lock before failing as Locked.
+    pub busy_timeout: Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            busy_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The open database: one write connection and one read connection.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    ///
+    /// A file that exists but is not SQLite is refused before anything writes to it.
+    pub fn open(path: &Path, options: &OpenOptions) -> Result<Self> {
+        let path = std::path::absolute(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        check_header(&path)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        let sql = |err| StoreError::from_sqlite(&path, err);
+
+        let mut writer = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        writer.busy_timeout(options.busy_timeout).map_err(sql)?;
+        // Read before any write: a damaged header or a foreign file fails here, unchanged.
+        writer
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(sql)?;
+        let found: usize = writer
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map_err(sql)?
+            .try_into()
+            .unwrap_or(0);
+        let known = MIGRATION_LIST.len();
+        if found > known {
+            return Err(StoreError::TooNew { path, found, known });
+        }
+        configure(&writer).map_err(sql)?;
+        MIGRATIONS.to_latest(&mut writer).map_err(|err| match err {
+            rusqlite_migration::Error::RusqliteError { err, .. } => sql(err),
+            other => StoreError::Migration(other),
+        })?;
+
+        let reader = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        reader.busy_timeout(options.busy_timeout).map_err(sql)?;
+        reader
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(sql)?;
+        tracing::debug!(path = %path.display(), "database open");
+        Ok(Self {
+            path,
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The read connection. Reads see the last committed state (WAL), never a write half-done.
+    pub fn reader(&self) -> ReadHandle<'_> {
+        ReadHandle::new(
+            self.reader.lock().unwrap_or_else(PoisonError::into_inner),
+            &self.path,
+        )
+    }
+
+    /// The write connection; one writer at a time.
+    pub fn writer(&self) -> WriteHandle<'_> {
+        WriteHandle::new(
+            self.writer.lock().unwrap_or_else(PoisonError::into_inner),
+            &self.path,
+        )
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode, "the database could not switch to WAL");
+    }
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+/// Refuses an existing non-empty file that does not start with SQLite's magic header.
+fn check_header(path: &Path) -> Result<()> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut header = Vec::with_capacity(16);
+    file.by_ref()
+        .take(16)
+        .read_to_end(&mut header)
+        .map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if header.is_empty() || header.as_slice() == SQLITE_HEADER {
+        Ok(())
+    } else {
+        Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+        })
+    }
+}

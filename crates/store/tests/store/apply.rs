@@ -1,0 +1,220 @@
+//! The sync apply path: create, update in place by object ID, conflicts, memberships, audit.
+
+use crate::support::*;
+use aadsync_store::{ApplyOutcome, AuthType, PasswordPolicy, UserType};
+
+#[test]
+fn creates_then_updates_the_same_user_after_a_rename() {
+    let db = fresh();
+    let mut ann = entra_user("o-1", "ann@contoso.com", "Ann Lee");
+    let mut guest = entra_user(
+        "o-2",
+        "pat_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+        "Pat Guest",
+    );
+    guest.user_type = Some(UserType::Guest);
+    guest.mail = None;
+    let mut off = entra_user("o-3", "old@contoso.com", "Olga Off");
+    off.account_enabled = false;
+    let first = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &changes(vec![ann.clone(), guest, off], vec![]))
+        .expect("apply");
+    assert_eq!((first.created, first.updated, first.failed), (3, 0, 0));
+
+    let rows = db.store.reader().user_rows().expect("rows");
+    let ann_id = rows
+        .iter()
+        .find(|r| r.account_name == "ann@contoso.com")
+        .map(|r| r.id)
+        .expect("ann");
+    assert!(rows.iter().all(|r| r.auth_type == AuthType::AzureAd));
+    let olga = rows
+        .iter()
+        .find(|r| r.account_name == "old@contoso.com")
+        .expect("olga");
+    assert!(
+        !olga.enabled,
+        "disabled in Entra ID → disabled on the server"
+    );
+    let pat = rows
+        .iter()
+        .find(|r| r.full_name == "Pat Guest")
+        .expect("pat");
+    assert_eq!(pat.user_type, Some(UserType::Guest));
+
+    // Rename in Entra ID: same object ID, new UPN and mail → the same server user, updated.
+    ann.user_principal_name = Some("ann.lee@contoso.com".into());
+    ann.mail = Some("ann.lee@contoso.com".into());
+    ann.job_title = Some("Principal Engineer".into());
+    let second = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &changes(vec![ann.clone()], vec![]))
+        .expect("apply");
+    assert_eq!((second.created, second.updated), (0, 1));
+    match &second.items[0].outcome {
+        ApplyOutcome::Updated { fields } => {
+            assert!(
+                fields.contains(&"account name") && fields.contains(&"e-mail"),
+                "{fields:?}"
+            )
+        }
+        other => panic!("expected an update, got {other:?}"),
+    }
+    let user = db.store.reader().user(ann_id).expect("same id");
+    assert_eq!(user.account_name, "ann.lee@contoso.com");
+    let azure = user.azure.expect("azure tab");
+    assert_eq!(azure.job_title.as_deref(), Some("Principal Engineer"));
+    assert_eq!(azure.tenant_id, TENANT);
+    assert_eq!(azure.business_phones, vec!["+1 425 555 0109".to_owned()]);
+
+    let third = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &changes(vec![ann], vec![]))
+        .expect("apply");
+    assert_eq!(
+        (third.updated, third.unchanged),
+        (0, 1),
+        "no change → unchanged"
+    );
+}
+
+#[test]
+fn conflicts_are_per_object_and_the_rest_continues() {
+    let db = fresh();
+    db.store
+        .writer()
+        .create_local_user(&local("taken@contoso.com"), &PasswordPolicy::default())
+        .expect("local");
+    let mut no_upn = entra_user("o-5", "x", "No Upn");
+    no_upn.user_principal_name = None;
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(
+                vec![
+                    entra_user("o-4", "TAKEN@contoso.com", "Clash Case"),
+                    no_upn,
+                    entra_user("o-6", "fine@contoso.com", "Fine User"),
+                ],
+                vec![],
+            ),
+        )
+        .expect("apply");
+    assert_eq!((report.created, report.failed), (1, 2));
+    let reasons: Vec<String> = report
+        .items
+        .iter()
+        .filter_map(|i| match &i.outcome {
+            ApplyOutcome::Failed { reason } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        reasons[0].contains("already used by another user"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("no user principal name"), "{reasons:?}");
+    // The local user is untouched.
+    let rows = db.store.reader().user_rows().expect("rows");
+    let local = rows
+        .iter()
+        .find(|r| r.account_name == "taken@contoso.com")
+        .expect("local");
+    assert_eq!(local.auth_type, AuthType::Local);
+}
+
+#[test]
+fn groups_and_memberships_follow_the_directory() {
+    let db = fresh();
+    let users = vec![
+        entra_user("u-1", "a@contoso.com", "A One"),
+        entra_user("u-2", "b@contoso.com", "B Two"),
+        entra_user("u-3", "c@contoso.com", "C Three"),
+    ];
+    let sales = entra_group("g-1", "Sales", &["u-1", "u-2", "not-imported"]);
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &changes(users.clone(), vec![sales]))
+        .expect("apply");
+    let member_names = |upn: &str| -> Vec<String> {
+        let rows = db.store.reader().user_rows().expect("rows");
+        let id = rows
+            .iter()
+            .find(|r| r.account_name == upn)
+            .map(|r| r.id)
+            .expect("user");
+        db.store
+            .reader()
+            .user(id)
+            .expect("u")
+            .member_of
+            .into_iter()
+            .map(|g| g.name)
+            .collect()
+    };
+    assert_eq!(member_names("a@contoso.com"), vec!["Sales"]);
+    assert!(member_names("c@contoso.com").is_empty());
+
+    // B leaves, C joins, the group is renamed.
+    let sales = entra_group("g-1", "Sales EMEA", &["u-1", "u-3"]);
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &changes(vec![], vec![sales]))
+        .expect("apply");
+    assert!(
+        matches!(&report.items[0].outcome, ApplyOutcome::Updated { fields } if fields.contains(&"members"))
+    );
+    assert_eq!(member_names("a@contoso.com"), vec!["Sales EMEA"]);
+    assert!(member_names("b@contoso.com").is_empty());
+    assert_eq!(member_names("c@contoso.com"), vec!["Sales EMEA"]);
+}
+
+#[test]
+fn every_run_is_in_the_audit_log() {
+    let db = fresh();
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(
+                vec![entra_user("o-1", "ann@contoso.com", "Ann Lee")],
+                vec![],
+            ),
+        )
+        .expect("apply");
+    let writer = db.store.writer();
+    let (status, created, by): (String, i64, String) = writer
+        .connection()
+        .query_row(
+            "SELECT status, created, started_by FROM sync_runs WHERE id = ?1",
+            [report.run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("run");
+    assert_eq!(
+        (status.as_str(), created, by.as_str()),
+        ("succeeded", 1, "admin@contoso.com")
+    );
+    let items: i64 = writer
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sync_run_items WHERE run_id = ?1",
+            [report.run_id],
+            |r| r.get(0),
+        )
+        .expect("items");
+    assert_eq!(items, 1);
+    let marker: i64 = writer
+        .connection()
+        .query_row("SELECT count(*) FROM sync_apply_marker", [], |r| r.get(0))
+        .expect("marker");
+    assert_eq!(marker, 0, "the apply marker never outlives its transaction");
+}

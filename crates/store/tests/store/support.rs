@@ -1,0 +1,84 @@
+//! Shared fixtures: a fresh database file, and directory users to apply.
+
+use aadsync_keystore::SecretString;
+use aadsync_store::{
+    DirectoryChanges, DirectoryGroup, DirectoryUser, NewLocalUser, OpenOptions, RunInfo, Store,
+};
+use std::time::Duration;
+
+pub const TENANT: &str = "3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e10";
+
+pub struct Db {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+}
+
+pub fn fresh() -> Db {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("users.sqlite3"), &quick()).expect("open");
+    Db { dir, store }
+}
+
+pub fn quick() -> OpenOptions {
+    OpenOptions {
+        busy_timeout: Duration::from_millis(200),
+    }
+}
+
+pub fn local(account: &str) -> NewLocalUser {
+    NewLocalUser {
+        account_name: account.into(),
+        full_name: format!("{account} Example"),
+        email: format!("{}@example.org", account.trim()),
+        phone: "+1 555 0100".into(),
+        department: "IT".into(),
+        description: String::new(),
+        enabled: true,
+        password: SecretString::new("Correct-Horse-9"),
+    }
+}
+
+pub fn entra_user(object_id: &str, upn: &str, name: &str) -> DirectoryUser {
+    DirectoryUser {
+        object_id: object_id.into(),
+        user_principal_name: Some(upn.into()),
+        display_name: name.into(),
+        given_name: name.split(' ').next().map(Into::into),
+        surname: name.split(' ').nth(1).map(Into::into),
+        mail: Some(upn.into()),
+        job_title: Some("Engineer".into()),
+        department: Some("R&D".into()),
+        office_location: Some("Building 4".into()),
+        mobile_phone: None,
+        business_phones: vec!["+1 425 555 0109".into()],
+        user_type: None,
+        account_enabled: true,
+        created_in_entra_at: Some("2024-03-01T09:00:00Z".into()),
+        on_premises_sync_enabled: Some(false),
+        imported_via: String::new(),
+    }
+}
+
+pub fn entra_group(object_id: &str, name: &str, members: &[&str]) -> DirectoryGroup {
+    DirectoryGroup {
+        object_id: object_id.into(),
+        display_name: name.into(),
+        description: Some(format!("{name} team")),
+        mail: None,
+        mail_enabled: false,
+        security_enabled: true,
+        group_types: vec![],
+        members: Some(members.iter().map(|m| (*m).to_owned()).collect()),
+    }
+}
+
+pub fn run() -> RunInfo {
+    RunInfo {
+        tenant_id: TENANT.into(),
+        started_by: "admin@contoso.com".into(),
+    }
+}
+
+pub fn changes(users: Vec<DirectoryUser>, groups: Vec<DirectoryGroup>) -> DirectoryChanges {
+    DirectoryChanges { users, groups }
+}
