@@ -1,5 +1,8 @@
 //! Integration tests of the user database on real temporary files.
 
+// A failed expectation in a test is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod apply;
 mod files;
 mod guards;
