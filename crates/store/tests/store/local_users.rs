@@ -116,7 +116,8 @@ fn account_name_validation_cases() {
         .writer()
         .create_local_user(&local("Zoë"), &policy)
         .expect("first");
-    let cases: Vec<(String, fn(&StoreError) -> bool)> = vec![
+    type Expect = fn(&StoreError) -> bool;
+    let cases: Vec<(String, Expect)> = vec![
         ("zoë".into(), |e| {
             matches!(e, StoreError::AccountNameTaken(_))
         }),
