@@ -1,6 +1,6 @@
 //! The aadsync desktop UI, a Leptos client-side app running in the Tauri webview.
 //!
-//! Views live in a folder per feature (`users/`, `wizard/`, `about/`), shared widgets in
+//! Views live in a folder per feature (`users/`, `user_properties/`, `wizard/`, `about/`), shared widgets in
 //! `components/`, and every backend call goes through [`ipc::call`]. Decisions (which wizard
 //! step comes next, what a menu does) are plain Rust that the views only render.
 
@@ -8,6 +8,7 @@ mod about;
 mod app;
 mod components;
 mod ipc;
+mod user_properties;
 mod users;
 mod wizard;
 

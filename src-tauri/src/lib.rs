@@ -5,6 +5,7 @@
 //! each a few lines that call into a library crate and map its error to [`aadsync_ipc::IpcError`].
 
 mod commands;
+mod database;
 mod launch;
 mod logging;
 mod state;

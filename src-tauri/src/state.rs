@@ -1,7 +1,9 @@
 //! Application state, built once in Tauri's `setup` and shared by every command.
 
 use crate::LaunchOptions;
+use crate::database::Database;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tauri::{AppHandle, Manager, Runtime};
 
 /// File name of the database inside the app-data directory.
@@ -9,7 +11,7 @@ const DATABASE_FILE: &str = "aadsync.sqlite3";
 
 #[derive(Debug)]
 pub struct AppState {
-    pub database_path: PathBuf,
+    pub database: Arc<Database>,
     pub log_dir: PathBuf,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
@@ -40,9 +42,16 @@ impl AppState {
             "aadsync started"
         );
         Ok(Self {
-            database_path,
+            database: Arc::new(Database::new(database_path)),
             log_dir,
             _log_guard: log_guard,
         })
+    }
+}
+
+impl AppState {
+    /// A handle to move into blocking database work.
+    pub fn database_handle(&self) -> Arc<Database> {
+        Arc::clone(&self.database)
     }
 }

@@ -52,6 +52,7 @@ async fn about_explains_a_missing_keyring_and_the_app_still_works() -> Result {
     let options = AppOptions {
         keyring: KeyringMode::Absent,
         explicit_database: false,
+        ..AppOptions::default()
     };
     let mut app = App::launch("about_missing_keyring", options).await?;
     checks::shell_is_rendered(&app).await?;

@@ -1,4 +1,7 @@
 //! End-to-end tests: the real aadsync binary in WebKitGTK, driven through tauri-driver.
+
+// A failed expectation in a test is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 //!
 //! Each test gets its own Xvfb display, D-Bus session, keyring and XDG directories (see
 //! `aadsync-testenv`), so tests can run in parallel and never touch the developer's desktop.
@@ -9,3 +12,4 @@
 mod about;
 mod shell;
 mod support;
+mod users;

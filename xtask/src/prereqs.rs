@@ -108,7 +108,7 @@ pub fn ensure(ctx: &mut Ctx, purpose: Purpose) -> Result<(), String> {
     for tool in tools(ctx, purpose)? {
         ensure_tool(ctx, &tool)?;
     }
-    ctx.record("prerequisites", start.elapsed());
+    ctx.record("prerequisites (including installs above)", start.elapsed());
     Ok(())
 }
 

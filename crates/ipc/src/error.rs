@@ -16,6 +16,18 @@ pub enum ErrorCode {
     Internal,
     /// The IPC layer itself failed (command not allowed, backend unreachable, bad payload).
     Ipc,
+    /// The database cannot be used (locked, damaged, not a database); the Users area says so.
+    DatabaseUnavailable,
+    /// Empty, too long or otherwise unusable account name: shown at the account field.
+    InvalidAccountName,
+    /// The account name belongs to another user (case-insensitively): shown at the field.
+    AccountNameTaken,
+    /// The new password does not meet the policy: shown at the password field.
+    WeakPassword,
+    /// The change touches data owned by Entra ID (or the sign-in type of an Azure AD user).
+    ReadOnly,
+    /// The user (or other object) no longer exists; the view refreshes.
+    NotFound,
 }
 
 /// An error answered by a backend command: a code to branch on and a message to show.

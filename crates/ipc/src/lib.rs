@@ -8,9 +8,15 @@
 
 mod app;
 mod error;
+mod users;
 
 pub use app::{AppStatus, AppStatusInfo, KeyringState};
 pub use error::{ErrorCode, IpcError};
+pub use users::{
+    Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,
+    ListUsers, NewLocalUser, SortColumn, UpdateUser, UserDetails, UserPage, UserQuery, UserRef,
+    UserRow, UserUpdate,
+};
 
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -35,7 +41,14 @@ pub const ARGS_KEY: &str = "args";
 pub struct NoArgs {}
 
 /// Every command the backend serves, in registration order.
-pub const COMMANDS: &[&str] = &[AppStatus::NAME];
+pub const COMMANDS: &[&str] = &[
+    AppStatus::NAME,
+    ListUsers::NAME,
+    GetUser::NAME,
+    CreateLocalUser::NAME,
+    UpdateUser::NAME,
+    DeleteUser::NAME,
+];
 
 #[cfg(test)]
 mod tests {

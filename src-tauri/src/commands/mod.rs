@@ -1,6 +1,7 @@
 //! Tauri command adapters, one module per area; each command mirrors an `aadsync_ipc` type.
 
 mod app;
+mod users;
 
 /// Declares the handlers once, producing both Tauri's invoke handler and the list of names
 /// that a test compares with `aadsync_ipc::COMMANDS`.
@@ -17,7 +18,14 @@ macro_rules! app_commands {
     };
 }
 
-app_commands![app::app_status];
+app_commands![
+    app::app_status,
+    users::list_users,
+    users::get_user,
+    users::create_local_user,
+    users::update_user,
+    users::delete_user,
+];
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,9 @@
 //! Things a user does: click, type keys, pick menu items.
 
 use super::{App, Result, finders};
+use fantoccini::actions::{
+    InputSource, MOUSE_BUTTON_LEFT, MOUSE_BUTTON_RIGHT, MouseActions, PointerAction,
+};
 use fantoccini::key::Key;
 
 pub async fn click(app: &App, id: &str) -> Result {
@@ -32,5 +35,70 @@ pub async fn press(app: &App, id: &str, key: Key) -> Result {
 pub async fn press_on_focused(app: &App, key: Key) -> Result {
     let focused = app.client.active_element().await?;
     focused.send_keys(&char::from(key).to_string()).await?;
+    Ok(())
+}
+
+/// Types text into an input (after clearing it), as key presses.
+pub async fn type_into(app: &App, id: &str, text: &str) -> Result {
+    let element = finders::by_id(app, id).await?;
+    element
+        .clear()
+        .await
+        .map_err(|e| format!("clearing #{id}: {e:?}"))?;
+    // `clear()` fires no input event; typing does, so an emptied field is typed empty.
+    let keys = if text.is_empty() {
+        format!(" {}", char::from(Key::Backspace))
+    } else {
+        text.to_owned()
+    };
+    element
+        .send_keys(&keys)
+        .await
+        .map_err(|e| format!("typing into #{id}: {e:?}"))?;
+    Ok(())
+}
+
+async fn mouse(app: &App, css: &str, button: u64, clicks: usize) -> Result {
+    let element = finders::by_css(app, css).await?;
+    let mut actions = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    for _ in 0..clicks {
+        actions = actions
+            .then(PointerAction::Down { button })
+            .then(PointerAction::Up { button });
+    }
+    app.client
+        .perform_actions(actions)
+        .await
+        .map_err(|e| format!("mouse on {css}: {e:?}"))?;
+    // WebKitWebDriver otherwise keeps input state that later drops Shift from typed text.
+    app.client
+        .release_actions()
+        .await
+        .map_err(|e| format!("releasing the mouse: {e:?}"))?;
+    Ok(())
+}
+
+/// A real double click (two clicks within the double-click time).
+pub async fn double_click(app: &App, css: &str) -> Result {
+    mouse(app, css, MOUSE_BUTTON_LEFT, 2).await
+}
+
+/// A real right click, which opens context menus.
+pub async fn right_click(app: &App, css: &str) -> Result {
+    mouse(app, css, MOUSE_BUTTON_RIGHT, 1).await
+}
+
+/// Clicks the first element matching a CSS selector.
+pub async fn click_css(app: &App, css: &str) -> Result {
+    finders::by_css(app, css)
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("clicking {css}: {e:?}"))?;
     Ok(())
 }

@@ -21,6 +21,8 @@ pub struct AppOptions {
     pub keyring: KeyringMode,
     /// Pass `AADSYNC_DB` pointing into the session's temporary directory.
     pub explicit_database: bool,
+    /// Runs before the app starts, with the database path (e.g. to insert users).
+    pub prepare: Option<fn(&Path) -> Result>,
 }
 
 impl Default for AppOptions {
@@ -28,6 +30,7 @@ impl Default for AppOptions {
         Self {
             keyring: KeyringMode::Unlocked,
             explicit_database: true,
+            prepare: None,
         }
     }
 }
@@ -71,6 +74,13 @@ impl App {
                 .join("com.aadsync.desktop")
                 .join("aadsync.sqlite3")
         };
+
+        if let Some(prepare) = options.prepare {
+            if let Some(parent) = expected_database.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            prepare(&expected_database)?;
+        }
 
         let logs = target_dir().join("e2e").join("logs");
         std::fs::create_dir_all(&logs)?;

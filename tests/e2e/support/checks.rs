@@ -106,3 +106,57 @@ pub async fn focus_is(app: &App, what: &str, id: &str) -> Result {
     }
     Err(format!("{what}: focus stayed on {last:?}").into())
 }
+
+/// Waits until the users table reports `total` matching users.
+pub async fn users_total_is(app: &App, total: u32) -> Result {
+    attr_is(app, "users-table", "data-total", &total.to_string()).await
+}
+
+/// Waits until the value of an input satisfies `accept`.
+pub async fn value_becomes(
+    app: &App,
+    id: &str,
+    what: &str,
+    accept: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let element = finders::by_id(app, id).await?;
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < UI_TIMEOUT {
+        last = element
+            .prop("value")
+            .await
+            .map_err(|e| format!("reading the value of #{id}: {e:?}"))?
+            .unwrap_or_default();
+        if accept(&last) {
+            return Ok(last);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("#{id} never had {what}; last value: {last:?}").into())
+}
+
+/// Like [`text_becomes`], but on the DOM's `textContent`: WebKitWebDriver's rendered text of a
+/// CSS-grid table leaves out all but the first cell of each row.
+pub async fn content_becomes(
+    app: &App,
+    id: &str,
+    what: &str,
+    accept: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let element = finders::by_id(app, id).await?;
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < UI_TIMEOUT {
+        last = element
+            .prop("textContent")
+            .await
+            .map_err(|e| format!("reading the content of #{id}: {e:?}"))?
+            .unwrap_or_default();
+        if accept(&last) {
+            return Ok(last);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("#{id} never contained {what}; last content: {last:?}").into())
+}

@@ -1,0 +1,265 @@
+//! Users area and User properties dialog: adapters over `aadsync_store`.
+
+use crate::state::AppState;
+use aadsync_ipc as ipc;
+use aadsync_ipc::{ErrorCode, IpcError};
+use aadsync_keystore::SecretString;
+use aadsync_store as store;
+use aadsync_store::view::{SortKey, UserQuery};
+use aadsync_store::{PasswordPolicy, StoreError, UserId};
+use tauri::State;
+
+/// Runs blocking store work off the main thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|err| {
+            IpcError::internal(format!("The database task stopped unexpectedly: {err}"))
+        })?
+}
+
+#[tauri::command]
+pub async fn list_users(
+    state: State<'_, AppState>,
+    args: ipc::UserQuery,
+) -> Result<ipc::UserPage, IpcError> {
+    let database = state.inner().database_handle();
+    blocking(move || {
+        let index = database.index().map_err(to_ipc)?;
+        let page = index.query(&UserQuery {
+            filter: args.filter,
+            sort: sort_key(args.sort),
+            descending: args.descending,
+            offset: args.offset as usize,
+            limit: args.limit.min(2000) as usize,
+        });
+        Ok(ipc::UserPage {
+            total: page.total as u32,
+            offset: page.offset as u32,
+            rows: page.rows.into_iter().map(row).collect(),
+            all: index.len() as u32,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn get_user(
+    state: State<'_, AppState>,
+    args: ipc::UserRef,
+) -> Result<ipc::UserDetails, IpcError> {
+    let database = state.inner().database_handle();
+    blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        let details = store.reader().user(UserId(args.id)).map_err(to_ipc)?;
+        Ok(user_details(details))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn create_local_user(
+    state: State<'_, AppState>,
+    args: ipc::NewLocalUser,
+) -> Result<ipc::UserRef, IpcError> {
+    let database = state.inner().database_handle();
+    blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        let user = store::NewLocalUser {
+            account_name: args.account_name,
+            full_name: args.full_name,
+            email: args.email,
+            phone: args.phone,
+            department: args.department,
+            description: args.description,
+            enabled: args.enabled,
+            password: SecretString::new(args.password),
+        };
+        let id = store
+            .writer()
+            .create_local_user(&user, &PasswordPolicy::default())
+            .map_err(to_ipc)?;
+        database.changed();
+        Ok(ipc::UserRef { id: id.0 })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn update_user(
+    state: State<'_, AppState>,
+    args: ipc::UserUpdate,
+) -> Result<(), IpcError> {
+    let database = state.inner().database_handle();
+    blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        let edit = store::LocalUserEdit {
+            account_name: args.account_name,
+            full_name: args.full_name,
+            email: args.email,
+            phone: args.phone,
+            department: args.department,
+            description: args.description,
+            enabled: args.enabled,
+            auth_type: auth_type(args.authentication),
+            new_password: args
+                .new_password
+                .filter(|p| !p.is_empty())
+                .map(SecretString::new),
+        };
+        store
+            .writer()
+            .update_user(UserId(args.id), &edit, &PasswordPolicy::default())
+            .map_err(to_ipc)?;
+        database.changed();
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn delete_user(state: State<'_, AppState>, args: ipc::UserRef) -> Result<(), IpcError> {
+    let database = state.inner().database_handle();
+    blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        store
+            .writer()
+            .delete_user(UserId(args.id))
+            .map_err(to_ipc)?;
+        database.changed();
+        Ok(())
+    })
+    .await
+}
+
+fn to_ipc(err: StoreError) -> IpcError {
+    let code = match &err {
+        StoreError::NotADatabase { .. }
+        | StoreError::Corrupt { .. }
+        | StoreError::Locked { .. }
+        | StoreError::TooNew { .. }
+        | StoreError::Open { .. } => ErrorCode::DatabaseUnavailable,
+        StoreError::EmptyAccountName | StoreError::InvalidAccountName(..) => {
+            ErrorCode::InvalidAccountName
+        }
+        StoreError::AccountNameTaken(_) => ErrorCode::AccountNameTaken,
+        StoreError::WeakPassword(_) => ErrorCode::WeakPassword,
+        StoreError::ReadOnly(_) => ErrorCode::ReadOnly,
+        StoreError::UserNotFound(_) => ErrorCode::NotFound,
+        StoreError::Invalid(_) => ErrorCode::InvalidInput,
+        StoreError::Snapshot { .. } | StoreError::Sqlite(_) | StoreError::Migration(_) => {
+            tracing::error!(error = %err, "database error");
+            ErrorCode::Internal
+        }
+    };
+    IpcError::new(code, capitalize(&err.to_string()))
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn sort_key(column: ipc::SortColumn) -> SortKey {
+    match column {
+        ipc::SortColumn::Account => SortKey::Account,
+        ipc::SortColumn::Authentication => SortKey::Authentication,
+        ipc::SortColumn::UserPrincipalName => SortKey::UserPrincipalName,
+        ipc::SortColumn::State => SortKey::State,
+        ipc::SortColumn::FullName => SortKey::FullName,
+        ipc::SortColumn::Email => SortKey::Email,
+        ipc::SortColumn::Department => SortKey::Department,
+        ipc::SortColumn::LastSynchronized => SortKey::LastSynchronized,
+    }
+}
+
+fn authentication(kind: store::AuthType) -> ipc::Authentication {
+    match kind {
+        store::AuthType::Local => ipc::Authentication::Local,
+        store::AuthType::ActiveDirectory => ipc::Authentication::ActiveDirectory,
+        store::AuthType::AzureAd => ipc::Authentication::AzureActiveDirectory,
+    }
+}
+
+fn auth_type(kind: ipc::Authentication) -> store::AuthType {
+    match kind {
+        ipc::Authentication::Local => store::AuthType::Local,
+        ipc::Authentication::ActiveDirectory => store::AuthType::ActiveDirectory,
+        ipc::Authentication::AzureActiveDirectory => store::AuthType::AzureAd,
+    }
+}
+
+fn row(r: &store::UserRow) -> ipc::UserRow {
+    ipc::UserRow {
+        id: r.id.0,
+        account_name: r.account_name.clone(),
+        authentication: authentication(r.auth_type),
+        user_principal_name: r.user_principal_name.clone(),
+        state: store::view::state_label(r).to_owned(),
+        enabled: r.enabled,
+        guest: r.user_type == Some(store::UserType::Guest),
+        full_name: r.full_name.clone(),
+        email: r.email.clone(),
+        department: r.department.clone(),
+        last_synchronized: r.last_synchronized_at.clone(),
+    }
+}
+
+fn user_details(d: store::UserDetails) -> ipc::UserDetails {
+    ipc::UserDetails {
+        id: d.id.0,
+        account_name: d.account_name,
+        authentication: authentication(d.auth_type),
+        enabled: d.enabled,
+        full_name: d.full_name,
+        email: d.email,
+        phone: d.phone,
+        department: d.department,
+        description: d.description,
+        created: d.created_at,
+        updated: d.updated_at,
+        has_password: d.has_password,
+        member_of: d
+            .member_of
+            .into_iter()
+            .map(|g| ipc::GroupMembership {
+                id: g.id,
+                name: g.name,
+                from_azure_ad: g.from_azure_ad,
+            })
+            .collect(),
+        azure: d.azure.map(|a| ipc::AzureAttributes {
+            object_id: a.object_id,
+            tenant_id: a.tenant_id,
+            organization: a.organization,
+            user_principal_name: a.user_principal_name,
+            display_name: a.display_name,
+            given_name: a.given_name,
+            surname: a.surname,
+            mail: a.mail,
+            job_title: a.job_title,
+            department: a.department,
+            office_location: a.office_location,
+            mobile_phone: a.mobile_phone,
+            business_phones: a.business_phones,
+            user_type: a.user_type.as_sql().to_owned(),
+            account_enabled: a.account_enabled,
+            created_in_entra: a.created_in_entra_at,
+            on_premises_synced: a.on_premises_sync_enabled,
+            last_synchronized: a.last_synchronized_at,
+            deleted_in_directory: a.deleted_in_directory.map(|d| {
+                match d {
+                    store::DirectoryDeletion::SoftDeleted => "Deleted (restorable)",
+                    store::DirectoryDeletion::HardDeleted => "Deleted permanently",
+                }
+                .to_owned()
+            }),
+            imported_via: a.imported_via,
+        }),
+    }
+}
