@@ -46,8 +46,25 @@ impl Database {
         }
         let rows = self.store()?.reader().user_rows()?;
         let index = Arc::new(UserIndex::new(rows));
+        index.warm();
         *slot = Some(Arc::clone(&index));
         Ok(index)
+    }
+
+    /// Opens the database and builds the Users area's index in the background, so the first
+    /// paint of the Users area does not wait for them. Errors are reported when the UI asks.
+    pub fn preload(self: &Arc<Self>) {
+        let database = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("database-preload".into())
+            .spawn(move || {
+                if let Err(err) = database.index() {
+                    tracing::warn!(error = %err, "database not available at start-up");
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::warn!(error = %err, "cannot preload the database");
+        }
     }
 
     /// Drops the cached index after a write.

@@ -41,8 +41,10 @@ impl AppState {
             log_dir = %log_dir.display(),
             "aadsync started"
         );
+        let database = Arc::new(Database::new(database_path));
+        database.preload();
         Ok(Self {
-            database: Arc::new(Database::new(database_path)),
+            database,
             log_dir,
             _log_guard: log_guard,
         })

@@ -1,6 +1,6 @@
 //! The About dialog shows what the backend's `app_status` command found.
 
-use crate::support::{App, AppOptions, Result, actions, checks};
+use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
 use aadsync_testenv::KeyringMode;
 use fantoccini::key::Key;
 

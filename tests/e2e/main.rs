@@ -11,5 +11,4 @@
 
 mod about;
 mod shell;
-mod support;
 mod users;

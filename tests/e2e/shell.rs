@@ -1,6 +1,6 @@
 //! The main window: menu bar by keyboard, and the wizard frame it opens.
 
-use crate::support::{App, AppOptions, Result, actions, checks, finders};
+use aadsync_e2e::support::{App, AppOptions, Result, actions, checks, finders};
 use fantoccini::key::Key;
 
 #[tokio::test]

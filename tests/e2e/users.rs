@@ -1,6 +1,6 @@
 //! The Users area and the User properties dialog, in the real app.
 
-use crate::support::{App, AppOptions, Result, actions, checks, finders};
+use aadsync_e2e::support::{App, AppOptions, Result, actions, checks, finders};
 use aadsync_keystore::SecretString;
 use aadsync_store::{
     DirectoryChanges, DirectoryGroup, DirectoryUser, NewLocalUser, OpenOptions, PasswordPolicy,
@@ -304,5 +304,56 @@ async fn a_foreign_file_at_the_database_path_is_reported_and_kept() -> Result {
     // The rest of the app still works.
     actions::choose_menu(&app, "help", "menu-about").await?;
     checks::attr_is(&app, "about-keyring", "data-state", "available").await?;
+    app.finish().await
+}
+
+fn one_local_user(path: &Path) -> Result {
+    let store = Store::open(path, &OpenOptions::default())?;
+    store.writer().create_local_user(
+        &NewLocalUser {
+            account_name: "first".into(),
+            full_name: "First User".into(),
+            email: String::new(),
+            phone: String::new(),
+            department: String::new(),
+            description: String::new(),
+            enabled: true,
+            password: SecretString::new("First-User-Pass-1"),
+        },
+        &PasswordPolicy::default(),
+    )?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_database_locked_by_another_process_is_reported_then_works() -> Result {
+    let options = AppOptions {
+        prepare: Some(one_local_user),
+        ..AppOptions::default()
+    };
+    let mut app = App::launch("users_locked_database", options).await?;
+    checks::users_total_is(&app, 1).await?;
+
+    // This test process is "another program" holding the write lock.
+    let other = rusqlite::Connection::open(&app.expected_database)?;
+    other.execute_batch("BEGIN EXCLUSIVE")?;
+
+    actions::click(&app, "users-new").await?;
+    actions::click(&app, "tab-account").await?;
+    actions::type_into(&app, "user-account", "second").await?;
+    actions::type_into(&app, "user-password", "Second-User-Pass-2").await?;
+    actions::type_into(&app, "user-password-confirm", "Second-User-Pass-2").await?;
+    actions::click(&app, "user-save").await?;
+    checks::text_becomes(&app, "user-error", "the lock message", |t| {
+        t.contains("locked by another program") && t.contains("Close it and try again")
+    })
+    .await?;
+    app.screenshot("database-locked").await?;
+
+    other.execute_batch("COMMIT")?;
+    drop(other);
+    actions::click(&app, "user-save").await?;
+    checks::gone(&app, "user-dialog").await?;
+    checks::users_total_is(&app, 2).await?;
     app.finish().await
 }

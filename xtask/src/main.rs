@@ -17,6 +17,7 @@ usage: cargo xtask <command>
   run [--release] [-- APP-ARGS]   install what is missing, build the frontend and the app, launch it
   test [--no-e2e]                 install what is missing, then fmt, clippy (native + wasm32),
                                   unit/integration tests and the end-to-end tests
+  bench                           release build, then the benchmarks (store, Users area UI)
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist
 
@@ -28,6 +29,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(&args[1..]),
+        Some("bench") => Ctx::new().and_then(|mut ctx| {
+            prereqs::ensure(&mut ctx, Purpose::Test)?;
+            steps::bench(&mut ctx)
+        }),
         Some("setup") => {
             let purpose = if args.iter().any(|a| a == "--test") {
                 Purpose::Test

@@ -239,6 +239,42 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
 }
 
+/// The benchmarks, on release builds (numbers from debug builds mean little).
+pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
+    let mut store = ctx.cargo();
+    store.args([
+        "bench",
+        "--locked",
+        "-p",
+        "aadsync-store",
+        "--bench",
+        "store_bench",
+    ]);
+    ctx.step("store benchmark", &mut store)?;
+
+    build_frontend(ctx, true)?;
+    let mut app = ctx.cargo();
+    app.args(["build", "--locked", "--release", "-p", "aadsync-desktop"]);
+    ctx.step("release app", &mut app)?;
+    let binary = ctx
+        .target_dir()
+        .join("release")
+        .join(format!("aadsync-desktop{}", std::env::consts::EXE_SUFFIX));
+    let mut ui = ctx.cargo();
+    ui.args([
+        "bench",
+        "--locked",
+        "-p",
+        "aadsync-e2e",
+        "--bench",
+        "users_area",
+    ])
+    .env("AADSYNC_APP_BIN", &binary);
+    ctx.step("Users area benchmark (release app, Xvfb)", &mut ui)?;
+    ctx.print_timings();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,1 +1,343 @@
-fn main() {}
+//! Store benchmark: `cargo bench -p aadsync-store --bench store_bench`.
+//!
+//! (1) Apply a 100k-user / 5k-group / 300k-membership directory in one transaction through the
+//! sync apply path, next to a raw rusqlite insert of the same rows into the same schema (the
+//! floor); target: within 2×. (2) The Users area's backend work at 100k users: loading the
+//! rows, building the index, a first window, and filters.
+//! Sizes can be changed with BENCH_USERS, BENCH_GROUPS and BENCH_MEMBERS_PER_GROUP.
+
+// A benchmark reports by panicking on setup failures.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use aadsync_store::view::{SortKey, UserIndex, UserQuery};
+use aadsync_store::{DirectoryChanges, DirectoryGroup, DirectoryUser, OpenOptions, RunInfo, Store};
+use rusqlite::params;
+use std::time::{Duration, Instant};
+
+const FIRST: [&str; 16] = [
+    "Ada", "Ben", "Chloé", "Dmitri", "Emeka", "Fatima", "Grace", "Hiro", "Ines", "João", "Kai",
+    "Lena", "Mateo", "Nadia", "Oskar", "Priya",
+];
+const LAST: [&str; 16] = [
+    "Smith",
+    "Nguyen",
+    "Müller",
+    "Okafor",
+    "García",
+    "Kowalski",
+    "Haddad",
+    "Tanaka",
+    "Rossi",
+    "Johansson",
+    "Dubois",
+    "Singh",
+    "O'Brien",
+    "Petrov",
+    "Silva",
+    "Kim",
+];
+const DEPARTMENTS: [&str; 8] = [
+    "Sales",
+    "Marketing",
+    "Finance",
+    "IT",
+    "Legal",
+    "Operations",
+    "R&D",
+    "Support",
+];
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn directory(users: usize, groups: usize, per_group: usize) -> DirectoryChanges {
+    let object_id =
+        |kind: u32, i: usize| format!("{i:08x}-{kind:04x}-4000-8000-{:012x}", i * 7 + 3);
+    let users_v: Vec<DirectoryUser> = (0..users)
+        .map(|i| {
+            let first = FIRST[i % 16];
+            let last = LAST[(i / 16) % 16];
+            let upn = format!(
+                "{}.{}{}@contoso.com",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                i
+            );
+            DirectoryUser {
+                object_id: object_id(1, i),
+                user_principal_name: Some(upn.clone()),
+                display_name: format!("{first} {last}"),
+                given_name: Some(first.into()),
+                surname: Some(last.into()),
+                mail: (i % 10 != 0).then(|| upn.clone()),
+                job_title: Some("Specialist".into()),
+                department: Some(DEPARTMENTS[i % 8].into()),
+                office_location: Some(format!("Building {}", i % 40)),
+                mobile_phone: None,
+                business_phones: vec![format!("+1 425 555 {:04}", i % 10_000)],
+                user_type: None,
+                account_enabled: i % 50 != 0,
+                created_in_entra_at: Some("2024-01-15T08:00:00Z".into()),
+                on_premises_sync_enabled: Some(i % 3 == 0),
+                imported_via: String::new(),
+            }
+        })
+        .collect();
+    let groups_v = (0..groups)
+        .map(|g| DirectoryGroup {
+            object_id: object_id(2, g),
+            display_name: format!("{} team {g}", DEPARTMENTS[g % 8]),
+            description: Some("Generated".into()),
+            mail: None,
+            mail_enabled: false,
+            security_enabled: true,
+            group_types: vec![],
+            // 7919 is prime and coprime to the user count, so members are distinct.
+            members: Some(
+                (0..per_group)
+                    .map(|k| object_id(1, (g * per_group + k * 7919) % users))
+                    .collect(),
+            ),
+        })
+        .collect();
+    DirectoryChanges {
+        users: users_v,
+        groups: groups_v,
+    }
+}
+
+fn fresh(dir: &tempfile::TempDir, name: &str) -> Store {
+    Store::open(&dir.path().join(name), &OpenOptions::default()).expect("open")
+}
+
+/// The floor: the same rows inserted with prepared statements in one transaction.
+fn raw_insert(store: &Store, run: &RunInfo, changes: &DirectoryChanges) -> usize {
+    let writer = store.writer();
+    let conn = writer.connection();
+    conn.execute_batch("BEGIN; INSERT INTO sync_apply_marker (id) VALUES (1);")
+        .expect("begin");
+    let mut rows = 0;
+    {
+        let mut user = conn
+            .prepare("INSERT INTO users (account_name, account_key, auth_type, enabled, full_name, email, phone, department) VALUES (?1, ?2, 'azure_ad', ?3, ?4, ?5, ?6, ?7)")
+            .expect("prepare");
+        let mut attrs = conn
+            .prepare("INSERT INTO azure_users (user_id, tenant_id, object_id, user_principal_name, display_name, given_name, surname, mail, job_title, department, office_location, mobile_phone, business_phones, user_type, account_enabled, created_in_entra_at, on_premises_sync_enabled, last_synchronized_at, imported_via) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'Member', ?14, ?15, ?16, '2026-11-26T00:00:00Z', '')")
+            .expect("prepare");
+        let mut ids = std::collections::HashMap::with_capacity(changes.users.len());
+        for u in &changes.users {
+            let upn = u.user_principal_name.as_deref().unwrap_or_default();
+            user.execute(params![
+                upn,
+                upn.to_lowercase(),
+                u.account_enabled,
+                u.display_name,
+                u.mail.as_deref().unwrap_or_default(),
+                u.business_phones
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+                u.department.as_deref().unwrap_or_default()
+            ])
+            .expect("user");
+            let id = conn.last_insert_rowid();
+            attrs
+                .execute(params![
+                    id,
+                    run.tenant_id,
+                    u.object_id,
+                    upn,
+                    u.display_name,
+                    u.given_name,
+                    u.surname,
+                    u.mail,
+                    u.job_title,
+                    u.department,
+                    u.office_location,
+                    u.mobile_phone,
+                    serde_json_phones(&u.business_phones),
+                    u.account_enabled,
+                    u.created_in_entra_at,
+                    u.on_premises_sync_enabled
+                ])
+                .expect("attrs");
+            ids.insert(u.object_id.as_str(), id);
+            rows += 2;
+        }
+        let mut group = conn
+            .prepare("INSERT INTO groups (name, source, description) VALUES (?1, 'azure_ad', ?2)")
+            .expect("prepare");
+        let mut gattrs = conn
+            .prepare("INSERT INTO azure_groups (group_id, tenant_id, object_id, display_name, description, mail, mail_enabled, security_enabled, group_types, last_synchronized_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, 0, 1, '[]', '2026-11-26T00:00:00Z')")
+            .expect("prepare");
+        let mut member = conn
+            .prepare(
+                "INSERT INTO memberships (group_id, user_id, source) VALUES (?1, ?2, 'azure_ad')",
+            )
+            .expect("prepare");
+        for g in &changes.groups {
+            group
+                .execute(params![g.display_name, g.description])
+                .expect("group");
+            let gid = conn.last_insert_rowid();
+            gattrs
+                .execute(params![
+                    gid,
+                    run.tenant_id,
+                    g.object_id,
+                    g.display_name,
+                    g.description
+                ])
+                .expect("gattrs");
+            rows += 2;
+            for m in g.members.iter().flatten() {
+                member
+                    .execute(params![gid, ids[m.as_str()]])
+                    .expect("member");
+                rows += 1;
+            }
+        }
+    }
+    conn.execute_batch("DELETE FROM sync_apply_marker; COMMIT;")
+        .expect("commit");
+    rows
+}
+
+fn serde_json_phones(phones: &[String]) -> String {
+    format!(
+        "[{}]",
+        phones
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else to parse.
+    let users = env("BENCH_USERS", 100_000);
+    let groups = env("BENCH_GROUPS", 5_000);
+    let per_group = env("BENCH_MEMBERS_PER_GROUP", 60);
+    let run = RunInfo {
+        tenant_id: "6e1b4d0c-2f7a-4c55-9d1e-8a3f5b2c7d90".into(),
+        started_by: "bench@contoso.com".into(),
+    };
+    let t = Instant::now();
+    let changes = directory(users, groups, per_group);
+    println!(
+        "generated {users} users, {groups} groups, {} memberships in {:.2?}",
+        groups * per_group,
+        t.elapsed()
+    );
+    let dir = tempfile::tempdir().expect("dir");
+
+    let raw_store = fresh(&dir, "raw.sqlite3");
+    let t = Instant::now();
+    let rows = raw_insert(&raw_store, &run, &changes);
+    let raw = t.elapsed();
+
+    let store = fresh(&dir, "apply.sqlite3");
+    let t = Instant::now();
+    let report = store
+        .writer()
+        .apply_directory_changes(&run, &changes)
+        .expect("apply");
+    let apply = t.elapsed();
+    println!(
+        "apply report: created {} updated {} unchanged {} failed {}",
+        report.created, report.updated, report.unchanged, report.failed
+    );
+    assert_eq!(report.created as usize, users + groups);
+    assert_eq!(report.failed, 0);
+
+    let t = Instant::now();
+    let again = store
+        .writer()
+        .apply_directory_changes(&run, &changes)
+        .expect("re-apply");
+    let reapply = t.elapsed();
+    assert_eq!(again.unchanged as usize, users + groups);
+
+    let per_s = |d: Duration| rows as f64 / d.as_secs_f64();
+    println!("\n| {rows} rows in one transaction | time | rows/s |");
+    println!("|---|---|---|");
+    println!(
+        "| raw rusqlite insert (floor) | {raw:.2?} | {:.0} |",
+        per_s(raw)
+    );
+    println!(
+        "| sync apply path, first import | {apply:.2?} | {:.0} |",
+        per_s(apply)
+    );
+    println!(
+        "| sync apply path, unchanged re-sync | {reapply:.2?} | {:.0} |",
+        per_s(reapply)
+    );
+    println!(
+        "apply / raw = {:.2}× (target ≤ 2×)",
+        apply.as_secs_f64() / raw.as_secs_f64()
+    );
+
+    // The Users area's backend: load, index, first window, filters.
+    let t = Instant::now();
+    let all = store.reader().user_rows().expect("rows");
+    let load = t.elapsed();
+    let t = Instant::now();
+    let index = UserIndex::new(all);
+    let build = t.elapsed();
+    let query = |filter: &str, sort| UserQuery {
+        filter: filter.into(),
+        sort,
+        descending: false,
+        offset: 0,
+        limit: 100,
+    };
+    let t = Instant::now();
+    let first = index.query(&query("", SortKey::Account));
+    let first_window = t.elapsed();
+    assert_eq!(first.total, users);
+    let filters = ["smith", "müller12", "sales", "zzz-nothing", "a"];
+    let mut times = Vec::new();
+    for f in filters {
+        let t = Instant::now();
+        let _ = index.query(&query(f, SortKey::Account));
+        times.push(t.elapsed());
+    }
+    let t = Instant::now();
+    let _ = index.query(&query("", SortKey::Department));
+    let resort = t.elapsed();
+    println!("\n| Users area backend at {users} users | time |");
+    println!("|---|---|");
+    println!("| load rows from SQLite | {load:.2?} |");
+    println!("| build the index | {build:.2?} |");
+    println!("| first window (sort by account, 100 rows) | {first_window:.2?} |");
+    println!(
+        "| filter, median of {} terms | {:.2?} |",
+        filters.len(),
+        median(times)
+    );
+    println!("| first sort by another column | {resort:.2?} |");
+    println!("peak RSS {:.0} MiB", rss_mib());
+}

@@ -448,8 +448,10 @@ fn apply_groups(
     report: &mut ApplyReport,
 ) -> rusqlite::Result<()> {
     let mut find = tx.prepare(
-        "SELECT g.id, json_array(a.display_name, a.description, a.mail, a.mail_enabled,
-                a.security_enabled, json(a.group_types))
+        "SELECT g.id, json_array(a.display_name, a.description, a.mail,
+                json(CASE a.mail_enabled WHEN 1 THEN 'true' ELSE 'false' END),
+                json(CASE a.security_enabled WHEN 1 THEN 'true' ELSE 'false' END),
+                json(a.group_types))
          FROM azure_groups a JOIN groups g ON g.id = a.group_id
          WHERE a.tenant_id = ?1 AND a.object_id = ?2",
     )?;

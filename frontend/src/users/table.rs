@@ -37,6 +37,8 @@ pub fn UsersTable(
     let mounted_at = now();
     let first_paint = RwSignal::new(None::<f64>);
     let filter_ms = RwSignal::new(None::<f64>);
+    // The IPC part of the last filter (keystroke → answer decoded), to tell IPC from painting.
+    let filter_ipc_ms = RwSignal::new(None::<f64>);
     let menu = RwSignal::new(None::<(f64, f64, UserRow)>);
 
     let measure = move || {
@@ -80,6 +82,7 @@ pub fn UsersTable(
         };
         spawn_local(async move {
             let answer = ipc::call::<ListUsers>(&query).await;
+            let answered = now();
             if request.get_value() != id {
                 return; // A newer request superseded this one.
             }
@@ -91,6 +94,11 @@ pub fn UsersTable(
                         page.with_untracked(|p| p.as_ref().is_none_or(|(s, _)| *s != shape));
                     page.set(Some((shape, result)));
                     if new_query {
+                        if let (Some(t), Some(start)) =
+                            (answered, state.filter_started.get_untracked())
+                        {
+                            filter_ipc_ms.set(Some(t - start));
+                        }
                         // Timings, measured after the rows are painted.
                         request_animation_frame(move || {
                             let t = now();
@@ -194,6 +202,7 @@ pub fn UsersTable(
             data-total=move || total().to_string()
             data-first-paint-ms=move || first_paint.get().map(|t| format!("{t:.1}"))
             data-filter-ms=move || filter_ms.get().map(|t| format!("{t:.1}"))
+            data-filter-ipc-ms=move || filter_ipc_ms.get().map(|t| format!("{t:.1}"))
         >
             <div class="table-head" role="row">
                 {SortColumn::ALL.into_iter().map(header).collect_view()}

@@ -218,3 +218,31 @@ fn every_run_is_in_the_audit_log() {
         .expect("marker");
     assert_eq!(marker, 0, "the apply marker never outlives its transaction");
 }
+
+#[test]
+fn an_identical_resync_changes_nothing() {
+    let db = fresh();
+    let users = vec![entra_user("u-1", "a@contoso.com", "A One")];
+    let mut group = entra_group("g-1", "Sales", &["u-1"]);
+    group.mail = Some("sales@contoso.com".into());
+    group.mail_enabled = true;
+    group.group_types = vec!["Unified".into()];
+    let all = changes(users, vec![group]);
+    let first = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &all)
+        .expect("apply");
+    assert_eq!(first.created, 2);
+    let second = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &all)
+        .expect("apply");
+    assert_eq!(
+        (second.unchanged, second.updated, second.created),
+        (2, 0, 0),
+        "{:?}",
+        second.items
+    );
+}

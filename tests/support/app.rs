@@ -130,11 +130,29 @@ impl App {
             "tauri:options".into(),
             serde_json::json!({ "application": app_binary }),
         );
-        let client = ClientBuilder::rustls()?
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .map_err(|e| format!("opening a WebDriver session on the app: {e}"))?;
+        // tauri-driver listens before the WebKitWebDriver behind it does; a connection-level
+        // failure right after start is retried, a WebDriver error is not.
+        let started = std::time::Instant::now();
+        let client = loop {
+            let attempt = ClientBuilder::rustls()?
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(
+                    fantoccini::error::NewSessionError::Lost(_)
+                    | fantoccini::error::NewSessionError::Failed(_)
+                    | fantoccini::error::NewSessionError::FailedC(_)
+                    | fantoccini::error::NewSessionError::NotW3C(_),
+                ) if started.elapsed() < Duration::from_secs(20) => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => {
+                    return Err(format!("opening a WebDriver session on the app: {e}").into());
+                }
+            }
+        };
 
         Ok(Self {
             client,
@@ -189,12 +207,15 @@ impl Screenshots {
     }
 }
 
-/// The workspace's target directory (this crate's `CARGO_TARGET_TMPDIR` is `target/tmp`).
+/// The workspace's target directory (`CARGO_TARGET_DIR` if set, else `<workspace>/target`).
 pub fn target_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| tmp.to_path_buf())
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        })
 }
 
 fn app_binary() -> Result<PathBuf> {

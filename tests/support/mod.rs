@@ -1,5 +1,8 @@
 //! Test support: the app fixture, and helpers split into actions, finders and checks.
 
+// A failed expectation in a test is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 pub mod actions;
 pub mod app;
 pub mod checks;
