@@ -318,7 +318,7 @@ fn one_local_user(path: &Path) -> Result {
             department: String::new(),
             description: String::new(),
             enabled: true,
-            password: SecretString::new("First-User-Pass-1"),
+            password: SecretString::new("Correct-Horse-Battery-1"),
         },
         &PasswordPolicy::default(),
     )?;
@@ -341,8 +341,8 @@ async fn a_database_locked_by_another_process_is_reported_then_works() -> Result
     actions::click(&app, "users-new").await?;
     actions::click(&app, "tab-account").await?;
     actions::type_into(&app, "user-account", "second").await?;
-    actions::type_into(&app, "user-password", "Second-User-Pass-2").await?;
-    actions::type_into(&app, "user-password-confirm", "Second-User-Pass-2").await?;
+    actions::type_into(&app, "user-password", "Another-Horse-Battery-2").await?;
+    actions::type_into(&app, "user-password-confirm", "Another-Horse-Battery-2").await?;
     actions::click(&app, "user-save").await?;
     checks::text_becomes(&app, "user-error", "the lock message", |t| {
         t.contains("locked by another program") && t.contains("Close it and try again")

@@ -274,10 +274,11 @@ pub fn UsersTable(
                 {move || {
                     let all = state.all.get().unwrap_or(0);
                     let shown = total();
+                    let users = if all == 1 { "user" } else { "users" };
                     if state.filter.with(|f| f.trim().is_empty()) {
-                        format!("{all} users")
+                        format!("{all} {users}")
                     } else {
-                        format!("{shown} of {all} users match")
+                        format!("{shown} of {all} {users} match")
                     }
                 }}
             </div>
