@@ -173,7 +173,7 @@ pub fn UsersTable(
             _ => "none",
         };
         view! {
-            <div role="columnheader" class="cell" aria-sort=aria>
+            <div role="columnheader" class="cell" id=format!("column-{}", column_id(column)) aria-sort=aria>
                 <button
                     class="sort"
                     id=format!("sort-{}", column_id(column))
