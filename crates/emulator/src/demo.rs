@@ -1,0 +1,85 @@
+//! The demo tenant's documented accounts and app registration.
+//!
+//! These credentials are public on purpose: they sign in to the offline demo tenant and to
+//! emulator-backed tests, nowhere else. The emulator's login page shows them (and the current
+//! second-factor code) so a newcomer can try everything.
+
+use crate::model::{Application, User};
+
+/// Application (client) ID of the demo app registration.
+pub const CLIENT_ID: &str = "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37";
+/// The administrator (Global Administrator).
+pub const ADMIN_LOCAL_PART: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "Demo-Admin-2026!";
+/// Base32 TOTP secret of the administrator (RFC 6238, SHA-1, 6 digits, 30 s).
+pub const ADMIN_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DP";
+/// A user without any directory role: sign-in works, aadsync refuses them.
+pub const USER_LOCAL_PART: &str = "alex.wilber";
+pub const USER_PASSWORD: &str = "Demo-User-2026!";
+pub const USER_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CT";
+
+/// Delegated Graph permissions granted (with admin consent) to the demo app.
+pub const GRANTED_SCOPES: &[&str] = &[
+    "User.Read",
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+];
+
+pub fn admin(id: String, created: String, domain: &str) -> User {
+    User {
+        id,
+        user_principal_name: format!("{ADMIN_LOCAL_PART}@{domain}"),
+        display_name: "Megan Bowen (Admin)".into(),
+        given_name: Some("Megan".into()),
+        surname: Some("Bowen".into()),
+        mail: Some(format!("{ADMIN_LOCAL_PART}@{domain}")),
+        job_title: Some("IT Administrator".into()),
+        department: Some("IT".into()),
+        office_location: Some("Redmond 18/2111".into()),
+        mobile_phone: None,
+        business_phones: vec!["+1 425 555 0100".into()],
+        preferred_language: Some("en-US".into()),
+        user_type: "Member".into(),
+        account_enabled: true,
+        created_date_time: created,
+        on_premises_sync_enabled: None,
+        password: Some(ADMIN_PASSWORD.into()),
+        totp_secret: Some(ADMIN_TOTP_SECRET.into()),
+    }
+}
+
+pub fn regular_user(id: String, created: String, domain: &str) -> User {
+    User {
+        id,
+        user_principal_name: format!("{USER_LOCAL_PART}@{domain}"),
+        display_name: "Alex Wilber".into(),
+        given_name: Some("Alex".into()),
+        surname: Some("Wilber".into()),
+        mail: Some(format!("{USER_LOCAL_PART}@{domain}")),
+        job_title: Some("Marketing Assistant".into()),
+        department: Some("Marketing".into()),
+        office_location: Some("Seattle 12/1110".into()),
+        mobile_phone: Some("+1 206 555 0110".into()),
+        business_phones: vec!["+1 425 555 0109".into()],
+        preferred_language: Some("en-US".into()),
+        user_type: "Member".into(),
+        account_enabled: true,
+        created_date_time: created,
+        on_premises_sync_enabled: None,
+        password: Some(USER_PASSWORD.into()),
+        totp_secret: Some(USER_TOTP_SECRET.into()),
+    }
+}
+
+pub fn application() -> Application {
+    Application {
+        client_id: CLIENT_ID.into(),
+        display_name: "aadsync (demo)".into(),
+        redirect_uris: vec!["http://localhost".into()],
+        public_client_flows: true,
+        granted_scopes: GRANTED_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        wids_in_tokens: true,
+    }
+}

@@ -1,0 +1,8 @@
+//! Contract tests: the emulator over real HTTP, against the shapes in
+//! `shared/reference/entra-graph-contract.md`.
+
+// A failed expectation in a test is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod graph;
+mod support;
