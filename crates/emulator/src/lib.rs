@@ -11,6 +11,7 @@
 pub mod demo;
 pub mod generate;
 pub mod graph;
+pub mod identity;
 pub mod keys;
 pub mod model;
 mod server;
@@ -43,7 +44,15 @@ mod tests {
     #[test]
     fn the_shipped_demo_fixture_is_the_generator_output() {
         let shipped = super::demo_tenant();
-        let generated = super::generate(super::GeneratorConfig { users: 300, groups: 25, seed: 1 });
-        assert_eq!(shipped.as_ref().ok(), Some(&generated), "regenerate fixtures/contoso-demo.json (see fixtures/README.md)");
+        let generated = super::generate(super::GeneratorConfig {
+            users: 300,
+            groups: 25,
+            seed: 1,
+        });
+        assert_eq!(
+            shipped.as_ref().ok(),
+            Some(&generated),
+            "regenerate fixtures/contoso-demo.json (see fixtures/README.md)"
+        );
     }
 }

@@ -211,6 +211,8 @@ pub fn role_object_id(tenant_id: &str, template_id: &str) -> String {
 #[derive(Debug)]
 pub struct Inner {
     directory: RwLock<Arc<Directory>>,
+    identity: Mutex<crate::identity::IdentityState>,
+    demo_hints: bool,
     pub keys: SigningKeys,
     pub clock: Clock,
     base_url: OnceLock<String>,
@@ -229,6 +231,16 @@ impl std::ops::Deref for Shared {
 }
 
 impl Shared {
+    /// Sign-ins, authorization codes and refresh tokens.
+    pub fn identity(&self) -> std::sync::MutexGuard<'_, crate::identity::IdentityState> {
+        self.identity.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the login pages show the demo credentials and the current code.
+    pub fn demo_hints(&self) -> bool {
+        self.demo_hints
+    }
+
     pub fn directory(&self) -> Arc<Directory> {
         Arc::clone(
             &self
@@ -277,6 +289,9 @@ pub struct EmulatorConfig {
     /// 0 picks a free port.
     pub port: u16,
     pub host: IpAddr,
+    /// Show the demo credentials and the current second-factor code on the login pages (the
+    /// offline demo); off for tests and for anything looking like a real tenant.
+    pub demo_hints: bool,
 }
 
 impl EmulatorConfig {
@@ -285,6 +300,7 @@ impl EmulatorConfig {
             tenant,
             port: 0,
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            demo_hints: false,
         }
     }
 }
@@ -311,6 +327,8 @@ impl Emulator {
             .unwrap_or(1);
         let shared = Shared(Arc::new(Inner {
             directory: RwLock::new(Arc::new(Directory::build(config.tenant))),
+            identity: Mutex::new(crate::identity::IdentityState::default()),
+            demo_hints: config.demo_hints,
             keys,
             clock: Clock::default(),
             base_url: OnceLock::new(),
@@ -324,7 +342,9 @@ impl Emulator {
             .local_addr()
             .map_err(|source| EmulatorError::Bind { addr, source })?;
         let _ = shared.base_url.set(format!("http://{addr}"));
-        let app = crate::graph::router().with_state(shared.clone());
+        let app = crate::graph::router()
+            .merge(crate::identity::router())
+            .with_state(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -401,6 +421,23 @@ impl Emulator {
             "wids": wids,
         });
         Ok(self.shared.keys.sign(&claims))
+    }
+
+    /// The authority URL for a tenant segment (GUID, domain, `organizations`, `common`).
+    pub fn authority(&self) -> String {
+        format!("{}/{}", self.base_url(), self.tenant_id())
+    }
+
+    /// Revokes every refresh token issued to the user so far (what "Revoke sessions" does).
+    pub fn revoke_refresh_tokens(&self, upn: &str) -> Result<(), EmulatorError> {
+        let directory = self.shared.directory();
+        let user = directory
+            .user(upn)
+            .ok_or_else(|| EmulatorError::UnknownUser(upn.to_owned()))?;
+        let id = user["id"].as_str().unwrap_or_default().to_owned();
+        let now = self.shared.clock.now();
+        self.shared.identity().revoked_before.insert(id, now);
+        Ok(())
     }
 
     /// Stops accepting requests and lets in-flight ones finish.

@@ -1,0 +1,477 @@
+//! `/authorize` and the sign-in pages behind it: account → password → second factor.
+
+use super::errors::Aadsts;
+use super::pages::{self, Step};
+use super::{
+    AuthRequest, Code, Flow, ResponseMode, client_info, error_ids, random_token, resolve_tenant,
+    totp,
+};
+use crate::server::Shared;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use std::collections::HashMap;
+
+/// Sign-ins not finished within this many seconds are forgotten.
+const FLOW_LIFETIME: i64 = 3600;
+
+/// Whether `given` is allowed for the registered URIs. A registered `http://localhost` (or
+/// `127.0.0.1`) URI matches any port on either loopback host with the same path ('/' when
+/// none); anything else must match exactly.
+pub fn redirect_allowed(registered: &[String], given: &str) -> bool {
+    fn split(uri: &str) -> Option<(&str, &str, Option<&str>, &str)> {
+        let (scheme, rest) = uri.split_once("://")?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+            _ => (authority, None),
+        };
+        Some((scheme, host, port, path))
+    }
+    let Some((scheme, host, _, path)) = split(given) else {
+        return false;
+    };
+    registered.iter().any(|r| {
+        if r == given {
+            return true;
+        }
+        let Some((r_scheme, r_host, _, r_path)) = split(r) else {
+            return false;
+        };
+        let loopback = |h: &str| h.eq_ignore_ascii_case("localhost") || h == "127.0.0.1";
+        scheme == "http"
+            && r_scheme == "http"
+            && loopback(r_host)
+            && loopback(host)
+            && r_path == path
+    })
+}
+
+fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
+    let mut all: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if let Some(state) = &request.state {
+        all.push(("state".into(), state.clone()));
+    }
+    match request.response_mode {
+        ResponseMode::FormPost => {
+            let fields: Vec<(&str, &str)> =
+                all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            Html(pages::form_post(&request.redirect_uri, &fields)).into_response()
+        }
+        ResponseMode::Query => {
+            let query = crate::graph::query::encode_pairs(&all);
+            let separator = if request.redirect_uri.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            let location = format!("{}{separator}{query}", request.redirect_uri);
+            (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+        }
+    }
+}
+
+fn redirect_error(shared: &Shared, request: &AuthRequest, err: &Aadsts) -> Response {
+    let (t, c, ts) = error_ids(shared);
+    let description = err.description(&t, &c, &ts);
+    let uri = format!("https://login.microsoftonline.com/error?code={}", err.code);
+    redirect_with(
+        request,
+        &[
+            ("error", err.error),
+            ("error_description", &description),
+            ("error_uri", &uri),
+        ],
+    )
+}
+
+fn page_error(shared: &Shared, err: &Aadsts) -> Response {
+    let (t, c, ts) = error_ids(shared);
+    err.page(&t, &c, &ts)
+}
+
+pub async fn authorize(
+    State(shared): State<Shared>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let directory = shared.directory();
+    if let Err(err) = resolve_tenant(&directory, &tenant) {
+        return page_error(&shared, &err);
+    }
+    let client_id = q.get("client_id").cloned().unwrap_or_default();
+    let Some(app) = directory
+        .tenant
+        .applications
+        .iter()
+        .find(|a| a.client_id.eq_ignore_ascii_case(&client_id))
+    else {
+        return page_error(
+            &shared,
+            &Aadsts::new(
+                "unauthorized_client",
+                700016,
+                format!(
+                    "Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+                    directory.tenant.display_name
+                ),
+            ),
+        );
+    };
+    let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
+    if !redirect_allowed(&app.redirect_uris, &redirect_uri) {
+        return page_error(
+            &shared,
+            &Aadsts::new(
+                "invalid_request",
+                50011,
+                format!(
+                    "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.",
+                    app.client_id
+                ),
+            ),
+        );
+    }
+    let response_mode = match q.get("response_mode").map(String::as_str) {
+        Some("form_post") => ResponseMode::FormPost,
+        _ => ResponseMode::Query,
+    };
+    let scopes: Vec<String> = q
+        .get("scope")
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let challenge = match (
+        q.get("code_challenge"),
+        q.get("code_challenge_method").map(String::as_str),
+    ) {
+        (None, _) => None,
+        (Some(c), None | Some("plain")) => Some((c.clone(), "plain".to_owned())),
+        (Some(c), Some("S256")) => Some((c.clone(), "S256".to_owned())),
+        (Some(_), Some(_)) => Some((String::new(), "invalid".to_owned())),
+    };
+    let request = AuthRequest {
+        tenant_segment: tenant.clone(),
+        client_id: app.client_id.clone(),
+        redirect_uri,
+        scopes,
+        state: q.get("state").cloned(),
+        nonce: q.get("nonce").cloned(),
+        code_challenge: challenge.clone(),
+        response_mode,
+        client_info: q.get("client_info").is_some_and(|v| v == "1"),
+    };
+    // From here on, errors go back to the (validated) redirect URI.
+    if q.get("response_type").map(String::as_str) != Some("code") {
+        return redirect_error(
+            &shared,
+            &request,
+            &Aadsts::new(
+                "unsupported_response_type",
+                700054,
+                "response_type 'code' is required by this emulator.",
+            ),
+        );
+    }
+    if request.scopes.is_empty() {
+        return redirect_error(
+            &shared,
+            &request,
+            &Aadsts::new(
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'scope'.",
+            ),
+        );
+    }
+    if challenge.as_ref().is_some_and(|(_, m)| m == "invalid") {
+        return redirect_error(
+            &shared,
+            &request,
+            &Aadsts::new(
+                "invalid_request",
+                501491,
+                "Invalid size of Code_Challenge parameter or unsupported code_challenge_method.",
+            ),
+        );
+    }
+    if q.get("prompt").map(String::as_str) == Some("none") {
+        // The emulator keeps no browser session, so a silent request can never succeed.
+        return redirect_error(
+            &shared,
+            &request,
+            &Aadsts::new(
+                "login_required",
+                50058,
+                "A silent sign-in request was sent but no user is signed in.",
+            ),
+        );
+    }
+    let flow = random_token(24);
+    let hint = q.get("login_hint").cloned().unwrap_or_default();
+    shared.identity().flows.insert(
+        flow.clone(),
+        Flow {
+            request,
+            user_id: None,
+            password_ok: false,
+            created: shared.clock.now(),
+        },
+    );
+    Html(pages::step(&Step {
+        action: &format!("{}/{tenant}/login", shared.base_url()),
+        flow: &flow,
+        step: "account",
+        heading: "Sign in",
+        context: None,
+        field: ("login", "text", "Email, phone, or Skype"),
+        value: &hint,
+        error: None,
+        hint: shared.demo_hints().then(|| {
+            format!(
+                "Demo tenant: sign in as {}@{} with the password {}.",
+                crate::demo::ADMIN_LOCAL_PART,
+                directory.tenant.default_domain(),
+                crate::demo::ADMIN_PASSWORD
+            )
+        }),
+    }))
+    .into_response()
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LoginForm {
+    flow: String,
+    step: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn login(
+    State(shared): State<Shared>,
+    Path(tenant): Path<String>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let directory = shared.directory();
+    let now = shared.clock.now();
+    let Some(mut flow) = shared
+        .identity()
+        .flows
+        .get(&form.flow)
+        .cloned()
+        .filter(|f| now - f.created < FLOW_LIFETIME)
+    else {
+        return page_error(
+            &shared,
+            &Aadsts::new(
+                "invalid_request",
+                50058,
+                "This sign-in has expired or was already completed. Start it again from the application.",
+            ),
+        );
+    };
+    if form.action == "cancel" {
+        shared.identity().flows.remove(&form.flow);
+        return redirect_error(
+            &shared,
+            &flow.request,
+            &Aadsts::new(
+                "access_denied",
+                65004,
+                "User declined to consent to access the app.",
+            ),
+        );
+    }
+    let action = format!("{}/{tenant}/login", shared.base_url());
+    let render = |step: &str,
+                  heading: &str,
+                  context: Option<&str>,
+                  field: (&'static str, &'static str, &'static str),
+                  error: Option<&str>,
+                  hint: Option<String>| {
+        Html(pages::step(&Step {
+            action: &action,
+            flow: &form.flow,
+            step,
+            heading,
+            context,
+            field,
+            value: "",
+            error,
+            hint,
+        }))
+        .into_response()
+    };
+    let user = flow
+        .user_id
+        .as_deref()
+        .and_then(|id| directory.tenant.users.iter().find(|u| u.id == id));
+    match (form.step.as_str(), user) {
+        ("account", _) => {
+            let name = form.value.trim();
+            let Some(user) = directory
+                .tenant
+                .users
+                .iter()
+                .find(|u| u.user_principal_name.eq_ignore_ascii_case(name))
+            else {
+                return render(
+                    "account",
+                    "Sign in",
+                    None,
+                    ("login", "text", "Email, phone, or Skype"),
+                    Some(
+                        "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.",
+                    ),
+                    None,
+                );
+            };
+            flow.user_id = Some(user.id.clone());
+            shared.identity().flows.insert(form.flow.clone(), flow);
+            let hint = shared.demo_hints().then(|| "Demo accounts: see the app's README or the emulator's fixtures/README.md for passwords.".to_owned());
+            render(
+                "password",
+                "Enter password",
+                Some(&user.user_principal_name),
+                ("passwd", "password", "Password"),
+                None,
+                hint,
+            )
+        }
+        ("password", Some(user)) => {
+            if !user.account_enabled {
+                return page_error(
+                    &shared,
+                    &Aadsts::new("invalid_grant", 50057, "The user account is disabled.")
+                        .with_status(StatusCode::OK),
+                );
+            }
+            if user.password.as_deref() != Some(form.value.as_str()) || form.value.is_empty() {
+                return render(
+                    "password",
+                    "Enter password",
+                    Some(&user.user_principal_name),
+                    ("passwd", "password", "Password"),
+                    Some(
+                        "AADSTS50126: Error validating credentials due to invalid username or password.",
+                    ),
+                    None,
+                );
+            }
+            flow.password_ok = true;
+            shared
+                .identity()
+                .flows
+                .insert(form.flow.clone(), flow.clone());
+            match &user.totp_secret {
+                Some(secret) => {
+                    let hint = shared
+                        .demo_hints()
+                        .then(|| match totp::base32_decode(secret) {
+                            Some(bytes) => format!(
+                                "Demo tenant: the current code is {}.",
+                                totp::code_at(&bytes, shared.clock.now())
+                            ),
+                            None => String::new(),
+                        });
+                    render(
+                        "mfa",
+                        "Enter code",
+                        Some(&user.user_principal_name),
+                        ("otc", "text", "Code from your authenticator app"),
+                        None,
+                        hint,
+                    )
+                }
+                None => complete(&shared, &form.flow, flow, &user.id),
+            }
+        }
+        ("mfa", Some(user)) if flow.password_ok => {
+            let ok = user
+                .totp_secret
+                .as_deref()
+                .is_some_and(|s| totp::verify(s, &form.value, shared.clock.now()));
+            if !ok {
+                return render(
+                    "mfa",
+                    "Enter code",
+                    Some(&user.user_principal_name),
+                    ("otc", "text", "Code from your authenticator app"),
+                    Some("You didn't enter the expected verification code. Please try again."),
+                    None,
+                );
+            }
+            complete(&shared, &form.flow, flow, &user.id)
+        }
+        _ => page_error(
+            &shared,
+            &Aadsts::new(
+                "invalid_request",
+                90014,
+                "The sign-in steps were submitted out of order. Start again from the application.",
+            ),
+        ),
+    }
+}
+
+/// Issues the authorization code and sends it to the client.
+fn complete(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
+    let code = random_token(48);
+    let tenant_id = shared.directory().tenant.id.clone();
+    {
+        let mut identity = shared.identity();
+        identity.flows.remove(flow_id);
+        identity.codes.insert(
+            code.clone(),
+            Code {
+                request: flow.request.clone(),
+                user_id: user_id.to_owned(),
+                issued: shared.clock.now(),
+                redeemed: false,
+            },
+        );
+    }
+    let info = client_info(user_id, &tenant_id);
+    let session = shared.next_guid();
+    let mut params = vec![("code", code.as_str())];
+    if flow.request.client_info {
+        params.push(("client_info", info.as_str()));
+    }
+    params.push(("session_state", session.as_str()));
+    redirect_with(&flow.request, &params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redirect_allowed;
+
+    #[test]
+    fn loopback_redirects_ignore_the_port() {
+        let registered = vec![
+            "http://localhost".to_owned(),
+            "https://app.example.com/cb".to_owned(),
+        ];
+        let cases = [
+            ("http://localhost:53117", true),
+            ("http://localhost:53117/", true),
+            ("http://127.0.0.1:8400", true),
+            ("http://localhost:53117/other", false),
+            ("https://localhost:53117", false),
+            ("http://[::1]:53117", false),
+            ("https://app.example.com/cb", true),
+            ("https://app.example.com/cb2", false),
+            ("http://evil.example.com", false),
+            ("", false),
+        ];
+        for (uri, expect) in cases {
+            assert_eq!(redirect_allowed(&registered, uri), expect, "{uri}");
+        }
+    }
+}
