@@ -221,6 +221,7 @@ pub async fn authorize(
             user_id: None,
             password_ok: false,
             created: shared.clock.now(),
+            device: None,
         },
     );
     Html(pages::step(&Step {
@@ -279,6 +280,12 @@ pub async fn login(
     };
     if form.action == "cancel" {
         shared.identity().flows.remove(&form.flow);
+        if let Some(device) = &flow.device {
+            if let Some(d) = shared.identity().devices.get_mut(device) {
+                d.state = super::device::DeviceState::Declined;
+            }
+            return super::device::finished(false);
+        }
         return redirect_error(
             &shared,
             &flow.request,
@@ -423,6 +430,14 @@ pub async fn login(
 
 /// Issues the authorization code and sends it to the client.
 fn complete(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
+    if let Some(device) = &flow.device {
+        let mut identity = shared.identity();
+        identity.flows.remove(flow_id);
+        if let Some(d) = identity.devices.get_mut(device) {
+            d.state = super::device::DeviceState::Approved(user_id.to_owned());
+        }
+        return super::device::finished(true);
+    }
     let code = random_token(48);
     let tenant_id = shared.directory().tenant.id.clone();
     {

@@ -1,6 +1,7 @@
 //! The Microsoft identity platform v2.0 endpoints: discovery, JWKS, authorize, token.
 
 mod authorize;
+pub mod device;
 pub mod errors;
 pub mod pages;
 mod token;
@@ -43,6 +44,8 @@ pub struct Flow {
     pub user_id: Option<String>,
     pub password_ok: bool,
     pub created: i64,
+    /// Set when this sign-in approves a device code instead of redirecting.
+    pub device: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +72,7 @@ pub struct IdentityState {
     pub codes: HashMap<String, Code>,
     pub refresh: HashMap<String, Refresh>,
     pub revoked_before: HashMap<String, i64>,
+    pub devices: HashMap<String, device::Device>,
 }
 
 /// Authorization codes live this long (Entra: about 10 minutes).
@@ -86,6 +90,11 @@ pub fn router() -> Router<Shared> {
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
         .route("/{tenant}/login", post(authorize::login))
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(device::devicecode))
+        .route(
+            "/devicelogin",
+            get(device::devicelogin_page).post(device::devicelogin_submit),
+        )
 }
 
 /// What a tenant path segment names.

@@ -363,6 +363,23 @@ fn grant(shared: &Shared, tenant: &str, form: &HashMap<String, String>) -> Resul
                 want_info,
             )
         }
+        "urn:ietf:params:oauth:grant-type:device_code" => {
+            let code = if field("device_code").is_empty() {
+                field("code")
+            } else {
+                field("device_code")
+            };
+            let (user_id, scopes) = super::device::poll(shared, code, &app.client_id)?;
+            issue(
+                shared,
+                &directory,
+                &user_id,
+                &app.client_id,
+                &scopes,
+                None,
+                want_info,
+            )
+        }
         "" => Err(Aadsts::new(
             "invalid_request",
             900144,

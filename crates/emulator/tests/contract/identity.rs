@@ -573,3 +573,167 @@ async fn token_endpoint_error_table() {
         json!("unsupported_grant_type")
     );
 }
+
+async fn device_start(base: &str, tid: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{base}/{tid}/oauth2/v2.0/devicecode"))
+        .form(&[
+            ("client_id", demo::CLIENT_ID),
+            (
+                "scope",
+                "openid offline_access https://graph.microsoft.com/User.Read.All",
+            ),
+        ])
+        .send()
+        .await
+        .expect("devicecode")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn device_poll(base: &str, tid: &str, device_code: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/{tid}/oauth2/v2.0/token"))
+        .form(&[
+            ("client_id", demo::CLIENT_ID),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", device_code),
+        ])
+        .send()
+        .await
+        .expect("poll");
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// Enters the user code on the verification page and walks the sign-in (or cancels it).
+async fn device_browser(
+    verification_uri: &str,
+    user_code: &str,
+    approve: bool,
+    now: i64,
+) -> String {
+    let http = no_redirects();
+    let page = http
+        .get(verification_uri)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("page");
+    let (action, mut fields) = form(&page);
+    fields.insert("value".into(), user_code.to_lowercase());
+    let mut html = http
+        .post(&action)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("page");
+    let code = totp::code_at(
+        &totp::base32_decode(demo::ADMIN_TOTP_SECRET).expect("secret"),
+        now,
+    );
+    for value in ["admin@contoso.com", demo::ADMIN_PASSWORD, &code] {
+        let (action, mut fields) = form(&html);
+        fields.insert("value".into(), value.to_owned());
+        fields.insert(
+            "action".into(),
+            if approve { "next" } else { "cancel" }.into(),
+        );
+        html = http
+            .post(&action)
+            .form(&fields)
+            .send()
+            .await
+            .expect("post")
+            .text()
+            .await
+            .expect("page");
+        if !approve {
+            break;
+        }
+    }
+    html
+}
+
+#[tokio::test]
+async fn device_code_flow_pending_approved_declined_expired() {
+    let env = start(60, 6).await;
+    let base = env.emulator.base_url().to_owned();
+    let tid = env.emulator.tenant_id();
+
+    let started = device_start(&base, &tid).await;
+    for field in [
+        "device_code",
+        "user_code",
+        "verification_uri",
+        "expires_in",
+        "interval",
+        "message",
+    ] {
+        assert!(started.get(field).is_some(), "no {field}: {started}");
+    }
+    assert_eq!(
+        (started["expires_in"].clone(), started["interval"].clone()),
+        (json!(900), json!(5))
+    );
+    let device_code = started["device_code"].as_str().expect("device_code");
+    let (status, pending) = device_poll(&base, &tid, device_code).await;
+    assert_eq!(
+        (status, pending["error"].clone()),
+        (400, json!("authorization_pending"))
+    );
+
+    let done = device_browser(
+        started["verification_uri"].as_str().expect("uri"),
+        started["user_code"].as_str().expect("code"),
+        true,
+        env.emulator.clock().now(),
+    )
+    .await;
+    assert!(done.contains("You're signed in"), "{done}");
+    let (status, tokens) = device_poll(&base, &tid, device_code).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert!(tokens["access_token"].is_string() && tokens["refresh_token"].is_string());
+    assert_eq!(
+        device_poll(&base, &tid, device_code).await.1["error"],
+        json!("invalid_grant"),
+        "redeemed once"
+    );
+
+    let declined = device_start(&base, &tid).await;
+    let page = device_browser(
+        declined["verification_uri"].as_str().expect("uri"),
+        declined["user_code"].as_str().expect("code"),
+        false,
+        env.emulator.clock().now(),
+    )
+    .await;
+    assert!(page.contains("Sign-in canceled"), "{page}");
+    assert_eq!(
+        device_poll(&base, &tid, declined["device_code"].as_str().expect("dc"))
+            .await
+            .1["error"],
+        json!("authorization_declined")
+    );
+
+    let expiring = device_start(&base, &tid).await;
+    env.emulator.clock().advance(901);
+    assert_eq!(
+        device_poll(&base, &tid, expiring["device_code"].as_str().expect("dc"))
+            .await
+            .1["error"],
+        json!("expired_token")
+    );
+    assert_eq!(
+        device_poll(&base, &tid, "no-such-device-code").await.1["error"],
+        json!("bad_verification_code")
+    );
+}
