@@ -47,6 +47,7 @@ pub fn admin(id: String, created: String, domain: &str) -> User {
         on_premises_sync_enabled: None,
         password: Some(ADMIN_PASSWORD.into()),
         totp_secret: Some(ADMIN_TOTP_SECRET.into()),
+        deleted_date_time: None,
     }
 }
 
@@ -70,6 +71,7 @@ pub fn regular_user(id: String, created: String, domain: &str) -> User {
         on_premises_sync_enabled: None,
         password: Some(USER_PASSWORD.into()),
         totp_secret: Some(USER_TOTP_SECRET.into()),
+        deleted_date_time: None,
     }
 }
 

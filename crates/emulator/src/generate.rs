@@ -305,6 +305,7 @@ pub fn generate(config: GeneratorConfig) -> Tenant {
                     on_premises_sync_enabled: rng.chance(25).then_some(true),
                     password: None,
                     totp_secret: None,
+                    deleted_date_time: None,
                 }
             }
         };
@@ -338,6 +339,7 @@ pub fn generate(config: GeneratorConfig) -> Tenant {
             },
             created_date_time: iso_date(17_800 + d as i64, 3_600),
             members,
+            deleted_date_time: None,
         });
     }
     if config.groups > departments {
@@ -351,6 +353,7 @@ pub fn generate(config: GeneratorConfig) -> Tenant {
             group_types: vec!["Unified".into()],
             created_date_time: iso_date(17_790, 0),
             members: member_ids.iter().map(|s| (*s).to_owned()).collect(),
+            deleted_date_time: None,
         });
     }
     let mut team = 0;
@@ -378,6 +381,7 @@ pub fn generate(config: GeneratorConfig) -> Tenant {
             group_types: vec![],
             created_date_time: iso_date(18_000 + rng.below(1_500) as i64, 0),
             members,
+            deleted_date_time: None,
         });
         team += 1;
     }

@@ -8,6 +8,7 @@
 //! tokens (signature, audience, tenant, lifetime, scopes). Tenants come from a JSON fixture
 //! (`fixtures/README.md`) or the seeded [`generate`] function.
 
+pub mod control;
 pub mod demo;
 pub mod generate;
 pub mod graph;

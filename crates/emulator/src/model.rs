@@ -85,6 +85,9 @@ pub struct User {
     /// Base32 TOTP secret for the second factor (RFC 6238, SHA-1, 6 digits, 30 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totp_secret: Option<String>,
+    /// Set while the user is in the recycle bin (soft-deleted, restorable for 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_date_time: Option<String>,
 }
 
 fn member() -> String {
@@ -115,6 +118,10 @@ pub struct Group {
     /// Direct members: user or group IDs.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Set while the group is in the recycle bin (Microsoft 365 groups; security groups are
+    /// deleted permanently, as in Entra ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_date_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -81,70 +81,96 @@ pub struct Directory {
     pub tenant: Tenant,
     pub users_json: Vec<Value>,
     pub groups_json: Vec<Value>,
+    /// Soft-deleted objects, for `directory/deletedItems`.
+    pub deleted_users_json: Vec<Value>,
+    pub deleted_groups_json: Vec<Value>,
     pub users_by_id: HashMap<String, usize>,
     users_by_upn: HashMap<String, usize>,
     groups_by_id: HashMap<String, usize>,
+    /// Direct members of each active group.
+    members: HashMap<String, Vec<String>>,
 }
 
 impl Directory {
     pub fn build(tenant: Tenant) -> Self {
-        let users_json: Vec<Value> = tenant
+        let user_json = |u: &crate::model::User| {
+            json!({
+                "id": u.id, "userPrincipalName": u.user_principal_name,
+                "displayName": u.display_name, "givenName": u.given_name, "surname": u.surname,
+                "mail": u.mail, "jobTitle": u.job_title, "department": u.department,
+                "officeLocation": u.office_location, "mobilePhone": u.mobile_phone,
+                "businessPhones": u.business_phones, "preferredLanguage": u.preferred_language,
+                "userType": u.user_type, "accountEnabled": u.account_enabled,
+                "createdDateTime": u.created_date_time,
+                "onPremisesSyncEnabled": u.on_premises_sync_enabled,
+                "deletedDateTime": u.deleted_date_time,
+            })
+        };
+        let group_json = |g: &crate::model::Group| {
+            let unified = g.group_types.iter().any(|t| t == "Unified");
+            json!({
+                "id": g.id, "displayName": g.display_name, "description": g.description,
+                "mail": g.mail, "mailEnabled": g.mail_enabled,
+                "mailNickname": g.mail.as_deref().and_then(|m| m.split('@').next()).unwrap_or("00000000-0000-0000-0000-000000000000"),
+                "securityEnabled": g.security_enabled, "groupTypes": g.group_types,
+                "createdDateTime": g.created_date_time, "deletedDateTime": g.deleted_date_time,
+                "classification": null, "visibility": if unified { json!("Public") } else { Value::Null },
+                "membershipRule": null,
+            })
+        };
+        let active_users: Vec<&crate::model::User> = tenant
             .users
             .iter()
-            .map(|u| {
-                json!({
-                    "id": u.id, "userPrincipalName": u.user_principal_name,
-                    "displayName": u.display_name, "givenName": u.given_name, "surname": u.surname,
-                    "mail": u.mail, "jobTitle": u.job_title, "department": u.department,
-                    "officeLocation": u.office_location, "mobilePhone": u.mobile_phone,
-                    "businessPhones": u.business_phones, "preferredLanguage": u.preferred_language,
-                    "userType": u.user_type, "accountEnabled": u.account_enabled,
-                    "createdDateTime": u.created_date_time,
-                    "onPremisesSyncEnabled": u.on_premises_sync_enabled, "deletedDateTime": null,
-                })
-            })
+            .filter(|u| u.deleted_date_time.is_none())
             .collect();
-        let groups_json: Vec<Value> = tenant
+        let active_groups: Vec<&crate::model::Group> = tenant
             .groups
             .iter()
-            .map(|g| {
-                let unified = g.group_types.iter().any(|t| t == "Unified");
-                json!({
-                    "id": g.id, "displayName": g.display_name, "description": g.description,
-                    "mail": g.mail, "mailEnabled": g.mail_enabled,
-                    "mailNickname": g.mail.as_deref().and_then(|m| m.split('@').next()).unwrap_or("00000000-0000-0000-0000-000000000000"),
-                    "securityEnabled": g.security_enabled, "groupTypes": g.group_types,
-                    "createdDateTime": g.created_date_time, "deletedDateTime": null,
-                    "classification": null, "visibility": if unified { json!("Public") } else { Value::Null },
-                    "membershipRule": null,
-                })
-            })
+            .filter(|g| g.deleted_date_time.is_none())
             .collect();
-        let users_by_id = tenant
+        let users_json: Vec<Value> = active_users.iter().map(|u| user_json(u)).collect();
+        let groups_json: Vec<Value> = active_groups.iter().map(|g| group_json(g)).collect();
+        let deleted_users_json = tenant
             .users
+            .iter()
+            .filter(|u| u.deleted_date_time.is_some())
+            .map(user_json)
+            .collect();
+        let deleted_groups_json = tenant
+            .groups
+            .iter()
+            .filter(|g| g.deleted_date_time.is_some())
+            .map(group_json)
+            .collect();
+        let users_by_id = active_users
             .iter()
             .enumerate()
             .map(|(i, u)| (u.id.clone(), i))
             .collect();
-        let users_by_upn = tenant
-            .users
+        let users_by_upn = active_users
             .iter()
             .enumerate()
             .map(|(i, u)| (u.user_principal_name.to_lowercase(), i))
             .collect();
-        let groups_by_id = tenant
-            .groups
+        let groups_by_id = active_groups
             .iter()
             .enumerate()
             .map(|(i, g)| (g.id.clone(), i))
+            .collect();
+        let members = active_groups
+            .iter()
+            .map(|g| (g.id.clone(), g.members.clone()))
             .collect();
         Self {
             tenant,
             users_json,
             groups_json,
+            deleted_users_json,
+            deleted_groups_json,
             users_by_id,
             users_by_upn,
             groups_by_id,
+            members,
         }
     }
 
@@ -173,11 +199,18 @@ impl Directory {
     /// Direct members, or all members through nested groups (each object once; nested groups
     /// themselves are included, as Graph's transitiveMembers does).
     pub fn members_of(&self, group_id: &str, transitive: bool) -> Vec<String> {
-        let direct = |id: &str| {
-            self.groups_by_id
+        // Deleted members are left out; they come back with a restore.
+        let direct = |id: &str| -> Vec<String> {
+            self.members
                 .get(id)
-                .and_then(|i| self.tenant.groups.get(*i))
-                .map(|g| g.members.clone())
+                .map(|m| {
+                    m.iter()
+                        .filter(|m| {
+                            self.users_by_id.contains_key(*m) || self.groups_by_id.contains_key(*m)
+                        })
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         if !transitive {
@@ -212,6 +245,8 @@ pub fn role_object_id(tenant_id: &str, template_id: &str) -> String {
 pub struct Inner {
     directory: RwLock<Arc<Directory>>,
     identity: Mutex<crate::identity::IdentityState>,
+    faults: Mutex<Vec<crate::control::Fault>>,
+    request_log: Mutex<VecDeque<crate::control::LoggedRequest>>,
     demo_hints: bool,
     pub keys: SigningKeys,
     pub clock: Clock,
@@ -231,6 +266,43 @@ impl std::ops::Deref for Shared {
 }
 
 impl Shared {
+    /// Changes the tenant: validates the result and swaps in a new snapshot, so requests in
+    /// flight keep the one they started with.
+    pub fn mutate(
+        &self,
+        change: impl FnOnce(&mut Tenant) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut slot = self
+            .directory
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut tenant = slot.tenant.clone();
+        change(&mut tenant)?;
+        tenant.validate()?;
+        *slot = Arc::new(Directory::build(tenant));
+        Ok(())
+    }
+
+    pub fn faults(&self) -> std::sync::MutexGuard<'_, Vec<crate::control::Fault>> {
+        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn request_log(
+        &self,
+    ) -> std::sync::MutexGuard<'_, VecDeque<crate::control::LoggedRequest>> {
+        self.request_log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn log_request(&self, entry: crate::control::LoggedRequest) {
+        let mut log = self.request_log();
+        if log.len() >= crate::control::LOG_CAP {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+
     /// Sign-ins, authorization codes and refresh tokens.
     pub fn identity(&self) -> std::sync::MutexGuard<'_, crate::identity::IdentityState> {
         self.identity.lock().unwrap_or_else(PoisonError::into_inner)
@@ -328,6 +400,8 @@ impl Emulator {
         let shared = Shared(Arc::new(Inner {
             directory: RwLock::new(Arc::new(Directory::build(config.tenant))),
             identity: Mutex::new(crate::identity::IdentityState::default()),
+            faults: Mutex::new(Vec::new()),
+            request_log: Mutex::new(VecDeque::new()),
             demo_hints: config.demo_hints,
             keys,
             clock: Clock::default(),
@@ -344,6 +418,11 @@ impl Emulator {
         let _ = shared.base_url.set(format!("http://{addr}"));
         let app = crate::graph::router()
             .merge(crate::identity::router())
+            .merge(crate::control::router())
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                crate::control::middleware,
+            ))
             .with_state(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {

@@ -276,6 +276,7 @@ pub fn router() -> Router<Shared> {
             "/v1.0/groups/{id}/{relation}/{cast}/{count}",
             get(group_members_cast_count),
         )
+        .route("/v1.0/directory/deletedItems/{cast}", get(deleted_items))
         .route("/v1.0/me", get(me))
         .route("/v1.0/me/memberOf", get(me_member_of))
 }
@@ -792,4 +793,74 @@ async fn me_member_of(
         "@odata.context": format!("{}/v1.0/$metadata#directoryObjects", shared.base_url()),
         "value": value,
     }))
+}
+
+/// `directory/deletedItems/microsoft.graph.user|group`: the recycle bin (the cast is required).
+async fn deleted_items(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(cast): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let scopes: &[&str] = if cast == "microsoft.graph.group" {
+        READ_GROUPS
+    } else {
+        READ_USERS
+    };
+    let call = match begin(&shared, &headers, scopes) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (kind, items, known, context): (Kind, &[Value], &dyn Fn(&str) -> bool, &str) = match cast
+        .as_str()
+    {
+        "microsoft.graph.user" => (
+            Kind::User,
+            &call.directory.deleted_users_json,
+            &known_user,
+            "directory/deletedItems/microsoft.graph.user",
+        ),
+        "microsoft.graph.group" => (
+            Kind::Group,
+            &call.directory.deleted_groups_json,
+            &known_group,
+            "directory/deletedItems/microsoft.graph.group",
+        ),
+        _ => {
+            return call.ids.error(GraphError::bad_request(
+                "The OData cast segment must be microsoft.graph.user or microsoft.graph.group when listing deleted items.".into(),
+            ));
+        }
+    };
+    let q = match query::parse_list(
+        query::parse_pairs(raw.as_deref()),
+        call.eventual,
+        kind,
+        known,
+    ) {
+        Ok(q) => q,
+        Err(e) => return call.ids.error(e),
+    };
+    let mut q = q;
+    // Deleted items always say when they were deleted.
+    let default = if kind == Kind::Group {
+        GROUP_DEFAULT
+    } else {
+        USER_DEFAULT
+    };
+    let select = q
+        .select
+        .get_or_insert_with(|| default.iter().map(|p| (*p).to_owned()).collect());
+    if !select.iter().any(|p| p == "deletedDateTime") {
+        select.push("deletedDateTime".into());
+    }
+    let list = items.iter().map(|o| (o, kind)).collect();
+    call.ids.json(page(
+        &shared,
+        list,
+        &q,
+        &format!("/v1.0/directory/deletedItems/{cast}"),
+        context,
+        false,
+    ))
 }

@@ -323,12 +323,9 @@ pub async fn login(
     match (form.step.as_str(), user) {
         ("account", _) => {
             let name = form.value.trim();
-            let Some(user) = directory
-                .tenant
-                .users
-                .iter()
-                .find(|u| u.user_principal_name.eq_ignore_ascii_case(name))
-            else {
+            let Some(user) = directory.tenant.users.iter().find(|u| {
+                u.user_principal_name.eq_ignore_ascii_case(name) && u.deleted_date_time.is_none()
+            }) else {
                 return render(
                     "account",
                     "Sign in",

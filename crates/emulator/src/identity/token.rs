@@ -69,7 +69,7 @@ fn issue(
     let user = tenant
         .users
         .iter()
-        .find(|u| u.id == user_id)
+        .find(|u| u.id == user_id && u.deleted_date_time.is_none())
         .ok_or_else(|| {
             Aadsts::new(
                 "invalid_grant",

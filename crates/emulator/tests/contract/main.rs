@@ -4,6 +4,7 @@
 // A failed expectation in a test is the failure report.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod control;
 mod graph;
 mod identity;
 mod support;
