@@ -795,6 +795,9 @@ async fn me_member_of(
     }))
 }
 
+/// Which properties a collection knows, for `$select` validation.
+type Known<'a> = &'a dyn Fn(&str) -> bool;
+
 /// `directory/deletedItems/microsoft.graph.user|group`: the recycle bin (the cast is required).
 async fn deleted_items(
     State(shared): State<Shared>,
@@ -811,9 +814,7 @@ async fn deleted_items(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (kind, items, known, context): (Kind, &[Value], &dyn Fn(&str) -> bool, &str) = match cast
-        .as_str()
-    {
+    let (kind, items, known, context): (Kind, &[Value], Known<'_>, &str) = match cast.as_str() {
         "microsoft.graph.user" => (
             Kind::User,
             &call.directory.deleted_users_json,
