@@ -232,6 +232,18 @@ impl Directory {
     }
 }
 
+/// Every route, with the fault/log middleware, bound to the state.
+pub fn app(shared: &Shared) -> axum::Router {
+    crate::graph::router()
+        .merge(crate::identity::router())
+        .merge(crate::control::router())
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::control::middleware,
+        ))
+        .with_state(shared.clone())
+}
+
 /// A stable object ID for a directory role in a tenant.
 pub fn role_object_id(tenant_id: &str, template_id: &str) -> String {
     let seed = tenant_id
@@ -416,14 +428,7 @@ impl Emulator {
             .local_addr()
             .map_err(|source| EmulatorError::Bind { addr, source })?;
         let _ = shared.base_url.set(format!("http://{addr}"));
-        let app = crate::graph::router()
-            .merge(crate::identity::router())
-            .merge(crate::control::router())
-            .layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
-                crate::control::middleware,
-            ))
-            .with_state(shared.clone());
+        let app = app(&shared);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let served = axum::serve(listener, app)

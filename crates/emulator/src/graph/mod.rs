@@ -1,5 +1,6 @@
 //! Microsoft Graph v1.0: users, groups, members, `/me`, with Graph's query options and errors.
 
+mod batch;
 pub mod query;
 
 use crate::server::{Directory, Shared};
@@ -277,6 +278,11 @@ pub fn router() -> Router<Shared> {
             get(group_members_cast_count),
         )
         .route("/v1.0/directory/deletedItems/{cast}", get(deleted_items))
+        .route(
+            "/v1.0/directoryObjects/getByIds",
+            axum::routing::post(batch::get_by_ids),
+        )
+        .route("/v1.0/$batch", axum::routing::post(batch::batch))
         .route("/v1.0/me", get(me))
         .route("/v1.0/me/memberOf", get(me_member_of))
 }

@@ -535,3 +535,111 @@ async fn the_clock_expires_tokens() {
         (401, json!("InvalidAuthenticationToken"))
     );
 }
+
+#[tokio::test]
+async fn get_by_ids_and_batch() {
+    let env = start(120, 12).await;
+    let dir = aadsync_emulator::generate(aadsync_emulator::GeneratorConfig {
+        users: 120,
+        groups: 12,
+        seed: 42,
+    });
+    let token = env.token(ALL_SCOPES);
+    let base = env.emulator.base_url().to_owned();
+    let post = |path: &str, body: Value| {
+        let request = env
+            .http
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body);
+        async move {
+            let response = request.send().await.expect("post");
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    let ids = json!({"ids": [dir.users[3].id, dir.groups[0].id, "00000000-0000-4000-8000-000000000000"], "types": ["user", "group"]});
+    let (status, body) = post("/v1.0/directoryObjects/getByIds", ids).await;
+    assert_eq!(status, 200, "{body}");
+    let types: Vec<&str> = body["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .filter_map(|v| v["@odata.type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        vec!["#microsoft.graph.user", "#microsoft.graph.group"],
+        "unknown IDs are left out"
+    );
+    let (_, only_groups) = post(
+        "/v1.0/directoryObjects/getByIds",
+        json!({"ids": [dir.users[3].id, dir.groups[0].id], "types": ["group"]}),
+    )
+    .await;
+    assert_eq!(only_groups["value"].as_array().map(Vec::len), Some(1));
+
+    // 20 member requests in one batch; each answered with its own status and body.
+    let requests: Vec<Value> = dir.groups.iter().cycle().take(20).enumerate().map(|(i, g)| {
+        json!({"id": i.to_string(), "method": "GET", "url": format!("/groups/{}/members?$select=id", g.id)})
+    }).collect();
+    let (status, body) = post("/v1.0/$batch", json!({"requests": requests})).await;
+    assert_eq!(status, 200, "{body}");
+    let responses = body["responses"].as_array().expect("responses");
+    assert_eq!(responses.len(), 20);
+    assert!(
+        responses
+            .iter()
+            .all(|r| r["status"] == json!(200) && r["body"]["value"].is_array())
+    );
+
+    let too_many: Vec<Value> = (0..21)
+        .map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/me"}))
+        .collect();
+    let (status, _) = post("/v1.0/$batch", json!({"requests": too_many})).await;
+    assert_eq!(status, 400);
+
+    // An inner request throttled by a fault comes back as an inner 429 with Retry-After, and a
+    // request depending on it fails with 424.
+    env.http
+        .post(format!("{base}/_emulator/faults"))
+        .json(&json!({"path": "/v1.0/users/*", "kind": "throttle", "retryAfter": "3", "times": 1}))
+        .send()
+        .await
+        .expect("fault");
+    let (status, body) = post(
+        "/v1.0/$batch",
+        json!({"requests": [
+            {"id": "a", "method": "GET", "url": format!("/users/{}", dir.users[5].id)},
+            {"id": "b", "method": "GET", "url": "/me", "dependsOn": ["a"]},
+            {"id": "c", "method": "GET", "url": "/users/does-not-exist"},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let by_id = |id: &str| {
+        body["responses"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["id"] == json!(id)))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        (
+            by_id("a")["status"].clone(),
+            by_id("a")["headers"]["retry-after"].clone()
+        ),
+        (json!(429), json!("3"))
+    );
+    assert_eq!(by_id("b")["status"], json!(424));
+    assert_eq!(
+        (
+            by_id("c")["status"].clone(),
+            by_id("c")["body"]["error"]["code"].clone()
+        ),
+        (json!(404), json!("Request_ResourceNotFound"))
+    );
+}
