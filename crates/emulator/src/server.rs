@@ -258,12 +258,82 @@ pub struct Inner {
     directory: RwLock<Arc<Directory>>,
     identity: Mutex<crate::identity::IdentityState>,
     faults: Mutex<Vec<crate::control::Fault>>,
+    changes: Mutex<ChangeLog>,
     request_log: Mutex<VecDeque<crate::control::LoggedRequest>>,
     demo_hints: bool,
     pub keys: SigningKeys,
     pub clock: Clock,
     base_url: OnceLock<String>,
     ids: Mutex<Rng>,
+}
+
+/// What changed in one mutation, for delta queries.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub version: u64,
+    pub object_id: String,
+    pub kind: Kind,
+    pub added_members: Vec<String>,
+    pub removed_members: Vec<String>,
+}
+
+/// The tenant's change history: one version per mutation.
+#[derive(Debug, Default)]
+pub struct ChangeLog {
+    pub version: u64,
+    pub changes: Vec<Change>,
+}
+
+impl ChangeLog {
+    fn record(&mut self, old: &Tenant, new: &Tenant) {
+        self.version += 1;
+        let version = self.version;
+        let old_users: HashMap<&str, &crate::model::User> =
+            old.users.iter().map(|u| (u.id.as_str(), u)).collect();
+        let new_users: HashMap<&str, &crate::model::User> =
+            new.users.iter().map(|u| (u.id.as_str(), u)).collect();
+        for id in old_users
+            .keys()
+            .chain(new_users.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            if old_users.get(id) != new_users.get(id) {
+                self.changes.push(Change {
+                    version,
+                    object_id: (*id).to_owned(),
+                    kind: Kind::User,
+                    added_members: vec![],
+                    removed_members: vec![],
+                });
+            }
+        }
+        let old_groups: HashMap<&str, &crate::model::Group> =
+            old.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+        let new_groups: HashMap<&str, &crate::model::Group> =
+            new.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+        for id in old_groups
+            .keys()
+            .chain(new_groups.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let (before, after) = (old_groups.get(id), new_groups.get(id));
+            if before == after {
+                continue;
+            }
+            let members = |g: Option<&&crate::model::Group>| -> HashSet<String> {
+                g.map(|g| g.members.iter().cloned().collect())
+                    .unwrap_or_default()
+            };
+            let (b, a) = (members(before), members(after));
+            self.changes.push(Change {
+                version,
+                object_id: (*id).to_owned(),
+                kind: Kind::Group,
+                added_members: a.difference(&b).cloned().collect(),
+                removed_members: b.difference(&a).cloned().collect(),
+            });
+        }
+    }
 }
 
 /// State shared by every request handler.
@@ -291,8 +361,13 @@ impl Shared {
         let mut tenant = slot.tenant.clone();
         change(&mut tenant)?;
         tenant.validate()?;
+        self.changes().record(&slot.tenant, &tenant);
         *slot = Arc::new(Directory::build(tenant));
         Ok(())
+    }
+
+    pub fn changes(&self) -> std::sync::MutexGuard<'_, ChangeLog> {
+        self.changes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn faults(&self) -> std::sync::MutexGuard<'_, Vec<crate::control::Fault>> {
@@ -413,6 +488,7 @@ impl Emulator {
             directory: RwLock::new(Arc::new(Directory::build(config.tenant))),
             identity: Mutex::new(crate::identity::IdentityState::default()),
             faults: Mutex::new(Vec::new()),
+            changes: Mutex::new(ChangeLog::default()),
             request_log: Mutex::new(VecDeque::new()),
             demo_hints: config.demo_hints,
             keys,

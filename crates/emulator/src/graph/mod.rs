@@ -1,6 +1,7 @@
 //! Microsoft Graph v1.0: users, groups, members, `/me`, with Graph's query options and errors.
 
 mod batch;
+mod delta;
 pub mod query;
 
 use crate::server::{Directory, Shared};
@@ -233,7 +234,7 @@ fn authenticate(
 }
 
 /// Shared front part of every handler: ids, directory snapshot, authentication, scope.
-struct Call {
+pub(crate) struct Call {
     ids: RequestIds,
     directory: std::sync::Arc<Directory>,
     caller: Caller,
@@ -265,6 +266,8 @@ fn begin(shared: &Shared, headers: &HeaderMap, scopes: &[&str]) -> Result<Call, 
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/v1.0/users", get(list_users))
+        .route("/v1.0/users/delta", get(delta::users))
+        .route("/v1.0/groups/delta", get(delta::groups))
         .route("/v1.0/users/{id}", get(get_user))
         .route("/v1.0/groups", get(list_groups))
         .route("/v1.0/groups/{id}", get(get_group))

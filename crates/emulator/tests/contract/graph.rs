@@ -643,3 +643,159 @@ async fn get_by_ids_and_batch() {
         (json!(404), json!("Request_ResourceNotFound"))
     );
 }
+
+/// Follows nextLinks to the deltaLink; returns (objects, deltaLink).
+async fn delta_rounds(
+    env: &crate::support::Env,
+    token: &str,
+    start: &str,
+    page: &str,
+) -> (Vec<Value>, String) {
+    let mut url = start.to_owned();
+    let mut objects = Vec::new();
+    loop {
+        let (status, _, body, text) = env.get(&url, Some(token), &[("Prefer", page)]).await;
+        assert_eq!(status, 200, "{text}");
+        objects.extend(body["value"].as_array().cloned().unwrap_or_default());
+        if let Some(next) = body["@odata.nextLink"].as_str() {
+            url = next.to_owned();
+        } else {
+            return (
+                objects,
+                body["@odata.deltaLink"]
+                    .as_str()
+                    .expect("deltaLink")
+                    .to_owned(),
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn delta_tracks_renames_deletions_and_membership() {
+    let env = start(150, 12).await;
+    let dir = aadsync_emulator::generate(aadsync_emulator::GeneratorConfig {
+        users: 150,
+        groups: 12,
+        seed: 42,
+    });
+    let token = env.token(ALL_SCOPES);
+    let base = env.emulator.base_url().to_owned();
+
+    let (all, users_link) = delta_rounds(
+        &env,
+        &token,
+        "/v1.0/users/delta?$select=id,userPrincipalName,accountEnabled",
+        "odata.maxpagesize=40",
+    )
+    .await;
+    assert_eq!(all.len(), 150);
+    let (groups, groups_link) = delta_rounds(
+        &env,
+        &token,
+        "/v1.0/groups/delta?$select=displayName,members",
+        "odata.maxpagesize=5",
+    )
+    .await;
+    assert_eq!(groups.len(), 12);
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["members@delta"].as_array().is_some_and(|m| !m.is_empty()))
+    );
+
+    let (renamed, soft, hard) = (&dir.users[10].id, &dir.users[11].id, &dir.users[12].id);
+    let group = dir
+        .groups
+        .iter()
+        .find(|g| g.members.len() >= 2)
+        .expect("a group");
+    let leaving = group.members[0].clone();
+    let control = |method: reqwest::Method, path: String, body: Value| {
+        let request = env
+            .http
+            .request(method, format!("{base}{path}"))
+            .json(&body);
+        async move { assert!(request.send().await.expect("control").status().is_success()) }
+    };
+    control(
+        reqwest::Method::PATCH,
+        format!("/_emulator/users/{renamed}"),
+        json!({"userPrincipalName": "renamed@contoso.com"}),
+    )
+    .await;
+    control(
+        reqwest::Method::DELETE,
+        format!("/_emulator/users/{soft}"),
+        json!({}),
+    )
+    .await;
+    control(
+        reqwest::Method::DELETE,
+        format!("/_emulator/users/{hard}?hard=true"),
+        json!({}),
+    )
+    .await;
+    control(
+        reqwest::Method::POST,
+        format!("/_emulator/groups/{}/members", group.id),
+        json!({"add": [dir.users[20].id], "remove": [leaving]}),
+    )
+    .await;
+
+    let (changes, _) = delta_rounds(&env, &token, &users_link, "odata.maxpagesize=40").await;
+    let find = |id: &str| {
+        changes
+            .iter()
+            .find(|c| c["id"] == json!(id))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        find(renamed)["userPrincipalName"],
+        json!("renamed@contoso.com")
+    );
+    assert_eq!(find(soft)["@removed"], json!({"reason": "changed"}));
+    // A hard-deleted user also left its groups: the user itself is reported deleted.
+    assert_eq!(find(hard)["@removed"], json!({"reason": "deleted"}));
+    assert!(
+        !changes.iter().any(|c| c["id"] == json!(dir.users[30].id)),
+        "unchanged users are not repeated"
+    );
+
+    let (group_changes, _) = delta_rounds(&env, &token, &groups_link, "odata.maxpagesize=5").await;
+    let changed = group_changes
+        .iter()
+        .find(|g| g["id"] == json!(group.id))
+        .expect("the changed group");
+    let members = changed["members@delta"].as_array().expect("members@delta");
+    assert!(
+        members
+            .iter()
+            .any(|m| m["id"] == json!(dir.users[20].id) && m.get("@removed").is_none())
+    );
+    assert!(members.iter().any(
+        |m| m["id"] == json!(group.members[0]) && m["@removed"] == json!({"reason": "deleted"})
+    ));
+
+    // Delta tokens expire after 7 days: 410 Gone, with where to start over.
+    env.emulator.clock().advance(8 * 86_400);
+    let fresh = env.token(ALL_SCOPES);
+    let (status, headers, body, _) = env.get(&users_link, Some(&fresh), &[]).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (410, json!("syncStateNotFound"))
+    );
+    assert!(
+        headers["location"]
+            .to_str()
+            .expect("location")
+            .contains("/v1.0/users/delta")
+    );
+    assert_eq!(
+        env.get("/v1.0/users/delta?$top=5", Some(&fresh), &[])
+            .await
+            .0,
+        400
+    );
+}
