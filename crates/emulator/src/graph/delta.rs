@@ -85,7 +85,7 @@ async fn delta(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (collection, default, known): (&str, &[&str], &dyn Fn(&str) -> bool) = match kind {
+    let (collection, default, known): (&str, &[&str], super::Known<'_>) = match kind {
         Kind::Group => ("groups", GROUP_DEFAULT, &known_group),
         _ => ("users", USER_DEFAULT, &known_user),
     };
@@ -103,7 +103,7 @@ async fn delta(
                     .collect();
                 if let Some(bad) = props
                     .iter()
-                    .find(|p| !known(p) && !(kind == Kind::Group && p.as_str() == "members"))
+                    .find(|p| !(known(p) || kind == Kind::Group && p.as_str() == "members"))
                 {
                     return call.ids.error(GraphError::bad_request(format!(
                         "Could not find a property named '{bad}' on type '{}'.",

@@ -805,7 +805,7 @@ async fn me_member_of(
 }
 
 /// Which properties a collection knows, for `$select` validation.
-type Known<'a> = &'a dyn Fn(&str) -> bool;
+pub(crate) type Known<'a> = &'a dyn Fn(&str) -> bool;
 
 /// `directory/deletedItems/microsoft.graph.user|group`: the recycle bin (the cast is required).
 async fn deleted_items(
