@@ -16,6 +16,7 @@ pub mod identity;
 pub mod keys;
 pub mod model;
 mod server;
+pub mod tls;
 
 pub use generate::{GeneratorConfig, generate};
 pub use model::Tenant;

@@ -10,7 +10,10 @@ const USAGE: &str = "usage: entra-emulator [--port N] [--fixture FILE | --users 
   --users N          generate N users (default 300) …
   --groups M         … and M groups (default 25) …
   --seed S           … from seed S (default 1); the same seed gives the same tenant
-  --write-fixture F  write the tenant to F as a fixture and exit";
+  --write-fixture F  write the tenant to F as a fixture and exit
+  --tls              serve https with a generated CA …
+  --ca-file F        … and write the CA certificate (PEM) to F for clients to trust
+  --demo-hints       show the demo credentials and second-factor code on the login pages";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +30,9 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut port = 0u16;
     let mut fixture = None;
     let mut write = None;
+    let mut tls = false;
+    let mut ca_file: Option<String> = None;
+    let mut demo_hints = false;
     let mut config = GeneratorConfig {
         users: 300,
         groups: 25,
@@ -58,6 +64,9 @@ fn run(args: &[String]) -> Result<(), String> {
                     .map_err(|_| "--seed needs a number")?
             }
             "--write-fixture" => write = Some(value("--write-fixture")?),
+            "--tls" => tls = true,
+            "--ca-file" => ca_file = Some(value("--ca-file")?),
+            "--demo-hints" => demo_hints = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -86,9 +95,18 @@ fn run(args: &[String]) -> Result<(), String> {
     runtime.block_on(async move {
         let mut cfg = EmulatorConfig::new(tenant);
         cfg.port = port;
+        cfg.tls = tls || ca_file.is_some();
+        cfg.demo_hints = demo_hints;
         let emulator = Emulator::start(cfg).await.map_err(|e| e.to_string())?;
         println!("tenant            {}", emulator.tenant_id());
+        println!("authority         {}", emulator.authority());
         println!("Microsoft Graph   {}/v1.0", emulator.base_url());
+        println!("control API       {}/_emulator/", emulator.base_url());
+        if let Some(pem) = emulator.ca_pem() {
+            let path = ca_file.unwrap_or_else(|| "entra-emulator-ca.pem".to_owned());
+            std::fs::write(&path, pem).map_err(|e| format!("{path}: {e}"))?;
+            println!("CA certificate    {path} (trust it, e.g. REQUESTS_CA_BUNDLE or NODE_EXTRA_CA_CERTS)");
+        }
         println!("press Ctrl-C to stop");
         tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
         emulator.stop();

@@ -437,6 +437,8 @@ pub enum EmulatorError {
     },
     #[error("the token signing key is unusable: {0}")]
     Keys(String),
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
     #[error("no user {0:?} in the tenant")]
     UnknownUser(String),
 }
@@ -451,6 +453,8 @@ pub struct EmulatorConfig {
     /// Show the demo credentials and the current second-factor code on the login pages (the
     /// offline demo); off for tests and for anything looking like a real tenant.
     pub demo_hints: bool,
+    /// Serve https with a generated CA (see [`Emulator::ca_pem`]) instead of plain http.
+    pub tls: bool,
 }
 
 impl EmulatorConfig {
@@ -460,6 +464,7 @@ impl EmulatorConfig {
             port: 0,
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             demo_hints: false,
+            tls: false,
         }
     }
 }
@@ -469,6 +474,7 @@ impl EmulatorConfig {
 pub struct Emulator {
     shared: Shared,
     addr: SocketAddr,
+    ca_pem: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -503,23 +509,38 @@ impl Emulator {
         let addr = listener
             .local_addr()
             .map_err(|source| EmulatorError::Bind { addr, source })?;
-        let _ = shared.base_url.set(format!("http://{addr}"));
+        let tls = if config.tls {
+            Some(crate::tls::TlsMaterial::generate().map_err(EmulatorError::Tls)?)
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let _ = shared.base_url.set(format!("{scheme}://{addr}"));
         let app = app(&shared);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(err) = served {
-                tracing::error!(error = %err, "emulator server stopped");
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        match tls {
+            Some(material) => {
+                tokio::spawn(crate::tls::serve(listener, app, material, rx));
             }
-        });
+            None => {
+                tokio::spawn(async move {
+                    let served = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = rx.await;
+                        })
+                        .await;
+                    if let Err(err) = served {
+                        tracing::error!(error = %err, "emulator server stopped");
+                    }
+                });
+            }
+        }
         tracing::info!(base = %shared.base_url(), "entra emulator listening");
         Ok(Self {
             shared,
             addr,
+            ca_pem,
             shutdown: Some(tx),
         })
     }
@@ -581,6 +602,11 @@ impl Emulator {
             "wids": wids,
         });
         Ok(self.shared.keys.sign(&claims))
+    }
+
+    /// With TLS: the PEM of the CA that signed the server certificate, for clients to trust.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The authority URL for a tenant segment (GUID, domain, `organizations`, `common`).

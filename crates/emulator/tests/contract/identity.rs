@@ -737,3 +737,49 @@ async fn device_code_flow_pending_approved_declined_expired() {
         json!("bad_verification_code")
     );
 }
+
+#[tokio::test]
+async fn tls_with_a_generated_ca() {
+    let tenant = aadsync_emulator::generate(aadsync_emulator::GeneratorConfig {
+        users: 20,
+        groups: 3,
+        seed: 5,
+    });
+    let mut config = aadsync_emulator::EmulatorConfig::new(tenant);
+    config.tls = true;
+    let emulator = aadsync_emulator::Emulator::start(config)
+        .await
+        .expect("start");
+    let base = emulator.base_url().to_owned();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let ca =
+        reqwest::Certificate::from_pem(emulator.ca_pem().expect("ca").as_bytes()).expect("pem");
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .expect("client");
+    let url = format!(
+        "{}/v2.0/.well-known/openid-configuration",
+        emulator.authority()
+    );
+    let doc: Value = trusting
+        .get(&url)
+        .send()
+        .await
+        .expect("https")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        doc["issuer"],
+        json!(format!("{}/v2.0", emulator.authority()))
+    );
+    assert!(
+        doc["token_endpoint"]
+            .as_str()
+            .expect("token")
+            .starts_with("https://")
+    );
+    // A client that does not trust the CA refuses the connection.
+    assert!(reqwest::Client::new().get(&url).send().await.is_err());
+}
