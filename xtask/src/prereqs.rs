@@ -43,6 +43,9 @@ const APT_TEST: &[&str] = &[
     "dbus",
     "dbus-x11",
     "gnome-keyring",
+    // The MSAL Python compatibility check of the emulator.
+    "python3",
+    "python3-venv",
 ];
 
 /// A cargo-installed tool pinned to one version.

@@ -217,6 +217,10 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     ]);
     ctx.test_step("unit and integration tests", &mut unit)?;
 
+    if cfg!(target_os = "linux") {
+        compat(ctx)?;
+    }
+
     if !e2e {
         println!("\n(end-to-end tests skipped: --no-e2e)");
         return Ok(());
@@ -239,6 +243,78 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
 }
 
+/// Runs `crates/emulator/compat/msal_check.py` with the pinned MSAL Python against an
+/// emulator started with TLS: what a real Microsoft client library makes of it.
+pub fn compat(ctx: &mut Ctx) -> Result<(), String> {
+    let compat = ctx.root.join("crates/emulator/compat");
+    let venv = ctx.tools_dir.join("msal-python-1.39.0");
+    let python = venv.join(if cfg!(windows) {
+        "Scripts/python.exe"
+    } else {
+        "bin/python"
+    });
+    if !python.is_file() {
+        let mut create = ctx.command("python3");
+        create.arg("-m").arg("venv").arg(&venv);
+        ctx.step("python venv for MSAL (once)", &mut create)?;
+        let mut pip = ctx.command(&python);
+        pip.args(["-m", "pip", "install", "-q", "-r"])
+            .arg(compat.join("requirements.txt"));
+        ctx.step("install MSAL Python (once)", &mut pip)?;
+    }
+    let mut build = ctx.cargo();
+    build.args([
+        "build",
+        "--locked",
+        "-p",
+        "aadsync-emulator",
+        "--bin",
+        "entra-emulator",
+    ]);
+    ctx.step("build entra-emulator", &mut build)?;
+    let scratch = ctx.target_dir().join("compat");
+    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let ca = scratch.join("ca.pem");
+    let mut emulator = ctx
+        .command(
+            ctx.target_dir()
+                .join("debug")
+                .join(format!("entra-emulator{}", std::env::consts::EXE_SUFFIX)),
+        )
+        .args(["--tls", "--port", "0", "--ca-file"])
+        .arg(&ca)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting entra-emulator: {e}"))?;
+    let mut authority = None;
+    if let Some(stdout) = emulator.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("authority") {
+                authority = Some(rest.trim().to_owned());
+            }
+            if line.starts_with("press Ctrl-C") {
+                break;
+            }
+        }
+    }
+    let result = match authority {
+        Some(authority) => {
+            let mut check = ctx.command(&python);
+            // requests lets REQUESTS_CA_BUNDLE override `verify=`, so set it to the emulator's CA.
+            check
+                .arg(compat.join("msal_check.py"))
+                .arg(&authority)
+                .arg(&ca)
+                .env("REQUESTS_CA_BUNDLE", &ca);
+            ctx.step("MSAL Python against the emulator", &mut check)
+        }
+        None => Err("entra-emulator did not print its authority".into()),
+    };
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    result
+}
+
 /// The benchmarks, on release builds (numbers from debug builds mean little).
 pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
     let mut store = ctx.cargo();
@@ -251,6 +327,17 @@ pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
         "store_bench",
     ]);
     ctx.step("store benchmark", &mut store)?;
+
+    let mut emulator = ctx.cargo();
+    emulator.args([
+        "bench",
+        "--locked",
+        "-p",
+        "aadsync-emulator",
+        "--bench",
+        "emulator_bench",
+    ]);
+    ctx.step("emulator benchmark", &mut emulator)?;
 
     build_frontend(ctx, true)?;
     let mut app = ctx.cargo();

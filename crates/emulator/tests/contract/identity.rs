@@ -338,9 +338,13 @@ async fn sign_in_with_both_response_modes_then_tokens_work_and_rotate() {
     .await;
     let (_, body, _) = redeem(&base, &tid, &params["code"], VERIFIER).await;
     let rt = body["refresh_token"].as_str().expect("rt").to_owned();
-    env.emulator
-        .revoke_refresh_tokens("admin@contoso.com")
+    // Through the control API, as a test of the app would do it.
+    let revoked = reqwest::Client::new()
+        .post(format!("{base}/_emulator/users/admin@contoso.com/revoke"))
+        .send()
+        .await
         .expect("revoke");
+    assert_eq!(revoked.status(), 204);
     let (status, err) = refresh(&base, &tid, &rt).await;
     assert_eq!(
         (status, err["error"].clone(), err["error_codes"].clone()),
