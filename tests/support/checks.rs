@@ -112,10 +112,11 @@ pub async fn users_total_is(app: &App, total: u32) -> Result {
     attr_is(app, "users-table", "data-total", &total.to_string()).await
 }
 
-/// Waits until the value of an input satisfies `accept`.
-pub async fn value_becomes(
+/// Waits until a DOM property of the element (`value`, `textContent`, …) satisfies `accept`.
+async fn prop_becomes(
     app: &App,
     id: &str,
+    prop: &str,
     what: &str,
     accept: impl Fn(&str) -> bool,
 ) -> Result<String> {
@@ -124,16 +125,26 @@ pub async fn value_becomes(
     let mut last = String::new();
     while start.elapsed() < UI_TIMEOUT {
         last = element
-            .prop("value")
+            .prop(prop)
             .await
-            .map_err(|e| format!("reading the value of #{id}: {e:?}"))?
+            .map_err(|e| format!("reading {prop} of #{id}: {e:?}"))?
             .unwrap_or_default();
         if accept(&last) {
             return Ok(last);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Err(format!("#{id} never had {what}; last value: {last:?}").into())
+    Err(format!("#{id}.{prop} never showed {what}; last: {last:?}").into())
+}
+
+/// Waits until the value of an input satisfies `accept`.
+pub async fn value_becomes(
+    app: &App,
+    id: &str,
+    what: &str,
+    accept: impl Fn(&str) -> bool,
+) -> Result<String> {
+    prop_becomes(app, id, "value", what, accept).await
 }
 
 /// Like [`text_becomes`], but on the DOM's `textContent`: WebKitWebDriver's rendered text of a
@@ -144,19 +155,5 @@ pub async fn content_becomes(
     what: &str,
     accept: impl Fn(&str) -> bool,
 ) -> Result<String> {
-    let element = finders::by_id(app, id).await?;
-    let start = Instant::now();
-    let mut last = String::new();
-    while start.elapsed() < UI_TIMEOUT {
-        last = element
-            .prop("textContent")
-            .await
-            .map_err(|e| format!("reading the content of #{id}: {e:?}"))?
-            .unwrap_or_default();
-        if accept(&last) {
-            return Ok(last);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("#{id} never contained {what}; last content: {last:?}").into())
+    prop_becomes(app, id, "textContent", what, accept).await
 }

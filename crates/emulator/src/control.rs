@@ -250,28 +250,37 @@ async fn tenant(State(shared): State<Shared>) -> Response {
 }
 
 /// Fields a test may set on a user (Graph names); `id` and `createdDateTime` are generated.
-async fn create_user(
-    State(shared): State<Shared>,
-    axum::Json(mut body): axum::Json<Value>,
-) -> Response {
+/// Creates an object from Graph-shaped JSON; `id` and `createdDateTime` are filled in when
+/// absent. `add` puts it into the tenant.
+fn create<T>(shared: &Shared, mut body: Value, add: fn(&mut crate::model::Tenant, T)) -> Response
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + Clone,
+{
     if body.get("id").is_none() {
         body["id"] = json!(shared.next_guid());
     }
     if body.get("createdDateTime").is_none() {
         body["createdDateTime"] = json!(shared.clock.now_iso());
     }
-    let user: User = match serde_json::from_value(body) {
-        Ok(u) => u,
+    let object: T = match serde_json::from_value(body) {
+        Ok(o) => o,
         Err(e) => return problem(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    let created = user.clone();
+    let created = json!(object.clone());
     match shared.mutate(|t| {
-        t.users.push(user);
+        add(t, object);
         Ok(())
     }) {
-        Ok(()) => (StatusCode::CREATED, axum::Json(json!(created))).into_response(),
+        Ok(()) => (StatusCode::CREATED, axum::Json(created)).into_response(),
         Err(e) => problem(StatusCode::BAD_REQUEST, e),
     }
+}
+
+async fn create_user(
+    State(shared): State<Shared>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    create::<User>(&shared, body, |t, u| t.users.push(u))
 }
 
 /// Merges the given fields into the stored user (e.g. a rename, `accountEnabled: false`).
@@ -378,26 +387,9 @@ async fn revoke(State(shared): State<Shared>, Path(id): Path<String>) -> Respons
 
 async fn create_group(
     State(shared): State<Shared>,
-    axum::Json(mut body): axum::Json<Value>,
+    axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    if body.get("id").is_none() {
-        body["id"] = json!(shared.next_guid());
-    }
-    if body.get("createdDateTime").is_none() {
-        body["createdDateTime"] = json!(shared.clock.now_iso());
-    }
-    let group: Group = match serde_json::from_value(body) {
-        Ok(g) => g,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let created = group.clone();
-    match shared.mutate(|t| {
-        t.groups.push(group);
-        Ok(())
-    }) {
-        Ok(()) => (StatusCode::CREATED, axum::Json(json!(created))).into_response(),
-        Err(e) => problem(StatusCode::BAD_REQUEST, e),
-    }
+    create::<Group>(&shared, body, |t, g| t.groups.push(g))
 }
 
 async fn update_group(

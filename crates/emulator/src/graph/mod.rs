@@ -422,32 +422,143 @@ fn page(
     Value::Object(body)
 }
 
-async fn list_users(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let call = match begin(&shared, &headers, READ_USERS) {
-        Ok(c) => c,
+/// What differs between the users and the groups collections.
+struct Collection {
+    kind: Kind,
+    name: &'static str,
+    scopes: &'static [&'static str],
+    default: &'static [&'static str],
+    known: fn(&str) -> bool,
+}
+
+const USERS: Collection = Collection {
+    kind: Kind::User,
+    name: "users",
+    scopes: READ_USERS,
+    default: USER_DEFAULT,
+    known: known_user,
+};
+const GROUPS: Collection = Collection {
+    kind: Kind::Group,
+    name: "groups",
+    scopes: READ_GROUPS,
+    default: GROUP_DEFAULT,
+    known: known_group,
+};
+
+impl Collection {
+    fn items<'d>(&self, directory: &'d Directory) -> &'d [Value] {
+        if self.kind == Kind::Group {
+            &directory.groups_json
+        } else {
+            &directory.users_json
+        }
+    }
+}
+
+/// `GET /users`, `GET /groups`.
+async fn list(shared: Shared, headers: HeaderMap, raw: Option<String>, c: Collection) -> Response {
+    let call = match begin(&shared, &headers, c.scopes) {
+        Ok(call) => call,
         Err(r) => return r,
     };
     let q = match query::parse_list(
         query::parse_pairs(raw.as_deref()),
         call.eventual,
-        Kind::User,
-        &known_user,
+        c.kind,
+        &c.known,
     ) {
         Ok(q) => q,
         Err(e) => return call.ids.error(e),
     };
-    let items = call
-        .directory
-        .users_json
+    let items = c
+        .items(&call.directory)
         .iter()
-        .map(|u| (u, Kind::User))
+        .map(|o| (o, c.kind))
         .collect();
-    call.ids
-        .json(page(&shared, items, &q, "/v1.0/users", "users", false))
+    call.ids.json(page(
+        &shared,
+        items,
+        &q,
+        &format!("/v1.0/{}", c.name),
+        c.name,
+        false,
+    ))
+}
+
+/// `GET /users/{id|upn}`, `GET /groups/{id}`, and their `/$count`.
+async fn get_one(
+    shared: Shared,
+    headers: HeaderMap,
+    id: String,
+    raw: Option<String>,
+    c: Collection,
+) -> Response {
+    let call = match begin(&shared, &headers, c.scopes) {
+        Ok(call) => call,
+        Err(r) => return r,
+    };
+    if id == "$count" {
+        return count(
+            &call,
+            c.items(&call.directory).len(),
+            raw.as_deref(),
+            c.kind,
+        );
+    }
+    let q = match query::parse_list(
+        query::parse_pairs(raw.as_deref()),
+        call.eventual,
+        c.kind,
+        &c.known,
+    ) {
+        Ok(q) => q,
+        Err(e) => return call.ids.error(e),
+    };
+    let found = if c.kind == Kind::Group {
+        call.directory.group(&id)
+    } else {
+        call.directory.user(&id)
+    };
+    match found {
+        Some(object) => call.ids.json(entity(
+            &shared,
+            object,
+            q.select.as_deref(),
+            c.default,
+            c.name,
+        )),
+        None => call.ids.error(GraphError::not_found(&id)),
+    }
+}
+
+/// One object with `@odata.context` `…/$metadata#<collection>/$entity`.
+fn entity(
+    shared: &Shared,
+    object: &Value,
+    select: Option<&[String]>,
+    default: &[&str],
+    collection: &str,
+) -> Value {
+    let mut body = project(object, select, default, None);
+    if let Value::Object(map) = &mut body {
+        map.insert(
+            "@odata.context".into(),
+            Value::String(format!(
+                "{}/v1.0/$metadata#{collection}/$entity",
+                shared.base_url()
+            )),
+        );
+    }
+    body
+}
+
+async fn list_users(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    list(shared, headers, raw, USERS).await
 }
 
 async fn get_user(
@@ -456,43 +567,24 @@ async fn get_user(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let call = match begin(&shared, &headers, READ_USERS) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if id == "$count" {
-        return count(
-            &call,
-            call.directory.users_json.len(),
-            raw.as_deref(),
-            Kind::User,
-        );
-    }
-    let q = match query::parse_list(
-        query::parse_pairs(raw.as_deref()),
-        call.eventual,
-        Kind::User,
-        &known_user,
-    ) {
-        Ok(q) => q,
-        Err(e) => return call.ids.error(e),
-    };
-    match call.directory.user(&id) {
-        Some(user) => {
-            let mut body = project(user, q.select.as_deref(), USER_DEFAULT, None);
-            if let Value::Object(map) = &mut body {
-                map.insert(
-                    "@odata.context".into(),
-                    Value::String(format!(
-                        "{}/v1.0/$metadata#users/$entity",
-                        shared.base_url()
-                    )),
-                );
-            }
-            call.ids.json(body)
-        }
-        None => call.ids.error(GraphError::not_found(&id)),
-    }
+    get_one(shared, headers, id, raw, USERS).await
+}
+
+async fn list_groups(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    list(shared, headers, raw, GROUPS).await
+}
+
+async fn get_group(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    get_one(shared, headers, id, raw, GROUPS).await
 }
 
 fn count(call: &Call, n: usize, raw: Option<&str>, kind: Kind) -> Response {
@@ -523,79 +615,6 @@ fn count(call: &Call, n: usize, raw: Option<&str>, kind: Kind) -> Response {
         }
         Ok(_) => call.ids.text(n.to_string()),
         Err(e) => call.ids.error(e),
-    }
-}
-
-async fn list_groups(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let call = match begin(&shared, &headers, READ_GROUPS) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let q = match query::parse_list(
-        query::parse_pairs(raw.as_deref()),
-        call.eventual,
-        Kind::Group,
-        &known_group,
-    ) {
-        Ok(q) => q,
-        Err(e) => return call.ids.error(e),
-    };
-    let items = call
-        .directory
-        .groups_json
-        .iter()
-        .map(|g| (g, Kind::Group))
-        .collect();
-    call.ids
-        .json(page(&shared, items, &q, "/v1.0/groups", "groups", false))
-}
-
-async fn get_group(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let call = match begin(&shared, &headers, READ_GROUPS) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if id == "$count" {
-        return count(
-            &call,
-            call.directory.groups_json.len(),
-            raw.as_deref(),
-            Kind::Group,
-        );
-    }
-    let q = match query::parse_list(
-        query::parse_pairs(raw.as_deref()),
-        call.eventual,
-        Kind::Group,
-        &known_group,
-    ) {
-        Ok(q) => q,
-        Err(e) => return call.ids.error(e),
-    };
-    match call.directory.group(&id) {
-        Some(group) => {
-            let mut body = project(group, q.select.as_deref(), GROUP_DEFAULT, None);
-            if let Value::Object(map) = &mut body {
-                map.insert(
-                    "@odata.context".into(),
-                    Value::String(format!(
-                        "{}/v1.0/$metadata#groups/$entity",
-                        shared.base_url()
-                    )),
-                );
-            }
-            call.ids.json(body)
-        }
-        None => call.ids.error(GraphError::not_found(&id)),
     }
 }
 
@@ -720,19 +739,13 @@ async fn me(State(shared): State<Shared>, headers: HeaderMap, RawQuery(raw): Raw
         Err(e) => return call.ids.error(e),
     };
     match call.directory.user(&call.caller.object_id) {
-        Some(user) => {
-            let mut body = project(user, q.select.as_deref(), USER_DEFAULT, None);
-            if let Value::Object(map) = &mut body {
-                map.insert(
-                    "@odata.context".into(),
-                    Value::String(format!(
-                        "{}/v1.0/$metadata#users/$entity",
-                        shared.base_url()
-                    )),
-                );
-            }
-            call.ids.json(body)
-        }
+        Some(user) => call.ids.json(entity(
+            &shared,
+            user,
+            q.select.as_deref(),
+            USER_DEFAULT,
+            "users",
+        )),
         None => call
             .ids
             .error(GraphError::not_found(&call.caller.object_id)),
