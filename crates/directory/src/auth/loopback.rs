@@ -1,0 +1,215 @@
+//! The redirect URI of an interactive sign-in: a one-shot HTTP listener on 127.0.0.1.
+//!
+//! The browser comes back to `http://localhost:<port>` with the authorization code, either as
+//! query parameters (`response_mode=query`) or as a POSTed form (`form_post`, what MSAL uses).
+//! The listener accepts exactly one response whose `state` matches, answers anything else with
+//! an explanation and keeps waiting, and stops after the first accepted response, a timeout or
+//! a cancel. It binds the loopback interface only.
+
+use aadsync_keystore::SecretString;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Form, Router};
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// What the authorization server sent back.
+#[derive(Debug)]
+pub struct AuthorizationResponse {
+    /// The authorization code: a secret until redeemed.
+    pub code: SecretString,
+    pub client_info: Option<String>,
+    pub session_state: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoopbackError {
+    #[error("cannot listen for the sign-in response on this computer: {0}")]
+    Bind(std::io::Error),
+    #[error("sign-in was not completed: {description} ({error})")]
+    Denied { error: String, description: String },
+    #[error("sign-in timed out after {0:?}: nobody completed it in the browser")]
+    TimedOut(Duration),
+    #[error("sign-in was cancelled")]
+    Cancelled,
+    #[error("the sign-in listener stopped unexpectedly")]
+    Closed,
+}
+
+type Outcome = Result<AuthorizationResponse, LoopbackError>;
+
+struct Shared {
+    state: String,
+    done: Mutex<Option<oneshot::Sender<Outcome>>>,
+}
+
+/// A bound listener waiting for one authorization response.
+#[derive(Debug)]
+pub struct LoopbackListener {
+    port: u16,
+    outcome: oneshot::Receiver<Outcome>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl LoopbackListener {
+    /// Binds a random port on 127.0.0.1 for the sign-in whose `state` is `expected_state`.
+    pub async fn bind(expected_state: &str) -> Result<Self, LoopbackError> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .map_err(LoopbackError::Bind)?;
+        let port = listener.local_addr().map_err(LoopbackError::Bind)?.port();
+        let (tx, rx) = oneshot::channel();
+        let shared = Arc::new(Shared {
+            state: expected_state.to_owned(),
+            done: Mutex::new(Some(tx)),
+        });
+        let app = Router::new()
+            .route("/", axum::routing::get(on_query).post(on_form))
+            .with_state(shared);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop_rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            port,
+            outcome: rx,
+            stop: Some(stop_tx),
+        })
+    }
+
+    /// `http://localhost:<port>`: matches a registered `http://localhost` redirect URI.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Waits for the response, at most `timeout`, or until `cancel` completes.
+    pub async fn wait(
+        mut self,
+        timeout: Duration,
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Outcome {
+        let outcome = tokio::select! {
+            received = &mut self.outcome => received.unwrap_or(Err(LoopbackError::Closed)),
+            _ = tokio::time::sleep(timeout) => Err(LoopbackError::TimedOut(timeout)),
+            _ = cancel => Err(LoopbackError::Cancelled),
+        };
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        outcome
+    }
+}
+
+impl Drop for LoopbackListener {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn on_query(
+    State(shared): State<Arc<Shared>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    handle(&shared, params)
+}
+
+async fn on_form(
+    State(shared): State<Arc<Shared>>,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
+    handle(&shared, params)
+}
+
+fn page(status: StatusCode, heading: &str, text: &str) -> Response {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>aadsync</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;margin:10vh auto;max-width:36em\"><h1>{}</h1><p>{}</p></body></html>",
+        escape(heading),
+        escape(text)
+    );
+    (status, Html(body)).into_response()
+}
+
+fn handle(shared: &Shared, mut params: HashMap<String, String>) -> Response {
+    if params.get("state").map(String::as_str) != Some(shared.state.as_str()) {
+        // Not ours (a stale tab, another program, an attack): refuse, keep waiting for ours.
+        tracing::warn!("ignored a sign-in response with a state that does not match");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "This page is not part of the current sign-in",
+            "aadsync ignored it. If you are signing in to aadsync, use the browser window it opened.",
+        );
+    }
+    let Some(sender) = shared
+        .done
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+    else {
+        return page(
+            StatusCode::GONE,
+            "Sign-in already completed",
+            "You can close this window and return to aadsync.",
+        );
+    };
+    if let Some(error) = params.remove("error") {
+        let description = params.remove("error_description").unwrap_or_default();
+        let first_line = description.lines().next().unwrap_or_default().to_owned();
+        let _ = sender.send(Err(LoopbackError::Denied {
+            error: error.clone(),
+            description: first_line.clone(),
+        }));
+        return page(
+            StatusCode::OK,
+            "Sign-in was not completed",
+            &format!("{first_line} You can close this window and return to aadsync."),
+        );
+    }
+    let Some(code) = params.remove("code").filter(|c| !c.is_empty()) else {
+        let _ = sender.send(Err(LoopbackError::Denied {
+            error: "invalid_response".into(),
+            description: "the response had neither a code nor an error".into(),
+        }));
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in was not completed",
+            "The response had no authorization code. Return to aadsync and try again.",
+        );
+    };
+    let _ = sender.send(Ok(AuthorizationResponse {
+        code: SecretString::new(code),
+        client_info: params.remove("client_info"),
+        session_state: params.remove("session_state"),
+    }));
+    page(
+        StatusCode::OK,
+        "You are signed in",
+        "You can close this window and return to aadsync.",
+    )
+}

@@ -1,0 +1,12 @@
+//! The Microsoft Entra ID and Microsoft Graph client of aadsync (no Tauri, no UI).
+//!
+//! `ids` and `cloud` turn what an admin types into validated values before any network call;
+//! `auth` holds the sign-in pieces (today: the loopback redirect listener). The same code talks
+//! to a real tenant and to `aadsync-emulator`; only the base URLs differ.
+
+pub mod auth;
+pub mod cloud;
+pub mod ids;
+
+pub use cloud::{Cloud, EndpointError, Endpoints};
+pub use ids::{ClientId, IdError, TenantRef};

@@ -1,0 +1,201 @@
+//! The loopback redirect listener: both response modes from the emulator's real sign-in,
+//! state checks, one response only, errors, timeout, cancel.
+
+use aadsync_directory::auth::{LoopbackError, LoopbackListener};
+use aadsync_emulator::identity::totp;
+use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use std::collections::HashMap;
+use std::time::Duration;
+
+const STATE: &str = "state-4f1c";
+const LONG: Duration = Duration::from_secs(30);
+
+fn never() -> std::future::Pending<()> {
+    std::future::pending()
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// (form action, input name → value) of an emulator page.
+fn form(html: &str) -> (String, HashMap<String, String>) {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = tag[start..].find('"')? + start;
+        Some(
+            tag[start..end]
+                .replace("&amp;", "&")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'"),
+        )
+    };
+    let action = html
+        .split("<form")
+        .nth(1)
+        .and_then(|t| attr(t, "action"))
+        .unwrap_or_default();
+    let fields = html
+        .split("<input")
+        .skip(1)
+        .filter_map(|t| Some((attr(t, "name")?, attr(t, "value").unwrap_or_default())))
+        .collect();
+    (action, fields)
+}
+
+/// Plays the browser through the emulator's sign-in and delivers the result to the listener.
+async fn browser(emulator: &Emulator, redirect_uri: &str, mode: &str) {
+    let http = no_redirects();
+    let url = format!(
+        "{}/oauth2/v2.0/authorize?client_id={}&response_type=code&redirect_uri={}&scope=openid%20offline_access&state={STATE}&code_challenge=abc&code_challenge_method=plain&response_mode={mode}",
+        emulator.authority(),
+        demo::CLIENT_ID,
+        redirect_uri.replace(':', "%3A").replace('/', "%2F"),
+    );
+    let mut html = http
+        .get(url)
+        .send()
+        .await
+        .expect("authorize")
+        .text()
+        .await
+        .expect("page");
+    let code = totp::code_at(
+        &totp::base32_decode(demo::ADMIN_TOTP_SECRET).expect("secret"),
+        emulator.clock().now(),
+    );
+    let mut last = None;
+    for value in ["admin@contoso.com", demo::ADMIN_PASSWORD, code.as_str()] {
+        let (action, mut fields) = form(&html);
+        fields.insert("value".into(), value.into());
+        fields.insert("action".into(), "next".into());
+        let response = http.post(&action).form(&fields).send().await.expect("post");
+        last = Some(response);
+        html = String::new();
+        if let Some(r) = last.take() {
+            if r.status() == 302 {
+                last = Some(r);
+                break;
+            }
+            html = r.text().await.expect("page");
+        }
+    }
+    match last {
+        // query: the browser follows the redirect to the loopback.
+        Some(redirect) => {
+            let location = redirect.headers()["location"]
+                .to_str()
+                .expect("location")
+                .to_owned();
+            http.get(location).send().await.expect("deliver");
+        }
+        // form_post: the page posts the fields to the loopback.
+        None => {
+            let (action, fields) = form(&html);
+            http.post(action)
+                .form(&fields)
+                .send()
+                .await
+                .expect("deliver");
+        }
+    }
+}
+
+#[tokio::test]
+async fn receives_the_code_in_both_response_modes_from_a_real_sign_in() {
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    for mode in ["query", "form_post"] {
+        let listener = LoopbackListener::bind(STATE).await.expect("bind");
+        let redirect = listener.redirect_uri();
+        assert!(redirect.starts_with("http://localhost:"), "{redirect}");
+        let waiting = tokio::spawn(listener.wait(LONG, never()));
+        browser(&emulator, &redirect, mode).await;
+        let response = waiting.await.expect("join").expect("a code");
+        assert!(response.code.len() > 20, "{mode}");
+        assert!(response.session_state.is_some());
+        assert!(
+            !format!("{response:?}").contains(response.code.expose()),
+            "the code is redacted in Debug"
+        );
+    }
+}
+
+async fn deliver(port: u16, query: &str) -> Result<u16, reqwest::Error> {
+    reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/?{query}"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+}
+
+#[tokio::test]
+async fn ignores_a_foreign_state_and_accepts_one_response_only() {
+    let listener = LoopbackListener::bind(STATE).await.expect("bind");
+    let port = listener.port();
+    let waiting = tokio::spawn(listener.wait(LONG, never()));
+    assert_eq!(
+        deliver(port, "code=attacker&state=other")
+            .await
+            .expect("served"),
+        400
+    );
+    assert_eq!(deliver(port, "code=attacker").await.expect("served"), 400);
+    assert_eq!(
+        deliver(port, &format!("code=the-real-code&state={STATE}"))
+            .await
+            .expect("served"),
+        200
+    );
+    let response = waiting.await.expect("join").expect("code");
+    assert_eq!(response.code.expose(), "the-real-code");
+    // A second response is refused: the listener is gone (or says it is done).
+    if let Ok(status) = deliver(port, &format!("code=late&state={STATE}")).await {
+        assert_eq!(status, 410);
+    }
+}
+
+#[tokio::test]
+async fn errors_timeout_and_cancel() {
+    let listener = LoopbackListener::bind(STATE).await.expect("bind");
+    let port = listener.port();
+    let waiting = tokio::spawn(listener.wait(LONG, never()));
+    let denied = "error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent.%0D%0ATrace+ID%3A+x";
+    assert_eq!(
+        deliver(port, &format!("{denied}&state={STATE}"))
+            .await
+            .expect("served"),
+        200
+    );
+    match waiting.await.expect("join") {
+        Err(LoopbackError::Denied { error, description }) => {
+            assert_eq!(error, "access_denied");
+            assert_eq!(description, "AADSTS65004: User declined to consent.");
+        }
+        other => panic!("expected Denied, got {other:?}"),
+    }
+
+    let listener = LoopbackListener::bind(STATE).await.expect("bind");
+    let outcome = listener.wait(Duration::from_millis(100), never()).await;
+    assert!(
+        matches!(outcome, Err(LoopbackError::TimedOut(_))),
+        "{outcome:?}"
+    );
+
+    let listener = LoopbackListener::bind(STATE).await.expect("bind");
+    let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+    let waiting = tokio::spawn(listener.wait(LONG, async move {
+        let _ = cancelled.await;
+    }));
+    let _ = cancel.send(());
+    assert!(matches!(
+        waiting.await.expect("join"),
+        Err(LoopbackError::Cancelled)
+    ));
+}

@@ -1,0 +1,6 @@
+//! Sign-in pieces against real HTTP: the loopback listener, fed by the emulator's login.
+
+// A failed expectation in a test is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod loopback;
