@@ -43,7 +43,8 @@ pub enum LoopbackError {
 type Outcome = Result<AuthorizationResponse, LoopbackError>;
 
 struct Shared {
-    state: String,
+    /// Set by `wait`: responses before that cannot be ours.
+    state: Mutex<Option<String>>,
     done: Mutex<Option<oneshot::Sender<Outcome>>>,
 }
 
@@ -53,6 +54,7 @@ pub struct LoopbackListener {
     port: u16,
     outcome: oneshot::Receiver<Outcome>,
     stop: Option<oneshot::Sender<()>>,
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -62,17 +64,19 @@ impl std::fmt::Debug for Shared {
 }
 
 impl LoopbackListener {
-    /// Binds a random port on 127.0.0.1 for the sign-in whose `state` is `expected_state`.
-    pub async fn bind(expected_state: &str) -> Result<Self, LoopbackError> {
+    /// Binds a random port on 127.0.0.1. The sign-in's `state` is given to [`Self::wait`],
+    /// since it is generated with the authorization URL, which needs this redirect URI first.
+    pub async fn bind() -> Result<Self, LoopbackError> {
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
             .map_err(LoopbackError::Bind)?;
         let port = listener.local_addr().map_err(LoopbackError::Bind)?.port();
         let (tx, rx) = oneshot::channel();
         let shared = Arc::new(Shared {
-            state: expected_state.to_owned(),
+            state: Mutex::new(None),
             done: Mutex::new(Some(tx)),
         });
+        let shared_handle = Arc::clone(&shared);
         let app = Router::new()
             .route("/", axum::routing::get(on_query).post(on_form))
             .with_state(shared);
@@ -88,6 +92,7 @@ impl LoopbackListener {
             port,
             outcome: rx,
             stop: Some(stop_tx),
+            shared: shared_handle,
         })
     }
 
@@ -100,21 +105,31 @@ impl LoopbackListener {
         self.port
     }
 
-    /// Waits for the response, at most `timeout`, or until `cancel` completes.
-    pub async fn wait(
+    /// Waits for the response carrying `state`, at most `timeout`, or until `cancel` completes.
+    /// The state is recorded when this is called, not when the future is first polled, so a
+    /// response arriving right after a `spawn` is not refused.
+    pub fn wait<C: std::future::Future<Output = ()>>(
         mut self,
+        state: &str,
         timeout: Duration,
-        cancel: impl std::future::Future<Output = ()>,
-    ) -> Outcome {
-        let outcome = tokio::select! {
-            received = &mut self.outcome => received.unwrap_or(Err(LoopbackError::Closed)),
-            _ = tokio::time::sleep(timeout) => Err(LoopbackError::TimedOut(timeout)),
-            _ = cancel => Err(LoopbackError::Cancelled),
-        };
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        cancel: C,
+    ) -> impl std::future::Future<Output = Outcome> + use<C> {
+        *self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(state.to_owned());
+        async move {
+            let outcome = tokio::select! {
+                received = &mut self.outcome => received.unwrap_or(Err(LoopbackError::Closed)),
+                _ = tokio::time::sleep(timeout) => Err(LoopbackError::TimedOut(timeout)),
+                _ = cancel => Err(LoopbackError::Cancelled),
+            };
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            outcome
         }
-        outcome
     }
 }
 
@@ -157,7 +172,12 @@ fn page(status: StatusCode, heading: &str, text: &str) -> Response {
 }
 
 fn handle(shared: &Shared, mut params: HashMap<String, String>) -> Response {
-    if params.get("state").map(String::as_str) != Some(shared.state.as_str()) {
+    let expected = shared
+        .state
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    if expected.is_none() || params.get("state") != expected.as_ref() {
         // Not ours (a stale tab, another program, an attack): refuse, keep waiting for ours.
         tracing::warn!("ignored a sign-in response with a state that does not match");
         return page(

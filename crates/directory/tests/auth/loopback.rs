@@ -48,13 +48,18 @@ fn form(html: &str) -> (String, HashMap<String, String>) {
 
 /// Plays the browser through the emulator's sign-in and delivers the result to the listener.
 async fn browser(emulator: &Emulator, redirect_uri: &str, mode: &str) {
-    let http = no_redirects();
     let url = format!(
         "{}/oauth2/v2.0/authorize?client_id={}&response_type=code&redirect_uri={}&scope=openid%20offline_access&state={STATE}&code_challenge=abc&code_challenge_method=plain&response_mode={mode}",
         emulator.authority(),
         demo::CLIENT_ID,
         redirect_uri.replace(':', "%3A").replace('/', "%2F"),
     );
+    browser_for(emulator, &url).await;
+}
+
+/// Plays the browser from an authorize URL: account, password, code, then the redirect.
+pub async fn browser_for(emulator: &Emulator, url: &str) {
+    let http = no_redirects();
     let mut html = http
         .get(url)
         .send()
@@ -112,10 +117,10 @@ async fn receives_the_code_in_both_response_modes_from_a_real_sign_in() {
     .await
     .expect("emulator");
     for mode in ["query", "form_post"] {
-        let listener = LoopbackListener::bind(STATE).await.expect("bind");
+        let listener = LoopbackListener::bind().await.expect("bind");
         let redirect = listener.redirect_uri();
         assert!(redirect.starts_with("http://localhost:"), "{redirect}");
-        let waiting = tokio::spawn(listener.wait(LONG, never()));
+        let waiting = tokio::spawn(listener.wait(STATE, LONG, never()));
         browser(&emulator, &redirect, mode).await;
         let response = waiting.await.expect("join").expect("a code");
         assert!(response.code.len() > 20, "{mode}");
@@ -137,9 +142,9 @@ async fn deliver(port: u16, query: &str) -> Result<u16, reqwest::Error> {
 
 #[tokio::test]
 async fn ignores_a_foreign_state_and_accepts_one_response_only() {
-    let listener = LoopbackListener::bind(STATE).await.expect("bind");
+    let listener = LoopbackListener::bind().await.expect("bind");
     let port = listener.port();
-    let waiting = tokio::spawn(listener.wait(LONG, never()));
+    let waiting = tokio::spawn(listener.wait(STATE, LONG, never()));
     assert_eq!(
         deliver(port, "code=attacker&state=other")
             .await
@@ -163,9 +168,9 @@ async fn ignores_a_foreign_state_and_accepts_one_response_only() {
 
 #[tokio::test]
 async fn errors_timeout_and_cancel() {
-    let listener = LoopbackListener::bind(STATE).await.expect("bind");
+    let listener = LoopbackListener::bind().await.expect("bind");
     let port = listener.port();
-    let waiting = tokio::spawn(listener.wait(LONG, never()));
+    let waiting = tokio::spawn(listener.wait(STATE, LONG, never()));
     let denied = "error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent.%0D%0ATrace+ID%3A+x";
     assert_eq!(
         deliver(port, &format!("{denied}&state={STATE}"))
@@ -181,16 +186,18 @@ async fn errors_timeout_and_cancel() {
         other => panic!("expected Denied, got {other:?}"),
     }
 
-    let listener = LoopbackListener::bind(STATE).await.expect("bind");
-    let outcome = listener.wait(Duration::from_millis(100), never()).await;
+    let listener = LoopbackListener::bind().await.expect("bind");
+    let outcome = listener
+        .wait(STATE, Duration::from_millis(100), never())
+        .await;
     assert!(
         matches!(outcome, Err(LoopbackError::TimedOut(_))),
         "{outcome:?}"
     );
 
-    let listener = LoopbackListener::bind(STATE).await.expect("bind");
+    let listener = LoopbackListener::bind().await.expect("bind");
     let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
-    let waiting = tokio::spawn(listener.wait(LONG, async move {
+    let waiting = tokio::spawn(listener.wait(STATE, LONG, async move {
         let _ = cancelled.await;
     }));
     let _ = cancel.send(());

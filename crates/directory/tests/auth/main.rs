@@ -3,4 +3,5 @@
 // A failed expectation in a test is the failure report.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod code_flow;
 mod loopback;

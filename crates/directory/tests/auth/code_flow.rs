@@ -1,0 +1,191 @@
+//! The authorization code flow end to end against the emulator: PKCE, the loopback, the code
+//! exchange through `oauth2`, and ID token validation (including tampered tokens).
+
+use crate::loopback::browser_for;
+use aadsync_directory::auth::id_token::{self, Expectations, IdTokenError, Jwks};
+use aadsync_directory::auth::{CodeFlow, CodeFlowError, LoopbackListener};
+use aadsync_directory::{ClientId, Cloud, TenantRef};
+use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use std::time::Duration;
+
+#[tokio::test]
+async fn sign_in_redeem_and_validate_the_id_token() {
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
+    let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
+        .expect("cloud")
+        .endpoints(&tenant)
+        .expect("endpoints");
+    let client = ClientId::parse(demo::CLIENT_ID).expect("client");
+
+    let listener = LoopbackListener::bind().await.expect("bind");
+    let flow = CodeFlow::start(
+        &endpoints,
+        &client,
+        &listener.redirect_uri(),
+        &["User.Read.All", "GroupMember.Read.All"],
+        None,
+    )
+    .expect("flow");
+    let url = flow.authorize_url.to_string();
+    assert!(
+        url.contains("code_challenge_method=S256")
+            && url.contains("response_mode=form_post")
+            && url.contains("nonce="),
+        "{url}"
+    );
+    let (state, nonce) = (flow.state.clone(), flow.nonce.clone());
+    let waiting =
+        tokio::spawn(listener.wait(&state, Duration::from_secs(30), std::future::pending()));
+    browser_for(&emulator, &url).await;
+    let response = waiting.await.expect("join").expect("code");
+    let tokens = flow.redeem(response).await.expect("tokens");
+    assert!(tokens.refresh_token.is_some() && tokens.access_token.len() > 100);
+    assert!(
+        !format!("{tokens:?}").contains(tokens.access_token.expose()),
+        "tokens are redacted in Debug"
+    );
+
+    let jwks: Jwks = reqwest::get(format!("{}/discovery/v2.0/keys", endpoints.authority))
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    let id = tokens.id_token.as_deref().expect("id token");
+    let now = emulator.clock().now();
+    let tid = emulator.tenant_id();
+    let expect = Expectations {
+        authority_origin: emulator.base_url(),
+        client_id: demo::CLIENT_ID,
+        nonce: &nonce,
+        tenant_id: Some(&tid),
+        now,
+    };
+    let claims = id_token::validate(id, &jwks, &expect).expect("valid");
+    assert_eq!(claims.preferred_username, "admin@contoso.com");
+    assert!(
+        claims
+            .wids
+            .iter()
+            .any(|w| w == "62e90394-69f5-4237-9190-012177145e10"),
+        "Global Administrator in wids"
+    );
+
+    // Tampered or foreign tokens are refused, each for its own reason.
+    let mut flipped = id.to_owned();
+    let last = flipped.pop().expect("char");
+    flipped.push(if last == 'A' { 'B' } else { 'A' });
+    let cases: Vec<(&str, String, Expectations<'_>, IdTokenError)> = vec![
+        (
+            "bad signature",
+            flipped,
+            expect.clone(),
+            IdTokenError::BadSignature,
+        ),
+        (
+            "wrong audience",
+            id.to_owned(),
+            Expectations {
+                client_id: "11111111-2222-4333-8444-555555555555",
+                ..expect.clone()
+            },
+            IdTokenError::WrongAudience(demo::CLIENT_ID.into()),
+        ),
+        (
+            "wrong nonce",
+            id.to_owned(),
+            Expectations {
+                nonce: "another-sign-in",
+                ..expect.clone()
+            },
+            IdTokenError::NonceMismatch,
+        ),
+        (
+            "expired",
+            id.to_owned(),
+            Expectations {
+                now: now + 3 * 3600,
+                ..expect.clone()
+            },
+            IdTokenError::Expired,
+        ),
+        (
+            "other issuer",
+            id.to_owned(),
+            Expectations {
+                authority_origin: "https://login.microsoftonline.com",
+                ..expect.clone()
+            },
+            IdTokenError::WrongIssuer {
+                expected: format!("https://login.microsoftonline.com/{tid}/v2.0"),
+                found: format!("{}/{tid}/v2.0", emulator.base_url()),
+            },
+        ),
+        (
+            "other tenant",
+            id.to_owned(),
+            Expectations {
+                tenant_id: Some("00000000-0000-4000-8000-000000000000"),
+                ..expect.clone()
+            },
+            IdTokenError::WrongTenant {
+                expected: "00000000-0000-4000-8000-000000000000".into(),
+                found: tid.clone(),
+            },
+        ),
+    ];
+    for (name, token, expectations, error) in cases {
+        assert_eq!(
+            id_token::validate(&token, &jwks, &expectations),
+            Err(error),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_client_id_fails_with_the_aadsts_code() {
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
+    let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
+        .expect("cloud")
+        .endpoints(&tenant)
+        .expect("endpoints");
+    let wrong = ClientId::parse("11111111-2222-4333-8444-555555555555").expect("client");
+    let listener = LoopbackListener::bind().await.expect("bind");
+    let flow = CodeFlow::start(
+        &endpoints,
+        &wrong,
+        &listener.redirect_uri(),
+        &["User.Read.All"],
+        None,
+    )
+    .expect("flow");
+    // The browser lands on Entra's error page; nothing reaches the loopback.
+    let page = reqwest::get(flow.authorize_url.clone())
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("AADSTS700016"), "{page}");
+    // Redeeming a made-up code with the wrong client ID reports the AADSTS code.
+    let response = aadsync_directory::auth::AuthorizationResponse {
+        code: aadsync_keystore::SecretString::new("x"),
+        client_info: None,
+        session_state: None,
+    };
+    match flow.redeem(response).await {
+        Err(CodeFlowError::Entra(err)) => assert_eq!(err.error_codes, vec![700016], "{err}"),
+        other => panic!("expected an Entra error, got {other:?}"),
+    }
+}
