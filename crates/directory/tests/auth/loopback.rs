@@ -22,6 +22,10 @@ fn no_redirects() -> reqwest::Client {
 }
 
 /// (form action, input name → value) of an emulator page.
+pub fn form_of(html: &str) -> (String, HashMap<String, String>) {
+    form(html)
+}
+
 fn form(html: &str) -> (String, HashMap<String, String>) {
     let attr = |tag: &str, name: &str| -> Option<String> {
         let start = tag.find(&format!("{name}=\""))? + name.len() + 2;

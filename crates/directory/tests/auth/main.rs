@@ -4,4 +4,5 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod code_flow;
+mod device_admin;
 mod loopback;

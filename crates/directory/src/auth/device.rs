@@ -1,0 +1,140 @@
+//! The device code flow ("Use a device code instead"): show a code and a URL, poll as told.
+
+use crate::auth::code::{EntraError, EntraTokenResponse, Tokens};
+use crate::cloud::Endpoints;
+use crate::ids::ClientId;
+use aadsync_keystore::SecretString;
+use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse};
+use oauth2::{
+    DeviceAuthorizationUrl, EndpointNotSet, EndpointSet, RequestTokenError, Scope,
+    StandardDeviceAuthorizationResponse, StandardRevocableToken, TokenResponse, TokenUrl,
+};
+use std::time::Duration;
+
+type DeviceClient = oauth2::Client<
+    EntraError,
+    EntraTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceFlowError {
+    #[error("the sign-in URLs are invalid: {0}")]
+    Url(String),
+    #[error("{0}")]
+    Entra(String),
+    #[error("cannot reach the sign-in service: {0}")]
+    Network(String),
+    #[error("the code expired before sign-in was completed; start again")]
+    Expired,
+    #[error("sign-in was declined in the browser")]
+    Declined,
+    #[error("sign-in was cancelled")]
+    Cancelled,
+}
+
+/// A started device code sign-in: what to show the admin, and how to finish it.
+#[derive(Debug)]
+pub struct DeviceFlow {
+    client: DeviceClient,
+    details: StandardDeviceAuthorizationResponse,
+}
+
+impl DeviceFlow {
+    pub async fn start(
+        endpoints: &Endpoints,
+        client_id: &ClientId,
+        graph_scopes: &[&str],
+    ) -> Result<Self, DeviceFlowError> {
+        let authority = endpoints.authority.as_str().trim_end_matches('/');
+        let url_err = |e: url::ParseError| DeviceFlowError::Url(e.to_string());
+        let client = oauth2::Client::new(oauth2::ClientId::new(client_id.as_str().to_owned()))
+            .set_device_authorization_url(
+                DeviceAuthorizationUrl::new(format!("{authority}/oauth2/v2.0/devicecode"))
+                    .map_err(url_err)?,
+            )
+            .set_token_uri(
+                TokenUrl::new(format!("{authority}/oauth2/v2.0/token")).map_err(url_err)?,
+            );
+        let mut request: oauth2::DeviceAuthorizationRequest<'_, EntraError> =
+            client.exchange_device_code();
+        for scope in ["openid", "profile", "offline_access"] {
+            request = request.add_scope(Scope::new(scope.into()));
+        }
+        for scope in graph_scopes {
+            request =
+                request.add_scope(Scope::new(format!("{}/{scope}", endpoints.graph_resource)));
+        }
+        let http = http()?;
+        let details: StandardDeviceAuthorizationResponse =
+            request.request_async(&http).await.map_err(|e| match e {
+                RequestTokenError::ServerResponse(err) => DeviceFlowError::Entra(err.to_string()),
+                other => DeviceFlowError::Network(other.to_string()),
+            })?;
+        Ok(Self { client, details })
+    }
+
+    /// The code to type in, and where.
+    pub fn user_code(&self) -> &str {
+        self.details.user_code().secret()
+    }
+
+    pub fn verification_uri(&self) -> &str {
+        self.details.verification_uri().as_str()
+    }
+
+    pub fn expires_in(&self) -> Duration {
+        self.details.expires_in()
+    }
+
+    /// Polls at the server's interval until sign-in completes, fails, expires, or `cancel` fires.
+    pub async fn finish(
+        self,
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<Tokens, DeviceFlowError> {
+        let http = http()?;
+        let timeout = self.details.expires_in();
+        let poll = self
+            .client
+            .exchange_device_access_token(&self.details)
+            .request_async(&http, tokio::time::sleep, Some(timeout));
+        let token = tokio::select! {
+            result = poll => result.map_err(|e| match e {
+                RequestTokenError::ServerResponse(err) => match err.error().as_ref() {
+                    "expired_token" => DeviceFlowError::Expired,
+                    "authorization_declined" | "access_denied" => DeviceFlowError::Declined,
+                    _ => DeviceFlowError::Entra(err.error_description().cloned().unwrap_or_else(|| err.error().as_ref().to_owned())),
+                },
+                RequestTokenError::Other(text) if text.contains("timeout") || text.contains("Timeout") => DeviceFlowError::Expired,
+                other => DeviceFlowError::Network(other.to_string()),
+            })?,
+            _ = cancel => return Err(DeviceFlowError::Cancelled),
+        };
+        Ok(Tokens {
+            access_token: SecretString::new(token.access_token().secret().clone()),
+            refresh_token: token
+                .refresh_token()
+                .map(|r| SecretString::new(r.secret().clone())),
+            id_token: token.extra_fields().id_token.clone(),
+            expires_in: token.expires_in(),
+            scopes: token
+                .scopes()
+                .map(|s| s.iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn http() -> Result<oauth2::reqwest::Client, DeviceFlowError> {
+    oauth2::reqwest::ClientBuilder::new()
+        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| DeviceFlowError::Network(e.to_string()))
+}

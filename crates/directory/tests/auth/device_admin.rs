@@ -1,0 +1,162 @@
+//! Device code sign-in and the administrator check, against the emulator.
+
+use crate::loopback::form_of;
+use aadsync_directory::auth::admin::{AdminPolicy, roles_from_graph};
+use aadsync_directory::auth::{DeviceFlow, DeviceFlowError};
+use aadsync_directory::{ClientId, Cloud, Endpoints, TenantRef};
+use aadsync_emulator::identity::totp;
+use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+
+async fn setup() -> (Emulator, Endpoints, ClientId) {
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
+    let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
+        .expect("cloud")
+        .endpoints(&tenant)
+        .expect("endpoints");
+    (
+        emulator,
+        endpoints,
+        ClientId::parse(demo::CLIENT_ID).expect("client"),
+    )
+}
+
+/// The person at the browser: opens the URL, types the code, signs in (or cancels).
+async fn approve(emulator: &Emulator, uri: &str, code: &str, approve: bool) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = http
+        .get(uri)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("page");
+    let (action, mut fields) = form_of(&page);
+    fields.insert("value".into(), code.into());
+    let mut html = http
+        .post(&action)
+        .form(&fields)
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("page");
+    let otp = totp::code_at(
+        &totp::base32_decode(demo::ADMIN_TOTP_SECRET).expect("secret"),
+        emulator.clock().now(),
+    );
+    for value in ["admin@contoso.com", demo::ADMIN_PASSWORD, otp.as_str()] {
+        let (action, mut fields) = form_of(&html);
+        fields.insert("value".into(), value.into());
+        fields.insert(
+            "action".into(),
+            if approve { "next" } else { "cancel" }.into(),
+        );
+        html = http
+            .post(&action)
+            .form(&fields)
+            .send()
+            .await
+            .expect("post")
+            .text()
+            .await
+            .expect("page");
+        if !approve {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn device_code_approved_declined_and_cancelled() {
+    let (emulator, endpoints, client) = setup().await;
+    let flow = DeviceFlow::start(&endpoints, &client, &["User.Read.All"])
+        .await
+        .expect("start");
+    assert_eq!(flow.user_code().len(), 9);
+    assert!(flow.verification_uri().ends_with("/devicelogin"));
+    let (uri, code) = (
+        flow.verification_uri().to_owned(),
+        flow.user_code().to_owned(),
+    );
+    approve(&emulator, &uri, &code, true).await;
+    let tokens = flow.finish(std::future::pending()).await.expect("tokens");
+    assert!(tokens.refresh_token.is_some() && tokens.id_token.is_some());
+
+    let flow = DeviceFlow::start(&endpoints, &client, &["User.Read.All"])
+        .await
+        .expect("start");
+    let (uri, code) = (
+        flow.verification_uri().to_owned(),
+        flow.user_code().to_owned(),
+    );
+    approve(&emulator, &uri, &code, false).await;
+    assert!(matches!(
+        flow.finish(std::future::pending()).await,
+        Err(DeviceFlowError::Declined)
+    ));
+
+    let flow = DeviceFlow::start(&endpoints, &client, &["User.Read.All"])
+        .await
+        .expect("start");
+    assert!(matches!(
+        flow.finish(async {}).await,
+        Err(DeviceFlowError::Cancelled)
+    ));
+}
+
+#[tokio::test]
+async fn only_administrators_are_accepted() {
+    let (emulator, endpoints, _) = setup().await;
+    let http = reqwest::Client::new();
+    let policy = AdminPolicy::default();
+    let admin = emulator
+        .mint_access_token("admin@contoso.com", &["User.Read"], 600)
+        .expect("token");
+    let roles = roles_from_graph(&http, &endpoints.graph_root, &admin, "admin@contoso.com")
+        .await
+        .expect("roles");
+    assert_eq!(
+        policy.decide("admin@contoso.com", &roles),
+        Ok(vec!["Global Administrator".to_owned()])
+    );
+
+    let user = emulator
+        .mint_access_token("alex.wilber@contoso.com", &["User.Read"], 600)
+        .expect("token");
+    let roles = roles_from_graph(
+        &http,
+        &endpoints.graph_root,
+        &user,
+        "alex.wilber@contoso.com",
+    )
+    .await
+    .expect("roles");
+    let refused = policy
+        .decide("alex.wilber@contoso.com", &roles)
+        .expect_err("not an admin")
+        .to_string();
+    assert!(
+        refused.contains("alex.wilber@contoso.com is not an administrator")
+            && refused.contains("Global Administrator"),
+        "{refused}"
+    );
+
+    // A token without the right scope: a clear error, not a crash.
+    let no_scope = emulator
+        .mint_access_token("admin@contoso.com", &["Mail.Read"], 600)
+        .expect("token");
+    let err = roles_from_graph(&http, &endpoints.graph_root, &no_scope, "admin@contoso.com")
+        .await
+        .expect_err("403");
+    assert!(err.to_string().contains("403"), "{err}");
+}
