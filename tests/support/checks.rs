@@ -11,10 +11,11 @@ pub async fn text_becomes(
     what: &str,
     accept: impl Fn(&str) -> bool,
 ) -> Result<String> {
-    let element = finders::by_id(app, id).await?;
     let start = Instant::now();
     let mut last = String::new();
     while start.elapsed() < UI_TIMEOUT {
+        // Found again each time: a re-render may replace the element.
+        let element = finders::by_id(app, id).await?;
         last = element
             .text()
             .await
@@ -29,10 +30,10 @@ pub async fn text_becomes(
 
 /// Waits until the attribute has the expected value.
 pub async fn attr_is(app: &App, id: &str, attr: &str, expected: &str) -> Result {
-    let element = finders::by_id(app, id).await?;
     let start = Instant::now();
     let mut last = None;
     while start.elapsed() < UI_TIMEOUT {
+        let element = finders::by_id(app, id).await?;
         last = element
             .attr(attr)
             .await
@@ -62,9 +63,9 @@ pub async fn gone(app: &App, id: &str) -> Result {
 
 /// Waits until the element is enabled (`true`) or disabled (`false`).
 pub async fn enabled_is(app: &App, id: &str, expected: bool) -> Result {
-    let element = finders::by_id(app, id).await?;
     let start = Instant::now();
     while start.elapsed() < UI_TIMEOUT {
+        let element = finders::by_id(app, id).await?;
         if element
             .is_enabled()
             .await
@@ -120,10 +121,10 @@ async fn prop_becomes(
     what: &str,
     accept: impl Fn(&str) -> bool,
 ) -> Result<String> {
-    let element = finders::by_id(app, id).await?;
     let start = Instant::now();
     let mut last = String::new();
     while start.elapsed() < UI_TIMEOUT {
+        let element = finders::by_id(app, id).await?;
         last = element
             .prop(prop)
             .await

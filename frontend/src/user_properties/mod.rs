@@ -64,6 +64,12 @@ fn Editor(form: UserForm, on_close: Callback<()>, on_saved: Callback<()>) -> imp
     };
     provide_context(ctx);
     let active = RwSignal::new(Tab::General);
+    // Switching to the tab that is already shown must not rebuild it (and lose focus).
+    let show = move |tab: Tab| {
+        if active.get_untracked() != tab {
+            active.set(tab);
+        }
+    };
     let busy = RwSignal::new(false);
 
     let save = move |_| {
@@ -71,7 +77,7 @@ fn Editor(form: UserForm, on_close: Callback<()>, on_saved: Callback<()>) -> imp
         let (errors, tab) = form.check();
         if let Some(tab) = tab {
             ctx.errors.set(errors);
-            active.set(tab);
+            show(tab);
             return;
         }
         ctx.errors.set(FormErrors::default());
@@ -89,7 +95,7 @@ fn Editor(form: UserForm, on_close: Callback<()>, on_saved: Callback<()>) -> imp
                 Err(err) => {
                     let (errors, tab) = UserForm::place(&err);
                     ctx.errors.set(errors);
-                    active.set(tab);
+                    show(tab);
                 }
             }
         });
