@@ -8,6 +8,8 @@
 //! tokens (signature, audience, tenant, lifetime, scopes). Tenants come from a JSON fixture
 //! (`fixtures/README.md`) or the seeded [`generate`] function.
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod control;
 pub mod demo;
 pub mod generate;

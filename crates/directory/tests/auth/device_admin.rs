@@ -1,10 +1,9 @@
 //! Device code sign-in and the administrator check, against the emulator.
 
-use crate::loopback::form_of;
 use aadsync_directory::auth::admin::{AdminPolicy, roles_from_graph};
 use aadsync_directory::auth::{DeviceFlow, DeviceFlowError};
 use aadsync_directory::{ClientId, Cloud, Endpoints, TenantRef};
-use aadsync_emulator::identity::totp;
+use aadsync_emulator::browser::{Browser, Person};
 use aadsync_emulator::{Emulator, EmulatorConfig, demo};
 
 async fn setup() -> (Emulator, Endpoints, ClientId) {
@@ -27,53 +26,16 @@ async fn setup() -> (Emulator, Endpoints, ClientId) {
 
 /// The person at the browser: opens the URL, types the code, signs in (or cancels).
 async fn approve(emulator: &Emulator, uri: &str, code: &str, approve: bool) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let page = http
-        .get(uri)
-        .send()
+    Browser::new()
+        .expect("browser")
+        .device_login(
+            uri,
+            code,
+            &Person::demo_admin(emulator.clock().now()),
+            approve,
+        )
         .await
-        .expect("get")
-        .text()
-        .await
-        .expect("page");
-    let (action, mut fields) = form_of(&page);
-    fields.insert("value".into(), code.into());
-    let mut html = http
-        .post(&action)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    let otp = totp::code_at(
-        &totp::base32_decode(demo::ADMIN_TOTP_SECRET).expect("secret"),
-        emulator.clock().now(),
-    );
-    for value in ["admin@contoso.com", demo::ADMIN_PASSWORD, otp.as_str()] {
-        let (action, mut fields) = form_of(&html);
-        fields.insert("value".into(), value.into());
-        fields.insert(
-            "action".into(),
-            if approve { "next" } else { "cancel" }.into(),
-        );
-        html = http
-            .post(&action)
-            .form(&fields)
-            .send()
-            .await
-            .expect("post")
-            .text()
-            .await
-            .expect("page");
-        if !approve {
-            return;
-        }
-    }
+        .expect("device login");
 }
 
 #[tokio::test]

@@ -2,9 +2,8 @@
 //! state checks, one response only, errors, timeout, cancel.
 
 use aadsync_directory::auth::{LoopbackError, LoopbackListener};
-use aadsync_emulator::identity::totp;
+use aadsync_emulator::browser::{Browser, Person};
 use aadsync_emulator::{Emulator, EmulatorConfig, demo};
-use std::collections::HashMap;
 use std::time::Duration;
 
 const STATE: &str = "state-4f1c";
@@ -12,42 +11,6 @@ const LONG: Duration = Duration::from_secs(30);
 
 fn never() -> std::future::Pending<()> {
     std::future::pending()
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// (form action, input name → value) of an emulator page.
-pub fn form_of(html: &str) -> (String, HashMap<String, String>) {
-    form(html)
-}
-
-fn form(html: &str) -> (String, HashMap<String, String>) {
-    let attr = |tag: &str, name: &str| -> Option<String> {
-        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
-        let end = tag[start..].find('"')? + start;
-        Some(
-            tag[start..end]
-                .replace("&amp;", "&")
-                .replace("&quot;", "\"")
-                .replace("&#39;", "'"),
-        )
-    };
-    let action = html
-        .split("<form")
-        .nth(1)
-        .and_then(|t| attr(t, "action"))
-        .unwrap_or_default();
-    let fields = html
-        .split("<input")
-        .skip(1)
-        .filter_map(|t| Some((attr(t, "name")?, attr(t, "value").unwrap_or_default())))
-        .collect();
-    (action, fields)
 }
 
 /// Plays the browser through the emulator's sign-in and delivers the result to the listener.
@@ -61,56 +24,14 @@ async fn browser(emulator: &Emulator, redirect_uri: &str, mode: &str) {
     browser_for(emulator, &url).await;
 }
 
-/// Plays the browser from an authorize URL: account, password, code, then the redirect.
+/// Signs the demo administrator in from an authorize URL and delivers the redirect.
 pub async fn browser_for(emulator: &Emulator, url: &str) {
-    let http = no_redirects();
-    let mut html = http
-        .get(url)
-        .send()
+    let browser = Browser::new().expect("browser");
+    let redirect = browser
+        .sign_in(url, &Person::demo_admin(emulator.clock().now()))
         .await
-        .expect("authorize")
-        .text()
-        .await
-        .expect("page");
-    let code = totp::code_at(
-        &totp::base32_decode(demo::ADMIN_TOTP_SECRET).expect("secret"),
-        emulator.clock().now(),
-    );
-    let mut last = None;
-    for value in ["admin@contoso.com", demo::ADMIN_PASSWORD, code.as_str()] {
-        let (action, mut fields) = form(&html);
-        fields.insert("value".into(), value.into());
-        fields.insert("action".into(), "next".into());
-        let response = http.post(&action).form(&fields).send().await.expect("post");
-        last = Some(response);
-        html = String::new();
-        if let Some(r) = last.take() {
-            if r.status() == 302 {
-                last = Some(r);
-                break;
-            }
-            html = r.text().await.expect("page");
-        }
-    }
-    match last {
-        // query: the browser follows the redirect to the loopback.
-        Some(redirect) => {
-            let location = redirect.headers()["location"]
-                .to_str()
-                .expect("location")
-                .to_owned();
-            http.get(location).send().await.expect("deliver");
-        }
-        // form_post: the page posts the fields to the loopback.
-        None => {
-            let (action, fields) = form(&html);
-            http.post(action)
-                .form(&fields)
-                .send()
-                .await
-                .expect("deliver");
-        }
-    }
+        .expect("sign-in");
+    browser.deliver(&redirect).await.expect("deliver");
 }
 
 #[tokio::test]

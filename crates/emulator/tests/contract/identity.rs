@@ -2,8 +2,8 @@
 //! the token endpoint's grants and its AADSTS errors.
 
 use crate::support::start;
+use aadsync_emulator::browser::{Browser, Person, Redirect};
 use aadsync_emulator::demo;
-use aadsync_emulator::identity::totp;
 use base64::Engine;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -15,40 +15,6 @@ const VERIFIER: &str = "a-pkce-verifier-of-at-least-43-characters-0123456789";
 fn challenge() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(sha2::Sha256::digest(VERIFIER.as_bytes()))
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// Name/value pairs of every `<input>` in the page, and the form's action.
-fn form(html: &str) -> (String, HashMap<String, String>) {
-    let attr = |tag: &str, name: &str| -> Option<String> {
-        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
-        let end = tag[start..].find('"')? + start;
-        Some(
-            tag[start..end]
-                .replace("&amp;", "&")
-                .replace("&quot;", "\"")
-                .replace("&#39;", "'")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">"),
-        )
-    };
-    let action = html
-        .split("<form")
-        .nth(1)
-        .and_then(|t| attr(t, "action"))
-        .unwrap_or_default();
-    let fields = html
-        .split("<input")
-        .skip(1)
-        .filter_map(|t| Some((attr(t, "name")?, attr(t, "value").unwrap_or_default())))
-        .collect();
-    (action, fields)
 }
 
 fn authorize_url(base: &str, tenant: &str, mode: &str, nonce: &str) -> String {
@@ -71,52 +37,26 @@ async fn sign_in(
     totp_secret: &str,
     clock_now: i64,
 ) -> HashMap<String, String> {
-    let http = no_redirects();
-    let page = http
-        .get(authorize_url(base, tenant, mode, "n-1"))
-        .send()
+    let person = Person {
+        upn,
+        password,
+        totp_secret,
+        now: clock_now,
+    };
+    let redirect = Browser::new()
+        .expect("browser")
+        .sign_in(&authorize_url(base, tenant, mode, "n-1"), &person)
         .await
-        .expect("authorize")
-        .text()
-        .await
-        .expect("page");
-    let mut html = page;
-    for (step, value) in [
-        ("account", upn.to_owned()),
-        ("password", password.to_owned()),
-        ("mfa", {
-            let secret = totp::base32_decode(totp_secret).expect("secret");
-            totp::code_at(&secret, clock_now)
-        }),
-    ] {
-        let (action, mut fields) = form(&html);
-        assert_eq!(fields.get("step").map(String::as_str), Some(step), "{html}");
-        fields.insert("value".into(), value);
-        fields.insert("action".into(), "next".into());
-        let response = http.post(&action).form(&fields).send().await.expect("post");
-        if step == "mfa" {
-            return match mode {
-                "form_post" => {
-                    let body = response.text().await.expect("body");
-                    let (action, fields) = form(&body);
-                    assert_eq!(action, REDIRECT, "{body}");
-                    assert!(body.contains("document.forms[0].submit()"));
-                    fields
-                }
-                _ => {
-                    assert_eq!(response.status(), 302);
-                    let location = response.headers()["location"]
-                        .to_str()
-                        .expect("location")
-                        .to_owned();
-                    assert!(location.starts_with(REDIRECT), "{location}");
-                    url_params(&location)
-                }
-            };
+        .expect("sign-in");
+    assert_eq!(redirect.target(), REDIRECT, "{redirect:?}");
+    match (mode, &redirect) {
+        ("form_post", Redirect::FormPost { html, .. }) => {
+            assert!(html.contains("document.forms[0].submit()"))
         }
-        html = response.text().await.expect("page");
+        ("query", Redirect::Query { .. }) => {}
+        (mode, other) => panic!("{mode}: unexpected {other:?}"),
     }
-    unreachable!()
+    redirect.params().clone()
 }
 
 fn url_params(url: &str) -> HashMap<String, String> {
@@ -366,7 +306,8 @@ async fn authorization_errors_as_entra_sends_them() {
     let env = start(80, 8).await;
     let base = env.emulator.base_url().to_owned();
     let tid = env.emulator.tenant_id();
-    let http = no_redirects();
+    let browser = Browser::new().expect("browser");
+    let http = browser.client();
     let good = authorize_url(&base, &tid, "query", "n");
     let page_cases = [
         (
@@ -410,40 +351,14 @@ async fn authorization_errors_as_entra_sends_them() {
     );
 
     // Wrong password, disabled account, cancel.
-    let start_page = http
-        .get(&good)
-        .send()
+    let page = browser.open(&good).await.expect("page");
+    let page = browser
+        .next(&page, "admin@contoso.com")
         .await
-        .expect("get")
-        .text()
-        .await
-        .expect("page");
-    let (action, mut fields) = form(&start_page);
-    fields.insert("value".into(), "admin@contoso.com".into());
-    let page = http
-        .post(&action)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    let (action, mut fields) = form(&page);
-    fields.insert("value".into(), "wrong".into());
-    let page = http
-        .post(&action)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    assert!(page.contains("AADSTS50126"), "{page}");
-    let (action, mut fields) = form(&page);
-    fields.insert("action".into(), "cancel".into());
-    let response = http.post(&action).form(&fields).send().await.expect("post");
+        .expect("password page");
+    let page = browser.next(&page, "wrong").await.expect("password again");
+    assert!(page.html.contains("AADSTS50126"), "{}", page.html);
+    let response = browser.submit(&page, "", true).await.expect("cancel");
     let location = url_params(response.headers()["location"].to_str().expect("loc"));
     assert_eq!(location["error"], "access_denied");
     assert!(location["error_description"].starts_with("AADSTS65004"));
@@ -458,37 +373,13 @@ async fn authorization_errors_as_entra_sends_them() {
         .iter()
         .find(|u| !u.account_enabled)
         .expect("a disabled user");
-    let page = http
-        .get(&good)
-        .send()
+    let page = browser.open(&good).await.expect("page");
+    let page = browser
+        .next(&page, &disabled.user_principal_name)
         .await
-        .expect("get")
-        .text()
-        .await
-        .expect("page");
-    let (action, mut fields) = form(&page);
-    fields.insert("value".into(), disabled.user_principal_name.clone());
-    let page = http
-        .post(&action)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    let (action, mut fields) = form(&page);
-    fields.insert("value".into(), "anything".into());
-    let page = http
-        .post(&action)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    assert!(page.contains("AADSTS50057"), "{page}");
+        .expect("password page");
+    let page = browser.next(&page, "anything").await.expect("error page");
+    assert!(page.html.contains("AADSTS50057"), "{}", page.html);
 }
 
 #[tokio::test]
@@ -614,57 +505,23 @@ async fn device_poll(base: &str, tid: &str, device_code: &str) -> (u16, Value) {
 }
 
 /// Enters the user code on the verification page and walks the sign-in (or cancels it).
+/// Enters the user code (in lower case: codes are case-insensitive) and signs in or cancels.
 async fn device_browser(
     verification_uri: &str,
     user_code: &str,
     approve: bool,
     now: i64,
 ) -> String {
-    let http = no_redirects();
-    let page = http
-        .get(verification_uri)
-        .send()
+    Browser::new()
+        .expect("browser")
+        .device_login(
+            verification_uri,
+            &user_code.to_lowercase(),
+            &Person::demo_admin(now),
+            approve,
+        )
         .await
-        .expect("get")
-        .text()
-        .await
-        .expect("page");
-    let (action, mut fields) = form(&page);
-    fields.insert("value".into(), user_code.to_lowercase());
-    let mut html = http
-        .post(&action)
-        .form(&fields)
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("page");
-    let code = totp::code_at(
-        &totp::base32_decode(demo::ADMIN_TOTP_SECRET).expect("secret"),
-        now,
-    );
-    for value in ["admin@contoso.com", demo::ADMIN_PASSWORD, &code] {
-        let (action, mut fields) = form(&html);
-        fields.insert("value".into(), value.to_owned());
-        fields.insert(
-            "action".into(),
-            if approve { "next" } else { "cancel" }.into(),
-        );
-        html = http
-            .post(&action)
-            .form(&fields)
-            .send()
-            .await
-            .expect("post")
-            .text()
-            .await
-            .expect("page");
-        if !approve {
-            break;
-        }
-    }
-    html
+        .expect("device login")
 }
 
 #[tokio::test]
