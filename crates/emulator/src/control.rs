@@ -2,7 +2,7 @@
 //! the request log, move the clock. Never part of the real service's surface.
 
 use crate::generate::iso_date;
-use crate::model::{Group, User};
+use crate::model::{Group, Recyclable, User};
 use crate::server::Shared;
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -138,7 +138,7 @@ pub async fn middleware(State(shared): State<Shared>, request: Request, next: Ne
             next.run(request).await
         }
         Some(FaultKind::Drop) => {
-            let stream = futures_lite_error();
+            let stream = failing_body();
             let mut response = Response::new(Body::from_stream(stream));
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -168,7 +168,7 @@ pub async fn middleware(State(shared): State<Shared>, request: Request, next: Ne
 }
 
 /// A body stream that fails at once: the client sees the connection break mid-response.
-fn futures_lite_error() -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+fn failing_body() -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     struct Fail(bool);
     impl futures_core::Stream for Fail {
         type Item = Result<Bytes, std::io::Error>;
@@ -350,39 +350,26 @@ async fn delete_user(
     }))
 }
 
+/// Takes the object with `id` out of the recycle bin.
+fn restore<T: Recyclable>(items: &mut [T], id: &str, kind: &str) -> Result<(), String> {
+    let (_, deleted) = items
+        .iter_mut()
+        .map(Recyclable::recycle_state)
+        .find(|(object_id, deleted)| *object_id == id && deleted.is_some())
+        .ok_or(format!("no deleted {kind} {id}"))?;
+    *deleted = None;
+    Ok(())
+}
+
 async fn restore_user(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
-    respond(shared.mutate(|t| {
-        let user = t
-            .users
-            .iter_mut()
-            .find(|u| u.id == id && u.deleted_date_time.is_some())
-            .ok_or(format!("no deleted user {id}"))?;
-        user.deleted_date_time = None;
-        Ok(())
-    }))
+    respond(shared.mutate(|t| restore(&mut t.users, &id, "user")))
 }
 
 async fn revoke(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
-    let now = shared.clock.now();
-    let known = shared
-        .directory()
-        .tenant
-        .users
-        .iter()
-        .any(|u| u.id == id || u.user_principal_name.eq_ignore_ascii_case(&id));
-    if !known {
-        return problem(StatusCode::NOT_FOUND, format!("no user {id}"));
+    match shared.revoke_refresh_tokens(&id) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => problem(StatusCode::NOT_FOUND, e.to_string()),
     }
-    let user_id = shared
-        .directory()
-        .tenant
-        .users
-        .iter()
-        .find(|u| u.id == id || u.user_principal_name.eq_ignore_ascii_case(&id))
-        .map(|u| u.id.clone())
-        .unwrap_or_default();
-    shared.identity().revoked_before.insert(user_id, now);
-    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn create_group(
@@ -435,15 +422,7 @@ async fn delete_group(
 }
 
 async fn restore_group(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
-    respond(shared.mutate(|t| {
-        let group = t
-            .groups
-            .iter_mut()
-            .find(|g| g.id == id && g.deleted_date_time.is_some())
-            .ok_or(format!("no deleted group {id}"))?;
-        group.deleted_date_time = None;
-        Ok(())
-    }))
+    respond(shared.mutate(|t| restore(&mut t.groups, &id, "group")))
 }
 
 #[derive(Debug, Deserialize)]

@@ -151,6 +151,24 @@ pub struct Application {
     pub wids_in_tokens: bool,
 }
 
+/// A directory object that can sit in the recycle bin.
+pub trait Recyclable {
+    /// The object ID, and when the object was deleted (`None` while it is active).
+    fn recycle_state(&mut self) -> (&str, &mut Option<String>);
+}
+
+impl Recyclable for User {
+    fn recycle_state(&mut self) -> (&str, &mut Option<String>) {
+        (&self.id, &mut self.deleted_date_time)
+    }
+}
+
+impl Recyclable for Group {
+    fn recycle_state(&mut self) -> (&str, &mut Option<String>) {
+        (&self.id, &mut self.deleted_date_time)
+    }
+}
+
 impl Tenant {
     pub fn default_domain(&self) -> &str {
         self.domains

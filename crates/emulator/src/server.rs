@@ -384,6 +384,19 @@ impl Shared {
         self.changes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Ends every refresh token issued to the user (by object ID or UPN) until now.
+    pub fn revoke_refresh_tokens(&self, id_or_upn: &str) -> Result<(), EmulatorError> {
+        let directory = self.directory();
+        let id = directory
+            .user(id_or_upn)
+            .and_then(|u| u["id"].as_str())
+            .ok_or_else(|| EmulatorError::UnknownUser(id_or_upn.to_owned()))?
+            .to_owned();
+        let now = self.clock.now();
+        self.identity().revoked_before.insert(id, now);
+        Ok(())
+    }
+
     pub fn faults(&self) -> std::sync::MutexGuard<'_, Vec<crate::control::Fault>> {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -630,14 +643,7 @@ impl Emulator {
 
     /// Revokes every refresh token issued to the user so far (what "Revoke sessions" does).
     pub fn revoke_refresh_tokens(&self, upn: &str) -> Result<(), EmulatorError> {
-        let directory = self.shared.directory();
-        let user = directory
-            .user(upn)
-            .ok_or_else(|| EmulatorError::UnknownUser(upn.to_owned()))?;
-        let id = user["id"].as_str().unwrap_or_default().to_owned();
-        let now = self.shared.clock.now();
-        self.shared.identity().revoked_before.insert(id, now);
-        Ok(())
+        self.shared.revoke_refresh_tokens(upn)
     }
 
     /// Stops accepting requests and lets in-flight ones finish.

@@ -321,7 +321,7 @@ fn apply_in(
                 });
             }
             let fingerprint = attributes_fingerprint(user);
-            let write_attributes = |user_id: i64| {
+            let mut write_attributes = |user_id: i64| {
                 upsert_attributes.execute(params![
                     user_id,
                     run.tenant_id,
@@ -355,8 +355,7 @@ fn apply_in(
                         fields.department
                     ])?;
                     let user_id = tx.last_insert_rowid();
-                    let mut upsert = write_attributes;
-                    upsert(user_id)?;
+                    write_attributes(user_id)?;
                     user_ids.insert(&user.object_id, user_id);
                     Ok(ApplyOutcome::Created)
                 }
@@ -389,8 +388,7 @@ fn apply_in(
                         fields.phone,
                         fields.department
                     ])?;
-                    let mut upsert = write_attributes;
-                    upsert(s.user_id)?;
+                    write_attributes(s.user_id)?;
                     Ok(ApplyOutcome::Updated { fields: changed })
                 }
             }
