@@ -288,6 +288,7 @@ pub fn router() -> Router<Shared> {
         .route("/v1.0/$batch", axum::routing::post(batch::batch))
         .route("/v1.0/me", get(me))
         .route("/v1.0/me/memberOf", get(me_member_of))
+        .route("/v1.0/organization", get(organization))
 }
 
 /// Default properties when `$select` is absent, as Graph returns them.
@@ -814,6 +815,65 @@ async fn me_member_of(
     call.ids.json(json!({
         "@odata.context": format!("{}/v1.0/$metadata#directoryObjects", shared.base_url()),
         "value": value,
+    }))
+}
+
+/// The signed-in user's tenant: `GET /organization` (basic properties need only User.Read).
+async fn organization(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let call = match begin(&shared, &headers, READ_ME) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    const KNOWN: &[&str] = &[
+        "id",
+        "displayName",
+        "verifiedDomains",
+        "tenantType",
+        "countryLetterCode",
+    ];
+    let q = match query::parse_list(
+        query::parse_pairs(raw.as_deref()),
+        call.eventual,
+        Kind::DirectoryObject,
+        &|p| KNOWN.contains(&p),
+    ) {
+        Ok(q) => q,
+        Err(e) => return call.ids.error(e),
+    };
+    let tenant = &call.directory.tenant;
+    let domains: Vec<Value> = tenant
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let initial = name.ends_with(".onmicrosoft.com");
+            json!({
+                "capabilities": if initial { "Email, OfficeCommunicationsOnline" } else { "Email" },
+                "isDefault": i == 0,
+                "isInitial": initial,
+                "name": name,
+                "type": "Managed",
+            })
+        })
+        .collect();
+    let mut org = json!({
+        "id": tenant.id,
+        "deletedDateTime": null,
+        "displayName": tenant.display_name,
+        "tenantType": "AAD",
+        "countryLetterCode": "US",
+        "verifiedDomains": domains,
+    });
+    if let (Some(select), Value::Object(map)) = (&q.select, &mut org) {
+        map.retain(|k, _| select.iter().any(|s| s == k));
+    }
+    call.ids.json(json!({
+        "@odata.context": format!("{}/v1.0/$metadata#organization", shared.base_url()),
+        "value": [org],
     }))
 }
 

@@ -56,7 +56,7 @@ pub struct Code {
     pub redeemed: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Refresh {
     pub user_id: String,
     pub client_id: String,
@@ -70,7 +70,6 @@ pub struct Refresh {
 pub struct IdentityState {
     pub flows: HashMap<String, Flow>,
     pub codes: HashMap<String, Code>,
-    pub refresh: HashMap<String, Refresh>,
     pub revoked_before: HashMap<String, i64>,
     pub devices: HashMap<String, device::Device>,
 }
@@ -207,4 +206,18 @@ pub fn client_info(user_id: &str, tenant_id: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(json!({"uid": user_id, "utid": tenant_id}).to_string())
+}
+
+/// A refresh token: the grant, signed with the tenant's key, behind Entra's `1.` prefix. A
+/// random `jti` makes every token distinct, so rotation hands out a new string each time.
+pub fn seal_refresh(keys: &crate::keys::SigningKeys, grant: &Refresh) -> String {
+    let mut claims = serde_json::to_value(grant).unwrap_or_default();
+    claims["jti"] = serde_json::Value::String(random_token(16));
+    format!("1.{}", keys.sign(&claims))
+}
+
+/// The grant behind a refresh token this emulator issued, if the signature holds.
+pub fn open_refresh(keys: &crate::keys::SigningKeys, token: &str) -> Option<Refresh> {
+    let claims = keys.verify(token.strip_prefix("1.")?).ok()?;
+    serde_json::from_value(claims).ok()
 }

@@ -129,10 +129,11 @@ fn issue(
         .iter()
         .any(|s| s.eq_ignore_ascii_case("offline_access"))
     {
-        let refresh = format!("1.{}", random_token(96));
-        shared.identity().refresh.insert(
-            refresh.clone(),
-            Refresh {
+        // Self-contained and signed, like a sealed opaque token: the emulator can restart (the
+        // offline demo restarts with the app) and the tokens it issued keep working.
+        let refresh = super::seal_refresh(
+            &shared.keys,
+            &Refresh {
                 user_id: user.id.clone(),
                 client_id: client_id.to_owned(),
                 scopes: requested.to_vec(),
@@ -310,7 +311,7 @@ fn grant(shared: &Shared, tenant: &str, form: &HashMap<String, String>) -> Resul
         }
         "refresh_token" => {
             let presented = field("refresh_token");
-            let stored = shared.identity().refresh.get(presented).cloned();
+            let stored = super::open_refresh(&shared.keys, presented);
             let Some(stored) = stored.filter(|r| r.client_id == app.client_id) else {
                 return Err(Aadsts::new(
                     "invalid_grant",

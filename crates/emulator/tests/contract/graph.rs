@@ -799,3 +799,31 @@ async fn delta_tracks_renames_deletions_and_membership() {
         400
     );
 }
+
+#[tokio::test]
+async fn organization_names_the_tenant_and_its_verified_domains() {
+    let env = start(10, 2).await;
+    let token = env.token(&["User.Read"]);
+    let (status, _, body, _) = env.get("/v1.0/organization", Some(&token), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let org = &body["value"][0];
+    assert_eq!(org["id"], serde_json::json!(env.emulator.tenant_id()));
+    let domains = org["verifiedDomains"].as_array().expect("domains");
+    assert_eq!(domains.iter().filter(|d| d["isDefault"] == true).count(), 1);
+    assert!(domains.iter().any(|d| {
+        d["isInitial"] == true
+            && d["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(".onmicrosoft.com"))
+    }));
+    let (_, _, selected, _) = env
+        .get("/v1.0/organization?$select=displayName", Some(&token), &[])
+        .await;
+    assert_eq!(
+        selected["value"][0].as_object().map(|o| o.len()),
+        Some(1),
+        "{selected}"
+    );
+    let (status, _, _, _) = env.get("/v1.0/organization", None, &[]).await;
+    assert_eq!(status, 401);
+}

@@ -264,6 +264,24 @@ async fn sign_in_with_both_response_modes_then_tokens_work_and_rotate() {
             200,
             "old refresh token still valid"
         );
+        // Tokens are sealed, not remembered: an emulator restarted on the same tenant (the
+        // offline demo restarts with every app start) still honours them.
+        let restarted = start(80, 8).await;
+        let (status, body) = refresh(restarted.emulator.base_url(), &tid, &second).await;
+        assert_eq!(status, 200, "after a restart: {body}");
+        let mut forged = second.clone();
+        forged.insert(
+            20,
+            if forged.as_bytes()[20] == b'A' {
+                'B'
+            } else {
+                'A'
+            },
+        );
+        assert_eq!(
+            refresh(&base, &tid, &forged).await.1["error"],
+            json!("invalid_grant")
+        );
     }
     // Revocation ends every refresh token issued so far.
     let params = sign_in(
