@@ -6,9 +6,13 @@
 
 mod probe;
 mod secret;
+mod tokens;
 
 pub use probe::{KeyringProbe, ProbeError, ProbeOptions, backend_name};
 pub use secret::SecretString;
+pub use tokens::{
+    Backend, PART_UTF16_UNITS, PlatformKeyring, TokenError, TokenKey, TokenStore, split_utf16,
+};
 
 /// The keyring "service" under which every aadsync entry is stored.
 pub const DEFAULT_SERVICE: &str = "aadsync";

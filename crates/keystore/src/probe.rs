@@ -121,7 +121,7 @@ fn round_trip(service: &str) -> Result<(), ProbeError> {
     Ok(())
 }
 
-fn classify(err: keyring::Error) -> ProbeError {
+pub(crate) fn classify(err: keyring::Error) -> ProbeError {
     match err {
         keyring::Error::NoStorageAccess(_) => ProbeError::Locked,
         keyring::Error::PlatformFailure(inner) => ProbeError::NoService {
