@@ -5,6 +5,8 @@
 //! starts an isolated session and re-runs itself inside it as a child process; the child, seeing
 //! `AADSYNC_KEYSTORE_CHILD`, does the real work.
 #![cfg(target_os = "linux")]
+// A failed expectation in a test is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use aadsync_keystore::{
     KeyringProbe, PART_UTF16_UNITS, ProbeError, SecretString, TokenError, TokenKey, TokenStore,
