@@ -34,6 +34,8 @@ pub enum StoreError {
     ReadOnly(String),
     #[error("no user with id {0}")]
     UserNotFound(i64),
+    #[error("no organization with id {0} (it may have been removed)")]
+    OrganizationNotFound(i64),
     #[error("{0}")]
     Invalid(String),
     #[error("snapshot {}: {detail}", path.display())]

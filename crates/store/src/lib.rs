@@ -11,6 +11,7 @@ mod apply;
 mod error;
 mod model;
 mod open;
+mod orgs;
 mod password;
 mod snapshot;
 mod users;
@@ -26,6 +27,7 @@ pub use model::{
     UserDetails, UserId, UserRow, UserType,
 };
 pub use open::{MIGRATIONS, OpenOptions, Store};
+pub use orgs::{CloudKind, NewOrganization, OrgId, Organization};
 pub use password::{PasswordPolicy, PasswordProblem};
 pub use users::{ReadHandle, WriteHandle};
 

@@ -36,6 +36,14 @@ impl<'a> ReadHandle<'a> {
         StoreError::from_sqlite(self.path, err)
     }
 
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn error(&self, err: rusqlite::Error) -> StoreError {
+        self.sql(err)
+    }
+
     /// Every user, as the Users area lists them, ordered by id.
     pub fn user_rows(&self) -> Result<Vec<UserRow>> {
         let mut stmt = self

@@ -7,5 +7,6 @@ mod apply;
 mod files;
 mod guards;
 mod local_users;
+mod orgs;
 mod snapshot;
 mod support;

@@ -1,0 +1,188 @@
+//! Organizations (Entra ID tenants) the admin has connected: where to sign in, who signed in.
+//!
+//! No token is ever stored here; the refresh token lives in the OS keyring under
+//! (tenant ID, admin object ID), which is why both are kept.
+
+use crate::users::{ReadHandle, WriteHandle};
+use crate::{Result, StoreError};
+use rusqlite::{OptionalExtension, Row, params};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct OrgId(pub i64);
+
+/// Which Microsoft cloud; `Custom` has explicit URLs (an emulator, a test authority).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CloudKind {
+    Global,
+    UsGovernment,
+    China,
+    Custom,
+}
+
+impl CloudKind {
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            CloudKind::Global => "global",
+            CloudKind::UsGovernment => "us_government",
+            CloudKind::China => "china",
+            CloudKind::Custom => "custom",
+        }
+    }
+
+    pub fn from_sql(text: &str) -> Option<Self> {
+        Some(match text {
+            "global" => CloudKind::Global,
+            "us_government" => CloudKind::UsGovernment,
+            "china" => CloudKind::China,
+            "custom" => CloudKind::Custom,
+            _ => return None,
+        })
+    }
+}
+
+/// What is saved after a successful administrator sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrganization {
+    pub tenant_id: String,
+    pub display_name: String,
+    pub primary_domain: String,
+    pub cloud: CloudKind,
+    /// The authority host (`https://login.microsoftonline.com`), without the tenant.
+    pub authority_url: String,
+    pub graph_url: String,
+    pub client_id: String,
+    pub admin_upn: String,
+    pub admin_object_id: String,
+    /// The offline demo tenant: its URLs are resolved to the embedded emulator at run time.
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: OrgId,
+    pub tenant_id: String,
+    pub display_name: String,
+    pub primary_domain: String,
+    pub cloud: CloudKind,
+    pub authority_url: String,
+    pub graph_url: String,
+    pub client_id: String,
+    pub admin_upn: Option<String>,
+    pub admin_object_id: Option<String>,
+    pub demo: bool,
+    pub created_at: String,
+    pub last_sync_at: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, tenant_id, display_name, primary_domain, cloud, authority_url, graph_url,
+     client_id, admin_upn, admin_object_id, demo, created_at, last_sync_at";
+
+fn organization(r: &Row<'_>) -> rusqlite::Result<Organization> {
+    let cloud: String = r.get(4)?;
+    Ok(Organization {
+        id: OrgId(r.get(0)?),
+        tenant_id: r.get(1)?,
+        display_name: r.get(2)?,
+        primary_domain: r.get(3)?,
+        cloud: CloudKind::from_sql(&cloud).unwrap_or(CloudKind::Custom),
+        authority_url: r.get(5)?,
+        graph_url: r.get(6)?,
+        client_id: r.get(7)?,
+        admin_upn: r.get(8)?,
+        admin_object_id: r.get(9)?,
+        demo: r.get(10)?,
+        created_at: r.get(11)?,
+        last_sync_at: r.get(12)?,
+    })
+}
+
+impl ReadHandle<'_> {
+    /// Every organization, by display name.
+    pub fn organizations(&self) -> Result<Vec<Organization>> {
+        let mut stmt = self
+            .connection()
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM organizations ORDER BY display_name COLLATE NOCASE, id"
+            ))
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], organization)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.error(e))
+    }
+
+    pub fn organization(&self, id: OrgId) -> Result<Organization> {
+        self.connection()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM organizations WHERE id = ?1"),
+                [id.0],
+                organization,
+            )
+            .optional()
+            .map_err(|e| self.error(e))?
+            .ok_or(StoreError::OrganizationNotFound(id.0))
+    }
+}
+
+impl WriteHandle<'_> {
+    /// Saves a signed-in organization. Signing in again to a tenant that is already stored
+    /// updates it (names, URLs, admin) and keeps its history (created, last sync, delta links).
+    pub fn save_organization(&mut self, org: &NewOrganization) -> Result<OrgId> {
+        let tenant = org.tenant_id.trim().to_ascii_lowercase();
+        if tenant.is_empty() || org.client_id.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "an organization needs a tenant ID and a client ID".into(),
+            ));
+        }
+        let path = self.path;
+        self.conn
+            .query_row(
+                "INSERT INTO organizations (tenant_id, display_name, primary_domain, cloud,
+                     authority_url, graph_url, client_id, admin_upn, admin_object_id, demo)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (tenant_id) DO UPDATE SET
+                     display_name = excluded.display_name,
+                     primary_domain = excluded.primary_domain,
+                     cloud = excluded.cloud,
+                     authority_url = excluded.authority_url,
+                     graph_url = excluded.graph_url,
+                     client_id = excluded.client_id,
+                     admin_upn = excluded.admin_upn,
+                     admin_object_id = excluded.admin_object_id,
+                     demo = excluded.demo
+                 RETURNING id",
+                params![
+                    tenant,
+                    org.display_name,
+                    org.primary_domain,
+                    org.cloud.as_sql(),
+                    org.authority_url,
+                    org.graph_url,
+                    org.client_id.trim().to_ascii_lowercase(),
+                    org.admin_upn,
+                    org.admin_object_id.trim().to_ascii_lowercase(),
+                    org.demo,
+                ],
+                |r| r.get(0).map(OrgId),
+            )
+            .map_err(|e| StoreError::from_sqlite(path, e))
+    }
+
+    /// Removes an organization and returns what it was (so its keyring entries can be deleted).
+    /// Users imported from it stay, and so does the audit log of its runs.
+    pub fn remove_organization(&mut self, id: OrgId) -> Result<Organization> {
+        let path = self.path;
+        let org = self
+            .conn
+            .query_row(
+                &format!("DELETE FROM organizations WHERE id = ?1 RETURNING {COLUMNS}"),
+                [id.0],
+                organization,
+            )
+            .optional()
+            .map_err(|e| StoreError::from_sqlite(path, e))?;
+        org.ok_or(StoreError::OrganizationNotFound(id.0))
+    }
+}

@@ -1,0 +1,130 @@
+//! Organizations: saved after sign-in, updated on a second sign-in, removed without losing users.
+
+use crate::support::{TENANT, changes, entra_user, fresh, run};
+use aadsync_store::{CloudKind, NewOrganization, StoreError};
+
+fn contoso() -> NewOrganization {
+    NewOrganization {
+        tenant_id: TENANT.to_uppercase(),
+        display_name: "Contoso".into(),
+        primary_domain: "contoso.com".into(),
+        cloud: CloudKind::Global,
+        authority_url: "https://login.microsoftonline.com".into(),
+        graph_url: "https://graph.microsoft.com".into(),
+        client_id: "2F5E7C1A-9B3D-4E8F-A6C2-1D4B8E9F0A37".into(),
+        admin_upn: "admin@contoso.com".into(),
+        admin_object_id: "0f0e0d0c-0000-4000-8000-000000000002".into(),
+        demo: false,
+    }
+}
+
+#[test]
+fn saved_updated_listed_and_removed_keeping_imported_users() {
+    let db = fresh();
+    let id = db
+        .store
+        .writer()
+        .save_organization(&contoso())
+        .expect("save");
+    let org = db.store.reader().organization(id).expect("read");
+    assert_eq!(org.tenant_id, TENANT, "tenant IDs are stored lower-case");
+    assert_eq!(org.client_id, "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37");
+    assert_eq!(org.admin_upn.as_deref(), Some("admin@contoso.com"));
+    assert!(!org.demo && org.last_sync_at.is_none());
+
+    // A second sign-in (another admin, a renamed tenant) updates the same organization.
+    let mut again = contoso();
+    again.display_name = "Contoso Ltd".into();
+    again.admin_upn = "it@contoso.com".into();
+    let same = db
+        .store
+        .writer()
+        .save_organization(&again)
+        .expect("save again");
+    assert_eq!(same, id);
+    let mut fabrikam = contoso();
+    fabrikam.tenant_id = "11111111-2222-4333-8444-555555555555".into();
+    fabrikam.display_name = "Fabrikam".into();
+    fabrikam.cloud = CloudKind::UsGovernment;
+    db.store
+        .writer()
+        .save_organization(&fabrikam)
+        .expect("second org");
+    let names: Vec<String> = db
+        .store
+        .reader()
+        .organizations()
+        .expect("list")
+        .into_iter()
+        .map(|o| {
+            format!(
+                "{} {:?} {}",
+                o.display_name,
+                o.cloud,
+                o.admin_upn.unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Contoso Ltd Global it@contoso.com",
+            "Fabrikam UsGovernment admin@contoso.com"
+        ]
+    );
+
+    // Users imported from the organization survive its removal, and so does the audit log.
+    db.store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(
+                vec![entra_user("o-1", "ann@contoso.com", "Ann Lee")],
+                vec![],
+            ),
+        )
+        .expect("import");
+    let removed = db.store.writer().remove_organization(id).expect("remove");
+    assert_eq!(
+        removed.admin_object_id.as_deref(),
+        Some("0f0e0d0c-0000-4000-8000-000000000002")
+    );
+    assert_eq!(db.store.reader().count_users().expect("count"), 1);
+    let runs: i64 = db
+        .store
+        .writer()
+        .connection()
+        .query_row("SELECT count(*) FROM sync_runs", [], |r| r.get(0))
+        .expect("runs");
+    assert_eq!(runs, 1);
+    assert!(matches!(
+        db.store.writer().remove_organization(id),
+        Err(StoreError::OrganizationNotFound(_))
+    ));
+    assert!(matches!(
+        db.store.reader().organization(id),
+        Err(StoreError::OrganizationNotFound(_))
+    ));
+}
+
+#[test]
+fn no_token_like_column_exists() {
+    let db = fresh();
+    let writer = db.store.writer();
+    let mut stmt = writer
+        .connection()
+        .prepare("SELECT name FROM pragma_table_info('organizations')")
+        .expect("pragma");
+    let columns: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("columns");
+    assert!(columns.contains(&"demo".to_owned()), "{columns:?}");
+    assert!(
+        !columns
+            .iter()
+            .any(|c| c.contains("token") || c.contains("secret")),
+        "{columns:?}"
+    );
+}
