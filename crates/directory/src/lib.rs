@@ -1,7 +1,7 @@
 //! The Microsoft Entra ID and Microsoft Graph client of aadsync (no Tauri, no UI).
 //!
 //! `ids` and `cloud` turn what an admin types into validated values before any network call;
-//! `auth` holds the sign-in pieces (today: the loopback redirect listener). The same code talks
+//! `auth` signs an administrator in and keeps the session's tokens fresh. The same code talks
 //! to a real tenant and to `aadsync-emulator`; only the base URLs differ.
 
 pub mod auth;

@@ -1,9 +1,6 @@
 //! Refresh tokens in the real Secret Service (gnome-keyring on a private D-Bus session).
 //!
-//! The keyring crate finds the session bus through the environment, which a test cannot change
-//! in-process (`set_var` is unsafe and the workspace forbids unsafe code). Each test therefore
-//! starts an isolated session and re-runs itself inside it as a child process; the child, seeing
-//! `AADSYNC_KEYSTORE_CHILD`, does the real work.
+//! Each test re-runs itself inside an isolated session (`aadsync_testenv::in_session`).
 #![cfg(target_os = "linux")]
 // A failed expectation in a test is the failure report.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -11,37 +8,7 @@
 use aadsync_keystore::{
     KeyringProbe, PART_UTF16_UNITS, ProbeError, SecretString, TokenError, TokenKey, TokenStore,
 };
-use aadsync_testenv::{Desktop, DesktopOptions, KeyringMode};
-use std::process::Command;
-
-const CHILD: &str = "AADSYNC_KEYSTORE_CHILD";
-
-/// Runs `test` in a child process inside a fresh session; returns true in the child.
-fn in_session(test: &str, keyring: KeyringMode) -> bool {
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let desktop = Desktop::start(&DesktopOptions {
-        display: false,
-        keyring,
-        ..DesktopOptions::default()
-    })
-    .expect("an isolated D-Bus session with gnome-keyring (cargo xtask setup installs it)");
-    let exe = std::env::current_exe().expect("test binary");
-    let mut command = Command::new(exe);
-    command
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1");
-    desktop.apply(&mut command);
-    let output = command.output().expect("run the child test");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "child test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    false
-}
+use aadsync_testenv::{KeyringMode, in_session};
 
 fn token(len: usize) -> SecretString {
     // Base64url-like, as real refresh tokens are, and different at every position.

@@ -10,7 +10,9 @@ mod process;
 mod session;
 mod wait;
 
+mod rerun;
 pub use process::{ChildGuard, terminate};
+pub use rerun::in_session;
 pub use session::{Desktop, DesktopOptions, KeyringMode};
 pub use wait::{WaitError, wait_until};
 

@@ -1,14 +1,20 @@
-//! Signing an administrator in: the loopback redirect listener (more pieces follow: PKCE
-//! authorization code exchange, device code, ID token validation, the admin check).
+//! Signing an administrator in: the loopback redirect listener, PKCE authorization code and
+//! device code flows, ID token validation, the administrator check, and the resulting session.
 
 pub mod admin;
 pub mod code;
 pub mod device;
 pub mod id_token;
 pub mod loopback;
+pub mod session;
+pub mod signin;
 
 pub use admin::{AdminError, AdminPolicy};
 pub use code::{CodeFlow, CodeFlowError, EntraError, Tokens};
 pub use device::{DeviceFlow, DeviceFlowError};
 pub use id_token::{Expectations, IdTokenClaims, IdTokenError, Jwks};
 pub use loopback::{AuthorizationResponse, LoopbackError, LoopbackListener};
+pub use session::{Session, SessionError};
+pub use signin::{
+    Account, DeviceSignIn, Interactive, SignInError, SignedIn, Target, TenantInfo, open_browser,
+};

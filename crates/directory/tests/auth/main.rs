@@ -6,3 +6,4 @@
 mod code_flow;
 mod device_admin;
 mod loopback;
+mod signin;
