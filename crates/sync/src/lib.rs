@@ -1,0 +1,11 @@
+//! aadsync's use cases on top of `directory` (Entra ID, Graph), `store` (SQLite) and `keystore`
+//! (OS keyring), shared by the desktop app and the CLI so both behave the same.
+//!
+//! `orgs` connects organizations: sign-in is saved only when everything succeeded, a stored
+//! organization resumes silently, removal deletes its keyring entries and keeps imported users.
+//! `demo` runs the offline demo tenant inside the process.
+
+pub mod demo;
+pub mod orgs;
+
+pub use orgs::{CloudChoice, Connected, NewOrganizationInput, OrgError, Prepared};

@@ -1,0 +1,305 @@
+//! Connecting organizations: what a new one needs (validated before any network call), saving a
+//! successful administrator sign-in, resuming silently, and removing one.
+//!
+//! Order matters for "nothing is stored for a refused sign-in": the directory checks run first
+//! (in `directory::auth::signin`), then the refresh token goes to the keyring, and only then is
+//! the organization written to the database. A failure at any step undoes the steps before it.
+
+use crate::demo::demo_tenant;
+use aadsync_directory::auth::admin::AdminPolicy;
+use aadsync_directory::auth::signin::{Account, SignInError, SignedIn, Target};
+use aadsync_directory::auth::{Session, SessionError};
+use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, TenantRef};
+use aadsync_keystore::{TokenError, TokenKey, TokenStore};
+use aadsync_store::{CloudKind, NewOrganization, OrgId, Organization, Store, StoreError};
+use std::sync::Arc;
+
+/// The cloud the admin picked in the New… form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloudChoice {
+    Global,
+    UsGovernment,
+    China,
+    /// An explicit authority host and Graph root (an emulator, a test authority). https is
+    /// required except on loopback.
+    Custom {
+        authority_host: String,
+        graph_root: String,
+    },
+    /// The offline demo tenant inside this process.
+    Demo,
+}
+
+/// The New… form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrganizationInput {
+    pub tenant: String,
+    pub client_id: String,
+    pub cloud: CloudChoice,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrgError {
+    #[error("{0}")]
+    Tenant(IdError),
+    #[error("{0}")]
+    ClientId(IdError),
+    #[error("{0}")]
+    Authority(EndpointError),
+    #[error("the offline demo tenant cannot start: {0}")]
+    Demo(String),
+    #[error("{0}")]
+    SignIn(#[from] SignInError),
+    #[error("{0}")]
+    Session(#[from] SessionError),
+    #[error("{0}")]
+    Keyring(#[from] TokenError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("there is no saved sign-in for {0} on this computer. Sign in again")]
+    NoSavedSignIn(String),
+}
+
+impl OrgError {
+    /// The admin has to sign in (again) interactively to go on.
+    pub fn needs_sign_in(&self) -> bool {
+        match self {
+            OrgError::NoSavedSignIn(_) => true,
+            OrgError::Session(e) => e.needs_sign_in(),
+            OrgError::Keyring(TokenError::Damaged(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Where and how to sign in to one organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub target: Target,
+    pub cloud: CloudKind,
+    pub demo: bool,
+}
+
+/// A connected organization: stored, with a live session.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub organization: Organization,
+    pub account: Account,
+    pub session: Arc<Session>,
+}
+
+fn target(tenant: TenantRef, client_id: ClientId, cloud: &Cloud) -> Result<Target, OrgError> {
+    Ok(Target {
+        endpoints: cloud.endpoints(&tenant).map_err(OrgError::Authority)?,
+        tenant,
+        client_id,
+    })
+}
+
+fn demo_cloud() -> Result<(Cloud, &'static crate::demo::DemoTenant), OrgError> {
+    let demo = demo_tenant().map_err(OrgError::Demo)?;
+    let cloud = Cloud::custom(&demo.base_url, &demo.base_url).map_err(OrgError::Authority)?;
+    Ok((cloud, demo))
+}
+
+/// Validates the New… form (no network, except starting the in-process demo tenant).
+/// For the demo, the tenant and client ID are the demo's whatever was typed.
+pub fn prepare_new(input: &NewOrganizationInput) -> Result<Prepared, OrgError> {
+    if input.cloud == CloudChoice::Demo {
+        let (cloud, demo) = demo_cloud()?;
+        let tenant = TenantRef::parse(&demo.tenant_id).map_err(OrgError::Tenant)?;
+        let client = ClientId::parse(&demo.client_id).map_err(OrgError::ClientId)?;
+        return Ok(Prepared {
+            target: target(tenant, client, &cloud)?,
+            cloud: CloudKind::Custom,
+            demo: true,
+        });
+    }
+    let tenant = TenantRef::parse(&input.tenant).map_err(OrgError::Tenant)?;
+    let client = ClientId::parse(&input.client_id).map_err(OrgError::ClientId)?;
+    let (cloud, kind) = match &input.cloud {
+        CloudChoice::Global => (Cloud::Global, CloudKind::Global),
+        CloudChoice::UsGovernment => (Cloud::UsGovernment, CloudKind::UsGovernment),
+        CloudChoice::China => (Cloud::China, CloudKind::China),
+        CloudChoice::Custom {
+            authority_host,
+            graph_root,
+        } => {
+            let graph = if graph_root.trim().is_empty() {
+                authority_host
+            } else {
+                graph_root
+            };
+            (
+                Cloud::custom(authority_host, graph).map_err(OrgError::Authority)?,
+                CloudKind::Custom,
+            )
+        }
+        CloudChoice::Demo => return Err(OrgError::Demo("unreachable".into())),
+    };
+    Ok(Prepared {
+        target: target(tenant, client, &cloud)?,
+        cloud: kind,
+        demo: false,
+    })
+}
+
+/// Where a stored organization signs in.
+pub fn prepare_existing(org: &Organization) -> Result<Prepared, OrgError> {
+    let tenant = TenantRef::parse(&org.tenant_id).map_err(OrgError::Tenant)?;
+    let client = ClientId::parse(&org.client_id).map_err(OrgError::ClientId)?;
+    let cloud = if org.demo {
+        demo_cloud()?.0
+    } else {
+        match org.cloud {
+            CloudKind::Global => Cloud::Global,
+            CloudKind::UsGovernment => Cloud::UsGovernment,
+            CloudKind::China => Cloud::China,
+            CloudKind::Custom => {
+                Cloud::custom(&org.authority_url, &org.graph_url).map_err(OrgError::Authority)?
+            }
+        }
+    };
+    Ok(Prepared {
+        target: target(tenant, client, &cloud)?,
+        cloud: org.cloud,
+        demo: org.demo,
+    })
+}
+
+fn authority_host(target: &Target) -> String {
+    target.endpoints.authority.origin().ascii_serialization()
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, TokenError> + Send + 'static,
+) -> Result<T, OrgError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| OrgError::Demo(format!("internal error: {e}")))?
+        .map_err(OrgError::Keyring)
+}
+
+/// Saves a successful sign-in: refresh token to the keyring, then the organization. If the
+/// tenant was stored with another administrator, that administrator's token is deleted.
+pub async fn save(
+    store: &Store,
+    tokens: &TokenStore,
+    prepared: &Prepared,
+    signed_in: SignedIn,
+) -> Result<Connected, OrgError> {
+    let SignedIn {
+        tenant,
+        account,
+        mut session,
+    } = signed_in;
+    let key = TokenKey::new(&tenant.tenant_id, &account.object_id);
+    session.persist_to(tokens.clone(), key.clone());
+    session.save_refresh_token().await?;
+
+    let previous = store
+        .reader()
+        .organizations()?
+        .into_iter()
+        .find(|o| o.tenant_id.eq_ignore_ascii_case(&tenant.tenant_id));
+    let row = NewOrganization {
+        tenant_id: tenant.tenant_id.clone(),
+        display_name: tenant.display_name.clone(),
+        primary_domain: tenant.primary_domain.clone(),
+        cloud: prepared.cloud,
+        authority_url: authority_host(&prepared.target),
+        graph_url: prepared
+            .target
+            .endpoints
+            .graph_root
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
+        client_id: prepared.target.client_id.as_str().to_owned(),
+        admin_upn: account.upn.clone(),
+        admin_object_id: account.object_id.clone(),
+        demo: prepared.demo,
+    };
+    let saved = store
+        .writer()
+        .save_organization(&row)
+        .and_then(|id| store.reader().organization(id));
+    let organization = match saved {
+        Ok(org) => org,
+        Err(err) => {
+            let (tokens, key) = (tokens.clone(), key.clone());
+            if let Err(undo) = blocking(move || tokens.delete(&key)).await {
+                tracing::warn!(error = %undo, "could not remove the refresh token after a failed save");
+            }
+            return Err(err.into());
+        }
+    };
+    if let Some(old_admin) = previous
+        .and_then(|p| p.admin_object_id)
+        .filter(|old| !old.eq_ignore_ascii_case(&account.object_id))
+    {
+        let (tokens, old) = (tokens.clone(), TokenKey::new(&tenant.tenant_id, &old_admin));
+        if let Err(err) = blocking(move || tokens.delete(&old)).await {
+            tracing::warn!(error = %err, "could not remove the previous administrator's refresh token");
+        }
+    }
+    tracing::info!(tenant = %tenant.tenant_id, admin = %account.upn, "organization connected");
+    Ok(Connected {
+        organization,
+        account,
+        session: Arc::new(session),
+    })
+}
+
+/// Silent sign-in to a stored organization: refresh token from the keyring, renewed (rotation
+/// saved), and the administrator role checked again.
+pub async fn connect(
+    org: &Organization,
+    tokens: &TokenStore,
+    policy: &AdminPolicy,
+) -> Result<Connected, OrgError> {
+    let prepared = prepare_existing(org)?;
+    let name = if org.display_name.is_empty() {
+        org.tenant_id.clone()
+    } else {
+        org.display_name.clone()
+    };
+    let (Some(upn), Some(object_id)) = (org.admin_upn.clone(), org.admin_object_id.clone()) else {
+        return Err(OrgError::NoSavedSignIn(name));
+    };
+    let key = TokenKey::new(&org.tenant_id, &object_id);
+    let (store, load_key) = (tokens.clone(), key.clone());
+    let refresh = blocking(move || store.load(&load_key))
+        .await?
+        .ok_or(OrgError::NoSavedSignIn(name))?;
+    let mut session = Session::resume(prepared.target, refresh);
+    session.persist_to(tokens.clone(), key);
+    let roles = session.verify_admin(policy, &upn).await?;
+    Ok(Connected {
+        organization: org.clone(),
+        account: Account {
+            upn,
+            object_id,
+            name: String::new(),
+            roles,
+        },
+        session: Arc::new(session),
+    })
+}
+
+/// Removes an organization: its keyring entry first (so no token is orphaned if that fails),
+/// then the row. Users imported from it stay.
+pub async fn remove(
+    store: &Store,
+    tokens: &TokenStore,
+    id: OrgId,
+) -> Result<Organization, OrgError> {
+    let org = store.reader().organization(id)?;
+    if let Some(admin) = &org.admin_object_id {
+        let (tokens, key) = (tokens.clone(), TokenKey::new(&org.tenant_id, admin));
+        blocking(move || tokens.delete(&key)).await?;
+    }
+    let removed = store.writer().remove_organization(id)?;
+    tracing::info!(tenant = %removed.tenant_id, "organization removed");
+    Ok(removed)
+}

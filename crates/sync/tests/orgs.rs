@@ -1,0 +1,210 @@
+//! Organizations end to end: emulator over HTTP, a real SQLite file, the real Secret Service.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use aadsync_directory::auth::admin::AdminPolicy;
+use aadsync_directory::auth::signin::{Interactive, SignedIn};
+use aadsync_emulator::browser::{Browser, Person};
+use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_keystore::{TokenKey, TokenStore};
+use aadsync_store::{OpenOptions, Store};
+use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
+use aadsync_testenv::{KeyringMode, in_session};
+use std::time::Duration;
+
+async fn sign_in(prepared: &Prepared, person: Person<'_>) -> Result<SignedIn, OrgError> {
+    let interactive = Interactive::prepare(&prepared.target, None).await?;
+    let url = interactive.authorize_url().to_owned();
+    let waiting = tokio::spawn(interactive.finish(
+        AdminPolicy::default(),
+        Duration::from_secs(60),
+        std::future::pending(),
+    ));
+    let browser = Browser::new().expect("browser");
+    let redirect = browser.sign_in(&url, &person).await.expect("pages");
+    browser.deliver(&redirect).await.expect("deliver");
+    Ok(waiting.await.expect("join")?)
+}
+
+fn custom(emulator: &Emulator, tenant: &str) -> NewOrganizationInput {
+    NewOrganizationInput {
+        tenant: tenant.into(),
+        client_id: demo::CLIENT_ID.to_uppercase(),
+        cloud: CloudChoice::Custom {
+            authority_host: emulator.base_url().into(),
+            graph_root: String::new(),
+        },
+    }
+}
+
+#[test]
+fn the_new_form_is_validated_before_any_network_call() {
+    let input = |tenant: &str, client: &str, authority: &str| NewOrganizationInput {
+        tenant: tenant.into(),
+        client_id: client.into(),
+        cloud: CloudChoice::Custom {
+            authority_host: authority.into(),
+            graph_root: String::new(),
+        },
+    };
+    let ok = "http://127.0.0.1:1";
+    assert!(matches!(
+        orgs::prepare_new(&input("contoso", demo::CLIENT_ID, ok)),
+        Err(OrgError::Tenant(_))
+    ));
+    assert!(matches!(
+        orgs::prepare_new(&input("contoso.com", "aadsync", ok)),
+        Err(OrgError::ClientId(_))
+    ));
+    assert!(matches!(
+        orgs::prepare_new(&input(
+            "contoso.com",
+            demo::CLIENT_ID,
+            "http://login.example.com"
+        )),
+        Err(OrgError::Authority(_))
+    ));
+    let global = orgs::prepare_new(&NewOrganizationInput {
+        tenant: "Contoso.com".into(),
+        client_id: demo::CLIENT_ID.into(),
+        cloud: CloudChoice::China,
+    })
+    .expect("china");
+    assert_eq!(
+        global.target.endpoints.authority.as_str(),
+        "https://login.chinacloudapi.cn/contoso.com"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_saves_resumes_silently_and_removal_deletes_the_token() {
+    if !in_session(
+        "sign_in_saves_resumes_silently_and_removal_deletes_the_token",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
+    let tokens = TokenStore::platform();
+
+    // A non-administrator: refused, and nothing is stored anywhere.
+    let prepared = orgs::prepare_new(&custom(&emulator, "contoso.com")).expect("prepare");
+    let alex = Person {
+        upn: "alex.wilber@contoso.com",
+        password: demo::USER_PASSWORD,
+        totp_secret: demo::USER_TOTP_SECRET,
+        now: emulator.clock().now(),
+    };
+    let refused = sign_in(&prepared, alex).await.expect_err("not an admin");
+    assert!(
+        refused.to_string().contains("alex.wilber@contoso.com"),
+        "{refused}"
+    );
+    assert!(store.reader().organizations().expect("list").is_empty());
+
+    // The administrator: saved, token in the keyring.
+    let signed_in = sign_in(&prepared, Person::demo_admin(emulator.clock().now()))
+        .await
+        .expect("admin");
+    let admin_id = signed_in.account.object_id.clone();
+    let connected = orgs::save(&store, &tokens, &prepared, signed_in)
+        .await
+        .expect("save");
+    let org = connected.organization.clone();
+    assert_eq!(
+        (
+            org.display_name.as_str(),
+            org.primary_domain.as_str(),
+            org.admin_upn.as_deref()
+        ),
+        ("Contoso", "contoso.com", Some("admin@contoso.com"))
+    );
+    assert_eq!(org.authority_url, emulator.base_url());
+    let key = TokenKey::new(&org.tenant_id, &admin_id);
+    assert!(tokens.load(&key).expect("load").is_some());
+
+    // Silent sign-in from what was stored (as after a restart).
+    let again = orgs::connect(&org, &tokens, &AdminPolicy::default())
+        .await
+        .expect("silent");
+    assert_eq!(again.account.roles, ["Global Administrator"]);
+    assert!(again.session.access_token().await.is_ok());
+
+    // Revoked → "sign in again", not a crash, and the organization stays.
+    emulator
+        .revoke_refresh_tokens("admin@contoso.com")
+        .expect("revoke");
+    let err = orgs::connect(&org, &tokens, &AdminPolicy::default())
+        .await
+        .expect_err("revoked");
+    assert!(err.needs_sign_in(), "{err:?}");
+    assert_eq!(store.reader().organizations().expect("list").len(), 1);
+
+    // Removal deletes the keyring entry.
+    orgs::remove(&store, &tokens, org.id).await.expect("remove");
+    assert!(store.reader().organizations().expect("list").is_empty());
+    assert_eq!(tokens.load(&key).expect("load"), None);
+    let err = orgs::connect(&org, &tokens, &AdminPolicy::default())
+        .await
+        .expect_err("gone");
+    assert!(matches!(err, OrgError::NoSavedSignIn(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_offline_demo_runs_in_process_and_resumes() {
+    if !in_session(
+        "the_offline_demo_runs_in_process_and_resumes",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
+    let tokens = TokenStore::platform();
+    let prepared = orgs::prepare_new(&NewOrganizationInput {
+        tenant: String::new(),
+        client_id: String::new(),
+        cloud: CloudChoice::Demo,
+    })
+    .expect("demo");
+    assert!(prepared.demo);
+    // The demo login page helps a newcomer: it shows the credentials and the current code.
+    let interactive = Interactive::prepare(&prepared.target, None)
+        .await
+        .expect("prepare");
+    let page = Browser::new()
+        .expect("browser")
+        .open(interactive.authorize_url())
+        .await
+        .expect("login page");
+    assert!(page.html.contains("admin@contoso.com"), "{}", page.html);
+    drop(interactive);
+
+    let signed_in = sign_in(
+        &prepared,
+        Person::demo_admin(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("time")
+                .as_secs() as i64,
+        ),
+    )
+    .await
+    .expect("demo admin");
+    let connected = orgs::save(&store, &tokens, &prepared, signed_in)
+        .await
+        .expect("save");
+    assert!(connected.organization.demo);
+    let resumed = orgs::connect(&connected.organization, &tokens, &AdminPolicy::default())
+        .await
+        .expect("resume");
+    assert_eq!(resumed.account.upn, "admin@contoso.com");
+    orgs::remove(&store, &tokens, connected.organization.id)
+        .await
+        .expect("remove");
+}
