@@ -8,6 +8,7 @@ mod commands;
 mod database;
 mod launch;
 mod logging;
+mod signins;
 mod state;
 
 pub use launch::{LaunchError, LaunchOptions};

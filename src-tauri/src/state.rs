@@ -2,6 +2,7 @@
 
 use crate::LaunchOptions;
 use crate::database::Database;
+use crate::signins::SignIns;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, Runtime};
@@ -12,6 +13,7 @@ const DATABASE_FILE: &str = "aadsync.sqlite3";
 #[derive(Debug)]
 pub struct AppState {
     pub database: Arc<Database>,
+    pub signins: Arc<SignIns>,
     pub log_dir: PathBuf,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
@@ -45,6 +47,7 @@ impl AppState {
         database.preload();
         Ok(Self {
             database,
+            signins: Arc::new(SignIns::default()),
             log_dir,
             _log_guard: log_guard,
         })

@@ -28,6 +28,20 @@ pub enum ErrorCode {
     ReadOnly,
     /// The user (or other object) no longer exists; the view refreshes.
     NotFound,
+    /// New…: the tenant is neither a GUID nor a domain (shown at the tenant field).
+    InvalidTenant,
+    /// New…: the application (client) ID is not a GUID (shown at its field).
+    InvalidClientId,
+    /// New…: the custom authority is not an https (or loopback http) URL.
+    InvalidAuthority,
+    /// The saved sign-in is missing, expired or revoked: the wizard shows the sign-in step.
+    SignInRequired,
+    /// The account signed in but holds none of the accepted administrator roles.
+    NotAdministrator,
+    /// The admin cancelled the sign-in; nothing to report.
+    SignInCancelled,
+    /// The OS keyring cannot be used, so no sign-in can be saved.
+    KeyringUnavailable,
 }
 
 /// An error answered by a backend command: a code to branch on and a message to show.

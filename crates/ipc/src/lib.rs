@@ -8,10 +8,16 @@
 
 mod app;
 mod error;
+mod orgs;
 mod users;
 
 pub use app::{AppStatus, AppStatusInfo, KeyringState};
 pub use error::{ErrorCode, IpcError};
+pub use orgs::{
+    CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeviceCode, FinishSignIn,
+    FlowRef, ListOrganizations, NewOrganization, OrganizationRef, OrganizationSummary,
+    RemoveOrganization, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
+};
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,
     ListUsers, NewLocalUser, SortColumn, UpdateUser, UserDetails, UserPage, UserQuery, UserRef,
@@ -48,6 +54,12 @@ pub const COMMANDS: &[&str] = &[
     CreateLocalUser::NAME,
     UpdateUser::NAME,
     DeleteUser::NAME,
+    ListOrganizations::NAME,
+    StartSignIn::NAME,
+    FinishSignIn::NAME,
+    CancelSignIn::NAME,
+    ConnectOrganization::NAME,
+    RemoveOrganization::NAME,
 ];
 
 #[cfg(test)]

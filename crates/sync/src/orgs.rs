@@ -258,7 +258,13 @@ pub async fn connect(
     tokens: &TokenStore,
     policy: &AdminPolicy,
 ) -> Result<Connected, OrgError> {
-    let prepared = prepare_existing(org)?;
+    // A demo organization may have to start the demo tenant first, which blocks briefly.
+    let prepared = {
+        let org = org.clone();
+        tokio::task::spawn_blocking(move || prepare_existing(&org))
+            .await
+            .map_err(|e| OrgError::Demo(format!("internal error: {e}")))??
+    };
     let name = if org.display_name.is_empty() {
         org.tenant_id.clone()
     } else {

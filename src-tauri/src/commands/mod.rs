@@ -1,6 +1,7 @@
 //! Tauri command adapters, one module per area; each command mirrors an `aadsync_ipc` type.
 
 mod app;
+mod orgs;
 mod users;
 
 /// Declares the handlers once, producing both Tauri's invoke handler and the list of names
@@ -25,6 +26,12 @@ app_commands![
     users::create_local_user,
     users::update_user,
     users::delete_user,
+    orgs::list_organizations,
+    orgs::start_sign_in,
+    orgs::finish_sign_in,
+    orgs::cancel_sign_in,
+    orgs::connect_organization,
+    orgs::remove_organization,
 ];
 
 #[cfg(test)]

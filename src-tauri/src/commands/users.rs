@@ -10,7 +10,7 @@ use aadsync_store::{PasswordPolicy, StoreError, UserId};
 use tauri::State;
 
 /// Runs blocking store work off the main thread.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
 ) -> Result<T, IpcError> {
     tauri::async_runtime::spawn_blocking(work)
@@ -134,7 +134,7 @@ pub async fn delete_user(state: State<'_, AppState>, args: ipc::UserRef) -> Resu
     .await
 }
 
-fn to_ipc(err: StoreError) -> IpcError {
+pub(crate) fn to_ipc(err: StoreError) -> IpcError {
     let code = match &err {
         StoreError::NotADatabase { .. }
         | StoreError::Corrupt { .. }
@@ -147,7 +147,7 @@ fn to_ipc(err: StoreError) -> IpcError {
         StoreError::AccountNameTaken(_) => ErrorCode::AccountNameTaken,
         StoreError::WeakPassword(_) => ErrorCode::WeakPassword,
         StoreError::ReadOnly(_) => ErrorCode::ReadOnly,
-        StoreError::UserNotFound(_) => ErrorCode::NotFound,
+        StoreError::UserNotFound(_) | StoreError::OrganizationNotFound(_) => ErrorCode::NotFound,
         StoreError::Invalid(_) => ErrorCode::InvalidInput,
         StoreError::Snapshot { .. } | StoreError::Sqlite(_) | StoreError::Migration(_) => {
             tracing::error!(error = %err, "database error");
@@ -157,7 +157,7 @@ fn to_ipc(err: StoreError) -> IpcError {
     IpcError::new(code, capitalize(&err.to_string()))
 }
 
-fn capitalize(text: &str) -> String {
+pub(crate) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -1,0 +1,246 @@
+//! Organizations and administrator sign-in: wizard steps 1 and 2.
+//!
+//! A sign-in is two calls so the wizard can show progress and offer Cancel: `start_sign_in`
+//! validates the form, prepares the flow and opens the browser (or returns the device code);
+//! `finish_sign_in` waits for the outcome; `cancel_sign_in` stops it. No token ever crosses.
+
+use crate::{Command, NoArgs};
+use serde::{Deserialize, Serialize};
+
+/// The stored organizations, by name.
+#[derive(Debug)]
+pub enum ListOrganizations {}
+
+impl Command for ListOrganizations {
+    const NAME: &'static str = "list_organizations";
+    type Args = NoArgs;
+    type Output = Vec<OrganizationSummary>;
+}
+
+/// Which cloud an organization lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloudName {
+    Global,
+    UsGovernment,
+    China,
+    Custom,
+    /// The offline demo tenant inside the app.
+    Demo,
+}
+
+impl CloudName {
+    pub fn label(self) -> &'static str {
+        match self {
+            CloudName::Global => "Global",
+            CloudName::UsGovernment => "US Government",
+            CloudName::China => "China (21Vianet)",
+            CloudName::Custom => "Custom authority",
+            CloudName::Demo => "Offline demo",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationSummary {
+    pub id: i64,
+    pub tenant_id: String,
+    pub display_name: String,
+    pub primary_domain: String,
+    pub cloud: CloudName,
+    /// The administrator who signed in last.
+    pub admin_upn: Option<String>,
+    pub last_sync_at: Option<String>,
+}
+
+impl OrganizationSummary {
+    /// "Contoso (contoso.com) — admin@contoso.com, last sync …", as the dropdown shows it.
+    pub fn label(&self) -> String {
+        let name = if self.display_name.is_empty() {
+            self.tenant_id.as_str()
+        } else {
+            self.display_name.as_str()
+        };
+        let mut label = if self.primary_domain.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{name} ({})", self.primary_domain)
+        };
+        if let Some(admin) = &self.admin_upn {
+            label.push_str(" — ");
+            label.push_str(admin);
+        }
+        match &self.last_sync_at {
+            Some(at) => {
+                label.push_str(", last sync ");
+                label.push_str(at);
+            }
+            None => label.push_str(", never synchronized"),
+        }
+        label
+    }
+}
+
+/// The New… form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrganization {
+    /// Tenant ID (GUID) or verified domain.
+    pub tenant: String,
+    /// Application (client) ID of the app registration.
+    pub client_id: String,
+    pub cloud: CloudName,
+    /// For [`CloudName::Custom`]: the authority host, e.g. `http://127.0.0.1:8400`.
+    #[serde(default)]
+    pub authority_host: String,
+    /// For [`CloudName::Custom`]: the Graph root; empty means the authority host.
+    #[serde(default)]
+    pub graph_root: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SignInTarget {
+    New(NewOrganization),
+    /// Sign in again to a stored organization.
+    Existing {
+        id: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    /// System browser with a loopback redirect (PKCE).
+    Browser,
+    /// "Use a device code instead".
+    DeviceCode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInRequest {
+    pub target: SignInTarget,
+    pub method: SignInMethod,
+}
+
+/// Validates, prepares and starts a sign-in. Field errors come back as
+/// `InvalidTenant` / `InvalidClientId` / `InvalidAuthority` before any network call.
+#[derive(Debug)]
+pub enum StartSignIn {}
+
+impl Command for StartSignIn {
+    const NAME: &'static str = "start_sign_in";
+    type Args = SignInRequest;
+    type Output = SignInStarted;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInStarted {
+    pub flow: u64,
+    /// Browser method: the page that was opened, to copy if no browser appeared.
+    pub browser_url: Option<String>,
+    /// Browser method: why no browser could be opened (the wizard offers the link and the
+    /// device code instead).
+    pub browser_error: Option<String>,
+    /// Device code method: what to show.
+    pub device_code: Option<DeviceCode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCode {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub expires_in_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowRef {
+    pub flow: u64,
+}
+
+/// Waits until the sign-in started by `start_sign_in` ends. Errors: `NotAdministrator`,
+/// `SignInCancelled`, `KeyringUnavailable`, or `Internal` with the reason.
+#[derive(Debug)]
+pub enum FinishSignIn {}
+
+impl Command for FinishSignIn {
+    const NAME: &'static str = "finish_sign_in";
+    type Args = FlowRef;
+    type Output = ConnectedOrganization;
+}
+
+/// Stops a running sign-in; finishing it then answers `SignInCancelled`.
+#[derive(Debug)]
+pub enum CancelSignIn {}
+
+impl Command for CancelSignIn {
+    const NAME: &'static str = "cancel_sign_in";
+    type Args = FlowRef;
+    type Output = ();
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationRef {
+    pub id: i64,
+}
+
+/// Silent sign-in to a stored organization. `SignInRequired` when the saved sign-in is gone,
+/// expired or revoked (the wizard then shows step 2).
+#[derive(Debug)]
+pub enum ConnectOrganization {}
+
+impl Command for ConnectOrganization {
+    const NAME: &'static str = "connect_organization";
+    type Args = OrganizationRef;
+    type Output = ConnectedOrganization;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectedOrganization {
+    pub organization: OrganizationSummary,
+    pub account: String,
+    /// Accepted administrator roles the account holds.
+    pub roles: Vec<String>,
+}
+
+/// Removes an organization and its saved sign-in; imported users stay.
+#[derive(Debug)]
+pub enum RemoveOrganization {}
+
+impl Command for RemoveOrganization {
+    const NAME: &'static str = "remove_organization";
+    type Args = OrganizationRef;
+    type Output = ();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_say_who_and_when() {
+        let mut org = OrganizationSummary {
+            id: 1,
+            tenant_id: "t".into(),
+            display_name: "Contoso".into(),
+            primary_domain: "contoso.com".into(),
+            cloud: CloudName::Demo,
+            admin_upn: Some("admin@contoso.com".into()),
+            last_sync_at: None,
+        };
+        assert_eq!(
+            org.label(),
+            "Contoso (contoso.com) — admin@contoso.com, never synchronized"
+        );
+        org.last_sync_at = Some("2026-11-26 07:00".into());
+        org.display_name.clear();
+        org.primary_domain.clear();
+        org.admin_upn = None;
+        assert_eq!(org.label(), "t, last sync 2026-11-26 07:00");
+    }
+
+    #[test]
+    fn targets_are_tagged() {
+        let json = serde_json::to_value(SignInTarget::Existing { id: 3 }).ok();
+        assert_eq!(json, Some(serde_json::json!({"kind": "existing", "id": 3})));
+    }
+}

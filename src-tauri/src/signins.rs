@@ -1,0 +1,104 @@
+//! Sign-ins in progress and connected organizations, kept between the wizard's calls.
+//!
+//! `start_sign_in` registers a flow (a cancel switch and the eventual outcome) under a number;
+//! `finish_sign_in` waits for that outcome; `cancel_sign_in` flips the switch. Connected
+//! organizations keep their live session here (access tokens stay in this process's memory).
+
+use aadsync_directory::auth::admin::AdminPolicy;
+use aadsync_ipc::IpcError;
+use aadsync_keystore::TokenStore;
+use aadsync_sync::Connected;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use tokio::sync::oneshot;
+
+pub type Outcome = Result<aadsync_ipc::ConnectedOrganization, IpcError>;
+
+#[derive(Debug)]
+struct Flow {
+    cancel: Option<oneshot::Sender<()>>,
+    outcome: Option<oneshot::Receiver<Outcome>>,
+}
+
+#[derive(Debug)]
+pub struct SignIns {
+    pub tokens: TokenStore,
+    pub policy: AdminPolicy,
+    next: AtomicU64,
+    flows: Mutex<HashMap<u64, Flow>>,
+    connected: Mutex<HashMap<i64, Connected>>,
+}
+
+impl Default for SignIns {
+    fn default() -> Self {
+        Self {
+            tokens: TokenStore::platform(),
+            policy: AdminPolicy::default(),
+            next: AtomicU64::new(1),
+            flows: Mutex::new(HashMap::new()),
+            connected: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl SignIns {
+    /// Registers a flow; returns its number, the cancel signal and where to send the outcome.
+    pub fn register(&self) -> (u64, oneshot::Receiver<()>, oneshot::Sender<Outcome>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (cancel_tx, cancel_rx) = oneshot::channel();
+        let (outcome_tx, outcome_rx) = oneshot::channel();
+        self.flows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                id,
+                Flow {
+                    cancel: Some(cancel_tx),
+                    outcome: Some(outcome_rx),
+                },
+            );
+        (id, cancel_rx, outcome_tx)
+    }
+
+    /// The outcome to wait for; `None` for an unknown or already finished flow.
+    pub fn take_outcome(&self, id: u64) -> Option<oneshot::Receiver<Outcome>> {
+        self.flows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(&id)
+            .and_then(|f| f.outcome.take())
+    }
+
+    pub fn cancel(&self, id: u64) {
+        let flow = self
+            .flows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        if let Some(cancel) = flow.and_then(|mut f| f.cancel.take()) {
+            let _ = cancel.send(());
+        }
+    }
+
+    pub fn forget_flow(&self, id: u64) {
+        self.flows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+    }
+
+    pub fn connected(&self, connected: Connected) {
+        self.connected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(connected.organization.id.0, connected);
+    }
+
+    pub fn disconnect(&self, org: i64) {
+        self.connected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&org);
+    }
+}
