@@ -3,7 +3,7 @@
 use crate::about::AboutDialog;
 use crate::components::menubar::{Menu, MenuBar, MenuItem};
 use crate::users::UsersArea;
-use crate::wizard::WizardFrame;
+use crate::wizard::{WizardFrame, WizardStart};
 use leptos::prelude::*;
 
 /// Which modal is open; at most one at a time, like a native app.
@@ -11,7 +11,7 @@ use leptos::prelude::*;
 enum Modal {
     None,
     About,
-    Wizard,
+    Wizard(WizardStart),
 }
 
 #[component]
@@ -27,7 +27,7 @@ pub fn App() -> impl IntoView {
             items: vec![MenuItem {
                 id: "menu-azure-sync",
                 label: "Azure AD Synchronization…",
-                action: open(Modal::Wizard),
+                action: open(Modal::Wizard(WizardStart::Organization)),
             }],
         },
         Menu {
@@ -49,21 +49,25 @@ pub fn App() -> impl IntoView {
                     <button
                         id="toolbar-azure-sync"
                         class="tool"
-                        on:click=move |_| open(Modal::Wizard).run(())
+                        on:click=move |_| open(Modal::Wizard(WizardStart::Organization)).run(())
                     >
                         "Azure AD Synchronization…"
                     </button>
                 </div>
             </header>
             <main class="workspace">
-                <UsersArea on_start_sync=open(Modal::Wizard) />
+                <UsersArea
+                    on_start_sync=open(Modal::Wizard(WizardStart::Organization))
+                    on_try_demo=open(Modal::Wizard(WizardStart::Demo))
+                />
             </main>
             <Show when=move || modal.get() == Modal::About>
                 <AboutDialog on_close=close />
             </Show>
-            <Show when=move || modal.get() == Modal::Wizard>
-                <WizardFrame on_close=close />
-            </Show>
+            {move || match modal.get() {
+                Modal::Wizard(start) => Some(view! { <WizardFrame on_close=close start=start /> }),
+                _ => None,
+            }}
         </div>
     }
 }

@@ -35,7 +35,10 @@ pub struct UsersState {
 }
 
 #[component]
-pub fn UsersArea(#[prop(into)] on_start_sync: Callback<()>) -> impl IntoView {
+pub fn UsersArea(
+    #[prop(into)] on_start_sync: Callback<()>,
+    #[prop(into)] on_try_demo: Callback<()>,
+) -> impl IntoView {
     let state = UsersState {
         filter: RwSignal::new(String::new()),
         sort: RwSignal::new((SortColumn::Account, false)),
@@ -117,7 +120,7 @@ pub fn UsersArea(#[prop(into)] on_start_sync: Callback<()>) -> impl IntoView {
             <div class="users-stack">
                 <UsersTable state=state on_open=properties on_delete=delete />
                 <Show when=move || state.all.get() == Some(0) && state.error.with(Option::is_none)>
-                    <EmptyState on_start_sync=on_start_sync on_new=Callback::new(move |()| open.set(Open::New)) />
+                    <EmptyState on_start_sync=on_start_sync on_try_demo=on_try_demo on_new=Callback::new(move |()| open.set(Open::New)) />
                 </Show>
             </div>
             {move || match open.get() {
@@ -135,7 +138,11 @@ pub fn UsersArea(#[prop(into)] on_start_sync: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn EmptyState(on_start_sync: Callback<()>, on_new: Callback<()>) -> impl IntoView {
+fn EmptyState(
+    on_start_sync: Callback<()>,
+    on_try_demo: Callback<()>,
+    on_new: Callback<()>,
+) -> impl IntoView {
     view! {
         <div class="empty-overlay">
             <div class="empty-state" id="users-empty">
@@ -151,6 +158,9 @@ fn EmptyState(on_start_sync: Callback<()>, on_new: Callback<()>) -> impl IntoVie
                     </button>
                     <button id="users-empty-new" on:click=move |_| on_new.run(())>
                         "New local user…"
+                    </button>
+                    <button id="users-try-demo" on:click=move |_| on_try_demo.run(())>
+                        "Try the offline demo (Contoso)"
                     </button>
                 </div>
             </div>

@@ -32,6 +32,9 @@ pub struct Flow {
     current: Step,
     /// "Check deleted objects" adds the Deleted objects step after Preview.
     check_deleted: bool,
+    /// A stored organization signed in silently: Back from Select objects returns to
+    /// Organization, not to a sign-in that never showed.
+    silent_sign_in: bool,
 }
 
 impl Default for Flow {
@@ -39,6 +42,7 @@ impl Default for Flow {
         Self {
             current: Step::Organization,
             check_deleted: false,
+            silent_sign_in: false,
         }
     }
 }
@@ -95,13 +99,44 @@ impl Flow {
         }
         let steps = self.steps();
         self.current = steps[self.index() - 1];
+        if self.current == Step::SignIn && self.silent_sign_in {
+            self.current = Step::Organization;
+        }
+        if self.current == Step::Organization {
+            self.silent_sign_in = false;
+        }
         true
+    }
+
+    /// Step 1 → step 2: an interactive sign-in is needed.
+    pub fn show_sign_in(&mut self) {
+        self.current = Step::SignIn;
+        self.silent_sign_in = false;
+    }
+
+    /// Step 1 → step 3: the stored organization signed in silently.
+    pub fn skip_sign_in(&mut self) {
+        self.current = Step::SelectObjects;
+        self.silent_sign_in = true;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_silent_sign_in_is_skipped_both_ways() {
+        let mut flow = Flow::default();
+        flow.skip_sign_in();
+        assert_eq!(flow.current(), Step::SelectObjects);
+        assert!(flow.back());
+        assert_eq!(flow.current(), Step::Organization);
+        flow.show_sign_in();
+        assert!(flow.next());
+        assert!(flow.back());
+        assert_eq!(flow.current(), Step::SignIn, "an interactive sign-in is a real step");
+    }
 
     #[test]
     fn deleted_objects_step_only_with_the_option() {

@@ -1,24 +1,112 @@
-//! The Azure AD Synchronization wizard: the modal frame, its step list and navigation.
+//! The Azure AD Synchronization wizard: the modal frame, its step list and navigation, and the
+//! state the steps share.
 
+mod connect;
 mod flow;
+mod organization;
+mod signin;
 
 use crate::components::dialog::Dialog;
+use crate::ipc;
+use aadsync_ipc::{
+    CancelSignIn, ConnectedOrganization, FlowRef, SignInMethod, SignInRequest, SignInStarted,
+    SignInTarget, StartSignIn,
+};
 use flow::{Flow, Step};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// How the wizard opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WizardStart {
+    /// At step 1.
+    Organization,
+    /// Straight into signing in to the offline demo tenant (the empty state's one click).
+    Demo,
+}
+
+/// What the steps share, through a context.
+#[derive(Debug, Clone, Copy)]
+pub struct Wizard {
+    pub flow: RwSignal<Flow>,
+    /// The current step's content allows Next.
+    pub ready: RwSignal<bool>,
+    /// What step 2 signs in to, and the running sign-in if one was started.
+    pub target: RwSignal<Option<SignInTarget>>,
+    pub started: RwSignal<Option<SignInStarted>>,
+    /// Why step 2 is shown for a stored organization (its saved sign-in is gone).
+    pub notice: RwSignal<Option<String>>,
+    pub connected: RwSignal<Option<ConnectedOrganization>>,
+}
+
+impl Wizard {
+    /// Starts a sign-in; on success moves to step 2, which waits for it.
+    pub async fn start_sign_in(
+        self,
+        target: SignInTarget,
+        method: SignInMethod,
+    ) -> Result<(), aadsync_ipc::IpcError> {
+        let started = ipc::call::<StartSignIn>(&SignInRequest {
+            target: target.clone(),
+            method,
+        })
+        .await?;
+        let _ = self.target.try_set(Some(target));
+        let _ = self.started.try_set(Some(started));
+        let _ = self.connected.try_set(None);
+        let _ = self.flow.try_update(Flow::show_sign_in);
+        Ok(())
+    }
+
+    /// Stops the running sign-in, if any (Back, Cancel, closing the wizard).
+    pub fn cancel_sign_in(self) {
+        if let Some(started) = self.started.try_update(Option::take).flatten() {
+            spawn_local(async move {
+                let _ = ipc::call::<CancelSignIn>(&FlowRef { flow: started.flow }).await;
+            });
+        }
+    }
+}
 
 #[component]
-pub fn WizardFrame(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
-    let flow = RwSignal::new(Flow::default());
-    // A step is ready for Next once its own content says so; the steps fill this in.
-    let ready = RwSignal::new(false);
-    let current = move || flow.with(Flow::current);
+pub fn WizardFrame(
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(default = WizardStart::Organization)] start: WizardStart,
+) -> impl IntoView {
+    let wizard = Wizard {
+        flow: RwSignal::new(Flow::default()),
+        ready: RwSignal::new(false),
+        target: RwSignal::new(None),
+        started: RwSignal::new(None),
+        notice: RwSignal::new(None),
+        connected: RwSignal::new(None),
+    };
+    provide_context(wizard);
+    let flow = wizard.flow;
+    let current = Memo::new(move |_| flow.with(Flow::current));
+    let close = Callback::new(move |()| {
+        wizard.cancel_sign_in();
+        on_close.run(());
+    });
+    // Step 1 handles its own Next (it may sign in silently first).
+    let next_handler: RwSignal<Option<Callback<()>>> = RwSignal::new(None);
+    provide_context(next_handler);
+    let demo_error = RwSignal::new(None::<String>);
+    if start == WizardStart::Demo {
+        spawn_local(async move {
+            let target = SignInTarget::New(connect::NewOrgForm::demo());
+            if let Err(err) = wizard.start_sign_in(target, SignInMethod::Browser).await {
+                let _ = demo_error.try_set(Some(err.message));
+            }
+        });
+    }
 
     view! {
-        <Dialog id="wizard" title="Azure AD Synchronization" on_close=on_close wide=true>
+        <Dialog id="wizard" title="Azure AD Synchronization" on_close=close wide=true>
             <div class="wizard">
                 <ol class="wizard-steps" aria-label="Steps">
                     {move || {
-                        let now = current();
+                        let now = current.get();
                         flow.with(Flow::steps)
                             .into_iter()
                             .enumerate()
@@ -38,8 +126,13 @@ pub fn WizardFrame(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                     }}
                 </ol>
                 <section class="wizard-page" aria-live="polite" id="wizard-page">
-                    <h3 id="wizard-step-title">{move || current().title()}</h3>
-                    {move || step_body(current())}
+                    <h3 id="wizard-step-title">{move || current.get().title()}</h3>
+                    <Show when=move || demo_error.with(Option::is_some)>
+                        <p class="error" role="alert" id="wizard-demo-error">
+                            {move || demo_error.get()}
+                        </p>
+                    </Show>
+                    {move || step_body(current.get())}
                 </section>
             </div>
             <div class="dialog-buttons">
@@ -47,9 +140,11 @@ pub fn WizardFrame(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                     id="wizard-back"
                     disabled=move || !flow.with(Flow::can_go_back)
                     on:click=move |_| {
+                        wizard.cancel_sign_in();
+                        wizard.ready.set(false);
                         flow.update(|f| {
                             f.back();
-                        })
+                        });
                     }
                 >
                     "< Back"
@@ -57,17 +152,21 @@ pub fn WizardFrame(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                 <button
                     id="wizard-next"
                     class="primary"
-                    disabled=move || !ready.get()
+                    disabled=move || !wizard.ready.get()
                     on:click=move |_| {
+                        if let Some(handler) = next_handler.get_untracked() {
+                            handler.run(());
+                            return;
+                        }
                         flow.update(|f| {
                             f.next();
                         });
-                        ready.set(false);
+                        wizard.ready.set(false);
                     }
                 >
                     "Next >"
                 </button>
-                <button id="wizard-cancel" on:click=move |_| on_close.run(())>
+                <button id="wizard-cancel" on:click=move |_| close.run(())>
                     "Cancel"
                 </button>
             </div>
@@ -77,18 +176,9 @@ pub fn WizardFrame(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
 
 fn step_body(step: Step) -> AnyView {
     match step {
-        Step::Organization => view! {
-            <div class="step-organization">
-                <p>"Choose the Microsoft Entra ID tenant to synchronize from. aadsync signs in as an administrator of that tenant through an app registration of your own:"</p>
-                <ul class="requirements">
-                    <li>"Platform "<strong>"Mobile and desktop applications"</strong>" with the redirect URI "<code>"http://localhost"</code>", and "<strong>"Allow public client flows"</strong>" turned on."</li>
-                    <li>"Delegated Microsoft Graph permissions "<code>"User.Read.All"</code>" and "<code>"GroupMember.Read.All"</code>" (or "<code>"Group.Read.All"</code>"), with admin consent granted."</li>
-                    <li>"No client secret: the app signs in with PKCE in your browser, like the Azure CLI."</li>
-                </ul>
-                <p class="muted" id="wizard-no-organizations">"No organizations are stored yet."</p>
-            </div>
-        }
-        .into_any(),
+        Step::Organization => view! { <organization::OrganizationStep /> }.into_any(),
+        Step::SignIn => view! { <signin::SignInStep /> }.into_any(),
+        Step::SelectObjects => view! { <signin::ConnectedBanner /> }.into_any(),
         other => view! { <p class="muted">{format!("{} comes after the steps before it.", other.title())}</p> }.into_any(),
     }
 }

@@ -1,0 +1,145 @@
+//! The New… organization form and where sign-in errors are shown: plain data, unit-tested.
+
+use aadsync_ipc::{CloudName, ErrorCode, IpcError, NewOrganization};
+
+/// The New… form as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrgForm {
+    pub tenant: String,
+    pub client_id: String,
+    pub cloud: CloudName,
+    pub authority_host: String,
+}
+
+impl Default for NewOrgForm {
+    fn default() -> Self {
+        Self {
+            tenant: String::new(),
+            client_id: String::new(),
+            cloud: CloudName::Global,
+            authority_host: String::new(),
+        }
+    }
+}
+
+/// The clouds the form offers, as `<option>` value and label.
+pub const CLOUDS: &[CloudName] = &[
+    CloudName::Global,
+    CloudName::UsGovernment,
+    CloudName::China,
+    CloudName::Custom,
+];
+
+pub fn cloud_value(cloud: CloudName) -> &'static str {
+    match cloud {
+        CloudName::Global => "global",
+        CloudName::UsGovernment => "us_government",
+        CloudName::China => "china",
+        CloudName::Custom => "custom",
+        CloudName::Demo => "demo",
+    }
+}
+
+pub fn cloud_from_value(value: &str) -> CloudName {
+    CLOUDS
+        .iter()
+        .copied()
+        .find(|c| cloud_value(*c) == value)
+        .unwrap_or(CloudName::Global)
+}
+
+impl NewOrgForm {
+    pub fn to_request(&self) -> NewOrganization {
+        NewOrganization {
+            tenant: self.tenant.trim().to_owned(),
+            client_id: self.client_id.trim().to_owned(),
+            cloud: self.cloud,
+            authority_host: if self.cloud == CloudName::Custom {
+                self.authority_host.trim().to_owned()
+            } else {
+                String::new()
+            },
+            graph_root: String::new(),
+        }
+    }
+
+    /// The offline demo: the backend fills in the demo tenant and its app registration.
+    pub fn demo() -> NewOrganization {
+        NewOrganization {
+            tenant: String::new(),
+            client_id: String::new(),
+            cloud: CloudName::Demo,
+            authority_host: String::new(),
+            graph_root: String::new(),
+        }
+    }
+}
+
+/// Messages next to the form's fields, or under it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormErrors {
+    pub tenant: Option<String>,
+    pub client_id: Option<String>,
+    pub authority: Option<String>,
+    pub general: Option<String>,
+}
+
+/// Puts a `start_sign_in` error next to the field it is about.
+pub fn place(err: &IpcError) -> FormErrors {
+    let message = Some(err.message.clone());
+    match err.code {
+        ErrorCode::InvalidTenant => FormErrors {
+            tenant: message,
+            ..FormErrors::default()
+        },
+        ErrorCode::InvalidClientId => FormErrors {
+            client_id: message,
+            ..FormErrors::default()
+        },
+        ErrorCode::InvalidAuthority => FormErrors {
+            authority: message,
+            ..FormErrors::default()
+        },
+        _ => FormErrors {
+            general: message,
+            ..FormErrors::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_carry_the_authority_only_for_custom() {
+        let mut form = NewOrgForm {
+            tenant: " contoso.com ".into(),
+            client_id: "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37".into(),
+            cloud: CloudName::Global,
+            authority_host: "http://127.0.0.1:1".into(),
+        };
+        assert_eq!(form.to_request().tenant, "contoso.com");
+        assert_eq!(form.to_request().authority_host, "");
+        form.cloud = CloudName::Custom;
+        assert_eq!(form.to_request().authority_host, "http://127.0.0.1:1");
+        assert_eq!(NewOrgForm::demo().cloud, CloudName::Demo);
+    }
+
+    #[test]
+    fn cloud_values_round_trip() {
+        for cloud in CLOUDS {
+            assert_eq!(cloud_from_value(cloud_value(*cloud)), *cloud);
+        }
+        assert_eq!(cloud_from_value("bogus"), CloudName::Global);
+    }
+
+    #[test]
+    fn errors_go_to_their_field() {
+        let at = |code| place(&IpcError::new(code, "m"));
+        assert_eq!(at(ErrorCode::InvalidTenant).tenant.as_deref(), Some("m"));
+        assert_eq!(at(ErrorCode::InvalidClientId).client_id.as_deref(), Some("m"));
+        assert_eq!(at(ErrorCode::InvalidAuthority).authority.as_deref(), Some("m"));
+        assert_eq!(at(ErrorCode::Internal).general.as_deref(), Some("m"));
+    }
+}
