@@ -138,8 +138,14 @@ mod tests {
     fn errors_go_to_their_field() {
         let at = |code| place(&IpcError::new(code, "m"));
         assert_eq!(at(ErrorCode::InvalidTenant).tenant.as_deref(), Some("m"));
-        assert_eq!(at(ErrorCode::InvalidClientId).client_id.as_deref(), Some("m"));
-        assert_eq!(at(ErrorCode::InvalidAuthority).authority.as_deref(), Some("m"));
+        assert_eq!(
+            at(ErrorCode::InvalidClientId).client_id.as_deref(),
+            Some("m")
+        );
+        assert_eq!(
+            at(ErrorCode::InvalidAuthority).authority.as_deref(),
+            Some("m")
+        );
         assert_eq!(at(ErrorCode::Internal).general.as_deref(), Some("m"));
     }
 }

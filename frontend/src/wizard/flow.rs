@@ -135,7 +135,11 @@ mod tests {
         flow.show_sign_in();
         assert!(flow.next());
         assert!(flow.back());
-        assert_eq!(flow.current(), Step::SignIn, "an interactive sign-in is a real step");
+        assert_eq!(
+            flow.current(),
+            Step::SignIn,
+            "an interactive sign-in is a real step"
+        );
     }
 
     #[test]

@@ -13,7 +13,10 @@ enum Phase {
     Idle,
     Waiting,
     Done(ConnectedOrganization),
-    Failed { code: ErrorCode, message: String },
+    Failed {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 fn signed_in_text(c: &ConnectedOrganization) -> String {

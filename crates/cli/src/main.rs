@@ -1,0 +1,353 @@
+//! `aadsync`, the command line: organizations and administrator sign-in on the same database
+//! and keyring as the desktop app.
+
+use aadsync_directory::auth::admin::AdminPolicy;
+use aadsync_directory::auth::signin::{
+    BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignedIn, open_browser,
+};
+use aadsync_keystore::TokenStore;
+use aadsync_store::{CloudKind, OpenOptions, Organization, Store};
+use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Same place as the desktop app (Tauri's app-data directory for its identifier).
+const APP_IDENTIFIER: &str = "com.aadsync.desktop";
+const DATABASE_FILE: &str = "aadsync.sqlite3";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aadsync",
+    version,
+    about = "Synchronize Microsoft Entra ID users and groups into the server's user database"
+)]
+struct Cli {
+    /// The database file (default: the desktop app's; also AADSYNC_DB).
+    #[arg(long, global = true, env = "AADSYNC_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Organizations (Entra ID tenants).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Sign in again to a stored organization.
+    Login {
+        /// The organization: its number, tenant ID, domain or name.
+        #[arg(long)]
+        org: String,
+        /// Show a code to enter at the sign-in page instead of opening a browser.
+        #[arg(long)]
+        device_code: bool,
+    },
+    /// Show who is signed in to each organization (a silent sign-in, nothing is changed).
+    Whoami {
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// List the stored organizations.
+    List,
+    /// Sign in to a new organization as an administrator and store it.
+    Add {
+        /// Tenant ID (GUID) or verified domain.
+        #[arg(long, required_unless_present = "demo")]
+        tenant: Option<String>,
+        /// Application (client) ID of the app registration.
+        #[arg(long, required_unless_present = "demo")]
+        client_id: Option<String>,
+        #[arg(long, value_enum, default_value_t = CloudArg::Global)]
+        cloud: CloudArg,
+        /// Authority host for --cloud custom, e.g. https://login.example.com.
+        #[arg(long, required_if_eq("cloud", "custom"))]
+        authority: Option<String>,
+        /// Graph root for --cloud custom (default: the authority host).
+        #[arg(long)]
+        graph: Option<String>,
+        /// The offline demo tenant (Contoso), started inside this process.
+        #[arg(long, conflicts_with_all = ["tenant", "client_id", "authority", "graph"])]
+        demo: bool,
+        /// Show a code to enter at the sign-in page instead of opening a browser.
+        #[arg(long)]
+        device_code: bool,
+    },
+    /// Remove an organization and its saved sign-in (imported users stay).
+    Remove {
+        /// The organization: its number, tenant ID, domain or name.
+        org: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CloudArg {
+    Global,
+    UsGovernment,
+    China,
+    Custom,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AADSYNC_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("aadsync: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn database_path(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
+    match explicit {
+        Some(path) => Ok(path),
+        None => dirs::data_dir()
+            .map(|d| d.join(APP_IDENTIFIER).join(DATABASE_FILE))
+            .ok_or_else(|| "cannot find the user data directory: pass --db".to_owned()),
+    }
+}
+
+fn open_store(path: &std::path::Path) -> Result<Store, String> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    Store::open(path, &OpenOptions::default()).map_err(|e| e.to_string())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let store = open_store(&database_path(cli.db)?)?;
+    let tokens = TokenStore::platform();
+    let policy = AdminPolicy::default();
+    match cli.command {
+        Command::Org(OrgCommand::List) => list(&store),
+        Command::Org(OrgCommand::Add {
+            tenant,
+            client_id,
+            cloud,
+            authority,
+            graph,
+            demo,
+            device_code,
+        }) => {
+            let cloud = match (demo, cloud) {
+                (true, _) => CloudChoice::Demo,
+                (_, CloudArg::Global) => CloudChoice::Global,
+                (_, CloudArg::UsGovernment) => CloudChoice::UsGovernment,
+                (_, CloudArg::China) => CloudChoice::China,
+                (_, CloudArg::Custom) => CloudChoice::Custom {
+                    authority_host: authority.unwrap_or_default(),
+                    graph_root: graph.unwrap_or_default(),
+                },
+            };
+            let input = NewOrganizationInput {
+                tenant: tenant.unwrap_or_default(),
+                client_id: client_id.unwrap_or_default(),
+                cloud,
+            };
+            let prepared = tokio::task::spawn_blocking(move || orgs::prepare_new(&input))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            sign_in_and_save(&store, &tokens, &policy, &prepared, None, device_code).await
+        }
+        Command::Org(OrgCommand::Remove { org }) => {
+            let org = find(&store, &org)?;
+            let removed = orgs::remove(&store, &tokens, org.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Removed {} and its saved sign-in. Users imported from it are kept.",
+                name(&removed)
+            );
+            Ok(())
+        }
+        Command::Login { org, device_code } => {
+            let org = find(&store, &org)?;
+            let hint = org.admin_upn.clone();
+            let prepared = tokio::task::spawn_blocking(move || orgs::prepare_existing(&org))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            sign_in_and_save(
+                &store,
+                &tokens,
+                &policy,
+                &prepared,
+                hint.as_deref(),
+                device_code,
+            )
+            .await
+        }
+        Command::Whoami { org } => {
+            let list = match org {
+                Some(o) => vec![find(&store, &o)?],
+                None => store.reader().organizations().map_err(|e| e.to_string())?,
+            };
+            if list.is_empty() {
+                println!(
+                    "No organizations. Add one with: aadsync org add --tenant … --client-id …"
+                );
+                return Ok(());
+            }
+            let mut failed = 0;
+            for org in &list {
+                match orgs::connect(org, &tokens, &policy).await {
+                    Ok(connected) => println!(
+                        "{}: {} ({})",
+                        name(org),
+                        connected.account.upn,
+                        connected.account.roles.join(", ")
+                    ),
+                    Err(err) => {
+                        failed += 1;
+                        let hint = if err.needs_sign_in() {
+                            format!(" — run: aadsync login --org {}", org.id.0)
+                        } else {
+                            String::new()
+                        };
+                        println!("{}: not signed in: {err}{hint}", name(org));
+                    }
+                }
+            }
+            if failed == 0 {
+                Ok(())
+            } else {
+                Err(format!("{failed} organization(s) need attention"))
+            }
+        }
+    }
+}
+
+fn name(org: &Organization) -> String {
+    match (org.display_name.is_empty(), org.primary_domain.is_empty()) {
+        (true, _) => org.tenant_id.clone(),
+        (false, true) => org.display_name.clone(),
+        (false, false) => format!("{} ({})", org.display_name, org.primary_domain),
+    }
+}
+
+/// An organization by number, tenant ID, domain or name (case-insensitive).
+fn find(store: &Store, key: &str) -> Result<Organization, String> {
+    let list = store.reader().organizations().map_err(|e| e.to_string())?;
+    let key = key.trim();
+    let matches: Vec<&Organization> = list
+        .iter()
+        .filter(|o| {
+            o.id.0.to_string() == key
+                || o.tenant_id.eq_ignore_ascii_case(key)
+                || o.primary_domain.eq_ignore_ascii_case(key)
+                || o.display_name.eq_ignore_ascii_case(key)
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!("no organization {key:?}; see: aadsync org list")),
+        _ => Err(format!(
+            "{key:?} matches several organizations; use the number from: aadsync org list"
+        )),
+    }
+}
+
+fn list(store: &Store) -> Result<(), String> {
+    let list = store.reader().organizations().map_err(|e| e.to_string())?;
+    if list.is_empty() {
+        println!(
+            "No organizations. Add one with: aadsync org add --tenant … --client-id …  (or --demo)"
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<4} {:<24} {:<26} {:<38} {:<14} {:<30} LAST SYNC",
+        "#", "NAME", "DOMAIN", "TENANT ID", "CLOUD", "ADMINISTRATOR"
+    );
+    for org in list {
+        let cloud = match (org.demo, org.cloud) {
+            (true, _) => "offline demo",
+            (_, CloudKind::Global) => "global",
+            (_, CloudKind::UsGovernment) => "us-government",
+            (_, CloudKind::China) => "china",
+            (_, CloudKind::Custom) => "custom",
+        };
+        println!(
+            "{:<4} {:<24} {:<26} {:<38} {:<14} {:<30} {}",
+            org.id.0,
+            org.display_name,
+            org.primary_domain,
+            org.tenant_id,
+            cloud,
+            org.admin_upn.as_deref().unwrap_or("-"),
+            org.last_sync_at.as_deref().unwrap_or("never"),
+        );
+    }
+    Ok(())
+}
+
+async fn sign_in_and_save(
+    store: &Store,
+    tokens: &TokenStore,
+    policy: &AdminPolicy,
+    prepared: &Prepared,
+    hint: Option<&str>,
+    device_code: bool,
+) -> Result<(), String> {
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let signed_in: Result<SignedIn, OrgError> = if device_code {
+        let device = DeviceSignIn::start(&prepared.target)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "To sign in, open {} and enter the code {} (valid for {} minutes). Press Ctrl+C to cancel.",
+            device.verification_uri(),
+            device.user_code(),
+            device.expires_in().as_secs() / 60
+        );
+        device
+            .finish(policy.clone(), cancel)
+            .await
+            .map_err(OrgError::from)
+    } else {
+        let interactive = Interactive::prepare(&prepared.target, hint)
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = interactive.authorize_url().to_owned();
+        match open_browser(&url) {
+            Ok(()) => println!(
+                "Sign in with your administrator account in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
+            ),
+            Err(err) => println!("{err}\nOpen this address to sign in:\n{url}"),
+        }
+        interactive
+            .finish(policy.clone(), BROWSER_TIMEOUT, cancel)
+            .await
+            .map_err(OrgError::from)
+    };
+    let signed_in = signed_in.map_err(|e| e.to_string())?;
+    let connected = orgs::save(store, tokens, prepared, signed_in)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Signed in to {} as {} ({}). Organization #{} saved.",
+        name(&connected.organization),
+        connected.account.upn,
+        connected.account.roles.join(", "),
+        connected.organization.id.0
+    );
+    Ok(())
+}

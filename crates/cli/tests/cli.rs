@@ -1,0 +1,211 @@
+//! The `aadsync` binary against the emulator over HTTP, a real database file and the real
+//! Secret Service: add (device code), list, whoami, login through $BROWSER, revoked, remove,
+//! and a non-administrator refused.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use aadsync_emulator::browser::{Browser, Person};
+use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_testenv::{KeyringMode, in_session};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_aadsync");
+
+fn cli(db: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command.arg("--db").arg(db).kill_on_drop(true);
+    command
+}
+
+async fn output(mut command: Command) -> (bool, String) {
+    let out = command.output().await.expect("run aadsync");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Runs a device-code sign-in command, approving the code as `person` when it is shown.
+async fn with_device_code(mut command: Command, person: Person<'_>) -> (bool, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut seen = String::new();
+    while let Some(line) = lines.next_line().await.expect("read") {
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(rest) = line.strip_prefix("To sign in, open ") {
+            let (uri, rest) = rest.split_once(" and enter the code ").expect("uri");
+            let code = rest.split_whitespace().next().expect("code");
+            Browser::new()
+                .expect("browser")
+                .device_login(uri, code, &person, true)
+                .await
+                .expect("approve");
+            break;
+        }
+    }
+    while let Some(line) = lines.next_line().await.expect("read") {
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    let status = child.wait().await.expect("wait");
+    let mut err = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        use tokio::io::AsyncReadExt;
+        let _ = stderr.read_to_string(&mut err).await;
+    }
+    (status.success(), seen + &err)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizations_from_the_command_line() {
+    if !in_session("organizations_from_the_command_line", KeyringMode::Unlocked) {
+        return;
+    }
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("aadsync.sqlite3");
+    let now = || emulator.clock().now();
+
+    // Validation before any network call.
+    let mut bad = cli(&db);
+    bad.args([
+        "org",
+        "add",
+        "--tenant",
+        "contoso",
+        "--client-id",
+        demo::CLIENT_ID,
+    ]);
+    let (ok, text) = output(bad).await;
+    assert!(
+        !ok && text.contains("domain name such as contoso.com"),
+        "{text}"
+    );
+
+    let add = || {
+        let mut c = cli(&db);
+        c.args([
+            "org",
+            "add",
+            "--tenant",
+            "contoso.com",
+            "--client-id",
+            demo::CLIENT_ID,
+            "--cloud",
+            "custom",
+            "--authority",
+            emulator.base_url(),
+            "--device-code",
+        ]);
+        c
+    };
+    // A non-administrator is refused and nothing is stored.
+    let alex = Person {
+        upn: "alex.wilber@contoso.com",
+        password: demo::USER_PASSWORD,
+        totp_secret: demo::USER_TOTP_SECRET,
+        now: now(),
+    };
+    let (ok, text) = with_device_code(add(), alex).await;
+    assert!(
+        !ok && text.contains("alex.wilber@contoso.com is not an administrator"),
+        "{text}"
+    );
+    let mut list = cli(&db);
+    list.args(["org", "list"]);
+    assert!(output(list).await.1.contains("No organizations"));
+
+    let (ok, text) = with_device_code(add(), Person::demo_admin(now())).await;
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(
+            "Signed in to Contoso (contoso.com) as admin@contoso.com (Global Administrator)"
+        ),
+        "{text}"
+    );
+    let mut list = cli(&db);
+    list.args(["org", "list"]);
+    let (_, text) = output(list).await;
+    assert!(
+        text.contains("contoso.com") && text.contains("admin@contoso.com"),
+        "{text}"
+    );
+
+    let mut whoami = cli(&db);
+    whoami.arg("whoami");
+    let (ok, text) = output(whoami).await;
+    assert!(
+        ok && text.contains("admin@contoso.com (Global Administrator)"),
+        "{text}"
+    );
+
+    // login through $BROWSER: a script records the URL; this test plays the browser.
+    let url_file = dir.path().join("url");
+    let script = dir.path().join("browser.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", url_file.display()),
+    )
+    .expect("script");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .expect("chmod");
+    let mut login = cli(&db);
+    login
+        .args(["login", "--org", "Contoso"])
+        .env("BROWSER", &script);
+    let running = tokio::spawn(output(login));
+    let url = tokio::task::block_in_place(|| {
+        aadsync_testenv::wait_until("the browser script", Duration::from_secs(30), || {
+            std::fs::read_to_string(&url_file)
+                .ok()
+                .filter(|u| !u.is_empty())
+        })
+    })
+    .expect("URL handed to $BROWSER");
+    assert!(url.contains("login_hint=admin%40contoso.com"), "{url}");
+    let browser = Browser::new().expect("browser");
+    let redirect = browser
+        .sign_in(&url, &Person::demo_admin(now()))
+        .await
+        .expect("sign-in pages");
+    browser.deliver(&redirect).await.expect("deliver");
+    let (ok, text) = running.await.expect("join");
+    assert!(ok && text.contains("Organization #1 saved"), "{text}");
+
+    // Revoked refresh tokens: whoami says what to do and fails.
+    emulator
+        .revoke_refresh_tokens("admin@contoso.com")
+        .expect("revoke");
+    let mut whoami = cli(&db);
+    whoami.arg("whoami");
+    let (ok, text) = output(whoami).await;
+    assert!(!ok && text.contains("aadsync login --org 1"), "{text}");
+
+    let mut remove = cli(&db);
+    remove.args(["org", "remove", "contoso.com"]);
+    let (ok, text) = output(remove).await;
+    assert!(
+        ok && text.contains("Users imported from it are kept"),
+        "{text}"
+    );
+    let mut list = cli(&db);
+    list.args(["org", "list"]);
+    assert!(output(list).await.1.contains("No organizations"));
+}
