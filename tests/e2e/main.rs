@@ -11,4 +11,5 @@
 
 mod about;
 mod shell;
+mod signin;
 mod users;

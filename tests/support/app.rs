@@ -23,6 +23,8 @@ pub struct AppOptions {
     pub explicit_database: bool,
     /// Runs before the app starts, with the database path (e.g. to insert users).
     pub prepare: Option<fn(&Path) -> Result>,
+    /// Extra environment for the app (e.g. `BROWSER`), passed through tauri-driver.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for AppOptions {
@@ -31,6 +33,7 @@ impl Default for AppOptions {
             keyring: KeyringMode::Unlocked,
             explicit_database: true,
             prepare: None,
+            env: Vec::new(),
         }
     }
 }
@@ -42,6 +45,8 @@ pub struct App {
     /// The database path the app was told to use, or where it should default to.
     pub expected_database: PathBuf,
     shots: Screenshots,
+    port: u16,
+    caps: serde_json::Map<String, serde_json::Value>,
     // Drop order: the driver (and the app under it) before the desktop it runs in.
     _driver: ChildGuard,
     pub desktop: Desktop,
@@ -58,6 +63,8 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub async fn launch(test: &str, options: AppOptions) -> Result<Self> {
+        // Fails harmlessly when another test installed it first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let turn = Arc::clone(&ONE_APP_AT_A_TIME).lock_owned().await;
         let app_binary = app_binary()?;
         let driver_binary = tauri_driver()?;
@@ -101,6 +108,9 @@ impl App {
             command.env("AADSYNC_DB", &expected_database);
         }
         command.env("AADSYNC_LOG", "aadsync=debug,info");
+        for (key, value) in &options.env {
+            command.env(key, value);
+        }
         let child = command
             .spawn()
             .map_err(|e| format!("starting {}: {e}", driver_binary.display()))?;
@@ -130,34 +140,14 @@ impl App {
             "tauri:options".into(),
             serde_json::json!({ "application": app_binary }),
         );
-        // tauri-driver listens before the WebKitWebDriver behind it does; a connection-level
-        // failure right after start is retried, a WebDriver error is not.
-        let started = std::time::Instant::now();
-        let client = loop {
-            let attempt = ClientBuilder::rustls()?
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await;
-            match attempt {
-                Ok(client) => break client,
-                Err(
-                    fantoccini::error::NewSessionError::Lost(_)
-                    | fantoccini::error::NewSessionError::Failed(_)
-                    | fantoccini::error::NewSessionError::FailedC(_)
-                    | fantoccini::error::NewSessionError::NotW3C(_),
-                ) if started.elapsed() < Duration::from_secs(20) => {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => {
-                    return Err(format!("opening a WebDriver session on the app: {e}").into());
-                }
-            }
-        };
+        let client = connect(port, &caps).await?;
 
         Ok(Self {
             client,
             expected_database,
             shots: Screenshots::new(test)?,
+            port,
+            caps,
             _driver: driver,
             desktop,
             _turn: turn,
@@ -172,6 +162,14 @@ impl App {
             .await
             .map_err(|e| format!("screenshot {name}: {e:?}"))?;
         self.shots.save(name, &png)
+    }
+
+    /// Closes the app and starts it again in the same session (same database, same keyring),
+    /// as an admin restarting aadsync would.
+    pub async fn restart(&mut self) -> Result {
+        self.client.clone().close().await?;
+        self.client = connect(self.port, &self.caps).await?;
+        Ok(())
     }
 
     /// Ends the WebDriver session (which closes the app), then stops everything else.
@@ -204,6 +202,33 @@ impl Screenshots {
         self.count += 1;
         std::fs::write(self.dir.join(format!("{:02}-{name}.png", self.count)), png)?;
         Ok(())
+    }
+}
+
+/// Opens a WebDriver session, which starts the app. tauri-driver listens before the
+/// WebKitWebDriver behind it does; a connection-level failure right after start is retried,
+/// a WebDriver error is not.
+async fn connect(port: u16, caps: &serde_json::Map<String, serde_json::Value>) -> Result<Client> {
+    let started = std::time::Instant::now();
+    loop {
+        let attempt = ClientBuilder::rustls()?
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        match attempt {
+            Ok(client) => return Ok(client),
+            Err(
+                fantoccini::error::NewSessionError::Lost(_)
+                | fantoccini::error::NewSessionError::Failed(_)
+                | fantoccini::error::NewSessionError::FailedC(_)
+                | fantoccini::error::NewSessionError::NotW3C(_),
+            ) if started.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => {
+                return Err(format!("opening a WebDriver session on the app: {e}").into());
+            }
+        }
     }
 }
 

@@ -131,7 +131,7 @@ pub fn OrganizationStep() -> impl IntoView {
                             .map(|o| {
                                 let value = o.id.to_string();
                                 let demo = o.cloud == CloudName::Demo;
-                                let label = if demo { format!("{} [offline demo]", o.label()) } else { o.label() };
+                                let label = if demo { format!("[offline demo] {}", o.label()) } else { o.label() };
                                 view! { <option value=value>{label}</option> }
                             })
                             .collect_view()

@@ -18,7 +18,7 @@ pub const DEFAULT_ADMIN_ROLES: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminError {
     #[error(
-        "{account} is not an administrator of this tenant. Sign in with an account that has one of these roles: {needed}"
+        "the account {account} is not an administrator of this tenant. Sign in with an account that has one of these roles: {needed}"
     )]
     NotAdmin { account: String, needed: String },
     #[error("cannot read the directory roles of {account}: {detail}")]

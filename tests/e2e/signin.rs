@@ -1,0 +1,237 @@
+//! Wizard steps 1–2 in the real app: the offline demo one click from the empty Users area,
+//! silent sign-in after a restart, New… validation, a non-administrator refused, Cancel, the
+//! device code, and removing an organization. The system browser is `browser-helper`.
+
+use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
+use aadsync_emulator::browser::{Browser, Person};
+use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use std::path::{Path, PathBuf};
+
+const HELPER: &str = env!("CARGO_BIN_EXE_browser-helper");
+
+/// Who the "browser" signs in as, switchable between attempts.
+struct BrowserPlay {
+    _dir: tempfile::TempDir,
+    person: PathBuf,
+    log: PathBuf,
+}
+
+impl BrowserPlay {
+    fn new() -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let person = dir.path().join("person");
+        let log = dir.path().join("browser.log");
+        Ok(Self {
+            person,
+            log,
+            _dir: dir,
+        })
+    }
+
+    fn sign_in_as(&self, upn: &str, password: &str, totp: &str) -> Result {
+        std::fs::write(&self.person, format!("{upn}\n{password}\n{totp}\n"))?;
+        Ok(())
+    }
+
+    fn admin(&self) -> Result {
+        self.sign_in_as(
+            "admin@contoso.com",
+            demo::ADMIN_PASSWORD,
+            demo::ADMIN_TOTP_SECRET,
+        )
+    }
+
+    fn hold(&self) -> Result {
+        std::fs::write(&self.person, "hold\n")?;
+        Ok(())
+    }
+
+    fn opened(&self) -> usize {
+        std::fs::read_to_string(&self.log)
+            .map(|l| l.lines().filter(|l| l.starts_with("open ")).count())
+            .unwrap_or(0)
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let path = |p: &Path| p.display().to_string();
+        vec![
+            ("BROWSER".into(), HELPER.into()),
+            ("AADSYNC_TEST_PERSON_FILE".into(), path(&self.person)),
+            ("AADSYNC_TEST_BROWSER_LOG".into(), path(&self.log)),
+        ]
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Result {
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let mut app = App::launch(
+        "signin_demo",
+        AppOptions {
+            env: play.env(),
+            ..AppOptions::default()
+        },
+    )
+    .await?;
+    checks::shell_is_rendered(&app).await?;
+    app.screenshot("empty-users-area").await?;
+
+    // One click: the demo tenant starts in the app, the browser signs in.
+    actions::click(&app, "users-try-demo").await?;
+    checks::text_becomes(&app, "signin-done", "the signed-in administrator", |t| {
+        t.contains("Signed in to Contoso (contoso.com) as admin@contoso.com (Global Administrator)")
+    })
+    .await?;
+    app.screenshot("demo-signed-in").await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "wizard-step-title", "step 3", |t| {
+        t == "Select objects"
+    })
+    .await?;
+    checks::text_becomes(&app, "wizard-connected", "the connection", |t| {
+        t.contains("admin@contoso.com")
+    })
+    .await?;
+    actions::click(&app, "wizard-cancel").await?;
+    checks::gone(&app, "wizard").await?;
+    assert_eq!(play.opened(), 1);
+
+    // After a restart the stored organization signs in silently: no browser, straight to 3.
+    app.restart().await?;
+    checks::shell_is_rendered(&app).await?;
+    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
+    checks::content_becomes(&app, "org-select", "the stored demo organization", |t| {
+        t.contains("Contoso (contoso.com) — admin@contoso.com") && t.contains("[offline demo]")
+    })
+    .await?;
+    app.screenshot("stored-organization").await?;
+    checks::enabled_is(&app, "wizard-next", true).await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "wizard-step-title", "step 3", |t| {
+        t == "Select objects"
+    })
+    .await?;
+    checks::text_becomes(&app, "wizard-connected", "the silent sign-in", |t| {
+        t.contains("admin@contoso.com (Global Administrator)")
+    })
+    .await?;
+    app.screenshot("silent-sign-in").await?;
+    assert_eq!(play.opened(), 1, "a silent sign-in opens no browser");
+
+    // Back skips the sign-in step that never showed; then the organization is removed.
+    actions::click(&app, "wizard-back").await?;
+    checks::text_becomes(&app, "wizard-step-title", "step 1", |t| t == "Organization").await?;
+    checks::enabled_is(&app, "org-remove", true).await?;
+    actions::click(&app, "org-remove").await?;
+    checks::text_becomes(&app, "org-remove-confirm", "the consequences", |t| {
+        t.contains("Users already imported from it stay")
+    })
+    .await?;
+    app.screenshot("remove-organization").await?;
+    actions::click(&app, "org-remove-yes").await?;
+    checks::content_becomes(&app, "org-select", "no organizations", |t| {
+        t.contains("No organizations yet")
+    })
+    .await?;
+    app.finish().await
+}
+
+async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {
+    actions::type_into(app, "new-tenant", tenant).await?;
+    actions::type_into(app, "new-client-id", demo::CLIENT_ID).await?;
+    actions::click_css(app, "#new-cloud option[value='custom']").await?;
+    actions::type_into(app, "new-authority", authority).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_organization_refusal_cancel_and_device_code() -> Result {
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?,
+    ))
+    .await?;
+    let play = BrowserPlay::new()?;
+    play.sign_in_as(
+        "alex.wilber@contoso.com",
+        demo::USER_PASSWORD,
+        demo::USER_TOTP_SECRET,
+    )?;
+    let mut app = App::launch(
+        "signin_new_organization",
+        AppOptions {
+            env: play.env(),
+            ..AppOptions::default()
+        },
+    )
+    .await?;
+    checks::shell_is_rendered(&app).await?;
+    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
+
+    // Validation before any network call, next to the field.
+    fill_new_form(&app, "contoso", emulator.base_url()).await?;
+    actions::click(&app, "new-sign-in").await?;
+    checks::text_becomes(&app, "new-tenant-error", "the tenant format", |t| {
+        t.contains("domain name such as contoso.com")
+    })
+    .await?;
+    app.screenshot("new-organization-invalid-tenant").await?;
+    assert_eq!(play.opened(), 0);
+
+    // A non-administrator is refused by name; nothing is stored.
+    actions::type_into(&app, "new-tenant", "contoso.com").await?;
+    actions::click(&app, "new-sign-in").await?;
+    checks::text_becomes(&app, "signin-error", "the refusal", |t| {
+        t.contains("alex.wilber@contoso.com is not an administrator")
+            && t.contains("Global Administrator, Privileged Role Administrator, User Administrator")
+    })
+    .await?;
+    app.screenshot("non-admin-refused").await?;
+    actions::click(&app, "wizard-back").await?;
+    checks::content_becomes(&app, "org-select", "no organization stored", |t| {
+        t.contains("No organizations yet")
+    })
+    .await?;
+
+    // The admin walks away from the browser: Cancel stops the sign-in.
+    play.hold()?;
+    fill_new_form(&app, "contoso.com", emulator.base_url()).await?;
+    actions::click(&app, "new-sign-in").await?;
+    checks::text_becomes(&app, "signin-status", "the browser hint", |t| {
+        t.contains("Your browser has opened")
+    })
+    .await?;
+    app.screenshot("waiting-for-browser").await?;
+    actions::click(&app, "signin-cancel").await?;
+    checks::text_becomes(&app, "signin-error", "cancelled", |t| {
+        t.contains("cancelled")
+    })
+    .await?;
+
+    // The device code instead: shown in the wizard, entered "on another device" (here).
+    actions::click(&app, "signin-device-code").await?;
+    let code = checks::text_becomes(&app, "device-user-code", "a code", |t| t.len() >= 8).await?;
+    let uri = checks::text_becomes(&app, "device-uri", "the verification URL", |t| {
+        t.ends_with("/devicelogin")
+    })
+    .await?;
+    app.screenshot("device-code").await?;
+    Browser::new()?
+        .device_login(
+            &uri,
+            code.trim(),
+            &Person::demo_admin(emulator.clock().now()),
+            true,
+        )
+        .await?;
+    checks::text_becomes(&app, "signin-done", "the signed-in administrator", |t| {
+        t.contains("as admin@contoso.com (Global Administrator)")
+    })
+    .await?;
+    app.screenshot("device-code-signed-in").await?;
+    actions::click(&app, "wizard-back").await?;
+    checks::content_becomes(&app, "org-select", "the new organization", |t| {
+        t.contains("Contoso (contoso.com) — admin@contoso.com, never synchronized")
+    })
+    .await?;
+    app.finish().await
+}
