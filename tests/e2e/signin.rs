@@ -96,6 +96,7 @@ async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Res
     actions::click(&app, "wizard-cancel").await?;
     checks::gone(&app, "wizard").await?;
     assert_eq!(play.opened(), 1);
+    no_tokens_in_files(&app)?;
 
     // After a restart the stored organization signs in silently: no browser, straight to 3.
     app.restart().await?;
@@ -135,6 +136,35 @@ async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Res
     })
     .await?;
     app.finish().await
+}
+
+/// Tokens live only in the keyring and in memory: neither the database (with its WAL) nor the
+/// logs may hold anything JWT-like (`eyJ` starts every base64url JSON header).
+fn no_tokens_in_files(app: &App) -> Result {
+    let mut files = vec![app.expected_database.clone()];
+    files.push(app.expected_database.with_extension("sqlite3-wal"));
+    let logs = app
+        .desktop
+        .data_home()
+        .join("com.aadsync.desktop")
+        .join("logs");
+    if let Ok(entries) = std::fs::read_dir(&logs) {
+        files.extend(entries.flatten().map(|e| e.path()));
+    }
+    let mut checked = 0;
+    for file in files {
+        let Ok(bytes) = std::fs::read(&file) else {
+            continue;
+        };
+        checked += 1;
+        if bytes.windows(3).any(|w| w == b"eyJ") {
+            return Err(format!("{} contains a token", file.display()).into());
+        }
+    }
+    if checked < 2 {
+        return Err("found neither the database nor a log to check".into());
+    }
+    Ok(())
 }
 
 async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {

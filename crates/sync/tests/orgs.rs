@@ -208,3 +208,32 @@ async fn the_offline_demo_runs_in_process_and_resumes() {
         .await
         .expect("remove");
 }
+
+#[tokio::test]
+async fn without_a_keyring_nothing_is_stored_and_the_error_says_why() {
+    if !in_session(
+        "without_a_keyring_nothing_is_stored_and_the_error_says_why",
+        KeyringMode::Absent,
+    ) {
+        return;
+    }
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
+    let prepared = orgs::prepare_new(&custom(&emulator, "contoso.com")).expect("prepare");
+    let signed_in = sign_in(&prepared, Person::demo_admin(emulator.clock().now()))
+        .await
+        .expect("admin");
+    let err = orgs::save(&store, &TokenStore::platform(), &prepared, signed_in)
+        .await
+        .expect_err("no keyring");
+    assert!(
+        err.to_string().contains("No keyring service is running"),
+        "{err}"
+    );
+    assert!(store.reader().organizations().expect("list").is_empty());
+}
