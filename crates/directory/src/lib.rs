@@ -1,11 +1,13 @@
 //! The Microsoft Entra ID and Microsoft Graph client of aadsync (no Tauri, no UI).
 //!
 //! `ids` and `cloud` turn what an admin types into validated values before any network call;
-//! `auth` signs an administrator in and keeps the session's tokens fresh. The same code talks
+//! `auth` signs an administrator in and keeps the session's tokens fresh; `graph` reads users,
+//! groups and members with paging, batching and retries. The same code talks
 //! to a real tenant and to `aadsync-emulator`; only the base URLs differ.
 
 pub mod auth;
 pub mod cloud;
+pub mod graph;
 pub mod ids;
 
 pub use cloud::{Cloud, EndpointError, Endpoints};

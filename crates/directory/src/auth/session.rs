@@ -114,6 +114,20 @@ impl Session {
         Ok(Self::new(target, Some(refresh), Some(access)))
     }
 
+    /// A session from tokens obtained elsewhere (another client, a test's minted token).
+    pub fn with_tokens(
+        target: Target,
+        access: SecretString,
+        expires_in: Duration,
+        refresh: Option<SecretString>,
+    ) -> Self {
+        let access = Access {
+            token: access,
+            renew_at: renew_at(Some(expires_in)),
+        };
+        Self::new(target, refresh, Some(access))
+    }
+
     /// A session from a refresh token read from the keyring; nothing is checked until
     /// [`Session::access_token`] (or [`Session::verify_admin`]) runs.
     pub fn resume(target: Target, refresh: SecretString) -> Self {

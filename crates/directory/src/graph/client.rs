@@ -1,0 +1,317 @@
+//! One Microsoft Graph request, done right: bearer token from the session (renewed once on
+//! 401), `client-request-id`, bounded concurrency, retries on throttling, 5xx, dropped
+//! connections and unreadable bodies, and errors that carry Graph's `request-id`.
+
+use super::retry::{RetryPolicy, parse_retry_after};
+use crate::auth::{Session, SessionError};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+use tokio::sync::Semaphore;
+
+/// Requests in flight at once per client: Graph throttles per app and tenant, and a few
+/// parallel requests already saturate what it allows.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error(
+        "Microsoft Graph is throttling this tenant and did not recover after {retries} retries ({detail}). Try again later{}",
+        support(request_id)
+    )]
+    Exhausted {
+        retries: u32,
+        detail: String,
+        request_id: Option<String>,
+    },
+    #[error(
+        "Microsoft Graph answered {status} {code}: {message}{}",
+        support(request_id)
+    )]
+    Http {
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("{0}")]
+    Session(#[from] SessionError),
+    #[error("the operation was cancelled")]
+    Cancelled,
+}
+
+fn support(request_id: &Option<String>) -> String {
+    request_id
+        .as_deref()
+        .map(|id| format!(" (request-id {id})"))
+        .unwrap_or_default()
+}
+
+impl GraphError {
+    /// Missing permission or consent: worth a different message in the UI.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, GraphError::Http { status: 403, .. })
+    }
+}
+
+/// Counters for support and benchmarks.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub throttled: AtomicU64,
+}
+
+/// A Graph client for one organization and run.
+#[derive(Debug, Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    root: String,
+    session: Arc<Session>,
+    policy: Arc<RetryPolicy>,
+    limiter: Arc<Semaphore>,
+    stats: Arc<Stats>,
+    ids: Arc<AtomicU64>,
+}
+
+enum Attempt {
+    Done(Value),
+    Retry {
+        detail: String,
+        retry_after: Option<Duration>,
+        request_id: Option<String>,
+    },
+    Fail(GraphError),
+}
+
+impl GraphClient {
+    pub fn new(session: Arc<Session>) -> Result<Self, GraphError> {
+        Self::with_policy(session, RetryPolicy::new(6, 200), DEFAULT_CONCURRENCY)
+    }
+
+    pub fn with_policy(
+        session: Arc<Session>,
+        policy: RetryPolicy,
+        concurrency: usize,
+    ) -> Result<Self, GraphError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| GraphError::Http {
+                status: 0,
+                code: "client".into(),
+                message: e.to_string(),
+                request_id: None,
+            })?;
+        let root = session
+            .target()
+            .endpoints
+            .graph_root
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
+        Ok(Self {
+            http,
+            root,
+            session,
+            policy: Arc::new(policy),
+            limiter: Arc::new(Semaphore::new(concurrency.max(1))),
+            stats: Arc::new(Stats::default()),
+            ids: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// `https://graph.microsoft.com/v1.0` + `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/v1.0{path}", self.root)
+    }
+
+    fn client_request_id(&self) -> String {
+        // Unique per request within the process; a GUID shape so Graph accepts it.
+        let n = self.ids.fetch_add(1, Ordering::Relaxed);
+        let t = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or_default();
+        let pid = u64::from(std::process::id());
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            (t >> 32) as u32,
+            (t >> 16) as u16,
+            (t & 0xfff) as u16,
+            (pid & 0xfff) as u16,
+            n & 0xffff_ffff_ffff
+        )
+    }
+
+    pub async fn get(&self, url: &str, eventual: bool) -> Result<Value, GraphError> {
+        self.send(Method::GET, url, None, eventual).await
+    }
+
+    pub async fn post(&self, url: &str, body: &Value) -> Result<Value, GraphError> {
+        self.send(Method::POST, url, Some(body), false).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        eventual: bool,
+    ) -> Result<Value, GraphError> {
+        let mut attempt = 0;
+        let mut renewed = false;
+        loop {
+            attempt += 1;
+            let outcome = {
+                let _permit = self
+                    .limiter
+                    .acquire()
+                    .await
+                    .map_err(|_| GraphError::Cancelled)?;
+                self.once(&method, url, body, eventual, &mut renewed).await
+            };
+            match outcome {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Fail(err) => return Err(err),
+                Attempt::Retry {
+                    detail,
+                    retry_after,
+                    request_id,
+                } => {
+                    let too_long = retry_after.is_some_and(|d| d > self.policy.max_retry_after);
+                    if attempt >= self.policy.max_attempts || too_long || !self.policy.take_retry()
+                    {
+                        return Err(GraphError::Exhausted {
+                            retries: attempt - 1,
+                            detail,
+                            request_id,
+                        });
+                    }
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    let wait = self.policy.delay(attempt, retry_after);
+                    tracing::debug!(%url, attempt, ?wait, %detail, "retrying a Graph request");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn once(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&Value>,
+        eventual: bool,
+        renewed: &mut bool,
+    ) -> Attempt {
+        let token = match self.session.access_token().await {
+            Ok(t) => t,
+            Err(e) => return Attempt::Fail(e.into()),
+        };
+        let client_request_id = self.client_request_id();
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(token.expose())
+            .header("client-request-id", &client_request_id)
+            .header("return-client-request-id", "true");
+        if eventual {
+            request = request.header("ConsistencyLevel", "eventual");
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Attempt::Retry {
+                    detail: format!("connection failed: {}", e.without_url()),
+                    retry_after: None,
+                    request_id: None,
+                };
+            }
+        };
+        let status = response.status();
+        let request_id = response
+            .headers()
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let bytes = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return Attempt::Retry {
+                    detail: format!("the answer broke off: {}", e.without_url()),
+                    retry_after: None,
+                    request_id,
+                };
+            }
+        };
+        let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
+        if status.is_success() {
+            return match parsed {
+                Ok(value) => Attempt::Done(value),
+                // A cut-off body reads as malformed JSON; another try usually gets it whole.
+                Err(e) => Attempt::Retry {
+                    detail: format!("an unreadable answer ({e})"),
+                    retry_after: None,
+                    request_id,
+                },
+            };
+        }
+        let error = parsed.unwrap_or(Value::Null);
+        let code = error["error"]["code"].as_str().unwrap_or("").to_owned();
+        let message = error["error"]["message"]
+            .as_str()
+            .unwrap_or("no details")
+            .to_owned();
+        tracing::debug!(%url, status = status.as_u16(), %code, ?request_id, %client_request_id, "Graph error");
+        match status {
+            StatusCode::UNAUTHORIZED if !*renewed => {
+                *renewed = true;
+                if let Err(e) = self.session.renew_now().await {
+                    return Attempt::Fail(e.into());
+                }
+                Attempt::Retry {
+                    detail: "the access token was refused".into(),
+                    retry_after: Some(Duration::ZERO),
+                    request_id,
+                }
+            }
+            StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::GATEWAY_TIMEOUT
+            | StatusCode::INTERNAL_SERVER_ERROR => {
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                }
+                Attempt::Retry {
+                    detail: format!("{} {code}", status.as_u16()),
+                    retry_after,
+                    request_id,
+                }
+            }
+            _ => Attempt::Fail(GraphError::Http {
+                status: status.as_u16(),
+                code,
+                message,
+                request_id,
+            }),
+        }
+    }
+}
