@@ -5,7 +5,8 @@
 //! the same transaction: either all of it is there afterwards, or none of it.
 
 use crate::model::UserType;
-use crate::users::{WriteHandle, account_name};
+use crate::plan::{self, Imported, PlanItem, StoredGroup, StoredUser};
+use crate::users::WriteHandle;
 use crate::{Result, StoreError};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
@@ -100,81 +101,6 @@ pub struct ApplyReport {
     pub failed: u64,
 }
 
-/// The users-table projection of a directory user.
-struct ServerFields<'a> {
-    account_name: String,
-    account_key: String,
-    full_name: &'a str,
-    email: &'a str,
-    phone: &'a str,
-    department: &'a str,
-    enabled: bool,
-}
-
-fn server_fields(user: &DirectoryUser) -> std::result::Result<ServerFields<'_>, String> {
-    let upn = user
-        .user_principal_name
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or("Entra ID returned no user principal name for this user")?;
-    let (account_name, account_key) = account_name(upn).map_err(|e| e.to_string())?;
-    Ok(ServerFields {
-        account_name,
-        account_key,
-        full_name: &user.display_name,
-        email: user.mail.as_deref().unwrap_or_default(),
-        phone: user
-            .mobile_phone
-            .as_deref()
-            .or(user.business_phones.first().map(String::as_str))
-            .unwrap_or_default(),
-        department: user.department.as_deref().unwrap_or_default(),
-        enabled: user.account_enabled,
-    })
-}
-
-/// What is stored for an imported user, to tell updated from unchanged.
-#[derive(Debug)]
-struct Stored {
-    user_id: i64,
-    account_name: String,
-    enabled: bool,
-    full_name: String,
-    email: String,
-    phone: String,
-    department: String,
-    attributes: String,
-}
-
-/// The Entra attributes as one comparable string (JSON of the stored columns).
-fn attributes_fingerprint(user: &DirectoryUser) -> String {
-    serde_json::json!([
-        user.user_principal_name,
-        user.display_name,
-        user.given_name,
-        user.surname,
-        user.mail,
-        user.job_title,
-        user.department,
-        user.office_location,
-        user.mobile_phone,
-        user.business_phones,
-        user.user_type.unwrap_or(UserType::Member).as_sql(),
-        user.account_enabled,
-        user.created_in_entra_at,
-        user.on_premises_sync_enabled,
-        user.imported_via,
-    ])
-    .to_string()
-}
-
-const STORED_FINGERPRINT_SQL: &str = "json_array(a.user_principal_name, a.display_name,
-    a.given_name, a.surname, a.mail, a.job_title, a.department, a.office_location,
-    a.mobile_phone, json(a.business_phones), a.user_type, json(CASE a.account_enabled WHEN 1 THEN 'true' ELSE 'false' END),
-    a.created_in_entra_at,
-    json(CASE a.on_premises_sync_enabled WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'null' END),
-    a.imported_via)";
-
 impl WriteHandle<'_> {
     /// Writes directory users, groups and memberships for one tenant in one transaction.
     ///
@@ -229,35 +155,11 @@ fn apply_in(
         ..ApplyReport::default()
     };
 
-    let mut stored: HashMap<String, Stored> = HashMap::new();
-    {
-        let mut stmt = tx.prepare(&format!(
-            "SELECT a.object_id, u.id, u.account_name, u.enabled, u.full_name, u.email, u.phone,
-                    u.department, {STORED_FINGERPRINT_SQL}
-             FROM azure_users a JOIN users u ON u.id = a.user_id WHERE a.tenant_id = ?1"
-        ))?;
-        let rows = stmt.query_map([&run.tenant_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                Stored {
-                    user_id: r.get(1)?,
-                    account_name: r.get(2)?,
-                    enabled: r.get(3)?,
-                    full_name: r.get(4)?,
-                    email: r.get(5)?,
-                    phone: r.get(6)?,
-                    department: r.get(7)?,
-                    attributes: r.get(8)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (object_id, s) = row?;
-            stored.insert(object_id, s);
-        }
-    }
+    // The decision is the pure plan, made here on what this transaction sees.
+    let imported = load_imported(tx, &run.tenant_id)?;
+    let decided = plan::plan(&imported, changes);
+    let (user_items, group_items) = decided.items.split_at(changes.users.len());
 
-    let mut owner_of_key = tx.prepare("SELECT id FROM users WHERE account_key = ?1")?;
     let mut insert_user = tx.prepare(
         "INSERT INTO users (account_name, account_key, auth_type, enabled, full_name, email,
                             phone, department)
@@ -295,146 +197,209 @@ fn apply_in(
          WHERE user_id = ?1",
     )?;
 
-    let mut user_ids: HashMap<&str, i64> = stored
+    let mut user_ids: HashMap<&str, i64> = imported
+        .users
         .iter()
         .map(|(object_id, s)| (object_id.as_str(), s.user_id))
         .collect();
 
-    for user in &changes.users {
-        let outcome = (|| -> rusqlite::Result<ApplyOutcome> {
-            let fields = match server_fields(user) {
-                Ok(f) => f,
-                Err(reason) => return Ok(ApplyOutcome::Failed { reason }),
-            };
-            let existing = stored.get(&user.object_id);
-            let owner: Option<i64> = owner_of_key
-                .query_row([&fields.account_key], |r| r.get(0))
-                .optional()?;
-            if let Some(owner) = owner
-                && Some(owner) != existing.map(|s| s.user_id)
-            {
-                return Ok(ApplyOutcome::Failed {
-                    reason: format!(
-                        "the account name {} is already used by another user",
-                        fields.account_name
-                    ),
-                });
+    for (user, item) in changes.users.iter().zip(user_items) {
+        let existing = imported.users.get(&user.object_id);
+        let fields = match (&item.outcome, plan::server_fields(user)) {
+            (ApplyOutcome::Failed { .. }, _) | (_, Err(_)) => {
+                record(&mut report, item.clone());
+                continue;
             }
-            let fingerprint = attributes_fingerprint(user);
-            let mut write_attributes = |user_id: i64| {
-                upsert_attributes.execute(params![
-                    user_id,
-                    run.tenant_id,
-                    user.object_id,
+            (_, Ok(fields)) => fields,
+        };
+        let mut write_attributes = |user_id: i64| {
+            upsert_attributes.execute(params![
+                user_id,
+                run.tenant_id,
+                user.object_id,
+                fields.account_name,
+                user.display_name,
+                user.given_name,
+                user.surname,
+                user.mail,
+                user.job_title,
+                user.department,
+                user.office_location,
+                user.mobile_phone,
+                serde_json::to_string(&user.business_phones).unwrap_or_else(|_| "[]".into()),
+                user.user_type.unwrap_or(UserType::Member).as_sql(),
+                user.account_enabled,
+                user.created_in_entra_at,
+                user.on_premises_sync_enabled,
+                user.imported_via,
+            ])
+        };
+        match (&item.outcome, existing) {
+            (ApplyOutcome::Created, _) => {
+                insert_user.execute(params![
                     fields.account_name,
-                    user.display_name,
-                    user.given_name,
-                    user.surname,
-                    user.mail,
-                    user.job_title,
-                    user.department,
-                    user.office_location,
-                    user.mobile_phone,
-                    serde_json::to_string(&user.business_phones).unwrap_or_else(|_| "[]".into()),
-                    user.user_type.unwrap_or(UserType::Member).as_sql(),
-                    user.account_enabled,
-                    user.created_in_entra_at,
-                    user.on_premises_sync_enabled,
-                    user.imported_via,
-                ])
-            };
-            match existing {
-                None => {
-                    insert_user.execute(params![
-                        fields.account_name,
-                        fields.account_key,
-                        fields.enabled,
-                        fields.full_name,
-                        fields.email,
-                        fields.phone,
-                        fields.department
-                    ])?;
-                    let user_id = tx.last_insert_rowid();
-                    write_attributes(user_id)?;
-                    user_ids.insert(&user.object_id, user_id);
-                    Ok(ApplyOutcome::Created)
-                }
-                Some(s) => {
-                    let mut changed = Vec::new();
-                    let checks: [(&'static str, bool); 7] = [
-                        ("account name", s.account_name != fields.account_name),
-                        ("enabled", s.enabled != fields.enabled),
-                        ("full name", s.full_name != fields.full_name),
-                        ("e-mail", s.email != fields.email),
-                        ("phone", s.phone != fields.phone),
-                        ("department", s.department != fields.department),
-                        (
-                            "Entra ID attributes",
-                            !same_json(&s.attributes, &fingerprint),
-                        ),
-                    ];
-                    changed.extend(checks.iter().filter(|(_, c)| *c).map(|(n, _)| *n));
-                    if changed.is_empty() {
-                        touch.execute([s.user_id])?;
-                        return Ok(ApplyOutcome::Unchanged);
-                    }
-                    update_user.execute(params![
-                        s.user_id,
-                        fields.account_name,
-                        fields.account_key,
-                        fields.enabled,
-                        fields.full_name,
-                        fields.email,
-                        fields.phone,
-                        fields.department
-                    ])?;
-                    write_attributes(s.user_id)?;
-                    Ok(ApplyOutcome::Updated { fields: changed })
-                }
+                    fields.account_key,
+                    fields.enabled,
+                    fields.full_name,
+                    fields.email,
+                    fields.phone,
+                    fields.department
+                ])?;
+                let user_id = tx.last_insert_rowid();
+                write_attributes(user_id)?;
+                user_ids.insert(&user.object_id, user_id);
             }
-        })()?;
-        record(
-            &mut report,
-            "user",
-            &user.object_id,
-            &user.display_name,
-            outcome,
-        );
+            (ApplyOutcome::Updated { .. }, Some(s)) => {
+                update_user.execute(params![
+                    s.user_id,
+                    fields.account_name,
+                    fields.account_key,
+                    fields.enabled,
+                    fields.full_name,
+                    fields.email,
+                    fields.phone,
+                    fields.department
+                ])?;
+                write_attributes(s.user_id)?;
+            }
+            (_, Some(s)) => {
+                touch.execute([s.user_id])?;
+            }
+            (_, None) => {}
+        }
+        record(&mut report, item.clone());
     }
 
-    apply_groups(tx, run, changes, &user_ids, &mut report)?;
+    apply_groups(
+        tx,
+        run,
+        changes,
+        group_items,
+        &imported,
+        &user_ids,
+        &mut report,
+    )?;
     write_audit(tx, &report)?;
     Ok(report)
 }
 
-fn same_json(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<serde_json::Value>(a),
-        serde_json::from_str::<serde_json::Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
+/// What this tenant imported so far, and every account key, as [`plan::plan`] needs them.
+pub(crate) fn load_imported(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+) -> rusqlite::Result<Imported> {
+    let mut imported = Imported::default();
+    let mut users = conn.prepare_cached(
+        "SELECT a.object_id, u.id, u.account_name, u.account_key, u.enabled, u.full_name,
+                u.email, u.phone, u.department, a.user_principal_name, a.display_name,
+                a.given_name, a.surname, a.mail, a.job_title, a.department, a.office_location,
+                a.mobile_phone, a.business_phones, a.user_type, a.account_enabled,
+                a.created_in_entra_at, a.on_premises_sync_enabled, a.imported_via
+         FROM azure_users a JOIN users u ON u.id = a.user_id WHERE a.tenant_id = ?1",
+    )?;
+    let rows = users.query_map([tenant_id], |r| {
+        let object_id: String = r.get(0)?;
+        let phones: String = r.get(18)?;
+        let user_type: String = r.get(19)?;
+        Ok(StoredUser {
+            user_id: r.get(1)?,
+            account_name: r.get(2)?,
+            account_key: r.get(3)?,
+            enabled: r.get(4)?,
+            full_name: r.get(5)?,
+            email: r.get(6)?,
+            phone: r.get(7)?,
+            department: r.get(8)?,
+            directory: DirectoryUser {
+                object_id,
+                user_principal_name: r.get(9)?,
+                display_name: r.get(10)?,
+                given_name: r.get(11)?,
+                surname: r.get(12)?,
+                mail: r.get(13)?,
+                job_title: r.get(14)?,
+                department: r.get(15)?,
+                office_location: r.get(16)?,
+                mobile_phone: r.get(17)?,
+                business_phones: serde_json::from_str(&phones).unwrap_or_default(),
+                user_type: Some(UserType::from_sql(&user_type)),
+                account_enabled: r.get(20)?,
+                created_in_entra_at: r.get(21)?,
+                on_premises_sync_enabled: r.get(22)?,
+                imported_via: r.get(23)?,
+            },
+        })
+    })?;
+    for row in rows {
+        let user = row?;
+        imported
+            .users
+            .insert(user.directory.object_id.clone(), user);
     }
+    let mut members: HashMap<i64, Vec<String>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.group_id, a.object_id FROM memberships m
+             JOIN azure_users a ON a.user_id = m.user_id
+             JOIN azure_groups g ON g.group_id = m.group_id
+             WHERE m.source = 'azure_ad' AND g.tenant_id = ?1",
+        )?;
+        let rows = stmt.query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        for row in rows {
+            let (group, user): (i64, String) = row?;
+            members.entry(group).or_default().push(user);
+        }
+    }
+    let mut groups = conn.prepare_cached(
+        "SELECT group_id, object_id, display_name, description, mail, mail_enabled,
+                security_enabled, group_types
+         FROM azure_groups WHERE tenant_id = ?1",
+    )?;
+    let rows = groups.query_map([tenant_id], |r| {
+        let types: String = r.get(7)?;
+        let group_id: i64 = r.get(0)?;
+        Ok(StoredGroup {
+            group_id,
+            directory: DirectoryGroup {
+                object_id: r.get(1)?,
+                display_name: r.get(2)?,
+                description: r.get(3)?,
+                mail: r.get(4)?,
+                mail_enabled: r.get(5)?,
+                security_enabled: r.get(6)?,
+                group_types: serde_json::from_str(&types).unwrap_or_default(),
+                members: None,
+            },
+        })
+    })?;
+    for row in rows {
+        let mut group = row?;
+        group.directory.members = Some(members.remove(&group.group_id).unwrap_or_default());
+        imported
+            .groups
+            .insert(group.directory.object_id.clone(), group);
+    }
+    let mut owners = conn.prepare_cached("SELECT account_key, id FROM users")?;
+    let rows = owners.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (key, id): (String, i64) = row?;
+        imported.account_owners.insert(key, id);
+    }
+    Ok(imported)
 }
 
-fn record(
-    report: &mut ApplyReport,
-    object_type: &'static str,
-    object_id: &str,
-    display_name: &str,
-    outcome: ApplyOutcome,
-) {
-    match outcome {
+fn record(report: &mut ApplyReport, item: PlanItem) {
+    match item.outcome {
         ApplyOutcome::Created => report.created += 1,
         ApplyOutcome::Updated { .. } => report.updated += 1,
         ApplyOutcome::Unchanged => report.unchanged += 1,
         ApplyOutcome::Failed { .. } => report.failed += 1,
     }
     report.items.push(ItemOutcome {
-        object_type,
-        object_id: object_id.to_owned(),
-        display_name: display_name.to_owned(),
-        outcome,
+        object_type: item.object_type,
+        object_id: item.object_id,
+        display_name: item.display_name,
+        outcome: item.outcome,
     });
 }
 
@@ -442,17 +407,11 @@ fn apply_groups(
     tx: &Transaction<'_>,
     run: &RunInfo,
     changes: &DirectoryChanges,
+    items: &[PlanItem],
+    imported: &Imported,
     user_ids: &HashMap<&str, i64>,
     report: &mut ApplyReport,
 ) -> rusqlite::Result<()> {
-    let mut find = tx.prepare(
-        "SELECT g.id, json_array(a.display_name, a.description, a.mail,
-                json(CASE a.mail_enabled WHEN 1 THEN 'true' ELSE 'false' END),
-                json(CASE a.security_enabled WHEN 1 THEN 'true' ELSE 'false' END),
-                json(a.group_types))
-         FROM azure_groups a JOIN groups g ON g.id = a.group_id
-         WHERE a.tenant_id = ?1 AND a.object_id = ?2",
-    )?;
     let mut insert_group =
         tx.prepare("INSERT INTO groups (name, source, description) VALUES (?1, 'azure_ad', ?2)")?;
     let mut update_group = tx.prepare(
@@ -478,49 +437,25 @@ fn apply_groups(
         "DELETE FROM memberships WHERE group_id = ?1 AND user_id = ?2 AND source = 'azure_ad'",
     )?;
 
-    for group in &changes.groups {
-        if group.display_name.trim().is_empty() {
-            record(
-                report,
-                "group",
-                &group.object_id,
-                &group.display_name,
-                ApplyOutcome::Failed {
-                    reason: "Entra ID returned no display name for this group".into(),
-                },
-            );
-            continue;
-        }
-        let fingerprint = serde_json::json!([
-            group.display_name,
-            group.description,
-            group.mail,
-            group.mail_enabled,
-            group.security_enabled,
-            group.group_types
-        ])
-        .to_string();
-        let existing: Option<(i64, String)> = find
-            .query_row(params![run.tenant_id, group.object_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
+    for (group, item) in changes.groups.iter().zip(items) {
         let description = group.description.clone().unwrap_or_default();
-        let (group_id, mut outcome) = match existing {
-            None => {
+        let existing = imported.groups.get(&group.object_id).map(|g| g.group_id);
+        let group_id = match (&item.outcome, existing) {
+            (ApplyOutcome::Failed { .. }, _) => {
+                record(report, item.clone());
+                continue;
+            }
+            (ApplyOutcome::Created, _) | (_, None) => {
                 insert_group.execute(params![group.display_name, description])?;
-                (tx.last_insert_rowid(), ApplyOutcome::Created)
+                tx.last_insert_rowid()
             }
-            Some((id, stored)) if same_json(&stored, &fingerprint) => (id, ApplyOutcome::Unchanged),
-            Some((id, _)) => {
-                update_group.execute(params![id, group.display_name, description])?;
-                (
-                    id,
-                    ApplyOutcome::Updated {
-                        fields: vec!["Entra ID attributes"],
-                    },
-                )
+            (ApplyOutcome::Updated { fields }, Some(id)) => {
+                if fields.contains(&"Entra ID attributes") {
+                    update_group.execute(params![id, group.display_name, description])?;
+                }
+                id
             }
+            (_, Some(id)) => id,
         };
         upsert.execute(params![
             group_id,
@@ -541,35 +476,14 @@ fn apply_groups(
             let have: std::collections::HashSet<i64> = current_members
                 .query_map([group_id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut membership_changed = false;
             for user_id in wanted.difference(&have) {
                 add_member.execute(params![group_id, user_id])?;
-                membership_changed = true;
             }
             for user_id in have.difference(&wanted) {
                 remove_member.execute(params![group_id, user_id])?;
-                membership_changed = true;
-            }
-            if membership_changed {
-                outcome = match outcome {
-                    ApplyOutcome::Unchanged => ApplyOutcome::Updated {
-                        fields: vec!["members"],
-                    },
-                    ApplyOutcome::Updated { mut fields } => {
-                        fields.push("members");
-                        ApplyOutcome::Updated { fields }
-                    }
-                    other => other,
-                };
             }
         }
-        record(
-            report,
-            "group",
-            &group.object_id,
-            &group.display_name,
-            outcome,
-        );
+        record(report, item.clone());
     }
     Ok(())
 }

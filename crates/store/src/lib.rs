@@ -13,6 +13,7 @@ mod model;
 mod open;
 mod orgs;
 mod password;
+pub mod plan;
 mod snapshot;
 mod users;
 pub mod view;

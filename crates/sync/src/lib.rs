@@ -3,9 +3,11 @@
 //!
 //! `orgs` connects organizations: sign-in is saved only when everything succeeded, a stored
 //! organization resumes silently, removal deletes its keyring entries and keeps imported users.
-//! `demo` runs the offline demo tenant inside the process.
+//! `demo` runs the offline demo tenant inside the process. `engine` reads what a selection
+//! needs from Graph, previews the pure plan and applies it after a snapshot.
 
 pub mod demo;
+pub mod engine;
 pub mod orgs;
 
 pub use orgs::{CloudChoice, Connected, NewOrganizationInput, OrgError, Prepared};

@@ -1,0 +1,490 @@
+//! The pure sync decision: given what this tenant already imported and what Entra ID returned,
+//! what happens to each object (created / updated with which fields / unchanged / failed).
+//!
+//! The preview shows this plan and `apply` executes it: apply loads [`Imported`] inside its
+//! transaction and calls the same [`plan`], so what was previewed is what gets written unless the
+//! database changed in between (and then the results say what really happened).
+
+use crate::apply::{ApplyOutcome, DirectoryChanges, DirectoryGroup, DirectoryUser};
+use crate::model::UserType;
+use crate::users::account_name;
+use std::collections::{HashMap, HashSet};
+
+/// What the database holds for one imported user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    pub user_id: i64,
+    pub account_name: String,
+    pub account_key: String,
+    pub enabled: bool,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub department: String,
+    /// The Entra attributes as stored (`user_principal_name` = the account name).
+    pub directory: DirectoryUser,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGroup {
+    pub group_id: i64,
+    /// Attributes as stored; `members` = the object IDs of its current Azure AD user members.
+    pub directory: DirectoryGroup,
+}
+
+/// Everything the plan needs from the database, for one tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub users: HashMap<String, StoredUser>,
+    pub groups: HashMap<String, StoredGroup>,
+    /// Every server user's account key (lower-cased name) → user id, to find clashes.
+    pub account_owners: HashMap<String, i64>,
+}
+
+/// One object's fate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanItem {
+    pub object_type: &'static str,
+    pub object_id: String,
+    pub display_name: String,
+    pub outcome: ApplyOutcome,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Users first, in input order, then groups.
+    pub items: Vec<PlanItem>,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+}
+
+impl Plan {
+    fn push(&mut self, object_type: &'static str, id: &str, name: &str, outcome: ApplyOutcome) {
+        match outcome {
+            ApplyOutcome::Created => self.created += 1,
+            ApplyOutcome::Updated { .. } => self.updated += 1,
+            ApplyOutcome::Unchanged => self.unchanged += 1,
+            ApplyOutcome::Failed { .. } => self.failed += 1,
+        }
+        self.items.push(PlanItem {
+            object_type,
+            object_id: id.to_owned(),
+            display_name: name.to_owned(),
+            outcome,
+        });
+    }
+}
+
+/// The server-side fields of an imported user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServerFields {
+    pub account_name: String,
+    pub account_key: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub department: String,
+    pub enabled: bool,
+}
+
+pub(crate) fn server_fields(user: &DirectoryUser) -> Result<ServerFields, String> {
+    let upn = user
+        .user_principal_name
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or("Entra ID returned no user principal name for this user")?;
+    let (account_name, account_key) = account_name(upn).map_err(|e| e.to_string())?;
+    Ok(ServerFields {
+        account_name,
+        account_key,
+        full_name: user.display_name.clone(),
+        email: user.mail.clone().unwrap_or_default(),
+        phone: user
+            .mobile_phone
+            .clone()
+            .or_else(|| user.business_phones.first().cloned())
+            .unwrap_or_default(),
+        department: user.department.clone().unwrap_or_default(),
+        enabled: user.account_enabled,
+    })
+}
+
+/// The incoming user as it will be stored (the form `StoredUser::directory` has).
+pub(crate) fn normalized(user: &DirectoryUser, fields: &ServerFields) -> DirectoryUser {
+    DirectoryUser {
+        user_principal_name: Some(fields.account_name.clone()),
+        user_type: Some(user.user_type.unwrap_or(UserType::Member)),
+        ..user.clone()
+    }
+}
+
+/// Who holds an account key while the plan runs: a stored user, or one this plan creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Holder {
+    Stored(i64),
+    New(String),
+}
+
+/// Decides every object. Pure and deterministic: the same inputs give the same plan.
+pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
+    let mut plan = Plan::default();
+    let mut owners: HashMap<String, Holder> = imported
+        .account_owners
+        .iter()
+        .map(|(k, id)| (k.clone(), Holder::Stored(*id)))
+        .collect();
+    // Object IDs of users that exist after the user phase (for group memberships).
+    let mut present: HashSet<&str> = imported.users.keys().map(String::as_str).collect();
+
+    for user in &changes.users {
+        let outcome = decide_user(imported, &mut owners, user);
+        if outcome == ApplyOutcome::Created {
+            present.insert(&user.object_id);
+        }
+        plan.push("user", &user.object_id, &user.display_name, outcome);
+    }
+    for group in &changes.groups {
+        let outcome = decide_group(imported.groups.get(&group.object_id), group, &present);
+        plan.push("group", &group.object_id, &group.display_name, outcome);
+    }
+    plan
+}
+
+fn decide_user(
+    imported: &Imported,
+    owners: &mut HashMap<String, Holder>,
+    user: &DirectoryUser,
+) -> ApplyOutcome {
+    let fields = match server_fields(user) {
+        Ok(f) => f,
+        Err(reason) => return ApplyOutcome::Failed { reason },
+    };
+    let existing = imported.users.get(&user.object_id);
+    let me = match existing {
+        Some(s) => Holder::Stored(s.user_id),
+        None => Holder::New(user.object_id.clone()),
+    };
+    if let Some(holder) = owners.get(&fields.account_key)
+        && *holder != me
+    {
+        return ApplyOutcome::Failed {
+            reason: format!(
+                "the account name {} is already used by another user",
+                fields.account_name
+            ),
+        };
+    }
+    match existing {
+        None => {
+            owners.insert(fields.account_key, me);
+            ApplyOutcome::Created
+        }
+        Some(s) => {
+            let incoming = normalized(user, &fields);
+            let checks: [(&'static str, bool); 7] = [
+                ("account name", s.account_name != fields.account_name),
+                ("enabled", s.enabled != fields.enabled),
+                ("full name", s.full_name != fields.full_name),
+                ("e-mail", s.email != fields.email),
+                ("phone", s.phone != fields.phone),
+                ("department", s.department != fields.department),
+                ("Entra ID attributes", !same_user(&s.directory, &incoming)),
+            ];
+            let changed: Vec<&'static str> =
+                checks.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
+            if s.account_key != fields.account_key {
+                if owners.get(&s.account_key) == Some(&me) {
+                    owners.remove(&s.account_key);
+                }
+                owners.insert(fields.account_key, me);
+            }
+            if changed.is_empty() {
+                ApplyOutcome::Unchanged
+            } else {
+                ApplyOutcome::Updated { fields: changed }
+            }
+        }
+    }
+}
+
+/// Equal in everything Entra owns (the object ID is the key, not an attribute).
+fn same_user(stored: &DirectoryUser, incoming: &DirectoryUser) -> bool {
+    DirectoryUser {
+        object_id: String::new(),
+        ..stored.clone()
+    } == DirectoryUser {
+        object_id: String::new(),
+        ..incoming.clone()
+    }
+}
+
+fn decide_group(
+    stored: Option<&StoredGroup>,
+    group: &DirectoryGroup,
+    present: &HashSet<&str>,
+) -> ApplyOutcome {
+    if group.display_name.trim().is_empty() {
+        return ApplyOutcome::Failed {
+            reason: "Entra ID returned no display name for this group".into(),
+        };
+    }
+    let Some(stored) = stored else {
+        return ApplyOutcome::Created;
+    };
+    let s = &stored.directory;
+    let mut fields = Vec::new();
+    if (
+        &s.display_name,
+        &s.description,
+        &s.mail,
+        s.mail_enabled,
+        s.security_enabled,
+        &s.group_types,
+    ) != (
+        &group.display_name,
+        &group.description,
+        &group.mail,
+        group.mail_enabled,
+        group.security_enabled,
+        &group.group_types,
+    ) {
+        fields.push("Entra ID attributes");
+    }
+    if let Some(members) = &group.members {
+        let wanted: HashSet<&str> = members
+            .iter()
+            .map(String::as_str)
+            .filter(|m| present.contains(m))
+            .collect();
+        let have: HashSet<&str> = s.members.iter().flatten().map(String::as_str).collect();
+        if wanted != have {
+            fields.push("members");
+        }
+    }
+    if fields.is_empty() {
+        ApplyOutcome::Unchanged
+    } else {
+        ApplyOutcome::Updated { fields }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str, upn: &str) -> DirectoryUser {
+        DirectoryUser {
+            object_id: id.into(),
+            user_principal_name: Some(upn.into()),
+            display_name: format!("User {id}"),
+            mail: Some(upn.into()),
+            account_enabled: true,
+            ..DirectoryUser::default()
+        }
+    }
+
+    /// `incoming` as stored earlier under `user_id`.
+    fn stored(user_id: i64, incoming: &DirectoryUser) -> StoredUser {
+        let fields = server_fields(incoming).expect("fields");
+        StoredUser {
+            user_id,
+            account_name: fields.account_name.clone(),
+            account_key: fields.account_key.clone(),
+            enabled: fields.enabled,
+            full_name: fields.full_name.clone(),
+            email: fields.email.clone(),
+            phone: fields.phone.clone(),
+            department: fields.department.clone(),
+            directory: normalized(incoming, &fields),
+        }
+    }
+
+    fn imported(users: &[(i64, DirectoryUser)], locals: &[(i64, &str)]) -> Imported {
+        let mut state = Imported::default();
+        for (id, u) in users {
+            let s = stored(*id, u);
+            state.account_owners.insert(s.account_key.clone(), *id);
+            state.users.insert(u.object_id.clone(), s);
+        }
+        for (id, name) in locals {
+            state.account_owners.insert(name.to_lowercase(), *id);
+        }
+        state
+    }
+
+    fn outcomes(plan: &Plan) -> Vec<String> {
+        plan.items
+            .iter()
+            .map(|i| match &i.outcome {
+                ApplyOutcome::Created => format!("{} created", i.object_id),
+                ApplyOutcome::Updated { fields } => {
+                    format!("{} updated {}", i.object_id, fields.join("+"))
+                }
+                ApplyOutcome::Unchanged => format!("{} unchanged", i.object_id),
+                ApplyOutcome::Failed { reason } => format!("{} failed: {reason}", i.object_id),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn user_cases() {
+        let ann = user("o-ann", "ann@contoso.com");
+        let mut renamed = ann.clone();
+        renamed.user_principal_name = Some("ann.lee@contoso.com".into());
+        let mut disabled = ann.clone();
+        disabled.account_enabled = false;
+        let mut guest = ann.clone();
+        guest.user_type = Some(UserType::Guest);
+        let mut no_upn = user("o-x", "");
+        no_upn.user_principal_name = None;
+        let cases: Vec<(&str, Imported, Vec<DirectoryUser>, Vec<&str>)> = vec![
+            (
+                "new",
+                imported(&[], &[]),
+                vec![ann.clone()],
+                vec!["o-ann created"],
+            ),
+            (
+                "same",
+                imported(&[(1, ann.clone())], &[]),
+                vec![ann.clone()],
+                vec!["o-ann unchanged"],
+            ),
+            (
+                "renamed UPN keeps the user",
+                imported(&[(1, ann.clone())], &[]),
+                vec![renamed.clone()],
+                vec!["o-ann updated account name+Entra ID attributes"],
+            ),
+            (
+                "disabled in Entra ID",
+                imported(&[(1, ann.clone())], &[]),
+                vec![disabled],
+                vec!["o-ann updated enabled+Entra ID attributes"],
+            ),
+            (
+                "became a guest",
+                imported(&[(1, ann.clone())], &[]),
+                vec![guest],
+                vec!["o-ann updated Entra ID attributes"],
+            ),
+            (
+                "no UPN",
+                imported(&[], &[]),
+                vec![no_upn],
+                vec!["o-x failed: Entra ID returned no user principal name for this user"],
+            ),
+            (
+                "a local user has the name (case-insensitively)",
+                imported(&[], &[(7, "Ann@Contoso.com")]),
+                vec![ann.clone()],
+                vec![
+                    "o-ann failed: the account name ann@contoso.com is already used by another user",
+                ],
+            ),
+            (
+                "two directory users with one name: the first wins",
+                imported(&[], &[]),
+                vec![ann.clone(), user("o-2", "ANN@contoso.com")],
+                vec![
+                    "o-ann created",
+                    "o-2 failed: the account name ANN@contoso.com is already used by another user",
+                ],
+            ),
+            (
+                "a rename frees the old name for a new user",
+                imported(&[(1, ann.clone())], &[]),
+                vec![renamed, user("o-3", "ann@contoso.com")],
+                vec![
+                    "o-ann updated account name+Entra ID attributes",
+                    "o-3 created",
+                ],
+            ),
+        ];
+        for (name, state, users, expected) in cases {
+            let changes = DirectoryChanges {
+                users,
+                groups: vec![],
+            };
+            let first = plan(&state, &changes);
+            assert_eq!(outcomes(&first), expected, "{name}");
+            assert_eq!(plan(&state, &changes), first, "{name}: deterministic");
+        }
+    }
+
+    #[test]
+    fn group_cases() {
+        let ann = user("o-ann", "ann@contoso.com");
+        let bob = user("o-bob", "bob@contoso.com");
+        let group = |members: &[&str]| DirectoryGroup {
+            object_id: "g-1".into(),
+            display_name: "Sales".into(),
+            security_enabled: true,
+            members: Some(members.iter().map(|m| (*m).to_owned()).collect()),
+            ..DirectoryGroup::default()
+        };
+        let mut state = imported(&[(1, ann.clone())], &[(9, "bob@contoso.com")]);
+        let changes = |users: Vec<DirectoryUser>, groups: Vec<DirectoryGroup>| DirectoryChanges {
+            users,
+            groups,
+        };
+        // New group; bob's clash means he is no member (he was not imported).
+        let p = plan(
+            &state,
+            &changes(vec![bob.clone()], vec![group(&["o-ann", "o-bob"])]),
+        );
+        assert_eq!(outcomes(&p)[1..], ["g-1 created".to_owned()],);
+        state.groups.insert(
+            "g-1".into(),
+            StoredGroup {
+                group_id: 5,
+                directory: group(&["o-ann"]),
+            },
+        );
+        let cases: Vec<(&str, DirectoryGroup, &str)> = vec![
+            ("same members", group(&["o-ann"]), "g-1 unchanged"),
+            ("a member left", group(&[]), "g-1 updated members"),
+            (
+                "members unknown to the server are ignored",
+                group(&["o-ann", "o-zed"]),
+                "g-1 unchanged",
+            ),
+            (
+                "renamed",
+                DirectoryGroup {
+                    display_name: "Sales EMEA".into(),
+                    ..group(&["o-ann"])
+                },
+                "g-1 updated Entra ID attributes",
+            ),
+            (
+                "memberships untouched when not read",
+                DirectoryGroup {
+                    members: None,
+                    ..group(&[])
+                },
+                "g-1 unchanged",
+            ),
+            (
+                "no name",
+                DirectoryGroup {
+                    display_name: " ".into(),
+                    ..group(&[])
+                },
+                "g-1 failed: Entra ID returned no display name for this group",
+            ),
+        ];
+        for (name, g, expected) in cases {
+            let p = plan(&state, &changes(vec![], vec![g]));
+            assert_eq!(outcomes(&p), [expected], "{name}");
+        }
+        // A user created in the same run counts as a member.
+        let p = plan(
+            &imported(&[], &[]),
+            &changes(vec![ann], vec![group(&["o-ann"])]),
+        );
+        assert_eq!((p.created, p.updated), (2, 0));
+    }
+}

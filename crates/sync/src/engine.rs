@@ -1,0 +1,413 @@
+//! A synchronization run: read from Graph what the selection needs (plus everything imported
+//! earlier from the tenant, so its attributes and memberships stay current), plan it purely
+//! (`store::plan`), then snapshot the database and apply the plan in one transaction.
+
+use aadsync_directory::graph::{GraphClient, GraphError, RemoteGroup, RemoteUser};
+use aadsync_store::plan::{Imported, Plan};
+use aadsync_store::{
+    ApplyReport, DirectoryChanges, DirectoryGroup, DirectoryUser, RunInfo, Store, StoreError,
+    UserType,
+};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Above this many objects to refresh by ID, listing everything is cheaper than `$batch`es.
+pub const LIST_INSTEAD_OF_BATCH: usize = 4_000;
+/// Snapshots kept next to the database (the newest ones).
+pub const SNAPSHOTS_KEPT: usize = 5;
+
+/// What the admin picked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// User object IDs (or UPNs: Graph resolves both).
+    pub users: Vec<String>,
+    /// Group object IDs.
+    pub groups: Vec<String>,
+    /// Import the user members of the selected groups.
+    pub members: bool,
+    /// …and of the groups inside them.
+    pub nested: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Graph(#[from] GraphError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("the selected {kind} {id} does not exist in Entra ID (any more)")]
+    NotFound { kind: &'static str, id: String },
+    #[error("the synchronization was cancelled; the database is unchanged")]
+    Cancelled,
+}
+
+/// Where a run is, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    ReadingUsers,
+    ReadingGroups,
+    ReadingMembers,
+    Planning,
+    Snapshot,
+    Writing,
+}
+
+impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::ReadingUsers => "Reading users from Entra ID",
+            Phase::ReadingGroups => "Reading groups from Entra ID",
+            Phase::ReadingMembers => "Reading group members",
+            Phase::Planning => "Comparing with the database",
+            Phase::Snapshot => "Saving a snapshot for undo",
+            Phase::Writing => "Writing to the database",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    /// Objects read so far in this phase.
+    pub done: u64,
+}
+
+pub fn to_directory_user(user: RemoteUser, imported_via: String) -> DirectoryUser {
+    let user_type = Some(if user.is_guest() {
+        UserType::Guest
+    } else {
+        UserType::Member
+    });
+    DirectoryUser {
+        object_id: user.id,
+        user_principal_name: user.user_principal_name,
+        display_name: user.display_name,
+        given_name: user.given_name,
+        surname: user.surname,
+        mail: user.mail,
+        job_title: user.job_title,
+        department: user.department,
+        office_location: user.office_location,
+        mobile_phone: user.mobile_phone,
+        business_phones: user.business_phones,
+        user_type,
+        // Unknown is not enabled: nobody gets in on a property Graph did not send.
+        account_enabled: user.account_enabled.unwrap_or(false),
+        created_in_entra_at: user.created_date_time,
+        on_premises_sync_enabled: user.on_premises_sync_enabled,
+        imported_via,
+    }
+}
+
+pub fn to_directory_group(group: RemoteGroup, members: Option<Vec<String>>) -> DirectoryGroup {
+    DirectoryGroup {
+        object_id: group.id,
+        display_name: group.display_name,
+        description: group.description,
+        mail: group.mail,
+        mail_enabled: group.mail_enabled,
+        security_enabled: group.security_enabled,
+        group_types: group.group_types,
+        members,
+    }
+}
+
+/// Reads what a sync of `selection` needs. Nothing is written; a failure here leaves
+/// everything as it was.
+pub async fn gather(
+    graph: &GraphClient,
+    imported: &Imported,
+    selection: &Selection,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<DirectoryChanges, SyncError> {
+    // Users: the selected ones and every one imported earlier (refreshed on each sync).
+    progress(Progress {
+        phase: Phase::ReadingUsers,
+        done: 0,
+    });
+    let mut wanted: Vec<String> = selection.users.clone();
+    let selected_users: HashSet<String> =
+        selection.users.iter().map(|u| u.to_lowercase()).collect();
+    wanted.extend(imported.users.keys().cloned());
+    let mut seen = HashSet::new();
+    wanted.retain(|id| seen.insert(id.to_lowercase()));
+    let mut users: BTreeMap<String, DirectoryUser> = BTreeMap::new();
+    let mut read = 0u64;
+    let fetched = fetch_users(graph, &wanted, &mut |n| {
+        read += n;
+        progress(Progress {
+            phase: Phase::ReadingUsers,
+            done: read,
+        });
+    })
+    .await?;
+    for (asked, user) in fetched {
+        let Some(user) = user else {
+            if selected_users.contains(&asked.to_lowercase()) {
+                return Err(SyncError::NotFound {
+                    kind: "user",
+                    id: asked,
+                });
+            }
+            // Gone from Entra ID: the deleted-objects check (its own step) decides about it.
+            continue;
+        };
+        let direct = selected_users.contains(&user.id.to_lowercase())
+            || user
+                .user_principal_name
+                .as_deref()
+                .is_some_and(|u| selected_users.contains(&u.to_lowercase()));
+        let via = match (direct, imported.users.get(&user.id)) {
+            (true, _) => String::new(),
+            (false, Some(stored)) => stored.directory.imported_via.clone(),
+            (false, None) => String::new(),
+        };
+        users.insert(user.id.clone(), to_directory_user(user, via));
+    }
+
+    // Groups: the selected ones and every one imported earlier.
+    progress(Progress {
+        phase: Phase::ReadingGroups,
+        done: 0,
+    });
+    let mut group_ids: Vec<String> = selection.groups.clone();
+    group_ids.extend(imported.groups.keys().cloned());
+    let mut seen = HashSet::new();
+    group_ids.retain(|id| seen.insert(id.to_lowercase()));
+    let selected_groups: HashSet<&str> = selection.groups.iter().map(String::as_str).collect();
+    let mut groups: BTreeMap<String, RemoteGroup> = BTreeMap::new();
+    for (id, group) in fetch_groups(graph, &group_ids).await? {
+        match group {
+            Some(g) => {
+                groups.insert(g.id.clone(), g);
+            }
+            None if selected_groups.contains(id.as_str()) => {
+                return Err(SyncError::NotFound { kind: "group", id });
+            }
+            None => {}
+        }
+    }
+
+    // Members: of the selected groups (users imported with them), and of every group for the
+    // memberships.
+    progress(Progress {
+        phase: Phase::ReadingMembers,
+        done: 0,
+    });
+    let with_path = |ids: &mut dyn Iterator<Item = &String>| -> Vec<(String, String)> {
+        ids.filter_map(|id| {
+            groups
+                .get(id)
+                .map(|g| (g.id.clone(), g.display_name.clone()))
+        })
+        .collect()
+    };
+    let mut memberships: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if selection.members && !selection.groups.is_empty() {
+        let expansion = graph
+            .expand_groups(&with_path(&mut selection.groups.iter()), selection.nested)
+            .await?;
+        for (id, (user, path)) in expansion.users {
+            users
+                .entry(id)
+                .or_insert_with(|| to_directory_user(user, path));
+        }
+        for group in expansion.nested {
+            groups.entry(group.id.clone()).or_insert(group);
+        }
+        memberships.extend(expansion.members);
+    }
+    let rest: Vec<(String, String)> = groups
+        .values()
+        .filter(|g| !memberships.contains_key(&g.id))
+        .map(|g| (g.id.clone(), g.display_name.clone()))
+        .collect();
+    if !rest.is_empty() {
+        let expansion = graph.expand_groups(&rest, false).await?;
+        memberships.extend(expansion.members);
+    }
+    progress(Progress {
+        phase: Phase::ReadingMembers,
+        done: memberships.len() as u64,
+    });
+
+    let groups = groups
+        .into_values()
+        .map(|g| {
+            let members = memberships.remove(&g.id);
+            to_directory_group(g, members)
+        })
+        .collect();
+    Ok(DirectoryChanges {
+        users: users.into_values().collect(),
+        groups,
+    })
+}
+
+/// Users by ID (or UPN), in the order asked; `None` for those Graph does not have.
+async fn fetch_users(
+    graph: &GraphClient,
+    ids: &[String],
+    counted: &mut (dyn FnMut(u64) + Send),
+) -> Result<Vec<(String, Option<RemoteUser>)>, GraphError> {
+    if ids.len() > LIST_INSTEAD_OF_BATCH {
+        let mut all: BTreeMap<String, RemoteUser> = BTreeMap::new();
+        graph
+            .users(None, |page| {
+                counted(page.len() as u64);
+                for user in page {
+                    if let Some(upn) = &user.user_principal_name {
+                        all.insert(upn.to_lowercase(), user.clone());
+                    }
+                    all.insert(user.id.to_lowercase(), user);
+                }
+            })
+            .await?;
+        return Ok(ids
+            .iter()
+            .map(|id| (id.clone(), all.get(&id.to_lowercase()).cloned()))
+            .collect());
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(400) {
+        let by_id = graph.users_by_ids(chunk).await?;
+        counted(chunk.len() as u64);
+        let missing: HashSet<&String> = by_id.missing.iter().collect();
+        let mut found: BTreeMap<String, RemoteUser> = BTreeMap::new();
+        for user in by_id.found {
+            if let Some(upn) = &user.user_principal_name {
+                found.insert(upn.to_lowercase(), user.clone());
+            }
+            found.insert(user.id.to_lowercase(), user);
+        }
+        for id in chunk {
+            let user = if missing.contains(id) {
+                None
+            } else {
+                found.get(&id.to_lowercase()).cloned()
+            };
+            out.push((id.clone(), user));
+        }
+    }
+    Ok(out)
+}
+
+async fn fetch_groups(
+    graph: &GraphClient,
+    ids: &[String],
+) -> Result<Vec<(String, Option<RemoteGroup>)>, GraphError> {
+    let paths: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            format!(
+                "/groups/{}?$select={}",
+                url_escape(id),
+                aadsync_directory::graph::GROUP_SELECT
+            )
+        })
+        .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, (status, body)) in ids.iter().zip(graph.batch_get(&paths).await?) {
+        match status {
+            200 => out.push((id.clone(), RemoteGroup::from_json(body))),
+            404 => out.push((id.clone(), None)),
+            _ => {
+                return Err(GraphError::Http {
+                    status,
+                    code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
+                    message: body["error"]["message"]
+                        .as_str()
+                        .unwrap_or("no details")
+                        .to_owned(),
+                    request_id: None,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn url_escape(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '@'))
+        .collect()
+}
+
+/// The preview: what applying `changes` would do now.
+pub fn preview(
+    store: &Store,
+    tenant_id: &str,
+    changes: &DirectoryChanges,
+) -> Result<Plan, SyncError> {
+    let imported = store.reader().imported(tenant_id)?;
+    Ok(aadsync_store::plan::plan(&imported, changes))
+}
+
+/// Where the snapshot before a run goes: `<db dir>/snapshots/<db name>.<unix time>.sqlite3`.
+fn snapshot_path(db: &Path) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    let name = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "aadsync".into());
+    db.parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("snapshots")
+        .join(format!("{name}.{stamp}.sqlite3"))
+}
+
+/// Snapshots the database, then applies `changes` in one transaction. Old snapshots beyond
+/// [`SNAPSHOTS_KEPT`] are removed afterwards.
+pub fn apply(
+    store: &Store,
+    run: &RunInfo,
+    changes: &DirectoryChanges,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<(ApplyReport, PathBuf), SyncError> {
+    progress(Progress {
+        phase: Phase::Snapshot,
+        done: 0,
+    });
+    let snapshot = snapshot_path(store.path());
+    if let Some(dir) = snapshot.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Snapshot {
+            path: dir.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    }
+    // One write handle for both: nothing can be written between the snapshot and the apply.
+    let mut writer = store.writer();
+    writer.snapshot_to(&snapshot)?;
+    progress(Progress {
+        phase: Phase::Writing,
+        done: 0,
+    });
+    let report = writer.apply_directory_changes(run, changes)?;
+    drop(writer);
+    prune_snapshots(&snapshot);
+    Ok((report, snapshot))
+}
+
+fn prune_snapshots(latest: &Path) {
+    let Some(dir) = latest.parent() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+        .collect();
+    files.sort();
+    let excess = files.len().saturating_sub(SNAPSHOTS_KEPT);
+    for old in files.into_iter().take(excess) {
+        if let Err(err) = std::fs::remove_file(&old) {
+            tracing::warn!(error = %err, file = %old.display(), "could not remove an old snapshot");
+        }
+    }
+}

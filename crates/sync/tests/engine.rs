@@ -1,0 +1,287 @@
+//! A synchronization run against the emulator over HTTP into a real SQLite file: selection and
+//! group members, preview = outcome, a rename in Entra ID updates the same user, faults are
+//! retried, and a read that fails leaves the database untouched.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use aadsync_directory::auth::Session;
+use aadsync_directory::auth::signin::Target;
+use aadsync_directory::graph::GraphClient;
+use aadsync_directory::graph::retry::RetryPolicy;
+use aadsync_directory::{ClientId, Cloud, TenantRef};
+use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate};
+use aadsync_keystore::SecretString;
+use aadsync_store::{ApplyOutcome, OpenOptions, RunInfo, Store};
+use aadsync_sync::engine::{self, Selection};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Env {
+    emulator: Emulator,
+    admin: String,
+    _dir: tempfile::TempDir,
+    store: Store,
+}
+
+async fn start() -> Env {
+    let tenant = generate(GeneratorConfig {
+        users: 300,
+        groups: 12,
+        seed: 3,
+    });
+    let admin = tenant.users[0].user_principal_name.clone();
+    let emulator = Emulator::start(EmulatorConfig::new(tenant))
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let store =
+        Store::open(&dir.path().join("aadsync.sqlite3"), &OpenOptions::default()).expect("store");
+    Env {
+        emulator,
+        admin,
+        _dir: dir,
+        store,
+    }
+}
+
+impl Env {
+    fn graph(&self, policy: RetryPolicy) -> GraphClient {
+        let token = self
+            .emulator
+            .mint_access_token(
+                &self.admin,
+                &["User.Read.All", "GroupMember.Read.All"],
+                3600,
+            )
+            .expect("token");
+        let tenant = TenantRef::parse(&self.emulator.tenant_id()).expect("tenant");
+        let target = Target {
+            endpoints: Cloud::custom(self.emulator.base_url(), self.emulator.base_url())
+                .expect("cloud")
+                .endpoints(&tenant)
+                .expect("endpoints"),
+            tenant,
+            client_id: ClientId::parse(demo::CLIENT_ID).expect("client"),
+        };
+        let session = Session::with_tokens(
+            target,
+            SecretString::new(token),
+            Duration::from_secs(3600),
+            None,
+        );
+        GraphClient::with_policy(Arc::new(session), policy, 4).expect("graph")
+    }
+
+    fn run(&self) -> RunInfo {
+        RunInfo {
+            tenant_id: self.emulator.tenant_id(),
+            started_by: self.admin.clone(),
+        }
+    }
+
+    async fn control(&self, method: reqwest::Method, path: &str, body: Value) {
+        let status = reqwest::Client::new()
+            .request(
+                method,
+                format!("{}/_emulator/{path}", self.emulator.base_url()),
+            )
+            .json(&body)
+            .send()
+            .await
+            .expect("control")
+            .status();
+        assert!(status.is_success(), "{path}: {status}");
+    }
+
+    async fn graph_json(&self, path: &str) -> Value {
+        let token = self
+            .emulator
+            .mint_access_token(
+                &self.admin,
+                &["User.Read.All", "GroupMember.Read.All"],
+                3600,
+            )
+            .expect("token");
+        reqwest::Client::new()
+            .get(format!("{}/v1.0{path}", self.emulator.base_url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("graph")
+            .json()
+            .await
+            .expect("json")
+    }
+}
+
+fn quiet(_: engine::Progress) {}
+
+#[tokio::test]
+async fn select_preview_apply_and_a_rename_updates_the_same_user() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(6, 100));
+    let users = env
+        .graph_json("/users?$top=3&$select=id,userPrincipalName")
+        .await;
+    let picked: Vec<String> = users["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_owned())
+        .collect();
+    let groups = env
+        .graph_json("/groups?$top=1&$select=id,displayName")
+        .await;
+    let group_id = groups["value"][0]["id"].as_str().expect("group").to_owned();
+    let group_name = groups["value"][0]["displayName"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let selection = Selection {
+        users: picked.clone(),
+        groups: vec![group_id.clone()],
+        members: true,
+        nested: false,
+    };
+
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    let changes = engine::gather(&graph, &imported, &selection, &quiet)
+        .await
+        .expect("gather");
+    let preview = engine::preview(&env.store, &env.run().tenant_id, &changes).expect("preview");
+    assert!(preview.created >= 4, "{preview:?}");
+    assert_eq!((preview.updated, preview.failed), (0, 0));
+    let (report, snapshot) =
+        engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    assert!(snapshot.is_file(), "a snapshot precedes the apply");
+    // What was previewed is what happened.
+    let outcome = |items: Vec<(String, ApplyOutcome)>| items;
+    assert_eq!(
+        outcome(
+            report
+                .items
+                .iter()
+                .map(|i| (i.object_id.clone(), i.outcome.clone()))
+                .collect()
+        ),
+        outcome(
+            preview
+                .items
+                .iter()
+                .map(|i| (i.object_id.clone(), i.outcome.clone()))
+                .collect()
+        )
+    );
+    let members: Vec<_> = changes
+        .users
+        .iter()
+        .filter(|u| u.imported_via == group_name)
+        .collect();
+    assert!(!members.is_empty(), "members come with their group path");
+    for id in &picked {
+        let user = changes
+            .users
+            .iter()
+            .find(|u| &u.object_id == id)
+            .expect("picked");
+        assert_eq!(user.imported_via, "", "selected directly");
+    }
+    let rows = env.store.reader().user_rows().expect("rows");
+    assert_eq!(
+        rows.len() as u64,
+        report.created - 1,
+        "all users, one group"
+    );
+
+    // Rename the first picked user in Entra ID: the next sync (nothing selected) updates them.
+    let renamed = format!("renamed.{}@contoso.com", &picked[0][..8]);
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{}", picked[0]),
+        json!({"userPrincipalName": renamed, "department": "Renamed Dept"}),
+    )
+    .await;
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    let changes = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("refresh");
+    let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    let updated: Vec<_> = report
+        .items
+        .iter()
+        .filter(|i| matches!(i.outcome, ApplyOutcome::Updated { .. }))
+        .collect();
+    assert_eq!(updated.len(), 1, "{:?}", report.items);
+    assert_eq!(updated[0].object_id, picked[0]);
+    assert_eq!(report.created, 0);
+    let rows = env.store.reader().user_rows().expect("rows");
+    assert_eq!(rows.len() as u64, report.unchanged + 1 - 1, "no user added");
+    assert!(rows.iter().any(|r| r.account_name == renamed));
+}
+
+#[tokio::test]
+async fn faults_are_retried_and_a_failed_read_changes_nothing() {
+    let env = start().await;
+    let groups = env.graph_json("/groups?$top=2&$select=id").await;
+    let group_ids: Vec<String> = groups["value"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["id"].as_str().expect("id").to_owned())
+        .collect();
+    let selection = Selection {
+        users: vec![],
+        groups: group_ids,
+        members: true,
+        nested: true,
+    };
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    for fault in [
+        json!({"path": "/v1.0/$batch", "kind": "throttle", "retryAfter": "0.1", "times": 1}),
+        json!({"path": "/v1.0/$batch", "kind": "drop", "times": 1}),
+        json!({"path": "/v1.0/$batch", "kind": "truncate", "after": 1, "times": 1}),
+    ] {
+        env.control(reqwest::Method::POST, "faults", fault.clone())
+            .await;
+        let changes = engine::gather(
+            &env.graph(RetryPolicy::new(6, 100)),
+            &imported,
+            &selection,
+            &quiet,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{fault}: {e}"));
+        assert!(!changes.users.is_empty(), "{fault}");
+        env.control(reqwest::Method::DELETE, "faults", json!({}))
+            .await;
+    }
+    // A service that stays down: the run fails before anything is written.
+    env.control(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/v1.0/$batch", "kind": "unavailable", "retryAfter": "0.05"}),
+    )
+    .await;
+    let err = engine::gather(
+        &env.graph(RetryPolicy::new(3, 10)),
+        &imported,
+        &selection,
+        &quiet,
+    )
+    .await
+    .expect_err("fails");
+    assert!(err.to_string().contains("did not recover"), "{err}");
+    assert_eq!(env.store.reader().count_users().expect("count"), 0);
+}
