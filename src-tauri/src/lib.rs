@@ -6,6 +6,7 @@
 
 mod commands;
 mod database;
+mod jobs;
 mod launch;
 mod logging;
 mod signins;

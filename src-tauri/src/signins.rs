@@ -95,6 +95,15 @@ impl SignIns {
             .insert(connected.organization.id.0, connected);
     }
 
+    /// The live session of a connected organization.
+    pub fn session(&self, org: i64) -> Option<Connected> {
+        self.connected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&org)
+            .cloned()
+    }
+
     pub fn disconnect(&self, org: i64) {
         self.connected
             .lock()

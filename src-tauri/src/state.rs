@@ -2,6 +2,7 @@
 
 use crate::LaunchOptions;
 use crate::database::Database;
+use crate::jobs::Jobs;
 use crate::signins::SignIns;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ const DATABASE_FILE: &str = "aadsync.sqlite3";
 pub struct AppState {
     pub database: Arc<Database>,
     pub signins: Arc<SignIns>,
+    pub jobs: Arc<Jobs>,
     pub log_dir: PathBuf,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
@@ -48,6 +50,7 @@ impl AppState {
         Ok(Self {
             database,
             signins: Arc::new(SignIns::default()),
+            jobs: Arc::new(Jobs::default()),
             log_dir,
             _log_guard: log_guard,
         })

@@ -9,6 +9,7 @@
 mod app;
 mod error;
 mod orgs;
+mod sync;
 mod users;
 
 pub use app::{AppStatus, AppStatusInfo, KeyringState};
@@ -17,6 +18,12 @@ pub use orgs::{
     CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeviceCode, FinishSignIn,
     FlowRef, ListOrganizations, NewOrganization, OrganizationRef, OrganizationSummary,
     RemoveOrganization, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
+};
+pub use sync::{
+    CancelSync, Counts, DirectoryEntry, EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef,
+    ListingPage, ListingPageCmd, ListingRequest, Outcome, OutcomeRow, PageRequest, PlanRef,
+    PlanRequest, PlanSync, StartListing, StartSync, SyncPreview, SyncResult, SyncSelection,
+    SyncStatus, SyncStatusCmd,
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,
@@ -60,6 +67,13 @@ pub const COMMANDS: &[&str] = &[
     CancelSignIn::NAME,
     ConnectOrganization::NAME,
     RemoveOrganization::NAME,
+    StartListing::NAME,
+    ListingPageCmd::NAME,
+    PlanSync::NAME,
+    StartSync::NAME,
+    SyncStatusCmd::NAME,
+    CancelSync::NAME,
+    ExportRun::NAME,
 ];
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod app;
 mod orgs;
+mod sync;
 mod users;
 
 /// Declares the handlers once, producing both Tauri's invoke handler and the list of names
@@ -32,6 +33,13 @@ app_commands![
     orgs::cancel_sign_in,
     orgs::connect_organization,
     orgs::remove_organization,
+    sync::start_listing,
+    sync::listing_page,
+    sync::plan_sync,
+    sync::start_sync,
+    sync::sync_status,
+    sync::cancel_sync,
+    sync::export_run,
 ];
 
 #[cfg(test)]

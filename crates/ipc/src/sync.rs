@@ -1,0 +1,212 @@
+//! Wizard steps 3–7: list the directory, preview, synchronize, results.
+//!
+//! Long operations are jobs the frontend polls: `start_listing` then `listing_page` (rows arrive
+//! page by page while Graph is still being read), `start_sync` then `sync_status`.
+
+use crate::Command;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    User,
+    Group,
+}
+
+/// One row of the Select objects list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub id: String,
+    pub kind: EntryKind,
+    pub display_name: String,
+    /// UPN for users, mail (or "Security group") for groups.
+    pub principal: String,
+    pub department: String,
+    pub guest: bool,
+    pub disabled: bool,
+    /// Already imported into the server database.
+    pub imported: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingRequest {
+    pub organization: i64,
+    /// Empty: every user and group; else Graph `$search`.
+    pub search: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRef {
+    pub job: u64,
+}
+
+/// Starts reading users and groups of a connected organization.
+#[derive(Debug)]
+pub enum StartListing {}
+
+impl Command for StartListing {
+    const NAME: &'static str = "start_listing";
+    type Args = ListingRequest;
+    type Output = JobRef;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub job: u64,
+    /// Rows already received.
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingPage {
+    /// Rows from `offset` on (at most a few thousand per call).
+    pub rows: Vec<DirectoryEntry>,
+    /// All rows read so far.
+    pub loaded: u32,
+    pub done: bool,
+    /// Why the read stopped early, when it did.
+    pub error: Option<crate::IpcError>,
+}
+
+/// Rows of a listing job from `offset`.
+#[derive(Debug)]
+pub enum ListingPageCmd {}
+
+impl Command for ListingPageCmd {
+    const NAME: &'static str = "listing_page";
+    type Args = PageRequest;
+    type Output = ListingPage;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSelection {
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+    pub members: bool,
+    pub nested: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRequest {
+    pub organization: i64,
+    pub selection: SyncSelection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Create,
+    Update,
+    Unchanged,
+    Conflict,
+}
+
+/// One object in a preview or a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeRow {
+    pub kind: EntryKind,
+    pub id: String,
+    pub display_name: String,
+    pub outcome: Outcome,
+    /// Changed fields (updates) or the reason (conflicts).
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub create: u64,
+    pub update: u64,
+    pub unchanged: u64,
+    pub conflict: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPreview {
+    /// Synchronize applies exactly this plan's input.
+    pub plan: u64,
+    pub counts: Counts,
+    pub rows: Vec<OutcomeRow>,
+}
+
+/// Reads what the selection needs from Graph and previews the plan (nothing is written).
+#[derive(Debug)]
+pub enum PlanSync {}
+
+impl Command for PlanSync {
+    const NAME: &'static str = "plan_sync";
+    type Args = PlanRequest;
+    type Output = SyncPreview;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRef {
+    pub plan: u64,
+}
+
+/// Snapshots the database and applies a previewed plan.
+#[derive(Debug)]
+pub enum StartSync {}
+
+impl Command for StartSync {
+    const NAME: &'static str = "start_sync";
+    type Args = PlanRef;
+    type Output = JobRef;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResult {
+    pub run_id: i64,
+    pub counts: Counts,
+    pub duration_ms: u64,
+    pub rows: Vec<OutcomeRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub phase: String,
+    /// 0–100.
+    pub percent: u8,
+    pub finished: Option<Result<SyncResult, crate::IpcError>>,
+}
+
+#[derive(Debug)]
+pub enum SyncStatusCmd {}
+
+impl Command for SyncStatusCmd {
+    const NAME: &'static str = "sync_status";
+    type Args = JobRef;
+    type Output = SyncStatus;
+}
+
+/// Cancels a sync that has not started writing; once writing, it completes (one transaction).
+#[derive(Debug)]
+pub enum CancelSync {}
+
+impl Command for CancelSync {
+    const NAME: &'static str = "cancel_sync";
+    type Args = JobRef;
+    type Output = ();
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    pub run_id: i64,
+    pub format: ExportFormat,
+}
+
+/// Writes a run's results to the Downloads folder; returns the file's path.
+#[derive(Debug)]
+pub enum ExportRun {}
+
+impl Command for ExportRun {
+    const NAME: &'static str = "export_run";
+    type Args = ExportRequest;
+    type Output = String;
+}

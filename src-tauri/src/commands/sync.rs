@@ -1,0 +1,363 @@
+//! Wizard steps 3–7: adapters over `aadsync_directory::graph` and `aadsync_sync::engine`.
+
+use crate::commands::users::{blocking, capitalize, to_ipc};
+use crate::jobs::{self, PlannedSync};
+use crate::state::AppState;
+use aadsync_directory::graph::{GraphClient, GraphError};
+use aadsync_ipc as ipc;
+use aadsync_ipc::{ErrorCode, IpcError};
+use aadsync_store::{ApplyOutcome, OrgId};
+use aadsync_sync::Connected;
+use aadsync_sync::engine::{self, Selection, SyncError};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tauri::{Manager, State};
+
+fn graph_error(err: GraphError) -> IpcError {
+    match err {
+        GraphError::Session(e) if e.needs_sign_in() => {
+            IpcError::new(ErrorCode::SignInRequired, capitalize(&e.to_string()))
+        }
+        other => {
+            tracing::warn!(error = %other, "Microsoft Graph request failed");
+            IpcError::internal(capitalize(&other.to_string()))
+        }
+    }
+}
+
+fn sync_error(err: SyncError) -> IpcError {
+    match err {
+        SyncError::Graph(e) => graph_error(e),
+        SyncError::Store(e) => to_ipc(e),
+        SyncError::NotFound { .. } => IpcError::new(ErrorCode::NotFound, capitalize(&err.to_string())),
+        SyncError::Cancelled => IpcError::new(ErrorCode::SignInCancelled, capitalize(&err.to_string())),
+    }
+}
+
+/// The organization's live session, signing in silently first if needed.
+async fn connected(state: &AppState, organization: i64) -> Result<Connected, IpcError> {
+    if let Some(c) = state.signins.session(organization) {
+        return Ok(c);
+    }
+    let database = state.database_handle();
+    let org = blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        store.reader().organization(OrgId(organization)).map_err(to_ipc)
+    })
+    .await?;
+    let c = aadsync_sync::orgs::connect(&org, &state.signins.tokens, &state.signins.policy)
+        .await
+        .map_err(|e| {
+            let code = if e.needs_sign_in() {
+                ErrorCode::SignInRequired
+            } else {
+                ErrorCode::Internal
+            };
+            IpcError::new(code, capitalize(&e.to_string()))
+        })?;
+    state.signins.connected(c.clone());
+    Ok(c)
+}
+
+fn user_entry(u: aadsync_directory::graph::RemoteUser, imported: bool) -> ipc::DirectoryEntry {
+    ipc::DirectoryEntry {
+        guest: u.is_guest(),
+        disabled: u.account_enabled == Some(false),
+        id: u.id,
+        kind: ipc::EntryKind::User,
+        display_name: u.display_name,
+        principal: u.user_principal_name.unwrap_or_default(),
+        department: u.department.unwrap_or_default(),
+        imported,
+    }
+}
+
+fn group_entry(g: aadsync_directory::graph::RemoteGroup, imported: bool) -> ipc::DirectoryEntry {
+    let principal = match &g.mail {
+        Some(mail) if !mail.is_empty() => mail.clone(),
+        _ if g.group_types.iter().any(|t| t == "Unified") => "Microsoft 365 group".into(),
+        _ if g.security_enabled => "Security group".into(),
+        _ => "Distribution group".into(),
+    };
+    ipc::DirectoryEntry {
+        id: g.id,
+        kind: ipc::EntryKind::Group,
+        display_name: g.display_name,
+        principal,
+        department: String::new(),
+        guest: false,
+        disabled: false,
+        imported,
+    }
+}
+
+#[tauri::command]
+pub async fn start_listing(
+    state: State<'_, AppState>,
+    args: ipc::ListingRequest,
+) -> Result<ipc::JobRef, IpcError> {
+    let connection = connected(&state, args.organization).await?;
+    let graph = GraphClient::new(Arc::clone(&connection.session)).map_err(graph_error)?;
+    let database = state.database_handle();
+    let tenant = connection.organization.tenant_id.clone();
+    let known: HashSet<String> = blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        let imported = store.reader().imported(&tenant).map_err(to_ipc)?;
+        Ok(imported
+            .users
+            .into_keys()
+            .chain(imported.groups.into_keys())
+            .collect())
+    })
+    .await?;
+    let (job, listing) = state.jobs.new_listing();
+    let search = args.search.trim().to_owned();
+    tauri::async_runtime::spawn(async move {
+        let search = (!search.is_empty()).then_some(search);
+        let users = graph
+            .users(search.as_deref(), |page| {
+                let rows = page
+                    .into_iter()
+                    .map(|u| {
+                        let imported = known.contains(&u.id);
+                        user_entry(u, imported)
+                    })
+                    .collect();
+                jobs::listing_push(&listing, rows);
+            })
+            .await;
+        let result = match users {
+            Ok(()) => {
+                graph
+                    .groups(search.as_deref(), |page| {
+                        let rows = page
+                            .into_iter()
+                            .map(|g| {
+                                let imported = known.contains(&g.id);
+                                group_entry(g, imported)
+                            })
+                            .collect();
+                        jobs::listing_push(&listing, rows);
+                    })
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        jobs::listing_end(&listing, result.err().map(graph_error));
+    });
+    Ok(ipc::JobRef { job })
+}
+
+#[tauri::command]
+pub async fn listing_page(
+    state: State<'_, AppState>,
+    args: ipc::PageRequest,
+) -> Result<ipc::ListingPage, IpcError> {
+    let listing = state
+        .jobs
+        .listing(args.job)
+        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "This list is no longer loading"))?;
+    Ok(jobs::listing_page(&listing, args.offset))
+}
+
+fn outcome_row(item: &aadsync_store::plan::PlanItem) -> ipc::OutcomeRow {
+    let (outcome, detail) = match &item.outcome {
+        ApplyOutcome::Created => (ipc::Outcome::Create, String::new()),
+        ApplyOutcome::Updated { fields } => (ipc::Outcome::Update, fields.join(", ")),
+        ApplyOutcome::Unchanged => (ipc::Outcome::Unchanged, String::new()),
+        ApplyOutcome::Failed { reason } => (ipc::Outcome::Conflict, reason.clone()),
+    };
+    ipc::OutcomeRow {
+        kind: if item.object_type == "group" {
+            ipc::EntryKind::Group
+        } else {
+            ipc::EntryKind::User
+        },
+        id: item.object_id.clone(),
+        display_name: item.display_name.clone(),
+        outcome,
+        detail,
+    }
+}
+
+fn counts(rows: &[ipc::OutcomeRow]) -> ipc::Counts {
+    let mut c = ipc::Counts::default();
+    for row in rows {
+        match row.outcome {
+            ipc::Outcome::Create => c.create += 1,
+            ipc::Outcome::Update => c.update += 1,
+            ipc::Outcome::Unchanged => c.unchanged += 1,
+            ipc::Outcome::Conflict => c.conflict += 1,
+        }
+    }
+    c
+}
+
+#[tauri::command]
+pub async fn plan_sync(
+    state: State<'_, AppState>,
+    args: ipc::PlanRequest,
+) -> Result<ipc::SyncPreview, IpcError> {
+    let connection = connected(&state, args.organization).await?;
+    let graph = GraphClient::new(Arc::clone(&connection.session)).map_err(graph_error)?;
+    let tenant = connection.organization.tenant_id.clone();
+    let database = state.database_handle();
+    let store = blocking(move || database.store().map_err(to_ipc)).await?;
+    let imported = {
+        let (store, tenant) = (Arc::clone(&store), tenant.clone());
+        blocking(move || store.reader().imported(&tenant).map_err(to_ipc)).await?
+    };
+    let selection = Selection {
+        users: args.selection.users,
+        groups: args.selection.groups,
+        members: args.selection.members,
+        nested: args.selection.nested,
+    };
+    let changes = engine::gather(&graph, &imported, &selection, &|_| {})
+        .await
+        .map_err(sync_error)?;
+    let changes = Arc::new(changes);
+    let plan = {
+        let (store, tenant, changes) = (Arc::clone(&store), tenant.clone(), Arc::clone(&changes));
+        blocking(move || engine::preview(&store, &tenant, &changes).map_err(sync_error)).await?
+    };
+    let rows: Vec<ipc::OutcomeRow> = plan.items.iter().map(outcome_row).collect();
+    let id = state.jobs.add_plan(PlannedSync {
+        tenant_id: tenant,
+        started_by: connection.account.upn.clone(),
+        changes,
+    });
+    Ok(ipc::SyncPreview {
+        plan: id,
+        counts: counts(&rows),
+        rows,
+    })
+}
+
+#[tauri::command]
+pub async fn start_sync(
+    state: State<'_, AppState>,
+    args: ipc::PlanRef,
+) -> Result<ipc::JobRef, IpcError> {
+    let plan = state.jobs.plan(args.plan).ok_or_else(|| {
+        IpcError::new(
+            ErrorCode::NotFound,
+            "This preview is no longer current: go back to Preview",
+        )
+    })?;
+    let database = state.database_handle();
+    let (job, sync) = state.jobs.new_sync();
+    let app = Arc::clone(&state.jobs);
+    tauri::async_runtime::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let result = (|| -> Result<ipc::SyncResult, IpcError> {
+            if sync.cancelled.load(Ordering::Relaxed) {
+                return Err(sync_error(SyncError::Cancelled));
+            }
+            let store = database.store().map_err(to_ipc)?;
+            let run = aadsync_store::RunInfo {
+                tenant_id: plan.tenant_id.clone(),
+                started_by: plan.started_by.clone(),
+            };
+            let progress = |p: engine::Progress| {
+                let percent = match p.phase {
+                    engine::Phase::Snapshot => 20,
+                    engine::Phase::Writing => 60,
+                    _ => 10,
+                };
+                sync.set_phase(p.phase.label(), percent);
+            };
+            // The last moment a Cancel is honoured: past it, the one transaction completes.
+            if sync.cancelled.load(Ordering::Relaxed) {
+                return Err(sync_error(SyncError::Cancelled));
+            }
+            let (report, _snapshot) =
+                engine::apply(&store, &run, &plan.changes, &progress).map_err(sync_error)?;
+            database.changed();
+            let rows: Vec<ipc::OutcomeRow> = report
+                .items
+                .iter()
+                .map(|i| {
+                    outcome_row(&aadsync_store::plan::PlanItem {
+                        object_type: i.object_type,
+                        object_id: i.object_id.clone(),
+                        display_name: i.display_name.clone(),
+                        outcome: i.outcome.clone(),
+                    })
+                })
+                .collect();
+            Ok(ipc::SyncResult {
+                run_id: report.run_id,
+                counts: counts(&rows),
+                duration_ms: started.elapsed().as_millis() as u64,
+                rows,
+            })
+        })();
+        if let Ok(r) = &result {
+            app.keep_result(r);
+            sync.set_phase("Done", 100);
+        }
+        sync.finish(result);
+    });
+    Ok(ipc::JobRef { job })
+}
+
+#[tauri::command]
+pub async fn sync_status(
+    state: State<'_, AppState>,
+    args: ipc::JobRef,
+) -> Result<ipc::SyncStatus, IpcError> {
+    let job = state
+        .jobs
+        .sync(args.job)
+        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "No such synchronization"))?;
+    Ok(job.status())
+}
+
+#[tauri::command]
+pub async fn cancel_sync(state: State<'_, AppState>, args: ipc::JobRef) -> Result<(), IpcError> {
+    if let Some(job) = state.jobs.sync(args.job) {
+        job.cancelled.store(true, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn export_run<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    args: ipc::ExportRequest,
+) -> Result<String, IpcError> {
+    let result = state
+        .jobs
+        .result(args.run_id)
+        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "This run's results are no longer in memory"))?;
+    let (extension, content) = match args.format {
+        ipc::ExportFormat::Csv => ("csv", jobs::to_csv(&result)),
+        ipc::ExportFormat::Json => (
+            "json",
+            serde_json::to_string_pretty(&result)
+                .map_err(|e| IpcError::internal(e.to_string()))?,
+        ),
+    };
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| IpcError::internal(format!("No folder to save to: {e}")))?;
+    blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(|e| IpcError::internal(e.to_string()))?;
+        let mut path = dir.join(format!("aadsync-run-{}.{extension}", result.run_id));
+        let mut n = 1;
+        while path.exists() {
+            n += 1;
+            path = dir.join(format!("aadsync-run-{}-{n}.{extension}", result.run_id));
+        }
+        std::fs::write(&path, content).map_err(|e| {
+            IpcError::internal(format!("Cannot write {}: {e}", path.display()))
+        })?;
+        Ok(path.display().to_string())
+    })
+    .await
+}

@@ -1,0 +1,222 @@
+//! Listing, preview and synchronization jobs between the wizard's calls: rows read so far,
+//! previewed plans (Synchronize applies exactly what was previewed), sync progress and results.
+
+use aadsync_ipc as ipc;
+use aadsync_ipc::IpcError;
+use aadsync_store::DirectoryChanges;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub rows: Vec<ipc::DirectoryEntry>,
+    pub done: bool,
+    pub error: Option<IpcError>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedSync {
+    pub tenant_id: String,
+    pub started_by: String,
+    pub changes: Arc<DirectoryChanges>,
+}
+
+#[derive(Debug)]
+pub struct SyncJob {
+    pub phase: Mutex<(String, u8)>,
+    pub cancelled: AtomicBool,
+    pub finished: Mutex<Option<Result<ipc::SyncResult, IpcError>>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Jobs {
+    next: AtomicU64,
+    listings: Mutex<HashMap<u64, Arc<Mutex<Listing>>>>,
+    plans: Mutex<HashMap<u64, PlannedSync>>,
+    syncs: Mutex<HashMap<u64, Arc<SyncJob>>>,
+    results: Mutex<HashMap<i64, ipc::SyncResult>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Jobs {
+    fn id(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn new_listing(&self) -> (u64, Arc<Mutex<Listing>>) {
+        let id = self.id();
+        let listing = Arc::new(Mutex::new(Listing::default()));
+        let mut all = lock(&self.listings);
+        // Only the newest listing matters; older ones (an earlier search) are dropped.
+        all.clear();
+        all.insert(id, Arc::clone(&listing));
+        (id, listing)
+    }
+
+    pub fn listing(&self, id: u64) -> Option<Arc<Mutex<Listing>>> {
+        lock(&self.listings).get(&id).cloned()
+    }
+
+    pub fn add_plan(&self, plan: PlannedSync) -> u64 {
+        let id = self.id();
+        let mut plans = lock(&self.plans);
+        plans.clear();
+        plans.insert(id, plan);
+        id
+    }
+
+    pub fn plan(&self, id: u64) -> Option<PlannedSync> {
+        lock(&self.plans).get(&id).cloned()
+    }
+
+    pub fn new_sync(&self) -> (u64, Arc<SyncJob>) {
+        let id = self.id();
+        let job = Arc::new(SyncJob {
+            phase: Mutex::new(("Starting".into(), 0)),
+            cancelled: AtomicBool::new(false),
+            finished: Mutex::new(None),
+        });
+        lock(&self.syncs).insert(id, Arc::clone(&job));
+        (id, job)
+    }
+
+    pub fn sync(&self, id: u64) -> Option<Arc<SyncJob>> {
+        lock(&self.syncs).get(&id).cloned()
+    }
+
+    pub fn keep_result(&self, result: &ipc::SyncResult) {
+        lock(&self.results).insert(result.run_id, result.clone());
+    }
+
+    pub fn result(&self, run_id: i64) -> Option<ipc::SyncResult> {
+        lock(&self.results).get(&run_id).cloned()
+    }
+}
+
+impl SyncJob {
+    pub fn set_phase(&self, label: &str, percent: u8) {
+        *lock(&self.phase) = (label.to_owned(), percent);
+    }
+
+    pub fn finish(&self, result: Result<ipc::SyncResult, IpcError>) {
+        *lock(&self.finished) = Some(result);
+    }
+
+    pub fn status(&self) -> ipc::SyncStatus {
+        let (phase, percent) = lock(&self.phase).clone();
+        ipc::SyncStatus {
+            phase,
+            percent,
+            finished: lock(&self.finished).clone(),
+        }
+    }
+}
+
+/// A listing row ready to store.
+pub fn listing_push(listing: &Mutex<Listing>, rows: Vec<ipc::DirectoryEntry>) {
+    lock(listing).rows.extend(rows);
+}
+
+pub fn listing_end(listing: &Mutex<Listing>, error: Option<IpcError>) {
+    let mut l = lock(listing);
+    l.done = true;
+    l.error = error;
+}
+
+pub fn listing_page(listing: &Mutex<Listing>, offset: u32) -> ipc::ListingPage {
+    const MAX_ROWS: usize = 5_000;
+    let l = lock(listing);
+    let start = (offset as usize).min(l.rows.len());
+    let end = (start + MAX_ROWS).min(l.rows.len());
+    ipc::ListingPage {
+        rows: l.rows[start..end].to_vec(),
+        loaded: l.rows.len() as u32,
+        done: l.done && end == l.rows.len(),
+        error: if end == l.rows.len() {
+            l.error.clone()
+        } else {
+            None
+        },
+    }
+}
+
+/// A result as CSV (RFC 4180 quoting).
+pub fn to_csv(result: &ipc::SyncResult) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out = String::from("type,object_id,display_name,outcome,detail\r\n");
+    for row in &result.rows {
+        let kind = match row.kind {
+            ipc::EntryKind::User => "user",
+            ipc::EntryKind::Group => "group",
+        };
+        let outcome = match row.outcome {
+            ipc::Outcome::Create => "created",
+            ipc::Outcome::Update => "updated",
+            ipc::Outcome::Unchanged => "unchanged",
+            ipc::Outcome::Conflict => "failed",
+        };
+        out.push_str(&format!(
+            "{kind},{},{},{outcome},{}\r\n",
+            quote(&row.id),
+            quote(&row.display_name),
+            quote(&row.detail)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let result = ipc::SyncResult {
+            run_id: 1,
+            counts: ipc::Counts::default(),
+            duration_ms: 5,
+            rows: vec![ipc::OutcomeRow {
+                kind: ipc::EntryKind::User,
+                id: "o-1".into(),
+                display_name: "Lee, \"Ann\"".into(),
+                outcome: ipc::Outcome::Conflict,
+                detail: "the account name a@b is already used".into(),
+            }],
+        };
+        assert_eq!(
+            to_csv(&result),
+            "type,object_id,display_name,outcome,detail\r\nuser,o-1,\"Lee, \"\"Ann\"\"\",failed,the account name a@b is already used\r\n"
+        );
+    }
+
+    #[test]
+    fn pages_end_with_the_error() {
+        let listing = Mutex::new(Listing::default());
+        let row = |i: usize| ipc::DirectoryEntry {
+            id: i.to_string(),
+            kind: ipc::EntryKind::User,
+            display_name: String::new(),
+            principal: String::new(),
+            department: String::new(),
+            guest: false,
+            disabled: false,
+            imported: false,
+        };
+        listing_push(&listing, (0..7_000).map(row).collect());
+        listing_end(&listing, Some(IpcError::internal("throttled")));
+        let first = listing_page(&listing, 0);
+        assert_eq!((first.rows.len(), first.done, first.error.is_some()), (5_000, false, false));
+        let second = listing_page(&listing, 5_000);
+        assert_eq!((second.rows.len(), second.done, second.error.is_some()), (2_000, true, true));
+    }
+}
