@@ -17,6 +17,8 @@ enum Modal {
 #[component]
 pub fn App() -> impl IntoView {
     let (modal, set_modal) = signal(Modal::None);
+    // Bumped when a synchronization wrote to the database; the Users area reloads.
+    let data_changed = RwSignal::new(0u32);
     let open = move |which: Modal| Callback::new(move |()| set_modal.set(which));
     let close = Callback::new(move |()| set_modal.set(Modal::None));
 
@@ -59,13 +61,14 @@ pub fn App() -> impl IntoView {
                 <UsersArea
                     on_start_sync=open(Modal::Wizard(WizardStart::Organization))
                     on_try_demo=open(Modal::Wizard(WizardStart::Demo))
+                    data_changed=data_changed
                 />
             </main>
             <Show when=move || modal.get() == Modal::About>
                 <AboutDialog on_close=close />
             </Show>
             {move || match modal.get() {
-                Modal::Wizard(start) => Some(view! { <WizardFrame on_close=close start=start /> }),
+                Modal::Wizard(start) => Some(view! { <WizardFrame on_close=close start=start data_changed=data_changed /> }),
                 _ => None,
             }}
         </div>

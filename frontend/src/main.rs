@@ -8,6 +8,7 @@ mod about;
 mod app;
 mod components;
 mod ipc;
+mod timer;
 mod user_properties;
 mod users;
 mod wizard;

@@ -215,8 +215,14 @@ mod tests {
         listing_push(&listing, (0..7_000).map(row).collect());
         listing_end(&listing, Some(IpcError::internal("throttled")));
         let first = listing_page(&listing, 0);
-        assert_eq!((first.rows.len(), first.done, first.error.is_some()), (5_000, false, false));
+        assert_eq!(
+            (first.rows.len(), first.done, first.error.is_some()),
+            (5_000, false, false)
+        );
         let second = listing_page(&listing, 5_000);
-        assert_eq!((second.rows.len(), second.done, second.error.is_some()), (2_000, true, true));
+        assert_eq!(
+            (second.rows.len(), second.done, second.error.is_some()),
+            (2_000, true, true)
+        );
     }
 }

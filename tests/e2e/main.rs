@@ -12,4 +12,5 @@
 mod about;
 mod shell;
 mod signin;
+mod sync;
 mod users;

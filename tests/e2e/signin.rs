@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 const HELPER: &str = env!("CARGO_BIN_EXE_browser-helper");
 
 /// Who the "browser" signs in as, switchable between attempts.
-struct BrowserPlay {
+pub struct BrowserPlay {
     _dir: tempfile::TempDir,
     person: PathBuf,
     log: PathBuf,
 }
 
 impl BrowserPlay {
-    fn new() -> Result<Self> {
+    pub fn new() -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let person = dir.path().join("person");
         let log = dir.path().join("browser.log");
@@ -28,12 +28,12 @@ impl BrowserPlay {
         })
     }
 
-    fn sign_in_as(&self, upn: &str, password: &str, totp: &str) -> Result {
+    pub fn sign_in_as(&self, upn: &str, password: &str, totp: &str) -> Result {
         std::fs::write(&self.person, format!("{upn}\n{password}\n{totp}\n"))?;
         Ok(())
     }
 
-    fn admin(&self) -> Result {
+    pub fn admin(&self) -> Result {
         self.sign_in_as(
             "admin@contoso.com",
             demo::ADMIN_PASSWORD,
@@ -46,13 +46,13 @@ impl BrowserPlay {
         Ok(())
     }
 
-    fn opened(&self) -> usize {
+    pub fn opened(&self) -> usize {
         std::fs::read_to_string(&self.log)
             .map(|l| l.lines().filter(|l| l.starts_with("open ")).count())
             .unwrap_or(0)
     }
 
-    fn env(&self) -> Vec<(String, String)> {
+    pub fn env(&self) -> Vec<(String, String)> {
         let path = |p: &Path| p.display().to_string();
         vec![
             ("BROWSER".into(), HELPER.into()),
@@ -167,7 +167,7 @@ fn no_tokens_in_files(app: &App) -> Result {
     Ok(())
 }
 
-async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {
+pub async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {
     actions::type_into(app, "new-tenant", tenant).await?;
     actions::type_into(app, "new-client-id", demo::CLIENT_ID).await?;
     actions::click_css(app, "#new-cloud option[value='custom']").await?;

@@ -38,6 +38,7 @@ pub struct UsersState {
 pub fn UsersArea(
     #[prop(into)] on_start_sync: Callback<()>,
     #[prop(into)] on_try_demo: Callback<()>,
+    data_changed: RwSignal<u32>,
 ) -> impl IntoView {
     let state = UsersState {
         filter: RwSignal::new(String::new()),
@@ -48,6 +49,14 @@ pub fn UsersArea(
         error: RwSignal::new(None),
         filter_started: RwSignal::new(None),
     };
+    // A synchronization elsewhere changed the users: reload (not on the first run).
+    Effect::new(move |previous: Option<u32>| {
+        let now = data_changed.get();
+        if previous.is_some_and(|p| p != now) {
+            state.revision.update(|r| *r += 1);
+        }
+        now
+    });
     let open = RwSignal::new(Open::None);
     let close = Callback::new(move |()| open.set(Open::None));
     let saved = Callback::new(move |()| {

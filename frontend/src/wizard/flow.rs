@@ -52,8 +52,10 @@ impl Flow {
         self.current
     }
 
-    // The Select objects step (its own issue) binds this to "Check deleted objects".
-    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn check_deleted(&self) -> bool {
+        self.check_deleted
+    }
+
     pub fn set_check_deleted(&mut self, on: bool) {
         self.check_deleted = on;
     }

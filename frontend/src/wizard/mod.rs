@@ -3,7 +3,10 @@
 
 mod connect;
 mod flow;
+mod objects;
 mod organization;
+mod run;
+mod select;
 mod signin;
 
 use crate::components::dialog::Dialog;
@@ -37,6 +40,17 @@ pub struct Wizard {
     /// Why step 2 is shown for a stored organization (its saved sign-in is gone).
     pub notice: RwSignal<Option<String>>,
     pub connected: RwSignal<Option<ConnectedOrganization>>,
+    /// Step 3: the loaded rows and what is checked; the running listing; its state.
+    pub select: RwSignal<select::SelectModel>,
+    pub listing_job: RwSignal<Option<u64>>,
+    pub loading: RwSignal<bool>,
+    pub listing_error: RwSignal<Option<String>>,
+    pub members: RwSignal<bool>,
+    pub nested: RwSignal<bool>,
+    pub preview: RwSignal<Option<aadsync_ipc::SyncPreview>>,
+    pub result: RwSignal<Option<aadsync_ipc::SyncResult>>,
+    /// Bumped when the database changed, so the Users area reloads.
+    pub data_changed: RwSignal<u32>,
 }
 
 impl Wizard {
@@ -58,6 +72,12 @@ impl Wizard {
         Ok(())
     }
 
+    /// The connected organization's id.
+    pub fn organization(self) -> Option<i64> {
+        self.connected
+            .with_untracked(|c| c.as_ref().map(|c| c.organization.id))
+    }
+
     /// Stops the running sign-in, if any (Back, Cancel, closing the wizard).
     pub fn cancel_sign_in(self) {
         if let Some(started) = self.started.try_update(Option::take).flatten() {
@@ -72,6 +92,7 @@ impl Wizard {
 pub fn WizardFrame(
     #[prop(into)] on_close: Callback<()>,
     #[prop(default = WizardStart::Organization)] start: WizardStart,
+    data_changed: RwSignal<u32>,
 ) -> impl IntoView {
     let wizard = Wizard {
         flow: RwSignal::new(Flow::default()),
@@ -80,6 +101,15 @@ pub fn WizardFrame(
         started: RwSignal::new(None),
         notice: RwSignal::new(None),
         connected: RwSignal::new(None),
+        select: RwSignal::new(select::SelectModel::default()),
+        listing_job: RwSignal::new(None),
+        loading: RwSignal::new(false),
+        listing_error: RwSignal::new(None),
+        members: RwSignal::new(true),
+        nested: RwSignal::new(false),
+        preview: RwSignal::new(None),
+        result: RwSignal::new(None),
+        data_changed,
     };
     provide_context(wizard);
     let flow = wizard.flow;
@@ -167,7 +197,7 @@ pub fn WizardFrame(
                     "Next >"
                 </button>
                 <button id="wizard-cancel" on:click=move |_| close.run(())>
-                    "Cancel"
+                    {move || if current.get() == Step::Results { "Close" } else { "Cancel" }}
                 </button>
             </div>
         </Dialog>
@@ -178,7 +208,10 @@ fn step_body(step: Step) -> AnyView {
     match step {
         Step::Organization => view! { <organization::OrganizationStep /> }.into_any(),
         Step::SignIn => view! { <signin::SignInStep /> }.into_any(),
-        Step::SelectObjects => view! { <signin::ConnectedBanner /> }.into_any(),
-        other => view! { <p class="muted">{format!("{} comes after the steps before it.", other.title())}</p> }.into_any(),
+        Step::SelectObjects => view! { <objects::SelectObjectsStep /> }.into_any(),
+        Step::Preview => view! { <run::PreviewStep /> }.into_any(),
+        Step::DeletedObjects => view! { <run::DeletedObjectsStep /> }.into_any(),
+        Step::Synchronize => view! { <run::SynchronizeStep /> }.into_any(),
+        Step::Results => view! { <run::ResultsStep /> }.into_any(),
     }
 }

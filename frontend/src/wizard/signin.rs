@@ -207,14 +207,3 @@ pub fn SignInStep() -> impl IntoView {
         </div>
     }
 }
-
-/// Step 3's header until the object list lands: who is connected to what.
-#[component]
-pub fn ConnectedBanner() -> impl IntoView {
-    let wizard = expect_context::<Wizard>();
-    view! {
-        <p class="success" id="wizard-connected" role="status">
-            {move || wizard.connected.get().map(|c| signed_in_text(&c))}
-        </p>
-    }
-}

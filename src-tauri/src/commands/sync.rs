@@ -30,8 +30,12 @@ fn sync_error(err: SyncError) -> IpcError {
     match err {
         SyncError::Graph(e) => graph_error(e),
         SyncError::Store(e) => to_ipc(e),
-        SyncError::NotFound { .. } => IpcError::new(ErrorCode::NotFound, capitalize(&err.to_string())),
-        SyncError::Cancelled => IpcError::new(ErrorCode::SignInCancelled, capitalize(&err.to_string())),
+        SyncError::NotFound { .. } => {
+            IpcError::new(ErrorCode::NotFound, capitalize(&err.to_string()))
+        }
+        SyncError::Cancelled => {
+            IpcError::new(ErrorCode::SignInCancelled, capitalize(&err.to_string()))
+        }
     }
 }
 
@@ -43,7 +47,10 @@ async fn connected(state: &AppState, organization: i64) -> Result<Connected, Ipc
     let database = state.database_handle();
     let org = blocking(move || {
         let store = database.store().map_err(to_ipc)?;
-        store.reader().organization(OrgId(organization)).map_err(to_ipc)
+        store
+            .reader()
+            .organization(OrgId(organization))
+            .map_err(to_ipc)
     })
     .await?;
     let c = aadsync_sync::orgs::connect(&org, &state.signins.tokens, &state.signins.policy)
@@ -329,16 +336,17 @@ pub async fn export_run<R: tauri::Runtime>(
     state: State<'_, AppState>,
     args: ipc::ExportRequest,
 ) -> Result<String, IpcError> {
-    let result = state
-        .jobs
-        .result(args.run_id)
-        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "This run's results are no longer in memory"))?;
+    let result = state.jobs.result(args.run_id).ok_or_else(|| {
+        IpcError::new(
+            ErrorCode::NotFound,
+            "This run's results are no longer in memory",
+        )
+    })?;
     let (extension, content) = match args.format {
         ipc::ExportFormat::Csv => ("csv", jobs::to_csv(&result)),
         ipc::ExportFormat::Json => (
             "json",
-            serde_json::to_string_pretty(&result)
-                .map_err(|e| IpcError::internal(e.to_string()))?,
+            serde_json::to_string_pretty(&result).map_err(|e| IpcError::internal(e.to_string()))?,
         ),
     };
     let dir = app
@@ -354,9 +362,8 @@ pub async fn export_run<R: tauri::Runtime>(
             n += 1;
             path = dir.join(format!("aadsync-run-{}-{n}.{extension}", result.run_id));
         }
-        std::fs::write(&path, content).map_err(|e| {
-            IpcError::internal(format!("Cannot write {}: {e}", path.display()))
-        })?;
+        std::fs::write(&path, content)
+            .map_err(|e| IpcError::internal(format!("Cannot write {}: {e}", path.display())))?;
         Ok(path.display().to_string())
     })
     .await

@@ -1,0 +1,245 @@
+//! Steps 4–7: Preview (counts, then rows), Deleted objects, Synchronize (progress, Cancel),
+//! Results (per-object outcomes, totals, duration, export).
+
+use super::Wizard;
+use crate::ipc;
+use crate::timer::sleep;
+use aadsync_ipc::{
+    CancelSync, EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef, Outcome, OutcomeRow,
+    PlanRef, PlanRequest, PlanSync, StartSync, SyncStatusCmd,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Rows shown in a table before "and N more" (the export has them all).
+const SHOWN: usize = 2_000;
+
+fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Create => "Create",
+        Outcome::Update => "Update",
+        Outcome::Unchanged => "Unchanged",
+        Outcome::Conflict => "Conflict",
+    }
+}
+
+fn outcome_table(id: &'static str, rows: Vec<OutcomeRow>, result: bool) -> impl IntoView {
+    let more = rows.len().saturating_sub(SHOWN);
+    // Changes first: what the admin must look at is on top.
+    let mut rows = rows;
+    rows.sort_by_key(|r| match r.outcome {
+        Outcome::Conflict => 0,
+        Outcome::Create => 1,
+        Outcome::Update => 2,
+        Outcome::Unchanged => 3,
+    });
+    rows.truncate(SHOWN);
+    view! {
+        <table class="outcomes" id=id>
+            <thead><tr><th>"Type"</th><th>"Name"</th><th>{if result { "Outcome" } else { "Action" }}</th><th>"Details"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| {
+                    let label = match (result, r.outcome) {
+                        (true, Outcome::Create) => "Created",
+                        (true, Outcome::Update) => "Updated",
+                        (true, Outcome::Conflict) => "Failed",
+                        (_, o) => outcome_label(o),
+                    };
+                    view! {
+                        <tr class=format!("outcome-{}", outcome_label(r.outcome).to_lowercase()) data-id=r.id.clone()>
+                            <td>{match r.kind { EntryKind::User => "User", EntryKind::Group => "Group" }}</td>
+                            <td>{r.display_name}</td>
+                            <td>{label}</td>
+                            <td>{r.detail}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {(more > 0).then(|| view! { <p class="muted">{format!("… and {more} more (all of them are in the export)")}</p> })}
+    }
+}
+
+#[component]
+pub fn PreviewStep() -> impl IntoView {
+    let wizard = expect_context::<Wizard>();
+    let error = RwSignal::new(None::<String>);
+    wizard.ready.set(false);
+    wizard.preview.set(None);
+    if let Some(organization) = wizard.organization() {
+        let selection = wizard.select.with_untracked(|m| {
+            m.selection(
+                wizard.members.get_untracked(),
+                wizard.nested.get_untracked(),
+            )
+        });
+        spawn_local(async move {
+            match ipc::call::<PlanSync>(&PlanRequest {
+                organization,
+                selection,
+            })
+            .await
+            {
+                Ok(preview) => {
+                    let _ = wizard.preview.try_set(Some(preview));
+                    let _ = wizard.ready.try_set(true);
+                }
+                Err(err) => {
+                    let _ = error.try_set(Some(err.message));
+                }
+            }
+        });
+    }
+    view! {
+        <div class="step-preview">
+            {move || match (wizard.preview.get(), error.get()) {
+                (_, Some(message)) => view! { <p class="error" role="alert" id="preview-error">{message}</p> }.into_any(),
+                (None, None) => view! {
+                    <p class="progress" role="status" id="preview-loading">"Reading the selection from Entra ID and comparing it with the database…"</p>
+                }.into_any(),
+                (Some(p), None) => {
+                    let c = p.counts;
+                    view! {
+                        <p id="preview-counts" class="counts" role="status">
+                            <span>{format!("{} to create", c.create)}</span>
+                            <span>{format!("{} to update", c.update)}</span>
+                            <span>{format!("{} unchanged", c.unchanged)}</span>
+                            <span class:error={c.conflict > 0}>{format!("{} conflicts", c.conflict)}</span>
+                        </p>
+                        <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Next synchronizes; conflicts are skipped and reported."</p>
+                        <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+pub fn DeletedObjectsStep() -> impl IntoView {
+    let wizard = expect_context::<Wizard>();
+    wizard.ready.set(true);
+    view! {
+        <div class="step-deleted">
+            <p id="deleted-objects-note">
+                "Checking for objects deleted or disabled in Entra ID is not available in this version. This synchronization disables and deletes nothing: objects that are gone from Entra ID stay on the server as they are."
+            </p>
+        </div>
+    }
+}
+
+#[component]
+pub fn SynchronizeStep() -> impl IntoView {
+    let wizard = expect_context::<Wizard>();
+    let phase = RwSignal::new("Starting…".to_owned());
+    let percent = RwSignal::new(0u8);
+    let error = RwSignal::new(None::<String>);
+    let job = RwSignal::new(None::<u64>);
+    wizard.ready.set(false);
+    if let Some(plan) = wizard.preview.get_untracked().map(|p| p.plan) {
+        spawn_local(async move {
+            let started = match ipc::call::<StartSync>(&PlanRef { plan }).await {
+                Ok(j) => j.job,
+                Err(err) => {
+                    let _ = error.try_set(Some(err.message));
+                    return;
+                }
+            };
+            let _ = job.try_set(Some(started));
+            loop {
+                match ipc::call::<SyncStatusCmd>(&JobRef { job: started }).await {
+                    Ok(status) => {
+                        let _ = phase.try_set(status.phase);
+                        let _ = percent.try_set(status.percent);
+                        match status.finished {
+                            Some(Ok(result)) => {
+                                let _ = wizard.result.try_set(Some(result));
+                                let _ = wizard.data_changed.try_update(|v| *v += 1);
+                                let _ = wizard.flow.try_update(|f| {
+                                    f.next();
+                                });
+                                return;
+                            }
+                            Some(Err(err)) => {
+                                let _ = error.try_set(Some(err.message));
+                                return;
+                            }
+                            None => sleep(150).await,
+                        }
+                    }
+                    Err(err) => {
+                        let _ = error.try_set(Some(err.message));
+                        return;
+                    }
+                }
+            }
+        });
+    }
+    view! {
+        <div class="step-synchronize">
+            <p id="sync-phase" role="status">{move || phase.get()}</p>
+            <div class="progress-bar" id="sync-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || percent.get().to_string()>
+                <div class="progress-fill" style:width=move || format!("{}%", percent.get())></div>
+            </div>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="error" role="alert" id="sync-error">{move || error.get()}</p>
+            </Show>
+            <button
+                id="sync-cancel"
+                disabled=move || job.get().is_none() || error.with(Option::is_some)
+                on:click=move |_| {
+                    if let Some(j) = job.get_untracked() {
+                        spawn_local(async move {
+                            let _ = ipc::call::<CancelSync>(&JobRef { job: j }).await;
+                        });
+                    }
+                }
+            >
+                "Cancel"
+            </button>
+            <p class="muted">"A snapshot is taken first; the changes are written in one transaction, so a cancelled or failed run leaves the database as it was."</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn ResultsStep() -> impl IntoView {
+    let wizard = expect_context::<Wizard>();
+    let exported = RwSignal::new(None::<Result<String, String>>);
+    wizard.ready.set(false);
+    let export = move |format: ExportFormat| {
+        let Some(run_id) = wizard.result.get_untracked().map(|r| r.run_id) else {
+            return;
+        };
+        spawn_local(async move {
+            let answer = ipc::call::<ExportRun>(&ExportRequest { run_id, format }).await;
+            let _ = exported.try_set(Some(answer.map_err(|e| e.message)));
+        });
+    };
+    view! {
+        <div class="step-results">
+            {move || wizard.result.get().map(|r| {
+                let c = r.counts;
+                view! {
+                    <p id="results-totals" class="counts" role="status">
+                        <span>{format!("{} created", c.create)}</span>
+                        <span>{format!("{} updated", c.update)}</span>
+                        <span>{format!("{} unchanged", c.unchanged)}</span>
+                        <span class:error={c.conflict > 0}>{format!("{} failed", c.conflict)}</span>
+                        <span class="muted">{format!("in {:.1} s · run #{}", r.duration_ms as f64 / 1000.0, r.run_id)}</span>
+                    </p>
+                    <div class="table-scroll">{outcome_table("results-rows", r.rows, true)}</div>
+                }
+            })}
+            <div class="form-buttons">
+                <button id="export-csv" on:click=move |_| export(ExportFormat::Csv)>"Export CSV"</button>
+                <button id="export-json" on:click=move |_| export(ExportFormat::Json)>"Export JSON"</button>
+                {move || exported.get().map(|e| match e {
+                    Ok(path) => view! { <span class="muted" id="export-path">{format!("Saved to {path}")}</span> }.into_any(),
+                    Err(message) => view! { <span class="error" id="export-path">{message}</span> }.into_any(),
+                })}
+            </div>
+            <p class="muted">"The run is kept in the audit log. Close the wizard to see the users."</p>
+        </div>
+    }
+}

@@ -1,0 +1,243 @@
+//! Step 3's list model: loaded rows, the instant local filter, checked objects, Shift-click
+//! ranges, Select all / none / Invert, counts. Plain data, unit-tested.
+
+use aadsync_ipc::{DirectoryEntry, EntryKind, SyncSelection};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SelectModel {
+    rows: Vec<DirectoryEntry>,
+    /// Lower-cased text per row, built once, for the filter.
+    haystack: Vec<String>,
+    filter: String,
+    /// Indices into `rows` that pass the filter, in order.
+    visible: Vec<usize>,
+    checked: HashSet<String>,
+    /// The last row clicked without Shift (position in `visible`), for ranges.
+    anchor: Option<usize>,
+}
+
+impl SelectModel {
+    pub fn clear_rows(&mut self) {
+        self.rows.clear();
+        self.haystack.clear();
+        self.visible.clear();
+        self.anchor = None;
+    }
+
+    pub fn push(&mut self, rows: Vec<DirectoryEntry>) {
+        for row in rows {
+            let text = format!(
+                "{}\n{}\n{}",
+                row.display_name, row.principal, row.department
+            )
+            .to_lowercase();
+            if self.matches(&text) {
+                self.visible.push(self.rows.len());
+            }
+            self.haystack.push(text);
+            self.rows.push(row);
+        }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        self.filter.is_empty() || text.contains(&self.filter)
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        self.filter = filter.trim().to_lowercase();
+        self.visible = (0..self.rows.len())
+            .filter(|i| self.matches(&self.haystack[*i]))
+            .collect();
+        self.anchor = None;
+    }
+
+    pub fn loaded(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn visible_len(&self) -> usize {
+        self.visible.len()
+    }
+
+    /// The visible row at position `i`.
+    pub fn row(&self, i: usize) -> Option<&DirectoryEntry> {
+        self.visible.get(i).and_then(|r| self.rows.get(*r))
+    }
+
+    pub fn is_checked(&self, id: &str) -> bool {
+        self.checked.contains(id)
+    }
+
+    /// A click on visible row `i`; with Shift, everything from the anchor to `i` gets the
+    /// anchor row's state.
+    pub fn click(&mut self, i: usize, shift: bool) {
+        let Some(id) = self.row(i).map(|r| r.id.clone()) else {
+            return;
+        };
+        match (shift, self.anchor) {
+            (true, Some(anchor)) => {
+                let on = self
+                    .row(anchor)
+                    .is_some_and(|r| self.checked.contains(&r.id));
+                let (a, b) = if anchor <= i {
+                    (anchor, i)
+                } else {
+                    (i, anchor)
+                };
+                for pos in a..=b {
+                    if let Some(id) = self.row(pos).map(|r| r.id.clone()) {
+                        if on {
+                            self.checked.insert(id);
+                        } else {
+                            self.checked.remove(&id);
+                        }
+                    }
+                }
+            }
+            _ => {
+                if !self.checked.remove(&id) {
+                    self.checked.insert(id);
+                }
+                self.anchor = Some(i);
+            }
+        }
+    }
+
+    /// Select all (the visible rows: what the filter shows is what the admin means).
+    pub fn select_all(&mut self) {
+        for i in 0..self.visible.len() {
+            if let Some(id) = self.row(i).map(|r| r.id.clone()) {
+                self.checked.insert(id);
+            }
+        }
+    }
+
+    pub fn select_none(&mut self) {
+        self.checked.clear();
+        self.anchor = None;
+    }
+
+    pub fn invert(&mut self) {
+        for i in 0..self.visible.len() {
+            if let Some(id) = self.row(i).map(|r| r.id.clone())
+                && !self.checked.remove(&id)
+            {
+                self.checked.insert(id);
+            }
+        }
+    }
+
+    /// (users, groups) checked.
+    pub fn counts(&self) -> (usize, usize) {
+        self.rows
+            .iter()
+            .filter(|r| self.checked.contains(&r.id))
+            .fold((0, 0), |(u, g), r| match r.kind {
+                EntryKind::User => (u + 1, g),
+                EntryKind::Group => (u, g + 1),
+            })
+    }
+
+    /// (users, groups) loaded.
+    pub fn loaded_counts(&self) -> (usize, usize) {
+        self.rows.iter().fold((0, 0), |(u, g), r| match r.kind {
+            EntryKind::User => (u + 1, g),
+            EntryKind::Group => (u, g + 1),
+        })
+    }
+
+    pub fn selection(&self, members: bool, nested: bool) -> SyncSelection {
+        let mut selection = SyncSelection {
+            members,
+            nested: members && nested,
+            ..SyncSelection::default()
+        };
+        for row in self.rows.iter().filter(|r| self.checked.contains(&r.id)) {
+            match row.kind {
+                EntryKind::User => selection.users.push(row.id.clone()),
+                EntryKind::Group => selection.groups.push(row.id.clone()),
+            }
+        }
+        selection
+    }
+}
+
+/// "3 users and 1 group".
+pub fn plural(users: usize, groups: usize) -> String {
+    let word = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{} and {}",
+        word(users, "user", "users"),
+        word(groups, "group", "groups")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, kind: EntryKind, name: &str) -> DirectoryEntry {
+        DirectoryEntry {
+            id: id.into(),
+            kind,
+            display_name: name.into(),
+            principal: format!("{}@contoso.com", name.to_lowercase()),
+            department: "Sales".into(),
+            guest: false,
+            disabled: false,
+            imported: false,
+        }
+    }
+
+    fn model() -> SelectModel {
+        let mut m = SelectModel::default();
+        m.push(vec![
+            entry("u1", EntryKind::User, "Ann"),
+            entry("u2", EntryKind::User, "Bob"),
+            entry("u3", EntryKind::User, "Cid"),
+            entry("g1", EntryKind::Group, "Annual"),
+        ]);
+        m
+    }
+
+    #[test]
+    fn filter_is_local_and_case_insensitive() {
+        let mut m = model();
+        m.set_filter(" ANN ");
+        assert_eq!(m.visible_len(), 2);
+        assert_eq!(m.row(1).map(|r| r.id.as_str()), Some("g1"));
+        // Rows arriving later are filtered too.
+        m.push(vec![entry("u4", EntryKind::User, "Joann")]);
+        assert_eq!(m.visible_len(), 3);
+        m.set_filter("");
+        assert_eq!(m.visible_len(), 5);
+    }
+
+    #[test]
+    fn clicks_ranges_and_bulk_actions() {
+        let mut m = model();
+        m.click(0, false);
+        m.click(2, true);
+        assert_eq!(m.counts(), (3, 0), "Shift-click selects the range");
+        m.click(1, false);
+        assert_eq!(m.counts(), (2, 0), "a plain click toggles");
+        m.invert();
+        assert_eq!(m.counts(), (1, 1));
+        m.select_all();
+        assert_eq!(m.counts(), (3, 1));
+        // Select all covers what the filter shows, and keeps earlier choices.
+        m.select_none();
+        m.set_filter("bob");
+        m.select_all();
+        m.set_filter("");
+        assert_eq!(m.counts(), (1, 0));
+        let s = m.selection(true, true);
+        assert_eq!(
+            (s.users, s.groups, s.members, s.nested),
+            (vec!["u2".to_owned()], vec![], true, true)
+        );
+        assert!(!m.selection(false, true).nested, "nested needs members");
+        assert_eq!(plural(1, 2), "1 user and 2 groups");
+    }
+}

@@ -1,0 +1,171 @@
+//! Wizard steps 3–7 in the real app against an emulator: list, filter, Search now, right-click
+//! Select all, preview, synchronize, results; the Users area and the Azure AD tab show the
+//! imported users; a rename in Entra ID updates the same user on the next sync.
+
+use crate::signin::{BrowserPlay, fill_new_form};
+use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
+use aadsync_emulator::{Emulator, EmulatorConfig};
+
+const ALEX: &str = "a34546e6-5f9d-46cd-a270-950da42fb985";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?,
+    ))
+    .await?;
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let mut app = App::launch(
+        "sync_wizard",
+        AppOptions {
+            env: play.env(),
+            ..AppOptions::default()
+        },
+    )
+    .await?;
+    checks::shell_is_rendered(&app).await?;
+    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
+    fill_new_form(&app, "contoso.com", emulator.base_url()).await?;
+    actions::click(&app, "new-sign-in").await?;
+    checks::text_becomes(&app, "signin-done", "signed in", |t| {
+        t.contains("admin@contoso.com")
+    })
+    .await?;
+    actions::click(&app, "wizard-next").await?;
+
+    // Step 3: everything is listed (an empty search), then filtered locally as one types.
+    checks::text_becomes(&app, "dir-counts", "the whole directory", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    app.screenshot("select-objects").await?;
+    actions::type_into(&app, "dir-search", "alex").await?;
+    checks::content_becomes(&app, "dir-list", "the local filter", |t| {
+        t.contains("alex.wilber@contoso.com") && !t.contains("admin@contoso.com")
+    })
+    .await?;
+    // Search now asks Entra ID ($search), then an empty Search now lists everything again.
+    actions::click(&app, "dir-search-now").await?;
+    checks::text_becomes(&app, "dir-counts", "the server search", |t| {
+        t.contains("listed") && !t.contains("300 users") && !t.contains("loading")
+    })
+    .await?;
+    actions::type_into(&app, "dir-search", "").await?;
+    actions::click(&app, "dir-search-now").await?;
+    checks::text_becomes(&app, "dir-counts", "everything again", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    actions::right_click(&app, "#dir-list .dir-row[data-index='2']").await?;
+    app.screenshot("select-all-menu").await?;
+    actions::click(&app, "dir-select-all").await?;
+    checks::text_becomes(&app, "dir-counts", "all selected", |t| {
+        t.starts_with("300 users and 25 groups selected")
+    })
+    .await?;
+
+    // Step 4: the preview, before anything is written.
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "preview-counts", "the plan", |t| {
+        t.contains("325 to create") && t.contains("0 conflicts")
+    })
+    .await?;
+    app.screenshot("preview").await?;
+
+    // Steps 6–7.
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "results-totals", "the results", |t| {
+        t.contains("325 created") && t.contains("0 failed")
+    })
+    .await?;
+    app.screenshot("results").await?;
+    actions::click(&app, "export-csv").await?;
+    let saved = checks::text_becomes(&app, "export-path", "the export", |t| {
+        t.starts_with("Saved to ")
+    })
+    .await?;
+    let path = saved.trim_start_matches("Saved to ").trim().to_owned();
+    let csv = std::fs::read_to_string(&path)?;
+    assert_eq!(csv.lines().count(), 326, "a header and one line per object");
+    actions::click(&app, "wizard-cancel").await?;
+    checks::gone(&app, "wizard").await?;
+
+    // The Users area shows them; the Azure AD tab shows Entra's attributes and the path.
+    checks::users_total_is(&app, 300).await?;
+    // No "@" typed: after the right click, WebKitWebDriver types without Shift.
+    actions::type_into(&app, "users-filter", "alex.wilber").await?;
+    checks::content_becomes(&app, "users-table", "Alex", |t| {
+        t.contains("alex.wilber@contoso.com")
+    })
+    .await?;
+    actions::double_click(
+        &app,
+        "#users-table .row[data-account='alex.wilber@contoso.com']",
+    )
+    .await?;
+    actions::click(&app, "tab-azure-ad").await?;
+    for (id, value) in [
+        ("azure-upn", "alex.wilber@contoso.com"),
+        ("azure-object-id", ALEX),
+        ("azure-job-title", "Marketing Assistant"),
+        ("azure-user-type", "Member"),
+    ] {
+        checks::text_becomes(&app, id, value, |t| t.contains(value)).await?;
+    }
+    app.screenshot("azure-ad-tab").await?;
+    actions::click(&app, "user-cancel").await?;
+    checks::gone(&app, "user-dialog").await?;
+
+    // Renamed in Entra ID: the next sync (nothing newly selected) updates the same user.
+    let status = reqwest::Client::new()
+        .patch(format!("{}/_emulator/users/{ALEX}", emulator.base_url()))
+        .json(&serde_json::json!({"userPrincipalName": "alex.w@contoso.com", "jobTitle": "Marketing Lead"}))
+        .send()
+        .await?
+        .status();
+    assert!(status.is_success(), "{status}");
+    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
+    checks::enabled_is(&app, "wizard-next", true).await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "dir-counts", "the list", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "preview-counts", "one update", |t| {
+        t.contains("0 to create") && t.contains("1 to update")
+    })
+    .await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "results-totals", "one updated", |t| {
+        t.contains("1 updated")
+    })
+    .await?;
+    actions::click(&app, "wizard-cancel").await?;
+    actions::type_into(&app, "users-filter", "alex.w").await?;
+    checks::content_becomes(&app, "users-table", "the renamed account", |t| {
+        t.contains("alex.w@contoso.com")
+    })
+    .await?;
+    let rows = |account: &'static str| {
+        let client = app.client.clone();
+        async move {
+            client
+                .find_all(fantoccini::Locator::Css(&format!(
+                    "#users-table .row[data-account='{account}']"
+                )))
+                .await
+                .map(|r| r.len())
+        }
+    };
+    assert_eq!(rows("alex.w@contoso.com").await?, 1);
+    assert_eq!(
+        rows("alex.wilber@contoso.com").await?,
+        0,
+        "renamed, not added"
+    );
+    actions::type_into(&app, "users-filter", "").await?;
+    checks::users_total_is(&app, 300).await?;
+    app.finish().await
+}
