@@ -5,8 +5,10 @@ use aadsync_directory::auth::admin::AdminPolicy;
 use aadsync_directory::auth::signin::{
     BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignedIn, open_browser,
 };
+use aadsync_directory::graph::GraphClient;
 use aadsync_keystore::TokenStore;
-use aadsync_store::{CloudKind, OpenOptions, Organization, Store};
+use aadsync_store::{ApplyOutcome, CloudKind, OpenOptions, Organization, RunInfo, Store};
+use aadsync_sync::engine::{self, Selection};
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -49,6 +51,61 @@ enum Command {
         #[arg(long)]
         org: Option<String>,
     },
+    /// List users or groups of an organization's tenant.
+    List {
+        #[arg(value_enum)]
+        what: ListWhat,
+        #[arg(long)]
+        org: String,
+        /// Search Entra ID (display name, UPN, mail) instead of listing everything.
+        #[arg(long)]
+        search: Option<String>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the given users and groups (and refresh everything imported earlier).
+    Sync {
+        #[arg(long)]
+        org: String,
+        /// A user's object ID or UPN (repeatable).
+        #[arg(long = "user")]
+        users: Vec<String>,
+        /// A group's object ID (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Also import the user members of the groups.
+        #[arg(long)]
+        members: bool,
+        /// …and of the groups inside them.
+        #[arg(long, requires = "members")]
+        nested: bool,
+        /// Show the plan; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The plan or the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListWhat {
+    Users,
+    Groups,
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self { code: 1, message }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,12 +160,23 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("aadsync: {message}");
-            ExitCode::FAILURE
-        }
+    match cli.command {
+        Command::List { .. } | Command::Sync { .. } => match directory(cli).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) => {
+                if !failure.message.is_empty() {
+                    eprintln!("aadsync: {}", failure.message);
+                }
+                ExitCode::from(failure.code)
+            }
+        },
+        _ => match run(cli).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("aadsync: {message}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -193,6 +261,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .await
         }
+        Command::List { .. } | Command::Sync { .. } => Ok(()),
         Command::Whoami { org } => {
             let list = match org {
                 Some(o) => vec![find(&store, &o)?],
@@ -231,6 +300,265 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+/// `list` and `sync`: they need a connected organization and Graph.
+async fn directory(cli: Cli) -> Result<(), Failure> {
+    let db = database_path(cli.db)?;
+    let store = open_store(&db)?;
+    let tokens = TokenStore::platform();
+    let policy = AdminPolicy::default();
+    let org_key = match &cli.command {
+        Command::List { org, .. } | Command::Sync { org, .. } => org.clone(),
+        _ => return Ok(()),
+    };
+    let org = find(&store, &org_key)?;
+    let connected = orgs::connect(&org, &tokens, &policy)
+        .await
+        .map_err(|e| Failure {
+            code: if e.needs_sign_in() { 4 } else { 1 },
+            message: if e.needs_sign_in() {
+                format!("{e} — run: aadsync login --org {}", org.id.0)
+            } else {
+                e.to_string()
+            },
+        })?;
+    let graph = GraphClient::new(connected.session.clone()).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::List {
+            what, search, json, ..
+        } => list_directory(&graph, what, search.as_deref(), json).await,
+        Command::Sync {
+            users,
+            groups,
+            members,
+            nested,
+            dry_run,
+            json,
+            ..
+        } => {
+            let selection = Selection {
+                users,
+                groups,
+                members,
+                nested,
+            };
+            sync(&store, &graph, &connected, &selection, dry_run, json).await
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn list_directory(
+    graph: &GraphClient,
+    what: ListWhat,
+    search: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let result = match what {
+        ListWhat::Users => {
+            graph
+                .users(search, |page| {
+                    for u in page {
+                        if !json {
+                            println!(
+                                "{:<36}  {:<40}  {:<28}  {:<20}{}{}",
+                                u.id,
+                                u.user_principal_name.as_deref().unwrap_or(""),
+                                u.display_name,
+                                u.department.as_deref().unwrap_or(""),
+                                if u.is_guest() { "  guest" } else { "" },
+                                if u.account_enabled == Some(false) {
+                                    "  disabled"
+                                } else {
+                                    ""
+                                },
+                            );
+                        } else {
+                            rows.push(serde_json::json!({
+                                "id": u.id,
+                                "userPrincipalName": u.user_principal_name,
+                                "displayName": u.display_name,
+                                "mail": u.mail,
+                                "department": u.department,
+                                "userType": u.user_type,
+                                "accountEnabled": u.account_enabled,
+                            }));
+                        }
+                    }
+                })
+                .await
+        }
+        ListWhat::Groups => {
+            graph
+                .groups(search, |page| {
+                    for g in page {
+                        if !json {
+                            println!(
+                                "{:<36}  {:<40}  {}",
+                                g.id,
+                                g.display_name,
+                                g.mail.as_deref().unwrap_or("")
+                            );
+                        } else {
+                            rows.push(serde_json::json!({
+                                "id": g.id,
+                                "displayName": g.display_name,
+                                "mail": g.mail,
+                                "securityEnabled": g.security_enabled,
+                                "groupTypes": g.group_types,
+                            }));
+                        }
+                    }
+                })
+                .await
+        }
+    };
+    result.map_err(|e| e.to_string())?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        );
+    }
+    Ok(())
+}
+
+fn outcome_json(items: &[(String, String, String, String, String)]) -> Vec<serde_json::Value> {
+    items
+        .iter()
+        .map(|(kind, id, name, outcome, detail)| {
+            serde_json::json!({"type": kind, "id": id, "displayName": name, "outcome": outcome, "detail": detail})
+        })
+        .collect()
+}
+
+fn describe(outcome: &ApplyOutcome, done: bool) -> (String, String) {
+    match outcome {
+        ApplyOutcome::Created => (
+            if done { "created" } else { "create" }.into(),
+            String::new(),
+        ),
+        ApplyOutcome::Updated { fields } => (
+            if done { "updated" } else { "update" }.into(),
+            fields.join(", "),
+        ),
+        ApplyOutcome::Unchanged => ("unchanged".into(), String::new()),
+        ApplyOutcome::Failed { reason } => ("failed".into(), reason.clone()),
+    }
+}
+
+async fn sync(
+    store: &Store,
+    graph: &GraphClient,
+    connected: &aadsync_sync::Connected,
+    selection: &Selection,
+    dry_run: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let tenant = connected.organization.tenant_id.clone();
+    let terminal = std::io::stderr().is_terminal();
+    let progress = move |p: engine::Progress| {
+        if terminal {
+            eprint!("\r\x1b[2K{}… {}", p.phase.label(), p.done);
+        }
+    };
+    let imported = store
+        .reader()
+        .imported(&tenant)
+        .map_err(|e| e.to_string())?;
+    let changes = engine::gather(graph, &imported, selection, &progress)
+        .await
+        .map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let (items, failed, summary) = if dry_run {
+        let plan = engine::preview(store, &tenant, &changes).map_err(|e| e.to_string())?;
+        let items: Vec<_> = plan
+            .items
+            .iter()
+            .map(|i| {
+                let (o, d) = describe(&i.outcome, false);
+                (
+                    i.object_type.to_owned(),
+                    i.object_id.clone(),
+                    i.display_name.clone(),
+                    o,
+                    d,
+                )
+            })
+            .collect();
+        let summary = format!(
+            "Plan (nothing written): {} to create, {} to update, {} unchanged, {} conflicts",
+            plan.created, plan.updated, plan.unchanged, plan.failed
+        );
+        (items, plan.failed, summary)
+    } else {
+        let run = RunInfo {
+            tenant_id: tenant.clone(),
+            started_by: connected.account.upn.clone(),
+        };
+        let (report, snapshot) =
+            engine::apply(store, &run, &changes, &progress).map_err(|e| e.to_string())?;
+        let items: Vec<_> = report
+            .items
+            .iter()
+            .map(|i| {
+                let (o, d) = describe(&i.outcome, true);
+                (
+                    i.object_type.to_owned(),
+                    i.object_id.clone(),
+                    i.display_name.clone(),
+                    o,
+                    d,
+                )
+            })
+            .collect();
+        let summary = format!(
+            "Run #{}: {} created, {} updated, {} unchanged, {} failed in {:.1} s (snapshot before: {})",
+            report.run_id,
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.failed,
+            started.elapsed().as_secs_f64(),
+            snapshot.display()
+        );
+        (items, report.failed, summary)
+    };
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "summary": summary,
+                "items": outcome_json(&items),
+            }))
+            .map_err(|e| e.to_string())?
+        );
+    } else {
+        for (kind, _, name, outcome, detail) in items.iter().filter(|i| i.3 != "unchanged") {
+            println!(
+                "{outcome:<9}  {kind:<5}  {name}{}",
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({detail})")
+                }
+            );
+        }
+        println!("{summary}");
+    }
+    if failed > 0 {
+        return Err(Failure {
+            code: 3,
+            message: String::new(),
+        });
+    }
+    Ok(())
 }
 
 fn name(org: &Organization) -> String {

@@ -209,3 +209,118 @@ async fn organizations_from_the_command_line() {
     list.args(["org", "list"]);
     assert!(output(list).await.1.contains("No organizations"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_and_sync_from_the_command_line() {
+    if !in_session("list_and_sync_from_the_command_line", KeyringMode::Unlocked) {
+        return;
+    }
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().expect("demo"),
+    ))
+    .await
+    .expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("aadsync.sqlite3");
+    let mut add = cli(&db);
+    add.args([
+        "org",
+        "add",
+        "--tenant",
+        "contoso.com",
+        "--client-id",
+        demo::CLIENT_ID,
+        "--cloud",
+        "custom",
+        "--authority",
+        emulator.base_url(),
+        "--device-code",
+    ]);
+    let (ok, text) = with_device_code(add, Person::demo_admin(emulator.clock().now())).await;
+    assert!(ok, "{text}");
+
+    let mut list = cli(&db);
+    list.args(["list", "users", "--org", "1", "--json"]);
+    let (ok, text) = output(list).await;
+    assert!(ok, "{text}");
+    let users: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
+    assert_eq!(users.len(), 300);
+    let mut list = cli(&db);
+    list.args([
+        "list",
+        "groups",
+        "--org",
+        "contoso.com",
+        "--search",
+        "Marketing",
+    ]);
+    let (ok, text) = output(list).await;
+    assert!(ok && text.contains("Marketing"), "{text}");
+    let marketing = text
+        .lines()
+        .find(|l| l.contains("Marketing"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("group id")
+        .to_owned();
+
+    // Dry run: the plan, nothing written.
+    let sync_args = |dry: bool| {
+        let mut c = cli(&db);
+        c.args([
+            "sync",
+            "--org",
+            "1",
+            "--user",
+            "alex.wilber@contoso.com",
+            "--group",
+            &marketing,
+            "--members",
+            "--json",
+        ]);
+        if dry {
+            c.arg("--dry-run");
+        }
+        c
+    };
+    let (ok, text) = output(sync_args(true)).await;
+    assert!(ok, "{text}");
+    let plan: serde_json::Value = serde_json::from_str(&text).expect("plan json");
+    assert!(
+        plan["summary"]
+            .as_str()
+            .expect("summary")
+            .starts_with("Plan (nothing written)"),
+        "{plan}"
+    );
+    let planned = plan["items"].as_array().expect("items").len();
+    assert!(planned > 2, "{plan}");
+
+    let (ok, text) = output(sync_args(false)).await;
+    assert!(ok, "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("report json");
+    assert_eq!(report["items"].as_array().expect("items").len(), planned);
+    assert!(
+        report["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["outcome"] == "created"),
+        "{report}"
+    );
+
+    // Again, with nothing selected: everything imported is refreshed, nothing changes.
+    let mut again = cli(&db);
+    again.args(["sync", "--org", "1"]);
+    let (ok, text) = output(again).await;
+    assert!(ok && text.contains(" 0 created, 0 updated"), "{text}");
+
+    // A revoked sign-in: exit code 4 and what to run.
+    emulator
+        .revoke_refresh_tokens("admin@contoso.com")
+        .expect("revoke");
+    let mut revoked = cli(&db);
+    revoked.args(["sync", "--org", "1"]);
+    let out = revoked.output().await.expect("run");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aadsync login --org 1"));
+}
