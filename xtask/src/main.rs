@@ -17,7 +17,7 @@ usage: cargo xtask <command>
   run [--release] [-- APP-ARGS]   install what is missing, build the frontend and the app, launch it
   test [--no-e2e]                 install what is missing, then fmt, clippy (native + wasm32),
                                   unit/integration tests and the end-to-end tests
-  bench                           release build, then the benchmarks (store, Users area UI)
+  bench                           release build, then the benchmarks (store, emulator, sync, Users area UI)
   compat                          drive the emulator with Microsoft's own MSAL Python (needs python3)
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist

@@ -339,6 +339,17 @@ pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
     ]);
     ctx.step("emulator benchmark", &mut emulator)?;
 
+    let mut sync = ctx.cargo();
+    sync.args([
+        "bench",
+        "--locked",
+        "-p",
+        "aadsync-sync",
+        "--bench",
+        "sync_bench",
+    ]);
+    ctx.step("synchronization benchmark", &mut sync)?;
+
     build_frontend(ctx, true)?;
     let mut app = ctx.cargo();
     app.args(["build", "--locked", "--release", "-p", "aadsync-desktop"]);

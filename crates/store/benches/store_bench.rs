@@ -11,7 +11,6 @@
 
 use aadsync_store::view::{SortKey, UserIndex, UserQuery};
 use aadsync_store::{DirectoryChanges, DirectoryGroup, DirectoryUser, OpenOptions, RunInfo, Store};
-use rusqlite::params;
 use std::time::{Duration, Instant};
 
 const FIRST: [&str; 16] = [
@@ -114,110 +113,6 @@ fn fresh(dir: &tempfile::TempDir, name: &str) -> Store {
     Store::open(&dir.path().join(name), &OpenOptions::default()).expect("open")
 }
 
-/// The floor: the same rows inserted with prepared statements in one transaction.
-fn raw_insert(store: &Store, run: &RunInfo, changes: &DirectoryChanges) -> usize {
-    let writer = store.writer();
-    let conn = writer.connection();
-    conn.execute_batch("BEGIN; INSERT INTO sync_apply_marker (id) VALUES (1);")
-        .expect("begin");
-    let mut rows = 0;
-    {
-        let mut user = conn
-            .prepare("INSERT INTO users (account_name, account_key, auth_type, enabled, full_name, email, phone, department) VALUES (?1, ?2, 'azure_ad', ?3, ?4, ?5, ?6, ?7)")
-            .expect("prepare");
-        let mut attrs = conn
-            .prepare("INSERT INTO azure_users (user_id, tenant_id, object_id, user_principal_name, display_name, given_name, surname, mail, job_title, department, office_location, mobile_phone, business_phones, user_type, account_enabled, created_in_entra_at, on_premises_sync_enabled, last_synchronized_at, imported_via) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'Member', ?14, ?15, ?16, '2026-11-26T00:00:00Z', '')")
-            .expect("prepare");
-        let mut ids = std::collections::HashMap::with_capacity(changes.users.len());
-        for u in &changes.users {
-            let upn = u.user_principal_name.as_deref().unwrap_or_default();
-            user.execute(params![
-                upn,
-                upn.to_lowercase(),
-                u.account_enabled,
-                u.display_name,
-                u.mail.as_deref().unwrap_or_default(),
-                u.business_phones
-                    .first()
-                    .map(String::as_str)
-                    .unwrap_or_default(),
-                u.department.as_deref().unwrap_or_default()
-            ])
-            .expect("user");
-            let id = conn.last_insert_rowid();
-            attrs
-                .execute(params![
-                    id,
-                    run.tenant_id,
-                    u.object_id,
-                    upn,
-                    u.display_name,
-                    u.given_name,
-                    u.surname,
-                    u.mail,
-                    u.job_title,
-                    u.department,
-                    u.office_location,
-                    u.mobile_phone,
-                    serde_json_phones(&u.business_phones),
-                    u.account_enabled,
-                    u.created_in_entra_at,
-                    u.on_premises_sync_enabled
-                ])
-                .expect("attrs");
-            ids.insert(u.object_id.as_str(), id);
-            rows += 2;
-        }
-        let mut group = conn
-            .prepare("INSERT INTO groups (name, source, description) VALUES (?1, 'azure_ad', ?2)")
-            .expect("prepare");
-        let mut gattrs = conn
-            .prepare("INSERT INTO azure_groups (group_id, tenant_id, object_id, display_name, description, mail, mail_enabled, security_enabled, group_types, last_synchronized_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, 0, 1, '[]', '2026-11-26T00:00:00Z')")
-            .expect("prepare");
-        let mut member = conn
-            .prepare(
-                "INSERT INTO memberships (group_id, user_id, source) VALUES (?1, ?2, 'azure_ad')",
-            )
-            .expect("prepare");
-        for g in &changes.groups {
-            group
-                .execute(params![g.display_name, g.description])
-                .expect("group");
-            let gid = conn.last_insert_rowid();
-            gattrs
-                .execute(params![
-                    gid,
-                    run.tenant_id,
-                    g.object_id,
-                    g.display_name,
-                    g.description
-                ])
-                .expect("gattrs");
-            rows += 2;
-            for m in g.members.iter().flatten() {
-                member
-                    .execute(params![gid, ids[m.as_str()]])
-                    .expect("member");
-                rows += 1;
-            }
-        }
-    }
-    conn.execute_batch("DELETE FROM sync_apply_marker; COMMIT;")
-        .expect("commit");
-    rows
-}
-
-fn serde_json_phones(phones: &[String]) -> String {
-    format!(
-        "[{}]",
-        phones
-            .iter()
-            .map(|p| format!("\"{p}\""))
-            .collect::<Vec<_>>()
-            .join(",")
-    )
-}
-
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -255,7 +150,7 @@ fn main() {
 
     let raw_store = fresh(&dir, "raw.sqlite3");
     let t = Instant::now();
-    let rows = raw_insert(&raw_store, &run, &changes);
+    let rows = aadsync_store::baseline::raw_insert(&raw_store, &run, &changes);
     let raw = t.elapsed();
 
     let store = fresh(&dir, "apply.sqlite3");

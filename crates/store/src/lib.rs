@@ -8,6 +8,8 @@
 //! them (triggers in `migrations/0001_init.sql`).
 
 mod apply;
+#[cfg(feature = "baseline")]
+pub mod baseline;
 mod error;
 mod model;
 mod open;

@@ -8,11 +8,12 @@ use aadsync_store::{
     ApplyReport, DirectoryChanges, DirectoryGroup, DirectoryUser, RunInfo, Store, StoreError,
     UserType,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// Above this many objects to refresh by ID, listing everything is cheaper than `$batch`es.
-pub const LIST_INSTEAD_OF_BATCH: usize = 4_000;
+/// Above this many users to read by ID, listing everything is cheaper than `$batch`es (2,000
+/// IDs are 100 batches, about what listing a 100k-user tenant at 999 per page costs).
+pub const LIST_INSTEAD_OF_BATCH: usize = 2_000;
 /// Snapshots kept next to the database (the newest ones).
 pub const SNAPSHOTS_KEPT: usize = 5;
 
@@ -204,8 +205,13 @@ pub async fn gather(
     };
     let mut memberships: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if selection.members && !selection.groups.is_empty() {
+        let known: HashSet<String> = users.keys().cloned().collect();
         let expansion = graph
-            .expand_groups(&with_path(&mut selection.groups.iter()), selection.nested)
+            .expand_groups(
+                &with_path(&mut selection.groups.iter()),
+                selection.nested,
+                &known,
+            )
             .await?;
         for (id, (user, path)) in expansion.users {
             users
@@ -223,7 +229,9 @@ pub async fn gather(
         .map(|g| (g.id.clone(), g.display_name.clone()))
         .collect();
     if !rest.is_empty() {
-        let expansion = graph.expand_groups(&rest, false).await?;
+        // Only the member lists: users not imported are not imported through these groups.
+        let known: HashSet<String> = users.keys().cloned().collect();
+        let expansion = graph.expand_groups(&rest, false, &known).await?;
         memberships.extend(expansion.members);
     }
     progress(Progress {
@@ -251,21 +259,26 @@ async fn fetch_users(
     counted: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Vec<(String, Option<RemoteUser>)>, GraphError> {
     if ids.len() > LIST_INSTEAD_OF_BATCH {
-        let mut all: BTreeMap<String, RemoteUser> = BTreeMap::new();
+        let wanted: HashSet<String> = ids.iter().map(|id| id.to_lowercase()).collect();
+        let mut by_key: HashMap<String, RemoteUser> = HashMap::with_capacity(ids.len());
         graph
             .users(None, |page| {
                 counted(page.len() as u64);
                 for user in page {
-                    if let Some(upn) = &user.user_principal_name {
-                        all.insert(upn.to_lowercase(), user.clone());
+                    let id = user.id.to_lowercase();
+                    let upn = user.user_principal_name.as_deref().map(str::to_lowercase);
+                    // Kept once, under whichever key the caller asked for.
+                    if wanted.contains(&id) {
+                        by_key.insert(id, user);
+                    } else if let Some(upn) = upn.filter(|u| wanted.contains(u)) {
+                        by_key.insert(upn, user);
                     }
-                    all.insert(user.id.to_lowercase(), user);
                 }
             })
             .await?;
         return Ok(ids
             .iter()
-            .map(|id| (id.clone(), all.get(&id.to_lowercase()).cloned()))
+            .map(|id| (id.clone(), by_key.remove(&id.to_lowercase())))
             .collect());
     }
     let mut out = Vec::with_capacity(ids.len());
@@ -296,6 +309,19 @@ async fn fetch_groups(
     graph: &GraphClient,
     ids: &[String],
 ) -> Result<Vec<(String, Option<RemoteGroup>)>, GraphError> {
+    if ids.len() > LIST_INSTEAD_OF_BATCH / 4 {
+        // 20 groups per $batch vs 999 per page: past a few hundred, listing is cheaper.
+        let mut all: BTreeMap<String, RemoteGroup> = BTreeMap::new();
+        graph
+            .groups(None, |page| {
+                all.extend(page.into_iter().map(|g| (g.id.to_lowercase(), g)));
+            })
+            .await?;
+        return Ok(ids
+            .iter()
+            .map(|id| (id.clone(), all.get(&id.to_lowercase()).cloned()))
+            .collect());
+    }
     let paths: Vec<String> = ids
         .iter()
         .map(|id| {

@@ -205,87 +205,112 @@ impl GraphClient {
     }
 
     /// The user members of `groups` and, with `nested`, of the groups inside them (each group
-    /// once, however often it is nested). First pages go through `$batch`, further pages
-    /// through their `@odata.nextLink`.
+    /// once, however often it is nested). First pages and every further page go through
+    /// `$batch` (20 per request). Users whose ID is in `known` are listed as members but not
+    /// returned again (the caller has them already).
     pub async fn expand_groups(
         &self,
         groups: &[(String, String)],
         nested: bool,
+        known: &HashSet<String>,
     ) -> Result<Expansion, GraphError> {
         let mut expansion = Expansion::default();
         let mut level: Vec<(String, String)> = groups.to_vec();
         let mut seen: HashSet<String> = groups.iter().map(|(id, _)| id.clone()).collect();
         while !level.is_empty() {
-            let mut paths = Vec::new();
-            for (id, _) in &level {
+            // (group index in level, is a groups page, path relative to /v1.0)
+            let mut requests: Vec<(usize, bool, String)> = Vec::new();
+            for (i, (id, _)) in level.iter().enumerate() {
                 let id = encode(id);
-                paths.push(format!(
-                    "/groups/{id}/members/microsoft.graph.user?$select={USER_SELECT}&$top={PAGE_SIZE}"
+                requests.push((
+                    i,
+                    false,
+                    format!("/groups/{id}/members/microsoft.graph.user?$select={USER_SELECT}&$top={PAGE_SIZE}"),
                 ));
                 if nested {
-                    paths.push(format!(
-                        "/groups/{id}/members/microsoft.graph.group?$select={GROUP_SELECT}&$top={PAGE_SIZE}"
+                    requests.push((
+                        i,
+                        true,
+                        format!("/groups/{id}/members/microsoft.graph.group?$select={GROUP_SELECT}&$top={PAGE_SIZE}"),
                     ));
                 }
             }
-            let answers = self.batch_get(&paths).await?;
-            let per_group = if nested { 2 } else { 1 };
             let mut next_level = Vec::new();
-            for (g, (group_id, path)) in level.iter().enumerate() {
-                let (status, body) = &answers[g * per_group];
-                let users = self.all_pages(*status, body.clone()).await?;
-                let members: Vec<String> = users
-                    .iter()
-                    .filter_map(|u| u["id"].as_str().map(str::to_owned))
-                    .collect();
-                for user in users.into_iter().filter_map(RemoteUser::from_json) {
-                    expansion
-                        .users
-                        .entry(user.id.clone())
-                        .or_insert_with(|| (user, path.clone()));
-                }
-                expansion.members.insert(group_id.clone(), members);
-                if nested {
-                    let (status, body) = &answers[g * per_group + 1];
-                    for child in self.all_pages(*status, body.clone()).await? {
-                        let Some(child) = RemoteGroup::from_json(child) else {
-                            continue;
+            while !requests.is_empty() {
+                let mut more = Vec::new();
+                // A couple of batches at a time: holding every answer before processing any
+                // would keep all members of all groups in memory as JSON at once.
+                let mut rest = requests;
+                while !rest.is_empty() {
+                    let tail = rest.split_off(rest.len().min(2 * BATCH_SIZE));
+                    let chunk = std::mem::replace(&mut rest, tail);
+                    let paths: Vec<String> = chunk.iter().map(|(_, _, p)| p.clone()).collect();
+                    let answers = self.batch_get(&paths).await?;
+                    for ((i, groups_page, _), (status, mut body)) in chunk.into_iter().zip(answers)
+                    {
+                        if status != 200 {
+                            return Err(batch_error(status, &body));
+                        }
+                        let (group_id, path) = &level[i];
+                        let items = match body["value"].take() {
+                            Value::Array(items) => items,
+                            _ => Vec::new(),
                         };
-                        if seen.insert(child.id.clone()) {
-                            let child_path = format!("{path} / {}", child.display_name);
-                            next_level.push((child.id.clone(), child_path));
-                            expansion.nested.push(child);
+                        if groups_page {
+                            for child in items.into_iter().filter_map(RemoteGroup::from_json) {
+                                if seen.insert(child.id.clone()) {
+                                    next_level.push((
+                                        child.id.clone(),
+                                        format!("{path} / {}", child.display_name),
+                                    ));
+                                    expansion.nested.push(child);
+                                }
+                            }
+                        } else {
+                            let members = expansion.members.entry(group_id.clone()).or_default();
+                            for item in items {
+                                let Some(id) = item["id"].as_str().map(str::to_owned) else {
+                                    continue;
+                                };
+                                if !known.contains(&id)
+                                    && !expansion.users.contains_key(&id)
+                                    && let Some(user) = RemoteUser::from_json(item)
+                                {
+                                    expansion.users.insert(id.clone(), (user, path.clone()));
+                                }
+                                members.push(id);
+                            }
+                        }
+                        if let Some(next) = body["@odata.nextLink"].as_str() {
+                            more.push((i, groups_page, self.relative(next)));
                         }
                     }
                 }
+                requests = more;
             }
             level = next_level;
         }
         Ok(expansion)
     }
 
-    /// The items of a first page answered in a batch, plus every page after it.
-    async fn all_pages(&self, status: u16, mut body: Value) -> Result<Vec<Value>, GraphError> {
-        if status != 200 {
-            return Err(GraphError::Http {
-                status,
-                code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
-                message: body["error"]["message"]
-                    .as_str()
-                    .unwrap_or("no details")
-                    .to_owned(),
-                request_id: None,
-            });
+    /// A whole Graph URL as the path a `$batch` request takes (relative to `/v1.0`).
+    fn relative(&self, url: &str) -> String {
+        match url.find("/v1.0/") {
+            Some(at) => url[at + "/v1.0".len()..].to_owned(),
+            None => url.to_owned(),
         }
-        let mut items = match body["value"].take() {
-            Value::Array(v) => v,
-            _ => Vec::new(),
-        };
-        if let Some(next) = body["@odata.nextLink"].as_str() {
-            self.pages(next.to_owned(), false, |page| items.extend(page))
-                .await?;
-        }
-        Ok(items)
+    }
+}
+
+fn batch_error(status: u16, body: &Value) -> GraphError {
+    GraphError::Http {
+        status,
+        code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
+        message: body["error"]["message"]
+            .as_str()
+            .unwrap_or("no details")
+            .to_owned(),
+        request_id: None,
     }
 }
 

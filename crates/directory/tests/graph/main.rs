@@ -199,7 +199,10 @@ async fn group_members_come_in_batches_and_users_by_id_report_the_missing() {
     // Throttling inside a batch is retried for those requests only.
     env.fault(json!({"path": "/v1.0/groups/*/members/*", "kind": "throttle", "retryAfter": "0.1", "times": 3}))
         .await;
-    let expansion = client.expand_groups(&groups, true).await.expect("expand");
+    let expansion = client
+        .expand_groups(&groups, true, &HashSet::new())
+        .await
+        .expect("expand");
     let requests = client.stats().requests.load(Ordering::Relaxed) - before;
     assert!(requests <= 6, "{requests} requests for 45 groups");
     assert_eq!(expansion.members.len(), 45);
