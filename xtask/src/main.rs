@@ -18,6 +18,7 @@ usage: cargo xtask <command>
   test [--no-e2e]                 install what is missing, then fmt, clippy (native + wasm32),
                                   unit/integration tests and the end-to-end tests
   bench                           release build, then the benchmarks (store, emulator, sync, Users area UI)
+  screenshots                     run the wizard's end-to-end tests and copy their screenshots to docs/screenshots
   compat                          drive the emulator with Microsoft's own MSAL Python (needs python3)
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist
@@ -33,6 +34,10 @@ fn main() -> ExitCode {
         Some("bench") => Ctx::new().and_then(|mut ctx| {
             prereqs::ensure(&mut ctx, Purpose::Test)?;
             steps::bench(&mut ctx)
+        }),
+        Some("screenshots") => Ctx::new().and_then(|mut ctx| {
+            prereqs::ensure(&mut ctx, Purpose::Test)?;
+            steps::screenshots(&mut ctx)
         }),
         Some("compat") => Ctx::new().and_then(|mut ctx| steps::compat(&mut ctx)),
         Some("setup") => {

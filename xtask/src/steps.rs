@@ -402,3 +402,61 @@ mod tests {
         }
     }
 }
+
+/// Screenshots for the README: the E2E tests that walk the wizard, then the chosen pictures
+/// copied to `docs/screenshots/` under stable names.
+pub fn screenshots(ctx: &mut Ctx) -> Result<(), String> {
+    build_frontend(ctx, false)?;
+    let mut build = ctx.cargo();
+    build.args(["build", "--locked", "-p", "aadsync-desktop"]);
+    ctx.step("build the app", &mut build)?;
+    let app = ctx.target_dir().join("debug").join("aadsync-desktop");
+    let mut e2e = ctx.cargo();
+    e2e.args([
+        "test",
+        "--locked",
+        "-p",
+        "aadsync-e2e",
+        "--test",
+        "e2e",
+        "--",
+        "signin::",
+        "sync::",
+    ])
+    .env("AADSYNC_APP_BIN", &app);
+    ctx.test_step("wizard end-to-end tests", &mut e2e)?;
+    let shots = ctx.target_dir().join("e2e").join("screenshots");
+    let docs = ctx.root.join("docs").join("screenshots");
+    std::fs::create_dir_all(&docs).map_err(|e| format!("{}: {e}", docs.display()))?;
+    for (from, to) in SCREENSHOTS {
+        let source = shots.join(from);
+        std::fs::copy(&source, docs.join(to))
+            .map_err(|e| format!("copying {}: {e}", source.display()))?;
+        println!("docs/screenshots/{to}");
+    }
+    Ok(())
+}
+
+/// E2E screenshot → README name.
+const SCREENSHOTS: &[(&str, &str)] = &[
+    (
+        "signin_demo/01-empty-users-area.png",
+        "1-users-area-empty.png",
+    ),
+    (
+        "signin_new_organization/01-new-organization-invalid-tenant.png",
+        "2-organization-new.png",
+    ),
+    (
+        "signin_new_organization/04-device-code.png",
+        "3-sign-in-device-code.png",
+    ),
+    (
+        "signin_new_organization/02-non-admin-refused.png",
+        "4-sign-in-refused.png",
+    ),
+    ("sync_wizard/01-select-objects.png", "5-select-objects.png"),
+    ("sync_wizard/03-preview.png", "6-preview.png"),
+    ("sync_wizard/04-results.png", "7-results.png"),
+    ("sync_wizard/05-azure-ad-tab.png", "8-azure-ad-tab.png"),
+];

@@ -113,7 +113,15 @@ pub fn SelectObjectsStep() -> impl IntoView {
 
     view! {
         <div class="step-objects">
-            <p class="muted">{move || wizard.connected.get().map(|c| format!("{} — signed in as {}", c.organization.label(), c.account))}</p>
+            <p class="muted" id="wizard-connected">
+                {move || wizard.connected.get().map(|c| format!(
+                    "{} ({}) — signed in as {} ({})",
+                    c.organization.display_name,
+                    c.organization.primary_domain,
+                    c.account,
+                    c.roles.join(", ")
+                ))}
+            </p>
             <div class="field-row">
                 <input
                     id="dir-search"
