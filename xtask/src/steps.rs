@@ -373,36 +373,6 @@ pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_libtest_summaries() {
-        let cases = [
-            (
-                "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s",
-                Some(Counts {
-                    passed: 12,
-                    failed: 0,
-                }),
-            ),
-            (
-                "test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out",
-                Some(Counts {
-                    passed: 3,
-                    failed: 1,
-                }),
-            ),
-            ("running 3 tests", None),
-            ("test foo ... ok", None),
-        ];
-        for (line, expect) in cases {
-            assert_eq!(parse_test_result(line), expect, "{line}");
-        }
-    }
-}
-
 /// Screenshots for the README: the E2E tests that walk the wizard, then the chosen pictures
 /// copied to `docs/screenshots/` under stable names.
 pub fn screenshots(ctx: &mut Ctx) -> Result<(), String> {
@@ -460,3 +430,33 @@ const SCREENSHOTS: &[(&str, &str)] = &[
     ("sync_wizard/04-results.png", "7-results.png"),
     ("sync_wizard/05-azure-ad-tab.png", "8-azure-ad-tab.png"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_libtest_summaries() {
+        let cases = [
+            (
+                "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s",
+                Some(Counts {
+                    passed: 12,
+                    failed: 0,
+                }),
+            ),
+            (
+                "test result: FAILED. 3 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out",
+                Some(Counts {
+                    passed: 3,
+                    failed: 1,
+                }),
+            ),
+            ("running 3 tests", None),
+            ("test foo ... ok", None),
+        ];
+        for (line, expect) in cases {
+            assert_eq!(parse_test_result(line), expect, "{line}");
+        }
+    }
+}
