@@ -22,10 +22,11 @@ pub struct PlannedSync {
     pub changes: Arc<DirectoryChanges>,
 }
 
-#[derive(Debug)]
 pub struct SyncJob {
     pub phase: Mutex<(String, u8)>,
     pub cancelled: AtomicBool,
+    /// Set while the apply runs: Cancel interrupts its transaction.
+    pub interrupt: Mutex<Option<Arc<aadsync_store::InterruptHandle>>>,
     pub finished: Mutex<Option<Result<ipc::SyncResult, IpcError>>>,
 }
 
@@ -36,6 +37,7 @@ pub struct Jobs {
     plans: Mutex<HashMap<u64, PlannedSync>>,
     syncs: Mutex<HashMap<u64, Arc<SyncJob>>>,
     results: Mutex<HashMap<i64, ipc::SyncResult>>,
+    plan_progress: Mutex<ipc::PlanProgress>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -78,6 +80,7 @@ impl Jobs {
         let job = Arc::new(SyncJob {
             phase: Mutex::new(("Starting".into(), 0)),
             cancelled: AtomicBool::new(false),
+            interrupt: Mutex::new(None),
             finished: Mutex::new(None),
         });
         lock(&self.syncs).insert(id, Arc::clone(&job));
@@ -88,12 +91,31 @@ impl Jobs {
         lock(&self.syncs).get(&id).cloned()
     }
 
+    pub fn set_plan_progress(&self, phase: &str, done: u64) {
+        *lock(&self.plan_progress) = ipc::PlanProgress {
+            phase: phase.to_owned(),
+            done,
+        };
+    }
+
+    pub fn plan_progress(&self) -> ipc::PlanProgress {
+        lock(&self.plan_progress).clone()
+    }
+
     pub fn keep_result(&self, result: &ipc::SyncResult) {
         lock(&self.results).insert(result.run_id, result.clone());
     }
 
     pub fn result(&self, run_id: i64) -> Option<ipc::SyncResult> {
         lock(&self.results).get(&run_id).cloned()
+    }
+}
+
+impl std::fmt::Debug for SyncJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncJob")
+            .field("cancelled", &self.cancelled)
+            .finish_non_exhaustive()
     }
 }
 

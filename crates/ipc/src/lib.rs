@@ -21,9 +21,9 @@ pub use orgs::{
 };
 pub use sync::{
     CancelSync, Counts, DirectoryEntry, EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef,
-    ListingPage, ListingPageCmd, ListingRequest, Outcome, OutcomeRow, PageRequest, PlanRef,
-    PlanRequest, PlanSync, StartListing, StartSync, SyncPreview, SyncResult, SyncSelection,
-    SyncStatus, SyncStatusCmd,
+    ListingPage, ListingPageCmd, ListingRequest, Outcome, OutcomeRow, PageRequest, PlanProgress,
+    PlanProgressCmd, PlanRef, PlanRequest, PlanSync, StartListing, StartSync, SyncPreview,
+    SyncResult, SyncSelection, SyncStatus, SyncStatusCmd,
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,
@@ -70,6 +70,7 @@ pub const COMMANDS: &[&str] = &[
     StartListing::NAME,
     ListingPageCmd::NAME,
     PlanSync::NAME,
+    PlanProgressCmd::NAME,
     StartSync::NAME,
     SyncStatusCmd::NAME,
     CancelSync::NAME,

@@ -138,6 +138,23 @@ impl Command for PlanSync {
     type Output = SyncPreview;
 }
 
+/// Where the running `plan_sync` is: what it reads, and how many objects so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanProgress {
+    pub phase: String,
+    pub done: u64,
+}
+
+/// Progress of the `plan_sync` call in flight (polled while it runs).
+#[derive(Debug)]
+pub enum PlanProgressCmd {}
+
+impl Command for PlanProgressCmd {
+    const NAME: &'static str = "plan_progress";
+    type Args = crate::NoArgs;
+    type Output = PlanProgress;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanRef {
     pub plan: u64,

@@ -40,6 +40,8 @@ pub enum StoreError {
     Invalid(String),
     #[error("snapshot {}: {detail}", path.display())]
     Snapshot { path: PathBuf, detail: String },
+    #[error("the write was stopped before it finished; the database is unchanged")]
+    Interrupted,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migrating the database failed: {0}")]
@@ -62,6 +64,7 @@ impl StoreError {
                         path: path.to_path_buf(),
                     };
                 }
+                C::OperationInterrupted => return Self::Interrupted,
                 C::DatabaseCorrupt => {
                     return Self::Corrupt {
                         path: path.to_path_buf(),

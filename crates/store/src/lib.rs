@@ -32,6 +32,8 @@ pub use model::{
 pub use open::{MIGRATIONS, OpenOptions, Store};
 pub use orgs::{CloudKind, NewOrganization, OrgId, Organization};
 pub use password::{PasswordPolicy, PasswordProblem};
+/// Stops the write connection's running statement (see [`Store::interrupt_handle`]).
+pub use rusqlite::InterruptHandle;
 pub use users::{ReadHandle, WriteHandle};
 
 /// `Result` with [`StoreError`].

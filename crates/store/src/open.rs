@@ -34,11 +34,19 @@ impl Default for OpenOptions {
 }
 
 /// The open database: one write connection and one read connection.
-#[derive(Debug)]
 pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    interrupt: std::sync::Arc<crate::InterruptHandle>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -98,15 +106,23 @@ impl Store {
             .pragma_update(None, "foreign_keys", true)
             .map_err(sql)?;
         tracing::debug!(path = %path.display(), "database open");
+        let interrupt = std::sync::Arc::new(writer.get_interrupt_handle());
         Ok(Self {
             path,
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            interrupt,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Stops whatever the write connection is running (a sync's apply: its transaction rolls
+    /// back and it answers [`StoreError::Interrupted`]). Harmless when nothing runs.
+    pub fn interrupt_handle(&self) -> std::sync::Arc<crate::InterruptHandle> {
+        std::sync::Arc::clone(&self.interrupt)
     }
 
     /// The read connection. Reads see the last committed state (WAL), never a write half-done.

@@ -411,7 +411,12 @@ pub fn apply(
         phase: Phase::Writing,
         done: 0,
     });
-    let report = writer.apply_directory_changes(run, changes)?;
+    let report = writer
+        .apply_directory_changes(run, changes)
+        .map_err(|e| match e {
+            StoreError::Interrupted => SyncError::Cancelled,
+            other => other.into(),
+        })?;
     drop(writer);
     prune_snapshots(&snapshot);
     Ok((report, snapshot))

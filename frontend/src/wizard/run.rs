@@ -64,6 +64,7 @@ fn outcome_table(id: &'static str, rows: Vec<OutcomeRow>, result: bool) -> impl 
 pub fn PreviewStep() -> impl IntoView {
     let wizard = expect_context::<Wizard>();
     let error = RwSignal::new(None::<String>);
+    let progress = RwSignal::new(None::<aadsync_ipc::PlanProgress>);
     wizard.ready.set(false);
     wizard.preview.set(None);
     if let Some(organization) = wizard.organization() {
@@ -72,6 +73,20 @@ pub fn PreviewStep() -> impl IntoView {
                 wizard.members.get_untracked(),
                 wizard.nested.get_untracked(),
             )
+        });
+        // Show what the read is doing while it runs (it can take a while on a big tenant).
+        spawn_local(async move {
+            while wizard.preview.try_get_untracked().flatten().is_none()
+                && error.try_get_untracked().flatten().is_none()
+            {
+                if let Ok(p) =
+                    ipc::call::<aadsync_ipc::PlanProgressCmd>(&aadsync_ipc::NoArgs {}).await
+                    && progress.try_set(Some(p)).is_some()
+                {
+                    return;
+                }
+                sleep(250).await;
+            }
         });
         spawn_local(async move {
             match ipc::call::<PlanSync>(&PlanRequest {
@@ -95,7 +110,13 @@ pub fn PreviewStep() -> impl IntoView {
             {move || match (wizard.preview.get(), error.get()) {
                 (_, Some(message)) => view! { <p class="error" role="alert" id="preview-error">{message}</p> }.into_any(),
                 (None, None) => view! {
-                    <p class="progress" role="status" id="preview-loading">"Reading the selection from Entra ID and comparing it with the database…"</p>
+                    <p class="progress" role="status" id="preview-loading">
+                        {move || match progress.get() {
+                            Some(p) if p.done > 0 => format!("{}… {} so far", p.phase, p.done),
+                            Some(p) => format!("{}…", p.phase),
+                            None => "Reading the selection from Entra ID…".to_owned(),
+                        }}
+                    </p>
                 }.into_any(),
                 (Some(p), None) => {
                     let c = p.counts;
@@ -178,6 +199,19 @@ pub fn SynchronizeStep() -> impl IntoView {
     view! {
         <div class="step-synchronize">
             <p id="sync-phase" role="status">{move || phase.get()}</p>
+            <p class="muted" id="sync-counts">
+                {move || wizard.preview.get().map(|p| {
+                    let c = p.counts;
+                    format!(
+                        "{} objects: {} to create, {} to update, {} unchanged, {} conflicts to skip",
+                        c.create + c.update + c.unchanged + c.conflict,
+                        c.create,
+                        c.update,
+                        c.unchanged,
+                        c.conflict
+                    )
+                })}
+            </p>
             <div class="progress-bar" id="sync-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || percent.get().to_string()>
                 <div class="progress-fill" style:width=move || format!("{}%", percent.get())></div>
             </div>

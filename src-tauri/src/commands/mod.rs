@@ -36,6 +36,7 @@ app_commands![
     sync::start_listing,
     sync::listing_page,
     sync::plan_sync,
+    sync::plan_progress,
     sync::start_sync,
     sync::sync_status,
     sync::cancel_sync,

@@ -221,9 +221,15 @@ pub async fn plan_sync(
         members: args.selection.members,
         nested: args.selection.nested,
     };
-    let changes = engine::gather(&graph, &imported, &selection, &|_| {})
+    let jobs = Arc::clone(&state.jobs);
+    jobs.set_plan_progress("Starting", 0);
+    let progress = move |p: engine::Progress| jobs.set_plan_progress(p.phase.label(), p.done);
+    let changes = engine::gather(&graph, &imported, &selection, &progress)
         .await
         .map_err(sync_error)?;
+    state
+        .jobs
+        .set_plan_progress(engine::Phase::Planning.label(), 0);
     let changes = Arc::new(changes);
     let plan = {
         let (store, tenant, changes) = (Arc::clone(&store), tenant.clone(), Arc::clone(&changes));
@@ -240,6 +246,15 @@ pub async fn plan_sync(
         counts: counts(&rows),
         rows,
     })
+}
+
+#[tauri::command]
+pub async fn plan_progress(
+    state: State<'_, AppState>,
+    args: ipc::NoArgs,
+) -> Result<ipc::PlanProgress, IpcError> {
+    let _ = args;
+    Ok(state.jobs.plan_progress())
 }
 
 #[tauri::command]
@@ -275,12 +290,21 @@ pub async fn start_sync(
                 };
                 sync.set_phase(p.phase.label(), percent);
             };
-            // The last moment a Cancel is honoured: past it, the one transaction completes.
+            // From here a Cancel interrupts the transaction, which rolls back.
+            *sync
+                .interrupt
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some(store.interrupt_handle());
             if sync.cancelled.load(Ordering::Relaxed) {
                 return Err(sync_error(SyncError::Cancelled));
             }
-            let (report, _snapshot) =
-                engine::apply(&store, &run, &plan.changes, &progress).map_err(sync_error)?;
+            let applied = engine::apply(&store, &run, &plan.changes, &progress);
+            *sync
+                .interrupt
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            let (report, _snapshot) = applied.map_err(sync_error)?;
             database.changed();
             let rows: Vec<ipc::OutcomeRow> = report
                 .items
@@ -326,6 +350,14 @@ pub async fn sync_status(
 pub async fn cancel_sync(state: State<'_, AppState>, args: ipc::JobRef) -> Result<(), IpcError> {
     if let Some(job) = state.jobs.sync(args.job) {
         job.cancelled.store(true, Ordering::Relaxed);
+        if let Some(handle) = job
+            .interrupt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            handle.interrupt();
+        }
     }
     Ok(())
 }

@@ -246,3 +246,45 @@ fn an_identical_resync_changes_nothing() {
         second.items
     );
 }
+
+#[test]
+fn an_interrupted_apply_rolls_back_completely() {
+    let db = fresh();
+    let users: Vec<_> = (0..30_000)
+        .map(|i| entra_user(&format!("o-{i}"), &format!("u{i}@contoso.com"), "User"))
+        .collect();
+    let handle = db.store.interrupt_handle();
+    let stopper = std::thread::spawn(move || {
+        for _ in 0..400 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            handle.interrupt();
+        }
+    });
+    let result = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &changes(users, vec![]));
+    stopper.join().expect("stopper");
+    assert!(
+        matches!(result, Err(aadsync_store::StoreError::Interrupted)),
+        "{result:?}"
+    );
+    assert_eq!(db.store.reader().count_users().expect("count"), 0);
+    let runs: i64 = db
+        .store
+        .writer()
+        .connection()
+        .query_row("SELECT count(*) FROM sync_runs", [], |r| r.get(0))
+        .expect("runs");
+    assert_eq!(runs, 0, "not even the run record is left");
+    // The database works normally afterwards.
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(vec![entra_user("o-1", "ann@contoso.com", "Ann")], vec![]),
+        )
+        .expect("apply after");
+    assert_eq!(report.created, 1);
+}
