@@ -185,6 +185,8 @@ pub fn to_csv(result: &ipc::SyncResult) -> String {
             ipc::Outcome::Create => "created",
             ipc::Outcome::Update => "updated",
             ipc::Outcome::Unchanged => "unchanged",
+            ipc::Outcome::Disable => "disabled",
+            ipc::Outcome::Delete => "deleted",
             ipc::Outcome::Conflict => "failed",
         };
         out.push_str(&format!(

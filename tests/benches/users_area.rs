@@ -60,6 +60,7 @@ fn hundred_thousand_users(path: &Path) -> Result {
         &DirectoryChanges {
             users,
             groups: vec![],
+            removals: vec![],
         },
     )?;
     Ok(())

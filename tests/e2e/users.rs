@@ -64,6 +64,7 @@ fn imported_users(path: &Path) -> Result {
         &DirectoryChanges {
             users: vec![megan],
             groups: vec![group],
+            removals: vec![],
         },
     )?;
     Ok(())

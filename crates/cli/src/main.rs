@@ -445,6 +445,14 @@ fn describe(outcome: &ApplyOutcome, done: bool) -> (String, String) {
             fields.join(", "),
         ),
         ApplyOutcome::Unchanged => ("unchanged".into(), String::new()),
+        ApplyOutcome::Disabled { reason } => (
+            if done { "disabled" } else { "disable" }.into(),
+            reason.clone(),
+        ),
+        ApplyOutcome::Deleted { reason } => (
+            if done { "deleted" } else { "delete" }.into(),
+            reason.clone(),
+        ),
         ApplyOutcome::Failed { reason } => ("failed".into(), reason.clone()),
     }
 }

@@ -98,6 +98,8 @@ pub enum Outcome {
     Create,
     Update,
     Unchanged,
+    Disable,
+    Delete,
     Conflict,
 }
 
@@ -117,6 +119,10 @@ pub struct Counts {
     pub create: u64,
     pub update: u64,
     pub unchanged: u64,
+    #[serde(default)]
+    pub disable: u64,
+    #[serde(default)]
+    pub delete: u64,
     pub conflict: u64,
 }
 

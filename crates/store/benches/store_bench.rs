@@ -106,6 +106,7 @@ fn directory(users: usize, groups: usize, per_group: usize) -> DirectoryChanges 
     DirectoryChanges {
         users: users_v,
         groups: groups_v,
+        removals: vec![],
     }
 }
 

@@ -57,11 +57,31 @@ pub struct DirectoryGroup {
     pub members: Option<Vec<String>>,
 }
 
+/// What to do with an imported user Entra ID no longer has (or has disabled, or put out of
+/// scope), as the admin decided in "Check deleted objects".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalAction {
+    Disable,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    pub object_id: String,
+    pub action: RemovalAction,
+    /// Recorded on the user (Disable) when Entra ID deleted it.
+    pub deletion: Option<crate::model::DirectoryDeletion>,
+    /// Why, for the audit log ("permanently deleted in Entra ID").
+    pub reason: String,
+}
+
 /// What to write.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryChanges {
     pub users: Vec<DirectoryUser>,
     pub groups: Vec<DirectoryGroup>,
+    /// Imported users to disable or delete; applied after the users, before the groups.
+    pub removals: Vec<Removal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +89,8 @@ pub enum ApplyOutcome {
     Created,
     Updated { fields: Vec<&'static str> },
     Unchanged,
+    Disabled { reason: String },
+    Deleted { reason: String },
     Failed { reason: String },
 }
 
@@ -78,6 +100,8 @@ impl ApplyOutcome {
             ApplyOutcome::Created => "created",
             ApplyOutcome::Updated { .. } => "updated",
             ApplyOutcome::Unchanged => "unchanged",
+            ApplyOutcome::Disabled { .. } => "disabled",
+            ApplyOutcome::Deleted { .. } => "deleted",
             ApplyOutcome::Failed { .. } => "failed",
         }
     }
@@ -98,6 +122,8 @@ pub struct ApplyReport {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    pub disabled: u64,
+    pub deleted: u64,
     pub failed: u64,
 }
 
@@ -158,7 +184,8 @@ fn apply_in(
     // The decision is the pure plan, made here on what this transaction sees.
     let imported = load_imported(tx, &run.tenant_id)?;
     let decided = plan::plan(&imported, changes);
-    let (user_items, group_items) = decided.items.split_at(changes.users.len());
+    let (user_items, rest) = decided.items.split_at(changes.users.len());
+    let (removal_items, group_items) = rest.split_at(changes.removals.len());
 
     let mut insert_user = tx.prepare(
         "INSERT INTO users (account_name, account_key, auth_type, enabled, full_name, email,
@@ -270,6 +297,15 @@ fn apply_in(
         record(&mut report, item.clone());
     }
 
+    apply_removals(
+        tx,
+        run,
+        changes,
+        removal_items,
+        &imported,
+        &mut user_ids,
+        &mut report,
+    )?;
     apply_groups(
         tx,
         run,
@@ -280,6 +316,11 @@ fn apply_in(
         &mut report,
     )?;
     write_audit(tx, &report)?;
+    tx.execute(
+        "UPDATE organizations SET last_sync_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE tenant_id = ?1",
+        [&run.tenant_id],
+    )?;
     Ok(report)
 }
 
@@ -393,6 +434,8 @@ fn record(report: &mut ApplyReport, item: PlanItem) {
         ApplyOutcome::Created => report.created += 1,
         ApplyOutcome::Updated { .. } => report.updated += 1,
         ApplyOutcome::Unchanged => report.unchanged += 1,
+        ApplyOutcome::Disabled { .. } => report.disabled += 1,
+        ApplyOutcome::Deleted { .. } => report.deleted += 1,
         ApplyOutcome::Failed { .. } => report.failed += 1,
     }
     report.items.push(ItemOutcome {
@@ -401,6 +444,58 @@ fn record(report: &mut ApplyReport, item: PlanItem) {
         display_name: item.display_name,
         outcome: item.outcome,
     });
+}
+
+fn apply_removals(
+    tx: &Transaction<'_>,
+    run: &RunInfo,
+    changes: &DirectoryChanges,
+    items: &[PlanItem],
+    imported: &Imported,
+    user_ids: &mut HashMap<&str, i64>,
+    report: &mut ApplyReport,
+) -> rusqlite::Result<()> {
+    let mut disable = tx.prepare(
+        "UPDATE users SET enabled = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ?1",
+    )?;
+    let mut mark = tx.prepare(
+        "UPDATE azure_users SET deleted_in_directory = ?2,
+                deleted_detected_at = coalesce(deleted_detected_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+         WHERE user_id = ?1",
+    )?;
+    let mut tombstone = tx.prepare(
+        "INSERT INTO azure_user_tombstones (tenant_id, object_id, user_principal_name)
+         VALUES (?1, ?2, ?3)
+         ON CONFLICT (tenant_id, object_id) DO UPDATE SET
+             user_principal_name = excluded.user_principal_name,
+             deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+    )?;
+    let mut delete = tx.prepare("DELETE FROM users WHERE id = ?1")?;
+    for (removal, item) in changes.removals.iter().zip(items) {
+        if let Some(stored) = imported.users.get(&removal.object_id) {
+            match &item.outcome {
+                ApplyOutcome::Disabled { .. } => {
+                    disable.execute([stored.user_id])?;
+                    if let Some(deletion) = removal.deletion {
+                        mark.execute(params![stored.user_id, deletion.as_sql()])?;
+                    }
+                }
+                ApplyOutcome::Deleted { .. } => {
+                    tombstone.execute(params![
+                        run.tenant_id,
+                        removal.object_id,
+                        stored.account_name
+                    ])?;
+                    delete.execute([stored.user_id])?;
+                    user_ids.remove(removal.object_id.as_str());
+                }
+                _ => {}
+            }
+        }
+        record(report, item.clone());
+    }
+    Ok(())
 }
 
 fn apply_groups(
@@ -496,7 +591,9 @@ fn write_audit(tx: &Transaction<'_>, report: &ApplyReport) -> rusqlite::Result<(
     )?;
     for it in &report.items {
         let (reason, fields) = match &it.outcome {
-            ApplyOutcome::Failed { reason } => (Some(reason.as_str()), "[]".to_owned()),
+            ApplyOutcome::Failed { reason }
+            | ApplyOutcome::Disabled { reason }
+            | ApplyOutcome::Deleted { reason } => (Some(reason.as_str()), "[]".to_owned()),
             ApplyOutcome::Updated { fields } => (
                 None,
                 serde_json::to_string(fields).unwrap_or_else(|_| "[]".into()),
@@ -516,14 +613,17 @@ fn write_audit(tx: &Transaction<'_>, report: &ApplyReport) -> rusqlite::Result<(
     tx.execute(
         "UPDATE sync_runs SET status = 'succeeded',
                 finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
-                created = ?2, updated = ?3, unchanged = ?4, failed = ?5
+                created = ?2, updated = ?3, unchanged = ?4, failed = ?5, disabled = ?6,
+                deleted = ?7
          WHERE id = ?1",
         params![
             report.run_id,
             report.created as i64,
             report.updated as i64,
             report.unchanged as i64,
-            report.failed as i64
+            report.failed as i64,
+            report.disabled as i64,
+            report.deleted as i64
         ],
     )?;
     Ok(())

@@ -22,7 +22,7 @@ pub mod view;
 
 pub use apply::{
     ApplyOutcome, ApplyReport, DirectoryChanges, DirectoryGroup, DirectoryUser, ItemOutcome,
-    RunInfo,
+    Removal, RemovalAction, RunInfo,
 };
 pub use error::StoreError;
 pub use model::{

@@ -5,7 +5,7 @@
 //! transaction and calls the same [`plan`], so what was previewed is what gets written unless the
 //! database changed in between (and then the results say what really happened).
 
-use crate::apply::{ApplyOutcome, DirectoryChanges, DirectoryGroup, DirectoryUser};
+use crate::apply::{ApplyOutcome, DirectoryChanges, DirectoryGroup, DirectoryUser, RemovalAction};
 use crate::model::UserType;
 use crate::users::account_name;
 use std::collections::{HashMap, HashSet};
@@ -52,11 +52,13 @@ pub struct PlanItem {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
-    /// Users first, in input order, then groups.
+    /// Users first, in input order, then removals, then groups.
     pub items: Vec<PlanItem>,
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    pub disabled: u64,
+    pub deleted: u64,
     pub failed: u64,
 }
 
@@ -66,6 +68,8 @@ impl Plan {
             ApplyOutcome::Created => self.created += 1,
             ApplyOutcome::Updated { .. } => self.updated += 1,
             ApplyOutcome::Unchanged => self.unchanged += 1,
+            ApplyOutcome::Disabled { .. } => self.disabled += 1,
+            ApplyOutcome::Deleted { .. } => self.deleted += 1,
             ApplyOutcome::Failed { .. } => self.failed += 1,
         }
         self.items.push(PlanItem {
@@ -144,6 +148,28 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
             present.insert(&user.object_id);
         }
         plan.push("user", &user.object_id, &user.display_name, outcome);
+    }
+    for removal in &changes.removals {
+        let (name, outcome) = match imported.users.get(&removal.object_id) {
+            None => (
+                removal.object_id.clone(),
+                ApplyOutcome::Failed {
+                    reason: "not imported from this organization".into(),
+                },
+            ),
+            Some(stored) => {
+                let reason = removal.reason.clone();
+                let outcome = match removal.action {
+                    RemovalAction::Delete => {
+                        present.remove(removal.object_id.as_str());
+                        ApplyOutcome::Deleted { reason }
+                    }
+                    RemovalAction::Disable => ApplyOutcome::Disabled { reason },
+                };
+                (stored.full_name.clone(), outcome)
+            }
+        };
+        plan.push("user", &removal.object_id, &name, outcome);
     }
     for group in &changes.groups {
         let outcome = decide_group(imported.groups.get(&group.object_id), group, &present);
@@ -323,6 +349,8 @@ mod tests {
                     format!("{} updated {}", i.object_id, fields.join("+"))
                 }
                 ApplyOutcome::Unchanged => format!("{} unchanged", i.object_id),
+                ApplyOutcome::Disabled { reason } => format!("{} disabled: {reason}", i.object_id),
+                ApplyOutcome::Deleted { reason } => format!("{} deleted: {reason}", i.object_id),
                 ApplyOutcome::Failed { reason } => format!("{} failed: {reason}", i.object_id),
             })
             .collect()
@@ -406,7 +434,7 @@ mod tests {
         for (name, state, users, expected) in cases {
             let changes = DirectoryChanges {
                 users,
-                groups: vec![],
+                ..DirectoryChanges::default()
             };
             let first = plan(&state, &changes);
             assert_eq!(outcomes(&first), expected, "{name}");
@@ -429,6 +457,7 @@ mod tests {
         let changes = |users: Vec<DirectoryUser>, groups: Vec<DirectoryGroup>| DirectoryChanges {
             users,
             groups,
+            removals: vec![],
         };
         // New group; bob's clash means he is no member (he was not imported).
         let p = plan(

@@ -249,6 +249,7 @@ pub async fn gather(
     Ok(DirectoryChanges {
         users: users.into_values().collect(),
         groups,
+        removals: Vec::new(),
     })
 }
 

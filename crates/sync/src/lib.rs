@@ -4,8 +4,10 @@
 //! `orgs` connects organizations: sign-in is saved only when everything succeeded, a stored
 //! organization resumes silently, removal deletes its keyring entries and keeps imported users.
 //! `demo` runs the offline demo tenant inside the process. `engine` reads what a selection
-//! needs from Graph, previews the pure plan and applies it after a snapshot.
+//! needs from Graph, previews the pure plan and applies it after a snapshot. `deleted` sorts
+//! what Entra ID no longer has (the "Check deleted objects" triage, pure).
 
+pub mod deleted;
 pub mod demo;
 pub mod engine;
 pub mod orgs;

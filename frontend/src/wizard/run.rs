@@ -19,6 +19,8 @@ fn outcome_label(outcome: Outcome) -> &'static str {
         Outcome::Create => "Create",
         Outcome::Update => "Update",
         Outcome::Unchanged => "Unchanged",
+        Outcome::Disable => "Disable",
+        Outcome::Delete => "Delete",
         Outcome::Conflict => "Conflict",
     }
 }
@@ -29,9 +31,11 @@ fn outcome_table(id: &'static str, rows: Vec<OutcomeRow>, result: bool) -> impl 
     let mut rows = rows;
     rows.sort_by_key(|r| match r.outcome {
         Outcome::Conflict => 0,
-        Outcome::Create => 1,
-        Outcome::Update => 2,
-        Outcome::Unchanged => 3,
+        Outcome::Delete => 1,
+        Outcome::Disable => 2,
+        Outcome::Create => 3,
+        Outcome::Update => 4,
+        Outcome::Unchanged => 5,
     });
     rows.truncate(SHOWN);
     view! {
@@ -43,6 +47,8 @@ fn outcome_table(id: &'static str, rows: Vec<OutcomeRow>, result: bool) -> impl 
                         (true, Outcome::Create) => "Created",
                         (true, Outcome::Update) => "Updated",
                         (true, Outcome::Conflict) => "Failed",
+                        (true, Outcome::Disable) => "Disabled",
+                        (true, Outcome::Delete) => "Deleted",
                         (_, o) => outcome_label(o),
                     };
                     view! {

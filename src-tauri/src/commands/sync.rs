@@ -173,6 +173,8 @@ fn outcome_row(item: &aadsync_store::plan::PlanItem) -> ipc::OutcomeRow {
         ApplyOutcome::Created => (ipc::Outcome::Create, String::new()),
         ApplyOutcome::Updated { fields } => (ipc::Outcome::Update, fields.join(", ")),
         ApplyOutcome::Unchanged => (ipc::Outcome::Unchanged, String::new()),
+        ApplyOutcome::Disabled { reason } => (ipc::Outcome::Disable, reason.clone()),
+        ApplyOutcome::Deleted { reason } => (ipc::Outcome::Delete, reason.clone()),
         ApplyOutcome::Failed { reason } => (ipc::Outcome::Conflict, reason.clone()),
     };
     ipc::OutcomeRow {
@@ -195,6 +197,8 @@ fn counts(rows: &[ipc::OutcomeRow]) -> ipc::Counts {
             ipc::Outcome::Create => c.create += 1,
             ipc::Outcome::Update => c.update += 1,
             ipc::Outcome::Unchanged => c.unchanged += 1,
+            ipc::Outcome::Disable => c.disable += 1,
+            ipc::Outcome::Delete => c.delete += 1,
             ipc::Outcome::Conflict => c.conflict += 1,
         }
     }

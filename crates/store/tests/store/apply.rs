@@ -288,3 +288,79 @@ fn an_interrupted_apply_rolls_back_completely() {
         .expect("apply after");
     assert_eq!(report.created, 1);
 }
+
+#[test]
+fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
+    use aadsync_store::{ApplyOutcome, DirectoryDeletion, Removal, RemovalAction};
+    let db = fresh();
+    let ann = entra_user("o-ann", "ann@contoso.com", "Ann Lee");
+    let bob = entra_user("o-bob", "bob@contoso.com", "Bob Ray");
+    let group = entra_group("g-1", "Sales", &["o-ann", "o-bob"]);
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &changes(vec![ann.clone(), bob], vec![group.clone()]))
+        .expect("import");
+    let mut next = changes(vec![], vec![entra_group("g-1", "Sales", &["o-ann"])]);
+    next.removals = vec![
+        Removal {
+            object_id: "o-ann".into(),
+            action: RemovalAction::Disable,
+            deletion: Some(DirectoryDeletion::SoftDeleted),
+            reason: "deleted in Entra ID, restorable for 29 more days".into(),
+        },
+        Removal {
+            object_id: "o-bob".into(),
+            action: RemovalAction::Delete,
+            deletion: Some(DirectoryDeletion::HardDeleted),
+            reason: "permanently deleted in Entra ID".into(),
+        },
+        Removal {
+            object_id: "o-zed".into(),
+            action: RemovalAction::Delete,
+            deletion: None,
+            reason: "x".into(),
+        },
+    ];
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &next)
+        .expect("removals");
+    assert_eq!((report.disabled, report.deleted, report.failed), (1, 1, 1));
+    let outcomes: Vec<_> = report.items.iter().map(|i| (i.object_id.as_str(), &i.outcome)).collect();
+    assert!(matches!(outcomes[0], ("o-ann", ApplyOutcome::Disabled { .. })));
+    assert!(matches!(outcomes[1], ("o-bob", ApplyOutcome::Deleted { .. })));
+    let rows = db.store.reader().user_rows().expect("rows");
+    assert_eq!(rows.len(), 1, "bob is gone");
+    assert!(!rows[0].enabled, "ann is disabled");
+    let conn = db.store.writer();
+    let conn = conn.connection();
+    let state: String = conn
+        .query_row("SELECT deleted_in_directory FROM azure_users", [], |r| r.get(0))
+        .expect("state");
+    assert_eq!(state, "soft_deleted");
+    let tomb: String = conn
+        .query_row(
+            "SELECT user_principal_name FROM azure_user_tombstones WHERE object_id = 'o-bob'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("tombstone");
+    assert_eq!(tomb, "bob@contoso.com");
+    let audited: Vec<String> = conn
+        .prepare("SELECT outcome FROM sync_run_items WHERE run_id = ?1 ORDER BY id")
+        .expect("prepare")
+        .query_map([report.run_id], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("items");
+    assert_eq!(audited, ["disabled", "deleted", "failed", "updated"]);
+    let (disabled, deleted): (i64, i64) = conn
+        .query_row(
+            "SELECT disabled, deleted FROM sync_runs WHERE id = ?1",
+            [report.run_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("run");
+    assert_eq!((disabled, deleted), (1, 1));
+}

@@ -80,5 +80,9 @@ pub fn run() -> RunInfo {
 }
 
 pub fn changes(users: Vec<DirectoryUser>, groups: Vec<DirectoryGroup>) -> DirectoryChanges {
-    DirectoryChanges { users, groups }
+    DirectoryChanges {
+        users,
+        groups,
+        removals: vec![],
+    }
 }

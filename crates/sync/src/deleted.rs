@@ -1,0 +1,307 @@
+//! "Check deleted objects": which objects imported earlier from a tenant Entra ID no longer has,
+//! has disabled, or no longer puts in scope — decided purely from a *complete* read, with a
+//! proposed action each, and the mass-deletion threshold.
+
+use aadsync_store::DirectoryChanges;
+use aadsync_store::plan::Imported;
+use std::collections::{HashMap, HashSet};
+
+/// Days Entra ID keeps a deleted user or Microsoft 365 group in its recycle bin.
+pub const RECYCLE_BIN_DAYS: i64 = 30;
+
+/// Why an imported object is listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// In Entra ID's recycle bin: restorable for `days_left` more days.
+    SoftDeleted { days_left: i64 },
+    /// Gone from Entra ID and its recycle bin.
+    HardDeleted,
+    /// Still there, but its account is disabled in Entra ID.
+    DisabledInEntra,
+    /// Imported through a group it is no longer a member of.
+    OutOfScope { via: String },
+}
+
+impl Finding {
+    pub fn describe(&self) -> String {
+        match self {
+            Finding::SoftDeleted { days_left } => format!(
+                "deleted in Entra ID, restorable for {days_left} more day{}",
+                if *days_left == 1 { "" } else { "s" }
+            ),
+            Finding::HardDeleted => "permanently deleted in Entra ID".into(),
+            Finding::DisabledInEntra => "disabled in Entra ID".into(),
+            Finding::OutOfScope { via } => format!("no longer a member of {via}"),
+        }
+    }
+}
+
+/// What to do on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Keep,
+    Disable,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedObject {
+    pub object_id: String,
+    pub display_name: String,
+    pub account: String,
+    pub finding: Finding,
+    /// The proposal (Disable; the admin may change it per row).
+    pub action: Action,
+}
+
+/// The state of everything the tenant imported, from a read that completed.
+#[derive(Debug, Clone, Default)]
+pub struct CompleteRead {
+    /// The users read now (present in Entra ID), as `gather` returned them.
+    pub changes: DirectoryChanges,
+    /// Imported users Graph answered 404 for.
+    pub missing_users: Vec<String>,
+    /// Recycle bin: object ID → deleted time (seconds since the epoch).
+    pub recycle_bin: HashMap<String, i64>,
+    /// Users selected directly in this run (never out of scope).
+    pub selected_users: HashSet<String>,
+}
+
+/// The imported users the admin should decide about, ordered by account.
+pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<DeletedObject> {
+    let present: HashMap<&str, &aadsync_store::DirectoryUser> = read
+        .changes
+        .users
+        .iter()
+        .map(|u| (u.object_id.as_str(), u))
+        .collect();
+    let missing: HashSet<&str> = read.missing_users.iter().map(String::as_str).collect();
+    // Group display name → current members, for the scope check.
+    let mut members_by_name: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for group in &read.changes.groups {
+        if let Some(members) = &group.members {
+            members_by_name
+                .entry(group.display_name.as_str())
+                .or_default()
+                .extend(members.iter().map(String::as_str));
+        }
+    }
+    let mut out = Vec::new();
+    for (object_id, stored) in &imported.users {
+        let finding = if missing.contains(object_id.as_str()) {
+            match read.recycle_bin.get(object_id) {
+                Some(deleted_at) => Finding::SoftDeleted {
+                    days_left: (RECYCLE_BIN_DAYS - (now - deleted_at).div_euclid(86_400)).max(0),
+                },
+                None => Finding::HardDeleted,
+            }
+        } else if let Some(user) = present.get(object_id.as_str()) {
+            let via = user.imported_via.as_str();
+            // The group at the top of the path is the one that was selected.
+            let top = via.split(" / ").next().unwrap_or_default();
+            let last = via.rsplit(" / ").next().unwrap_or_default();
+            if !user.account_enabled {
+                Finding::DisabledInEntra
+            } else if !via.is_empty()
+                && !read.selected_users.contains(object_id)
+                && members_by_name.contains_key(top)
+                && !members_by_name
+                    .get(last)
+                    .is_some_and(|m| m.contains(object_id.as_str()))
+            {
+                Finding::OutOfScope {
+                    via: via.to_owned(),
+                }
+            } else {
+                continue;
+            }
+        } else {
+            // Not read at all: not enough to decide anything.
+            continue;
+        };
+        out.push(DeletedObject {
+            object_id: object_id.clone(),
+            display_name: stored.full_name.clone(),
+            account: stored.account_name.clone(),
+            finding,
+            action: Action::Disable,
+        });
+    }
+    out.sort_by(|a, b| a.account.cmp(&b.account));
+    out
+}
+
+/// When the admin must confirm: more than `min_count` objects *and* more than `percent` of the
+/// tenant's imported objects would be disabled or deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Threshold {
+    pub min_count: usize,
+    pub percent: usize,
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Self {
+            min_count: 10,
+            percent: 10,
+        }
+    }
+}
+
+impl Threshold {
+    pub fn exceeded(&self, objects: &[DeletedObject], imported_total: usize) -> bool {
+        let affected = objects.iter().filter(|o| o.action != Action::Keep).count();
+        affected > self.min_count && affected * 100 > imported_total * self.percent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aadsync_store::plan::StoredUser;
+    use aadsync_store::{DirectoryGroup, DirectoryUser};
+
+    const DAY: i64 = 86_400;
+
+    fn user(id: &str, via: &str, enabled: bool) -> DirectoryUser {
+        DirectoryUser {
+            object_id: id.into(),
+            user_principal_name: Some(format!("{id}@contoso.com")),
+            display_name: id.to_uppercase(),
+            account_enabled: enabled,
+            imported_via: via.into(),
+            ..DirectoryUser::default()
+        }
+    }
+
+    fn imported(users: &[DirectoryUser]) -> Imported {
+        let mut state = Imported::default();
+        for (n, u) in users.iter().enumerate() {
+            state.users.insert(
+                u.object_id.clone(),
+                StoredUser {
+                    user_id: n as i64 + 1,
+                    account_name: format!("{}@contoso.com", u.object_id),
+                    account_key: format!("{}@contoso.com", u.object_id),
+                    enabled: true,
+                    full_name: u.display_name.clone(),
+                    email: String::new(),
+                    phone: String::new(),
+                    department: String::new(),
+                    directory: u.clone(),
+                },
+            );
+        }
+        state
+    }
+
+    fn group(name: &str, members: &[&str]) -> DirectoryGroup {
+        DirectoryGroup {
+            object_id: format!("g-{name}"),
+            display_name: name.into(),
+            members: Some(members.iter().map(|m| (*m).to_owned()).collect()),
+            ..DirectoryGroup::default()
+        }
+    }
+
+    fn findings(objects: &[DeletedObject]) -> Vec<(String, Finding)> {
+        objects
+            .iter()
+            .map(|o| (o.object_id.clone(), o.finding.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn findings_table() {
+        let now = 100 * DAY;
+        let earlier = imported(&[
+            user("ann", "", true),
+            user("bob", "", true),
+            user("cid", "", true),
+            user("dee", "Sales", true),
+            user("eve", "Sales / EMEA", true),
+            user("fay", "", true),
+            user("gus", "Sales", true),
+        ]);
+        let read = CompleteRead {
+            changes: DirectoryChanges {
+                users: vec![
+                    user("cid", "", false),
+                    user("dee", "Sales", true),
+                    user("eve", "Sales / EMEA", true),
+                    user("gus", "Sales", true),
+                ],
+                groups: vec![group("Sales", &["gus"]), group("EMEA", &["eve"])],
+                removals: vec![],
+            },
+            missing_users: vec!["ann".into(), "bob".into()],
+            recycle_bin: HashMap::from([("ann".to_owned(), now - 3 * DAY - 5)]),
+            selected_users: HashSet::new(),
+        };
+        let found = triage(&earlier, &read, now);
+        assert_eq!(
+            findings(&found),
+            vec![
+                ("ann".into(), Finding::SoftDeleted { days_left: 27 }),
+                ("bob".into(), Finding::HardDeleted),
+                ("cid".into(), Finding::DisabledInEntra),
+                (
+                    "dee".into(),
+                    Finding::OutOfScope {
+                        via: "Sales".into()
+                    }
+                ),
+            ],
+            "fay was not read (no decision); eve and gus are still members"
+        );
+        assert!(found.iter().all(|o| o.action == Action::Disable));
+        assert_eq!(
+            found[0].finding.describe(),
+            "deleted in Entra ID, restorable for 27 more days"
+        );
+        // Selected directly this time: no longer only "through Sales".
+        let mut direct = read.clone();
+        direct.selected_users.insert("dee".into());
+        assert_eq!(triage(&earlier, &direct, now).len(), 3);
+        // Long in the recycle bin: 0 days left, never negative.
+        let mut old = read;
+        old.recycle_bin.insert("ann".into(), now - 45 * DAY);
+        assert_eq!(
+            triage(&earlier, &old, now)[0].finding,
+            Finding::SoftDeleted { days_left: 0 }
+        );
+    }
+
+    #[test]
+    fn threshold_needs_both_count_and_share() {
+        let object = |action| DeletedObject {
+            object_id: String::new(),
+            display_name: String::new(),
+            account: String::new(),
+            finding: Finding::HardDeleted,
+            action,
+        };
+        let t = Threshold::default();
+        let many = |n: usize, action| (0..n).map(|_| object(action)).collect::<Vec<_>>();
+        let cases = [
+            (
+                many(10, Action::Disable),
+                20,
+                false,
+                "10 is not more than 10",
+            ),
+            (many(11, Action::Disable), 200, false, "11 of 200 is 5.5%"),
+            (many(11, Action::Delete), 100, true, "11 of 100 is 11%"),
+            (
+                many(50, Action::Keep),
+                60,
+                false,
+                "kept objects do not count",
+            ),
+            (many(21, Action::Disable), 200, true, "21 of 200 is 10.5%"),
+        ];
+        for (objects, total, expected, why) in cases {
+            assert_eq!(t.exceeded(&objects, total), expected, "{why}");
+        }
+    }
+}
