@@ -479,7 +479,8 @@ async fn sync(
         .map_err(|e| e.to_string())?;
     let changes = engine::gather(graph, &imported, selection, &progress)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .changes;
     let started = std::time::Instant::now();
     let (items, failed, summary) = if dry_run {
         let plan = engine::preview(store, &tenant, &changes).map_err(|e| e.to_string())?;

@@ -212,7 +212,8 @@ async fn main() {
     let imported = store.reader().imported(&tenant_id).expect("imported");
     let changes = engine::gather(&graph, &imported, &selection, &|_| {})
         .await
-        .expect("gather");
+        .expect("gather")
+        .changes;
     let read = start.elapsed();
     eprintln!("peak RSS after reading: {:.0} MiB", peak_rss_mib());
     // HTTP requests this client sent ($batch counts once, as Graph's throttling does).

@@ -2,11 +2,12 @@
 //! earlier from the tenant, so its attributes and memberships stay current), plan it purely
 //! (`store::plan`), then snapshot the database and apply the plan in one transaction.
 
+use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
 use aadsync_directory::graph::{GraphClient, GraphError, RemoteGroup, RemoteUser};
 use aadsync_store::plan::{Imported, Plan};
 use aadsync_store::{
-    ApplyReport, DirectoryChanges, DirectoryGroup, DirectoryUser, RunInfo, Store, StoreError,
-    UserType,
+    ApplyReport, DirectoryChanges, DirectoryDeletion, DirectoryGroup, DirectoryUser, Removal,
+    RemovalAction, RunInfo, Store, StoreError, UserType,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -113,6 +114,14 @@ pub fn to_directory_group(group: RemoteGroup, members: Option<Vec<String>>) -> D
     }
 }
 
+/// What a completed read found.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    pub changes: DirectoryChanges,
+    /// Users imported earlier that Graph answered 404 for (deleted, maybe restorable).
+    pub missing_users: Vec<String>,
+}
+
 /// Reads what a sync of `selection` needs. Nothing is written; a failure here leaves
 /// everything as it was.
 pub async fn gather(
@@ -120,7 +129,8 @@ pub async fn gather(
     imported: &Imported,
     selection: &Selection,
     progress: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<DirectoryChanges, SyncError> {
+) -> Result<Gathered, SyncError> {
+    let mut missing_users = Vec::new();
     // Users: the selected ones and every one imported earlier (refreshed on each sync).
     progress(Progress {
         phase: Phase::ReadingUsers,
@@ -151,6 +161,7 @@ pub async fn gather(
                 });
             }
             // Gone from Entra ID: the deleted-objects check (its own step) decides about it.
+            missing_users.push(asked);
             continue;
         };
         let direct = selected_users.contains(&user.id.to_lowercase())
@@ -246,11 +257,66 @@ pub async fn gather(
             to_directory_group(g, members)
         })
         .collect();
-    Ok(DirectoryChanges {
-        users: users.into_values().collect(),
-        groups,
-        removals: Vec::new(),
+    Ok(Gathered {
+        changes: DirectoryChanges {
+            users: users.into_values().collect(),
+            groups,
+            removals: Vec::new(),
+        },
+        missing_users,
     })
+}
+
+/// "Check deleted objects": reads the recycle bin (a complete read, or an error and no
+/// decision), then sorts every imported user Entra ID no longer has, has disabled, or no longer
+/// puts in scope. Each gets the proposed action (Disable).
+pub async fn check_deleted(
+    graph: &GraphClient,
+    imported: &Imported,
+    gathered: &Gathered,
+    selection: &Selection,
+) -> Result<Vec<DeletedObject>, SyncError> {
+    let recycle_bin = if gathered.missing_users.is_empty() {
+        HashMap::new()
+    } else {
+        graph.recycle_bin_users().await?
+    };
+    let read = CompleteRead {
+        changes: gathered.changes.clone(),
+        missing_users: gathered.missing_users.clone(),
+        recycle_bin,
+        selected_users: selection.users.iter().cloned().collect(),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    Ok(triage(imported, &read, now))
+}
+
+/// The removals the admin's decisions amount to (Keep is no removal).
+pub fn removals(objects: &[DeletedObject]) -> Vec<Removal> {
+    objects
+        .iter()
+        .filter_map(|o| {
+            let action = match o.action {
+                Action::Keep => return None,
+                Action::Disable => RemovalAction::Disable,
+                Action::Delete => RemovalAction::Delete,
+            };
+            let deletion = match o.finding {
+                Finding::SoftDeleted { .. } => Some(DirectoryDeletion::SoftDeleted),
+                Finding::HardDeleted => Some(DirectoryDeletion::HardDeleted),
+                _ => None,
+            };
+            Some(Removal {
+                object_id: o.object_id.clone(),
+                action,
+                deletion,
+                reason: o.finding.describe(),
+            })
+        })
+        .collect()
 }
 
 /// Users by ID (or UPN), in the order asked; `None` for those Graph does not have.

@@ -151,7 +151,8 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
         .expect("imported");
     let changes = engine::gather(&graph, &imported, &selection, &quiet)
         .await
-        .expect("gather");
+        .expect("gather")
+        .changes;
     let preview = engine::preview(&env.store, &env.run().tenant_id, &changes).expect("preview");
     assert!(preview.created >= 4, "{preview:?}");
     assert_eq!((preview.updated, preview.failed), (0, 0));
@@ -212,7 +213,8 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
         .expect("imported");
     let changes = engine::gather(&graph, &imported, &Selection::default(), &quiet)
         .await
-        .expect("refresh");
+        .expect("refresh")
+        .changes;
     let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
     let updated: Vec<_> = report
         .items
@@ -263,7 +265,7 @@ async fn faults_are_retried_and_a_failed_read_changes_nothing() {
         )
         .await
         .unwrap_or_else(|e| panic!("{fault}: {e}"));
-        assert!(!changes.users.is_empty(), "{fault}");
+        assert!(!changes.changes.users.is_empty(), "{fault}");
         env.control(reqwest::Method::DELETE, "faults", json!({}))
             .await;
     }
@@ -284,4 +286,146 @@ async fn faults_are_retried_and_a_failed_read_changes_nothing() {
     .expect_err("fails");
     assert!(err.to_string().contains("did not recover"), "{err}");
     assert_eq!(env.store.reader().count_users().expect("count"), 0);
+}
+
+#[tokio::test]
+async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
+    use aadsync_sync::deleted::{Action, Finding};
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let groups = env
+        .graph_json("/groups?$top=1&$select=id,displayName")
+        .await;
+    let group_id = groups["value"][0]["id"].as_str().expect("group").to_owned();
+    let members = env
+        .graph_json(&format!(
+            "/groups/{group_id}/members/microsoft.graph.user?$select=id&$top=999"
+        ))
+        .await;
+    let member_ids: Vec<String> = members["value"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert!(member_ids.len() >= 4, "a group with a few members");
+    let selection = Selection {
+        users: vec![],
+        groups: vec![group_id.clone()],
+        members: true,
+        nested: false,
+    };
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    let first = engine::gather(&graph, &imported, &selection, &quiet)
+        .await
+        .expect("gather");
+    engine::apply(&env.store, &env.run(), &first.changes, &quiet).expect("import");
+
+    // In Entra ID: soft delete, hard delete, disable, and remove one from the group.
+    let [soft, hard, off, left] = [0, 1, 2, 3].map(|i| member_ids[i].clone());
+    env.control(reqwest::Method::DELETE, &format!("users/{soft}"), json!({}))
+        .await;
+    let status = reqwest::Client::new()
+        .delete(format!(
+            "{}/_emulator/users/{hard}?hard=true",
+            env.emulator.base_url()
+        ))
+        .send()
+        .await
+        .expect("hard delete")
+        .status();
+    assert!(status.is_success());
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{off}"),
+        json!({"accountEnabled": false}),
+    )
+    .await;
+    env.control(
+        reqwest::Method::POST,
+        &format!("groups/{group_id}/members"),
+        json!({"remove": [left.clone(), soft.clone(), hard.clone()]}),
+    )
+    .await;
+
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    let again = Selection::default();
+    let read = engine::gather(&graph, &imported, &again, &quiet)
+        .await
+        .expect("gather");
+    let mut found = engine::check_deleted(&graph, &imported, &read, &again)
+        .await
+        .expect("check");
+    let by_id = |id: &str| {
+        found
+            .iter()
+            .find(|o| o.object_id == id)
+            .map(|o| o.finding.clone())
+    };
+    assert!(
+        matches!(
+            by_id(&soft),
+            Some(Finding::SoftDeleted { days_left: 29 | 30 })
+        ),
+        "{found:?}"
+    );
+    assert_eq!(by_id(&hard), Some(Finding::HardDeleted));
+    assert_eq!(by_id(&off), Some(Finding::DisabledInEntra));
+    assert!(
+        matches!(by_id(&left), Some(Finding::OutOfScope { .. })),
+        "{found:?}"
+    );
+    assert_eq!(found.len(), 4, "{found:?}");
+
+    // The recycle bin cannot be read: no decision at all.
+    env.control(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/v1.0/directory/deletedItems/*", "kind": "unavailable", "retryAfter": "0.01"}),
+    )
+    .await;
+    assert!(
+        engine::check_deleted(&graph, &imported, &read, &again)
+            .await
+            .is_err()
+    );
+    env.control(reqwest::Method::DELETE, "faults", json!({}))
+        .await;
+
+    // The admin keeps the disabled one, deletes the hard-deleted one, disables the rest.
+    for o in &mut found {
+        o.action = if o.object_id == off {
+            Action::Keep
+        } else if o.object_id == hard {
+            Action::Delete
+        } else {
+            Action::Disable
+        };
+    }
+    let mut changes = read.changes.clone();
+    changes.removals = engine::removals(&found);
+    assert_eq!(changes.removals.len(), 3);
+    let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    assert_eq!((report.disabled, report.deleted), (2, 1));
+    let rows = env.store.reader().user_rows().expect("rows");
+    assert_eq!(rows.len(), member_ids.len() - 1, "one deleted");
+    for id in [&soft, &left] {
+        let details = rows.iter().find(|r| {
+            env.store
+                .reader()
+                .user(r.id)
+                .ok()
+                .and_then(|d| d.azure)
+                .is_some_and(|a| &a.object_id == id)
+        });
+        assert!(details.is_some_and(|r| !r.enabled), "{id} disabled");
+    }
 }

@@ -230,7 +230,8 @@ pub async fn plan_sync(
     let progress = move |p: engine::Progress| jobs.set_plan_progress(p.phase.label(), p.done);
     let changes = engine::gather(&graph, &imported, &selection, &progress)
         .await
-        .map_err(sync_error)?;
+        .map_err(sync_error)?
+        .changes;
     state
         .jobs
         .set_plan_progress(engine::Phase::Planning.label(), 0);

@@ -298,7 +298,10 @@ fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
     let group = entra_group("g-1", "Sales", &["o-ann", "o-bob"]);
     db.store
         .writer()
-        .apply_directory_changes(&run(), &changes(vec![ann.clone(), bob], vec![group.clone()]))
+        .apply_directory_changes(
+            &run(),
+            &changes(vec![ann.clone(), bob], vec![group.clone()]),
+        )
         .expect("import");
     let mut next = changes(vec![], vec![entra_group("g-1", "Sales", &["o-ann"])]);
     next.removals = vec![
@@ -327,16 +330,28 @@ fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
         .apply_directory_changes(&run(), &next)
         .expect("removals");
     assert_eq!((report.disabled, report.deleted, report.failed), (1, 1, 1));
-    let outcomes: Vec<_> = report.items.iter().map(|i| (i.object_id.as_str(), &i.outcome)).collect();
-    assert!(matches!(outcomes[0], ("o-ann", ApplyOutcome::Disabled { .. })));
-    assert!(matches!(outcomes[1], ("o-bob", ApplyOutcome::Deleted { .. })));
+    let outcomes: Vec<_> = report
+        .items
+        .iter()
+        .map(|i| (i.object_id.as_str(), &i.outcome))
+        .collect();
+    assert!(matches!(
+        outcomes[0],
+        ("o-ann", ApplyOutcome::Disabled { .. })
+    ));
+    assert!(matches!(
+        outcomes[1],
+        ("o-bob", ApplyOutcome::Deleted { .. })
+    ));
     let rows = db.store.reader().user_rows().expect("rows");
     assert_eq!(rows.len(), 1, "bob is gone");
     assert!(!rows[0].enabled, "ann is disabled");
     let conn = db.store.writer();
     let conn = conn.connection();
     let state: String = conn
-        .query_row("SELECT deleted_in_directory FROM azure_users", [], |r| r.get(0))
+        .query_row("SELECT deleted_in_directory FROM azure_users", [], |r| {
+            r.get(0)
+        })
         .expect("state");
     assert_eq!(state, "soft_deleted");
     let tomb: String = conn
