@@ -20,6 +20,9 @@ pub struct PlannedSync {
     pub tenant_id: String,
     pub started_by: String,
     pub changes: Arc<DirectoryChanges>,
+    /// With "Check deleted objects": the triage, with the proposed actions.
+    pub deleted: Vec<aadsync_sync::deleted::DeletedObject>,
+    pub imported_total: usize,
 }
 
 pub struct SyncJob {

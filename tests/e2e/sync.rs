@@ -169,3 +169,128 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     checks::users_total_is(&app, 300).await?;
     app.finish().await
 }
+
+/// Signs in to `emulator` through New… and imports everything (right-click Select all).
+async fn import_everything(app: &App, emulator: &Emulator) -> Result {
+    actions::choose_menu(app, "tools", "menu-azure-sync").await?;
+    fill_new_form(app, "contoso.com", emulator.base_url()).await?;
+    actions::click(app, "new-sign-in").await?;
+    checks::text_becomes(app, "signin-done", "signed in", |t| {
+        t.contains("admin@contoso.com")
+    })
+    .await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "dir-counts", "the directory", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    actions::right_click(app, "#dir-list .dir-row[data-index='1']").await?;
+    actions::click(app, "dir-select-all").await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "preview-counts", "the plan", |t| {
+        t.contains("325 to create")
+    })
+    .await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "results-totals", "the results", |t| {
+        t.contains("325 created")
+    })
+    .await?;
+    actions::click(app, "wizard-cancel").await?;
+    checks::gone(app, "wizard").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> Result {
+    let emulator = Emulator::start(EmulatorConfig::new(
+        aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?,
+    ))
+    .await?;
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let mut app = App::launch(
+        "sync_deleted_objects",
+        AppOptions {
+            env: play.env(),
+            ..AppOptions::default()
+        },
+    )
+    .await?;
+    checks::shell_is_rendered(&app).await?;
+    import_everything(&app, &emulator).await?;
+
+    // In Entra ID: 40 users deleted (recycle bin) — more than 10 and more than 10 %.
+    let http = reqwest::Client::new();
+    let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
+    let victims: Vec<String> = tenant
+        .users
+        .iter()
+        .filter(|u| !u.user_principal_name.starts_with("admin@"))
+        .take(40)
+        .map(|u| u.id.clone())
+        .collect();
+    for id in &victims {
+        let status = http
+            .delete(format!("{}/_emulator/users/{id}", emulator.base_url()))
+            .send()
+            .await?
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
+    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
+    checks::enabled_is(&app, "wizard-next", true).await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "dir-counts", "the list", |t| {
+        t.contains("260 users") && !t.contains("loading")
+    })
+    .await?;
+    actions::click(&app, "opt-check-deleted").await?;
+    actions::click(&app, "wizard-next").await?;
+    // The 40 deleted ones, plus the demo tenant's disabled accounts.
+    let listed = checks::text_becomes(&app, "preview-deleted", "the deleted objects", |t| {
+        t.contains("objects imported earlier are deleted, disabled or out of scope")
+    })
+    .await?;
+    let count: usize = listed
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(count >= 40, "{listed}");
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "wizard-step-title", "step 5", |t| {
+        t == "Deleted objects"
+    })
+    .await?;
+    checks::content_becomes(&app, "deleted-rows", "the reasons", |t| {
+        t.contains("restorable for 30 more days") || t.contains("restorable for 29 more days")
+    })
+    .await?;
+    // More than 10 and more than 10 %: the threshold asks for a confirmation before Next.
+    let expected = format!("{count} of the 325 objects");
+    checks::text_becomes(&app, "deleted-threshold", "the numbers", |t| {
+        t.contains(&expected)
+    })
+    .await?;
+    checks::enabled_is(&app, "wizard-next", false).await?;
+    app.screenshot("deleted-objects-threshold").await?;
+    // Keeping all but a few brings it under the threshold; then delete two of them.
+    actions::right_click(&app, "#deleted-rows tbody tr:first-child td").await?;
+    actions::click(&app, "deleted-all-keep").await?;
+    checks::gone(&app, "deleted-threshold").await?;
+    actions::click_css(&app, "#deleted-action-0 option[value='delete']").await?;
+    actions::click_css(&app, "#deleted-action-1 option[value='delete']").await?;
+    actions::click_css(&app, "#deleted-action-2 option[value='disable']").await?;
+    checks::enabled_is(&app, "wizard-next", true).await?;
+    app.screenshot("deleted-objects-decided").await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "results-totals", "the outcome", |t| {
+        t.contains("1 disabled") && t.contains("2 deleted")
+    })
+    .await?;
+    app.screenshot("deleted-objects-results").await?;
+    actions::click(&app, "wizard-cancel").await?;
+    checks::users_total_is(&app, 298).await?;
+    app.finish().await
+}

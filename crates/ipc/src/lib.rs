@@ -20,10 +20,11 @@ pub use orgs::{
     RemoveOrganization, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
 pub use sync::{
-    CancelSync, Counts, DirectoryEntry, EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef,
-    ListingPage, ListingPageCmd, ListingRequest, Outcome, OutcomeRow, PageRequest, PlanProgress,
-    PlanProgressCmd, PlanRef, PlanRequest, PlanSync, StartListing, StartSync, SyncPreview,
-    SyncResult, SyncSelection, SyncStatus, SyncStatusCmd,
+    CancelSync, Counts, DeletedAction, DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry,
+    EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef, ListingPage, ListingPageCmd,
+    ListingRequest, Outcome, OutcomeRow, PageRequest, PlanProgress, PlanProgressCmd, PlanRef,
+    PlanRequest, PlanSync, StartListing, StartSync, SyncPreview, SyncResult, SyncSelection,
+    SyncStatus, SyncStatusCmd,
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,

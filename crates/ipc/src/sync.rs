@@ -90,6 +90,46 @@ pub struct SyncSelection {
 pub struct PlanRequest {
     pub organization: i64,
     pub selection: SyncSelection,
+    /// "Check deleted objects": also sort what Entra ID no longer has.
+    #[serde(default)]
+    pub check_deleted: bool,
+}
+
+/// What to do on the server with an object Entra ID no longer has (or has disabled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletedAction {
+    Keep,
+    Disable,
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletedReason {
+    SoftDeleted,
+    HardDeleted,
+    Disabled,
+    OutOfScope,
+}
+
+/// One row of the Deleted objects step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedRow {
+    pub id: String,
+    pub display_name: String,
+    pub account: String,
+    pub reason: DeletedReason,
+    /// "deleted in Entra ID, restorable for 27 more days", …
+    pub detail: String,
+    /// The proposal.
+    pub action: DeletedAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedDecision {
+    pub id: String,
+    pub action: DeletedAction,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +172,38 @@ pub struct SyncPreview {
     pub plan: u64,
     pub counts: Counts,
     pub rows: Vec<OutcomeRow>,
+    /// With "Check deleted objects": what Entra ID no longer has, has disabled, or no longer
+    /// puts in scope.
+    #[serde(default)]
+    pub deleted: Vec<DeletedRow>,
+    /// Objects imported from this organization so far (for the deletion threshold).
+    #[serde(default)]
+    pub imported_total: u64,
+    /// Disabling or deleting more than this many objects…
+    #[serde(default)]
+    pub threshold_count: u64,
+    /// …and more than this percentage of `imported_total` needs a confirmation.
+    #[serde(default)]
+    pub threshold_percent: u64,
+}
+
+impl SyncPreview {
+    /// Whether `decisions` (else the proposals) cross the mass-deletion threshold.
+    pub fn threshold_exceeded(&self, decisions: &[DeletedDecision]) -> bool {
+        let affected = self
+            .deleted
+            .iter()
+            .filter(|row| {
+                let action = decisions
+                    .iter()
+                    .find(|d| d.id == row.id)
+                    .map_or(row.action, |d| d.action);
+                action != DeletedAction::Keep
+            })
+            .count() as u64;
+        affected > self.threshold_count
+            && affected * 100 > self.imported_total * self.threshold_percent
+    }
 }
 
 /// Reads what the selection needs from Graph and previews the plan (nothing is written).
@@ -161,9 +233,15 @@ impl Command for PlanProgressCmd {
     type Output = PlanProgress;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanRef {
     pub plan: u64,
+    /// The Deleted objects step's decisions (rows not listed keep their proposal).
+    #[serde(default)]
+    pub decisions: Vec<DeletedDecision>,
+    /// The admin confirmed a mass disable/delete above the threshold.
+    #[serde(default)]
+    pub confirm_mass: bool,
 }
 
 /// Snapshots the database and applies a previewed plan.

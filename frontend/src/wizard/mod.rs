@@ -49,6 +49,9 @@ pub struct Wizard {
     pub nested: RwSignal<bool>,
     pub preview: RwSignal<Option<aadsync_ipc::SyncPreview>>,
     pub result: RwSignal<Option<aadsync_ipc::SyncResult>>,
+    /// Step 5: the admin's action per deleted object, and the mass-deletion confirmation.
+    pub decisions: RwSignal<Vec<aadsync_ipc::DeletedDecision>>,
+    pub confirm_mass: RwSignal<bool>,
     /// Bumped when the database changed, so the Users area reloads.
     pub data_changed: RwSignal<u32>,
 }
@@ -109,6 +112,8 @@ pub fn WizardFrame(
         nested: RwSignal::new(false),
         preview: RwSignal::new(None),
         result: RwSignal::new(None),
+        decisions: RwSignal::new(Vec::new()),
+        confirm_mass: RwSignal::new(false),
         data_changed,
     };
     provide_context(wizard);

@@ -5,8 +5,8 @@ use super::Wizard;
 use crate::ipc;
 use crate::timer::sleep;
 use aadsync_ipc::{
-    CancelSync, EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef, Outcome, OutcomeRow,
-    PlanRef, PlanRequest, PlanSync, StartSync, SyncStatusCmd,
+    CancelSync, DeletedAction, DeletedDecision, EntryKind, ExportFormat, ExportRequest, ExportRun,
+    JobRef, Outcome, OutcomeRow, PlanRef, PlanRequest, PlanSync, StartSync, SyncStatusCmd,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -98,10 +98,22 @@ pub fn PreviewStep() -> impl IntoView {
             match ipc::call::<PlanSync>(&PlanRequest {
                 organization,
                 selection,
+                check_deleted: wizard.flow.with_untracked(|f| f.check_deleted()),
             })
             .await
             {
                 Ok(preview) => {
+                    let _ = wizard.decisions.try_set(
+                        preview
+                            .deleted
+                            .iter()
+                            .map(|d| DeletedDecision {
+                                id: d.id.clone(),
+                                action: d.action,
+                            })
+                            .collect(),
+                    );
+                    let _ = wizard.confirm_mass.try_set(false);
                     let _ = wizard.preview.try_set(Some(preview));
                     let _ = wizard.ready.try_set(true);
                 }
@@ -133,7 +145,12 @@ pub fn PreviewStep() -> impl IntoView {
                             <span>{format!("{} unchanged", c.unchanged)}</span>
                             <span class:error={c.conflict > 0}>{format!("{} conflicts", c.conflict)}</span>
                         </p>
-                        <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Next synchronizes; conflicts are skipped and reported."</p>
+                        {(!p.deleted.is_empty()).then(|| view! {
+                            <p class="notice" id="preview-deleted">
+                                {format!("{} objects imported earlier are deleted, disabled or out of scope in Entra ID: decide about them in the next step.", p.deleted.len())}
+                            </p>
+                        })}
+                        <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
                         <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>
                     }.into_any()
                 }
@@ -142,15 +159,129 @@ pub fn PreviewStep() -> impl IntoView {
     }
 }
 
+fn action_value(action: DeletedAction) -> &'static str {
+    match action {
+        DeletedAction::Keep => "keep",
+        DeletedAction::Disable => "disable",
+        DeletedAction::Delete => "delete",
+    }
+}
+
+fn action_from(value: &str) -> DeletedAction {
+    match value {
+        "keep" => DeletedAction::Keep,
+        "delete" => DeletedAction::Delete,
+        _ => DeletedAction::Disable,
+    }
+}
+
 #[component]
 pub fn DeletedObjectsStep() -> impl IntoView {
     let wizard = expect_context::<Wizard>();
-    wizard.ready.set(true);
+    let menu = RwSignal::new(None::<(i32, i32)>);
+    let exceeded = move || {
+        wizard.preview.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| wizard.decisions.with(|d| p.threshold_exceeded(d)))
+        })
+    };
+    Effect::new(move |_| {
+        wizard.ready.set(!exceeded() || wizard.confirm_mass.get());
+    });
+    let set_all = move |action: DeletedAction| {
+        wizard
+            .decisions
+            .update(|d| d.iter_mut().for_each(|x| x.action = action));
+        menu.set(None);
+    };
+    let affected = move || {
+        wizard
+            .decisions
+            .with(|d| d.iter().filter(|x| x.action != DeletedAction::Keep).count())
+    };
     view! {
         <div class="step-deleted">
-            <p id="deleted-objects-note">
-                "Checking for objects deleted or disabled in Entra ID is not available in this version. This synchronization disables and deletes nothing: objects that are gone from Entra ID stay on the server as they are."
-            </p>
+            {move || wizard.preview.get().map(|p| {
+                if p.deleted.is_empty() {
+                    return view! {
+                        <p id="deleted-none">"Nothing to decide: everything imported earlier from this organization is still in Entra ID, enabled and in scope."</p>
+                    }.into_any();
+                }
+                let rows = p.deleted.clone();
+                view! {
+                    <p>"These objects were imported earlier. Choose what happens to each on the server (right-click for all at once):"</p>
+                    <div class="table-scroll" on:contextmenu=move |ev| { ev.prevent_default(); menu.set(Some((ev.client_x(), ev.client_y()))); }>
+                        <table class="outcomes" id="deleted-rows">
+                            <thead><tr><th>"Account"</th><th>"Name"</th><th>"In Entra ID"</th><th>"On the server"</th></tr></thead>
+                            <tbody>
+                                {rows.into_iter().enumerate().map(|(i, row)| {
+                                    let id = row.id.clone();
+                                    let current = {
+                                        let id = id.clone();
+                                        move || wizard.decisions.with(|d| d.iter().find(|x| x.id == id).map_or(DeletedAction::Disable, |x| x.action))
+                                    };
+                                    view! {
+                                        <tr data-id=row.id.clone()>
+                                            <td>{row.account}</td>
+                                            <td>{row.display_name}</td>
+                                            <td>{row.detail}</td>
+                                            <td>
+                                                <select
+                                                    id=format!("deleted-action-{i}")
+                                                    prop:value=move || action_value(current())
+                                                    on:change=move |ev| {
+                                                        let action = action_from(&event_target_value(&ev));
+                                                        let id = id.clone();
+                                                        wizard.decisions.update(|d| {
+                                                            if let Some(x) = d.iter_mut().find(|x| x.id == id) {
+                                                                x.action = action;
+                                                            }
+                                                        });
+                                                    }
+                                                >
+                                                    <option value="keep">"Keep"</option>
+                                                    <option value="disable">"Disable on server"</option>
+                                                    <option value="delete">"Delete from server"</option>
+                                                </select>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Show when=exceeded>
+                        <div class="confirm" role="alert" id="deleted-threshold">
+                            <p>
+                                {move || format!(
+                                    "{} of the {} objects imported from this organization would be disabled or deleted — more than {} objects and more than {}%. This often means a wrong selection or a problem in Entra ID.",
+                                    affected(),
+                                    p.imported_total,
+                                    p.threshold_count,
+                                    p.threshold_percent
+                                )}
+                            </p>
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    id="deleted-confirm"
+                                    prop:checked=move || wizard.confirm_mass.get()
+                                    on:change=move |ev| wizard.confirm_mass.set(event_target_checked(&ev))
+                                />
+                                {move || format!("Yes, disable or delete these {} objects", affected())}
+                            </label>
+                        </div>
+                    </Show>
+                }.into_any()
+            })}
+            {move || menu.get().map(|(x, y)| view! {
+                <div class="menu-dismiss" on:click=move |_| menu.set(None) on:contextmenu=move |ev| { ev.prevent_default(); menu.set(None) }></div>
+                <div class="menu-list context-menu" role="menu" id="deleted-menu" style:left=format!("{x}px") style:top=format!("{y}px")>
+                    <button class="menu-item" role="menuitem" id="deleted-all-keep" on:click=move |_| set_all(DeletedAction::Keep)>"Keep all"</button>
+                    <button class="menu-item" role="menuitem" id="deleted-all-disable" on:click=move |_| set_all(DeletedAction::Disable)>"Disable all on server"</button>
+                    <button class="menu-item" role="menuitem" id="deleted-all-delete" on:click=move |_| set_all(DeletedAction::Delete)>"Delete all from server"</button>
+                </div>
+            })}
         </div>
     }
 }
@@ -165,7 +296,13 @@ pub fn SynchronizeStep() -> impl IntoView {
     wizard.ready.set(false);
     if let Some(plan) = wizard.preview.get_untracked().map(|p| p.plan) {
         spawn_local(async move {
-            let started = match ipc::call::<StartSync>(&PlanRef { plan }).await {
+            let started = match ipc::call::<StartSync>(&PlanRef {
+                plan,
+                decisions: wizard.decisions.get_untracked(),
+                confirm_mass: wizard.confirm_mass.get_untracked(),
+            })
+            .await
+            {
                 Ok(j) => j.job,
                 Err(err) => {
                     let _ = error.try_set(Some(err.message));
@@ -265,6 +402,8 @@ pub fn ResultsStep() -> impl IntoView {
                         <span>{format!("{} created", c.create)}</span>
                         <span>{format!("{} updated", c.update)}</span>
                         <span>{format!("{} unchanged", c.unchanged)}</span>
+                        {(c.disable > 0).then(|| view! { <span>{format!("{} disabled", c.disable)}</span> })}
+                        {(c.delete > 0).then(|| view! { <span>{format!("{} deleted", c.delete)}</span> })}
                         <span class:error={c.conflict > 0}>{format!("{} failed", c.conflict)}</span>
                         <span class="muted">{format!("in {:.1} s · run #{}", r.duration_ms as f64 / 1000.0, r.run_id)}</span>
                     </p>

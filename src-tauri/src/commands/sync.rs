@@ -6,8 +6,9 @@ use crate::state::AppState;
 use aadsync_directory::graph::{GraphClient, GraphError};
 use aadsync_ipc as ipc;
 use aadsync_ipc::{ErrorCode, IpcError};
-use aadsync_store::{ApplyOutcome, OrgId};
+use aadsync_store::{ApplyOutcome, DirectoryChanges, OrgId};
 use aadsync_sync::Connected;
+use aadsync_sync::deleted::{Action, DeletedObject, Finding, Threshold};
 use aadsync_sync::engine::{self, Selection, SyncError};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -228,10 +229,21 @@ pub async fn plan_sync(
     let jobs = Arc::clone(&state.jobs);
     jobs.set_plan_progress("Starting", 0);
     let progress = move |p: engine::Progress| jobs.set_plan_progress(p.phase.label(), p.done);
-    let changes = engine::gather(&graph, &imported, &selection, &progress)
+    let gathered = engine::gather(&graph, &imported, &selection, &progress)
         .await
-        .map_err(sync_error)?
-        .changes;
+        .map_err(sync_error)?;
+    let deleted = if args.check_deleted {
+        state
+            .jobs
+            .set_plan_progress("Checking for deleted objects", 0);
+        engine::check_deleted(&graph, &imported, &gathered, &selection)
+            .await
+            .map_err(sync_error)?
+    } else {
+        Vec::new()
+    };
+    let imported_total = imported.users.len() + imported.groups.len();
+    let changes = gathered.changes;
     state
         .jobs
         .set_plan_progress(engine::Phase::Planning.label(), 0);
@@ -241,16 +253,70 @@ pub async fn plan_sync(
         blocking(move || engine::preview(&store, &tenant, &changes).map_err(sync_error)).await?
     };
     let rows: Vec<ipc::OutcomeRow> = plan.items.iter().map(outcome_row).collect();
+    let deleted_rows: Vec<ipc::DeletedRow> = deleted.iter().map(deleted_row).collect();
+    let threshold = Threshold::default();
     let id = state.jobs.add_plan(PlannedSync {
         tenant_id: tenant,
         started_by: connection.account.upn.clone(),
         changes,
+        deleted,
+        imported_total,
     });
     Ok(ipc::SyncPreview {
         plan: id,
         counts: counts(&rows),
         rows,
+        deleted: deleted_rows,
+        imported_total: imported_total as u64,
+        threshold_count: threshold.min_count as u64,
+        threshold_percent: threshold.percent as u64,
     })
+}
+
+fn deleted_row(o: &DeletedObject) -> ipc::DeletedRow {
+    ipc::DeletedRow {
+        id: o.object_id.clone(),
+        display_name: o.display_name.clone(),
+        account: o.account.clone(),
+        reason: match o.finding {
+            Finding::SoftDeleted { .. } => ipc::DeletedReason::SoftDeleted,
+            Finding::HardDeleted => ipc::DeletedReason::HardDeleted,
+            Finding::DisabledInEntra => ipc::DeletedReason::Disabled,
+            Finding::OutOfScope { .. } => ipc::DeletedReason::OutOfScope,
+        },
+        detail: o.finding.describe(),
+        action: match o.action {
+            Action::Keep => ipc::DeletedAction::Keep,
+            Action::Disable => ipc::DeletedAction::Disable,
+            Action::Delete => ipc::DeletedAction::Delete,
+        },
+    }
+}
+
+/// The planned removals after the admin's decisions; refused above the threshold unless
+/// confirmed.
+fn decided_changes(plan: &PlannedSync, args: &ipc::PlanRef) -> Result<DirectoryChanges, IpcError> {
+    let mut objects = plan.deleted.clone();
+    for object in &mut objects {
+        if let Some(d) = args.decisions.iter().find(|d| d.id == object.object_id) {
+            object.action = match d.action {
+                ipc::DeletedAction::Keep => Action::Keep,
+                ipc::DeletedAction::Disable => Action::Disable,
+                ipc::DeletedAction::Delete => Action::Delete,
+            };
+        }
+    }
+    let threshold = Threshold::default();
+    if threshold.exceeded(&objects, plan.imported_total) && !args.confirm_mass {
+        let affected = objects.iter().filter(|o| o.action != Action::Keep).count();
+        return Err(IpcError::invalid_input(format!(
+            "{affected} of {} imported objects would be disabled or deleted: confirm this in the Deleted objects step",
+            plan.imported_total
+        )));
+    }
+    let mut changes = (*plan.changes).clone();
+    changes.removals = engine::removals(&objects);
+    Ok(changes)
 }
 
 #[tauri::command]
@@ -273,6 +339,7 @@ pub async fn start_sync(
             "This preview is no longer current: go back to Preview",
         )
     })?;
+    let changes = Arc::new(decided_changes(&plan, &args)?);
     let database = state.database_handle();
     let (job, sync) = state.jobs.new_sync();
     let app = Arc::clone(&state.jobs);
@@ -304,7 +371,7 @@ pub async fn start_sync(
             if sync.cancelled.load(Ordering::Relaxed) {
                 return Err(sync_error(SyncError::Cancelled));
             }
-            let applied = engine::apply(&store, &run, &plan.changes, &progress);
+            let applied = engine::apply(&store, &run, &changes, &progress);
             *sync
                 .interrupt
                 .lock()
