@@ -8,6 +8,7 @@ use aadsync_directory::auth::signin::{
 use aadsync_directory::graph::GraphClient;
 use aadsync_keystore::TokenStore;
 use aadsync_store::{ApplyOutcome, CloudKind, OpenOptions, Organization, RunInfo, Store};
+use aadsync_sync::deleted::{Action, Threshold};
 use aadsync_sync::engine::{self, Selection};
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -86,7 +87,25 @@ enum Command {
         /// The plan or the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Also handle users imported earlier that Entra ID deleted, disabled or no longer
+        /// puts in scope.
+        #[arg(long)]
+        check_deleted: bool,
+        /// What to do with them on the server.
+        #[arg(long, value_enum, default_value_t = DeletedArg::Disable, requires = "check_deleted")]
+        deleted_action: DeletedArg,
+        /// Go ahead even when more than 10 objects and more than 10% of this organization's
+        /// imported objects would be disabled or deleted.
+        #[arg(long, requires = "check_deleted")]
+        allow_mass_delete: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DeletedArg {
+    Keep,
+    Disable,
+    Delete,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -335,6 +354,9 @@ async fn directory(cli: Cli) -> Result<(), Failure> {
             nested,
             dry_run,
             json,
+            check_deleted,
+            deleted_action,
+            allow_mass_delete,
             ..
         } => {
             let selection = Selection {
@@ -343,7 +365,18 @@ async fn directory(cli: Cli) -> Result<(), Failure> {
                 members,
                 nested,
             };
-            sync(&store, &graph, &connected, &selection, dry_run, json).await
+            let deleted = check_deleted.then_some(DeletedOptions {
+                action: match deleted_action {
+                    DeletedArg::Keep => Action::Keep,
+                    DeletedArg::Disable => Action::Disable,
+                    DeletedArg::Delete => Action::Delete,
+                },
+                allow_mass: allow_mass_delete,
+            });
+            sync(
+                &store, &graph, &connected, &selection, deleted, dry_run, json,
+            )
+            .await
         }
         _ => Ok(()),
     }
@@ -457,11 +490,18 @@ fn describe(outcome: &ApplyOutcome, done: bool) -> (String, String) {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+struct DeletedOptions {
+    action: Action,
+    allow_mass: bool,
+}
+
 async fn sync(
     store: &Store,
     graph: &GraphClient,
     connected: &aadsync_sync::Connected,
     selection: &Selection,
+    deleted: Option<DeletedOptions>,
     dry_run: bool,
     json: bool,
 ) -> Result<(), Failure> {
@@ -477,10 +517,37 @@ async fn sync(
         .reader()
         .imported(&tenant)
         .map_err(|e| e.to_string())?;
-    let changes = engine::gather(graph, &imported, selection, &progress)
+    let gathered = engine::gather(graph, &imported, selection, &progress)
         .await
-        .map_err(|e| e.to_string())?
-        .changes;
+        .map_err(|e| e.to_string())?;
+    let mut changes = gathered.changes.clone();
+    if let Some(options) = deleted {
+        let mut objects = engine::check_deleted(graph, &imported, &gathered, selection)
+            .await
+            .map_err(|e| e.to_string())?;
+        for o in &mut objects {
+            o.action = options.action;
+        }
+        let total = imported.users.len() + imported.groups.len();
+        if !dry_run && !options.allow_mass && Threshold::default().exceeded(&objects, total) {
+            for o in &objects {
+                eprintln!(
+                    "{}  {}  ({})",
+                    o.account,
+                    o.display_name,
+                    o.finding.describe()
+                );
+            }
+            return Err(Failure {
+                code: 5,
+                message: format!(
+                    "{} of the {total} objects imported from this organization would be disabled or deleted; nothing was written. Check the list above, then add --allow-mass-delete",
+                    objects.iter().filter(|o| o.action != Action::Keep).count()
+                ),
+            });
+        }
+        changes.removals = engine::removals(&objects);
+    }
     let started = std::time::Instant::now();
     let (items, failed, summary) = if dry_run {
         let plan = engine::preview(store, &tenant, &changes).map_err(|e| e.to_string())?;
@@ -499,8 +566,8 @@ async fn sync(
             })
             .collect();
         let summary = format!(
-            "Plan (nothing written): {} to create, {} to update, {} unchanged, {} conflicts",
-            plan.created, plan.updated, plan.unchanged, plan.failed
+            "Plan (nothing written): {} to create, {} to update, {} unchanged, {} to disable, {} to delete, {} conflicts",
+            plan.created, plan.updated, plan.unchanged, plan.disabled, plan.deleted, plan.failed
         );
         (items, plan.failed, summary)
     } else {
@@ -525,11 +592,13 @@ async fn sync(
             })
             .collect();
         let summary = format!(
-            "Run #{}: {} created, {} updated, {} unchanged, {} failed in {:.1} s (snapshot before: {})",
+            "Run #{}: {} created, {} updated, {} unchanged, {} disabled, {} deleted, {} failed in {:.1} s (snapshot before: {})",
             report.run_id,
             report.created,
             report.updated,
             report.unchanged,
+            report.disabled,
+            report.deleted,
             report.failed,
             started.elapsed().as_secs_f64(),
             snapshot.display()

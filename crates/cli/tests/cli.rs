@@ -314,6 +314,72 @@ async fn list_and_sync_from_the_command_line() {
     let (ok, text) = output(again).await;
     assert!(ok && text.contains(" 0 created, 0 updated"), "{text}");
 
+    // Deleted in Entra ID: --check-deleted handles them; a mass deletion stops first (exit 5).
+    let imported_users: Vec<String> = report["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["type"] == "user" && i["id"] != "a34546e6-5f9d-46cd-a270-950da42fb985")
+        .map(|i| i["id"].as_str().expect("id").to_owned())
+        .collect();
+    let http = reqwest::Client::new();
+    let delete = |id: String| {
+        let http = http.clone();
+        let url = format!("{}/_emulator/users/{id}", emulator.base_url());
+        async move {
+            assert!(
+                http.delete(url)
+                    .send()
+                    .await
+                    .expect("delete")
+                    .status()
+                    .is_success()
+            )
+        }
+    };
+    delete(imported_users[0].clone()).await;
+    let mut one = cli(&db);
+    one.args([
+        "sync",
+        "--org",
+        "1",
+        "--check-deleted",
+        "--deleted-action",
+        "delete",
+    ]);
+    let (ok, text) = output(one).await;
+    // The deleted user, and any account the tenant has disabled, are deleted on the server.
+    assert!(
+        ok && text.contains("restorable for") && !text.contains(" 0 deleted,"),
+        "{text}"
+    );
+    for id in imported_users
+        .iter()
+        .skip(1)
+        .take(imported_users.len() / 4 + 11)
+    {
+        delete(id.clone()).await;
+    }
+    let mut many = cli(&db);
+    many.args(["sync", "--org", "1", "--check-deleted"]);
+    let out = many.output().await.expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("nothing was written") && stderr.contains("--allow-mass-delete"),
+        "{stderr}"
+    );
+    let mut allowed = cli(&db);
+    allowed.args([
+        "sync",
+        "--org",
+        "1",
+        "--check-deleted",
+        "--allow-mass-delete",
+    ]);
+    let (ok, text) = output(allowed).await;
+    assert!(ok && !text.contains(" 0 disabled,"), "{text}");
+
     // A revoked sign-in: exit code 4 and what to run.
     emulator
         .revoke_refresh_tokens("admin@contoso.com")
