@@ -52,6 +52,20 @@ enum Command {
         #[arg(long)]
         org: Option<String>,
     },
+    /// The audit log: synchronization runs, newest first.
+    Runs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo the last synchronization by restoring the snapshot taken before it.
+    Undo {
+        /// The run to undo (must be the last synchronization).
+        #[arg(long)]
+        run: i64,
+        /// Do it (without: show what would be lost).
+        #[arg(long)]
+        yes: bool,
+    },
     /// List users or groups of an organization's tenant.
     List {
         #[arg(value_enum)]
@@ -281,6 +295,69 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await
         }
         Command::List { .. } | Command::Sync { .. } => Ok(()),
+        Command::Runs { json } => {
+            let runs = store.reader().runs().map_err(|e| e.to_string())?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&runs).map_err(|e| e.to_string())?
+                );
+                return Ok(());
+            }
+            if runs.is_empty() {
+                println!("No synchronizations yet.");
+            }
+            for r in runs {
+                println!(
+                    "#{:<4} {:<5} {:<10} {}  {:<24} by {}: {} created, {} updated, {} unchanged, {} disabled, {} deleted, {} failed{}",
+                    r.id,
+                    r.kind,
+                    r.status,
+                    r.started_at,
+                    r.organization.as_deref().unwrap_or(&r.tenant_id),
+                    r.started_by,
+                    r.created,
+                    r.updated,
+                    r.unchanged,
+                    r.disabled,
+                    r.deleted,
+                    r.failed,
+                    r.message.map(|m| format!(" — {m}")).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Undo { run, yes } => {
+            let preview = store
+                .writer()
+                .undo_preview(run)
+                .map_err(|e| e.to_string())?;
+            let lost = if preview.later_user_changes > 0 {
+                format!(
+                    " {} user(s) created or edited on the server since then will be lost too.",
+                    preview.later_user_changes
+                )
+            } else {
+                String::new()
+            };
+            if !yes {
+                println!(
+                    "Undoing run #{run} restores the database as it was before it ({} created, {} updated, {} disabled, {} deleted).{lost} Run again with --yes to do it.",
+                    preview.run.created,
+                    preview.run.updated,
+                    preview.run.disabled,
+                    preview.run.deleted
+                );
+                return Err("not undone (no --yes)".into());
+            }
+            let by = std::env::var("USER").unwrap_or_else(|_| "aadsync CLI".into());
+            let undo = store
+                .writer()
+                .undo_run(run, &by)
+                .map_err(|e| e.to_string())?;
+            println!("Run #{run} undone (recorded as run #{undo}).{lost}");
+            Ok(())
+        }
         Command::Whoami { org } => {
             let list = match org {
                 Some(o) => vec![find(&store, &o)?],

@@ -380,6 +380,29 @@ async fn list_and_sync_from_the_command_line() {
     let (ok, text) = output(allowed).await;
     assert!(ok && !text.contains(" 0 disabled,"), "{text}");
 
+    // The audit log, and undoing the last run.
+    let mut runs = cli(&db);
+    runs.args(["runs", "--json"]);
+    let (ok, text) = output(runs).await;
+    assert!(ok, "{text}");
+    let runs: Vec<serde_json::Value> = serde_json::from_str(&text).expect("runs json");
+    let last = runs[0]["id"].as_i64().expect("id");
+    let mut ask = cli(&db);
+    ask.args(["undo", "--run", &last.to_string()]);
+    let (ok, text) = output(ask).await;
+    assert!(!ok && text.contains("--yes"), "{text}");
+    let mut undo = cli(&db);
+    undo.args(["undo", "--run", &last.to_string(), "--yes"]);
+    let (ok, text) = output(undo).await;
+    assert!(
+        ok && text.contains(&format!("Run #{last} undone")),
+        "{text}"
+    );
+    let mut runs = cli(&db);
+    runs.arg("runs");
+    let (_, text) = output(runs).await;
+    assert!(text.contains("undo ") && text.contains("undone"), "{text}");
+
     // A revoked sign-in: exit code 4 and what to run.
     emulator
         .revoke_refresh_tokens("admin@contoso.com")

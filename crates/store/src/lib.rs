@@ -8,6 +8,7 @@
 //! them (triggers in `migrations/0001_init.sql`).
 
 mod apply;
+mod audit;
 #[cfg(feature = "baseline")]
 pub mod baseline;
 mod error;
@@ -24,6 +25,7 @@ pub use apply::{
     ApplyOutcome, ApplyReport, DirectoryChanges, DirectoryGroup, DirectoryUser, ItemOutcome,
     Removal, RemovalAction, RunInfo,
 };
+pub use audit::{RunItem, RunSummary, UndoPreview};
 pub use error::StoreError;
 pub use model::{
     AuthType, AzureUserAttributes, DirectoryDeletion, GroupRef, LocalUserEdit, NewLocalUser,

@@ -484,6 +484,7 @@ pub fn apply(
             StoreError::Interrupted => SyncError::Cancelled,
             other => other.into(),
         })?;
+    writer.set_run_snapshot(report.run_id, &snapshot)?;
     drop(writer);
     prune_snapshots(&snapshot);
     Ok((report, snapshot))

@@ -429,3 +429,97 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
         assert!(details.is_some_and(|r| !r.enabled), "{id} disabled");
     }
 }
+
+#[tokio::test]
+async fn the_last_synchronization_can_be_undone_and_the_audit_log_keeps_it() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let users = env.graph_json("/users?$top=5&$select=id").await;
+    let picked: Vec<String> = users["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_owned())
+        .collect();
+    let selection = Selection {
+        users: picked.clone(),
+        ..Selection::default()
+    };
+    let sync = |selection: Selection| {
+        let (graph, env) = (graph.clone(), &env);
+        async move {
+            let imported = env
+                .store
+                .reader()
+                .imported(&env.run().tenant_id)
+                .expect("imported");
+            let read = engine::gather(&graph, &imported, &selection, &quiet)
+                .await
+                .expect("gather");
+            engine::apply(&env.store, &env.run(), &read.changes, &quiet)
+                .expect("apply")
+                .0
+        }
+    };
+    let first = sync(selection).await;
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{}", picked[0]),
+        json!({"jobTitle": "Undo me"}),
+    )
+    .await;
+    let second = sync(Selection::default()).await;
+    assert_eq!(second.updated, 1);
+
+    // Only the newest run can be undone.
+    assert!(env.store.writer().undo_preview(first.run_id).is_err());
+    let preview = env
+        .store
+        .writer()
+        .undo_preview(second.run_id)
+        .expect("preview");
+    assert_eq!(preview.later_user_changes, 0);
+    let undo = env
+        .store
+        .writer()
+        .undo_run(second.run_id, "admin@contoso.com")
+        .expect("undo");
+
+    let title = |env: &Env| {
+        let reader = env.store.reader();
+        let rows = reader.user_rows().expect("rows");
+        rows.iter()
+            .filter_map(|r| reader.user(r.id).ok().and_then(|d| d.azure))
+            .find(|a| a.object_id == picked[0])
+            .and_then(|a| a.job_title)
+    };
+    assert_ne!(
+        title(&env).as_deref(),
+        Some("Undo me"),
+        "back to before run 2"
+    );
+    let runs = env.store.reader().runs().expect("runs");
+    let summary: Vec<(i64, &str, &str)> = runs
+        .iter()
+        .map(|r| (r.id, r.kind.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (undo, "undo", "succeeded"),
+            (second.run_id, "sync", "undone"),
+            (first.run_id, "sync", "succeeded")
+        ]
+    );
+    assert_eq!(
+        env.store
+            .reader()
+            .run_items(second.run_id)
+            .expect("items")
+            .len(),
+        second.items.len(),
+        "the undone run's items are kept"
+    );
+    // The run before it is now the last one, and its snapshot is there: it can be undone too.
+    assert!(env.store.writer().undo_preview(first.run_id).is_ok());
+}
