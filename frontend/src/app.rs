@@ -1,6 +1,7 @@
 //! The main window: menu bar, toolbar, Users area, and the dialogs they open.
 
 use crate::about::AboutDialog;
+use crate::audit::AuditDialog;
 use crate::components::menubar::{Menu, MenuBar, MenuItem};
 use crate::users::UsersArea;
 use crate::wizard::{WizardFrame, WizardStart};
@@ -11,6 +12,7 @@ use leptos::prelude::*;
 enum Modal {
     None,
     About,
+    Audit,
     Wizard(WizardStart),
 }
 
@@ -26,11 +28,18 @@ pub fn App() -> impl IntoView {
         Menu {
             id: "tools",
             label: "Tools",
-            items: vec![MenuItem {
-                id: "menu-azure-sync",
-                label: "Azure AD Synchronization…",
-                action: open(Modal::Wizard(WizardStart::Organization)),
-            }],
+            items: vec![
+                MenuItem {
+                    id: "menu-azure-sync",
+                    label: "Azure AD Synchronization…",
+                    action: open(Modal::Wizard(WizardStart::Organization)),
+                },
+                MenuItem {
+                    id: "menu-audit-log",
+                    label: "Audit log…",
+                    action: open(Modal::Audit),
+                },
+            ],
         },
         Menu {
             id: "help",
@@ -68,7 +77,8 @@ pub fn App() -> impl IntoView {
                 <AboutDialog on_close=close />
             </Show>
             {move || match modal.get() {
-                Modal::Wizard(start) => Some(view! { <WizardFrame on_close=close start=start data_changed=data_changed /> }),
+                Modal::Wizard(start) => Some(view! { <WizardFrame on_close=close start=start data_changed=data_changed /> }.into_any()),
+                Modal::Audit => Some(view! { <AuditDialog on_close=close data_changed=data_changed /> }.into_any()),
                 _ => None,
             }}
         </div>

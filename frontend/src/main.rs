@@ -6,6 +6,7 @@
 
 mod about;
 mod app;
+mod audit;
 mod components;
 mod ipc;
 mod timer;

@@ -292,5 +292,35 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     app.screenshot("deleted-objects-results").await?;
     actions::click(&app, "wizard-cancel").await?;
     checks::users_total_is(&app, 298).await?;
+
+    // The audit log shows both runs; undoing the last one brings the two users back.
+    actions::choose_menu(&app, "tools", "menu-audit-log").await?;
+    checks::content_becomes(&app, "audit-runs", "both runs", |t| {
+        t.contains("#2 sync") && t.contains("#1 sync") && t.contains("2 deleted")
+    })
+    .await?;
+    actions::click_css(&app, "#audit-runs tr[data-id='2'] td").await?;
+    checks::text_becomes(&app, "audit-items-title", "the run's items", |t| {
+        t.starts_with("Run #2:")
+    })
+    .await?;
+    actions::click(&app, "audit-undo").await?;
+    checks::text_becomes(&app, "audit-undo-confirm", "what undo does", |t| {
+        t.contains("Undo run #2") && t.contains("Nothing changed on the server since then")
+    })
+    .await?;
+    app.screenshot("undo-confirmation").await?;
+    actions::click(&app, "audit-undo-yes").await?;
+    checks::text_becomes(&app, "audit-message", "undone", |t| {
+        t.contains("Run #2 was undone")
+    })
+    .await?;
+    checks::content_becomes(&app, "audit-runs", "the undo recorded", |t| {
+        t.contains("#3 undo") && t.contains("undone")
+    })
+    .await?;
+    app.screenshot("audit-log").await?;
+    actions::click(&app, "audit-close").await?;
+    checks::users_total_is(&app, 300).await?;
     app.finish().await
 }

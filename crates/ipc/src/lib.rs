@@ -7,12 +7,16 @@
 //! that `build.rs` turns into permissions, and that a test checks against the handlers.
 
 mod app;
+mod audit;
 mod error;
 mod orgs;
 mod sync;
 mod users;
 
 pub use app::{AppStatus, AppStatusInfo, KeyringState};
+pub use audit::{
+    ExportAudit, ListRuns, RunItemView, RunItems, RunRef, RunView, UndoPreviewCmd, UndoRun,
+};
 pub use error::{ErrorCode, IpcError};
 pub use orgs::{
     CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeviceCode, FinishSignIn,
@@ -76,6 +80,11 @@ pub const COMMANDS: &[&str] = &[
     SyncStatusCmd::NAME,
     CancelSync::NAME,
     ExportRun::NAME,
+    ListRuns::NAME,
+    RunItems::NAME,
+    UndoPreviewCmd::NAME,
+    UndoRun::NAME,
+    ExportAudit::NAME,
 ];
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Tauri command adapters, one module per area; each command mirrors an `aadsync_ipc` type.
 
 mod app;
+mod audit;
 mod orgs;
 mod sync;
 mod users;
@@ -41,6 +42,11 @@ app_commands![
     sync::sync_status,
     sync::cancel_sync,
     sync::export_run,
+    audit::list_runs,
+    audit::run_items,
+    audit::undo_preview,
+    audit::undo_run,
+    audit::export_audit,
 ];
 
 #[cfg(test)]
