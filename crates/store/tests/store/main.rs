@@ -6,6 +6,7 @@
 mod apply;
 mod files;
 mod guards;
+mod kill;
 mod local_users;
 mod orgs;
 mod snapshot;
