@@ -112,6 +112,9 @@ enum Command {
         /// imported objects would be disabled or deleted.
         #[arg(long, requires = "check_deleted")]
         allow_mass_delete: bool,
+        /// Import again users that were deleted on this server (otherwise they are left out).
+        #[arg(long)]
+        reimport_deleted: bool,
     },
 }
 
@@ -434,6 +437,7 @@ async fn directory(cli: Cli) -> Result<(), Failure> {
             check_deleted,
             deleted_action,
             allow_mass_delete,
+            reimport_deleted,
             ..
         } => {
             let selection = Selection {
@@ -450,10 +454,13 @@ async fn directory(cli: Cli) -> Result<(), Failure> {
                 },
                 allow_mass: allow_mass_delete,
             });
-            sync(
-                &store, &graph, &connected, &selection, deleted, dry_run, json,
-            )
-            .await
+            let options = SyncOptions {
+                deleted,
+                reimport: reimport_deleted,
+                dry_run,
+                json,
+            };
+            sync(&store, &graph, &connected, &selection, options).await
         }
         _ => Ok(()),
     }
@@ -573,15 +580,27 @@ struct DeletedOptions {
     allow_mass: bool,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct SyncOptions {
+    deleted: Option<DeletedOptions>,
+    reimport: bool,
+    dry_run: bool,
+    json: bool,
+}
+
 async fn sync(
     store: &Store,
     graph: &GraphClient,
     connected: &aadsync_sync::Connected,
     selection: &Selection,
-    deleted: Option<DeletedOptions>,
-    dry_run: bool,
-    json: bool,
+    options: SyncOptions,
 ) -> Result<(), Failure> {
+    let SyncOptions {
+        deleted,
+        reimport,
+        dry_run,
+        json,
+    } = options;
     use std::io::IsTerminal;
     let tenant = connected.organization.tenant_id.clone();
     let terminal = std::io::stderr().is_terminal();
@@ -598,6 +617,20 @@ async fn sync(
         .await
         .map_err(|e| e.to_string())?;
     let mut changes = gathered.changes.clone();
+    if reimport {
+        changes.users.extend(gathered.tombstoned.iter().cloned());
+    } else if !gathered.tombstoned.is_empty() && !json {
+        eprintln!(
+            "{} user(s) deleted on this server left out (--reimport-deleted brings them back): {}",
+            gathered.tombstoned.len(),
+            gathered
+                .tombstoned
+                .iter()
+                .filter_map(|u| u.user_principal_name.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if let Some(options) = deleted {
         let mut objects = engine::check_deleted(graph, &imported, &gathered, selection)
             .await

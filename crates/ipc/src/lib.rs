@@ -28,7 +28,7 @@ pub use sync::{
     EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef, ListingPage, ListingPageCmd,
     ListingRequest, Outcome, OutcomeRow, PageRequest, PlanProgress, PlanProgressCmd, PlanRef,
     PlanRequest, PlanSync, StartListing, StartSync, SyncPreview, SyncResult, SyncSelection,
-    SyncStatus, SyncStatusCmd,
+    SyncStatus, SyncStatusCmd, TombstoneRow,
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,

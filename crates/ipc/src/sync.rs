@@ -185,6 +185,17 @@ pub struct SyncPreview {
     /// …and more than this percentage of `imported_total` needs a confirmation.
     #[serde(default)]
     pub threshold_percent: u64,
+    /// Users deleted on this server that the selection would bring back; left out unless
+    /// re-imported in the Deleted objects step.
+    #[serde(default)]
+    pub tombstoned: Vec<TombstoneRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TombstoneRow {
+    pub id: String,
+    pub display_name: String,
+    pub account: String,
 }
 
 impl SyncPreview {
@@ -242,6 +253,9 @@ pub struct PlanRef {
     /// The admin confirmed a mass disable/delete above the threshold.
     #[serde(default)]
     pub confirm_mass: bool,
+    /// Users deleted on this server to import again (object IDs from `tombstoned`).
+    #[serde(default)]
+    pub reimport: Vec<String>,
 }
 
 /// Snapshots the database and applies a previewed plan.

@@ -275,6 +275,13 @@ fn apply_in(
                 let user_id = tx.last_insert_rowid();
                 write_attributes(user_id)?;
                 user_ids.insert(&user.object_id, user_id);
+                // Re-imported after being deleted here: the tombstone has served its purpose.
+                if imported.tombstones.contains_key(&user.object_id) {
+                    tx.execute(
+                        "DELETE FROM azure_user_tombstones WHERE tenant_id = ?1 AND object_id = ?2",
+                        params![run.tenant_id, user.object_id],
+                    )?;
+                }
             }
             (ApplyOutcome::Updated { .. }, Some(s)) => {
                 update_user.execute(params![
@@ -419,6 +426,14 @@ pub(crate) fn load_imported(
         imported
             .groups
             .insert(group.directory.object_id.clone(), group);
+    }
+    let mut tombs = conn.prepare_cached(
+        "SELECT object_id, user_principal_name FROM azure_user_tombstones WHERE tenant_id = ?1",
+    )?;
+    let rows = tombs.query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (id, upn): (String, String) = row?;
+        imported.tombstones.insert(id, upn);
     }
     let mut owners = conn.prepare_cached("SELECT account_key, id FROM users")?;
     let rows = owners.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -39,6 +39,9 @@ pub struct Imported {
     pub groups: HashMap<String, StoredGroup>,
     /// Every server user's account key (lower-cased name) → user id, to find clashes.
     pub account_owners: HashMap<String, i64>,
+    /// Users of this tenant deleted on the server: object ID → UPN at deletion. A sync does not
+    /// bring them back unless the admin says so.
+    pub tombstones: HashMap<String, String>,
 }
 
 /// One object's fate.

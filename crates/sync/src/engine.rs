@@ -120,6 +120,9 @@ pub struct Gathered {
     pub changes: DirectoryChanges,
     /// Users imported earlier that Graph answered 404 for (deleted, maybe restorable).
     pub missing_users: Vec<String>,
+    /// Users the selection would bring back although they were deleted on the server; left
+    /// out of `changes` until the admin chooses Re-import.
+    pub tombstoned: Vec<DirectoryUser>,
 }
 
 /// Reads what a sync of `selection` needs. Nothing is written; a failure here leaves
@@ -250,6 +253,18 @@ pub async fn gather(
         done: memberships.len() as u64,
     });
 
+    // Deleted on the server: not brought back through a group unless the admin says so
+    // (a user selected directly is a clear enough "bring back").
+    let mut tombstoned = Vec::new();
+    for id in imported.tombstones.keys() {
+        if !selected_users.contains(&id.to_lowercase())
+            && let Some(user) = users.remove(id)
+        {
+            tombstoned.push(user);
+        }
+    }
+    tombstoned.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
+
     let groups = groups
         .into_values()
         .map(|g| {
@@ -264,6 +279,7 @@ pub async fn gather(
             removals: Vec::new(),
         },
         missing_users,
+        tombstoned,
     })
 }
 

@@ -523,3 +523,78 @@ async fn the_last_synchronization_can_be_undone_and_the_audit_log_keeps_it() {
     // The run before it is now the last one, and its snapshot is there: it can be undone too.
     assert!(env.store.writer().undo_preview(first.run_id).is_ok());
 }
+
+#[tokio::test]
+async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let groups = env.graph_json("/groups?$top=1&$select=id").await;
+    let group_id = groups["value"][0]["id"].as_str().expect("group").to_owned();
+    let selection = Selection {
+        users: vec![],
+        groups: vec![group_id],
+        members: true,
+        nested: false,
+    };
+    let gather = |selection: Selection| {
+        let (graph, env) = (graph.clone(), &env);
+        async move {
+            let imported = env
+                .store
+                .reader()
+                .imported(&env.run().tenant_id)
+                .expect("imported");
+            engine::gather(&graph, &imported, &selection, &quiet)
+                .await
+                .expect("gather")
+        }
+    };
+    let first = gather(selection.clone()).await;
+    engine::apply(&env.store, &env.run(), &first.changes, &quiet).expect("import");
+    let before = env.store.reader().count_users().expect("count");
+
+    // The admin deletes one imported member on the server.
+    let rows = env.store.reader().user_rows().expect("rows");
+    let victim = rows[0].clone();
+    let victim_oid = env
+        .store
+        .reader()
+        .user(victim.id)
+        .expect("user")
+        .azure
+        .expect("azure")
+        .object_id;
+    env.store.writer().delete_user(victim.id).expect("delete");
+
+    // The same group again: the member stays deleted, and is reported.
+    let again = gather(selection.clone()).await;
+    let left_out: Vec<&str> = again
+        .tombstoned
+        .iter()
+        .map(|u| u.object_id.as_str())
+        .collect();
+    assert_eq!(left_out, [victim_oid.as_str()]);
+    assert!(
+        again
+            .changes
+            .users
+            .iter()
+            .all(|u| u.object_id != victim_oid)
+    );
+    let (report, _) = engine::apply(&env.store, &env.run(), &again.changes, &quiet).expect("apply");
+    assert_eq!(report.created, 0);
+    assert_eq!(env.store.reader().count_users().expect("count"), before - 1);
+
+    // Re-import: back as a new server user, and the tombstone is gone.
+    let mut changes = again.changes.clone();
+    changes.users.extend(again.tombstoned.clone());
+    let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("reimport");
+    assert_eq!(report.created, 1);
+    assert_eq!(env.store.reader().count_users().expect("count"), before);
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    assert!(imported.tombstones.is_empty());
+}

@@ -52,6 +52,8 @@ pub struct Wizard {
     /// Step 5: the admin's action per deleted object, and the mass-deletion confirmation.
     pub decisions: RwSignal<Vec<aadsync_ipc::DeletedDecision>>,
     pub confirm_mass: RwSignal<bool>,
+    /// Step 5: users deleted on this server to import again.
+    pub reimport: RwSignal<Vec<String>>,
     /// Bumped when the database changed, so the Users area reloads.
     pub data_changed: RwSignal<u32>,
 }
@@ -114,6 +116,7 @@ pub fn WizardFrame(
         result: RwSignal::new(None),
         decisions: RwSignal::new(Vec::new()),
         confirm_mass: RwSignal::new(false),
+        reimport: RwSignal::new(Vec::new()),
         data_changed,
     };
     provide_context(wizard);

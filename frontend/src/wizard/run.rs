@@ -114,6 +114,7 @@ pub fn PreviewStep() -> impl IntoView {
                             .collect(),
                     );
                     let _ = wizard.confirm_mass.try_set(false);
+                    let _ = wizard.reimport.try_set(Vec::new());
                     let _ = wizard.preview.try_set(Some(preview));
                     let _ = wizard.ready.try_set(true);
                 }
@@ -149,6 +150,14 @@ pub fn PreviewStep() -> impl IntoView {
                             <p class="notice" id="preview-deleted">
                                 {format!("{} objects imported earlier are deleted, disabled or out of scope in Entra ID: decide about them in the next step.", p.deleted.len())}
                             </p>
+                        })}
+                        {(!p.tombstoned.is_empty()).then(|| {
+                            let text = if wizard.flow.with_untracked(|f| f.check_deleted()) {
+                                format!("{} users deleted on this server would come back with this selection: decide in the next step.", p.tombstoned.len())
+                            } else {
+                                format!("{} users deleted on this server are left out. Turn on Check deleted objects (step 3) to import them again.", p.tombstoned.len())
+                            };
+                            view! { <p class="notice" id="preview-tombstoned">{text}</p> }
                         })}
                         <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
                         <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>
@@ -201,6 +210,48 @@ pub fn DeletedObjectsStep() -> impl IntoView {
     };
     view! {
         <div class="step-deleted">
+            {move || wizard.preview.get().filter(|p| !p.tombstoned.is_empty()).map(|p| view! {
+                <p>"Deleted on this server, still in Entra ID:"</p>
+                <div class="table-scroll">
+                    <table class="outcomes" id="tombstoned-rows">
+                        <thead><tr><th>"Account"</th><th>"Name"</th><th>"On the server"</th></tr></thead>
+                        <tbody>
+                            {p.tombstoned.into_iter().enumerate().map(|(i, row)| {
+                                let id = row.id.clone();
+                                let chosen = {
+                                    let id = id.clone();
+                                    move || wizard.reimport.with(|r| r.contains(&id))
+                                };
+                                view! {
+                                    <tr data-id=row.id.clone()>
+                                        <td>{row.account}</td>
+                                        <td>{row.display_name}</td>
+                                        <td>
+                                            <select
+                                                id=format!("tombstone-action-{i}")
+                                                prop:value=move || if chosen() { "reimport" } else { "ignore" }
+                                                on:change=move |ev| {
+                                                    let on = event_target_value(&ev) == "reimport";
+                                                    let id = id.clone();
+                                                    wizard.reimport.update(|r| {
+                                                        r.retain(|x| *x != id);
+                                                        if on {
+                                                            r.push(id);
+                                                        }
+                                                    });
+                                                }
+                                            >
+                                                <option value="ignore">"Ignore (stay deleted)"</option>
+                                                <option value="reimport">"Re-import"</option>
+                                            </select>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
             {move || wizard.preview.get().map(|p| {
                 if p.deleted.is_empty() {
                     return view! {
@@ -300,6 +351,7 @@ pub fn SynchronizeStep() -> impl IntoView {
                 plan,
                 decisions: wizard.decisions.get_untracked(),
                 confirm_mass: wizard.confirm_mass.get_untracked(),
+                reimport: wizard.reimport.get_untracked(),
             })
             .await
             {

@@ -243,6 +243,7 @@ pub async fn plan_sync(
         Vec::new()
     };
     let imported_total = imported.users.len() + imported.groups.len();
+    let tombstoned = gathered.tombstoned;
     let changes = gathered.changes;
     state
         .jobs
@@ -254,6 +255,14 @@ pub async fn plan_sync(
     };
     let rows: Vec<ipc::OutcomeRow> = plan.items.iter().map(outcome_row).collect();
     let deleted_rows: Vec<ipc::DeletedRow> = deleted.iter().map(deleted_row).collect();
+    let tombstone_rows: Vec<ipc::TombstoneRow> = tombstoned
+        .iter()
+        .map(|u| ipc::TombstoneRow {
+            id: u.object_id.clone(),
+            display_name: u.display_name.clone(),
+            account: u.user_principal_name.clone().unwrap_or_default(),
+        })
+        .collect();
     let threshold = Threshold::default();
     let id = state.jobs.add_plan(PlannedSync {
         tenant_id: tenant,
@@ -261,6 +270,7 @@ pub async fn plan_sync(
         changes,
         deleted,
         imported_total,
+        tombstoned,
     });
     Ok(ipc::SyncPreview {
         plan: id,
@@ -270,6 +280,7 @@ pub async fn plan_sync(
         imported_total: imported_total as u64,
         threshold_count: threshold.min_count as u64,
         threshold_percent: threshold.percent as u64,
+        tombstoned: tombstone_rows,
     })
 }
 
@@ -316,6 +327,12 @@ fn decided_changes(plan: &PlannedSync, args: &ipc::PlanRef) -> Result<DirectoryC
     }
     let mut changes = (*plan.changes).clone();
     changes.removals = engine::removals(&objects);
+    changes.users.extend(
+        plan.tombstoned
+            .iter()
+            .filter(|u| args.reimport.contains(&u.object_id))
+            .cloned(),
+    );
     Ok(changes)
 }
 
