@@ -598,3 +598,97 @@ async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
         .expect("imported");
     assert!(imported.tombstones.is_empty());
 }
+
+#[tokio::test]
+async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let users = env.graph_json("/users?$top=3&$select=id").await;
+    let picked: Vec<String> = users["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_owned())
+        .collect();
+    let selection = Selection {
+        users: picked.clone(),
+        ..Selection::default()
+    };
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    let read = engine::gather(&graph, &imported, &selection, &quiet)
+        .await
+        .expect("gather");
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    let server_id = |env: &Env| {
+        env.store
+            .reader()
+            .imported(&env.run().tenant_id)
+            .expect("imported")
+            .users[&picked[1]]
+            .user_id
+    };
+    let before = server_id(&env);
+
+    // Deleted in Entra ID (recycle bin) → disabled on the server with the reason recorded.
+    env.control(
+        reqwest::Method::DELETE,
+        &format!("users/{}", picked[1]),
+        json!({}),
+    )
+    .await;
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("gather");
+    let found = engine::check_deleted(&graph, &imported, &read, &Selection::default())
+        .await
+        .expect("check");
+    let mut changes = read.changes.clone();
+    changes.removals = engine::removals(&found);
+    engine::apply(&env.store, &env.run(), &changes, &quiet).expect("disable");
+    let details = env
+        .store
+        .reader()
+        .user(aadsync_store::UserId(before))
+        .expect("user");
+    assert!(!details.enabled);
+    assert_eq!(
+        details.azure.as_ref().and_then(|a| a.deleted_in_directory),
+        Some(aadsync_store::DirectoryDeletion::SoftDeleted)
+    );
+
+    // Restored in Entra ID: the next sync enables the same server user and clears the mark.
+    env.control(
+        reqwest::Method::POST,
+        &format!("users/{}/restore", picked[1]),
+        json!({}),
+    )
+    .await;
+    let imported = env
+        .store
+        .reader()
+        .imported(&env.run().tenant_id)
+        .expect("imported");
+    let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("gather");
+    assert!(read.missing_users.is_empty());
+    let (report, _) = engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("apply");
+    assert_eq!(report.created, 0);
+    assert_eq!(server_id(&env), before, "the same server user");
+    let details = env
+        .store
+        .reader()
+        .user(aadsync_store::UserId(before))
+        .expect("user");
+    assert!(details.enabled, "enabled again, as in Entra ID");
+    assert_eq!(details.azure.and_then(|a| a.deleted_in_directory), None);
+}
