@@ -3,7 +3,7 @@
 //! (`store::plan`), then snapshot the database and apply the plan in one transaction.
 
 use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
-use aadsync_directory::graph::{GraphClient, GraphError, RemoteGroup, RemoteUser};
+use aadsync_directory::graph::{GraphClient, GraphError, RemoteGroup, RemoteUser, batch_error};
 use aadsync_store::plan::{Imported, Plan};
 use aadsync_store::{
     ApplyReport, DirectoryChanges, DirectoryDeletion, DirectoryGroup, DirectoryUser, Removal,
@@ -420,17 +420,7 @@ async fn fetch_groups(
         match status {
             200 => out.push((id.clone(), RemoteGroup::from_json(body))),
             404 => out.push((id.clone(), None)),
-            _ => {
-                return Err(GraphError::Http {
-                    status,
-                    code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
-                    message: body["error"]["message"]
-                        .as_str()
-                        .unwrap_or("no details")
-                        .to_owned(),
-                    request_id: None,
-                });
-            }
+            _ => return Err(batch_error(status, &body)),
         }
     }
     Ok(out)

@@ -93,6 +93,16 @@ impl Env {
         assert!(status.is_success(), "{path}: {status}");
     }
 
+    /// The `id`s of a Graph collection page.
+    async fn ids(&self, path: &str) -> Vec<String> {
+        self.graph_json(path).await["value"]
+            .as_array()
+            .expect("a collection")
+            .iter()
+            .map(|o| o["id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
     async fn graph_json(&self, path: &str) -> Value {
         let token = self
             .emulator
@@ -232,13 +242,7 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
 #[tokio::test]
 async fn faults_are_retried_and_a_failed_read_changes_nothing() {
     let env = start().await;
-    let groups = env.graph_json("/groups?$top=2&$select=id").await;
-    let group_ids: Vec<String> = groups["value"]
-        .as_array()
-        .expect("groups")
-        .iter()
-        .map(|g| g["id"].as_str().expect("id").to_owned())
-        .collect();
+    let group_ids = env.ids("/groups?$top=2&$select=id").await;
     let selection = Selection {
         users: vec![],
         groups: group_ids,
@@ -434,13 +438,7 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
 async fn the_last_synchronization_can_be_undone_and_the_audit_log_keeps_it() {
     let env = start().await;
     let graph = env.graph(RetryPolicy::new(4, 50));
-    let users = env.graph_json("/users?$top=5&$select=id").await;
-    let picked: Vec<String> = users["value"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .map(|u| u["id"].as_str().expect("id").to_owned())
-        .collect();
+    let picked = env.ids("/users?$top=5&$select=id").await;
     let selection = Selection {
         users: picked.clone(),
         ..Selection::default()
@@ -603,13 +601,7 @@ async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
 async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
     let env = start().await;
     let graph = env.graph(RetryPolicy::new(4, 50));
-    let users = env.graph_json("/users?$top=3&$select=id").await;
-    let picked: Vec<String> = users["value"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .map(|u| u["id"].as_str().expect("id").to_owned())
-        .collect();
+    let picked = env.ids("/users?$top=3&$select=id").await;
     let selection = Selection {
         users: picked.clone(),
         ..Selection::default()

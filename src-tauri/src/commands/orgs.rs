@@ -31,6 +31,14 @@ fn summary(org: &Organization) -> ipc::OrganizationSummary {
     }
 }
 
+fn connected_answer(connected: &aadsync_sync::Connected) -> ipc::ConnectedOrganization {
+    ipc::ConnectedOrganization {
+        organization: summary(&connected.organization),
+        account: connected.account.upn.clone(),
+        roles: connected.account.roles.clone(),
+    }
+}
+
 fn org_error(err: OrgError) -> IpcError {
     let err = match err {
         OrgError::Store(e) => return to_ipc(e),
@@ -122,11 +130,7 @@ pub async fn start_sign_in(
             let connected = orgs::save(&store, &signins.tokens, &prepared, signed_in)
                 .await
                 .map_err(org_error)?;
-            let answer = ipc::ConnectedOrganization {
-                organization: summary(&connected.organization),
-                account: connected.account.upn.clone(),
-                roles: connected.account.roles.clone(),
-            };
+            let answer = connected_answer(&connected);
             signins.connected(connected);
             Ok(answer)
         }
@@ -228,11 +232,7 @@ pub async fn connect_organization(
     let connected = orgs::connect(&org, &signins.tokens, &signins.policy)
         .await
         .map_err(org_error)?;
-    let answer = ipc::ConnectedOrganization {
-        organization: summary(&connected.organization),
-        account: connected.account.upn.clone(),
-        roles: connected.account.roles.clone(),
-    };
+    let answer = connected_answer(&connected);
     signins.connected(connected);
     Ok(answer)
 }

@@ -61,19 +61,37 @@ impl GraphClient {
         Ok(())
     }
 
+    /// The first page of a collection with `$select`, `$top` and, for a non-empty search,
+    /// `$search` over `searched` (which needs `ConsistencyLevel: eventual`: the bool).
+    fn collection_url(
+        &self,
+        collection: &str,
+        select: &str,
+        search: Option<&str>,
+        searched: &[&str],
+    ) -> (String, bool) {
+        let mut url = self.url(&format!("/{collection}?$select={select}&$top={PAGE_SIZE}"));
+        let search = search.map(str::trim).filter(|s| !s.is_empty());
+        if let Some(q) = search {
+            let clause = search_clause(q, searched);
+            url.push_str(&format!("&$search={}", encode(&clause)));
+        }
+        (url, search.is_some())
+    }
+
     /// All users, or those matching `search` (server-side `$search`), page by page.
     pub async fn users(
         &self,
         search: Option<&str>,
         mut on_page: impl FnMut(Vec<RemoteUser>),
     ) -> Result<(), GraphError> {
-        let mut url = self.url(&format!("/users?$select={USER_SELECT}&$top={PAGE_SIZE}"));
-        let search = search.map(str::trim).filter(|s| !s.is_empty());
-        if let Some(q) = search {
-            let clause = search_clause(q, &["displayName", "userPrincipalName", "mail"]);
-            url.push_str(&format!("&$search={}", encode(&clause)));
-        }
-        self.pages(url, search.is_some(), |items| {
+        let (url, eventual) = self.collection_url(
+            "users",
+            USER_SELECT,
+            search,
+            &["displayName", "userPrincipalName", "mail"],
+        );
+        self.pages(url, eventual, |items| {
             on_page(
                 items
                     .into_iter()
@@ -90,13 +108,13 @@ impl GraphClient {
         search: Option<&str>,
         mut on_page: impl FnMut(Vec<RemoteGroup>),
     ) -> Result<(), GraphError> {
-        let mut url = self.url(&format!("/groups?$select={GROUP_SELECT}&$top={PAGE_SIZE}"));
-        let search = search.map(str::trim).filter(|s| !s.is_empty());
-        if let Some(q) = search {
-            let clause = search_clause(q, &["displayName", "mail", "description"]);
-            url.push_str(&format!("&$search={}", encode(&clause)));
-        }
-        self.pages(url, search.is_some(), |items| {
+        let (url, eventual) = self.collection_url(
+            "groups",
+            GROUP_SELECT,
+            search,
+            &["displayName", "mail", "description"],
+        );
+        self.pages(url, eventual, |items| {
             on_page(
                 items
                     .into_iter()
@@ -188,17 +206,7 @@ impl GraphClient {
             match status {
                 200 => found.extend(RemoteUser::from_json(body)),
                 404 => missing.push(id.clone()),
-                _ => {
-                    return Err(GraphError::Http {
-                        status,
-                        code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
-                        message: body["error"]["message"]
-                            .as_str()
-                            .unwrap_or("no details")
-                            .to_owned(),
-                        request_id: None,
-                    });
-                }
+                _ => return Err(batch_error(status, &body)),
             }
         }
         Ok(UsersById { found, missing })
@@ -302,7 +310,8 @@ impl GraphClient {
     }
 }
 
-fn batch_error(status: u16, body: &Value) -> GraphError {
+/// The error of one request answered inside a `$batch`.
+pub fn batch_error(status: u16, body: &Value) -> GraphError {
     GraphError::Http {
         status,
         code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
