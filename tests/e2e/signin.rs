@@ -66,14 +66,7 @@ impl BrowserPlay {
 async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Result {
     let play = BrowserPlay::new()?;
     play.admin()?;
-    let mut app = App::launch(
-        "signin_demo",
-        AppOptions {
-            env: play.env(),
-            ..AppOptions::default()
-        },
-    )
-    .await?;
+    let mut app = launch_with("signin_demo", &play).await?;
     checks::shell_is_rendered(&app).await?;
     app.screenshot("empty-users-area").await?;
 
@@ -138,6 +131,18 @@ async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Res
     app.finish().await
 }
 
+/// The app with `play` as its system browser.
+pub async fn launch_with(test: &str, play: &BrowserPlay) -> Result<App> {
+    App::launch(
+        test,
+        AppOptions {
+            env: play.env(),
+            ..AppOptions::default()
+        },
+    )
+    .await
+}
+
 /// Tokens live only in the keyring and in memory: neither the database (with its WAL) nor the
 /// logs may hold anything JWT-like (`eyJ` starts every base64url JSON header).
 fn no_tokens_in_files(app: &App) -> Result {
@@ -186,14 +191,7 @@ async fn new_organization_refusal_cancel_and_device_code() -> Result {
         demo::USER_PASSWORD,
         demo::USER_TOTP_SECRET,
     )?;
-    let mut app = App::launch(
-        "signin_new_organization",
-        AppOptions {
-            env: play.env(),
-            ..AppOptions::default()
-        },
-    )
-    .await?;
+    let mut app = launch_with("signin_new_organization", &play).await?;
     checks::shell_is_rendered(&app).await?;
     actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
 

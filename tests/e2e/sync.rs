@@ -2,8 +2,8 @@
 //! Select all, preview, synchronize, results; the Users area and the Azure AD tab show the
 //! imported users; a rename in Entra ID updates the same user on the next sync.
 
-use crate::signin::{BrowserPlay, fill_new_form};
-use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
+use crate::signin::{BrowserPlay, fill_new_form, launch_with};
+use aadsync_e2e::support::{App, Result, actions, checks};
 use aadsync_emulator::{Emulator, EmulatorConfig};
 
 const ALEX: &str = "a34546e6-5f9d-46cd-a270-950da42fb985";
@@ -16,23 +16,9 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     .await?;
     let play = BrowserPlay::new()?;
     play.admin()?;
-    let mut app = App::launch(
-        "sync_wizard",
-        AppOptions {
-            env: play.env(),
-            ..AppOptions::default()
-        },
-    )
-    .await?;
+    let mut app = launch_with("sync_wizard", &play).await?;
     checks::shell_is_rendered(&app).await?;
-    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
-    fill_new_form(&app, "contoso.com", emulator.base_url()).await?;
-    actions::click(&app, "new-sign-in").await?;
-    checks::text_becomes(&app, "signin-done", "signed in", |t| {
-        t.contains("admin@contoso.com")
-    })
-    .await?;
-    actions::click(&app, "wizard-next").await?;
+    connect_new(&app, &emulator).await?;
 
     // Step 3: everything is listed (an empty search), then filtered locally as one types.
     checks::text_becomes(&app, "dir-counts", "the whole directory", |t| {
@@ -170,8 +156,8 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     app.finish().await
 }
 
-/// Signs in to `emulator` through New… and imports everything (right-click Select all).
-async fn import_everything(app: &App, emulator: &Emulator) -> Result {
+/// Tools → wizard → New… for `emulator` → signed in → step 3.
+async fn connect_new(app: &App, emulator: &Emulator) -> Result {
     actions::choose_menu(app, "tools", "menu-azure-sync").await?;
     fill_new_form(app, "contoso.com", emulator.base_url()).await?;
     actions::click(app, "new-sign-in").await?;
@@ -179,7 +165,12 @@ async fn import_everything(app: &App, emulator: &Emulator) -> Result {
         t.contains("admin@contoso.com")
     })
     .await?;
-    actions::click(app, "wizard-next").await?;
+    actions::click(app, "wizard-next").await
+}
+
+/// Signs in to `emulator` through New… and imports everything (right-click Select all).
+async fn import_everything(app: &App, emulator: &Emulator) -> Result {
+    connect_new(app, emulator).await?;
     checks::text_becomes(app, "dir-counts", "the directory", |t| {
         t.contains("300 users and 25 groups listed") && !t.contains("loading")
     })
@@ -208,14 +199,7 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     .await?;
     let play = BrowserPlay::new()?;
     play.admin()?;
-    let mut app = App::launch(
-        "sync_deleted_objects",
-        AppOptions {
-            env: play.env(),
-            ..AppOptions::default()
-        },
-    )
-    .await?;
+    let mut app = launch_with("sync_deleted_objects", &play).await?;
     checks::shell_is_rendered(&app).await?;
     import_everything(&app, &emulator).await?;
 

@@ -93,6 +93,14 @@ impl Env {
         assert!(status.is_success(), "{path}: {status}");
     }
 
+    /// What the tenant imported so far.
+    fn imported(&self) -> aadsync_store::plan::Imported {
+        self.store
+            .reader()
+            .imported(&self.run().tenant_id)
+            .expect("imported")
+    }
+
     /// The `id`s of a Graph collection page.
     async fn ids(&self, path: &str) -> Vec<String> {
         self.graph_json(path).await["value"]
@@ -154,11 +162,7 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
         nested: false,
     };
 
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     let changes = engine::gather(&graph, &imported, &selection, &quiet)
         .await
         .expect("gather")
@@ -216,11 +220,7 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
         json!({"userPrincipalName": renamed, "department": "Renamed Dept"}),
     )
     .await;
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     let changes = engine::gather(&graph, &imported, &Selection::default(), &quiet)
         .await
         .expect("refresh")
@@ -249,11 +249,7 @@ async fn faults_are_retried_and_a_failed_read_changes_nothing() {
         members: true,
         nested: true,
     };
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     for fault in [
         json!({"path": "/v1.0/$batch", "kind": "throttle", "retryAfter": "0.1", "times": 1}),
         json!({"path": "/v1.0/$batch", "kind": "drop", "times": 1}),
@@ -319,11 +315,7 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
         members: true,
         nested: false,
     };
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     let first = engine::gather(&graph, &imported, &selection, &quiet)
         .await
         .expect("gather");
@@ -356,11 +348,7 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
     )
     .await;
 
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     let again = Selection::default();
     let read = engine::gather(&graph, &imported, &again, &quiet)
         .await
@@ -446,11 +434,7 @@ async fn the_last_synchronization_can_be_undone_and_the_audit_log_keeps_it() {
     let sync = |selection: Selection| {
         let (graph, env) = (graph.clone(), &env);
         async move {
-            let imported = env
-                .store
-                .reader()
-                .imported(&env.run().tenant_id)
-                .expect("imported");
+            let imported = env.imported();
             let read = engine::gather(&graph, &imported, &selection, &quiet)
                 .await
                 .expect("gather");
@@ -537,11 +521,7 @@ async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
     let gather = |selection: Selection| {
         let (graph, env) = (graph.clone(), &env);
         async move {
-            let imported = env
-                .store
-                .reader()
-                .imported(&env.run().tenant_id)
-                .expect("imported");
+            let imported = env.imported();
             engine::gather(&graph, &imported, &selection, &quiet)
                 .await
                 .expect("gather")
@@ -589,11 +569,7 @@ async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
     let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("reimport");
     assert_eq!(report.created, 1);
     assert_eq!(env.store.reader().count_users().expect("count"), before);
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     assert!(imported.tombstones.is_empty());
 }
 
@@ -606,23 +582,12 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
         users: picked.clone(),
         ..Selection::default()
     };
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     let read = engine::gather(&graph, &imported, &selection, &quiet)
         .await
         .expect("gather");
     engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
-    let server_id = |env: &Env| {
-        env.store
-            .reader()
-            .imported(&env.run().tenant_id)
-            .expect("imported")
-            .users[&picked[1]]
-            .user_id
-    };
+    let server_id = |env: &Env| env.imported().users[&picked[1]].user_id;
     let before = server_id(&env);
 
     // Deleted in Entra ID (recycle bin) → disabled on the server with the reason recorded.
@@ -632,11 +597,7 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
         json!({}),
     )
     .await;
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
         .await
         .expect("gather");
@@ -664,11 +625,7 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
         json!({}),
     )
     .await;
-    let imported = env
-        .store
-        .reader()
-        .imported(&env.run().tenant_id)
-        .expect("imported");
+    let imported = env.imported();
     let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
         .await
         .expect("gather");
