@@ -104,6 +104,16 @@ impl SignIns {
             .cloned()
     }
 
+    /// The administrator signed in to a tenant in this session, if any.
+    pub fn admin_of_tenant(&self, tenant_id: &str) -> Option<String> {
+        self.connected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .find(|c| c.organization.tenant_id.eq_ignore_ascii_case(tenant_id))
+            .map(|c| c.account.upn.clone())
+    }
+
     pub fn disconnect(&self, org: i64) {
         self.connected
             .lock()

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     SignInCancelled,
     /// The OS keyring cannot be used, so no sign-in can be saved.
     KeyringUnavailable,
+    /// The admin cancelled a synchronization; nothing was written.
+    Cancelled,
 }
 
 /// An error answered by a backend command: a code to branch on and a message to show.

@@ -110,8 +110,26 @@ pub async fn undo_preview(
 #[tauri::command]
 pub async fn undo_run(state: State<'_, AppState>, args: ipc::RunRef) -> Result<i64, IpcError> {
     let database = state.database_handle();
-    // Who undid it, for the audit log: the administrator of the run's organization if signed in.
-    let by = std::env::var("USER").unwrap_or_else(|_| "aadsync".into());
+    // Who undid it, for the audit log: the signed-in administrator of the run's organization,
+    // else the operating-system account.
+    let tenant = {
+        let database = state.database_handle();
+        blocking(move || {
+            let store = database.store().map_err(to_ipc)?;
+            Ok(store
+                .reader()
+                .runs()
+                .map_err(to_ipc)?
+                .into_iter()
+                .find(|r| r.id == args.run)
+                .map(|r| r.tenant_id))
+        })
+        .await?
+    };
+    let by = tenant
+        .and_then(|t| state.signins.admin_of_tenant(&t))
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "aadsync".into());
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
         let undo = store.writer().undo_run(args.run, &by).map_err(to_ipc)?;

@@ -34,9 +34,7 @@ fn sync_error(err: SyncError) -> IpcError {
         SyncError::NotFound { .. } => {
             IpcError::new(ErrorCode::NotFound, capitalize(&err.to_string()))
         }
-        SyncError::Cancelled => {
-            IpcError::new(ErrorCode::SignInCancelled, capitalize(&err.to_string()))
-        }
+        SyncError::Cancelled => IpcError::new(ErrorCode::Cancelled, capitalize(&err.to_string())),
     }
 }
 

@@ -149,7 +149,7 @@ pub(crate) fn to_ipc(err: StoreError) -> IpcError {
         StoreError::ReadOnly(_) => ErrorCode::ReadOnly,
         StoreError::UserNotFound(_) | StoreError::OrganizationNotFound(_) => ErrorCode::NotFound,
         StoreError::Invalid(_) => ErrorCode::InvalidInput,
-        StoreError::Interrupted => ErrorCode::SignInCancelled,
+        StoreError::Interrupted => ErrorCode::Cancelled,
         StoreError::Snapshot { .. } | StoreError::Sqlite(_) | StoreError::Migration(_) => {
             tracing::error!(error = %err, "database error");
             ErrorCode::Internal
