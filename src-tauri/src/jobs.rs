@@ -173,13 +173,7 @@ pub fn listing_page(listing: &Mutex<Listing>, offset: u32) -> ipc::ListingPage {
 
 /// A result as CSV (RFC 4180 quoting).
 pub fn to_csv(result: &ipc::SyncResult) -> String {
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
+    let quote = crate::export::csv_field;
     let mut out = String::from("type,object_id,display_name,outcome,detail\r\n");
     for row in &result.rows {
         let kind = match row.kind {

@@ -6,6 +6,7 @@
 
 mod commands;
 mod database;
+mod export;
 mod jobs;
 mod launch;
 mod logging;

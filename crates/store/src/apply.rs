@@ -479,6 +479,8 @@ fn apply_removals(
                 deleted_detected_at = coalesce(deleted_detected_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
          WHERE user_id = ?1",
     )?;
+    // The database's tombstone trigger stays quiet inside the apply path (the marker row), so
+    // a deletion decided by the sync leaves its tombstone here.
     let mut tombstone = tx.prepare(
         "INSERT INTO azure_user_tombstones (tenant_id, object_id, user_principal_name)
          VALUES (?1, ?2, ?3)

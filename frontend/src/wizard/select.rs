@@ -130,21 +130,22 @@ impl SelectModel {
 
     /// (users, groups) checked.
     pub fn counts(&self) -> (usize, usize) {
-        self.rows
-            .iter()
-            .filter(|r| self.checked.contains(&r.id))
-            .fold((0, 0), |(u, g), r| match r.kind {
-                EntryKind::User => (u + 1, g),
-                EntryKind::Group => (u, g + 1),
-            })
+        self.tally(|r| self.checked.contains(&r.id))
     }
 
     /// (users, groups) loaded.
     pub fn loaded_counts(&self) -> (usize, usize) {
-        self.rows.iter().fold((0, 0), |(u, g), r| match r.kind {
-            EntryKind::User => (u + 1, g),
-            EntryKind::Group => (u, g + 1),
-        })
+        self.tally(|_| true)
+    }
+
+    fn tally(&self, counted: impl Fn(&DirectoryEntry) -> bool) -> (usize, usize) {
+        self.rows
+            .iter()
+            .filter(|r| counted(r))
+            .fold((0, 0), |(u, g), r| match r.kind {
+                EntryKind::User => (u + 1, g),
+                EntryKind::Group => (u, g + 1),
+            })
     }
 
     pub fn selection(&self, members: bool, nested: bool) -> SyncSelection {

@@ -5,7 +5,7 @@ use crate::state::AppState;
 use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
 use aadsync_store::{RunItem, RunSummary};
-use tauri::{Manager, State};
+use tauri::State;
 
 fn view(r: RunSummary) -> ipc::RunView {
     ipc::RunView {
@@ -146,22 +146,12 @@ pub async fn export_audit<R: tauri::Runtime>(
     args: ipc::NoArgs,
 ) -> Result<String, IpcError> {
     let _ = args;
-    let dir = app
-        .path()
-        .download_dir()
-        .or_else(|_| app.path().home_dir())
-        .map_err(|e| IpcError::internal(format!("No folder to save to: {e}")))?;
+    let dir = crate::export::downloads(&app)?;
     let database = state.database_handle();
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
         let reader = store.reader();
-        let quote = |s: &str| {
-            if s.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_owned()
-            }
-        };
+        let quote = crate::export::csv_field;
         let mut csv = String::from(
             "run,kind,status,organization,started_by,started_at,object_type,object_id,display_name,outcome,detail\r\n",
         );
@@ -194,15 +184,11 @@ pub async fn export_audit<R: tauri::Runtime>(
                 ));
             }
         }
-        std::fs::create_dir_all(&dir).map_err(|e| IpcError::internal(e.to_string()))?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
-        let path = dir.join(format!("aadsync-audit-{stamp}.csv"));
-        std::fs::write(&path, csv)
-            .map_err(|e| IpcError::internal(format!("Cannot write {}: {e}", path.display())))?;
-        Ok(path.display().to_string())
+        crate::export::save_new(&dir, &format!("aadsync-audit-{stamp}"), "csv", &csv)
     })
     .await
 }

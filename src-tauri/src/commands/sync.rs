@@ -13,7 +13,7 @@ use aadsync_sync::engine::{self, Selection, SyncError};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use tauri::{Manager, State};
+use tauri::State;
 
 fn graph_error(err: GraphError) -> IpcError {
     match err {
@@ -468,22 +468,7 @@ pub async fn export_run<R: tauri::Runtime>(
             serde_json::to_string_pretty(&result).map_err(|e| IpcError::internal(e.to_string()))?,
         ),
     };
-    let dir = app
-        .path()
-        .download_dir()
-        .or_else(|_| app.path().home_dir())
-        .map_err(|e| IpcError::internal(format!("No folder to save to: {e}")))?;
-    blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(|e| IpcError::internal(e.to_string()))?;
-        let mut path = dir.join(format!("aadsync-run-{}.{extension}", result.run_id));
-        let mut n = 1;
-        while path.exists() {
-            n += 1;
-            path = dir.join(format!("aadsync-run-{}-{n}.{extension}", result.run_id));
-        }
-        std::fs::write(&path, content)
-            .map_err(|e| IpcError::internal(format!("Cannot write {}: {e}", path.display())))?;
-        Ok(path.display().to_string())
-    })
-    .await
+    let dir = crate::export::downloads(&app)?;
+    let stem = format!("aadsync-run-{}", result.run_id);
+    blocking(move || crate::export::save_new(&dir, &stem, extension, &content)).await
 }
