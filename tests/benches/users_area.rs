@@ -61,6 +61,7 @@ fn hundred_thousand_users(path: &Path) -> Result {
             users,
             groups: vec![],
             removals: vec![],
+            delta: None,
         },
     )?;
     Ok(())

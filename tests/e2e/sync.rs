@@ -113,6 +113,13 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     assert!(status.is_success(), "{status}");
     actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
     checks::enabled_is(&app, "wizard-next", true).await?;
+    // The organization says when it last synchronized and that the next sync is incremental.
+    checks::text_becomes(&app, "org-sync-note", "the freshness note", |t| {
+        t.starts_with("Last synchronized less than a minute ago.")
+            && t.contains("reads only the changes (possible for another 6 days")
+    })
+    .await?;
+    app.screenshot("organization-last-synchronized").await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "dir-counts", "the list", |t| {
         t.contains("300 users and 25 groups listed") && !t.contains("loading")
@@ -121,6 +128,10 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "preview-counts", "one update", |t| {
         t.contains("0 to create") && t.contains("1 to update")
+    })
+    .await?;
+    checks::text_becomes(&app, "preview-read-mode", "an incremental read", |t| {
+        t.starts_with("Incremental:")
     })
     .await?;
     actions::click(&app, "wizard-next").await?;
@@ -242,6 +253,10 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(count >= 40, "{listed}");
+    checks::text_becomes(&app, "preview-read-mode", "a full comparison", |t| {
+        t.contains("Full comparison: Check deleted objects")
+    })
+    .await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "wizard-step-title", "step 5", |t| {
         t == "Deleted objects"

@@ -65,6 +65,7 @@ fn imported_users(path: &Path) -> Result {
             users: vec![megan],
             groups: vec![group],
             removals: vec![],
+            delta: None,
         },
     )?;
     Ok(())

@@ -98,6 +98,11 @@ enum Command {
         /// Show the plan; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Read every imported object again instead of only Entra ID's changes since the
+        /// last synchronization (which is what happens anyway when the 7-day change-tracking
+        /// window lapsed).
+        #[arg(long)]
+        full: bool,
         /// The plan or the report as JSON.
         #[arg(long)]
         json: bool,
@@ -433,6 +438,7 @@ async fn directory(cli: Cli) -> Result<(), Failure> {
             members,
             nested,
             dry_run,
+            full,
             json,
             check_deleted,
             deleted_action,
@@ -458,6 +464,7 @@ async fn directory(cli: Cli) -> Result<(), Failure> {
                 deleted,
                 reimport: reimport_deleted,
                 dry_run,
+                full,
                 json,
             };
             sync(&store, &graph, &connected, &selection, options).await
@@ -585,6 +592,8 @@ struct SyncOptions {
     deleted: Option<DeletedOptions>,
     reimport: bool,
     dry_run: bool,
+    /// Compare every imported object even when change-tracking links are usable.
+    full: bool,
     json: bool,
 }
 
@@ -599,6 +608,7 @@ async fn sync(
         deleted,
         reimport,
         dry_run,
+        full,
         json,
     } = options;
     use std::io::IsTerminal;
@@ -613,9 +623,38 @@ async fn sync(
         .reader()
         .imported(&tenant)
         .map_err(|e| e.to_string())?;
-    let gathered = engine::gather(graph, &imported, selection, &progress)
-        .await
-        .map_err(|e| e.to_string())?;
+    let links = if full {
+        None
+    } else {
+        store
+            .reader()
+            .delta_links(&tenant)
+            .map_err(|e| e.to_string())?
+    };
+    let forced = match (&deleted, full) {
+        (Some(_), _) => Some(engine::FullReason::CheckDeleted),
+        (None, true) => Some(engine::FullReason::Requested),
+        (None, false) => None,
+    };
+    let gathered = engine::gather_incremental(
+        graph,
+        &imported,
+        selection,
+        links.as_ref(),
+        forced,
+        &progress,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if !json {
+        eprintln!("{}", gathered.read.describe());
+        if deleted.is_none() && !gathered.missing_users.is_empty() {
+            eprintln!(
+                "Entra ID reports {} imported user(s) as deleted; left as they are (--check-deleted decides about them)",
+                gathered.missing_users.len()
+            );
+        }
+    }
     let mut changes = gathered.changes.clone();
     if reimport {
         changes.users.extend(gathered.tombstoned.iter().cloned());
@@ -723,6 +762,8 @@ async fn sync(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "summary": summary,
+                "read": gathered.read.describe(),
+                "deleted_in_entra_unchecked": if deleted.is_none() { gathered.missing_users.len() } else { 0 },
                 "items": outcome_json(&items),
             }))
             .map_err(|e| e.to_string())?
@@ -809,6 +850,21 @@ fn list(store: &Store) -> Result<(), String> {
             org.admin_upn.as_deref().unwrap_or("-"),
             org.last_sync_at.as_deref().unwrap_or("never"),
         );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        if let Some(note) = aadsync_sync::freshness::sync_note(
+            org.last_sync_at.as_deref(),
+            org.delta_taken_at.as_deref(),
+            now,
+        ) {
+            println!(
+                "     {}{}",
+                if note.warning { "warning: " } else { "" },
+                note.text
+            );
+        }
     }
     Ok(())
 }

@@ -308,11 +308,29 @@ async fn list_and_sync_from_the_command_line() {
         "{report}"
     );
 
-    // Again, with nothing selected: everything imported is refreshed, nothing changes.
-    let mut again = cli(&db);
-    again.args(["sync", "--org", "1"]);
-    let (ok, text) = output(again).await;
-    assert!(ok && text.contains(" 0 created, 0 updated"), "{text}");
+    // Again, with nothing selected: everything imported is refreshed (from Entra ID's changes
+    // since the first sync), nothing changes; --full compares everything, same result.
+    for (args, read) in [
+        (vec![], "Incremental:"),
+        (vec!["--full"], "Full comparison: requested"),
+    ] {
+        let mut again = cli(&db);
+        again.args(["sync", "--org", "1", "--json"]).args(args);
+        let (ok, text) = output(again).await;
+        let report: serde_json::Value = serde_json::from_str(&text).expect("report json");
+        assert!(ok, "{text}");
+        assert!(
+            report["read"].as_str().expect("read").starts_with(read),
+            "{report}"
+        );
+        assert!(
+            report["summary"]
+                .as_str()
+                .expect("summary")
+                .contains(" 0 created, 0 updated"),
+            "{report}"
+        );
+    }
 
     // Deleted in Entra ID: --check-deleted handles them; a mass deletion stops first (exit 5).
     let imported_users: Vec<String> = report["items"]

@@ -294,6 +294,9 @@ pub struct Change {
 /// The tenant's change history: one version per mutation.
 #[derive(Debug, Default)]
 pub struct ChangeLog {
+    /// Differs per emulator start: a delta token from an earlier instance (whose history is
+    /// gone) is answered like an expired one instead of silently missing changes.
+    pub epoch: u64,
     pub version: u64,
     pub changes: Vec<Change>,
 }
@@ -521,7 +524,10 @@ impl Emulator {
             directory: RwLock::new(Arc::new(Directory::build(config.tenant))),
             identity: Mutex::new(crate::identity::IdentityState::default()),
             faults: Mutex::new(Vec::new()),
-            changes: Mutex::new(ChangeLog::default()),
+            changes: Mutex::new(ChangeLog {
+                epoch: seed % 1_000_000_007,
+                ..ChangeLog::default()
+            }),
             request_log: Mutex::new(VecDeque::new()),
             demo_hints: config.demo_hints,
             keys,

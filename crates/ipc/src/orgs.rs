@@ -51,6 +51,12 @@ pub struct OrganizationSummary {
     /// The administrator who signed in last.
     pub admin_upn: Option<String>,
     pub last_sync_at: Option<String>,
+    /// "Last synchronized 3 hours ago. The next synchronization reads only the changes …",
+    /// or the warning that the 7-day change-tracking window is lapsing or lapsed.
+    #[serde(default)]
+    pub sync_note: Option<String>,
+    #[serde(default)]
+    pub sync_warning: bool,
 }
 
 impl OrganizationSummary {
@@ -226,6 +232,8 @@ mod tests {
             cloud: CloudName::Demo,
             admin_upn: Some("admin@contoso.com".into()),
             last_sync_at: None,
+            sync_note: None,
+            sync_warning: false,
         };
         assert_eq!(
             org.label(),

@@ -189,6 +189,13 @@ pub struct SyncPreview {
     /// re-imported in the Deleted objects step.
     #[serde(default)]
     pub tombstoned: Vec<TombstoneRow>,
+    /// How the objects imported earlier were read: "Incremental: …" or "Full comparison: …".
+    #[serde(default)]
+    pub read_mode: String,
+    /// Imported users Entra ID reported deleted, found without "Check deleted objects" (which
+    /// is where they are decided about).
+    #[serde(default)]
+    pub deleted_unchecked: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

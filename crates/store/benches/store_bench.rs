@@ -107,6 +107,7 @@ fn directory(users: usize, groups: usize, per_group: usize) -> DirectoryChanges 
         users: users_v,
         groups: groups_v,
         removals: vec![],
+        delta: None,
     }
 }
 

@@ -75,6 +75,15 @@ pub struct Removal {
     pub reason: String,
 }
 
+/// Graph change-tracking links of one organization, relative to its Graph root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeltaLinks {
+    pub users: String,
+    pub groups: String,
+    /// When the links were requested (seconds since the epoch): Graph honours them 7 days.
+    pub taken_at: i64,
+}
+
 /// What to write.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryChanges {
@@ -82,6 +91,10 @@ pub struct DirectoryChanges {
     pub groups: Vec<DirectoryGroup>,
     /// Imported users to disable or delete; applied after the users, before the groups.
     pub removals: Vec<Removal>,
+    /// The links for the next incremental read. Stored with the run, and only when no object
+    /// failed: a failed object is in no later round of changes, so the next sync has to read
+    /// from the old links (or compare everything) to try it again.
+    pub delta: Option<DeltaLinks>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +341,14 @@ fn apply_in(
          WHERE tenant_id = ?1",
         [&run.tenant_id],
     )?;
+    if let Some(delta) = changes.delta.as_ref().filter(|_| report.failed == 0) {
+        tx.execute(
+            "UPDATE organizations SET users_delta_link = ?2, groups_delta_link = ?3,
+                delta_taken_at = strftime('%Y-%m-%dT%H:%M:%SZ', ?4, 'unixepoch')
+             WHERE tenant_id = ?1",
+            params![run.tenant_id, delta.users, delta.groups, delta.taken_at],
+        )?;
+    }
     Ok(report)
 }
 

@@ -22,8 +22,8 @@ mod users;
 pub mod view;
 
 pub use apply::{
-    ApplyOutcome, ApplyReport, DirectoryChanges, DirectoryGroup, DirectoryUser, ItemOutcome,
-    Removal, RemovalAction, RunInfo,
+    ApplyOutcome, ApplyReport, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser,
+    ItemOutcome, Removal, RemovalAction, RunInfo,
 };
 pub use audit::{RunItem, RunSummary, UndoPreview};
 pub use error::StoreError;

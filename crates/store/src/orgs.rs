@@ -72,11 +72,16 @@ pub struct Organization {
     pub demo: bool,
     pub created_at: String,
     pub last_sync_at: Option<String>,
+    /// When the stored change-tracking links were taken; `None` without links (the next sync
+    /// compares everything).
+    pub delta_taken_at: Option<String>,
 }
 
 const COLUMNS: &str =
     "id, tenant_id, display_name, primary_domain, cloud, authority_url, graph_url,
-     client_id, admin_upn, admin_object_id, demo, created_at, last_sync_at";
+     client_id, admin_upn, admin_object_id, demo, created_at, last_sync_at,
+     CASE WHEN users_delta_link IS NOT NULL AND groups_delta_link IS NOT NULL
+          THEN delta_taken_at END";
 
 fn organization(r: &Row<'_>) -> rusqlite::Result<Organization> {
     let cloud: String = r.get(4)?;
@@ -94,6 +99,7 @@ fn organization(r: &Row<'_>) -> rusqlite::Result<Organization> {
         demo: r.get(10)?,
         created_at: r.get(11)?,
         last_sync_at: r.get(12)?,
+        delta_taken_at: r.get(13)?,
     })
 }
 
@@ -123,6 +129,28 @@ impl ReadHandle<'_> {
             .optional()
             .map_err(|e| self.error(e))?
             .ok_or(StoreError::OrganizationNotFound(id.0))
+    }
+
+    /// The tenant's change-tracking links, when both were stored by a sync.
+    pub fn delta_links(&self, tenant_id: &str) -> Result<Option<crate::DeltaLinks>> {
+        self.connection()
+            .query_row(
+                "SELECT users_delta_link, groups_delta_link,
+                        CAST(strftime('%s', delta_taken_at) AS INTEGER)
+                 FROM organizations WHERE tenant_id = ?1
+                   AND users_delta_link IS NOT NULL AND groups_delta_link IS NOT NULL
+                   AND delta_taken_at IS NOT NULL",
+                [tenant_id],
+                |r| {
+                    Ok(crate::DeltaLinks {
+                        users: r.get(0)?,
+                        groups: r.get(1)?,
+                        taken_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.error(e))
     }
 }
 

@@ -461,6 +461,7 @@ mod tests {
             users,
             groups,
             removals: vec![],
+            delta: None,
         };
         // New group; bob's clash means he is no member (he was not imported).
         let p = plan(

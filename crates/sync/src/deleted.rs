@@ -233,6 +233,7 @@ mod tests {
                 ],
                 groups: vec![group("Sales", &["gus"]), group("EMEA", &["eve"])],
                 removals: vec![],
+                delta: None,
             },
             missing_users: vec!["ann".into(), "bob".into()],
             recycle_bin: HashMap::from([("ann".to_owned(), now - 3 * DAY - 5)]),

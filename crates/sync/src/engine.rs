@@ -3,11 +3,14 @@
 //! (`store::plan`), then snapshot the database and apply the plan in one transaction.
 
 use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
-use aadsync_directory::graph::{GraphClient, GraphError, RemoteGroup, RemoteUser, batch_error};
+use aadsync_directory::graph::{
+    DELTA_WINDOW_SECONDS, DeltaKind, DeltaRound, GraphClient, GraphError, GroupChange, RemoteGroup,
+    RemoteUser, batch_error,
+};
 use aadsync_store::plan::{Imported, Plan};
 use aadsync_store::{
-    ApplyReport, DirectoryChanges, DirectoryDeletion, DirectoryGroup, DirectoryUser, Removal,
-    RemovalAction, RunInfo, Store, StoreError, UserType,
+    ApplyReport, DeltaLinks, DirectoryChanges, DirectoryDeletion, DirectoryGroup, DirectoryUser,
+    Removal, RemovalAction, RunInfo, Store, StoreError, UserType,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -46,6 +49,7 @@ pub enum SyncError {
 /// Where a run is, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    ReadingChanges,
     ReadingUsers,
     ReadingGroups,
     ReadingMembers,
@@ -57,6 +61,7 @@ pub enum Phase {
 impl Phase {
     pub fn label(self) -> &'static str {
         match self {
+            Phase::ReadingChanges => "Reading the changes since the last synchronization",
             Phase::ReadingUsers => "Reading users from Entra ID",
             Phase::ReadingGroups => "Reading groups from Entra ID",
             Phase::ReadingMembers => "Reading group members",
@@ -123,18 +128,158 @@ pub struct Gathered {
     /// Users the selection would bring back although they were deleted on the server; left
     /// out of `changes` until the admin chooses Re-import.
     pub tombstoned: Vec<DirectoryUser>,
+    /// How the imported objects were read (`changes.delta` has the links for the next read).
+    pub read: ReadMode,
 }
 
-/// Reads what a sync of `selection` needs. Nothing is written; a failure here leaves
-/// everything as it was.
+impl Default for ReadMode {
+    fn default() -> Self {
+        ReadMode::Full(FullReason::Requested)
+    }
+}
+
+/// How a sync read the objects imported earlier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Every imported object was read again.
+    Full(FullReason),
+    /// Only Graph's changes since the stored links (taken at `since`, seconds since the
+    /// epoch) were read.
+    Incremental { since: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FullReason {
+    /// No sync stored change-tracking links yet (first sync, or the last one had failures).
+    NoLinks,
+    /// The links are older than Graph's 7-day window, or Graph no longer has their state.
+    Expired,
+    /// "Check deleted objects" compares every imported object (it must also find objects
+    /// an earlier round of changes reported and the admin chose to keep).
+    CheckDeleted,
+    /// Asked for (`aadsync sync --full`), or a plain [`gather`].
+    Requested,
+}
+
+impl ReadMode {
+    /// For the preview and the CLI.
+    pub fn describe(&self) -> String {
+        match self {
+            ReadMode::Incremental { .. } => {
+                "Incremental: only the changes Entra ID reported since the last synchronization were read".into()
+            }
+            ReadMode::Full(reason) => format!(
+                "Full comparison: {}",
+                match reason {
+                    FullReason::NoLinks => "no change-tracking link from an earlier synchronization",
+                    FullReason::Expired => "the 7-day change-tracking window lapsed",
+                    FullReason::CheckDeleted => "Check deleted objects compares every imported object",
+                    FullReason::Requested => "requested",
+                }
+            ),
+        }
+    }
+}
+
+/// Changes since the stored links, limited to what was imported.
+struct Rounds {
+    users: DeltaRound<RemoteUser>,
+    groups: DeltaRound<(String, GroupChange)>,
+}
+
+/// Reads what a sync of `selection` needs, comparing every imported object. Nothing is
+/// written; a failure here leaves everything as it was.
 pub async fn gather(
     graph: &GraphClient,
     imported: &Imported,
     selection: &Selection,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Gathered, SyncError> {
+    gather_with(graph, imported, selection, None, progress).await
+}
+
+/// Reads what a sync of `selection` needs: the objects imported earlier through Graph's
+/// changes since `links` when they are usable and no full comparison is `forced`, else by
+/// comparing all of them. Either way the result carries fresh links for the next sync
+/// (stored by the apply).
+pub async fn gather_incremental(
+    graph: &GraphClient,
+    imported: &Imported,
+    selection: &Selection,
+    links: Option<&DeltaLinks>,
+    forced: Option<FullReason>,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<Gathered, SyncError> {
+    let now = unix_now();
+    let usable = links.filter(|l| now - l.taken_at < DELTA_WINDOW_SECONDS);
+    let reason = match (links, usable, forced) {
+        (_, _, Some(reason)) => reason,
+        (None, _, None) => FullReason::NoLinks,
+        (Some(_), None, None) => FullReason::Expired,
+        (Some(_), Some(l), None) => {
+            progress(Progress {
+                phase: Phase::ReadingChanges,
+                done: 0,
+            });
+            let users = graph
+                .user_changes(&l.users, |id| imported.users.contains_key(id))
+                .await?;
+            let groups = graph
+                .group_changes(&l.groups, |id| imported.groups.contains_key(id))
+                .await?;
+            match (users, groups) {
+                (Ok(users), Ok(groups)) => {
+                    let next = DeltaLinks {
+                        users: users.next_link.clone(),
+                        groups: groups.next_link.clone(),
+                        taken_at: now,
+                    };
+                    let rounds = Rounds { users, groups };
+                    let mut gathered =
+                        gather_with(graph, imported, selection, Some(&rounds), progress).await?;
+                    gathered.changes.delta = Some(next);
+                    gathered.read = ReadMode::Incremental { since: l.taken_at };
+                    return Ok(gathered);
+                }
+                (Err(stale), _) | (_, Err(stale)) => {
+                    tracing::info!(
+                        ?stale,
+                        "change-tracking links unusable; comparing everything"
+                    );
+                    FullReason::Expired
+                }
+            }
+        }
+    };
+    // Taken before the read: a change made while it runs is in the next round (again).
+    let next = DeltaLinks {
+        users: graph.latest_delta_link(DeltaKind::Users).await?,
+        groups: graph.latest_delta_link(DeltaKind::Groups).await?,
+        taken_at: now,
+    };
+    let mut gathered = gather_with(graph, imported, selection, None, progress).await?;
+    gathered.changes.delta = Some(next);
+    gathered.read = ReadMode::Full(reason);
+    Ok(gathered)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+async fn gather_with(
+    graph: &GraphClient,
+    imported: &Imported,
+    selection: &Selection,
+    rounds: Option<&Rounds>,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<Gathered, SyncError> {
     let mut missing_users = Vec::new();
-    // Users: the selected ones and every one imported earlier (refreshed on each sync).
+    // Users: the selected ones and every one imported earlier (refreshed on each sync: read
+    // again, or taken from the round of changes).
     progress(Progress {
         phase: Phase::ReadingUsers,
         done: 0,
@@ -142,7 +287,9 @@ pub async fn gather(
     let mut wanted: Vec<String> = selection.users.clone();
     let selected_users: HashSet<String> =
         selection.users.iter().map(|u| u.to_lowercase()).collect();
-    wanted.extend(imported.users.keys().cloned());
+    if rounds.is_none() {
+        wanted.extend(imported.users.keys().cloned());
+    }
     let mut seen = HashSet::new();
     wanted.retain(|id| seen.insert(id.to_lowercase()));
     let mut users: BTreeMap<String, DirectoryUser> = BTreeMap::new();
@@ -179,6 +326,24 @@ pub async fn gather(
         };
         users.insert(user.id.clone(), to_directory_user(user, via));
     }
+    if let Some(rounds) = rounds {
+        for user in &rounds.users.changed {
+            if let Some(stored) = imported.users.get(&user.id)
+                && !users.contains_key(&user.id)
+            {
+                let via = stored.directory.imported_via.clone();
+                users.insert(user.id.clone(), to_directory_user(user.clone(), via));
+            }
+        }
+        missing_users.extend(
+            rounds
+                .users
+                .removed
+                .iter()
+                .filter(|r| imported.users.contains_key(&r.id) && !users.contains_key(&r.id))
+                .map(|r| r.id.clone()),
+        );
+    }
 
     // Groups: the selected ones and every one imported earlier.
     progress(Progress {
@@ -186,7 +351,9 @@ pub async fn gather(
         done: 0,
     });
     let mut group_ids: Vec<String> = selection.groups.clone();
-    group_ids.extend(imported.groups.keys().cloned());
+    if rounds.is_none() {
+        group_ids.extend(imported.groups.keys().cloned());
+    }
     let mut seen = HashSet::new();
     group_ids.retain(|id| seen.insert(id.to_lowercase()));
     let selected_groups: HashSet<&str> = selection.groups.iter().map(String::as_str).collect();
@@ -237,6 +404,31 @@ pub async fn gather(
         }
         memberships.extend(expansion.members);
     }
+    // Incremental: imported groups take the round's attribute and member changes — unless
+    // users are imported for the first time, whose memberships in groups that did not change
+    // no round reports; then every imported group's members are read, as in a full read.
+    let mut changed_groups: Vec<DirectoryGroup> = Vec::new();
+    if let Some(rounds) = rounds {
+        if users.keys().any(|id| !imported.users.contains_key(id)) {
+            let more: Vec<String> = imported
+                .groups
+                .keys()
+                .filter(|id| !groups.contains_key(*id))
+                .cloned()
+                .collect();
+            for (_, group) in fetch_groups(graph, &more).await? {
+                if let Some(g) = group {
+                    groups.insert(g.id.clone(), g);
+                }
+            }
+        } else {
+            for (id, change) in &rounds.groups.changed {
+                if let (Some(stored), false) = (imported.groups.get(id), groups.contains_key(id)) {
+                    changed_groups.push(apply_group_change(&stored.directory, change));
+                }
+            }
+        }
+    }
     let rest: Vec<(String, String)> = groups
         .values()
         .filter(|g| !memberships.contains_key(&g.id))
@@ -265,22 +457,46 @@ pub async fn gather(
     }
     tombstoned.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
 
-    let groups = groups
+    let mut groups: Vec<DirectoryGroup> = groups
         .into_values()
         .map(|g| {
             let members = memberships.remove(&g.id);
             to_directory_group(g, members)
         })
         .collect();
+    groups.extend(changed_groups);
     Ok(Gathered {
         changes: DirectoryChanges {
             users: users.into_values().collect(),
             groups,
             removals: Vec::new(),
+            delta: None,
         },
         missing_users,
         tombstoned,
+        read: ReadMode::Full(FullReason::Requested),
     })
+}
+
+/// A stored group with a round's changes applied: new attributes when Graph sent them, members
+/// as stored plus the added minus the removed (members not imported are ignored by the plan).
+fn apply_group_change(stored: &DirectoryGroup, change: &GroupChange) -> DirectoryGroup {
+    let mut group = match &change.group {
+        Some(remote) => to_directory_group(remote.clone(), None),
+        None => DirectoryGroup {
+            members: None,
+            ..stored.clone()
+        },
+    };
+    let mut members: Vec<String> = stored.members.clone().unwrap_or_default();
+    members.retain(|m| !change.removed.contains(m));
+    for added in &change.added {
+        if !members.contains(added) {
+            members.push(added.clone());
+        }
+    }
+    group.members = Some(members);
+    group
 }
 
 /// "Check deleted objects": reads the recycle bin (a complete read, or an error and no

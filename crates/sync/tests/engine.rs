@@ -641,3 +641,317 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
     assert!(details.enabled, "enabled again, as in Entra ID");
     assert_eq!(details.azure.and_then(|a| a.deleted_in_directory), None);
 }
+
+impl Env {
+    /// Saves the tenant as an organization: sync runs store their change-tracking links there.
+    fn save_org(&self) {
+        self.store
+            .writer()
+            .save_organization(&aadsync_store::NewOrganization {
+                tenant_id: self.emulator.tenant_id(),
+                display_name: "Contoso".into(),
+                primary_domain: "contoso.com".into(),
+                cloud: aadsync_store::CloudKind::Custom,
+                authority_url: self.emulator.base_url().into(),
+                graph_url: self.emulator.base_url().into(),
+                client_id: demo::CLIENT_ID.into(),
+                admin_upn: self.admin.clone(),
+                admin_object_id: "00000000-0000-4000-8000-000000000001".into(),
+                demo: false,
+            })
+            .expect("organization");
+    }
+
+    fn links(&self) -> Option<aadsync_store::DeltaLinks> {
+        self.store
+            .reader()
+            .delta_links(&self.run().tenant_id)
+            .expect("links")
+    }
+
+    /// Reads with the stored links (or fully without usable ones) and applies.
+    async fn incremental(
+        &self,
+        graph: &GraphClient,
+    ) -> (engine::Gathered, aadsync_store::ApplyReport) {
+        let imported = self.imported();
+        let read = engine::gather_incremental(
+            graph,
+            &imported,
+            &Selection::default(),
+            self.links().as_ref(),
+            None,
+            &quiet,
+        )
+        .await
+        .expect("gather");
+        let (report, _) =
+            engine::apply(&self.store, &self.run(), &read.changes, &quiet).expect("apply");
+        (read, report)
+    }
+}
+
+#[tokio::test]
+async fn incremental_sync_reads_only_the_changes_and_ends_where_a_full_comparison_would() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let group = env
+        .graph_json("/groups?$top=12&$select=id,displayName")
+        .await["value"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["id"].as_str().expect("id").to_owned())
+        .find(|_| true)
+        .expect("a group");
+    let members = env
+        .ids(&format!(
+            "/groups/{group}/members/microsoft.graph.user?$select=id"
+        ))
+        .await;
+    assert!(members.len() >= 3, "a group with members");
+    let picked = env.ids("/users?$top=4&$select=id").await;
+    let outsider = picked
+        .iter()
+        .find(|id| !members.contains(id))
+        .expect("a picked user outside the group")
+        .clone();
+    let selection = Selection {
+        users: picked.clone(),
+        groups: vec![group.clone()],
+        members: true,
+        nested: false,
+    };
+
+    // First sync: no links yet → a full read, links stored with the run.
+    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
+        .await
+        .expect("gather");
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::NoLinks)
+    );
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    let first = env.links().expect("links stored by the sync");
+    assert!(first.users.starts_with("/users/delta?"), "{first:?}");
+
+    // Nothing changed: two requests (one round per kind), nothing to write.
+    let before = graph
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let (read, report) = env.incremental(&graph).await;
+    let used = graph
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - before;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+    assert_eq!(used, 2, "one round of users/delta and one of groups/delta");
+    assert_eq!((report.created, report.updated, report.failed), (0, 0, 0));
+
+    // Rename, disable, membership change, soft and hard delete in Entra ID.
+    let (renamed, disabled, leaving, soft, hard) = (
+        &members[0],
+        &members[1],
+        &members[2],
+        &picked[0],
+        &picked[1],
+    );
+    let new_upn = format!("renamed.{}@contoso.com", &renamed[..8]);
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{renamed}"),
+        json!({"userPrincipalName": new_upn}),
+    )
+    .await;
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{disabled}"),
+        json!({"accountEnabled": false}),
+    )
+    .await;
+    env.control(
+        reqwest::Method::POST,
+        &format!("groups/{group}/members"),
+        json!({"add": [outsider], "remove": [leaving]}),
+    )
+    .await;
+    let (soft, hard) = if soft == &outsider || hard == &outsider {
+        (&picked[2], &picked[3])
+    } else {
+        (soft, hard)
+    };
+    assert!(soft != &outsider && hard != &outsider);
+    env.control(reqwest::Method::DELETE, &format!("users/{soft}"), json!({}))
+        .await;
+    env.control(
+        reqwest::Method::DELETE,
+        &format!("users/{hard}?hard=true"),
+        json!({}),
+    )
+    .await;
+
+    let (read, report) = env.incremental(&graph).await;
+    assert!(matches!(read.read, engine::ReadMode::Incremental { .. }));
+    let mut missing = read.missing_users.clone();
+    missing.sort();
+    let mut expected = vec![soft.clone(), hard.clone()];
+    expected.sort();
+    assert_eq!(
+        missing, expected,
+        "deletions reported, left for Check deleted objects"
+    );
+    let updated: Vec<&str> = report
+        .items
+        .iter()
+        .filter(|i| matches!(i.outcome, ApplyOutcome::Updated { .. }))
+        .map(|i| i.object_id.as_str())
+        .collect();
+    assert!(
+        updated.contains(&renamed.as_str()) && updated.contains(&disabled.as_str()),
+        "{updated:?}"
+    );
+    assert!(
+        updated.contains(&group.as_str()),
+        "membership change: {updated:?}"
+    );
+    assert_eq!(report.created, 0);
+    let imported = env.imported();
+    assert_eq!(
+        imported.users[renamed].account_name, new_upn,
+        "renamed on the server"
+    );
+    assert!(!imported.users[disabled].enabled, "disabled as in Entra ID");
+    let now_members = imported.groups[&group]
+        .directory
+        .members
+        .clone()
+        .expect("members");
+    assert!(
+        now_members.contains(&outsider) && !now_members.contains(leaving),
+        "{now_members:?}"
+    );
+    assert!(
+        imported.users.contains_key(soft),
+        "no decision without Check deleted objects"
+    );
+    assert_ne!(env.links(), Some(first.clone()), "links advanced");
+
+    // Restored in Entra ID: the next round has the user again.
+    env.control(
+        reqwest::Method::POST,
+        &format!("users/{soft}/restore"),
+        json!({}),
+    )
+    .await;
+    let (read, _) = env.incremental(&graph).await;
+    assert!(read.missing_users.is_empty(), "{:?}", read.missing_users);
+    assert!(read.changes.users.iter().any(|u| &u.object_id == soft));
+
+    // The same state a full comparison reaches: it finds nothing to change.
+    let imported = env.imported();
+    let full = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("full");
+    let plan = engine::preview(&env.store, &env.run().tenant_id, &full.changes).expect("plan");
+    assert_eq!(
+        (plan.created, plan.updated, plan.failed),
+        (0, 0, 0),
+        "{:?}",
+        plan.items
+            .iter()
+            .filter(|i| i.outcome != ApplyOutcome::Unchanged)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(full.missing_users, vec![hard.clone()]);
+}
+
+#[tokio::test]
+async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let picked = env.ids("/users?$top=5&$select=id").await;
+    let selection = Selection {
+        users: picked.clone(),
+        ..Selection::default()
+    };
+    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
+        .await
+        .expect("gather");
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    let links = env.links().expect("links");
+
+    // Older than 7 days by our own clock: no delta request at all.
+    let old = aadsync_store::DeltaLinks {
+        taken_at: links.taken_at - 8 * 86_400,
+        ..links.clone()
+    };
+    let read = engine::gather_incremental(
+        &graph,
+        &env.imported(),
+        &Selection::default(),
+        Some(&old),
+        None,
+        &quiet,
+    )
+    .await
+    .expect("gather");
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::Expired)
+    );
+
+    // Graph's clock moved past the window (410 Gone, syncStateNotFound): a full comparison,
+    // which still sees the rename, and new links.
+    env.emulator.clock().advance(8 * 86_400);
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let renamed = format!("late.{}@contoso.com", &picked[2][..8]);
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{}", picked[2]),
+        json!({"userPrincipalName": renamed}),
+    )
+    .await;
+    let (read, report) = env.incremental(&graph).await;
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::Expired)
+    );
+    assert_eq!(report.updated, 1, "{:?}", report.items);
+    assert_eq!(env.imported().users[&picked[2]].account_name, renamed);
+    let renewed = env.links().expect("links");
+    assert_ne!(renewed.users, links.users);
+    let (read, _) = env.incremental(&graph).await;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+
+    // A link of another Graph root (or tampered) is never followed with our token.
+    let foreign = aadsync_store::DeltaLinks {
+        users: "https://evil.example/v1.0/users/delta?$deltatoken=x".into(),
+        ..renewed
+    };
+    let read = engine::gather_incremental(
+        &graph,
+        &env.imported(),
+        &Selection::default(),
+        Some(&foreign),
+        None,
+        &quiet,
+    )
+    .await
+    .expect("gather");
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::Expired)
+    );
+}

@@ -147,6 +147,16 @@ pub fn OrganizationStep() -> impl IntoView {
                     "Remove"
                 </button>
             </div>
+            {move || {
+                let id = selected.get()?;
+                let org = orgs.get()?.ok()?.into_iter().find(|o| o.id == id)?;
+                let note = org.sync_note?;
+                Some(view! {
+                    <p id="org-sync-note" class:notice=org.sync_warning class:muted=!org.sync_warning>
+                        {note}
+                    </p>
+                })
+            }}
             <Show when=move || confirm_remove.get()>
                 <div class="confirm" role="alertdialog" id="org-remove-confirm">
                     <p>

@@ -159,6 +159,12 @@ pub fn PreviewStep() -> impl IntoView {
                             };
                             view! { <p class="notice" id="preview-tombstoned">{text}</p> }
                         })}
+                        {(p.deleted_unchecked > 0).then(|| view! {
+                            <p class="notice" id="preview-deleted-unchecked">
+                                {format!("Entra ID reports {} imported users as deleted. They are left as they are: turn on Check deleted objects (step 3) to decide about them.", p.deleted_unchecked)}
+                            </p>
+                        })}
+                        <p class="muted" id="preview-read-mode">{p.read_mode.clone()}</p>
                         <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
                         <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>
                     }.into_any()

@@ -14,6 +14,15 @@ use std::sync::Arc;
 use tauri::State;
 
 fn summary(org: &Organization) -> ipc::OrganizationSummary {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    let note = aadsync_sync::freshness::sync_note(
+        org.last_sync_at.as_deref(),
+        org.delta_taken_at.as_deref(),
+        now,
+    );
     ipc::OrganizationSummary {
         id: org.id.0,
         tenant_id: org.tenant_id.clone(),
@@ -28,6 +37,8 @@ fn summary(org: &Organization) -> ipc::OrganizationSummary {
         },
         admin_upn: org.admin_upn.clone(),
         last_sync_at: org.last_sync_at.clone(),
+        sync_note: note.as_ref().map(|n| n.text.clone()),
+        sync_warning: note.is_some_and(|n| n.warning),
     }
 }
 

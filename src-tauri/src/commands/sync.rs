@@ -227,9 +227,21 @@ pub async fn plan_sync(
     let jobs = Arc::clone(&state.jobs);
     jobs.set_plan_progress("Starting", 0);
     let progress = move |p: engine::Progress| jobs.set_plan_progress(p.phase.label(), p.done);
-    let gathered = engine::gather(&graph, &imported, &selection, &progress)
-        .await
-        .map_err(sync_error)?;
+    let links = {
+        let (store, tenant) = (Arc::clone(&store), tenant.clone());
+        blocking(move || store.reader().delta_links(&tenant).map_err(to_ipc)).await?
+    };
+    let gathered = engine::gather_incremental(
+        &graph,
+        &imported,
+        &selection,
+        links.as_ref(),
+        args.check_deleted
+            .then_some(engine::FullReason::CheckDeleted),
+        &progress,
+    )
+    .await
+    .map_err(sync_error)?;
     let deleted = if args.check_deleted {
         state
             .jobs
@@ -242,6 +254,12 @@ pub async fn plan_sync(
     };
     let imported_total = imported.users.len() + imported.groups.len();
     let tombstoned = gathered.tombstoned;
+    let read_mode = gathered.read.describe();
+    let deleted_unchecked = if args.check_deleted {
+        0
+    } else {
+        gathered.missing_users.len() as u64
+    };
     let changes = gathered.changes;
     state
         .jobs
@@ -279,6 +297,8 @@ pub async fn plan_sync(
         threshold_count: threshold.min_count as u64,
         threshold_percent: threshold.percent as u64,
         tombstoned: tombstone_rows,
+        read_mode,
+        deleted_unchecked,
     })
 }
 

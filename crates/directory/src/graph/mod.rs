@@ -1,14 +1,17 @@
 //! Microsoft Graph reads for synchronization: users and groups page by page (streamed to the
-//! caller), `$search`, group members through `$batch`, users by ID through `$batch`.
+//! caller), `$search`, group members through `$batch`, users by ID through `$batch`, and
+//! change tracking (`delta`).
 //!
 //! Every call goes through [`GraphClient`], which retries what is worth retrying. Nothing here
 //! issues one request per object when a paged or batched call exists.
 
 mod client;
+pub mod delta;
 mod model;
 pub mod retry;
 
 pub use client::{DEFAULT_CONCURRENCY, GraphClient, GraphError, Stats};
+pub use delta::{DELTA_WINDOW_SECONDS, DeltaKind, DeltaRound, GroupChange, RemovedObject, Stale};
 pub use model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
 
 use serde_json::{Value, json};

@@ -28,33 +28,46 @@ enum Token {
     },
     /// Changes after `version`.
     Delta { version: u64, issued: i64 },
+    /// `$deltatoken=latest`: no objects, just a link for changes from now on.
+    Latest,
 }
 
-fn encode(token: Token) -> String {
+fn encode(epoch: u64, token: Token) -> String {
     let text = match token {
         Token::Skip {
             version,
             offset,
             issued,
-        } => format!("s:{version}:{offset}:{issued}"),
-        Token::Delta { version, issued } => format!("d:{version}:{issued}"),
+        } => format!("s:{epoch}:{version}:{offset}:{issued}"),
+        Token::Delta { version, issued } => format!("d:{epoch}:{version}:{issued}"),
+        Token::Latest => "latest".into(),
     };
     URL_SAFE_NO_PAD.encode(text)
 }
 
-fn decode(text: &str) -> Option<Token> {
+/// The token and the emulator instance that issued it.
+fn decode(text: &str) -> Option<(u64, Token)> {
+    if text == "latest" {
+        return Some((0, Token::Latest));
+    }
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
     let parts: Vec<&str> = raw.split(':').collect();
     match parts.as_slice() {
-        ["s", v, o, t] => Some(Token::Skip {
-            version: v.parse().ok()?,
-            offset: o.parse().ok()?,
-            issued: t.parse().ok()?,
-        }),
-        ["d", v, t] => Some(Token::Delta {
-            version: v.parse().ok()?,
-            issued: t.parse().ok()?,
-        }),
+        ["s", e, v, o, t] => Some((
+            e.parse().ok()?,
+            Token::Skip {
+                version: v.parse().ok()?,
+                offset: o.parse().ok()?,
+                issued: t.parse().ok()?,
+            },
+        )),
+        ["d", e, v, t] => Some((
+            e.parse().ok()?,
+            Token::Delta {
+                version: v.parse().ok()?,
+                issued: t.parse().ok()?,
+            },
+        )),
         _ => None,
     }
 }
@@ -118,7 +131,25 @@ async fn delta(
                 keep.push((key, value));
             }
             "$deltatoken" | "$skiptoken" => match decode(&value) {
-                Some(t) => token = Some(t),
+                Some((_, Token::Latest)) if key == "$skiptoken" => {
+                    return call
+                        .ids
+                        .error(GraphError::bad_request("The skip token is invalid.".into()));
+                }
+                Some((_, Token::Latest)) => token = Some(Token::Latest),
+                Some((epoch, t)) => {
+                    let log = shared.changes();
+                    let version = match t {
+                        Token::Skip { version, .. } | Token::Delta { version, .. } => version,
+                        Token::Latest => 0,
+                    };
+                    // History this instance never had: the state is not available.
+                    if epoch != log.epoch || version > log.version {
+                        drop(log);
+                        return expired(&call, &shared_base(&shared, collection), &keep);
+                    }
+                    token = Some(t);
+                }
                 None => {
                     return call.ids.error(GraphError::bad_request(
                         "The delta token is invalid.".into(),
@@ -143,7 +174,8 @@ async fn delta(
         .unwrap_or(DEFAULT_PAGE)
         .clamp(1, 999);
     let now = shared.clock.now();
-    let base = format!("{}/v1.0/{collection}/delta", shared.base_url());
+    let epoch = shared.changes().epoch;
+    let base = shared_base(&shared, collection);
     let link = |token: Token| {
         let mut pairs = keep.clone();
         pairs.push((
@@ -153,7 +185,7 @@ async fn delta(
                 "$skiptoken"
             }
             .to_owned(),
-            encode(token),
+            encode(epoch, token),
         ));
         format!("{base}?{}", query::encode_pairs(&pairs))
     };
@@ -180,6 +212,16 @@ async fn delta(
     );
 
     let value: Vec<Value> = match token {
+        Some(Token::Latest) => {
+            body.insert(
+                "@odata.deltaLink".into(),
+                json!(link(Token::Delta {
+                    version: shared.changes().version,
+                    issued: now
+                })),
+            );
+            Vec::new()
+        }
         None | Some(Token::Skip { .. }) => {
             let (version, offset, issued) = match token {
                 Some(Token::Skip {
@@ -300,6 +342,10 @@ async fn delta(
     };
     body.insert("value".into(), Value::Array(value));
     call.ids.json(Value::Object(body))
+}
+
+fn shared_base(shared: &Shared, collection: &str) -> String {
+    format!("{}/v1.0/{collection}/delta", shared.base_url())
 }
 
 /// An expired token: 410 Gone, and where to start over.

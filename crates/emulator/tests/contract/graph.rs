@@ -704,6 +704,26 @@ async fn delta_tracks_renames_deletions_and_membership() {
             .any(|g| g["members@delta"].as_array().is_some_and(|m| !m.is_empty()))
     );
 
+    // `$deltatoken=latest`: no objects, a link for changes from now on (kept with $select).
+    let (status, _, latest, text) = env
+        .get(
+            "/v1.0/users/delta?$select=id,userPrincipalName&$deltatoken=latest",
+            Some(&token),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(latest["value"], json!([]));
+    let latest_link = latest["@odata.deltaLink"]
+        .as_str()
+        .expect("deltaLink")
+        .to_owned();
+    assert!(
+        latest_link.contains("$select=id%2CuserPrincipalName")
+            || latest_link.contains("$select=id,userPrincipalName"),
+        "{latest_link}"
+    );
+
     let (renamed, soft, hard) = (&dir.users[10].id, &dir.users[11].id, &dir.users[12].id);
     let group = dir
         .groups
@@ -762,6 +782,13 @@ async fn delta_tracks_renames_deletions_and_membership() {
         !changes.iter().any(|c| c["id"] == json!(dir.users[30].id)),
         "unchanged users are not repeated"
     );
+    let (since_latest, _) = delta_rounds(&env, &token, &latest_link, "odata.maxpagesize=40").await;
+    let ids = |list: &[Value]| -> Vec<Value> {
+        let mut ids: Vec<Value> = list.iter().map(|c| c["id"].clone()).collect();
+        ids.sort_by_key(|v| v.to_string());
+        ids
+    };
+    assert_eq!(ids(&since_latest), ids(&changes));
 
     let (group_changes, _) = delta_rounds(&env, &token, &groups_link, "odata.maxpagesize=5").await;
     let changed = group_changes
@@ -777,6 +804,20 @@ async fn delta_tracks_renames_deletions_and_membership() {
     assert!(members.iter().any(
         |m| m["id"] == json!(group.members[0]) && m["@removed"] == json!({"reason": "deleted"})
     ));
+
+    // A token from another emulator instance (a history this one never had) is not honoured.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (head, token_text) = users_link.split_once("$deltatoken=").expect("token");
+    let raw = String::from_utf8(b64.decode(token_text).expect("base64")).expect("utf8");
+    let mut parts: Vec<String> = raw.split(':').map(str::to_owned).collect();
+    parts[1] = (parts[1].parse::<u64>().expect("epoch") + 1).to_string();
+    let foreign = format!("{head}$deltatoken={}", b64.encode(parts.join(":")));
+    let (status, _, body, _) = env.get(&foreign, Some(&token), &[]).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (410, json!("syncStateNotFound"))
+    );
 
     // Delta tokens expire after 7 days: 410 Gone, with where to start over.
     env.emulator.clock().advance(8 * 86_400);

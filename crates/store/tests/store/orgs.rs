@@ -128,3 +128,52 @@ fn no_token_like_column_exists() {
         "{columns:?}"
     );
 }
+
+#[test]
+fn delta_links_advance_only_with_a_run_where_nothing_failed() {
+    let db = fresh();
+    let id = db
+        .store
+        .writer()
+        .save_organization(&contoso())
+        .expect("save");
+    assert_eq!(db.store.reader().delta_links(TENANT).expect("links"), None);
+    let links = |users: &str| aadsync_store::DeltaLinks {
+        users: users.into(),
+        groups: "/groups/delta?$deltatoken=g".into(),
+        taken_at: 1_790_000_000,
+    };
+    let mut ok = changes(
+        vec![entra_user("o-1", "ann@contoso.com", "Ann Lee")],
+        vec![],
+    );
+    ok.delta = Some(links("/users/delta?$deltatoken=1"));
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &ok)
+        .expect("apply");
+    assert_eq!(
+        db.store.reader().delta_links(TENANT).expect("links"),
+        Some(links("/users/delta?$deltatoken=1"))
+    );
+    let org = db.store.reader().organization(id).expect("org");
+    assert_eq!(org.delta_taken_at.as_deref(), Some("2026-09-21T14:13:20Z"));
+
+    // A user whose account name another user holds fails: the links stay where they were, so
+    // the next sync reads that user again.
+    let mut failing = changes(
+        vec![entra_user("o-2", "ann@contoso.com", "Another Ann")],
+        vec![],
+    );
+    failing.delta = Some(links("/users/delta?$deltatoken=2"));
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &failing)
+        .expect("apply");
+    assert_eq!(report.failed, 1);
+    assert_eq!(
+        db.store.reader().delta_links(TENANT).expect("links"),
+        Some(links("/users/delta?$deltatoken=1"))
+    );
+}

@@ -84,5 +84,6 @@ pub fn changes(users: Vec<DirectoryUser>, groups: Vec<DirectoryGroup>) -> Direct
         users,
         groups,
         removals: vec![],
+        delta: None,
     }
 }
