@@ -23,6 +23,8 @@ pub struct PlannedSync {
     /// With "Check deleted objects": the triage, with the proposed actions.
     pub deleted: Vec<aadsync_sync::deleted::DeletedObject>,
     pub imported_total: usize,
+    /// The organization's deletion safeguard when the preview was made.
+    pub threshold: aadsync_sync::deleted::Threshold,
     /// Deleted on this server, brought back only if the admin re-imports them.
     pub tombstoned: Vec<aadsync_store::DirectoryUser>,
 }

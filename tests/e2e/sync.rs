@@ -235,6 +235,24 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
 
     actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
     checks::enabled_is(&app, "wizard-next", true).await?;
+    // The organization's deletion safeguard: 10 and 10 by default, set here to 20 and 5 %.
+    checks::text_becomes(&app, "org-safeguard-summary", "the default", |t| {
+        t.contains("more than 10 objects and more than 10 %")
+    })
+    .await?;
+    actions::click(&app, "org-safeguard-summary").await?;
+    actions::type_into(&app, "org-threshold-count", "20").await?;
+    actions::type_into(&app, "org-threshold-percent", "5").await?;
+    actions::click(&app, "org-threshold-save").await?;
+    checks::text_becomes(&app, "org-threshold-message", "saved", |t| {
+        t.starts_with("Saved.") && t.contains("more than 20 objects and more than 5 %")
+    })
+    .await?;
+    checks::text_becomes(&app, "org-safeguard-summary", "the new values", |t| {
+        t.contains("more than 20 objects and more than 5 %")
+    })
+    .await?;
+    app.screenshot("deletion-safeguard").await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "dir-counts", "the list", |t| {
         t.contains("260 users") && !t.contains("loading")
@@ -266,10 +284,10 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
         t.contains("restorable for 30 more days") || t.contains("restorable for 29 more days")
     })
     .await?;
-    // More than 10 and more than 10 %: the threshold asks for a confirmation before Next.
+    // More than 20 and more than 5 %: the threshold asks for a confirmation before Next.
     let expected = format!("{count} of the 325 objects");
     checks::text_becomes(&app, "deleted-threshold", "the numbers", |t| {
-        t.contains(&expected)
+        t.contains(&expected) && t.contains("more than 20 objects and more than 5%")
     })
     .await?;
     checks::enabled_is(&app, "wizard-next", false).await?;

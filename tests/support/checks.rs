@@ -16,10 +16,12 @@ pub async fn text_becomes(
     while start.elapsed() < UI_TIMEOUT {
         // Found again each time: a re-render may replace the element.
         let element = finders::by_id(app, id).await?;
-        last = element
-            .text()
-            .await
-            .map_err(|e| format!("reading the text of #{id}: {e:?}"))?;
+        last = match element.text().await {
+            Ok(text) => text,
+            // Replaced between finding and reading: find it again.
+            Err(e) if format!("{e:?}").contains("StaleElementReference") => continue,
+            Err(e) => return Err(format!("reading the text of #{id}: {e:?}").into()),
+        };
         if accept(&last) {
             return Ok(last);
         }

@@ -181,6 +181,17 @@ enum OrgCommand {
         /// The organization: its number, tenant ID, domain or name.
         org: String,
     },
+    /// Set the deletion safeguard: a sync that would disable or delete more than COUNT
+    /// objects and more than PERCENT % of the organization's imported objects stops (exit 5)
+    /// unless --allow-mass-delete is given. Default: 10 and 10.
+    SetThreshold {
+        /// The organization: its number, tenant ID, domain or name.
+        org: String,
+        #[arg(long)]
+        count: u32,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+        percent: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -282,6 +293,22 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "Removed {} and its saved sign-in. Users imported from it are kept.",
                 name(&removed)
+            );
+            Ok(())
+        }
+        Command::Org(OrgCommand::SetThreshold {
+            org,
+            count,
+            percent,
+        }) => {
+            let org = find(&store, &org)?;
+            store
+                .writer()
+                .set_deletion_threshold(org.id, count, percent)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}: a sync now stops before disabling or deleting more than {count} objects and more than {percent} % of the imported objects.",
+                name(&org)
             );
             Ok(())
         }
@@ -678,7 +705,10 @@ async fn sync(
             o.action = options.action;
         }
         let total = imported.users.len() + imported.groups.len();
-        if !dry_run && !options.allow_mass && Threshold::default().exceeded(&objects, total) {
+        if !dry_run
+            && !options.allow_mass
+            && Threshold::of(&connected.organization).exceeded(&objects, total)
+        {
             for o in &objects {
                 eprintln!(
                     "{}  {}  ({})",
@@ -865,6 +895,10 @@ fn list(store: &Store) -> Result<(), String> {
                 note.text
             );
         }
+        println!(
+            "     Deletion safeguard: more than {} objects and more than {} %.",
+            org.threshold_count, org.threshold_percent
+        );
     }
     Ok(())
 }

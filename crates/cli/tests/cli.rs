@@ -387,6 +387,55 @@ async fn list_and_sync_from_the_command_line() {
         stderr.contains("nothing was written") && stderr.contains("--allow-mass-delete"),
         "{stderr}"
     );
+    // The safeguard is the organization's: raised, the same sync goes through.
+    let mut raise = cli(&db);
+    raise.args([
+        "org",
+        "set-threshold",
+        "1",
+        "--count",
+        "1000",
+        "--percent",
+        "50",
+    ]);
+    let (ok, text) = output(raise).await;
+    assert!(
+        ok && text.contains("more than 1000 objects and more than 50 %"),
+        "{text}"
+    );
+    let mut list = cli(&db);
+    list.args(["org", "list"]);
+    let (ok, text) = output(list).await;
+    assert!(
+        ok && text.contains("Deletion safeguard: more than 1000 objects and more than 50 %.")
+            && text.contains("Last synchronized"),
+        "{text}"
+    );
+    let mut raised = cli(&db);
+    raised.args(["sync", "--org", "1", "--check-deleted"]);
+    let (ok, text) = output(raised).await;
+    assert!(ok && !text.contains(" 0 disabled,"), "{text}");
+    // Set to 0 and 0, any disable stops the sync, unless --allow-mass-delete.
+    let mut strict = cli(&db);
+    strict.args([
+        "org",
+        "set-threshold",
+        "1",
+        "--count",
+        "0",
+        "--percent",
+        "0",
+    ]);
+    assert!(output(strict).await.0);
+    let mut stopped = cli(&db);
+    stopped.args(["sync", "--org", "1", "--check-deleted"]);
+    let out = stopped.output().await.expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut allowed = cli(&db);
     allowed.args([
         "sync",
@@ -396,7 +445,23 @@ async fn list_and_sync_from_the_command_line() {
         "--allow-mass-delete",
     ]);
     let (ok, text) = output(allowed).await;
-    assert!(ok && !text.contains(" 0 disabled,"), "{text}");
+    assert!(ok, "{text}");
+    let mut bad = cli(&db);
+    bad.args([
+        "org",
+        "set-threshold",
+        "1",
+        "--count",
+        "5",
+        "--percent",
+        "101",
+    ]);
+    let out = bad.output().await.expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a percentage above 100 is a usage error"
+    );
 
     // The audit log, and undoing the last run.
     let mut runs = cli(&db);

@@ -19,9 +19,10 @@ pub use audit::{
 };
 pub use error::{ErrorCode, IpcError};
 pub use orgs::{
-    CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeviceCode, FinishSignIn,
-    FlowRef, ListOrganizations, NewOrganization, OrganizationRef, OrganizationSummary,
-    RemoveOrganization, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
+    CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeletionThreshold,
+    DeviceCode, FinishSignIn, FlowRef, ListOrganizations, NewOrganization, OrganizationRef,
+    OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod, SignInRequest,
+    SignInStarted, SignInTarget, StartSignIn,
 };
 pub use sync::{
     CancelSync, Counts, DeletedAction, DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry,
@@ -72,6 +73,7 @@ pub const COMMANDS: &[&str] = &[
     CancelSignIn::NAME,
     ConnectOrganization::NAME,
     RemoveOrganization::NAME,
+    SetDeletionThreshold::NAME,
     StartListing::NAME,
     ListingPageCmd::NAME,
     PlanSync::NAME,

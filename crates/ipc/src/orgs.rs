@@ -57,6 +57,11 @@ pub struct OrganizationSummary {
     pub sync_note: Option<String>,
     #[serde(default)]
     pub sync_warning: bool,
+    /// The deletion safeguard (see [`DeletionThreshold`]).
+    #[serde(default)]
+    pub threshold_count: u32,
+    #[serde(default)]
+    pub threshold_percent: u32,
 }
 
 impl OrganizationSummary {
@@ -218,6 +223,27 @@ impl Command for RemoveOrganization {
     type Output = ();
 }
 
+/// The deletion safeguard of one organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionThreshold {
+    pub organization: i64,
+    /// Disabling or deleting more than this many objects…
+    pub count: u32,
+    /// …and more than this percentage of the organization's imported objects needs an
+    /// explicit confirmation.
+    pub percent: u32,
+}
+
+/// Changes an organization's deletion safeguard; answers the organization as now listed.
+#[derive(Debug)]
+pub enum SetDeletionThreshold {}
+
+impl Command for SetDeletionThreshold {
+    const NAME: &'static str = "set_deletion_threshold";
+    type Args = DeletionThreshold;
+    type Output = OrganizationSummary;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +260,8 @@ mod tests {
             last_sync_at: None,
             sync_note: None,
             sync_warning: false,
+            threshold_count: 10,
+            threshold_percent: 10,
         };
         assert_eq!(
             org.label(),

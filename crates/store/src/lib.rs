@@ -32,7 +32,7 @@ pub use model::{
     UserDetails, UserId, UserRow, UserType,
 };
 pub use open::{MIGRATIONS, OpenOptions, Store};
-pub use orgs::{CloudKind, NewOrganization, OrgId, Organization};
+pub use orgs::{CloudKind, MAX_THRESHOLD_COUNT, NewOrganization, OrgId, Organization};
 pub use password::{PasswordPolicy, PasswordProblem};
 /// Stops the write connection's running statement (see [`Store::interrupt_handle`]).
 pub use rusqlite::InterruptHandle;

@@ -12,6 +12,7 @@ use std::time::Duration;
 static MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_demo_organization.sql")),
+    M::up(include_str!("../migrations/0003_deletion_threshold.sql")),
 ];
 
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.

@@ -75,13 +75,21 @@ pub struct Organization {
     /// When the stored change-tracking links were taken; `None` without links (the next sync
     /// compares everything).
     pub delta_taken_at: Option<String>,
+    /// The deletion safeguard: more than this many objects…
+    pub threshold_count: u32,
+    /// …and more than this percentage of the imported objects need a confirmation.
+    pub threshold_percent: u32,
 }
+
+/// The largest count the safeguard accepts (the column's CHECK).
+pub const MAX_THRESHOLD_COUNT: u32 = 1_000_000;
 
 const COLUMNS: &str =
     "id, tenant_id, display_name, primary_domain, cloud, authority_url, graph_url,
      client_id, admin_upn, admin_object_id, demo, created_at, last_sync_at,
      CASE WHEN users_delta_link IS NOT NULL AND groups_delta_link IS NOT NULL
-          THEN delta_taken_at END";
+          THEN delta_taken_at END,
+     deletion_threshold_count, deletion_threshold_percent";
 
 fn organization(r: &Row<'_>) -> rusqlite::Result<Organization> {
     let cloud: String = r.get(4)?;
@@ -100,6 +108,8 @@ fn organization(r: &Row<'_>) -> rusqlite::Result<Organization> {
         created_at: r.get(11)?,
         last_sync_at: r.get(12)?,
         delta_taken_at: r.get(13)?,
+        threshold_count: r.get(14)?,
+        threshold_percent: r.get(15)?,
     })
 }
 
@@ -155,6 +165,27 @@ impl ReadHandle<'_> {
 }
 
 impl WriteHandle<'_> {
+    /// Changes an organization's deletion safeguard (count 0–1,000,000, percent 0–100).
+    pub fn set_deletion_threshold(&mut self, id: OrgId, count: u32, percent: u32) -> Result<()> {
+        if count > MAX_THRESHOLD_COUNT || percent > 100 {
+            return Err(StoreError::Invalid(format!(
+                "the deletion safeguard takes a count from 0 to 1,000,000 and a percentage from 0 to 100 (not {count} and {percent})"
+            )));
+        }
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE organizations SET deletion_threshold_count = ?2,
+                    deletion_threshold_percent = ?3 WHERE id = ?1",
+                rusqlite::params![id.0, count, percent],
+            )
+            .map_err(|e| StoreError::from_sqlite(self.path, e))?;
+        if changed == 0 {
+            return Err(StoreError::OrganizationNotFound(id.0));
+        }
+        Ok(())
+    }
+
     /// Saves a signed-in organization. Signing in again to a tenant that is already stored
     /// updates it (names, URLs, admin) and keeps its history (created, last sync, delta links).
     pub fn save_organization(&mut self, org: &NewOrganization) -> Result<OrgId> {

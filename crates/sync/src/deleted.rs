@@ -149,6 +149,14 @@ impl Default for Threshold {
 }
 
 impl Threshold {
+    /// The organization's safeguard, as the administrator set it (10 and 10 by default).
+    pub fn of(org: &aadsync_store::Organization) -> Self {
+        Self {
+            min_count: org.threshold_count as usize,
+            percent: org.threshold_percent as usize,
+        }
+    }
+
     pub fn exceeded(&self, objects: &[DeletedObject], imported_total: usize) -> bool {
         let affected = objects.iter().filter(|o| o.action != Action::Keep).count();
         affected > self.min_count && affected * 100 > imported_total * self.percent

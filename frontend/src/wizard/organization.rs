@@ -4,8 +4,9 @@ use super::Wizard;
 use super::connect::{CLOUDS, FormErrors, NewOrgForm, cloud_from_value, cloud_value, place};
 use crate::ipc;
 use aadsync_ipc::{
-    CloudName, ConnectOrganization, ErrorCode, ListOrganizations, NoArgs, OrganizationRef,
-    OrganizationSummary, RemoveOrganization, SignInMethod, SignInTarget,
+    CloudName, ConnectOrganization, DeletionThreshold, ErrorCode, ListOrganizations, NoArgs,
+    OrganizationRef, OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod,
+    SignInTarget,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,6 +25,9 @@ pub fn OrganizationStep() -> impl IntoView {
     let busy = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let confirm_remove = RwSignal::new(false);
+    // Owned here: saving re-lists the organizations, which renders the safeguard anew.
+    let safeguard_message = RwSignal::new(None::<(bool, String)>);
+    let safeguard_open = RwSignal::new(false);
 
     // Select the first organization once the list is in; open New… when there is none.
     Effect::new(move |_| {
@@ -116,6 +120,7 @@ pub fn OrganizationStep() -> impl IntoView {
                     prop:value=move || selected.get().map(|id| id.to_string()).unwrap_or_default()
                     on:change=move |ev| {
                         selected.set(event_target_value(&ev).parse().ok());
+                        safeguard_message.set(None);
                         show_new.set(false);
                         error.set(None);
                     }
@@ -150,11 +155,15 @@ pub fn OrganizationStep() -> impl IntoView {
             {move || {
                 let id = selected.get()?;
                 let org = orgs.get()?.ok()?.into_iter().find(|o| o.id == id)?;
-                let note = org.sync_note?;
-                Some(view! {
+                let note = org.sync_note.clone().map(|note| view! {
                     <p id="org-sync-note" class:notice=org.sync_warning class:muted=!org.sync_warning>
                         {note}
                     </p>
+                });
+                let saved = Callback::new(move |()| version.update(|v| *v += 1));
+                Some(view! {
+                    {note}
+                    <Safeguard org=org on_saved=saved message=safeguard_message open=safeguard_open />
                 })
             }}
             <Show when=move || confirm_remove.get()>
@@ -289,5 +298,84 @@ fn NewOrganizationForm() -> impl IntoView {
                 </button>
             </div>
         </fieldset>
+    }
+}
+
+/// The organization's deletion safeguard: when a sync must ask before disabling or deleting.
+#[component]
+fn Safeguard(
+    org: OrganizationSummary,
+    on_saved: Callback<()>,
+    message: RwSignal<Option<(bool, String)>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let count = RwSignal::new(org.threshold_count.to_string());
+    let percent = RwSignal::new(org.threshold_percent.to_string());
+    let id = org.id;
+    let save = move |_| {
+        let parsed = (
+            count.get_untracked().trim().parse::<u32>(),
+            percent.get_untracked().trim().parse::<u32>(),
+        );
+        let (Ok(count), Ok(percent)) = parsed else {
+            message.set(Some((
+                true,
+                "Enter whole numbers: a count of objects and a percentage from 0 to 100.".into(),
+            )));
+            return;
+        };
+        spawn_local(async move {
+            let request = DeletionThreshold {
+                organization: id,
+                count,
+                percent,
+            };
+            match ipc::call::<SetDeletionThreshold>(&request).await {
+                Ok(org) => {
+                    let _ = message.try_set(Some((
+                        false,
+                        format!(
+                            "Saved. A synchronization of this organization asks for confirmation before disabling or deleting more than {} objects and more than {} % of its imported objects.",
+                            org.threshold_count, org.threshold_percent
+                        ),
+                    )));
+                    on_saved.run(());
+                }
+                Err(err) => {
+                    let _ = message.try_set(Some((true, err.message)));
+                }
+            }
+        });
+    };
+    view! {
+        <details id="org-safeguard" class="safeguard" prop:open=move || open.get()
+            on:toggle=move |ev| {
+                use wasm_bindgen::JsCast;
+                if let Some(d) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
+                    open.set(d.open());
+                }
+            }>
+            <summary id="org-safeguard-summary">
+                {format!(
+                    "Deletion safeguard: ask before disabling or deleting more than {} objects and more than {} %",
+                    org.threshold_count, org.threshold_percent
+                )}
+            </summary>
+            <div class="field-row">
+                <label for="org-threshold-count">"More than"</label>
+                <input id="org-threshold-count" type="number" min="0" max="1000000"
+                    prop:value=move || count.get()
+                    on:input=move |ev| count.set(event_target_value(&ev)) />
+                <label for="org-threshold-percent">"objects and more than"</label>
+                <input id="org-threshold-percent" type="number" min="0" max="100"
+                    prop:value=move || percent.get()
+                    on:input=move |ev| percent.set(event_target_value(&ev)) />
+                <span>"% of the imported objects"</span>
+                <button id="org-threshold-save" on:click=save>"Save"</button>
+            </div>
+            {move || message.get().map(|(failed, text)| view! {
+                <p id="org-threshold-message" class:error=failed class:muted=!failed role="status">{text}</p>
+            })}
+        </details>
     }
 }

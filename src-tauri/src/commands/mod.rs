@@ -34,6 +34,7 @@ app_commands![
     orgs::cancel_sign_in,
     orgs::connect_organization,
     orgs::remove_organization,
+    orgs::set_deletion_threshold,
     sync::start_listing,
     sync::listing_page,
     sync::plan_sync,

@@ -39,6 +39,8 @@ fn summary(org: &Organization) -> ipc::OrganizationSummary {
         last_sync_at: org.last_sync_at.clone(),
         sync_note: note.as_ref().map(|n| n.text.clone()),
         sync_warning: note.is_some_and(|n| n.warning),
+        threshold_count: org.threshold_count,
+        threshold_percent: org.threshold_percent,
     }
 }
 
@@ -260,4 +262,23 @@ pub async fn remove_organization(
         .map_err(org_error)?;
     state.signins.disconnect(args.id);
     Ok(())
+}
+
+#[tauri::command]
+pub async fn set_deletion_threshold(
+    state: State<'_, AppState>,
+    args: ipc::DeletionThreshold,
+) -> Result<ipc::OrganizationSummary, IpcError> {
+    let database = state.inner().database_handle();
+    blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        let id = OrgId(args.organization);
+        store
+            .writer()
+            .set_deletion_threshold(id, args.count, args.percent)
+            .map_err(to_ipc)?;
+        let org = store.reader().organization(id).map_err(to_ipc)?;
+        Ok(summary(&org))
+    })
+    .await
 }

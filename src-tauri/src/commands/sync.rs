@@ -279,13 +279,18 @@ pub async fn plan_sync(
             account: u.user_principal_name.clone().unwrap_or_default(),
         })
         .collect();
-    let threshold = Threshold::default();
+    // Read now rather than at connect time: the admin may have changed it since.
+    let threshold = {
+        let (store, id) = (Arc::clone(&store), connection.organization.id);
+        Threshold::of(&blocking(move || store.reader().organization(id).map_err(to_ipc)).await?)
+    };
     let id = state.jobs.add_plan(PlannedSync {
         tenant_id: tenant,
         started_by: connection.account.upn.clone(),
         changes,
         deleted,
         imported_total,
+        threshold,
         tombstoned,
     });
     Ok(ipc::SyncPreview {
@@ -335,8 +340,7 @@ fn decided_changes(plan: &PlannedSync, args: &ipc::PlanRef) -> Result<DirectoryC
             };
         }
     }
-    let threshold = Threshold::default();
-    if threshold.exceeded(&objects, plan.imported_total) && !args.confirm_mass {
+    if plan.threshold.exceeded(&objects, plan.imported_total) && !args.confirm_mass {
         let affected = objects.iter().filter(|o| o.action != Action::Keep).count();
         return Err(IpcError::invalid_input(format!(
             "{affected} of {} imported objects would be disabled or deleted: confirm this in the Deleted objects step",

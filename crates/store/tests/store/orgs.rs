@@ -177,3 +177,38 @@ fn delta_links_advance_only_with_a_run_where_nothing_failed() {
         Some(links("/users/delta?$deltatoken=1"))
     );
 }
+
+#[test]
+fn the_deletion_safeguard_is_per_organization_and_validated() {
+    let db = fresh();
+    let id = db
+        .store
+        .writer()
+        .save_organization(&contoso())
+        .expect("save");
+    let org = db.store.reader().organization(id).expect("org");
+    assert_eq!((org.threshold_count, org.threshold_percent), (10, 10));
+    db.store
+        .writer()
+        .set_deletion_threshold(id, 50, 20)
+        .expect("set");
+    // A second sign-in keeps what the administrator set.
+    db.store
+        .writer()
+        .save_organization(&contoso())
+        .expect("again");
+    let org = db.store.reader().organization(id).expect("org");
+    assert_eq!((org.threshold_count, org.threshold_percent), (50, 20));
+    for (count, percent) in [(5, 101), (aadsync_store::MAX_THRESHOLD_COUNT + 1, 10)] {
+        assert!(matches!(
+            db.store.writer().set_deletion_threshold(id, count, percent),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+    assert!(matches!(
+        db.store
+            .writer()
+            .set_deletion_threshold(aadsync_store::OrgId(id.0 + 1), 1, 1),
+        Err(StoreError::OrganizationNotFound(_))
+    ));
+}
