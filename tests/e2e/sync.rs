@@ -232,6 +232,18 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
             .status();
         assert!(status.is_success(), "{status}");
     }
+    // …and one group.
+    let group = tenant.groups.last().ok_or("the demo tenant has groups")?;
+    let status = http
+        .delete(format!(
+            "{}/_emulator/groups/{}",
+            emulator.base_url(),
+            group.id
+        ))
+        .send()
+        .await?
+        .status();
+    assert!(status.is_success(), "{status}");
 
     actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
     checks::enabled_is(&app, "wizard-next", true).await?;
@@ -282,6 +294,11 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     .await?;
     checks::content_becomes(&app, "deleted-rows", "the reasons", |t| {
         t.contains("restorable for 30 more days") || t.contains("restorable for 29 more days")
+    })
+    .await?;
+    let group_name = group.display_name.clone();
+    checks::content_becomes(&app, "deleted-rows", "the deleted group", |t| {
+        t.contains(&format!("Group{group_name}permanently deleted in Entra ID"))
     })
     .await?;
     // More than 20 and more than 5 %: the threshold asks for a confirmation before Next.

@@ -675,10 +675,10 @@ async fn sync(
     .map_err(|e| e.to_string())?;
     if !json {
         eprintln!("{}", gathered.read.describe());
-        if deleted.is_none() && !gathered.missing_users.is_empty() {
+        if deleted.is_none() && gathered.deleted_in_entra() > 0 {
             eprintln!(
-                "Entra ID reports {} imported user(s) as deleted; left as they are (--check-deleted decides about them)",
-                gathered.missing_users.len()
+                "Entra ID reports {} imported object(s) as deleted; left as they are (--check-deleted decides about them)",
+                gathered.deleted_in_entra()
             );
         }
     }
@@ -712,7 +712,11 @@ async fn sync(
             for o in &objects {
                 eprintln!(
                     "{}  {}  ({})",
-                    o.account,
+                    if o.account.is_empty() {
+                        "group"
+                    } else {
+                        o.account.as_str()
+                    },
                     o.display_name,
                     o.finding.describe()
                 );
@@ -793,7 +797,7 @@ async fn sync(
             serde_json::to_string_pretty(&serde_json::json!({
                 "summary": summary,
                 "read": gathered.read.describe(),
-                "deleted_in_entra_unchecked": if deleted.is_none() { gathered.missing_users.len() } else { 0 },
+                "deleted_in_entra_unchecked": if deleted.is_none() { gathered.deleted_in_entra() } else { 0 },
                 "items": outcome_json(&items),
             }))
             .map_err(|e| e.to_string())?

@@ -117,6 +117,7 @@ pub enum DeletedReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletedRow {
     pub id: String,
+    pub kind: EntryKind,
     pub display_name: String,
     pub account: String,
     pub reason: DeletedReason,
@@ -192,8 +193,8 @@ pub struct SyncPreview {
     /// How the objects imported earlier were read: "Incremental: …" or "Full comparison: …".
     #[serde(default)]
     pub read_mode: String,
-    /// Imported users Entra ID reported deleted, found without "Check deleted objects" (which
-    /// is where they are decided about).
+    /// Imported users and groups Entra ID reported deleted, found without "Check deleted
+    /// objects" (which is where they are decided about).
     #[serde(default)]
     pub deleted_unchecked: u64,
 }

@@ -65,11 +65,32 @@ pub enum RemovalAction {
     Delete,
 }
 
+/// Users or groups.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ObjectKind {
+    #[default]
+    User,
+    Group,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::User => "user",
+            ObjectKind::Group => "group",
+        }
+    }
+}
+
+/// For a user, Disable turns the account off; for a group it removes the group's Azure AD
+/// memberships (the group grants nothing, its local members stay) and marks it. Delete removes
+/// either (a deleted user leaves a tombstone; its memberships go with it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removal {
+    pub kind: ObjectKind,
     pub object_id: String,
     pub action: RemovalAction,
-    /// Recorded on the user (Disable) when Entra ID deleted it.
+    /// Recorded on the user or group (Disable) when Entra ID deleted it.
     pub deletion: Option<crate::model::DirectoryDeletion>,
     /// Why, for the audit log ("permanently deleted in Entra ID").
     pub reason: String,
@@ -421,7 +442,7 @@ pub(crate) fn load_imported(
     }
     let mut groups = conn.prepare_cached(
         "SELECT group_id, object_id, display_name, description, mail, mail_enabled,
-                security_enabled, group_types
+                security_enabled, group_types, deleted_in_directory IS NOT NULL
          FROM azure_groups WHERE tenant_id = ?1",
     )?;
     let rows = groups.query_map([tenant_id], |r| {
@@ -429,6 +450,7 @@ pub(crate) fn load_imported(
         let group_id: i64 = r.get(0)?;
         Ok(StoredGroup {
             group_id,
+            deleted_in_directory: r.get(8)?,
             directory: DirectoryGroup {
                 object_id: r.get(1)?,
                 display_name: r.get(2)?,
@@ -510,8 +532,28 @@ fn apply_removals(
              deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
     )?;
     let mut delete = tx.prepare("DELETE FROM users WHERE id = ?1")?;
+    let mut mark_group =
+        tx.prepare("UPDATE azure_groups SET deleted_in_directory = ?2 WHERE group_id = ?1")?;
+    let mut empty_group =
+        tx.prepare("DELETE FROM memberships WHERE group_id = ?1 AND source = 'azure_ad'")?;
+    let mut delete_group = tx.prepare("DELETE FROM groups WHERE id = ?1")?;
     for (removal, item) in changes.removals.iter().zip(items) {
-        if let Some(stored) = imported.users.get(&removal.object_id) {
+        if removal.kind == ObjectKind::Group {
+            if let Some(stored) = imported.groups.get(&removal.object_id) {
+                match &item.outcome {
+                    ApplyOutcome::Disabled { .. } => {
+                        empty_group.execute([stored.group_id])?;
+                        if let Some(deletion) = removal.deletion {
+                            mark_group.execute(params![stored.group_id, deletion.as_sql()])?;
+                        }
+                    }
+                    ApplyOutcome::Deleted { .. } => {
+                        delete_group.execute([stored.group_id])?;
+                    }
+                    _ => {}
+                }
+            }
+        } else if let Some(stored) = imported.users.get(&removal.object_id) {
             match &item.outcome {
                 ApplyOutcome::Disabled { .. } => {
                     disable.execute([stored.user_id])?;

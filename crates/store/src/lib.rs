@@ -23,7 +23,7 @@ pub mod view;
 
 pub use apply::{
     ApplyOutcome, ApplyReport, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser,
-    ItemOutcome, Removal, RemovalAction, RunInfo,
+    ItemOutcome, ObjectKind, Removal, RemovalAction, RunInfo,
 };
 pub use audit::{RunItem, RunSummary, UndoPreview};
 pub use error::StoreError;

@@ -5,7 +5,9 @@
 //! transaction and calls the same [`plan`], so what was previewed is what gets written unless the
 //! database changed in between (and then the results say what really happened).
 
-use crate::apply::{ApplyOutcome, DirectoryChanges, DirectoryGroup, DirectoryUser, RemovalAction};
+use crate::apply::{
+    ApplyOutcome, DirectoryChanges, DirectoryGroup, DirectoryUser, ObjectKind, RemovalAction,
+};
 use crate::model::UserType;
 use crate::users::account_name;
 use std::collections::{HashMap, HashSet};
@@ -28,6 +30,8 @@ pub struct StoredUser {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredGroup {
     pub group_id: i64,
+    /// Marked deleted in Entra ID by a sync (which took away its Azure AD members).
+    pub deleted_in_directory: bool,
     /// Attributes as stored; `members` = the object IDs of its current Azure AD user members.
     pub directory: DirectoryGroup,
 }
@@ -153,6 +157,26 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
         plan.push("user", &user.object_id, &user.display_name, outcome);
     }
     for removal in &changes.removals {
+        if removal.kind == ObjectKind::Group {
+            let (name, outcome) = match imported.groups.get(&removal.object_id) {
+                None => (
+                    removal.object_id.clone(),
+                    ApplyOutcome::Failed {
+                        reason: "not imported from this organization".into(),
+                    },
+                ),
+                Some(stored) => {
+                    let reason = removal.reason.clone();
+                    let outcome = match removal.action {
+                        RemovalAction::Delete => ApplyOutcome::Deleted { reason },
+                        RemovalAction::Disable => ApplyOutcome::Disabled { reason },
+                    };
+                    (stored.directory.display_name.clone(), outcome)
+                }
+            };
+            plan.push("group", &removal.object_id, &name, outcome);
+            continue;
+        }
         let (name, outcome) = match imported.users.get(&removal.object_id) {
             None => (
                 removal.object_id.clone(),
@@ -473,6 +497,7 @@ mod tests {
             "g-1".into(),
             StoredGroup {
                 group_id: 5,
+                deleted_in_directory: false,
                 directory: group(&["o-ann"]),
             },
         );

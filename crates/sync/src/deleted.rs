@@ -1,9 +1,9 @@
-//! "Check deleted objects": which objects imported earlier from a tenant Entra ID no longer has,
-//! has disabled, or no longer puts in scope — decided purely from a *complete* read, with a
+//! "Check deleted objects": which users and groups imported earlier from a tenant Entra ID no
+//! longer has, has disabled, or no longer puts in scope — decided purely from a *complete* read, with a
 //! proposed action each, and the mass-deletion threshold.
 
-use aadsync_store::DirectoryChanges;
 use aadsync_store::plan::Imported;
+use aadsync_store::{DirectoryChanges, ObjectKind};
 use std::collections::{HashMap, HashSet};
 
 /// Days Entra ID keeps a deleted user or Microsoft 365 group in its recycle bin.
@@ -46,8 +46,10 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeletedObject {
+    pub kind: ObjectKind,
     pub object_id: String,
     pub display_name: String,
+    /// The user's account name; empty for a group.
     pub account: String,
     pub finding: Finding,
     /// The proposal (Disable; the admin may change it per row).
@@ -61,7 +63,9 @@ pub struct CompleteRead {
     pub changes: DirectoryChanges,
     /// Imported users Graph answered 404 for.
     pub missing_users: Vec<String>,
-    /// Recycle bin: object ID → deleted time (seconds since the epoch).
+    /// Imported groups Graph no longer has.
+    pub missing_groups: Vec<String>,
+    /// Recycle bin (users and groups): object ID → deleted time (seconds since the epoch).
     pub recycle_bin: HashMap<String, i64>,
     /// Users selected directly in this run (never out of scope).
     pub selected_users: HashSet<String>,
@@ -86,15 +90,16 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
                 .extend(members.iter().map(String::as_str));
         }
     }
+    let deletion = |object_id: &str| match read.recycle_bin.get(object_id) {
+        Some(deleted_at) => Finding::SoftDeleted {
+            days_left: (RECYCLE_BIN_DAYS - (now - deleted_at).div_euclid(86_400)).max(0),
+        },
+        None => Finding::HardDeleted,
+    };
     let mut out = Vec::new();
     for (object_id, stored) in &imported.users {
         let finding = if missing.contains(object_id.as_str()) {
-            match read.recycle_bin.get(object_id) {
-                Some(deleted_at) => Finding::SoftDeleted {
-                    days_left: (RECYCLE_BIN_DAYS - (now - deleted_at).div_euclid(86_400)).max(0),
-                },
-                None => Finding::HardDeleted,
-            }
+            deletion(object_id)
         } else if let Some(user) = present.get(object_id.as_str()) {
             let via = user.imported_via.as_str();
             // The group at the top of the path is the one that was selected.
@@ -120,6 +125,7 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
             continue;
         };
         out.push(DeletedObject {
+            kind: ObjectKind::User,
             object_id: object_id.clone(),
             display_name: stored.full_name.clone(),
             account: stored.account_name.clone(),
@@ -127,7 +133,26 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
             action: Action::Disable,
         });
     }
-    out.sort_by(|a, b| a.account.cmp(&b.account));
+    for object_id in &read.missing_groups {
+        if let Some(stored) = imported.groups.get(object_id) {
+            out.push(DeletedObject {
+                kind: ObjectKind::Group,
+                object_id: object_id.clone(),
+                display_name: stored.directory.display_name.clone(),
+                account: String::new(),
+                finding: deletion(object_id),
+                action: Action::Disable,
+            });
+        }
+    }
+    // Users by account, then groups by name.
+    out.sort_by(|a, b| {
+        (a.kind == ObjectKind::Group, &a.account, &a.display_name).cmp(&(
+            b.kind == ObjectKind::Group,
+            &b.account,
+            &b.display_name,
+        ))
+    });
     out
 }
 
@@ -244,6 +269,7 @@ mod tests {
                 delta: None,
             },
             missing_users: vec!["ann".into(), "bob".into()],
+            missing_groups: vec![],
             recycle_bin: HashMap::from([("ann".to_owned(), now - 3 * DAY - 5)]),
             selected_users: HashSet::new(),
         };
@@ -282,8 +308,55 @@ mod tests {
     }
 
     #[test]
+    fn groups_entra_id_deleted_are_listed_after_the_users() {
+        let now = 100 * DAY;
+        let mut earlier = imported(&[user("ann", "", true)]);
+        for (n, name) in ["Sales", "Legal", "Ops"].iter().enumerate() {
+            let g = group(name, &[]);
+            earlier.groups.insert(
+                g.object_id.clone(),
+                aadsync_store::plan::StoredGroup {
+                    group_id: n as i64 + 1,
+                    deleted_in_directory: false,
+                    directory: g,
+                },
+            );
+        }
+        let read = CompleteRead {
+            missing_users: vec!["ann".into()],
+            // "g-Nope" was never imported: nothing to decide.
+            missing_groups: vec!["g-Sales".into(), "g-Legal".into(), "g-Nope".into()],
+            recycle_bin: HashMap::from([("g-Sales".to_owned(), now - DAY)]),
+            ..CompleteRead::default()
+        };
+        let found = triage(&earlier, &read, now);
+        let listed: Vec<(ObjectKind, &str, &Finding)> = found
+            .iter()
+            .map(|o| (o.kind, o.display_name.as_str(), &o.finding))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                (ObjectKind::User, "ANN", &Finding::HardDeleted),
+                (ObjectKind::Group, "Legal", &Finding::HardDeleted),
+                (
+                    ObjectKind::Group,
+                    "Sales",
+                    &Finding::SoftDeleted { days_left: 29 }
+                ),
+            ]
+        );
+        let removals = crate::engine::removals(&found);
+        assert_eq!(
+            removals.iter().map(|r| r.kind).collect::<Vec<_>>(),
+            vec![ObjectKind::User, ObjectKind::Group, ObjectKind::Group]
+        );
+    }
+
+    #[test]
     fn threshold_needs_both_count_and_share() {
         let object = |action| DeletedObject {
+            kind: ObjectKind::User,
             object_id: String::new(),
             display_name: String::new(),
             account: String::new(),

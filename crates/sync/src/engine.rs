@@ -125,11 +125,21 @@ pub struct Gathered {
     pub changes: DirectoryChanges,
     /// Users imported earlier that Graph answered 404 for (deleted, maybe restorable).
     pub missing_users: Vec<String>,
+    /// Groups imported earlier that Graph no longer has.
+    pub missing_groups: Vec<String>,
     /// Users the selection would bring back although they were deleted on the server; left
     /// out of `changes` until the admin chooses Re-import.
     pub tombstoned: Vec<DirectoryUser>,
     /// How the imported objects were read (`changes.delta` has the links for the next read).
     pub read: ReadMode,
+}
+
+impl Gathered {
+    /// Imported users and groups Entra ID no longer has (decided about only by "Check deleted
+    /// objects").
+    pub fn deleted_in_entra(&self) -> usize {
+        self.missing_users.len() + self.missing_groups.len()
+    }
 }
 
 impl Default for ReadMode {
@@ -358,6 +368,7 @@ async fn gather_with(
     group_ids.retain(|id| seen.insert(id.to_lowercase()));
     let selected_groups: HashSet<&str> = selection.groups.iter().map(String::as_str).collect();
     let mut groups: BTreeMap<String, RemoteGroup> = BTreeMap::new();
+    let mut missing_groups = Vec::new();
     for (id, group) in fetch_groups(graph, &group_ids).await? {
         match group {
             Some(g) => {
@@ -366,6 +377,7 @@ async fn gather_with(
             None if selected_groups.contains(id.as_str()) => {
                 return Err(SyncError::NotFound { kind: "group", id });
             }
+            None if imported.groups.contains_key(&id) => missing_groups.push(id),
             None => {}
         }
     }
@@ -416,14 +428,36 @@ async fn gather_with(
                 .filter(|id| !groups.contains_key(*id))
                 .cloned()
                 .collect();
-            for (_, group) in fetch_groups(graph, &more).await? {
-                if let Some(g) = group {
-                    groups.insert(g.id.clone(), g);
+            for (id, group) in fetch_groups(graph, &more).await? {
+                match group {
+                    Some(g) => {
+                        groups.insert(g.id.clone(), g);
+                    }
+                    None => missing_groups.push(id),
                 }
             }
         } else {
+            missing_groups.extend(
+                rounds
+                    .groups
+                    .removed
+                    .iter()
+                    .filter(|r| imported.groups.contains_key(&r.id) && !groups.contains_key(&r.id))
+                    .map(|r| r.id.clone()),
+            );
             for (id, change) in &rounds.groups.changed {
-                if let (Some(stored), false) = (imported.groups.get(id), groups.contains_key(id)) {
+                let Some(stored) = imported.groups.get(id).filter(|_| !groups.contains_key(id))
+                else {
+                    continue;
+                };
+                if stored.deleted_in_directory {
+                    // Restored after a sync took its members away: read them all again.
+                    let remote = change
+                        .group
+                        .clone()
+                        .unwrap_or_else(|| remote_from_stored(&stored.directory));
+                    groups.insert(id.clone(), remote);
+                } else {
                     changed_groups.push(apply_group_change(&stored.directory, change));
                 }
             }
@@ -473,9 +507,23 @@ async fn gather_with(
             delta: None,
         },
         missing_users,
+        missing_groups,
         tombstoned,
         read: ReadMode::Full(FullReason::Requested),
     })
+}
+
+fn remote_from_stored(stored: &DirectoryGroup) -> RemoteGroup {
+    RemoteGroup {
+        id: stored.object_id.clone(),
+        display_name: stored.display_name.clone(),
+        description: stored.description.clone(),
+        mail: stored.mail.clone(),
+        mail_enabled: stored.mail_enabled,
+        security_enabled: stored.security_enabled,
+        group_types: stored.group_types.clone(),
+        on_premises_sync_enabled: None,
+    }
 }
 
 /// A stored group with a round's changes applied: new attributes when Graph sent them, members
@@ -501,21 +549,25 @@ fn apply_group_change(stored: &DirectoryGroup, change: &GroupChange) -> Director
 
 /// "Check deleted objects": reads the recycle bin (a complete read, or an error and no
 /// decision), then sorts every imported user Entra ID no longer has, has disabled, or no longer
-/// puts in scope. Each gets the proposed action (Disable).
+/// puts in scope, and every imported group it no longer has. Each gets the proposed action
+/// (Disable).
 pub async fn check_deleted(
     graph: &GraphClient,
     imported: &Imported,
     gathered: &Gathered,
     selection: &Selection,
 ) -> Result<Vec<DeletedObject>, SyncError> {
-    let recycle_bin = if gathered.missing_users.is_empty() {
-        HashMap::new()
-    } else {
-        graph.recycle_bin_users().await?
-    };
+    let mut recycle_bin = HashMap::new();
+    if !gathered.missing_users.is_empty() {
+        recycle_bin.extend(graph.recycle_bin_users().await?);
+    }
+    if !gathered.missing_groups.is_empty() {
+        recycle_bin.extend(graph.recycle_bin_groups().await?);
+    }
     let read = CompleteRead {
         changes: gathered.changes.clone(),
         missing_users: gathered.missing_users.clone(),
+        missing_groups: gathered.missing_groups.clone(),
         recycle_bin,
         selected_users: selection.users.iter().cloned().collect(),
     };
@@ -542,6 +594,7 @@ pub fn removals(objects: &[DeletedObject]) -> Vec<Removal> {
                 _ => None,
             };
             Some(Removal {
+                kind: o.kind,
                 object_id: o.object_id.clone(),
                 action,
                 deletion,

@@ -955,3 +955,151 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
         engine::ReadMode::Full(engine::FullReason::Expired)
     );
 }
+
+#[tokio::test]
+async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_members_back() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let listed = env
+        .graph_json("/groups?$top=12&$select=id,groupTypes")
+        .await;
+    let groups = listed["value"].as_array().expect("groups");
+    let kind = |unified: bool| {
+        groups
+            .iter()
+            .find(|g| {
+                g["groupTypes"]
+                    .as_array()
+                    .is_some_and(|t| t.contains(&json!("Unified")) == unified)
+            })
+            .and_then(|g| g["id"].as_str())
+            .expect("a group of that kind")
+            .to_owned()
+    };
+    let (m365, security) = (kind(true), kind(false));
+    let selection = Selection {
+        groups: vec![m365.clone(), security.clone()],
+        members: true,
+        ..Selection::default()
+    };
+    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
+        .await
+        .expect("gather");
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    let members_before = env.imported().groups[&m365]
+        .directory
+        .members
+        .clone()
+        .expect("members");
+    assert!(!members_before.is_empty());
+    let users_before = env.store.reader().count_users().expect("count");
+
+    // A Microsoft 365 group goes to the recycle bin; a security group is deleted for good.
+    env.control(
+        reqwest::Method::DELETE,
+        &format!("groups/{m365}"),
+        json!({}),
+    )
+    .await;
+    env.control(
+        reqwest::Method::DELETE,
+        &format!("groups/{security}"),
+        json!({}),
+    )
+    .await;
+    // Without the check: reported, left alone.
+    let (read, report) = env.incremental(&graph).await;
+    assert_eq!(read.deleted_in_entra(), 2);
+    assert_eq!((report.disabled, report.deleted), (0, 0));
+
+    // With it: both listed after the users, with their state in Entra ID.
+    let imported = env.imported();
+    let read = engine::gather_incremental(
+        &graph,
+        &imported,
+        &Selection::default(),
+        env.links().as_ref(),
+        Some(engine::FullReason::CheckDeleted),
+        &quiet,
+    )
+    .await
+    .expect("gather");
+    let mut found = engine::check_deleted(&graph, &imported, &read, &Selection::default())
+        .await
+        .expect("check");
+    found.retain(|o| o.kind == aadsync_store::ObjectKind::Group);
+    let by_id = |id: &str| {
+        found
+            .iter()
+            .find(|o| o.object_id == id)
+            .expect("listed")
+            .clone()
+    };
+    assert!(matches!(
+        by_id(&m365).finding,
+        aadsync_sync::deleted::Finding::SoftDeleted { days_left: 30 }
+    ));
+    assert_eq!(
+        by_id(&security).finding,
+        aadsync_sync::deleted::Finding::HardDeleted
+    );
+    for o in &mut found {
+        o.action = if o.object_id == m365 {
+            aadsync_sync::deleted::Action::Disable
+        } else {
+            aadsync_sync::deleted::Action::Delete
+        };
+    }
+    let mut changes = read.changes.clone();
+    changes.removals = engine::removals(&found);
+    let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    assert_eq!(
+        (report.disabled, report.deleted),
+        (1, 1),
+        "{:?}",
+        report.items
+    );
+    let imported = env.imported();
+    assert!(
+        !imported.groups.contains_key(&security),
+        "deleted on the server"
+    );
+    assert_eq!(
+        imported.groups[&m365].directory.members,
+        Some(vec![]),
+        "grants nothing"
+    );
+    assert!(imported.groups[&m365].deleted_in_directory);
+    assert_eq!(
+        env.store.reader().count_users().expect("count"),
+        users_before,
+        "users stay"
+    );
+
+    // Restored in Entra ID: the next (incremental) sync gives it its members back.
+    env.control(
+        reqwest::Method::POST,
+        &format!("groups/{m365}/restore"),
+        json!({}),
+    )
+    .await;
+    let (read, report) = env.incremental(&graph).await;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+    assert_eq!(report.failed, 0);
+    let imported = env.imported();
+    let mut members = imported.groups[&m365]
+        .directory
+        .members
+        .clone()
+        .expect("members");
+    members.sort();
+    let mut expected = members_before.clone();
+    expected.sort();
+    assert_eq!(members, expected);
+    assert!(!imported.groups[&m365].deleted_in_directory, "mark cleared");
+}

@@ -161,7 +161,7 @@ pub fn PreviewStep() -> impl IntoView {
                         })}
                         {(p.deleted_unchecked > 0).then(|| view! {
                             <p class="notice" id="preview-deleted-unchecked">
-                                {format!("Entra ID reports {} imported users as deleted. They are left as they are: turn on Check deleted objects (step 3) to decide about them.", p.deleted_unchecked)}
+                                {format!("Entra ID reports {} imported objects as deleted. They are left as they are: turn on Check deleted objects (step 3) to decide about them.", p.deleted_unchecked)}
                             </p>
                         })}
                         <p class="muted" id="preview-read-mode">{p.read_mode.clone()}</p>
@@ -267,6 +267,7 @@ pub fn DeletedObjectsStep() -> impl IntoView {
                 let rows = p.deleted.clone();
                 view! {
                     <p>"These objects were imported earlier. Choose what happens to each on the server (right-click for all at once):"</p>
+                    <p class="muted">"For a group, Disable takes away its Azure AD members (the group stays, marked as deleted in Entra ID) and Delete removes it; its users stay either way."</p>
                     <div class="table-scroll" on:contextmenu=move |ev| { ev.prevent_default(); menu.set(Some((ev.client_x(), ev.client_y()))); }>
                         <table class="outcomes" id="deleted-rows">
                             <thead><tr><th>"Account"</th><th>"Name"</th><th>"In Entra ID"</th><th>"On the server"</th></tr></thead>
@@ -279,7 +280,11 @@ pub fn DeletedObjectsStep() -> impl IntoView {
                                     };
                                     view! {
                                         <tr data-id=row.id.clone()>
-                                            <td>{row.account}</td>
+                                            <td>{if row.kind == EntryKind::Group {
+                                                view! { <span class="muted">"Group"</span> }.into_any()
+                                            } else {
+                                                row.account.into_any()
+                                            }}</td>
                                             <td>{row.display_name}</td>
                                             <td>{row.detail}</td>
                                             <td>

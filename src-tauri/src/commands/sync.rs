@@ -253,13 +253,13 @@ pub async fn plan_sync(
         Vec::new()
     };
     let imported_total = imported.users.len() + imported.groups.len();
-    let tombstoned = gathered.tombstoned;
     let read_mode = gathered.read.describe();
     let deleted_unchecked = if args.check_deleted {
         0
     } else {
-        gathered.missing_users.len() as u64
+        gathered.deleted_in_entra() as u64
     };
+    let tombstoned = gathered.tombstoned;
     let changes = gathered.changes;
     state
         .jobs
@@ -311,6 +311,10 @@ fn deleted_row(o: &DeletedObject) -> ipc::DeletedRow {
     ipc::DeletedRow {
         id: o.object_id.clone(),
         display_name: o.display_name.clone(),
+        kind: match o.kind {
+            aadsync_store::ObjectKind::User => ipc::EntryKind::User,
+            aadsync_store::ObjectKind::Group => ipc::EntryKind::Group,
+        },
         account: o.account.clone(),
         reason: match o.finding {
             Finding::SoftDeleted { .. } => ipc::DeletedReason::SoftDeleted,

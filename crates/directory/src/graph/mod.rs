@@ -330,9 +330,18 @@ impl GraphClient {
     /// Users in Entra ID's recycle bin: object ID → when they were deleted (seconds since
     /// the epoch). A complete read (every page) or an error.
     pub async fn recycle_bin_users(&self) -> Result<HashMap<String, i64>, GraphError> {
+        self.recycle_bin("microsoft.graph.user").await
+    }
+
+    /// Groups in the recycle bin (Microsoft 365 groups; security groups are deleted for good).
+    pub async fn recycle_bin_groups(&self) -> Result<HashMap<String, i64>, GraphError> {
+        self.recycle_bin("microsoft.graph.group").await
+    }
+
+    async fn recycle_bin(&self, cast: &str) -> Result<HashMap<String, i64>, GraphError> {
         let mut out = HashMap::new();
         let url = self.url(&format!(
-            "/directory/deletedItems/microsoft.graph.user?$select=id,deletedDateTime&$top={PAGE_SIZE}"
+            "/directory/deletedItems/{cast}?$select=id,deletedDateTime&$top={PAGE_SIZE}"
         ));
         self.pages(url, false, |items| {
             for item in items {

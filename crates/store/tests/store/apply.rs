@@ -291,7 +291,7 @@ fn an_interrupted_apply_rolls_back_completely() {
 
 #[test]
 fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
-    use aadsync_store::{ApplyOutcome, DirectoryDeletion, Removal, RemovalAction};
+    use aadsync_store::{ApplyOutcome, DirectoryDeletion, ObjectKind, Removal, RemovalAction};
     let db = fresh();
     let ann = entra_user("o-ann", "ann@contoso.com", "Ann Lee");
     let bob = entra_user("o-bob", "bob@contoso.com", "Bob Ray");
@@ -306,18 +306,21 @@ fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
     let mut next = changes(vec![], vec![entra_group("g-1", "Sales", &["o-ann"])]);
     next.removals = vec![
         Removal {
+            kind: ObjectKind::User,
             object_id: "o-ann".into(),
             action: RemovalAction::Disable,
             deletion: Some(DirectoryDeletion::SoftDeleted),
             reason: "deleted in Entra ID, restorable for 29 more days".into(),
         },
         Removal {
+            kind: ObjectKind::User,
             object_id: "o-bob".into(),
             action: RemovalAction::Delete,
             deletion: Some(DirectoryDeletion::HardDeleted),
             reason: "permanently deleted in Entra ID".into(),
         },
         Removal {
+            kind: ObjectKind::User,
             object_id: "o-zed".into(),
             action: RemovalAction::Delete,
             deletion: None,
@@ -378,4 +381,94 @@ fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
         )
         .expect("run");
     assert_eq!((disabled, deleted), (1, 1));
+}
+
+#[test]
+fn a_group_deleted_in_entra_id_is_emptied_or_deleted_and_its_users_stay() {
+    use aadsync_store::{ApplyOutcome, DirectoryDeletion, ObjectKind, Removal, RemovalAction};
+    let db = fresh();
+    let users = vec![
+        entra_user("u-1", "a@contoso.com", "A One"),
+        entra_user("u-2", "b@contoso.com", "B Two"),
+    ];
+    let groups = vec![
+        entra_group("g-1", "Sales", &["u-1", "u-2"]),
+        entra_group("g-2", "Legal", &["u-1"]),
+    ];
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &changes(users, groups))
+        .expect("import");
+    let mut next = changes(vec![], vec![]);
+    next.removals = vec![
+        Removal {
+            kind: ObjectKind::Group,
+            object_id: "g-1".into(),
+            action: RemovalAction::Disable,
+            deletion: Some(DirectoryDeletion::SoftDeleted),
+            reason: "deleted in Entra ID, restorable for 30 more days".into(),
+        },
+        Removal {
+            kind: ObjectKind::Group,
+            object_id: "g-2".into(),
+            action: RemovalAction::Delete,
+            deletion: Some(DirectoryDeletion::HardDeleted),
+            reason: "permanently deleted in Entra ID".into(),
+        },
+    ];
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &next)
+        .expect("removals");
+    let outcomes: Vec<_> = report
+        .items
+        .iter()
+        .map(|i| (i.object_type, i.object_id.as_str(), &i.outcome))
+        .collect();
+    assert!(
+        matches!(outcomes[0], ("group", "g-1", ApplyOutcome::Disabled { .. })),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[1], ("group", "g-2", ApplyOutcome::Deleted { .. })),
+        "{outcomes:?}"
+    );
+    let writer = db.store.writer();
+    let conn = writer.connection();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(count("SELECT count(*) FROM users"), 2, "the users stay");
+    assert_eq!(
+        count("SELECT count(*) FROM memberships"),
+        0,
+        "no group grants anything"
+    );
+    assert_eq!(count("SELECT count(*) FROM groups WHERE name = 'Legal'"), 0);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM azure_groups WHERE object_id = 'g-1' AND deleted_in_directory = 'soft_deleted'"
+        ),
+        1
+    );
+    drop(writer);
+    // Restored in Entra ID: the next sync gives the same group its members and clears the mark.
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(vec![], vec![entra_group("g-1", "Sales", &["u-1", "u-2"])]),
+        )
+        .expect("restore");
+    assert!(
+        matches!(&report.items[0].outcome, ApplyOutcome::Updated { fields } if fields.contains(&"members"))
+    );
+    let writer = db.store.writer();
+    let conn = writer.connection();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(count("SELECT count(*) FROM memberships"), 2);
+    assert_eq!(
+        count("SELECT count(*) FROM azure_groups WHERE deleted_in_directory IS NOT NULL"),
+        0
+    );
 }
