@@ -262,15 +262,39 @@ pub async fn gather_incremental(
         }
     };
     // Taken before the read: a change made while it runs is in the next round (again).
-    let next = DeltaLinks {
-        users: graph.latest_delta_link(DeltaKind::Users).await?,
-        groups: graph.latest_delta_link(DeltaKind::Groups).await?,
-        taken_at: now,
-    };
+    let next = fresh_links(graph, now).await?;
     let mut gathered = gather_with(graph, imported, selection, None, progress).await?;
-    gathered.changes.delta = Some(next);
+    gathered.changes.delta = next;
     gathered.read = ReadMode::Full(reason);
     Ok(gathered)
+}
+
+/// Links for the changes from now on. A Graph that refuses change tracking for this request
+/// (a 4xx other than authentication and throttling, which the client handles) costs only the
+/// incremental reads: every sync then compares everything, as without links.
+async fn fresh_links(graph: &GraphClient, now: i64) -> Result<Option<DeltaLinks>, GraphError> {
+    let refused = |e: &GraphError| matches!(e, GraphError::Http { status, .. } if matches!(status, 400 | 404 | 405 | 501));
+    let users = match graph.latest_delta_link(DeltaKind::Users).await {
+        Ok(link) => link,
+        Err(e) if refused(&e) => {
+            tracing::warn!(error = %e, "Graph refused change tracking for users; full comparisons only");
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let groups = match graph.latest_delta_link(DeltaKind::Groups).await {
+        Ok(link) => link,
+        Err(e) if refused(&e) => {
+            tracing::warn!(error = %e, "Graph refused change tracking for groups; full comparisons only");
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Some(DeltaLinks {
+        users,
+        groups,
+        taken_at: now,
+    }))
 }
 
 fn unix_now() -> i64 {

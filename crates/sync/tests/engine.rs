@@ -935,25 +935,33 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
         read.read
     );
 
-    // A link of another Graph root (or tampered) is never followed with our token.
-    let foreign = aadsync_store::DeltaLinks {
-        users: "https://evil.example/v1.0/users/delta?$deltatoken=x".into(),
-        ..renewed
-    };
-    let read = engine::gather_incremental(
-        &graph,
-        &env.imported(),
-        &Selection::default(),
-        Some(&foreign),
-        None,
-        &quiet,
-    )
-    .await
-    .expect("gather");
-    assert_eq!(
-        read.read,
-        engine::ReadMode::Full(engine::FullReason::Expired)
-    );
+    // A link of another Graph root is never followed with our token; a token Graph cannot
+    // read (400) is treated like an expired one.
+    for users in [
+        "https://evil.example/v1.0/users/delta?$deltatoken=x",
+        "/users/delta?$deltatoken=not-a-token",
+    ] {
+        let odd = aadsync_store::DeltaLinks {
+            users: users.into(),
+            ..renewed.clone()
+        };
+        let read = engine::gather_incremental(
+            &graph,
+            &env.imported(),
+            &Selection::default(),
+            Some(&odd),
+            None,
+            &quiet,
+        )
+        .await
+        .expect("gather");
+        assert_eq!(
+            read.read,
+            engine::ReadMode::Full(engine::FullReason::Expired),
+            "{users}"
+        );
+        assert!(read.changes.delta.is_some(), "fresh links");
+    }
 }
 
 #[tokio::test]

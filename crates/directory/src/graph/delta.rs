@@ -65,7 +65,8 @@ pub struct DeltaRound<T> {
 /// Why a stored link cannot be used: the caller falls back to a full comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stale {
-    /// 410 Gone / `syncStateNotFound` / `resyncRequired`: Graph no longer has the state.
+    /// 410 Gone / `syncStateNotFound` / `resyncRequired` (or a 400 for a token Graph cannot
+    /// read): Graph no longer has the state.
     Expired,
     /// Not a delta link of this organization's Graph root.
     Foreign,
@@ -184,8 +185,10 @@ impl GraphClient {
         loop {
             let mut page = match self.get(&url, false).await {
                 Ok(page) => page,
+                // 400: a token Graph cannot read (another format, a damaged row) is as good
+                // as an expired one: start over with a full comparison.
                 Err(GraphError::Http { status, code, .. })
-                    if status == 410
+                    if matches!(status, 400 | 410)
                         || matches!(
                             code.as_str(),
                             "syncStateNotFound" | "resyncRequired" | "syncStateInvalid"
