@@ -429,6 +429,19 @@ const SCREENSHOTS: &[(&str, &str)] = &[
     ("sync_wizard/03-preview.png", "6-preview.png"),
     ("sync_wizard/04-results.png", "7-results.png"),
     ("sync_wizard/05-azure-ad-tab.png", "8-azure-ad-tab.png"),
+    (
+        "sync_wizard/06-organization-last-synchronized.png",
+        "9-organization-last-synchronized.png",
+    ),
+    (
+        "sync_deleted_objects/01-deletion-safeguard.png",
+        "10-deletion-safeguard.png",
+    ),
+    (
+        "sync_deleted_objects/02-deleted-objects-threshold.png",
+        "11-deleted-objects.png",
+    ),
+    ("sync_deleted_objects/06-audit-log.png", "12-audit-log.png"),
 ];
 
 #[cfg(test)]

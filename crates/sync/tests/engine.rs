@@ -1111,3 +1111,69 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
     assert_eq!(members, expected);
     assert!(!imported.groups[&m365].deleted_in_directory, "mark cleared");
 }
+
+#[tokio::test]
+async fn a_round_of_changes_that_fails_writes_nothing_and_keeps_the_links() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(3, 10));
+    let picked = env.ids("/users?$top=3&$select=id").await;
+    let selection = Selection {
+        users: picked.clone(),
+        ..Selection::default()
+    };
+    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
+        .await
+        .expect("gather");
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    let links = env.links().expect("links");
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{}", picked[0]),
+        json!({"department": "Moved"}),
+    )
+    .await;
+
+    // A cut-off answer once: retried, the same round.
+    env.control(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/v1.0/users/delta", "kind": "truncate", "times": 1}),
+    )
+    .await;
+    let read = engine::gather_incremental(
+        &graph,
+        &env.imported(),
+        &Selection::default(),
+        Some(&links),
+        None,
+        &quiet,
+    )
+    .await
+    .expect("retried");
+    assert!(matches!(read.read, engine::ReadMode::Incremental { .. }));
+    assert_eq!(read.changes.users.len(), 1, "{:?}", read.changes.users);
+    env.control(reqwest::Method::DELETE, "faults", json!({}))
+        .await;
+
+    // Graph stays down for groups/delta: an error, nothing written, the links as they were.
+    env.control(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/v1.0/groups/delta", "kind": "unavailable", "retryAfter": "0.05"}),
+    )
+    .await;
+    let err = engine::gather_incremental(
+        &graph,
+        &env.imported(),
+        &Selection::default(),
+        Some(&links),
+        None,
+        &quiet,
+    )
+    .await
+    .expect_err("no decision from an incomplete read");
+    assert!(err.to_string().contains("did not recover"), "{err}");
+    assert_eq!(env.links(), Some(links));
+    assert_ne!(env.imported().users[&picked[0]].department, "Moved");
+}
