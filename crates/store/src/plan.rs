@@ -157,46 +157,36 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
         plan.push("user", &user.object_id, &user.display_name, outcome);
     }
     for removal in &changes.removals {
-        if removal.kind == ObjectKind::Group {
-            let (name, outcome) = match imported.groups.get(&removal.object_id) {
-                None => (
-                    removal.object_id.clone(),
-                    ApplyOutcome::Failed {
-                        reason: "not imported from this organization".into(),
-                    },
-                ),
-                Some(stored) => {
-                    let reason = removal.reason.clone();
-                    let outcome = match removal.action {
-                        RemovalAction::Delete => ApplyOutcome::Deleted { reason },
-                        RemovalAction::Disable => ApplyOutcome::Disabled { reason },
-                    };
-                    (stored.directory.display_name.clone(), outcome)
-                }
-            };
-            plan.push("group", &removal.object_id, &name, outcome);
-            continue;
-        }
-        let (name, outcome) = match imported.users.get(&removal.object_id) {
+        let stored_name = match removal.kind {
+            ObjectKind::User => imported.users.get(&removal.object_id).map(|u| &u.full_name),
+            ObjectKind::Group => imported
+                .groups
+                .get(&removal.object_id)
+                .map(|g| &g.directory.display_name),
+        };
+        let (name, outcome) = match stored_name {
             None => (
                 removal.object_id.clone(),
                 ApplyOutcome::Failed {
                     reason: "not imported from this organization".into(),
                 },
             ),
-            Some(stored) => {
+            Some(name) => {
                 let reason = removal.reason.clone();
                 let outcome = match removal.action {
                     RemovalAction::Delete => {
-                        present.remove(removal.object_id.as_str());
+                        // A deleted user is no member of anything afterwards.
+                        if removal.kind == ObjectKind::User {
+                            present.remove(removal.object_id.as_str());
+                        }
                         ApplyOutcome::Deleted { reason }
                     }
                     RemovalAction::Disable => ApplyOutcome::Disabled { reason },
                 };
-                (stored.full_name.clone(), outcome)
+                (name.clone(), outcome)
             }
         };
-        plan.push("user", &removal.object_id, &name, outcome);
+        plan.push(removal.kind.as_str(), &removal.object_id, &name, outcome);
     }
     for group in &changes.groups {
         let outcome = decide_group(imported.groups.get(&group.object_id), group, &present);

@@ -274,22 +274,19 @@ pub async fn gather_incremental(
 /// incremental reads: every sync then compares everything, as without links.
 async fn fresh_links(graph: &GraphClient, now: i64) -> Result<Option<DeltaLinks>, GraphError> {
     let refused = |e: &GraphError| matches!(e, GraphError::Http { status, .. } if matches!(status, 400 | 404 | 405 | 501));
-    let users = match graph.latest_delta_link(DeltaKind::Users).await {
-        Ok(link) => link,
-        Err(e) if refused(&e) => {
-            tracing::warn!(error = %e, "Graph refused change tracking for users; full comparisons only");
-            return Ok(None);
+    let mut links = Vec::with_capacity(2);
+    for kind in [DeltaKind::Users, DeltaKind::Groups] {
+        match graph.latest_delta_link(kind).await {
+            Ok(link) => links.push(link),
+            Err(e) if refused(&e) => {
+                tracing::warn!(error = %e, ?kind, "Graph refused change tracking; full comparisons only");
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) => return Err(e),
-    };
-    let groups = match graph.latest_delta_link(DeltaKind::Groups).await {
-        Ok(link) => link,
-        Err(e) if refused(&e) => {
-            tracing::warn!(error = %e, "Graph refused change tracking for groups; full comparisons only");
-            return Ok(None);
-        }
-        Err(e) => return Err(e),
-    };
+    }
+    let groups = links.pop().unwrap_or_default();
+    let users = links.pop().unwrap_or_default();
     Ok(Some(DeltaLinks {
         users,
         groups,

@@ -669,22 +669,34 @@ impl Env {
             .expect("links")
     }
 
+    /// Reads like the app does: with `links` unless `forced` to compare everything.
+    async fn read(
+        &self,
+        graph: &GraphClient,
+        selection: &Selection,
+        links: Option<&aadsync_store::DeltaLinks>,
+        forced: Option<engine::FullReason>,
+    ) -> engine::Gathered {
+        engine::gather_incremental(graph, &self.imported(), selection, links, forced, &quiet)
+            .await
+            .expect("gather")
+    }
+
+    /// The first sync of `selection` (a full read; it stores links).
+    async fn import(&self, graph: &GraphClient, selection: &Selection) -> engine::Gathered {
+        let read = self.read(graph, selection, None, None).await;
+        engine::apply(&self.store, &self.run(), &read.changes, &quiet).expect("import");
+        read
+    }
+
     /// Reads with the stored links (or fully without usable ones) and applies.
     async fn incremental(
         &self,
         graph: &GraphClient,
     ) -> (engine::Gathered, aadsync_store::ApplyReport) {
-        let imported = self.imported();
-        let read = engine::gather_incremental(
-            graph,
-            &imported,
-            &Selection::default(),
-            self.links().as_ref(),
-            None,
-            &quiet,
-        )
-        .await
-        .expect("gather");
+        let read = self
+            .read(graph, &Selection::default(), self.links().as_ref(), None)
+            .await;
         let (report, _) =
             engine::apply(&self.store, &self.run(), &read.changes, &quiet).expect("apply");
         (read, report)
@@ -725,9 +737,7 @@ async fn incremental_sync_reads_only_the_changes_and_ends_where_a_full_compariso
     };
 
     // First sync: no links yet → a full read, links stored with the run.
-    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
-        .await
-        .expect("gather");
+    let read = env.read(&graph, &selection, None, None).await;
     assert_eq!(
         read.read,
         engine::ReadMode::Full(engine::FullReason::NoLinks)
@@ -882,10 +892,7 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
         users: picked.clone(),
         ..Selection::default()
     };
-    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
-        .await
-        .expect("gather");
-    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    env.import(&graph, &selection).await;
     let links = env.links().expect("links");
 
     // Older than 7 days by our own clock: no delta request at all.
@@ -893,16 +900,9 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
         taken_at: links.taken_at - 8 * 86_400,
         ..links.clone()
     };
-    let read = engine::gather_incremental(
-        &graph,
-        &env.imported(),
-        &Selection::default(),
-        Some(&old),
-        None,
-        &quiet,
-    )
-    .await
-    .expect("gather");
+    let read = env
+        .read(&graph, &Selection::default(), Some(&old), None)
+        .await;
     assert_eq!(
         read.read,
         engine::ReadMode::Full(engine::FullReason::Expired)
@@ -945,16 +945,9 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
             users: users.into(),
             ..renewed.clone()
         };
-        let read = engine::gather_incremental(
-            &graph,
-            &env.imported(),
-            &Selection::default(),
-            Some(&odd),
-            None,
-            &quiet,
-        )
-        .await
-        .expect("gather");
+        let read = env
+            .read(&graph, &Selection::default(), Some(&odd), None)
+            .await;
         assert_eq!(
             read.read,
             engine::ReadMode::Full(engine::FullReason::Expired),
@@ -991,10 +984,7 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
         members: true,
         ..Selection::default()
     };
-    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
-        .await
-        .expect("gather");
-    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    env.import(&graph, &selection).await;
     let members_before = env.imported().groups[&m365]
         .directory
         .members
@@ -1023,16 +1013,14 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
 
     // With it: both listed after the users, with their state in Entra ID.
     let imported = env.imported();
-    let read = engine::gather_incremental(
-        &graph,
-        &imported,
-        &Selection::default(),
-        env.links().as_ref(),
-        Some(engine::FullReason::CheckDeleted),
-        &quiet,
-    )
-    .await
-    .expect("gather");
+    let read = env
+        .read(
+            &graph,
+            &Selection::default(),
+            env.links().as_ref(),
+            Some(engine::FullReason::CheckDeleted),
+        )
+        .await;
     let mut found = engine::check_deleted(&graph, &imported, &read, &Selection::default())
         .await
         .expect("check");
@@ -1122,10 +1110,7 @@ async fn a_round_of_changes_that_fails_writes_nothing_and_keeps_the_links() {
         users: picked.clone(),
         ..Selection::default()
     };
-    let read = engine::gather_incremental(&graph, &env.imported(), &selection, None, None, &quiet)
-        .await
-        .expect("gather");
-    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    env.import(&graph, &selection).await;
     let links = env.links().expect("links");
     env.control(
         reqwest::Method::PATCH,
@@ -1141,16 +1126,9 @@ async fn a_round_of_changes_that_fails_writes_nothing_and_keeps_the_links() {
         json!({"path": "/v1.0/users/delta", "kind": "truncate", "times": 1}),
     )
     .await;
-    let read = engine::gather_incremental(
-        &graph,
-        &env.imported(),
-        &Selection::default(),
-        Some(&links),
-        None,
-        &quiet,
-    )
-    .await
-    .expect("retried");
+    let read = env
+        .read(&graph, &Selection::default(), Some(&links), None)
+        .await;
     assert!(matches!(read.read, engine::ReadMode::Incremental { .. }));
     assert_eq!(read.changes.users.len(), 1, "{:?}", read.changes.users);
     env.control(reqwest::Method::DELETE, "faults", json!({}))

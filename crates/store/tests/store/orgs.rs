@@ -18,14 +18,20 @@ fn contoso() -> NewOrganization {
     }
 }
 
-#[test]
-fn saved_updated_listed_and_removed_keeping_imported_users() {
+/// A fresh database with Contoso saved.
+fn with_contoso() -> (crate::support::Db, aadsync_store::OrgId) {
     let db = fresh();
     let id = db
         .store
         .writer()
         .save_organization(&contoso())
         .expect("save");
+    (db, id)
+}
+
+#[test]
+fn saved_updated_listed_and_removed_keeping_imported_users() {
+    let (db, id) = with_contoso();
     let org = db.store.reader().organization(id).expect("read");
     assert_eq!(org.tenant_id, TENANT, "tenant IDs are stored lower-case");
     assert_eq!(org.client_id, "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37");
@@ -131,12 +137,7 @@ fn no_token_like_column_exists() {
 
 #[test]
 fn delta_links_advance_only_with_a_run_where_nothing_failed() {
-    let db = fresh();
-    let id = db
-        .store
-        .writer()
-        .save_organization(&contoso())
-        .expect("save");
+    let (db, id) = with_contoso();
     assert_eq!(db.store.reader().delta_links(TENANT).expect("links"), None);
     let links = |users: &str| aadsync_store::DeltaLinks {
         users: users.into(),
@@ -180,12 +181,7 @@ fn delta_links_advance_only_with_a_run_where_nothing_failed() {
 
 #[test]
 fn the_deletion_safeguard_is_per_organization_and_validated() {
-    let db = fresh();
-    let id = db
-        .store
-        .writer()
-        .save_organization(&contoso())
-        .expect("save");
+    let (db, id) = with_contoso();
     let org = db.store.reader().organization(id).expect("org");
     assert_eq!((org.threshold_count, org.threshold_percent), (10, 10));
     db.store
