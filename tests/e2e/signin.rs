@@ -4,7 +4,7 @@
 
 use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
 use aadsync_emulator::browser::{Browser, Person};
-use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_emulator::{Emulator, demo};
 use std::path::{Path, PathBuf};
 
 const HELPER: &str = env!("CARGO_BIN_EXE_browser-helper");
@@ -181,10 +181,7 @@ pub async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_organization_refusal_cancel_and_device_code() -> Result {
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?,
-    ))
-    .await?;
+    let emulator = Emulator::start_demo().await?;
     let play = BrowserPlay::new()?;
     play.sign_in_as(
         "alex.wilber@contoso.com",

@@ -4,16 +4,13 @@
 
 use crate::signin::{BrowserPlay, fill_new_form, launch_with};
 use aadsync_e2e::support::{App, Result, actions, checks};
-use aadsync_emulator::{Emulator, EmulatorConfig};
+use aadsync_emulator::Emulator;
 
 const ALEX: &str = "a34546e6-5f9d-46cd-a270-950da42fb985";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?,
-    ))
-    .await?;
+    let emulator = Emulator::start_demo().await?;
     let play = BrowserPlay::new()?;
     play.admin()?;
     let mut app = launch_with("sync_wizard", &play).await?;
@@ -204,10 +201,7 @@ async fn import_everything(app: &App, emulator: &Emulator) -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> Result {
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?,
-    ))
-    .await?;
+    let emulator = Emulator::start_demo().await?;
     let play = BrowserPlay::new()?;
     play.admin()?;
     let mut app = launch_with("sync_deleted_objects", &play).await?;

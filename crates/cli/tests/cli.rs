@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use aadsync_emulator::browser::{Browser, Person};
-use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_emulator::{Emulator, demo};
 use aadsync_testenv::{KeyringMode, in_session};
 use std::path::Path;
 use std::process::Stdio;
@@ -71,11 +71,7 @@ async fn organizations_from_the_command_line() {
     if !in_session("organizations_from_the_command_line", KeyringMode::Unlocked) {
         return;
     }
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("aadsync.sqlite3");
     let now = || emulator.clock().now();
@@ -215,11 +211,7 @@ async fn list_and_sync_from_the_command_line() {
     if !in_session("list_and_sync_from_the_command_line", KeyringMode::Unlocked) {
         return;
     }
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("aadsync.sqlite3");
     let mut add = cli(&db);

@@ -509,6 +509,13 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// The shipped Contoso tenant (the offline demo's), without the demo's login-page hints:
+    /// what most tests sign in to.
+    pub async fn start_demo() -> Result<Self, EmulatorError> {
+        let tenant = crate::demo_tenant().map_err(EmulatorError::InvalidTenant)?;
+        Self::start(EmulatorConfig::new(tenant)).await
+    }
+
     /// Binds, then serves in the background on the current tokio runtime.
     pub async fn start(config: EmulatorConfig) -> Result<Self, EmulatorError> {
         config

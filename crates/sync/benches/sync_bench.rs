@@ -128,15 +128,12 @@ async fn main() {
         "tenant: {users} users, {groups} groups, {memberships} memberships (emulator in a child process)"
     );
 
-    let tenant = TenantRef::parse(&tenant_id).expect("tenant");
-    let target = Target {
-        endpoints: Cloud::custom(&base, &base)
-            .expect("cloud")
-            .endpoints(&tenant)
-            .expect("endpoints"),
-        tenant,
-        client_id: ClientId::parse(demo::CLIENT_ID).expect("client"),
-    };
+    let target = Target::new(
+        TenantRef::parse(&tenant_id).expect("tenant"),
+        ClientId::parse(demo::CLIENT_ID).expect("client"),
+        &Cloud::custom(&base, &base).expect("cloud"),
+    )
+    .expect("endpoints");
     let session = Arc::new(Session::with_tokens(
         target,
         SecretString::new(token.clone()),

@@ -89,11 +89,7 @@ pub struct Connected {
 }
 
 fn target(tenant: TenantRef, client_id: ClientId, cloud: &Cloud) -> Result<Target, OrgError> {
-    Ok(Target {
-        endpoints: cloud.endpoints(&tenant).map_err(OrgError::Authority)?,
-        tenant,
-        client_id,
-    })
+    Target::new(tenant, client_id, cloud).map_err(OrgError::Authority)
 }
 
 fn demo_cloud() -> Result<(Cloud, &'static crate::demo::DemoTenant), OrgError> {

@@ -54,15 +54,12 @@ impl Env {
                 3600,
             )
             .expect("token");
-        let tenant = TenantRef::parse(&self.emulator.tenant_id()).expect("tenant");
-        let target = Target {
-            endpoints: Cloud::custom(self.emulator.base_url(), self.emulator.base_url())
-                .expect("cloud")
-                .endpoints(&tenant)
-                .expect("endpoints"),
-            tenant,
-            client_id: ClientId::parse(demo::CLIENT_ID).expect("client"),
-        };
+        let target = Target::new(
+            TenantRef::parse(&self.emulator.tenant_id()).expect("tenant"),
+            ClientId::parse(demo::CLIENT_ID).expect("client"),
+            &Cloud::custom(self.emulator.base_url(), self.emulator.base_url()).expect("cloud"),
+        )
+        .expect("endpoints");
         let session = Session::with_tokens(
             target,
             SecretString::new(token),
@@ -689,6 +686,17 @@ impl Env {
         read
     }
 
+    /// Imports the first `n` users of the tenant (a full read that stores links); their IDs.
+    async fn import_users(&self, graph: &GraphClient, n: usize) -> Vec<String> {
+        let picked = self.ids(&format!("/users?$top={n}&$select=id")).await;
+        let selection = Selection {
+            users: picked.clone(),
+            ..Selection::default()
+        };
+        self.import(graph, &selection).await;
+        picked
+    }
+
     /// Reads with the stored links (or fully without usable ones) and applies.
     async fn incremental(
         &self,
@@ -887,12 +895,7 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
     let env = start().await;
     env.save_org();
     let graph = env.graph(RetryPolicy::new(4, 50));
-    let picked = env.ids("/users?$top=5&$select=id").await;
-    let selection = Selection {
-        users: picked.clone(),
-        ..Selection::default()
-    };
-    env.import(&graph, &selection).await;
+    let picked = env.import_users(&graph, 5).await;
     let links = env.links().expect("links");
 
     // Older than 7 days by our own clock: no delta request at all.
@@ -1105,12 +1108,7 @@ async fn a_round_of_changes_that_fails_writes_nothing_and_keeps_the_links() {
     let env = start().await;
     env.save_org();
     let graph = env.graph(RetryPolicy::new(3, 10));
-    let picked = env.ids("/users?$top=3&$select=id").await;
-    let selection = Selection {
-        users: picked.clone(),
-        ..Selection::default()
-    };
-    env.import(&graph, &selection).await;
+    let picked = env.import_users(&graph, 3).await;
     let links = env.links().expect("links");
     env.control(
         reqwest::Method::PATCH,

@@ -4,7 +4,7 @@
 use aadsync_directory::auth::admin::AdminPolicy;
 use aadsync_directory::auth::signin::{Interactive, SignedIn};
 use aadsync_emulator::browser::{Browser, Person};
-use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_emulator::{Emulator, demo};
 use aadsync_keystore::{TokenKey, TokenStore};
 use aadsync_store::{OpenOptions, Store};
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
@@ -83,11 +83,7 @@ async fn sign_in_saves_resumes_silently_and_removal_deletes_the_token() {
     ) {
         return;
     }
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     let dir = tempfile::tempdir().expect("dir");
     let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
     let tokens = TokenStore::platform();
@@ -217,11 +213,7 @@ async fn without_a_keyring_nothing_is_stored_and_the_error_says_why() {
     ) {
         return;
     }
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     let dir = tempfile::tempdir().expect("dir");
     let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
     let prepared = orgs::prepare_new(&custom(&emulator, "contoso.com")).expect("prepare");

@@ -42,6 +42,21 @@ pub struct Target {
     pub endpoints: Endpoints,
 }
 
+impl Target {
+    /// `tenant` through `client_id` at `cloud`'s endpoints for that tenant.
+    pub fn new(
+        tenant: TenantRef,
+        client_id: ClientId,
+        cloud: &crate::Cloud,
+    ) -> Result<Self, crate::EndpointError> {
+        Ok(Self {
+            endpoints: cloud.endpoints(&tenant)?,
+            tenant,
+            client_id,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     #[error("{0}")]

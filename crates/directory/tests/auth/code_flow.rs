@@ -5,16 +5,12 @@ use crate::loopback::browser_for;
 use aadsync_directory::auth::id_token::{self, Expectations, IdTokenError, Jwks};
 use aadsync_directory::auth::{CodeFlow, CodeFlowError, LoopbackListener};
 use aadsync_directory::{ClientId, Cloud, TenantRef};
-use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_emulator::{Emulator, demo};
 use std::time::Duration;
 
 #[tokio::test]
 async fn sign_in_redeem_and_validate_the_id_token() {
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
     let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
         .expect("cloud")
@@ -153,11 +149,7 @@ async fn sign_in_redeem_and_validate_the_id_token() {
 
 #[tokio::test]
 async fn a_wrong_client_id_fails_with_the_aadsts_code() {
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
     let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
         .expect("cloud")

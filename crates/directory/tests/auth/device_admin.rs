@@ -4,14 +4,10 @@ use aadsync_directory::auth::admin::{AdminPolicy, roles_from_graph};
 use aadsync_directory::auth::{DeviceFlow, DeviceFlowError};
 use aadsync_directory::{ClientId, Cloud, Endpoints, TenantRef};
 use aadsync_emulator::browser::{Browser, Person};
-use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_emulator::{Emulator, demo};
 
 async fn setup() -> (Emulator, Endpoints, ClientId) {
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
     let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
         .expect("cloud")

@@ -3,7 +3,7 @@
 
 use aadsync_directory::auth::{LoopbackError, LoopbackListener};
 use aadsync_emulator::browser::{Browser, Person};
-use aadsync_emulator::{Emulator, EmulatorConfig, demo};
+use aadsync_emulator::{Emulator, demo};
 use std::time::Duration;
 
 const STATE: &str = "state-4f1c";
@@ -36,11 +36,7 @@ pub async fn browser_for(emulator: &Emulator, url: &str) {
 
 #[tokio::test]
 async fn receives_the_code_in_both_response_modes_from_a_real_sign_in() {
-    let emulator = Emulator::start(EmulatorConfig::new(
-        aadsync_emulator::demo_tenant().expect("demo"),
-    ))
-    .await
-    .expect("emulator");
+    let emulator = Emulator::start_demo().await.expect("emulator");
     for mode in ["query", "form_post"] {
         let listener = LoopbackListener::bind().await.expect("bind");
         let redirect = listener.redirect_uri();

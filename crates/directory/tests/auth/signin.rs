@@ -22,15 +22,12 @@ async fn emulator_with(tenant: Tenant) -> Emulator {
 }
 
 fn target(emulator: &Emulator, tenant: &str, client: &str) -> Target {
-    let tenant = TenantRef::parse(tenant).expect("tenant");
-    Target {
-        endpoints: Cloud::custom(emulator.base_url(), emulator.base_url())
-            .expect("cloud")
-            .endpoints(&tenant)
-            .expect("endpoints"),
-        tenant,
-        client_id: ClientId::parse(client).expect("client"),
-    }
+    Target::new(
+        TenantRef::parse(tenant).expect("tenant"),
+        ClientId::parse(client).expect("client"),
+        &Cloud::custom(emulator.base_url(), emulator.base_url()).expect("cloud"),
+    )
+    .expect("endpoints")
 }
 
 /// Starts an interactive sign-in and plays the browser for `person`.
@@ -177,13 +174,12 @@ async fn unknown_tenant_is_reported_before_any_browser_opens() {
         "{text}"
     );
     // Nothing listens on the emulator's port for the tenant: a dead port is "cannot reach".
-    let dead = Target {
-        endpoints: Cloud::custom("http://127.0.0.1:9", "http://127.0.0.1:9")
-            .expect("cloud")
-            .endpoints(&TenantRef::parse("contoso.com").expect("t"))
-            .expect("e"),
-        ..target(&emulator, "contoso.com", demo::CLIENT_ID)
-    };
+    let dead = Target::new(
+        TenantRef::parse("contoso.com").expect("t"),
+        ClientId::parse(demo::CLIENT_ID).expect("client"),
+        &Cloud::custom("http://127.0.0.1:9", "http://127.0.0.1:9").expect("cloud"),
+    )
+    .expect("e");
     let err = Interactive::prepare(&dead, None).await.expect_err("dead");
     assert!(matches!(err, SignInError::Unreachable { .. }), "{err:?}");
 }

@@ -46,15 +46,12 @@ impl Env {
             .emulator
             .mint_access_token(&self.admin, scopes, 3600)
             .expect("token");
-        let tenant = TenantRef::parse(&self.emulator.tenant_id()).expect("tenant");
-        let target = Target {
-            endpoints: Cloud::custom(self.emulator.base_url(), self.emulator.base_url())
-                .expect("cloud")
-                .endpoints(&tenant)
-                .expect("endpoints"),
-            tenant,
-            client_id: ClientId::parse(demo::CLIENT_ID).expect("client"),
-        };
+        let target = Target::new(
+            TenantRef::parse(&self.emulator.tenant_id()).expect("tenant"),
+            ClientId::parse(demo::CLIENT_ID).expect("client"),
+            &Cloud::custom(self.emulator.base_url(), self.emulator.base_url()).expect("cloud"),
+        )
+        .expect("endpoints");
         let session = Session::with_tokens(
             target,
             SecretString::new(token),
