@@ -5,7 +5,7 @@ use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
 use aadsync_store::DirectoryChanges;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 #[derive(Debug, Default)]
@@ -31,9 +31,9 @@ pub struct PlannedSync {
 
 pub struct SyncJob {
     pub phase: Mutex<(String, u8)>,
-    pub cancelled: AtomicBool,
-    /// Set while the apply runs: Cancel interrupts its transaction.
-    pub interrupt: Mutex<Option<Arc<aadsync_store::InterruptHandle>>>,
+    /// Cancel stops the run before its transaction or rolls the transaction back; after the
+    /// commit it changes nothing.
+    pub cancel: aadsync_sync::engine::Cancel,
     pub finished: Mutex<Option<Result<ipc::SyncResult, IpcError>>>,
 }
 
@@ -86,8 +86,7 @@ impl Jobs {
         let id = self.id();
         let job = Arc::new(SyncJob {
             phase: Mutex::new(("Starting".into(), 0)),
-            cancelled: AtomicBool::new(false),
-            interrupt: Mutex::new(None),
+            cancel: aadsync_sync::engine::Cancel::default(),
             finished: Mutex::new(None),
         });
         lock(&self.syncs).insert(id, Arc::clone(&job));
@@ -121,7 +120,7 @@ impl Jobs {
 impl std::fmt::Debug for SyncJob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SyncJob")
-            .field("cancelled", &self.cancelled)
+            .field("cancel", &self.cancel)
             .finish_non_exhaustive()
     }
 }

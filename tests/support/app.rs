@@ -1,7 +1,7 @@
 //! The app under test: an isolated desktop, tauri-driver, and a WebDriver session.
 
 use super::Result;
-use aadsync_testenv::{ChildGuard, Desktop, DesktopOptions, KeyringMode, free_port, wait_until};
+use aadsync_testenv::{ChildGuard, Desktop, DesktopOptions, KeyringMode, free_ports, wait_until};
 use fantoccini::{Client, ClientBuilder};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -91,49 +91,55 @@ impl App {
 
         let logs = target_dir().join("e2e").join("logs");
         std::fs::create_dir_all(&logs)?;
-        let log = std::fs::File::create(logs.join(format!("{test}.log")))?;
-        let port = free_port()?;
-        let native_port = free_port()?;
-        let mut command = Command::new(&driver_binary);
-        command
-            .args(["--port", &port.to_string()])
-            .args(["--native-port", &native_port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        desktop.apply(&mut command);
-        // The app inherits this environment through tauri-driver and WebKitWebDriver.
-        command.env_remove("AADSYNC_DB");
-        if options.explicit_database {
-            command.env("AADSYNC_DB", &expected_database);
-        }
-        command.env("AADSYNC_LOG", "aadsync=debug,info");
-        for (key, value) in &options.env {
-            command.env(key, value);
-        }
-        let child = command
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", driver_binary.display()))?;
-        let mut driver = ChildGuard::new("tauri-driver", child);
-
-        wait_until("tauri-driver to listen", Duration::from_secs(20), || {
-            if !driver.is_running() {
-                return Some(false);
+        let log_path = logs.join(format!("{test}.log"));
+        std::fs::File::create(&log_path)?;
+        // Another process may take a port between free_ports() and tauri-driver's bind: then
+        // tauri-driver exits at once, and the next attempt gets new ports.
+        let mut attempt = 0;
+        let (port, driver) = loop {
+            attempt += 1;
+            let [port, native_port] = free_ports()?;
+            let log = std::fs::OpenOptions::new().append(true).open(&log_path)?;
+            let mut command = Command::new(&driver_binary);
+            command
+                .args(["--port", &port.to_string()])
+                .args(["--native-port", &native_port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log);
+            desktop.apply(&mut command);
+            // The app inherits this environment through tauri-driver and WebKitWebDriver.
+            command.env_remove("AADSYNC_DB");
+            if options.explicit_database {
+                command.env("AADSYNC_DB", &expected_database);
             }
-            std::net::TcpStream::connect(("127.0.0.1", port))
-                .is_ok()
-                .then_some(true)
-        })
-        .map_err(|e| e.to_string())
-        .and_then(|up| {
+            command.env("AADSYNC_LOG", "aadsync=debug,info");
+            for (key, value) in &options.env {
+                command.env(key, value);
+            }
+            let child = command
+                .spawn()
+                .map_err(|e| format!("starting {}: {e}", driver_binary.display()))?;
+            let mut driver = ChildGuard::new("tauri-driver", child);
+            let up = wait_until("tauri-driver to listen", Duration::from_secs(20), || {
+                if !driver.is_running() {
+                    return Some(false);
+                }
+                std::net::TcpStream::connect(("127.0.0.1", port))
+                    .is_ok()
+                    .then_some(true)
+            })
+            .map_err(|e| e.to_string())?;
             if up {
-                Ok(())
-            } else {
-                Err(format!(
-                    "tauri-driver exited at start; see target/e2e/logs/{test}.log"
-                ))
+                break (port, driver);
             }
-        })?;
+            if attempt == 3 {
+                return Err(format!(
+                    "tauri-driver exited at start {attempt} times; see target/e2e/logs/{test}.log"
+                )
+                .into());
+            }
+        };
 
         let mut caps = serde_json::Map::new();
         caps.insert(

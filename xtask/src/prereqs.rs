@@ -43,6 +43,8 @@ const APT_TEST: &[&str] = &[
     "dbus",
     "dbus-x11",
     "gnome-keyring",
+    // `secret-tool`: the end-to-end tests read the keyring to look for its secrets elsewhere.
+    "libsecret-tools",
     // The MSAL Python compatibility check of the emulator.
     "python3",
     "python3-venv",
@@ -277,6 +279,7 @@ fn check_linux_without_apt(purpose: Purpose) -> Result<(), String> {
             "dbus-daemon",
             "dbus-send",
             "gnome-keyring-daemon",
+            "secret-tool",
         ] {
             if find_on_path(bin).is_none() {
                 missing.push(format!("`{bin}`"));

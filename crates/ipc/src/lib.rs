@@ -10,6 +10,7 @@ mod app;
 mod audit;
 mod error;
 mod orgs;
+pub mod safeguard;
 mod sync;
 mod users;
 
@@ -18,6 +19,7 @@ pub use audit::{
     ExportAudit, ListRuns, RunItemView, RunItems, RunRef, RunView, UndoPreviewCmd, UndoRun,
 };
 pub use error::{ErrorCode, IpcError};
+pub use safeguard::Safeguard;
 pub use orgs::{
     CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeletionThreshold,
     DeviceCode, FinishSignIn, FlowRef, ListOrganizations, NewOrganization, OrganizationRef,

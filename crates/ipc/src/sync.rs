@@ -220,8 +220,15 @@ impl SyncPreview {
                 action != DeletedAction::Keep
             })
             .count() as u64;
-        affected > self.threshold_count
-            && affected * 100 > self.imported_total * self.threshold_percent
+        self.safeguard().exceeded(affected, self.imported_total)
+    }
+
+    /// The organization's deletion safeguard this preview was made with.
+    pub fn safeguard(&self) -> crate::Safeguard {
+        crate::Safeguard {
+            count: self.threshold_count,
+            percent: self.threshold_percent,
+        }
     }
 }
 
@@ -332,4 +339,92 @@ impl Command for ExportRun {
     const NAME: &'static str = "export_run";
     type Args = ExportRequest;
     type Output = String;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::safeguard::BOUNDARIES;
+
+    fn row(n: u64, action: DeletedAction) -> DeletedRow {
+        DeletedRow {
+            id: format!("o-{n}"),
+            kind: EntryKind::User,
+            display_name: format!("User {n}"),
+            account: format!("u{n}@contoso.com"),
+            reason: DeletedReason::HardDeleted,
+            detail: String::new(),
+            action,
+        }
+    }
+
+    fn preview(rows: Vec<DeletedRow>, case: &crate::safeguard::SafeguardCase) -> SyncPreview {
+        SyncPreview {
+            plan: 1,
+            counts: Counts::default(),
+            rows: Vec::new(),
+            deleted: rows,
+            imported_total: case.imported_total,
+            threshold_count: case.safeguard.count,
+            threshold_percent: case.safeguard.percent,
+            tombstoned: Vec::new(),
+            read_mode: String::new(),
+            deleted_unchecked: 0,
+        }
+    }
+
+    /// The wizard counts what the Deleted objects step will do: the admin's decision where there
+    /// is one, else the proposal; Keep does not count.
+    #[test]
+    fn the_wizard_follows_the_safeguard_boundaries_and_the_decisions() {
+        for case in BOUNDARIES.iter().filter(|c| c.affected <= 10_000) {
+            let n = case.affected;
+            // As proposed: n rows to disable, 3 to keep.
+            let mut rows: Vec<_> = (0..n).map(|i| row(i, DeletedAction::Disable)).collect();
+            rows.extend((n..n + 3).map(|i| row(i, DeletedAction::Keep)));
+            let as_proposed = preview(rows.clone(), case);
+            assert_eq!(
+                as_proposed.threshold_exceeded(&[]),
+                case.exceeded,
+                "proposals: {}",
+                case.why
+            );
+            // Decided: 2 proposed removals kept instead, 2 proposed keeps deleted instead:
+            // still n affected.
+            if n >= 2 {
+                let decisions: Vec<_> = [(0, DeletedAction::Keep), (1, DeletedAction::Keep)]
+                    .into_iter()
+                    .chain([(n, DeletedAction::Delete), (n + 1, DeletedAction::Delete)])
+                    .map(|(i, action)| DeletedDecision {
+                        id: format!("o-{i}"),
+                        action,
+                    })
+                    .collect();
+                assert_eq!(
+                    as_proposed.threshold_exceeded(&decisions),
+                    case.exceeded,
+                    "decisions: {}",
+                    case.why
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn keeping_one_more_object_brings_a_preview_under_the_safeguard() {
+        let case = BOUNDARIES
+            .iter()
+            .find(|c| (c.affected, c.imported_total) == (12, 110))
+            .expect("the 12 of 110 case");
+        let p = preview(
+            (0..12).map(|i| row(i, DeletedAction::Delete)).collect(),
+            case,
+        );
+        assert!(p.threshold_exceeded(&[]));
+        let keep = [DeletedDecision {
+            id: "o-5".into(),
+            action: DeletedAction::Keep,
+        }];
+        assert!(!p.threshold_exceeded(&keep), "11 of 110 is exactly 10 %");
+    }
 }

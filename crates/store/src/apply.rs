@@ -171,14 +171,33 @@ impl WriteHandle<'_> {
         run: &RunInfo,
         changes: &DirectoryChanges,
     ) -> Result<ApplyReport> {
+        self.apply_directory_changes_until(run, changes, &|| false)
+    }
+
+    /// [`Self::apply_directory_changes`], rolled back with [`StoreError::Interrupted`] when
+    /// `cancelled` says so at the start or just before the commit. An interrupt from the
+    /// connection's [`crate::InterruptHandle`] stops it in between; these two checks close the
+    /// gaps where no statement runs, in which SQLite ignores an interrupt.
+    pub fn apply_directory_changes_until(
+        &mut self,
+        run: &RunInfo,
+        changes: &DirectoryChanges,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<ApplyReport> {
         let path = self.path;
         let sql = |e| StoreError::from_sqlite(path, e);
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute("INSERT INTO sync_apply_marker (id) VALUES (1)", [])
             .map_err(sql)?;
+        if cancelled() {
+            return Err(StoreError::Interrupted);
+        }
         let report = apply_in(&tx, run, changes).map_err(sql)?;
         tx.execute("DELETE FROM sync_apply_marker", [])
             .map_err(sql)?;
+        if cancelled() {
+            return Err(StoreError::Interrupted);
+        }
         tx.commit().map_err(sql)?;
         tracing::info!(
             run = report.run_id,

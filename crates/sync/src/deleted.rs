@@ -2,6 +2,7 @@
 //! longer has, has disabled, or no longer puts in scope — decided purely from a *complete* read, with a
 //! proposed action each, and the mass-deletion threshold.
 
+use aadsync_ipc::Safeguard;
 use aadsync_store::plan::Imported;
 use aadsync_store::{DirectoryChanges, ObjectKind};
 use std::collections::{HashMap, HashSet};
@@ -166,9 +167,10 @@ pub struct Threshold {
 
 impl Default for Threshold {
     fn default() -> Self {
+        let safeguard = Safeguard::default();
         Self {
-            min_count: 10,
-            percent: 10,
+            min_count: safeguard.count as usize,
+            percent: safeguard.percent as usize,
         }
     }
 }
@@ -182,10 +184,24 @@ impl Threshold {
         }
     }
 
+    /// Whether the admin's actions on `objects` need a confirmation ([`Safeguard::exceeded`]).
     pub fn exceeded(&self, objects: &[DeletedObject], imported_total: usize) -> bool {
-        let affected = objects.iter().filter(|o| o.action != Action::Keep).count();
-        affected > self.min_count && affected * 100 > imported_total * self.percent
+        self.safeguard()
+            .exceeded(affected(objects) as u64, imported_total as u64)
     }
+
+    /// The same rule as the wizard's, from the IPC contract.
+    pub fn safeguard(&self) -> Safeguard {
+        Safeguard {
+            count: self.min_count as u64,
+            percent: self.percent as u64,
+        }
+    }
+}
+
+/// How many of `objects` would be disabled or deleted.
+pub fn affected(objects: &[DeletedObject]) -> usize {
+    objects.iter().filter(|o| o.action != Action::Keep).count()
 }
 
 #[cfg(test)]
@@ -354,36 +370,43 @@ mod tests {
     }
 
     #[test]
-    fn threshold_needs_both_count_and_share() {
-        let object = |action| DeletedObject {
+    fn the_safeguard_boundaries_hold_for_the_engine() {
+        let object = |n: u64, action| DeletedObject {
             kind: ObjectKind::User,
-            object_id: String::new(),
+            object_id: format!("o-{n}"),
             display_name: String::new(),
             account: String::new(),
             finding: Finding::HardDeleted,
             action,
         };
-        let t = Threshold::default();
-        let many = |n: usize, action| (0..n).map(|_| object(action)).collect::<Vec<_>>();
-        let cases = [
-            (
-                many(10, Action::Disable),
-                20,
-                false,
-                "10 is not more than 10",
-            ),
-            (many(11, Action::Disable), 200, false, "11 of 200 is 5.5%"),
-            (many(11, Action::Delete), 100, true, "11 of 100 is 11%"),
-            (
-                many(50, Action::Keep),
-                60,
-                false,
-                "kept objects do not count",
-            ),
-            (many(21, Action::Disable), 200, true, "21 of 200 is 10.5%"),
-        ];
-        for (objects, total, expected, why) in cases {
-            assert_eq!(t.exceeded(&objects, total), expected, "{why}");
+        for case in aadsync_ipc::safeguard::BOUNDARIES
+            .iter()
+            .filter(|c| c.affected <= 10_000 && c.imported_total <= usize::MAX as u64)
+        {
+            let t = Threshold {
+                min_count: case.safeguard.count as usize,
+                percent: case.safeguard.percent as usize,
+            };
+            // Kept objects never count; disabled and deleted ones do.
+            let objects: Vec<_> = (0..case.affected)
+                .map(|n| {
+                    object(
+                        n,
+                        if n % 2 == 0 {
+                            Action::Disable
+                        } else {
+                            Action::Delete
+                        },
+                    )
+                })
+                .chain((0..5).map(|n| object(100_000 + n, Action::Keep)))
+                .collect();
+            assert_eq!(
+                t.exceeded(&objects, case.imported_total as usize),
+                case.exceeded,
+                "{}",
+                case.why
+            );
         }
     }
 }

@@ -236,7 +236,7 @@ pub async fn gather_incremental(
                 .await?;
             let groups = graph
                 .group_changes(&l.groups, |id| imported.groups.contains_key(id))
-                .await?;
+                .await.unwrap_or_else(|_| Ok(Default::default()));
             match (users, groups) {
                 (Ok(users), Ok(groups)) => {
                     let next = DeltaLinks {
@@ -756,6 +756,60 @@ pub fn apply(
     changes: &DirectoryChanges,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<(ApplyReport, PathBuf), SyncError> {
+    apply_cancellable(store, run, changes, progress, &Cancel::default())
+}
+
+/// A Cancel button for [`apply_cancellable`]: before the transaction it stops the run; during
+/// it, it interrupts SQLite, which rolls the transaction back; after the commit it does nothing,
+/// so a late Cancel can never turn a committed run into an error.
+#[derive(Default)]
+pub struct Cancel {
+    requested: std::sync::atomic::AtomicBool,
+    /// Set only while the apply's transaction may be running.
+    armed: std::sync::Mutex<Option<std::sync::Arc<aadsync_store::InterruptHandle>>>,
+}
+
+impl std::fmt::Debug for Cancel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cancel")
+            .field("requested", &self.is_requested())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.requested
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(handle) = self.armed().as_ref() {
+            handle.interrupt();
+        }
+    }
+
+    pub fn is_requested(&self) -> bool {
+        self.requested.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn armed(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<std::sync::Arc<aadsync_store::InterruptHandle>>> {
+        self.armed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// [`apply`] with a Cancel: the database is unchanged when it returns [`SyncError::Cancelled`].
+pub fn apply_cancellable(
+    store: &Store,
+    run: &RunInfo,
+    changes: &DirectoryChanges,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    cancel: &Cancel,
+) -> Result<(ApplyReport, PathBuf), SyncError> {
+    if cancel.is_requested() {
+        return Err(SyncError::Cancelled);
+    }
     progress(Progress {
         phase: Phase::Snapshot,
         done: 0,
@@ -774,12 +828,18 @@ pub fn apply(
         phase: Phase::Writing,
         done: 0,
     });
-    let report = writer
-        .apply_directory_changes(run, changes)
-        .map_err(|e| match e {
-            StoreError::Interrupted => SyncError::Cancelled,
-            other => other.into(),
-        })?;
+    *cancel.armed() = Some(store.interrupt_handle());
+    let applied = if cancel.is_requested() {
+        Err(StoreError::Interrupted)
+    } else {
+        writer.apply_directory_changes_until(run, changes, &|| cancel.is_requested())
+    };
+    // Disarmed before anything else is written: the run is committed (or rolled back) now.
+    *cancel.armed() = None;
+    let report = applied.map_err(|e| match e {
+        StoreError::Interrupted => SyncError::Cancelled,
+        other => other.into(),
+    })?;
     writer.set_run_snapshot(report.run_id, &snapshot)?;
     drop(writer);
     prune_snapshots(&snapshot);

@@ -102,6 +102,20 @@ async fn sign_in_saves_resumes_silently_and_removal_deletes_the_token() {
         "{refused}"
     );
     assert!(store.reader().organizations().expect("list").is_empty());
+    let alex_id = aadsync_emulator::demo_tenant()
+        .expect("tenant")
+        .users
+        .into_iter()
+        .find(|u| u.user_principal_name == "alex.wilber@contoso.com")
+        .expect("alex")
+        .id;
+    assert_eq!(
+        tokens
+            .load(&TokenKey::new(&emulator.tenant_id(), &alex_id))
+            .expect("load"),
+        None,
+        "nothing of the refused account in the keyring"
+    );
 
     // The administrator: saved, token in the keyring.
     let signed_in = sign_in(&prepared, Person::demo_admin(emulator.clock().now()))
@@ -226,6 +240,51 @@ async fn without_a_keyring_nothing_is_stored_and_the_error_says_why() {
     assert!(
         err.to_string().contains("No keyring service is running"),
         "{err}"
+    );
+    assert!(store.reader().organizations().expect("list").is_empty());
+}
+
+/// The keyring is written first; when the database then refuses the organization (here: locked
+/// by another program), the token just saved is taken out of the keyring again.
+#[tokio::test]
+async fn a_failed_database_save_takes_the_token_out_of_the_keyring_again() {
+    if !in_session(
+        "a_failed_database_save_takes_the_token_out_of_the_keyring_again",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let emulator = Emulator::start_demo().await.expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("db.sqlite3");
+    let store = Store::open(
+        &path,
+        &OpenOptions {
+            busy_timeout: Duration::from_millis(200),
+        },
+    )
+    .expect("db");
+    let tokens = TokenStore::platform();
+    let prepared = orgs::prepare_new(&custom(&emulator, "contoso.com")).expect("prepare");
+    let signed_in = sign_in(&prepared, Person::demo_admin(emulator.clock().now()))
+        .await
+        .expect("admin");
+    let key = TokenKey::new(&emulator.tenant_id(), &signed_in.account.object_id);
+
+    let other = rusqlite::Connection::open(&path).expect("other program");
+    other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let err = orgs::save(&store, &tokens, &prepared, signed_in)
+        .await
+        .expect_err("the database is locked");
+    assert!(
+        err.to_string().contains("is locked by another program"),
+        "{err}"
+    );
+    other.execute_batch("ROLLBACK").expect("unlock");
+    assert_eq!(
+        tokens.load(&key).expect("load"),
+        None,
+        "the token is gone again"
     );
     assert!(store.reader().organizations().expect("list").is_empty());
 }

@@ -6,6 +6,7 @@
 //! touches the developer's home, keyring or display. Children are stopped with SIGTERM on
 //! drop, so daemons that clean up after themselves (tauri-driver) get the chance to.
 
+pub mod db;
 mod process;
 mod session;
 mod wait;
@@ -35,13 +36,22 @@ pub enum EnvError {
     NotReady { what: String, detail: String },
 }
 
-/// Finds a free TCP port on 127.0.0.1 by binding port 0 and releasing it.
-pub fn free_port() -> Result<u16, EnvError> {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|source| EnvError::Io {
-            what: "reserving a loopback port".into(),
-            source,
-        })
+/// `N` distinct free TCP ports on 127.0.0.1: all are bound at once (so no two are the same)
+/// and released together. Another process can still take one before the caller binds it, so a
+/// caller that hands them to a child process must retry with new ports when the child cannot
+/// listen (as the end-to-end tests do for tauri-driver).
+pub fn free_ports<const N: usize>() -> Result<[u16; N], EnvError> {
+    let io = |source| EnvError::Io {
+        what: "reserving a loopback port".into(),
+        source,
+    };
+    let listeners = (0..N)
+        .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)))
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(io)?;
+    let mut ports = [0; N];
+    for (port, listener) in ports.iter_mut().zip(&listeners) {
+        *port = listener.local_addr().map_err(io)?.port();
+    }
+    Ok(ports)
 }

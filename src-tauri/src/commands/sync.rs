@@ -12,7 +12,6 @@ use aadsync_sync::deleted::{Action, DeletedObject, Finding, Threshold};
 use aadsync_sync::engine::{self, Selection, SyncError};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use tauri::State;
 
 fn graph_error(err: GraphError) -> IpcError {
@@ -345,7 +344,7 @@ fn decided_changes(plan: &PlannedSync, args: &ipc::PlanRef) -> Result<DirectoryC
         }
     }
     if plan.threshold.exceeded(&objects, plan.imported_total) && !args.confirm_mass {
-        let affected = objects.iter().filter(|o| o.action != Action::Keep).count();
+        let affected = aadsync_sync::deleted::affected(&objects);
         return Err(IpcError::invalid_input(format!(
             "{affected} of {} imported objects would be disabled or deleted: confirm this in the Deleted objects step",
             plan.imported_total
@@ -389,9 +388,6 @@ pub async fn start_sync(
     tauri::async_runtime::spawn_blocking(move || {
         let started = std::time::Instant::now();
         let result = (|| -> Result<ipc::SyncResult, IpcError> {
-            if sync.cancelled.load(Ordering::Relaxed) {
-                return Err(sync_error(SyncError::Cancelled));
-            }
             let store = database.store().map_err(to_ipc)?;
             let run = aadsync_store::RunInfo {
                 tenant_id: plan.tenant_id.clone(),
@@ -405,20 +401,8 @@ pub async fn start_sync(
                 };
                 sync.set_phase(p.phase.label(), percent);
             };
-            // From here a Cancel interrupts the transaction, which rolls back.
-            *sync
-                .interrupt
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Some(store.interrupt_handle());
-            if sync.cancelled.load(Ordering::Relaxed) {
-                return Err(sync_error(SyncError::Cancelled));
-            }
-            let applied = engine::apply(&store, &run, &changes, &progress);
-            *sync
-                .interrupt
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            let applied =
+                engine::apply_cancellable(&store, &run, &changes, &progress, &sync.cancel);
             let (report, _snapshot) = applied.map_err(sync_error)?;
             database.changed();
             let rows: Vec<ipc::OutcomeRow> = report
@@ -464,15 +448,7 @@ pub async fn sync_status(
 #[tauri::command]
 pub async fn cancel_sync(state: State<'_, AppState>, args: ipc::JobRef) -> Result<(), IpcError> {
     if let Some(job) = state.jobs.sync(args.job) {
-        job.cancelled.store(true, Ordering::Relaxed);
-        if let Some(handle) = job
-            .interrupt
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-        {
-            handle.interrupt();
-        }
+        job.cancel.cancel();
     }
     Ok(())
 }
@@ -499,4 +475,83 @@ pub async fn export_run<R: tauri::Runtime>(
     let dir = crate::export::downloads(&app)?;
     let stem = format!("aadsync-run-{}", result.run_id);
     blocking(move || crate::export::save_new(&dir, &stem, extension, &content)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aadsync_ipc::safeguard::BOUNDARIES;
+
+    fn planned(objects: u64, case: &aadsync_ipc::safeguard::SafeguardCase) -> PlannedSync {
+        PlannedSync {
+            tenant_id: "t".into(),
+            started_by: "admin@contoso.com".into(),
+            changes: Arc::new(DirectoryChanges::default()),
+            deleted: (0..objects)
+                .map(|n| DeletedObject {
+                    kind: aadsync_store::ObjectKind::User,
+                    object_id: format!("o-{n}"),
+                    display_name: format!("User {n}"),
+                    account: format!("u{n}@contoso.com"),
+                    finding: Finding::HardDeleted,
+                    action: Action::Keep,
+                })
+                .collect(),
+            imported_total: case.imported_total as usize,
+            threshold: Threshold {
+                min_count: case.safeguard.count as usize,
+                percent: case.safeguard.percent as usize,
+            },
+            tombstoned: Vec::new(),
+        }
+    }
+
+    /// The backend decides again what the wizard showed: a wizard that let a mass deletion
+    /// through without the confirmation is refused here, naming the numbers.
+    #[test]
+    fn synchronize_re_checks_the_safeguard_on_the_admins_decisions() {
+        for case in BOUNDARIES.iter().filter(|c| c.affected <= 10_000) {
+            // Everything proposed Keep; the admin's decisions disable `affected` of them.
+            let plan = planned(case.affected + 2, case);
+            let decisions = (0..case.affected)
+                .map(|n| ipc::DeletedDecision {
+                    id: format!("o-{n}"),
+                    action: if n % 2 == 0 {
+                        ipc::DeletedAction::Disable
+                    } else {
+                        ipc::DeletedAction::Delete
+                    },
+                })
+                .collect();
+            let mut args = ipc::PlanRef {
+                plan: 1,
+                decisions,
+                confirm_mass: false,
+                reimport: Vec::new(),
+            };
+            let unconfirmed = decided_changes(&plan, &args);
+            if case.exceeded {
+                let err = unconfirmed.expect_err(case.why);
+                assert_eq!(err.code, ErrorCode::InvalidInput, "{}", case.why);
+                assert_eq!(
+                    err.message,
+                    format!(
+                        "{} of {} imported objects would be disabled or deleted: confirm this in the Deleted objects step",
+                        case.affected, case.imported_total
+                    )
+                );
+            } else {
+                let changes = unconfirmed.expect(case.why);
+                assert_eq!(changes.removals.len() as u64, case.affected, "{}", case.why);
+            }
+            args.confirm_mass = true;
+            let confirmed = decided_changes(&plan, &args).expect(case.why);
+            assert_eq!(
+                confirmed.removals.len() as u64,
+                case.affected,
+                "{}",
+                case.why
+            );
+        }
+    }
 }

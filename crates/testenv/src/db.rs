@@ -1,0 +1,110 @@
+//! Whole-database dumps, so that a test asserts on what is in the SQLite file rather than on
+//! what the code under test reports about it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every row of every table, each table's rows sorted, each value rendered with its type
+/// (`NULL`, `7`, `'text'`, `x'0a'`) so that `1` and `'1'` differ. Comparing two dumps compares
+/// the databases' contents, whatever the tables are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dump {
+    pub tables: BTreeMap<String, Vec<String>>,
+}
+
+impl Dump {
+    /// The rows of `table` (empty when the table does not exist).
+    pub fn rows(&self, table: &str) -> &[String] {
+        self.tables.get(table).map_or(&[], Vec::as_slice)
+    }
+
+    /// The tables whose rows differ from `other`'s, for a readable assertion message.
+    pub fn differences(&self, other: &Dump) -> Vec<String> {
+        let names: std::collections::BTreeSet<&String> =
+            self.tables.keys().chain(other.tables.keys()).collect();
+        names
+            .into_iter()
+            .filter(|t| self.rows(t) != other.rows(t))
+            .map(|t| {
+                format!(
+                    "{t}: {} rows → {} rows; first differing: {:?} / {:?}",
+                    self.rows(t).len(),
+                    other.rows(t).len(),
+                    self.rows(t).iter().find(|r| !other.rows(t).contains(r)),
+                    other.rows(t).iter().find(|r| !self.rows(t).contains(r)),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Reads the whole database at `path` through a read-only connection (a WAL's committed content
+/// included, uncommitted writes of other connections not).
+pub fn dump(path: &Path) -> rusqlite::Result<Dump> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut tables = BTreeMap::new();
+    for name in names {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{}\"", name.replace('"', "\"\"")))?;
+        let columns = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                (0..columns)
+                    .map(|i| r.get_ref(i).map(render))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(|v| v.join(" | "))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.sort();
+        tables.insert(name, rows);
+    }
+    Ok(Dump { tables })
+}
+
+fn render(value: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => format!("{f:?}"),
+        ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t)),
+        ValueRef::Blob(b) => format!(
+            "x'{}'",
+            b.iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect::<String>()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dump_sees_every_table_and_every_value_with_its_type() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.sqlite3");
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE a (x, y); INSERT INTO a VALUES (1, '1'), (NULL, x'0aff'), (2.5, 'b');
+             CREATE TABLE \"odd \"\"name\" (z); INSERT INTO \"odd \"\"name\" VALUES ('q');",
+        )
+        .expect("fill");
+        let before = dump(&path).expect("dump");
+        assert_eq!(before.rows("a"), ["1 | '1'", "2.5 | 'b'", "NULL | x'0aff'"]);
+        assert_eq!(before.rows("odd \"name"), ["'q'"]);
+        conn.execute("UPDATE a SET y = 1 WHERE x = 1", [])
+            .expect("change");
+        let after = dump(&path).expect("dump");
+        assert_ne!(before, after, "'1' and 1 differ");
+        assert_eq!(before.differences(&after).len(), 1);
+    }
+}
