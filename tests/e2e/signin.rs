@@ -143,18 +143,22 @@ pub async fn launch_with(test: &str, play: &BrowserPlay) -> Result<App> {
     .await
 }
 
-/// Tokens live only in the keyring and in memory: neither the database (with its WAL) nor the
-/// logs may hold anything JWT-like (`eyJ` starts every base64url JSON header).
-fn no_tokens_in_files(app: &App) -> Result {
-    let mut files = vec![app.expected_database.clone()];
-    files.push(app.expected_database.with_extension("sqlite3-wal"));
-    let logs = app
-        .desktop
-        .data_home()
-        .join("com.aadsync.desktop")
-        .join("logs");
-    if let Ok(entries) = std::fs::read_dir(&logs) {
-        files.extend(entries.flatten().map(|e| e.path()));
+/// Tokens live only in the keyring and in memory. Neither the database (with its WAL), nor its
+/// snapshots, nor the logs may hold any of the secrets the keyring holds (the refresh token is
+/// opaque on Entra ID, so looking for JWTs alone proves nothing), nor anything JWT-like (`eyJ`
+/// starts every base64url JSON header: ID and access tokens).
+pub fn no_tokens_in_files(app: &App) -> Result {
+    let secrets = keyring_secrets(app)?;
+    if secrets.is_empty() {
+        return Err("the keyring holds no aadsync secret to look for".into());
+    }
+    let database = &app.expected_database;
+    let mut files = vec![database.clone(), database.with_extension("sqlite3-wal")];
+    let app_data = app.desktop.data_home().join("com.aadsync.desktop");
+    for dir in [app_data.join("logs"), app_data.join("snapshots")] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            files.extend(entries.flatten().map(|e| e.path()));
+        }
     }
     let mut checked = 0;
     for file in files {
@@ -163,13 +167,40 @@ fn no_tokens_in_files(app: &App) -> Result {
         };
         checked += 1;
         if bytes.windows(3).any(|w| w == b"eyJ") {
-            return Err(format!("{} contains a token", file.display()).into());
+            return Err(format!("{} contains a JWT", file.display()).into());
+        }
+        // Any 24 characters of a secret: a token logged in part is as bad as whole. (Shorter
+        // secrets are a token's last few characters, too short to mean anything alone.)
+        for secret in secrets.iter().filter(|s| s.len() >= 24) {
+            let needle = secret.as_bytes();
+            for start in (0..=needle.len() - 24).step_by(12) {
+                let piece = &needle[start..(start + 24).min(needle.len())];
+                if bytes.windows(piece.len()).any(|w| w == piece) {
+                    return Err(format!("{} contains a keyring secret", file.display()).into());
+                }
+            }
         }
     }
     if checked < 2 {
         return Err("found neither the database nor a log to check".into());
     }
     Ok(())
+}
+
+/// Every secret aadsync keeps in this test session's keyring (`secret-tool`, as an admin would
+/// look), manifests included.
+fn keyring_secrets(app: &App) -> Result<Vec<String>> {
+    let mut command = std::process::Command::new("secret-tool");
+    command.args(["search", "--all", "--unlock", "service", "aadsync"]);
+    app.desktop.apply(&mut command);
+    let output = command.output()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    Ok(text
+        .lines()
+        .filter_map(|l| l.strip_prefix("secret = "))
+        .map(str::to_owned)
+        .collect())
 }
 
 pub async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {
@@ -216,6 +247,11 @@ async fn new_organization_refusal_cancel_and_device_code() -> Result {
         t.contains("No organizations yet")
     })
     .await?;
+    assert_eq!(
+        keyring_secrets(&app)?,
+        Vec::<String>::new(),
+        "nothing of the refused account in the keyring"
+    );
 
     // The admin walks away from the browser: Cancel stops the sign-in.
     play.hold()?;
@@ -258,5 +294,6 @@ async fn new_organization_refusal_cancel_and_device_code() -> Result {
         t.contains("Contoso (contoso.com) — admin@contoso.com, never synchronized")
     })
     .await?;
+    no_tokens_in_files(&app)?;
     app.finish().await
 }

@@ -30,8 +30,11 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     .await?;
     // Search now asks Entra ID ($search), then an empty Search now lists everything again.
     actions::click(&app, "dir-search-now").await?;
+    let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
+    let (users, groups) = expected_search(&tenant, "alex");
+    let found = format!("· {users} users and {groups} groups listed");
     checks::text_becomes(&app, "dir-counts", "the server search", |t| {
-        t.contains("listed") && !t.contains("300 users") && !t.contains("loading")
+        t.ends_with(&found)
     })
     .await?;
     actions::type_into(&app, "dir-search", "").await?;
@@ -73,6 +76,7 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     assert_eq!(csv.lines().count(), 326, "a header and one line per object");
     actions::click(&app, "wizard-cancel").await?;
     checks::gone(&app, "wizard").await?;
+    assert_imported_exactly(&app, &tenant)?;
 
     // The Users area shows them; the Azure AD tab shows Entra's attributes and the path.
     checks::users_total_is(&app, 300).await?;
@@ -111,11 +115,32 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
     checks::enabled_is(&app, "wizard-next", true).await?;
     // The organization says when it last synchronized and that the next sync is incremental.
-    checks::text_becomes(&app, "org-sync-note", "the freshness note", |t| {
-        t.starts_with("Last synchronized less than a minute ago.")
-            && t.contains("reads only the changes (possible for another 6 days")
+    // The age is bracketed by the database's own record, read before and after the check, so a
+    // slow run that crosses a minute boundary still has an exact expectation.
+    let age = |db: &std::path::Path| -> Result<String> {
+        let seconds: i64 = rusqlite::Connection::open(db)?.query_row(
+            "SELECT strftime('%s', 'now') - strftime('%s', last_sync_at) FROM organizations",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(match seconds / 60 {
+            0 => "less than a minute".to_owned(),
+            1 => "1 minute".to_owned(),
+            m => format!("{m} minutes"),
+        })
+    };
+    let earliest = age(&app.expected_database)?;
+    let note = checks::text_becomes(&app, "org-sync-note", "the freshness note", |t| {
+        t.contains("reads only the changes (possible for another 6 days")
     })
     .await?;
+    let latest = age(&app.expected_database)?;
+    assert!(
+        [earliest, latest]
+            .iter()
+            .any(|a| note.starts_with(&format!("Last synchronized {a} ago. "))),
+        "{note}"
+    );
     app.screenshot("organization-last-synchronized").await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "dir-counts", "the list", |t| {
@@ -131,11 +156,60 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
         t.starts_with("Incremental:")
     })
     .await?;
+
+    // Cancel while Synchronize writes: this test holds the database's write lock, so the run is
+    // at its transaction when Cancel is clicked; the lock is released only after the click.
+    let before = aadsync_testenv::db::dump(&app.expected_database)?;
+    let other = rusqlite::Connection::open(&app.expected_database)?;
+    other.execute_batch("BEGIN IMMEDIATE")?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "sync-phase", "the write", |t| {
+        t == "Writing to the database"
+    })
+    .await?;
+    checks::enabled_is(&app, "sync-cancel", true).await?;
+    actions::click(&app, "sync-cancel").await?;
+    other.execute_batch("ROLLBACK")?;
+    drop(other);
+    checks::text_becomes(&app, "sync-error", "cancelled", |t| {
+        t == "The synchronization was cancelled; the database is unchanged"
+    })
+    .await?;
+    app.screenshot("synchronize-cancelled").await?;
+    let after = aadsync_testenv::db::dump(&app.expected_database)?;
+    assert_eq!(
+        before,
+        after,
+        "a cancelled run writes nothing: {:?}",
+        before.differences(&after)
+    );
+    actions::click(&app, "wizard-cancel").await?;
+    checks::gone(&app, "wizard").await?;
+
+    // The same synchronization again, to the end.
+    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
+    checks::enabled_is(&app, "wizard-next", true).await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "dir-counts", "the list", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "preview-counts", "still one update", |t| {
+        t.contains("0 to create") && t.contains("1 to update")
+    })
+    .await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "results-totals", "one updated", |t| {
         t.contains("1 updated")
     })
     .await?;
+    let renamed = aadsync_testenv::db::dump(&app.expected_database)?;
+    let changed: Vec<_> = ["users", "azure_users"]
+        .into_iter()
+        .filter(|t| before.rows(t) != renamed.rows(t))
+        .collect();
+    assert_eq!(changed, ["users", "azure_users"], "Alex's rows changed");
     actions::click(&app, "wizard-cancel").await?;
     actions::type_into(&app, "users-filter", "alex.w").await?;
     checks::content_becomes(&app, "users-table", "the renamed account", |t| {
@@ -161,6 +235,8 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     );
     actions::type_into(&app, "users-filter", "").await?;
     checks::users_total_is(&app, 300).await?;
+    // Two synchronizations and their snapshots later, still no token outside the keyring.
+    crate::signin::no_tokens_in_files(&app)?;
     app.finish().await
 }
 
@@ -271,12 +347,17 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
         t.contains("objects imported earlier are deleted, disabled or out of scope")
     })
     .await?;
-    let count: usize = listed
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    assert!(count >= 40, "{listed}");
+    // Independently of the app: the 40 deleted, and the tenant's disabled accounts.
+    let disabled = tenant
+        .users
+        .iter()
+        .filter(|u| !u.account_enabled && !victims.contains(&u.id))
+        .count();
+    let count = victims.len() + disabled + 1;
+    assert!(
+        listed.starts_with(&format!("{count} objects imported earlier")),
+        "{listed}"
+    );
     checks::text_becomes(&app, "preview-read-mode", "a full comparison", |t| {
         t.contains("Full comparison: Check deleted objects")
     })
@@ -287,7 +368,7 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     })
     .await?;
     checks::content_becomes(&app, "deleted-rows", "the reasons", |t| {
-        t.contains("restorable for 30 more days") || t.contains("restorable for 29 more days")
+        t.matches("restorable for 30 more days").count() == victims.len()
     })
     .await?;
     let group_name = group.display_name.clone();
@@ -351,4 +432,88 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     actions::click(&app, "audit-close").await?;
     checks::users_total_is(&app, 300).await?;
     app.finish().await
+}
+
+/// What Graph's `$search` over the properties the wizard searches finds for `term`, by the
+/// documented rule (displayName and description: any word starts with the term; mail and
+/// userPrincipalName: the value starts with it; case-insensitive), from the tenant's data.
+fn expected_search(tenant: &aadsync_emulator::Tenant, term: &str) -> (usize, usize) {
+    let term = term.to_lowercase();
+    let word_starts = |text: &str| {
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.starts_with(&term))
+    };
+    let starts = |text: Option<&str>| text.is_some_and(|t| t.to_lowercase().starts_with(&term));
+    let users = tenant
+        .users
+        .iter()
+        .filter(|u| {
+            word_starts(&u.display_name)
+                || starts(Some(&u.user_principal_name))
+                || starts(u.mail.as_deref())
+        })
+        .count();
+    let groups = tenant
+        .groups
+        .iter()
+        .filter(|g| {
+            word_starts(&g.display_name)
+                || starts(g.mail.as_deref())
+                || g.description.as_deref().is_some_and(word_starts)
+        })
+        .count();
+    (users, groups)
+}
+
+/// The database holds exactly the tenant's users and groups, imported as Azure AD objects: read
+/// from the SQLite file, expected from the tenant's own data. (Memberships are not compared here
+/// yet: in this flow the app stores one user membership fewer per group than the tenant has,
+/// which the engine alone does not; see the closing note of issue 21.)
+fn assert_imported_exactly(app: &App, tenant: &aadsync_emulator::Tenant) -> Result {
+    use std::collections::BTreeSet;
+    let db = rusqlite::Connection::open_with_flags(
+        &app.expected_database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    let rows = |sql: &str| -> Result<BTreeSet<String>> {
+        let mut stmt = db.prepare(sql)?;
+        let found = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(found)
+    };
+    let users = rows(
+        "SELECT a.object_id || ' ' || u.account_name || ' ' || u.auth_type || ' ' || u.enabled
+         FROM users u JOIN azure_users a ON a.user_id = u.id",
+    )?;
+    let expected: BTreeSet<String> = tenant
+        .users
+        .iter()
+        .map(|u| {
+            format!(
+                "{} {} azure_ad {}",
+                u.id,
+                u.user_principal_name,
+                u8::from(u.account_enabled)
+            )
+        })
+        .collect();
+    assert_eq!(users, expected, "users");
+    assert_eq!(
+        rows("SELECT count(*) || '' FROM users")?,
+        BTreeSet::from([tenant.users.len().to_string()]),
+        "no other users"
+    );
+    let groups = rows(
+        "SELECT a.object_id || ' ' || g.name || ' ' || g.source
+         FROM groups g JOIN azure_groups a ON a.group_id = g.id",
+    )?;
+    let expected: BTreeSet<String> = tenant
+        .groups
+        .iter()
+        .map(|g| format!("{} {} azure_ad", g.id, g.display_name))
+        .collect();
+    assert_eq!(groups, expected, "groups");
+    Ok(())
 }

@@ -236,7 +236,7 @@ pub async fn gather_incremental(
                 .await?;
             let groups = graph
                 .group_changes(&l.groups, |id| imported.groups.contains_key(id))
-                .await.unwrap_or_else(|_| Ok(Default::default()));
+                .await?;
             match (users, groups) {
                 (Ok(users), Ok(groups)) => {
                     let next = DeltaLinks {

@@ -85,6 +85,7 @@ mod tests {
             (3_599, "59 minutes"),
             (3_600, "1 hour"),
             (7_200, "2 hours"),
+            (86_399, "23 hours"),
             (86_400, "1 day"),
             (8 * 86_400, "8 days"),
             (-5, "less than a minute"),
@@ -94,63 +95,119 @@ mod tests {
         }
     }
 
+    /// Every note in full, at a fixed `now`: the window's edges (exactly 7 days, exactly one
+    /// day left) and a clock that runs behind the last sync's.
     #[test]
     fn notes() {
-        /// Last sync, links taken, expected start of the second sentence and warning.
-        type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<(&'a str, bool)>);
-        let cases: [Case<'_>; 6] = [
+        const NONE: &str = "The next synchronization compares every imported object (no change-tracking link was kept).";
+        const LAPSED: &str = "the next synchronization compares every imported object, which takes longer on a large tenant.";
+        const SOON: &str = "to keep incremental sync; after that the next synchronization compares every imported object.";
+        let only = |left: &str| {
+            format!(
+                "The next synchronization reads only the changes (possible for another {left})."
+            )
+        };
+        /// Last sync, links taken, the note expected.
+        type Case = (
+            Option<&'static str>,
+            Option<&'static str>,
+            Option<(String, bool)>,
+        );
+        let cases: Vec<Case> = vec![
             (None, None, None),
+            (None, Some("2026-11-25T21:00:00Z"), None),
+            (
+                Some("2026-11-26T00:00:00Z"),
+                None,
+                Some((
+                    format!("Last synchronized less than a minute ago. {NONE}"),
+                    false,
+                )),
+            ),
+            // The machine's clock behind the last sync's time: not "-1 minutes".
+            (
+                Some("2026-11-26T00:05:00Z"),
+                None,
+                Some((
+                    format!("Last synchronized less than a minute ago. {NONE}"),
+                    false,
+                )),
+            ),
             (
                 Some("2026-11-25T21:00:00Z"),
                 None,
-                Some(("The next synchronization compares every", false)),
+                Some((format!("Last synchronized 3 hours ago. {NONE}"), false)),
             ),
+            // 7 days minus 3 hours left.
             (
                 Some("2026-11-25T21:00:00Z"),
                 Some("2026-11-25T21:00:00Z"),
                 Some((
-                    "The next synchronization reads only the changes (possible for another 6 days",
+                    format!("Last synchronized 3 hours ago. {}", only("6 days")),
                     false,
+                )),
+            ),
+            // One day and one second left: not yet the warning.
+            (
+                Some("2026-11-20T00:00:01Z"),
+                Some("2026-11-20T00:00:01Z"),
+                Some((
+                    format!("Last synchronized 5 days ago. {}", only("1 day")),
+                    false,
+                )),
+            ),
+            // Exactly one day left: the warning.
+            (
+                Some("2026-11-20T00:00:00Z"),
+                Some("2026-11-20T00:00:00Z"),
+                Some((
+                    format!("Last synchronized 6 days ago. Synchronize within 1 day {SOON}"),
+                    true,
                 )),
             ),
             (
                 Some("2026-11-19T06:00:00Z"),
                 Some("2026-11-19T06:00:00Z"),
-                Some(("Synchronize within 6 hours", true)),
-            ),
-            (
-                Some("2026-11-10T00:00:00Z"),
-                Some("2026-11-10T00:00:00Z"),
-                Some(("The 7-day change-tracking window lapsed 9 days ago", true)),
+                Some((
+                    format!("Last synchronized 6 days ago. Synchronize within 6 hours {SOON}"),
+                    true,
+                )),
             ),
             // A sync that kept no new links (an object failed) but the old ones still count.
             (
                 Some("2026-11-25T23:00:00Z"),
                 Some("2026-11-19T12:00:00Z"),
-                Some(("Synchronize within 12 hours", true)),
+                Some((
+                    format!("Last synchronized 1 hour ago. Synchronize within 12 hours {SOON}"),
+                    true,
+                )),
+            ),
+            // Exactly 7 days: lapsed (Graph's window is "less than 7 days").
+            (
+                Some("2026-11-19T00:00:00Z"),
+                Some("2026-11-19T00:00:00Z"),
+                Some((
+                    format!(
+                        "Last synchronized 7 days ago. The 7-day change-tracking window lapsed less than a minute ago: {LAPSED}"
+                    ),
+                    true,
+                )),
+            ),
+            (
+                Some("2026-11-10T00:00:00Z"),
+                Some("2026-11-10T00:00:00Z"),
+                Some((
+                    format!(
+                        "Last synchronized 16 days ago. The 7-day change-tracking window lapsed 9 days ago: {LAPSED}"
+                    ),
+                    true,
+                )),
             ),
         ];
         for (last, taken, expected) in cases {
             let note = sync_note(last, taken, NOW);
-            match expected {
-                None => assert_eq!(note, None),
-                Some((start, warning)) => {
-                    let note = note.expect("a note");
-                    let (_, second) = note.text.split_once(" ago. ").expect("two sentences");
-                    assert!(
-                        second.starts_with(start),
-                        "{last:?} {taken:?}: {}",
-                        note.text
-                    );
-                    assert_eq!(note.warning, warning, "{}", note.text);
-                }
-            }
+            let expected = expected.map(|(text, warning)| SyncNote { text, warning });
+            assert_eq!(note, expected, "{last:?} {taken:?}");
         }
-        let note = sync_note(Some("2026-11-25T21:00:00Z"), None, NOW).expect("note");
-        assert!(
-            note.text.starts_with("Last synchronized 3 hours ago."),
-            "{}",
-            note.text
-        );
     }
 }

@@ -34,13 +34,14 @@ fn store_api_refuses_edits_of_directory_fields() {
         }
     };
     let policy = PasswordPolicy::default();
-    let edits: Vec<(&str, LocalUserEdit)> = vec![
+    let edits: Vec<(&str, LocalUserEdit, &str)> = vec![
         (
             "full name",
             LocalUserEdit {
                 full_name: "Mallory".into(),
                 ..base()
             },
+            "the full name of an Azure AD user comes from Entra ID and is read-only; change it in Entra ID and synchronize",
         ),
         (
             "account",
@@ -48,6 +49,7 @@ fn store_api_refuses_edits_of_directory_fields() {
                 account_name: "mallory".into(),
                 ..base()
             },
+            "the account name of an Azure AD user comes from Entra ID and is read-only; change it in Entra ID and synchronize",
         ),
         (
             "e-mail",
@@ -55,6 +57,7 @@ fn store_api_refuses_edits_of_directory_fields() {
                 email: "m@evil.test".into(),
                 ..base()
             },
+            "the e-mail address of an Azure AD user comes from Entra ID and is read-only; change it in Entra ID and synchronize",
         ),
         (
             "department",
@@ -62,6 +65,7 @@ fn store_api_refuses_edits_of_directory_fields() {
                 department: "Evil".into(),
                 ..base()
             },
+            "the department of an Azure AD user comes from Entra ID and is read-only; change it in Entra ID and synchronize",
         ),
         (
             "enabled",
@@ -69,6 +73,7 @@ fn store_api_refuses_edits_of_directory_fields() {
                 enabled: false,
                 ..base()
             },
+            "whether an Azure AD user is enabled follows Entra ID; disable the account there and synchronize",
         ),
         (
             "to local",
@@ -76,12 +81,13 @@ fn store_api_refuses_edits_of_directory_fields() {
                 auth_type: AuthType::Local,
                 ..base()
             },
+            "an Azure AD user always signs in with Azure Active Directory",
         ),
     ];
-    for (what, edit) in edits {
+    for (what, edit, refusal) in edits {
         let err = db.store.writer().update_user(id, &edit, &policy).err();
         assert!(
-            matches!(err, Some(StoreError::ReadOnly(_))),
+            matches!(&err, Some(StoreError::ReadOnly(m)) if m == refusal),
             "{what}: {err:?}"
         );
     }
@@ -124,44 +130,58 @@ fn database_refuses_raw_sql_that_bypasses_the_api() {
         (
             "azure → local",
             "UPDATE users SET auth_type = 'local', password_hash = '$argon2id$x' WHERE auth_type = 'azure_ad'",
+            "aadsync: the authentication type of an Azure AD user cannot be changed, and no user can become one except through synchronization",
         ),
         (
             "local → azure",
             "UPDATE users SET auth_type = 'azure_ad', password_hash = NULL WHERE account_name = 'carl'",
+            "aadsync: the authentication type of an Azure AD user cannot be changed, and no user can become one except through synchronization",
         ),
         (
             "edit full name",
             "UPDATE users SET full_name = 'Mallory' WHERE auth_type = 'azure_ad'",
+            "aadsync: this field of an Azure AD user comes from Entra ID and is read-only",
         ),
         (
             "enable/disable",
             "UPDATE users SET enabled = 0 WHERE auth_type = 'azure_ad'",
+            "aadsync: this field of an Azure AD user comes from Entra ID and is read-only",
         ),
         (
             "forge azure user",
             "INSERT INTO users (account_name, account_key, auth_type) VALUES ('x@y', 'x@y', 'azure_ad')",
+            "aadsync: Azure AD users are created only by synchronization",
         ),
         (
             "edit attributes",
             "UPDATE azure_users SET display_name = 'Mallory'",
+            "aadsync: Entra ID attributes are written only by synchronization",
         ),
         (
             "forge membership",
             "INSERT INTO groups (name, source) VALUES ('g', 'local'); INSERT INTO memberships VALUES (last_insert_rowid(), 1, 'azure_ad')",
+            "aadsync: Azure AD group memberships are written only by synchronization",
         ),
         (
             "local with no password",
             "INSERT INTO users (account_name, account_key, auth_type) VALUES ('p', 'p', 'local')",
+            "CHECK constraint failed: (auth_type = 'local') = (password_hash IS NOT NULL)",
         ),
         (
             "plaintext password",
             "INSERT INTO users (account_name, account_key, auth_type, password_hash) VALUES ('p', 'p', 'local', 'hunter2')",
+            "CHECK constraint failed: password_hash IS NULL OR password_hash LIKE '$argon2%'",
         ),
     ];
-    for (what, sql) in attempts {
+    for (what, sql, refusal) in attempts {
         let result = conn.execute_batch(&format!("SAVEPOINT t; {sql}; RELEASE t;"));
         let _ = conn.execute_batch("ROLLBACK TO t; RELEASE t;");
-        assert!(result.is_err(), "{what} was allowed");
+        // The refusal comes from the trigger or CHECK meant for it, not from some other error.
+        assert_eq!(
+            result.map_err(|e| e.to_string()),
+            Err(refusal.to_owned()),
+            "{what}"
+        );
     }
     let rows = db.store.reader();
     let rows = rows.user_rows().expect("rows");

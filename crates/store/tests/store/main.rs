@@ -9,5 +9,7 @@ mod guards;
 mod kill;
 mod local_users;
 mod orgs;
+mod pause;
 mod snapshot;
 mod support;
+mod undo;

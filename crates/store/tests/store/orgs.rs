@@ -1,22 +1,7 @@
 //! Organizations: saved after sign-in, updated on a second sign-in, removed without losing users.
 
-use crate::support::{TENANT, changes, entra_user, fresh, run};
-use aadsync_store::{CloudKind, NewOrganization, StoreError};
-
-fn contoso() -> NewOrganization {
-    NewOrganization {
-        tenant_id: TENANT.to_uppercase(),
-        display_name: "Contoso".into(),
-        primary_domain: "contoso.com".into(),
-        cloud: CloudKind::Global,
-        authority_url: "https://login.microsoftonline.com".into(),
-        graph_url: "https://graph.microsoft.com".into(),
-        client_id: "2F5E7C1A-9B3D-4E8F-A6C2-1D4B8E9F0A37".into(),
-        admin_upn: "admin@contoso.com".into(),
-        admin_object_id: "0f0e0d0c-0000-4000-8000-000000000002".into(),
-        demo: false,
-    }
-}
+use crate::support::{TENANT, changes, contoso, entra_user, fresh, run};
+use aadsync_store::{CloudKind, StoreError};
 
 /// A fresh database with Contoso saved.
 fn with_contoso() -> (crate::support::Db, aadsync_store::OrgId) {
@@ -105,11 +90,11 @@ fn saved_updated_listed_and_removed_keeping_imported_users() {
     assert_eq!(runs, 1);
     assert!(matches!(
         db.store.writer().remove_organization(id),
-        Err(StoreError::OrganizationNotFound(_))
+        Err(StoreError::OrganizationNotFound(n)) if n == id.0
     ));
     assert!(matches!(
         db.store.reader().organization(id),
-        Err(StoreError::OrganizationNotFound(_))
+        Err(StoreError::OrganizationNotFound(n)) if n == id.0
     ));
 }
 
@@ -196,15 +181,22 @@ fn the_deletion_safeguard_is_per_organization_and_validated() {
     let org = db.store.reader().organization(id).expect("org");
     assert_eq!((org.threshold_count, org.threshold_percent), (50, 20));
     for (count, percent) in [(5, 101), (aadsync_store::MAX_THRESHOLD_COUNT + 1, 10)] {
-        assert!(matches!(
-            db.store.writer().set_deletion_threshold(id, count, percent),
-            Err(StoreError::Invalid(_))
-        ));
+        let expected = format!(
+            "the deletion safeguard takes a count from 0 to 1,000,000 and a percentage from 0 to 100 (not {count} and {percent})"
+        );
+        let refused = db.store.writer().set_deletion_threshold(id, count, percent);
+        assert!(
+            matches!(&refused, Err(StoreError::Invalid(m)) if *m == expected),
+            "{refused:?}"
+        );
     }
+    // Refused values changed nothing.
+    let org = db.store.reader().organization(id).expect("org");
+    assert_eq!((org.threshold_count, org.threshold_percent), (50, 20));
     assert!(matches!(
         db.store
             .writer()
             .set_deletion_threshold(aadsync_store::OrgId(id.0 + 1), 1, 1),
-        Err(StoreError::OrganizationNotFound(_))
+        Err(StoreError::OrganizationNotFound(n)) if n == id.0 + 1
     ));
 }

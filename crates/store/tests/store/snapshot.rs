@@ -1,7 +1,7 @@
 //! Snapshot and restore round trip.
 
 use crate::support::*;
-use aadsync_store::PasswordPolicy;
+use aadsync_store::{PasswordPolicy, StoreError};
 
 #[test]
 fn restore_brings_back_exactly_the_snapshot() {
@@ -23,10 +23,14 @@ fn restore_brings_back_exactly_the_snapshot() {
         .expect("apply");
     let snap = db.dir.path().join("snapshots").join("before-sync.sqlite3");
     db.store.writer().snapshot_to(&snap).expect("snapshot");
+    let snap_bytes = std::fs::read(&snap).expect("read");
+    let again = db.store.writer().snapshot_to(&snap);
     assert!(
-        db.store.writer().snapshot_to(&snap).is_err(),
-        "never overwrite a snapshot"
+        matches!(&again, Err(StoreError::Snapshot { path, detail })
+            if *path == snap && detail == "the file already exists; snapshots are never overwritten"),
+        "never overwrite a snapshot: {again:?}"
     );
+    assert_eq!(std::fs::read(&snap).expect("read"), snap_bytes);
 
     let before = db.store.reader().user_rows().expect("rows");
     db.store
@@ -51,7 +55,13 @@ fn restore_brings_back_exactly_the_snapshot() {
         .expect("create after restore");
     let not_a_snapshot = db.dir.path().join("junk.sqlite3");
     std::fs::write(&not_a_snapshot, b"junk").expect("write");
-    assert!(db.store.writer().restore_from(&not_a_snapshot).is_err());
+    let refused = db.store.writer().restore_from(&not_a_snapshot);
+    assert!(
+        matches!(&refused, Err(StoreError::Snapshot { path, detail })
+            if *path == not_a_snapshot
+                && detail == "not a readable aadsync snapshot (file is not a database)"),
+        "{refused:?}"
+    );
     assert_eq!(
         db.store.reader().count_users().expect("count"),
         3,

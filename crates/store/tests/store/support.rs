@@ -1,9 +1,13 @@
-//! Shared fixtures: a fresh database file, and directory users to apply.
+//! Shared fixtures: a fresh database file, directory users to apply, and a dump of every row
+//! to compare a database with itself before and after.
 
 use aadsync_keystore::SecretString;
 use aadsync_store::{
-    DirectoryChanges, DirectoryGroup, DirectoryUser, NewLocalUser, OpenOptions, RunInfo, Store,
+    CloudKind, DirectoryChanges, DirectoryGroup, DirectoryUser, NewLocalUser, NewOrganization,
+    OpenOptions, RunInfo, Store,
 };
+use rusqlite::Connection;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub const TENANT: &str = "3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e10";
@@ -86,4 +90,80 @@ pub fn changes(users: Vec<DirectoryUser>, groups: Vec<DirectoryGroup>) -> Direct
         removals: vec![],
         delta: None,
     }
+}
+
+/// The organization the test tenant belongs to, as a sign-in saves it.
+pub fn contoso() -> NewOrganization {
+    NewOrganization {
+        tenant_id: TENANT.to_uppercase(),
+        display_name: "Contoso".into(),
+        primary_domain: "contoso.com".into(),
+        cloud: CloudKind::Global,
+        authority_url: "https://login.microsoftonline.com".into(),
+        graph_url: "https://graph.microsoft.com".into(),
+        client_id: "2F5E7C1A-9B3D-4E8F-A6C2-1D4B8E9F0A37".into(),
+        admin_upn: "admin@contoso.com".into(),
+        admin_object_id: "0f0e0d0c-0000-4000-8000-000000000002".into(),
+        demo: false,
+    }
+}
+
+/// Every row of every table of the `main` schema (the schema itself included, as
+/// `sqlite_schema`), each row rendered as text and the rows sorted, so two dumps are equal
+/// exactly when the databases hold the same data. TEMP objects a test adds are not in it.
+pub type Dump = BTreeMap<String, Vec<String>>;
+
+pub fn dump(conn: &Connection) -> Dump {
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table' ORDER BY name")
+        .expect("tables")
+        .query_map([], |r| r.get(0))
+        .expect("tables")
+        .collect::<Result<_, _>>()
+        .expect("tables");
+    tables.push("sqlite_schema".into());
+    let mut all = Dump::new();
+    for table in tables {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM main.\"{table}\""))
+            .expect("select");
+        let width = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                (0..width)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|values| format!("{values:?}"))
+            })
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        rows.sort();
+        all.insert(table, rows);
+    }
+    let version: i64 = conn
+        .query_row("PRAGMA main.user_version", [], |r| r.get(0))
+        .expect("version");
+    all.insert("PRAGMA user_version".into(), vec![version.to_string()]);
+    all
+}
+
+/// Asserts two dumps are equal, table by table, so a failure names the table that differs.
+pub fn assert_same(actual: &Dump, expected: &Dump, what: &str) {
+    let tables: std::collections::BTreeSet<&String> =
+        actual.keys().chain(expected.keys()).collect();
+    for table in tables {
+        assert_eq!(
+            actual.get(table),
+            expected.get(table),
+            "{what}: table {table} differs"
+        );
+    }
+}
+
+/// [`dump`] of a database file no one has open (read-only: looking changes nothing).
+pub fn dump_file(path: &std::path::Path) -> Dump {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open read-only");
+    dump(&conn)
 }

@@ -1,0 +1,262 @@
+//! Incremental sync: only Graph's changes since the stored links are read, and it ends where
+//! a full comparison would; links past Graph's 7-day window (by our clock or Graph's) fall
+//! back to a full comparison.
+
+use crate::{Selection, quiet, start, written};
+use aadsync_directory::graph::retry::RetryPolicy;
+use aadsync_store::ApplyOutcome;
+use aadsync_sync::engine;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+#[tokio::test]
+async fn incremental_sync_reads_only_the_changes_and_ends_where_a_full_comparison_would() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let group = env
+        .graph_json("/groups?$top=12&$select=id,displayName")
+        .await["value"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["id"].as_str().expect("id").to_owned())
+        .find(|_| true)
+        .expect("a group");
+    let members = env
+        .ids(&format!(
+            "/groups/{group}/members/microsoft.graph.user?$select=id"
+        ))
+        .await;
+    assert!(members.len() >= 3, "a group with members");
+    let picked = env.ids("/users?$top=4&$select=id").await;
+    let outsider = picked
+        .iter()
+        .find(|id| !members.contains(id))
+        .expect("a picked user outside the group")
+        .clone();
+    let selection = Selection {
+        users: picked.clone(),
+        groups: vec![group.clone()],
+        members: true,
+        nested: false,
+    };
+
+    // First sync: no links yet → a full read, links stored with the run.
+    let read = env.read(&graph, &selection, None, None).await;
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::NoLinks)
+    );
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    let first = env.links().expect("links stored by the sync");
+    assert!(first.users.starts_with("/users/delta?"), "{first:?}");
+
+    // Nothing changed: two requests (one round per kind), nothing to write.
+    let before = graph
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let (read, report) = env.incremental(&graph).await;
+    let used = graph
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - before;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+    assert_eq!(used, 2, "one round of users/delta and one of groups/delta");
+    assert_eq!((report.created, report.updated, report.failed), (0, 0, 0));
+
+    // Rename, disable, membership change, soft and hard delete in Entra ID.
+    let (renamed, disabled, leaving, soft, hard) = (
+        &members[0],
+        &members[1],
+        &members[2],
+        &picked[0],
+        &picked[1],
+    );
+    let new_upn = format!("renamed.{}@contoso.com", &renamed[..8]);
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{renamed}"),
+        json!({"userPrincipalName": new_upn}),
+    )
+    .await;
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{disabled}"),
+        json!({"accountEnabled": false}),
+    )
+    .await;
+    env.control(
+        reqwest::Method::POST,
+        &format!("groups/{group}/members"),
+        json!({"add": [outsider], "remove": [leaving]}),
+    )
+    .await;
+    let (soft, hard) = if soft == &outsider || hard == &outsider {
+        (&picked[2], &picked[3])
+    } else {
+        (soft, hard)
+    };
+    assert!(soft != &outsider && hard != &outsider);
+    env.control(reqwest::Method::DELETE, &format!("users/{soft}"), json!({}))
+        .await;
+    env.control(
+        reqwest::Method::DELETE,
+        &format!("users/{hard}?hard=true"),
+        json!({}),
+    )
+    .await;
+
+    let before = env.stored_objects();
+    let (read, report) = env.incremental(&graph).await;
+    assert!(matches!(read.read, engine::ReadMode::Incremental { .. }));
+    let mut missing = read.missing_users.clone();
+    missing.sort();
+    let mut expected = vec![soft.clone(), hard.clone()];
+    expected.sort();
+    assert_eq!(
+        missing, expected,
+        "deletions reported, left for Check deleted objects"
+    );
+    // Exactly the renamed and the disabled user and the group whose members changed were
+    // written (the deleted ones wait for Check deleted objects), and the run says so.
+    let (created, updated) = written(&before, &env.stored_objects());
+    assert_eq!(
+        (created, updated.clone()),
+        (
+            BTreeSet::new(),
+            BTreeSet::from([renamed.clone(), disabled.clone(), group.clone()])
+        )
+    );
+    let reported: BTreeSet<String> = report
+        .items
+        .iter()
+        .filter(|i| matches!(i.outcome, ApplyOutcome::Updated { .. }))
+        .map(|i| i.object_id.clone())
+        .collect();
+    assert_eq!(reported, updated);
+    let imported = env.imported();
+    assert_eq!(
+        imported.users[renamed].account_name, new_upn,
+        "renamed on the server"
+    );
+    assert!(!imported.users[disabled].enabled, "disabled as in Entra ID");
+    let now_members = imported.groups[&group]
+        .directory
+        .members
+        .clone()
+        .expect("members");
+    assert!(
+        now_members.contains(&outsider) && !now_members.contains(leaving),
+        "{now_members:?}"
+    );
+    assert!(
+        imported.users.contains_key(soft),
+        "no decision without Check deleted objects"
+    );
+    assert_ne!(env.links(), Some(first.clone()), "links advanced");
+
+    // Restored in Entra ID: the next round has the user again.
+    env.control(
+        reqwest::Method::POST,
+        &format!("users/{soft}/restore"),
+        json!({}),
+    )
+    .await;
+    let (read, _) = env.incremental(&graph).await;
+    assert!(read.missing_users.is_empty(), "{:?}", read.missing_users);
+    assert!(read.changes.users.iter().any(|u| &u.object_id == soft));
+
+    // The same state a full comparison reaches: it finds nothing to change.
+    let imported = env.imported();
+    let full = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("full");
+    let plan = engine::preview(&env.store, &env.run().tenant_id, &full.changes).expect("plan");
+    assert_eq!(
+        (plan.created, plan.updated, plan.failed),
+        (0, 0, 0),
+        "{:?}",
+        plan.items
+            .iter()
+            .filter(|i| i.outcome != ApplyOutcome::Unchanged)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(full.missing_users, vec![hard.clone()]);
+}
+
+#[tokio::test]
+async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let picked = env.import_users(&graph, 5).await;
+    let links = env.links().expect("links");
+
+    // Older than 7 days by our own clock: no delta request at all.
+    let old = aadsync_store::DeltaLinks {
+        taken_at: links.taken_at - 8 * 86_400,
+        ..links.clone()
+    };
+    let read = env
+        .read(&graph, &Selection::default(), Some(&old), None)
+        .await;
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::Expired)
+    );
+
+    // Graph's clock moved past the window (410 Gone, syncStateNotFound): a full comparison,
+    // which still sees the rename, and new links.
+    env.emulator.clock().advance(8 * 86_400);
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let renamed = format!("late.{}@contoso.com", &picked[2][..8]);
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{}", picked[2]),
+        json!({"userPrincipalName": renamed}),
+    )
+    .await;
+    let (read, report) = env.incremental(&graph).await;
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::Expired)
+    );
+    assert_eq!(report.updated, 1, "{:?}", report.items);
+    assert_eq!(env.imported().users[&picked[2]].account_name, renamed);
+    let renewed = env.links().expect("links");
+    assert_ne!(renewed.users, links.users);
+    let (read, _) = env.incremental(&graph).await;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+
+    // A link of another Graph root is never followed with our token; a token Graph cannot
+    // read (400) is treated like an expired one.
+    for users in [
+        "https://evil.example/v1.0/users/delta?$deltatoken=x",
+        "/users/delta?$deltatoken=not-a-token",
+    ] {
+        let odd = aadsync_store::DeltaLinks {
+            users: users.into(),
+            ..renewed.clone()
+        };
+        let read = env
+            .read(&graph, &Selection::default(), Some(&odd), None)
+            .await;
+        assert_eq!(
+            read.read,
+            engine::ReadMode::Full(engine::FullReason::Expired),
+            "{users}"
+        );
+        assert!(read.changes.delta.is_some(), "fresh links");
+    }
+}

@@ -1,0 +1,262 @@
+//! What a selection imports: exactly the tenant's users and group members, with their group
+//! path, the group and its memberships; a rename in Entra ID updates the same row; users
+//! deleted on the server stay deleted until re-imported; users restored in Entra ID come back
+//! as the same server user.
+
+use crate::{Env, Selection, planned, quiet, start, written};
+use aadsync_directory::graph::retry::RetryPolicy;
+use aadsync_sync::engine;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[tokio::test]
+async fn select_preview_apply_and_a_rename_updates_the_same_user() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(6, 100));
+    // The tenant's first three users are selected directly.
+    let picked = env.tenant_users("/users?$top=3", "").await;
+    assert_eq!(picked.len(), 3);
+    let groups = env
+        .graph_json("/groups?$top=1&$select=id,displayName")
+        .await;
+    let group_id = groups["value"][0]["id"].as_str().expect("group").to_owned();
+    let group_name = groups["value"][0]["displayName"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let selection = Selection {
+        users: picked.keys().cloned().collect(),
+        groups: vec![group_id.clone()],
+        members: true,
+        nested: false,
+    };
+
+    // What the database must hold, from Graph as a plain client sees it: the picked users
+    // (selected directly), the group's user members not picked (imported via the group), the
+    // group, and one membership per member (picked or not).
+    let members = env
+        .tenant_users(
+            &format!("/groups/{group_id}/members/microsoft.graph.user"),
+            &group_name,
+        )
+        .await;
+    let mut expected_users = members.clone();
+    expected_users.extend(picked.clone());
+    let expected_memberships: BTreeSet<(String, String)> = members
+        .keys()
+        .map(|m| (group_id.clone(), m.clone()))
+        .collect();
+    assert!(
+        members.len() > 1 && expected_users.len() > members.len(),
+        "the fixture has a group with members and picked users outside it"
+    );
+
+    let imported = env.imported();
+    let changes = engine::gather(&graph, &imported, &selection, &quiet)
+        .await
+        .expect("gather")
+        .changes;
+    let preview = engine::preview(&env.store, &env.run().tenant_id, &changes).expect("preview");
+    assert_eq!(
+        (preview.created, preview.updated, preview.failed),
+        (expected_users.len() as u64 + 1, 0, 0),
+        "every user and the group are new"
+    );
+    let before = env.stored_objects();
+    assert!(before.is_empty());
+    let (_, snapshot) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    assert!(snapshot.is_file(), "a snapshot precedes the apply");
+
+    assert_eq!(env.stored_users(), expected_users);
+    let (stored_groups, memberships) = env.stored_groups();
+    assert_eq!(
+        stored_groups,
+        BTreeMap::from([(group_id.clone(), group_name.clone())])
+    );
+    assert_eq!(memberships, expected_memberships);
+    // What was previewed is what happened, as the database shows it.
+    let after = env.stored_objects();
+    let (created, updated) = written(&before, &after);
+    assert_eq!(
+        (created, updated),
+        planned(&preview),
+        "the preview's creations are the new rows"
+    );
+
+    // Rename the first picked user in Entra ID: the next sync (nothing selected) updates that
+    // row and no other.
+    let first = picked.keys().next().expect("picked").clone();
+    let renamed = format!("renamed.{}@contoso.com", &first[..8]);
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{first}"),
+        json!({"userPrincipalName": renamed, "department": "Renamed Dept"}),
+    )
+    .await;
+    let imported = env.imported();
+    let changes = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("refresh")
+        .changes;
+    let preview = engine::preview(&env.store, &env.run().tenant_id, &changes).expect("preview");
+    let before = env.stored_objects();
+    engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    let after = env.stored_objects();
+    let (created, updated) = written(&before, &after);
+    assert_eq!((created.clone(), updated.clone()), planned(&preview));
+    assert_eq!(
+        (created, updated),
+        (BTreeSet::new(), BTreeSet::from([first.clone()]))
+    );
+    expected_users.get_mut(&first).expect("first").account_name = renamed;
+    assert_eq!(env.stored_users(), expected_users, "the same row, renamed");
+    let department = env
+        .store
+        .writer()
+        .connection()
+        .query_row(
+            "SELECT department FROM azure_users WHERE object_id = ?1",
+            [&first],
+            |r| r.get::<_, String>(0),
+        )
+        .expect("department");
+    assert_eq!(department, "Renamed Dept");
+}
+
+#[tokio::test]
+async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let groups = env.graph_json("/groups?$top=1&$select=id").await;
+    let group_id = groups["value"][0]["id"].as_str().expect("group").to_owned();
+    let selection = Selection {
+        users: vec![],
+        groups: vec![group_id],
+        members: true,
+        nested: false,
+    };
+    let gather = |selection: Selection| {
+        let (graph, env) = (graph.clone(), &env);
+        async move {
+            let imported = env.imported();
+            engine::gather(&graph, &imported, &selection, &quiet)
+                .await
+                .expect("gather")
+        }
+    };
+    let first = gather(selection.clone()).await;
+    engine::apply(&env.store, &env.run(), &first.changes, &quiet).expect("import");
+    let before = env.store.reader().count_users().expect("count");
+
+    // The admin deletes one imported member on the server.
+    let rows = env.store.reader().user_rows().expect("rows");
+    let victim = rows[0].clone();
+    let victim_oid = env
+        .store
+        .reader()
+        .user(victim.id)
+        .expect("user")
+        .azure
+        .expect("azure")
+        .object_id;
+    env.store.writer().delete_user(victim.id).expect("delete");
+
+    // The same group again: the member stays deleted, and is reported.
+    let again = gather(selection.clone()).await;
+    let left_out: Vec<&str> = again
+        .tombstoned
+        .iter()
+        .map(|u| u.object_id.as_str())
+        .collect();
+    assert_eq!(left_out, [victim_oid.as_str()]);
+    assert!(
+        again
+            .changes
+            .users
+            .iter()
+            .all(|u| u.object_id != victim_oid)
+    );
+    let (report, _) = engine::apply(&env.store, &env.run(), &again.changes, &quiet).expect("apply");
+    assert_eq!(report.created, 0);
+    assert_eq!(env.store.reader().count_users().expect("count"), before - 1);
+    assert!(!env.stored_users().contains_key(&victim_oid));
+
+    // Re-import: back as a new server user, and the tombstone is gone.
+    let mut changes = again.changes.clone();
+    changes.users.extend(again.tombstoned.clone());
+    let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("reimport");
+    assert_eq!(report.created, 1);
+    assert_eq!(env.store.reader().count_users().expect("count"), before);
+    assert!(env.stored_users().contains_key(&victim_oid));
+    let imported = env.imported();
+    assert!(imported.tombstones.is_empty());
+}
+
+#[tokio::test]
+async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let picked = env.ids("/users?$top=3&$select=id").await;
+    let selection = Selection {
+        users: picked.clone(),
+        ..Selection::default()
+    };
+    let imported = env.imported();
+    let read = engine::gather(&graph, &imported, &selection, &quiet)
+        .await
+        .expect("gather");
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("import");
+    let server_id = |env: &Env| env.imported().users[&picked[1]].user_id;
+    let before = server_id(&env);
+
+    // Deleted in Entra ID (recycle bin) → disabled on the server with the reason recorded.
+    env.control(
+        reqwest::Method::DELETE,
+        &format!("users/{}", picked[1]),
+        json!({}),
+    )
+    .await;
+    let imported = env.imported();
+    let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("gather");
+    let found = engine::check_deleted(&graph, &imported, &read, &Selection::default())
+        .await
+        .expect("check");
+    let mut changes = read.changes.clone();
+    changes.removals = engine::removals(&found);
+    engine::apply(&env.store, &env.run(), &changes, &quiet).expect("disable");
+    let details = env
+        .store
+        .reader()
+        .user(aadsync_store::UserId(before))
+        .expect("user");
+    assert!(!details.enabled);
+    assert_eq!(
+        details.azure.as_ref().and_then(|a| a.deleted_in_directory),
+        Some(aadsync_store::DirectoryDeletion::SoftDeleted)
+    );
+
+    // Restored in Entra ID: the next sync enables the same server user and clears the mark.
+    env.control(
+        reqwest::Method::POST,
+        &format!("users/{}/restore", picked[1]),
+        json!({}),
+    )
+    .await;
+    let imported = env.imported();
+    let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
+        .await
+        .expect("gather");
+    assert!(read.missing_users.is_empty());
+    let (report, _) = engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("apply");
+    assert_eq!(report.created, 0);
+    assert_eq!(server_id(&env), before, "the same server user");
+    let details = env
+        .store
+        .reader()
+        .user(aadsync_store::UserId(before))
+        .expect("user");
+    assert!(details.enabled, "enabled again, as in Entra ID");
+    assert_eq!(details.azure.and_then(|a| a.deleted_in_directory), None);
+}
