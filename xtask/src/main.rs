@@ -4,6 +4,7 @@
 //! target, version-pinned cargo tools in a cache outside the repository), so a fresh machine
 //! needs only a Rust toolchain and this repository. Std only, so it compiles in seconds.
 
+mod mutants;
 mod prereqs;
 mod steps;
 
@@ -20,6 +21,8 @@ usage: cargo xtask <command>
   bench                           release build, then the benchmarks (store, emulator, sync, Users area UI)
   screenshots                     run the wizard's end-to-end tests and copy their screenshots to docs/screenshots
   compat                          drive the emulator with Microsoft's own MSAL Python (needs python3)
+  mutants [MODULE…]               mutation testing of the decision-making modules (cargo-mutants);
+                                  MODULE is e.g. store::plan; summary in target/mutants/summary.md
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist
 
@@ -40,6 +43,10 @@ fn main() -> ExitCode {
             steps::screenshots(&mut ctx)
         }),
         Some("compat") => Ctx::new().and_then(|mut ctx| steps::compat(&mut ctx)),
+        Some("mutants") => Ctx::new().and_then(|mut ctx| {
+            prereqs::ensure_mutants(&mut ctx)?;
+            mutants::run(&mut ctx, &args[1..])
+        }),
         Some("setup") => {
             let purpose = if args.iter().any(|a| a == "--test") {
                 Purpose::Test

@@ -349,6 +349,20 @@ fn tools(ctx: &Ctx, purpose: Purpose) -> Result<Vec<Tool>, String> {
     Ok(tools)
 }
 
+/// cargo-mutants for `cargo xtask mutants` only: not part of `run` or `test`.
+pub fn ensure_mutants(ctx: &mut Ctx) -> Result<(), String> {
+    ensure(ctx, Purpose::Test)?;
+    ensure_tool(
+        ctx,
+        &Tool {
+            krate: "cargo-mutants",
+            version: "27.1.0".into(),
+            bin: "cargo-mutants",
+            locked: true,
+        },
+    )
+}
+
 fn ensure_tool(ctx: &mut Ctx, tool: &Tool) -> Result<(), String> {
     let bin_dir = tool.bin_dir(&ctx.tools_dir);
     let exe = bin_dir.join(format!("{}{}", tool.bin, std::env::consts::EXE_SUFFIX));

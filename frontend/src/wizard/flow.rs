@@ -154,15 +154,45 @@ mod tests {
 
     #[test]
     fn walks_forward_and_stops_going_back_once_synchronizing() {
-        let mut flow = Flow::default();
-        assert!(!flow.can_go_back());
-        let mut visited = vec![flow.current()];
-        while flow.next() {
-            visited.push(flow.current());
+        use Step::*;
+        // The product's order, written out: with Check deleted objects, step 5 comes in between.
+        let cases = [
+            (
+                false,
+                vec![
+                    Organization,
+                    SignIn,
+                    SelectObjects,
+                    Preview,
+                    Synchronize,
+                    Results,
+                ],
+            ),
+            (
+                true,
+                vec![
+                    Organization,
+                    SignIn,
+                    SelectObjects,
+                    Preview,
+                    DeletedObjects,
+                    Synchronize,
+                    Results,
+                ],
+            ),
+        ];
+        for (check_deleted, expected) in cases {
+            let mut flow = Flow::default();
+            flow.set_check_deleted(check_deleted);
+            assert!(!flow.can_go_back());
+            let mut visited = vec![flow.current()];
+            while flow.next() {
+                visited.push(flow.current());
+            }
+            assert_eq!(visited, expected, "check deleted: {check_deleted}");
+            assert_eq!(flow.steps(), expected);
+            assert!(!flow.back(), "no way back from the results");
         }
-        assert_eq!(visited, flow.steps());
-        assert_eq!(flow.current(), Step::Results);
-        assert!(!flow.back());
     }
 
     #[test]
