@@ -466,10 +466,8 @@ fn expected_search(tenant: &aadsync_emulator::Tenant, term: &str) -> (usize, usi
     (users, groups)
 }
 
-/// The database holds exactly the tenant's users and groups, imported as Azure AD objects: read
-/// from the SQLite file, expected from the tenant's own data. (Memberships are not compared here
-/// yet: in this flow the app stores one user membership fewer per group than the tenant has,
-/// which the engine alone does not; see the closing note of issue 21.)
+/// The database holds exactly the tenant's users, groups and user memberships, imported as
+/// Azure AD objects: read from the SQLite file, expected from the tenant's own data.
 fn assert_imported_exactly(app: &App, tenant: &aadsync_emulator::Tenant) -> Result {
     use std::collections::BTreeSet;
     let db = rusqlite::Connection::open_with_flags(
@@ -515,5 +513,35 @@ fn assert_imported_exactly(app: &App, tenant: &aadsync_emulator::Tenant) -> Resu
         .map(|g| format!("{} {} azure_ad", g.id, g.display_name))
         .collect();
     assert_eq!(groups, expected, "groups");
+    let memberships = rows(
+        "SELECT ag.object_id || ' ' || au.object_id || ' ' || m.source FROM memberships m
+         JOIN azure_groups ag ON ag.group_id = m.group_id
+         JOIN azure_users au ON au.user_id = m.user_id",
+    )?;
+    let user_ids: BTreeSet<&str> = tenant.users.iter().map(|u| u.id.as_str()).collect();
+    let expected: BTreeSet<String> = tenant
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.members
+                .iter()
+                .filter(|m| user_ids.contains(m.as_str()))
+                .map(move |m| format!("{} {m} azure_ad", g.id))
+        })
+        .collect();
+    assert!(
+        memberships == expected,
+        "memberships (direct user members): {} unexpected, e.g. {:?}; {} missing, e.g. {:?}",
+        memberships.difference(&expected).count(),
+        memberships
+            .difference(&expected)
+            .take(3)
+            .collect::<Vec<_>>(),
+        expected.difference(&memberships).count(),
+        expected
+            .difference(&memberships)
+            .take(3)
+            .collect::<Vec<_>>(),
+    );
     Ok(())
 }

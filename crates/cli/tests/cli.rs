@@ -1,69 +1,53 @@
 //! The `aadsync` binary against the emulator over HTTP, a real database file and the real
-//! Secret Service: add (device code), list, whoami, login through $BROWSER, revoked, remove,
-//! and a non-administrator refused.
+//! Secret Service: organizations (add by device code, list, whoami, login through $BROWSER,
+//! revoked, remove, a non-administrator refused), then synchronizations checked against the
+//! rows in the SQLite file, with the expected rows read from the tenant's Graph: exit 0, 3
+//! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod support;
 
 use aadsync_emulator::browser::{Browser, Person};
 use aadsync_emulator::{Emulator, demo};
 use aadsync_testenv::{KeyringMode, in_session};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
+use support::db::{self, AUDIT_TABLES};
+use support::tenant::Tenant;
+use support::{aadsync, add_organization, cli, output, run, with_device_code};
 
-const BIN: &str = env!("CARGO_BIN_EXE_aadsync");
+const ALEX: &str = "a34546e6-5f9d-46cd-a270-950da42fb985";
 
-fn cli(db: &Path) -> Command {
-    let mut command = Command::new(BIN);
-    command.arg("--db").arg(db).kill_on_drop(true);
-    command
+/// The report's items as (type, id, outcome, detail), in report order.
+fn items(report: &Value) -> Vec<(String, String, String, String)> {
+    report["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().expect(k).to_owned();
+            (text("type"), text("id"), text("outcome"), text("detail"))
+        })
+        .collect()
 }
 
-async fn output(mut command: Command) -> (bool, String) {
-    let out = command.output().await.expect("run aadsync");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+/// Object IDs with each outcome in a report.
+fn by_outcome(report: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, id, outcome, _) in items(report) {
+        out.entry(outcome).or_default().insert(id);
+    }
+    out
 }
 
-/// Runs a device-code sign-in command, approving the code as `person` when it is shown.
-async fn with_device_code(mut command: Command, person: Person<'_>) -> (bool, String) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut seen = String::new();
-    while let Some(line) = lines.next_line().await.expect("read") {
-        seen.push_str(&line);
-        seen.push('\n');
-        if let Some(rest) = line.strip_prefix("To sign in, open ") {
-            let (uri, rest) = rest.split_once(" and enter the code ").expect("uri");
-            let code = rest.split_whitespace().next().expect("code");
-            Browser::new()
-                .expect("browser")
-                .device_login(uri, code, &person, true)
-                .await
-                .expect("approve");
-            break;
-        }
-    }
-    while let Some(line) = lines.next_line().await.expect("read") {
-        seen.push_str(&line);
-        seen.push('\n');
-    }
-    let status = child.wait().await.expect("wait");
-    let mut err = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        use tokio::io::AsyncReadExt;
-        let _ = stderr.read_to_string(&mut err).await;
-    }
-    (status.success(), seen + &err)
+fn memberships_of(group: &str, users: &BTreeSet<String>) -> BTreeSet<(String, String)> {
+    users
+        .iter()
+        .map(|u| (group.to_owned(), u.clone()))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,37 +61,42 @@ async fn organizations_from_the_command_line() {
     let now = || emulator.clock().now();
 
     // Validation before any network call.
-    let mut bad = cli(&db);
-    bad.args([
-        "org",
-        "add",
-        "--tenant",
-        "contoso",
-        "--client-id",
-        demo::CLIENT_ID,
-    ]);
-    let (ok, text) = output(bad).await;
-    assert!(
-        !ok && text.contains("domain name such as contoso.com"),
-        "{text}"
-    );
-
-    let add = || {
-        let mut c = cli(&db);
-        c.args([
+    let bad = run(aadsync(
+        &db,
+        &[
             "org",
             "add",
             "--tenant",
-            "contoso.com",
+            "contoso",
             "--client-id",
             demo::CLIENT_ID,
-            "--cloud",
-            "custom",
-            "--authority",
-            emulator.base_url(),
-            "--device-code",
-        ]);
-        c
+        ],
+    ))
+    .await;
+    assert_eq!(bad.code, Some(1), "{bad}");
+    assert!(
+        bad.stderr.contains("domain name such as contoso.com"),
+        "{bad}"
+    );
+    assert_eq!(db::organizations(&db), []);
+
+    let add = || {
+        aadsync(
+            &db,
+            &[
+                "org",
+                "add",
+                "--tenant",
+                "contoso.com",
+                "--client-id",
+                demo::CLIENT_ID,
+                "--cloud",
+                "custom",
+                "--authority",
+                emulator.base_url(),
+                "--device-code",
+            ],
+        )
     };
     // A non-administrator is refused and nothing is stored.
     let alex = Person {
@@ -121,9 +110,9 @@ async fn organizations_from_the_command_line() {
         !ok && text.contains("alex.wilber@contoso.com is not an administrator"),
         "{text}"
     );
-    let mut list = cli(&db);
-    list.args(["org", "list"]);
-    assert!(output(list).await.1.contains("No organizations"));
+    assert_eq!(db::organizations(&db), []);
+    let (ok, text) = output(aadsync(&db, &["org", "list"])).await;
+    assert!(ok && text.contains("No organizations"), "{text}");
 
     let (ok, text) = with_device_code(add(), Person::demo_admin(now())).await;
     assert!(ok, "{text}");
@@ -133,17 +122,19 @@ async fn organizations_from_the_command_line() {
         ),
         "{text}"
     );
-    let mut list = cli(&db);
-    list.args(["org", "list"]);
-    let (_, text) = output(list).await;
+    let stored = vec![(
+        emulator.tenant_id(),
+        "contoso.com".to_owned(),
+        Some("admin@contoso.com".to_owned()),
+    )];
+    assert_eq!(db::organizations(&db), stored);
+    let (ok, text) = output(aadsync(&db, &["org", "list"])).await;
     assert!(
-        text.contains("contoso.com") && text.contains("admin@contoso.com"),
+        ok && text.contains(&emulator.tenant_id()) && text.contains("admin@contoso.com"),
         "{text}"
     );
 
-    let mut whoami = cli(&db);
-    whoami.arg("whoami");
-    let (ok, text) = output(whoami).await;
+    let (ok, text) = output(aadsync(&db, &["whoami"])).await;
     assert!(
         ok && text.contains("admin@contoso.com (Global Administrator)"),
         "{text}"
@@ -184,26 +175,25 @@ async fn organizations_from_the_command_line() {
     browser.deliver(&redirect).await.expect("deliver");
     let (ok, text) = running.await.expect("join");
     assert!(ok && text.contains("Organization #1 saved"), "{text}");
+    // Signing in again updates the same organization in place.
+    assert_eq!(db::organizations(&db), stored);
 
     // Revoked refresh tokens: whoami says what to do and fails.
     emulator
         .revoke_refresh_tokens("admin@contoso.com")
         .expect("revoke");
-    let mut whoami = cli(&db);
-    whoami.arg("whoami");
-    let (ok, text) = output(whoami).await;
-    assert!(!ok && text.contains("aadsync login --org 1"), "{text}");
+    let whoami = run(aadsync(&db, &["whoami"])).await;
+    assert_eq!(whoami.code, Some(1), "{whoami}");
+    assert!(whoami.stdout.contains("aadsync login --org 1"), "{whoami}");
 
-    let mut remove = cli(&db);
-    remove.args(["org", "remove", "contoso.com"]);
-    let (ok, text) = output(remove).await;
+    let (ok, text) = output(aadsync(&db, &["org", "remove", "contoso.com"])).await;
     assert!(
         ok && text.contains("Users imported from it are kept"),
         "{text}"
     );
-    let mut list = cli(&db);
-    list.args(["org", "list"]);
-    assert!(output(list).await.1.contains("No organizations"));
+    assert_eq!(db::organizations(&db), []);
+    let (ok, text) = output(aadsync(&db, &["org", "list"])).await;
+    assert!(ok && text.contains("No organizations"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,279 +202,741 @@ async fn list_and_sync_from_the_command_line() {
         return;
     }
     let emulator = Emulator::start_demo().await.expect("emulator");
+    let tenant = Tenant::new(&emulator);
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("aadsync.sqlite3");
-    let mut add = cli(&db);
-    add.args([
-        "org",
-        "add",
-        "--tenant",
-        "contoso.com",
-        "--client-id",
-        demo::CLIENT_ID,
-        "--cloud",
-        "custom",
-        "--authority",
-        emulator.base_url(),
-        "--device-code",
-    ]);
-    let (ok, text) = with_device_code(add, Person::demo_admin(emulator.clock().now())).await;
-    assert!(ok, "{text}");
+    add_organization(&emulator, &db).await;
 
-    let mut list = cli(&db);
-    list.args(["list", "users", "--org", "1", "--json"]);
-    let (ok, text) = output(list).await;
-    assert!(ok, "{text}");
-    let users: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
-    assert_eq!(users.len(), 300);
-    let mut list = cli(&db);
-    list.args([
-        "list",
-        "groups",
-        "--org",
-        "contoso.com",
-        "--search",
-        "Marketing",
-    ]);
-    let (ok, text) = output(list).await;
-    assert!(ok && text.contains("Marketing"), "{text}");
-    let marketing = text
+    let list = run(aadsync(&db, &["list", "users", "--org", "1", "--json"])).await;
+    assert_eq!(list.code, Some(0), "{list}");
+    let listed: BTreeSet<String> = list
+        .json()
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_owned())
+        .collect();
+    let all = tenant.graph("/users?$select=id&$top=999").await;
+    let all: BTreeSet<String> = all["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(listed, all);
+    assert_eq!(listed.len(), 300);
+    let list = run(aadsync(
+        &db,
+        &[
+            "list",
+            "groups",
+            "--org",
+            "contoso.com",
+            "--search",
+            "Marketing",
+        ],
+    ))
+    .await;
+    assert_eq!(list.code, Some(0), "{list}");
+    let marketing = list
+        .stdout
         .lines()
-        .find(|l| l.contains("Marketing"))
+        .find(|l| l.contains("Marketing  "))
         .and_then(|l| l.split_whitespace().next())
         .expect("group id")
         .to_owned();
+    assert_eq!(marketing, tenant.group_id("Marketing").await);
+
+    // What the selection means, from Graph: Alex and Marketing's direct user members (Alex is
+    // one of them), Marketing, and its memberships.
+    let members = tenant.user_members(&marketing).await;
+    let mut selected = members.clone();
+    selected.insert(ALEX.to_owned());
+    let expected_users = tenant.users(&selected).await;
+    assert_eq!(expected_users.len(), 38, "the demo tenant changed");
 
     // Dry run: the plan, nothing written.
     let sync_args = |dry: bool| {
-        let mut c = cli(&db);
-        c.args([
-            "sync",
-            "--org",
-            "1",
-            "--user",
-            "alex.wilber@contoso.com",
-            "--group",
-            &marketing,
-            "--members",
-            "--json",
-        ]);
+        let mut c = aadsync(
+            &db,
+            &[
+                "sync",
+                "--org",
+                "1",
+                "--user",
+                "alex.wilber@contoso.com",
+                "--group",
+                &marketing,
+                "--members",
+                "--json",
+            ],
+        );
         if dry {
             c.arg("--dry-run");
         }
         c
     };
-    let (ok, text) = output(sync_args(true)).await;
-    assert!(ok, "{text}");
-    let plan: serde_json::Value = serde_json::from_str(&text).expect("plan json");
-    assert!(
-        plan["summary"]
-            .as_str()
-            .expect("summary")
-            .starts_with("Plan (nothing written)"),
-        "{plan}"
+    let before = db::dump(&db);
+    let plan = run(sync_args(true)).await;
+    assert_eq!(plan.code, Some(0), "{plan}");
+    db::assert_same(&before, &db::dump(&db), "--dry-run");
+    let plan = plan.json();
+    assert_eq!(
+        plan["summary"],
+        "Plan (nothing written): 39 to create, 0 to update, 0 unchanged, 0 to disable, 0 to delete, 0 conflicts"
     );
-    let planned = plan["items"].as_array().expect("items").len();
-    assert!(planned > 2, "{plan}");
-
-    let (ok, text) = output(sync_args(false)).await;
-    assert!(ok, "{text}");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("report json");
-    assert_eq!(report["items"].as_array().expect("items").len(), planned);
-    assert!(
-        report["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .all(|i| i["outcome"] == "created"),
-        "{report}"
+    let mut everything = selected.clone();
+    everything.insert(marketing.clone());
+    assert_eq!(
+        by_outcome(&plan),
+        BTreeMap::from([("create".to_owned(), everything.clone())])
     );
 
-    // Again, with nothing selected: everything imported is refreshed (from Entra ID's changes
-    // since the first sync), nothing changes; --full compares everything, same result.
-    for (args, read) in [
-        (vec![], "Incremental:"),
-        (vec!["--full"], "Full comparison: requested"),
+    let first = run(sync_args(false)).await;
+    assert_eq!(first.code, Some(0), "{first}");
+    let report = first.json();
+    assert_eq!(
+        by_outcome(&report),
+        BTreeMap::from([("created".to_owned(), everything.clone())])
+    );
+    // The database holds exactly the users, group and memberships Graph has.
+    assert_eq!(db::imported_users(&db), expected_users);
+    assert_eq!(db::other_users(&db), BTreeSet::new());
+    assert_eq!(
+        db::imported_groups(&db),
+        BTreeMap::from([(
+            marketing.clone(),
+            ("Marketing".to_owned(), "azure_ad".to_owned())
+        )])
+    );
+    assert_eq!(db::memberships(&db), memberships_of(&marketing, &members));
+
+    // Again, with nothing selected: everything imported is refreshed from Entra ID's changes
+    // since the first sync (none, so no object is even read); --full compares everything and
+    // finds every object unchanged. The rows stay as Graph has them.
+    for (args, read, outcomes) in [
+        (vec![], "Incremental:", BTreeMap::new()),
+        (
+            vec!["--full"],
+            "Full comparison: requested",
+            BTreeMap::from([("unchanged".to_owned(), everything.clone())]),
+        ),
     ] {
-        let mut again = cli(&db);
-        again.args(["sync", "--org", "1", "--json"]).args(args);
-        let (ok, text) = output(again).await;
-        let report: serde_json::Value = serde_json::from_str(&text).expect("report json");
-        assert!(ok, "{text}");
+        let mut again = aadsync(&db, &["sync", "--org", "1", "--json"]);
+        again.args(args);
+        let again = run(again).await;
+        assert_eq!(again.code, Some(0), "{again}");
+        let report = again.json();
         assert!(
             report["read"].as_str().expect("read").starts_with(read),
             "{report}"
         );
-        assert!(
-            report["summary"]
-                .as_str()
-                .expect("summary")
-                .contains(" 0 created, 0 updated"),
-            "{report}"
-        );
+        assert_eq!(by_outcome(&report), outcomes);
+        assert_eq!(db::imported_users(&db), expected_users);
+        assert_eq!(db::memberships(&db), memberships_of(&marketing, &members));
     }
 
     // Deleted in Entra ID: --check-deleted handles them; a mass deletion stops first (exit 5).
-    let imported_users: Vec<String> = report["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|i| i["type"] == "user" && i["id"] != "a34546e6-5f9d-46cd-a270-950da42fb985")
-        .map(|i| i["id"].as_str().expect("id").to_owned())
+    let others: Vec<String> = members.iter().filter(|id| *id != ALEX).cloned().collect();
+    tenant
+        .control(Method::DELETE, &format!("users/{}", others[0]), json!({}))
+        .await;
+    let one = run(aadsync(
+        &db,
+        &[
+            "sync",
+            "--org",
+            "1",
+            "--check-deleted",
+            "--deleted-action",
+            "delete",
+        ],
+    ))
+    .await;
+    assert_eq!(one.code, Some(0), "{one}");
+    assert!(one.stdout.contains("restorable for"), "{one}");
+    // The deleted user, and every account the tenant has disabled, are deleted on the server
+    // (leaving tombstones); the rest stay as they were.
+    let mut gone: BTreeSet<String> = expected_users
+        .values()
+        .filter(|u| !u.enabled)
+        .map(|u| u.object_id.clone())
         .collect();
-    let http = reqwest::Client::new();
-    let delete = |id: String| {
-        let http = http.clone();
-        let url = format!("{}/_emulator/users/{id}", emulator.base_url());
-        async move {
-            assert!(
-                http.delete(url)
-                    .send()
-                    .await
-                    .expect("delete")
-                    .status()
-                    .is_success()
-            )
-        }
-    };
-    delete(imported_users[0].clone()).await;
-    let mut one = cli(&db);
-    one.args([
-        "sync",
-        "--org",
-        "1",
-        "--check-deleted",
-        "--deleted-action",
-        "delete",
-    ]);
-    let (ok, text) = output(one).await;
-    // The deleted user, and any account the tenant has disabled, are deleted on the server.
     assert!(
-        ok && text.contains("restorable for") && !text.contains(" 0 deleted,"),
-        "{text}"
+        !gone.is_empty(),
+        "the demo's Marketing has disabled accounts"
     );
-    for id in imported_users
-        .iter()
-        .skip(1)
-        .take(imported_users.len() / 4 + 11)
-    {
-        delete(id.clone()).await;
+    gone.insert(others[0].clone());
+    let mut kept = expected_users.clone();
+    kept.retain(|id, _| !gone.contains(id));
+    assert_eq!(db::imported_users(&db), kept);
+    assert_eq!(db::tombstones(&db), gone);
+    let still: BTreeSet<String> = members.difference(&gone).cloned().collect();
+    assert_eq!(db::memberships(&db), memberships_of(&marketing, &still));
+
+    let soft_deleted: Vec<String> = kept
+        .keys()
+        .filter(|id| *id != ALEX)
+        .take(kept.len() / 4 + 11)
+        .cloned()
+        .collect();
+    for id in &soft_deleted {
+        tenant
+            .control(Method::DELETE, &format!("users/{id}"), json!({}))
+            .await;
     }
-    let mut many = cli(&db);
-    many.args(["sync", "--org", "1", "--check-deleted"]);
-    let out = many.output().await.expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    let before = db::dump(&db);
+    let many = run(aadsync(&db, &["sync", "--org", "1", "--check-deleted"])).await;
+    assert_eq!(many.code, Some(5), "{many}");
     assert!(
-        stderr.contains("nothing was written") && stderr.contains("--allow-mass-delete"),
-        "{stderr}"
+        many.stderr.contains(&format!(
+            "{} of the {} objects imported from this organization would be disabled or deleted; nothing was written",
+            soft_deleted.len(),
+            kept.len() + 1
+        )) && many.stderr.contains("--allow-mass-delete"),
+        "{many}"
     );
+    db::assert_same(&before, &db::dump(&db), "exit 5");
     // The safeguard is the organization's: raised, the same sync goes through.
-    let mut raise = cli(&db);
-    raise.args([
-        "org",
-        "set-threshold",
-        "1",
-        "--count",
-        "1000",
-        "--percent",
-        "50",
-    ]);
-    let (ok, text) = output(raise).await;
+    let (ok, text) = output(aadsync(
+        &db,
+        &[
+            "org",
+            "set-threshold",
+            "1",
+            "--count",
+            "1000",
+            "--percent",
+            "50",
+        ],
+    ))
+    .await;
     assert!(
         ok && text.contains("more than 1000 objects and more than 50 %"),
         "{text}"
     );
-    let mut list = cli(&db);
-    list.args(["org", "list"]);
-    let (ok, text) = output(list).await;
+    let (ok, text) = output(aadsync(&db, &["org", "list"])).await;
     assert!(
         ok && text.contains("Deletion safeguard: more than 1000 objects and more than 50 %.")
             && text.contains("Last synchronized"),
         "{text}"
     );
-    let mut raised = cli(&db);
-    raised.args(["sync", "--org", "1", "--check-deleted"]);
-    let (ok, text) = output(raised).await;
-    assert!(ok && !text.contains(" 0 disabled,"), "{text}");
+    let raised = run(aadsync(&db, &["sync", "--org", "1", "--check-deleted"])).await;
+    assert_eq!(raised.code, Some(0), "{raised}");
+    // Exactly the users deleted in Entra ID are disabled, marked soft-deleted, and kept.
+    let mut disabled = kept.clone();
+    for id in &soft_deleted {
+        let user = disabled.get_mut(id).expect("kept");
+        user.enabled = false;
+        user.deleted_in_directory = Some("soft_deleted".into());
+    }
+    assert_eq!(db::imported_users(&db), disabled);
+    // Graph no longer lists deleted users as members, so their memberships went too; the
+    // members deleted on the server earlier stay out.
+    let listed: BTreeSet<String> = tenant
+        .user_members(&marketing)
+        .await
+        .into_iter()
+        .filter(|id| disabled.contains_key(id))
+        .collect();
+    assert_eq!(
+        listed,
+        still
+            .iter()
+            .filter(|id| !soft_deleted.contains(id))
+            .cloned()
+            .collect()
+    );
+    assert_eq!(db::memberships(&db), memberships_of(&marketing, &listed));
+
     // Set to 0 and 0, any disable stops the sync, unless --allow-mass-delete.
-    let mut strict = cli(&db);
-    strict.args([
-        "org",
-        "set-threshold",
-        "1",
-        "--count",
-        "0",
-        "--percent",
-        "0",
-    ]);
-    assert!(output(strict).await.0);
-    let mut stopped = cli(&db);
-    stopped.args(["sync", "--org", "1", "--check-deleted"]);
-    let out = stopped.output().await.expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(5),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut allowed = cli(&db);
-    allowed.args([
-        "sync",
-        "--org",
-        "1",
-        "--check-deleted",
-        "--allow-mass-delete",
-    ]);
-    let (ok, text) = output(allowed).await;
-    assert!(ok, "{text}");
-    let mut bad = cli(&db);
-    bad.args([
-        "org",
-        "set-threshold",
-        "1",
-        "--count",
-        "5",
-        "--percent",
-        "101",
-    ]);
-    let out = bad.output().await.expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "a percentage above 100 is a usage error"
-    );
-
-    // The audit log, and undoing the last run.
-    let mut runs = cli(&db);
-    runs.args(["runs", "--json"]);
-    let (ok, text) = output(runs).await;
-    assert!(ok, "{text}");
-    let runs: Vec<serde_json::Value> = serde_json::from_str(&text).expect("runs json");
-    let last = runs[0]["id"].as_i64().expect("id");
-    let mut ask = cli(&db);
-    ask.args(["undo", "--run", &last.to_string()]);
-    let (ok, text) = output(ask).await;
-    assert!(!ok && text.contains("--yes"), "{text}");
-    let mut undo = cli(&db);
-    undo.args(["undo", "--run", &last.to_string(), "--yes"]);
-    let (ok, text) = output(undo).await;
     assert!(
-        ok && text.contains(&format!("Run #{last} undone")),
-        "{text}"
+        output(aadsync(
+            &db,
+            &[
+                "org",
+                "set-threshold",
+                "1",
+                "--count",
+                "0",
+                "--percent",
+                "0",
+            ],
+        ))
+        .await
+        .0
     );
-    let mut runs = cli(&db);
-    runs.arg("runs");
-    let (_, text) = output(runs).await;
-    assert!(text.contains("undo ") && text.contains("undone"), "{text}");
+    let before = db::dump(&db);
+    let stopped = run(aadsync(&db, &["sync", "--org", "1", "--check-deleted"])).await;
+    assert_eq!(stopped.code, Some(5), "{stopped}");
+    db::assert_same(&before, &db::dump(&db), "exit 5 with a 0/0 safeguard");
+    let allowed = run(aadsync(
+        &db,
+        &[
+            "sync",
+            "--org",
+            "1",
+            "--check-deleted",
+            "--allow-mass-delete",
+        ],
+    ))
+    .await;
+    assert_eq!(allowed.code, Some(0), "{allowed}");
+    assert_eq!(db::imported_users(&db), disabled);
+    let bad = run(aadsync(
+        &db,
+        &[
+            "org",
+            "set-threshold",
+            "1",
+            "--count",
+            "5",
+            "--percent",
+            "101",
+        ],
+    ))
+    .await;
+    assert_eq!(bad.code, Some(2), "a percentage above 100 is a usage error");
 
-    // A revoked sign-in: exit code 4 and what to run.
+    // A revoked sign-in: exit code 4, what to run, nothing written.
     emulator
         .revoke_refresh_tokens("admin@contoso.com")
         .expect("revoke");
-    let mut revoked = cli(&db);
-    revoked.args(["sync", "--org", "1"]);
-    let out = revoked.output().await.expect("run");
-    assert_eq!(out.status.code(), Some(4));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("aadsync login --org 1"));
+    let before = db::dump(&db);
+    let revoked = run(aadsync(&db, &["sync", "--org", "1"])).await;
+    assert_eq!(revoked.code, Some(4), "{revoked}");
+    assert!(
+        revoked.stderr.contains("aadsync login --org 1"),
+        "{revoked}"
+    );
+    db::assert_same(&before, &db::dump(&db), "exit 4");
+}
+
+/// Exit 3: a local user holding an Entra user's account name (in another case), a user whose
+/// UPN is empty and a group without a name fail; everything else is imported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_that_fail_are_reported_and_left_out() {
+    if !in_session(
+        "objects_that_fail_are_reported_and_left_out",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let emulator = Emulator::start_demo().await.expect("emulator");
+    let tenant = Tenant::new(&emulator);
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("aadsync.sqlite3");
+    add_organization(&emulator, &db).await;
+
+    // The server already has a local account "Alex.Wilber@CONTOSO.com".
+    {
+        let store =
+            aadsync_store::Store::open(&db, &aadsync_store::OpenOptions::default()).expect("store");
+        store
+            .writer()
+            .create_local_user(
+                &aadsync_store::NewLocalUser {
+                    account_name: "Alex.Wilber@CONTOSO.com".into(),
+                    full_name: "Alex (local)".into(),
+                    email: String::new(),
+                    phone: String::new(),
+                    department: String::new(),
+                    description: String::new(),
+                    enabled: true,
+                    password: aadsync_keystore::SecretString::new("Local-Password-2026!"),
+                },
+                &aadsync_store::PasswordPolicy::default(),
+            )
+            .expect("local user");
+    }
+    let local = BTreeSet::from([(
+        "Alex.Wilber@CONTOSO.com".to_owned(),
+        "local".to_owned(),
+        true,
+    )]);
+    // In Entra ID, one member of a small group loses its UPN, another group its name.
+    let group = tenant.group_id("Finance Ember 13").await;
+    let members = tenant.user_members(&group).await;
+    let nameless = members.first().expect("a member").clone();
+    tenant
+        .control(
+            Method::PATCH,
+            &format!("users/{nameless}"),
+            json!({"userPrincipalName": ""}),
+        )
+        .await;
+    let unnamed = tenant.group_id("Legal Ember 5").await;
+    let unnamed_members = tenant.user_members(&unnamed).await;
+    tenant
+        .control(
+            Method::PATCH,
+            &format!("groups/{unnamed}"),
+            json!({"displayName": ""}),
+        )
+        .await;
+
+    let ran = run(aadsync(
+        &db,
+        &[
+            "sync",
+            "--org",
+            "1",
+            "--user",
+            ALEX,
+            "--group",
+            &group,
+            "--group",
+            &unnamed,
+            "--members",
+            "--json",
+        ],
+    ))
+    .await;
+    assert_eq!(ran.code, Some(3), "{ran}");
+    let report = ran.json();
+    let failed: BTreeSet<(String, String, String)> = items(&report)
+        .into_iter()
+        .filter(|(_, _, outcome, _)| outcome == "failed")
+        .map(|(kind, id, _, detail)| (kind, id, detail))
+        .collect();
+    let expected_failures = [
+        (
+            "user",
+            ALEX,
+            "the account name alex.wilber@contoso.com is already used by another user",
+        ),
+        (
+            "user",
+            nameless.as_str(),
+            "Entra ID returned no user principal name for this user",
+        ),
+        (
+            "group",
+            unnamed.as_str(),
+            "Entra ID returned no display name for this group",
+        ),
+    ];
+    assert_eq!(
+        failed,
+        expected_failures
+            .iter()
+            .map(|(k, i, d)| (k.to_string(), i.to_string(), d.to_string()))
+            .collect()
+    );
+
+    // The database: the failed objects are not there, the local account is untouched, the
+    // others are imported with Graph's values.
+    let mut imported: BTreeSet<String> = members.union(&unnamed_members).cloned().collect();
+    imported.remove(&nameless);
+    assert!(!imported.contains(ALEX));
+    assert_eq!(db::imported_users(&db), tenant.users(&imported).await);
+    assert_eq!(db::other_users(&db), local);
+    assert_eq!(
+        db::imported_groups(&db),
+        BTreeMap::from([(
+            group.clone(),
+            ("Finance Ember 13".to_owned(), "azure_ad".to_owned())
+        )])
+    );
+    let joined: BTreeSet<String> = members
+        .difference(&[nameless.clone()].into())
+        .cloned()
+        .collect();
+    assert_eq!(db::memberships(&db), memberships_of(&group, &joined));
+    // The audit log records the failures with their reasons, and a run with failures does not
+    // move the change-tracking position (the next sync reads everything again).
+    let runs = db::runs(&db);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let logged: BTreeSet<(String, String, String)> = db::run_items(&db, runs[0].id)
+        .into_iter()
+        .filter(|(_, _, outcome, _)| outcome == "failed")
+        .map(|(kind, id, _, reason)| (kind, id, reason.unwrap_or_default()))
+        .collect();
+    assert_eq!(logged, failed);
+    assert_eq!(db::users_delta_link(&db), None);
+}
+
+/// Exit 1: a Graph that stays down while a sync reads leaves the database file as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_read_writes_nothing() {
+    if !in_session("a_failed_read_writes_nothing", KeyringMode::Unlocked) {
+        return;
+    }
+    let emulator = Emulator::start_demo().await.expect("emulator");
+    let tenant = Tenant::new(&emulator);
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("aadsync.sqlite3");
+    add_organization(&emulator, &db).await;
+    let first = run(aadsync(&db, &["sync", "--org", "1", "--user", ALEX])).await;
+    assert_eq!(first.code, Some(0), "{first}");
+    assert_eq!(
+        db::imported_users(&db),
+        tenant.users([&ALEX.to_owned()]).await
+    );
+
+    // A change waiting in Entra ID, and the change-tracking reads failing for good.
+    tenant
+        .control(
+            Method::PATCH,
+            &format!("users/{ALEX}"),
+            json!({"displayName": "Alex Renamed", "department": "Sales"}),
+        )
+        .await;
+    tenant
+        .control(
+            Method::POST,
+            "faults",
+            json!({"path": "/v1.0/*/delta", "kind": "unavailable", "retryAfter": "0.05"}),
+        )
+        .await;
+    let before = db::dump(&db);
+    let bytes = std::fs::read(&db).expect("db file");
+    let snapshots = files_beside(&db);
+    let failed = run(aadsync(&db, &["sync", "--org", "1"])).await;
+    assert_eq!(failed.code, Some(1), "{failed}");
+    assert!(failed.stderr.contains("did not recover"), "{failed}");
+    db::assert_same(&before, &db::dump(&db), "exit 1");
+    assert!(
+        std::fs::read(&db).expect("db file") == bytes,
+        "the database file changed"
+    );
+    assert_eq!(files_beside(&db), snapshots, "no snapshot is taken");
+
+    // Once Graph answers again, the same sync writes the change.
+    tenant.control(Method::DELETE, "faults", json!({})).await;
+    let again = run(aadsync(&db, &["sync", "--org", "1"])).await;
+    assert_eq!(again.code, Some(0), "{again}");
+    assert_eq!(
+        db::imported_users(&db),
+        tenant.users([&ALEX.to_owned()]).await
+    );
+    assert_ne!(before.rows("users"), db::dump(&db).rows("users"));
+}
+
+/// Every file under the database's directory (snapshots included), for "nothing was written".
+fn files_beside(db: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.insert(path.display().to_string());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(db.parent().expect("dir"), &mut out);
+    out
+}
+
+/// Two synchronizations of Marketing with changes in Entra ID between them.
+struct TwoRuns {
+    _emulator: Emulator,
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    /// Before and after the second run.
+    before: db::Dump,
+    after: db::Dump,
+    first: i64,
+    second: i64,
+    /// Each run's items after the second run: (type, object ID, outcome, reason).
+    items: BTreeMap<i64, db::RunItems>,
+}
+
+async fn two_runs() -> TwoRuns {
+    let emulator = Emulator::start_demo().await.expect("emulator");
+    let tenant = Tenant::new(&emulator);
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("aadsync.sqlite3");
+    add_organization(&emulator, &db).await;
+    let marketing = tenant.group_id("Marketing").await;
+    let first = run(aadsync(
+        &db,
+        &["sync", "--org", "1", "--group", &marketing, "--members"],
+    ))
+    .await;
+    assert_eq!(first.code, Some(0), "{first}");
+    let members = tenant.user_members(&marketing).await;
+
+    // Entra ID changes: Alex renamed, another member disabled, a third leaves the group.
+    let mut others = members.iter().filter(|id| *id != ALEX);
+    let disabled = others.next().expect("member").clone();
+    let leaver = others.next().expect("member").clone();
+    tenant
+        .control(
+            Method::PATCH,
+            &format!("users/{ALEX}"),
+            json!({"userPrincipalName": "alex.renamed@contoso.com"}),
+        )
+        .await;
+    tenant
+        .control(
+            Method::PATCH,
+            &format!("users/{disabled}"),
+            json!({"accountEnabled": false}),
+        )
+        .await;
+    tenant
+        .control(
+            Method::POST,
+            &format!("groups/{marketing}/members"),
+            json!({"remove": [leaver]}),
+        )
+        .await;
+
+    let before = db::dump(&db);
+    let second = run(aadsync(&db, &["sync", "--org", "1"])).await;
+    assert_eq!(second.code, Some(0), "{second}");
+    let after = db::dump(&db);
+    // The run really changed the rows, as Graph has them (so an undo restoring nothing would
+    // be seen).
+    let still = tenant.user_members(&marketing).await;
+    let users = db::imported_users(&db);
+    assert_eq!(users, tenant.users(&members).await);
+    assert_eq!(users[ALEX].account_name, "alex.renamed@contoso.com");
+    assert!(!users[&disabled].enabled);
+    assert!(!still.contains(&leaver));
+    assert_eq!(db::memberships(&db), memberships_of(&marketing, &still));
+    let runs = db::runs(&db);
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.kind.as_str(), r.status.as_str()))
+            .collect::<Vec<_>>(),
+        [("sync", "succeeded"), ("sync", "succeeded")]
+    );
+    let items = runs
+        .iter()
+        .map(|r| (r.id, db::run_items(&db, r.id)))
+        .collect::<BTreeMap<_, _>>();
+    assert_eq!(items[&runs[0].id].len(), 39);
+    assert_eq!(items[&runs[1].id].len(), 3);
+    TwoRuns {
+        _emulator: emulator,
+        _dir: dir,
+        db,
+        before,
+        after,
+        first: runs[0].id,
+        second: runs[1].id,
+        items,
+    }
+}
+
+/// `undo --run N --yes` puts back every row as it was before run N; the audit log marks the
+/// run undone and records the undo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_restores_the_database_as_it_was_before_the_run() {
+    if !in_session(
+        "undo_restores_the_database_as_it_was_before_the_run",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    // Bound whole: the emulator and the directory must outlive the checks.
+    let setup = two_runs().await;
+    let TwoRuns {
+        db,
+        before,
+        after,
+        first,
+        second,
+        items,
+        ..
+    } = &setup;
+    let (first, second) = (*first, *second);
+
+    // Refused: not the last run; without --yes. Neither writes anything.
+    let not_last = run(aadsync(db, &["undo", "--run", &first.to_string(), "--yes"])).await;
+    assert_eq!(not_last.code, Some(1), "{not_last}");
+    assert!(
+        not_last
+            .stderr
+            .contains(&format!("only the last synchronization (run #{second})")),
+        "{not_last}"
+    );
+    let run_arg = second.to_string();
+    let ask = run(aadsync(db, &["undo", "--run", &run_arg])).await;
+    assert_eq!(ask.code, Some(1), "{ask}");
+    assert!(ask.stdout.contains("Run again with --yes"), "{ask}");
+    db::assert_same(after, &db::dump(db), "undo refused");
+
+    let undo = run(aadsync(db, &["undo", "--run", &run_arg, "--yes"])).await;
+    assert_eq!(undo.code, Some(0), "{undo}");
+    db::assert_same(
+        &db::without(before, AUDIT_TABLES),
+        &db::without(&db::dump(db), AUDIT_TABLES),
+        "undo",
+    );
+    let runs = db::runs(db);
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.id, r.kind.as_str(), r.status.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (first, "sync", "succeeded"),
+            (second, "sync", "undone"),
+            (second + 1, "undo", "succeeded")
+        ]
+    );
+    assert!(
+        runs[2]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with(&format!("undid run #{second} by restoring "))),
+        "{runs:?}"
+    );
+    // The undone run's items stay in the audit log, and `runs` shows what the table holds.
+    assert_eq!(db::run_items(db, second), items[&second]);
+    let listed = run(aadsync(db, &["runs", "--json"])).await;
+    assert_eq!(listed.code, Some(0), "{listed}");
+    let listed: Vec<(i64, String, String)> = listed
+        .json()
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_i64().expect("id"),
+                r["kind"].as_str().expect("kind").to_owned(),
+                r["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    let mut stored: Vec<(i64, String, String)> =
+        runs.into_iter().map(|r| (r.id, r.kind, r.status)).collect();
+    stored.reverse();
+    assert_eq!(listed, stored, "newest first");
+}
+
+/// Undo keeps the audit log of the runs before the undone one (the snapshot has them too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_keeps_the_items_of_earlier_runs() {
+    if !in_session(
+        "undo_keeps_the_items_of_earlier_runs",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let setup = two_runs().await;
+    let TwoRuns {
+        db,
+        first,
+        second,
+        items,
+        ..
+    } = &setup;
+    let (first, second) = (*first, *second);
+    let undo = run(aadsync(
+        db,
+        &["undo", "--run", &second.to_string(), "--yes"],
+    ))
+    .await;
+    assert_eq!(undo.code, Some(0), "{undo}");
+    assert_eq!(
+        db::run_items(db, first).len(),
+        items[&first].len(),
+        "the items of run #{first} were lost by undoing run #{second}"
+    );
+    assert_eq!(db::run_items(db, first), items[&first]);
 }

@@ -187,11 +187,21 @@ impl WriteHandle<'_> {
         {
             let mut insert_run = tx
                 .prepare(
-                    "INSERT OR REPLACE INTO sync_runs (id, organization_id, tenant_id, kind, started_by,
+                    // An upsert, not INSERT OR REPLACE: replacing deletes the row first, and
+                    // the delete cascades to the run's items, which the audit log must keep.
+                    "INSERT INTO sync_runs (id, organization_id, tenant_id, kind, started_by,
                         started_at, finished_at, status, created, updated, unchanged, disabled,
                         deleted, failed, snapshot_path, message)
                      VALUES (?1, (SELECT id FROM organizations WHERE tenant_id = ?2), ?2, ?3, ?4,
-                        ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                        ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id,
+                        tenant_id = excluded.tenant_id, kind = excluded.kind,
+                        started_by = excluded.started_by, started_at = excluded.started_at,
+                        finished_at = excluded.finished_at, status = excluded.status,
+                        created = excluded.created, updated = excluded.updated,
+                        unchanged = excluded.unchanged, disabled = excluded.disabled,
+                        deleted = excluded.deleted, failed = excluded.failed,
+                        snapshot_path = excluded.snapshot_path, message = excluded.message",
                 )
                 .map_err(sql)?;
             let mut insert_item = tx
