@@ -153,6 +153,15 @@ mod tests {
                 ),
             "{message}"
         );
-        assert!(policy.decide("a@x", &[]).is_err());
+        assert_eq!(
+            policy.decide("a@x", &[]).map_err(|e| e.to_string()),
+            Err(
+                "the account a@x is not an administrator of this tenant. Sign in with an account \
+                 that has one of these roles: Global Administrator, Privileged Role \
+                 Administrator, User Administrator"
+                    .to_owned()
+            ),
+            "no roles at all"
+        );
     }
 }
