@@ -29,6 +29,9 @@ pub struct PlannedSync {
     pub tombstoned: Vec<aadsync_store::DirectoryUser>,
 }
 
+/// What step 6 shows between Cancel and the run's end.
+pub const CANCELLING: &str = "Cancelling…";
+
 pub struct SyncJob {
     pub phase: Mutex<(String, u8)>,
     /// Cancel stops the run before its transaction or rolls the transaction back; after the
@@ -126,6 +129,16 @@ impl std::fmt::Debug for SyncJob {
 }
 
 impl SyncJob {
+    /// Cancel: the run stops or rolls back (or, already committed, stays). Until it ends, the
+    /// wizard shows that the Cancel was received.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+        let mut phase = lock(&self.phase);
+        if lock(&self.finished).is_none() {
+            phase.0 = CANCELLING.to_owned();
+        }
+    }
+
     pub fn set_phase(&self, label: &str, percent: u8) {
         *lock(&self.phase) = (label.to_owned(), percent);
     }
@@ -202,6 +215,23 @@ pub fn to_csv(result: &ipc::SyncResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancel_shows_until_the_run_ends_and_never_relabels_a_finished_run() {
+        let jobs = Jobs::default();
+        let (_, running) = jobs.new_sync();
+        running.set_phase("Writing to the database", 60);
+        running.cancel();
+        assert!(running.cancel.is_requested());
+        assert_eq!(running.status().phase, CANCELLING);
+        assert_eq!(running.status().percent, 60);
+
+        let (_, finished) = jobs.new_sync();
+        finished.set_phase("Done", 100);
+        finished.finish(Err(IpcError::internal("x")));
+        finished.cancel();
+        assert_eq!(finished.status().phase, "Done");
+    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

@@ -147,17 +147,31 @@ pub async fn launch_with(test: &str, play: &BrowserPlay) -> Result<App> {
 /// snapshots, nor the logs may hold any of the secrets the keyring holds (the refresh token is
 /// opaque on Entra ID, so looking for JWTs alone proves nothing), nor anything JWT-like (`eyJ`
 /// starts every base64url JSON header: ID and access tokens).
-pub fn no_tokens_in_files(app: &App) -> Result {
+/// Returns how many snapshots it read.
+pub fn no_tokens_in_files(app: &App) -> Result<usize> {
     let secrets = keyring_secrets(app)?;
     if secrets.is_empty() {
         return Err("the keyring holds no aadsync secret to look for".into());
     }
     let database = &app.expected_database;
     let mut files = vec![database.clone(), database.with_extension("sqlite3-wal")];
-    let app_data = app.desktop.data_home().join("com.aadsync.desktop");
-    for dir in [app_data.join("logs"), app_data.join("snapshots")] {
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            files.extend(entries.flatten().map(|e| e.path()));
+    let logs = app
+        .desktop
+        .data_home()
+        .join("com.aadsync.desktop")
+        .join("logs");
+    // Snapshots are kept next to the database, wherever it is.
+    let snapshots = database
+        .parent()
+        .ok_or("the database has no folder")?
+        .join("snapshots");
+    let mut snapshot_count = 0;
+    for dir in [&logs, &snapshots] {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                snapshot_count += usize::from(dir == &snapshots);
+                files.push(entry.path());
+            }
         }
     }
     let mut checked = 0;
@@ -184,7 +198,7 @@ pub fn no_tokens_in_files(app: &App) -> Result {
     if checked < 2 {
         return Err("found neither the database nor a log to check".into());
     }
-    Ok(())
+    Ok(snapshot_count)
 }
 
 /// Every secret aadsync keeps in this test session's keyring (`secret-tool`, as an admin would
@@ -196,6 +210,11 @@ fn keyring_secrets(app: &App) -> Result<Vec<String>> {
     let output = command.output()?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
+    // secret-tool exits 1 without a word when nothing matches; anything else is a failure to
+    // look, which must not pass for an empty keyring.
+    if !output.status.success() && !text.trim().is_empty() {
+        return Err(format!("secret-tool search failed ({}): {text}", output.status).into());
+    }
     Ok(text
         .lines()
         .filter_map(|l| l.strip_prefix("secret = "))

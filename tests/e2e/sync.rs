@@ -158,7 +158,8 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     .await?;
 
     // Cancel while Synchronize writes: this test holds the database's write lock, so the run is
-    // at its transaction when Cancel is clicked; the lock is released only after the click.
+    // at its transaction when Cancel is clicked (the app waits up to 10 s for a lock); the lock
+    // is released only after the app shows that it received the Cancel.
     let before = aadsync_testenv::db::dump(&app.expected_database)?;
     let other = rusqlite::Connection::open(&app.expected_database)?;
     other.execute_batch("BEGIN IMMEDIATE")?;
@@ -169,6 +170,11 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     .await?;
     checks::enabled_is(&app, "sync-cancel", true).await?;
     actions::click(&app, "sync-cancel").await?;
+    // The backend has the Cancel before the lock goes: the result cannot depend on timing.
+    checks::text_becomes(&app, "sync-phase", "the cancel received", |t| {
+        t == "Cancelling…"
+    })
+    .await?;
     other.execute_batch("ROLLBACK")?;
     drop(other);
     checks::text_becomes(&app, "sync-error", "cancelled", |t| {
@@ -205,11 +211,51 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     })
     .await?;
     let renamed = aadsync_testenv::db::dump(&app.expected_database)?;
-    let changed: Vec<_> = ["users", "azure_users"]
-        .into_iter()
+    // An incremental sync: Alex's rows, the organization's last sync and links, and the audit
+    // log; nothing else.
+    let changed: Vec<&String> = renamed
+        .tables
+        .keys()
         .filter(|t| before.rows(t) != renamed.rows(t))
         .collect();
-    assert_eq!(changed, ["users", "azure_users"], "Alex's rows changed");
+    assert_eq!(
+        changed,
+        [
+            "azure_users",
+            "organizations",
+            "sync_run_items",
+            "sync_runs",
+            "users"
+        ],
+        "{:?}",
+        before.differences(&renamed)
+    );
+    let alex_rows = |d: &aadsync_testenv::db::Dump| -> Vec<String> {
+        d.rows("users")
+            .iter()
+            .filter(|r| r.contains("alex.w"))
+            .cloned()
+            .collect()
+    };
+    for table in ["users", "azure_users"] {
+        let changed_rows: Vec<_> = renamed
+            .rows(table)
+            .iter()
+            .filter(|r| !before.rows(table).contains(r))
+            .collect();
+        assert_eq!(
+            changed_rows.len(),
+            1,
+            "{table}: only Alex: {changed_rows:?}"
+        );
+    }
+    assert!(
+        alex_rows(&renamed)
+            .iter()
+            .any(|r| r.contains("'alex.w@contoso.com'")),
+        "{:?}",
+        alex_rows(&renamed)
+    );
     actions::click(&app, "wizard-cancel").await?;
     actions::type_into(&app, "users-filter", "alex.w").await?;
     checks::content_becomes(&app, "users-table", "the renamed account", |t| {
@@ -235,8 +281,10 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     );
     actions::type_into(&app, "users-filter", "").await?;
     checks::users_total_is(&app, 300).await?;
-    // Two synchronizations and their snapshots later, still no token outside the keyring.
-    crate::signin::no_tokens_in_files(&app)?;
+    // Three runs and their snapshots later (the cancelled one took its snapshot too), still no
+    // token outside the keyring.
+    let snapshots = crate::signin::no_tokens_in_files(&app)?;
+    assert_eq!(snapshots, 3, "one snapshot per run that reached the write");
     app.finish().await
 }
 

@@ -29,7 +29,10 @@ pub struct OpenOptions {
 impl Default for OpenOptions {
     fn default() -> Self {
         Self {
-            busy_timeout: Duration::from_secs(2),
+            // Long enough to wait out another aadsync's write (a scheduled CLI sync of 100k
+            // users holds the write lock for about 3 s), short enough to report a database that
+            // another program keeps locked.
+            busy_timeout: Duration::from_secs(10),
         }
     }
 }

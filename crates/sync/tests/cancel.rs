@@ -153,16 +153,84 @@ fn a_cancel_while_the_write_waits_rolls_back_and_a_rerun_completes() {
     assert_eq!(rerun.rows("users").len(), 40);
 }
 
-/// A Cancel that arrives after the commit changes nothing: the run stays committed and
-/// succeeded, with its snapshot recorded (a late Cancel used to be able to fail that write).
+/// Calls `hook` from inside the statement that fires the TEMP trigger `head` on the store's write
+/// connection (the first time only), and counts how often the trigger fired. The trigger's body
+/// loops over two rows so that SQLite looks for an interrupt again after the hook, inside the
+/// same statement (it ignores one given while no statement runs).
+fn on_write(
+    store: &Store,
+    head: &str,
+    hook: impl Fn() + Send + 'static,
+) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let fired = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&fired);
+    let writer = store.writer();
+    writer
+        .connection()
+        .create_scalar_function(
+            "aadsync_test_hook",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+            move |ctx| {
+                let row: i64 = ctx.get(0)?;
+                if row == 1 && count.fetch_add(1, Ordering::SeqCst) == 0 {
+                    hook();
+                }
+                Ok(row)
+            },
+        )
+        .expect("function");
+    writer
+        .connection()
+        .execute_batch(&format!(
+            "CREATE TEMP TRIGGER aadsync_test_hook {head} BEGIN
+                 SELECT aadsync_test_hook(x) FROM (SELECT 1 AS x UNION ALL SELECT 2);
+             END;"
+        ))
+        .expect("trigger");
+    fired
+}
+
+/// Cancel while a statement of the apply runs (here: inserting the first new user): SQLite stops
+/// that statement, nothing after it runs, and the transaction rolls back.
+#[test]
+fn a_cancel_during_a_statement_interrupts_it_and_rolls_back() {
+    let db = synchronized();
+    let before = dump(&db.path).expect("dump");
+    let cancel = std::sync::Arc::new(Cancel::default());
+    let inside = std::sync::Arc::clone(&cancel);
+    let fired = on_write(&db.store, "AFTER INSERT ON main.users", move || {
+        inside.cancel()
+    });
+    let result = engine::apply_cancellable(&db.store, &run(), &changes(0..40), &|_| {}, &cancel);
+    assert!(matches!(result, Err(SyncError::Cancelled)), "{result:?}");
+    assert_eq!(
+        fired.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the insert that saw the Cancel was the last statement"
+    );
+    let after = dump(&db.path).expect("dump");
+    assert_eq!(before, after, "{:?}", before.differences(&after));
+}
+
+/// A Cancel that arrives after the commit, while the run's snapshot is being recorded, changes
+/// nothing: the run stays committed and succeeded, with its snapshot recorded.
 #[test]
 fn a_cancel_after_the_commit_leaves_the_run_committed() {
     let db = synchronized();
-    let cancel = Cancel::default();
+    let cancel = std::sync::Arc::new(Cancel::default());
+    let inside = std::sync::Arc::clone(&cancel);
+    let fired = on_write(
+        &db.store,
+        "AFTER UPDATE OF snapshot_path ON main.sync_runs",
+        move || inside.cancel(),
+    );
     let (report, snapshot) =
         engine::apply_cancellable(&db.store, &run(), &changes(0..8), &|_| {}, &cancel)
-            .expect("apply");
-    cancel.cancel();
+            .expect("a Cancel after the commit is not an error");
+    assert_eq!(fired.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(cancel.is_requested());
     let conn = rusqlite::Connection::open(&db.path).expect("open");
     let (status, recorded): (String, Option<String>) = conn
         .query_row(
@@ -173,49 +241,5 @@ fn a_cancel_after_the_commit_leaves_the_run_committed() {
         .expect("run");
     assert_eq!(status, "succeeded");
     assert_eq!(recorded, Some(snapshot.display().to_string()));
-    let users: i64 = conn
-        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(users, 8);
-}
-
-/// The two points where no statement runs and SQLite would ignore an interrupt: right after the
-/// transaction starts, and after the last write before the commit. A Cancel seen at either rolls
-/// everything back.
-#[test]
-fn the_store_checks_for_a_cancel_at_the_start_and_before_the_commit() {
-    for checks_until_cancel in [1, 2] {
-        let db = synchronized();
-        let before = dump(&db.path).expect("dump");
-        let checks = std::sync::atomic::AtomicUsize::new(0);
-        let result =
-            db.store
-                .writer()
-                .apply_directory_changes_until(&run(), &changes(0..40), &|| {
-                    checks.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
-                        >= checks_until_cancel
-                });
-        assert!(
-            matches!(result, Err(aadsync_store::StoreError::Interrupted)),
-            "cancel at check {checks_until_cancel}: {result:?}"
-        );
-        assert_eq!(
-            checks.load(std::sync::atomic::Ordering::SeqCst),
-            checks_until_cancel
-        );
-        let after = dump(&db.path).expect("dump");
-        assert_eq!(before, after, "{:?}", before.differences(&after));
-    }
-    // Never cancelled: both checks pass and the run commits.
-    let db = synchronized();
-    let checks = std::sync::atomic::AtomicUsize::new(0);
-    db.store
-        .writer()
-        .apply_directory_changes_until(&run(), &changes(0..40), &|| {
-            checks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            false
-        })
-        .expect("apply");
-    assert_eq!(checks.load(std::sync::atomic::Ordering::SeqCst), 2);
-    assert_eq!(dump(&db.path).expect("dump").rows("users").len(), 40);
+    assert_eq!(dump(&db.path).expect("dump").rows("users").len(), 8);
 }

@@ -448,7 +448,7 @@ pub async fn sync_status(
 #[tauri::command]
 pub async fn cancel_sync(state: State<'_, AppState>, args: ipc::JobRef) -> Result<(), IpcError> {
     if let Some(job) = state.jobs.sync(args.job) {
-        job.cancel.cancel();
+        job.cancel();
     }
     Ok(())
 }

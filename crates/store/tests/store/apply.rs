@@ -652,3 +652,71 @@ fn a_group_deleted_in_entra_id_is_emptied_or_deleted_and_its_users_stay() {
         0
     );
 }
+
+/// A database holding one synchronization of 5 users.
+fn synchronized_store() -> Db {
+    let db = fresh();
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &numbered(0..5))
+        .expect("first sync");
+    db
+}
+
+fn numbered(users: std::ops::Range<usize>) -> aadsync_store::DirectoryChanges {
+    let users: Vec<_> = users
+        .map(|n| {
+            entra_user(
+                &format!("00000000-0000-4000-8000-{n:012}"),
+                &format!("user{n}@contoso.com"),
+                &format!("User {n}"),
+            )
+        })
+        .collect();
+    changes(users, vec![])
+}
+
+/// The two points where no statement runs and SQLite would ignore an interrupt: right after the
+/// transaction starts, and after the last write before the commit. A Cancel seen at either rolls
+/// everything back.
+#[test]
+fn the_store_checks_for_a_cancel_at_the_start_and_before_the_commit() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for checks_until_cancel in [1, 2] {
+        let db = synchronized_store();
+        let path = db.dir.path().join("users.sqlite3");
+        let before = dump_file(&path);
+        let checks = AtomicUsize::new(0);
+        let result =
+            db.store
+                .writer()
+                .apply_directory_changes_until(&run(), &numbered(0..40), &|| {
+                    checks.fetch_add(1, Ordering::SeqCst) + 1 >= checks_until_cancel
+                });
+        assert!(
+            matches!(result, Err(aadsync_store::StoreError::Interrupted)),
+            "cancel at check {checks_until_cancel}: {result:?}"
+        );
+        assert_eq!(checks.load(Ordering::SeqCst), checks_until_cancel);
+        assert_same(
+            &dump_file(&path),
+            &before,
+            &format!("cancel at check {checks_until_cancel}"),
+        );
+    }
+    // Never cancelled: both checks pass and the run commits.
+    let db = synchronized_store();
+    let checks = AtomicUsize::new(0);
+    db.store
+        .writer()
+        .apply_directory_changes_until(&run(), &numbered(0..40), &|| {
+            checks.fetch_add(1, Ordering::SeqCst);
+            false
+        })
+        .expect("apply");
+    assert_eq!(checks.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        dump_file(&db.dir.path().join("users.sqlite3"))["users"].len(),
+        40
+    );
+}
