@@ -252,7 +252,7 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     assert!(
         alex_rows(&renamed)
             .iter()
-            .any(|r| r.contains("'alex.w@contoso.com'")),
+            .any(|r| r.contains("Text(\"alex.w@contoso.com\")")),
         "{:?}",
         alex_rows(&renamed)
     );

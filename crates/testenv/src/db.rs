@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Every row of every table, each table's rows sorted, each value rendered with its type
-/// (`NULL`, `7`, `'text'`, `x'0a'`) so that `1` and `'1'` differ. Comparing two dumps compares
-/// the databases' contents, whatever the tables are.
+/// Every row of every table of the `main` schema, the schema itself (as `sqlite_schema`) and
+/// `PRAGMA user_version`; each table's rows sorted, each value rendered with its type and escaped
+/// (`Null`, `Integer(7)`, `Text("a \" b")`, `Blob([10])`) so that `1` and `'1'` differ and no two
+/// rows render alike. Comparing two dumps compares the databases' contents, whatever the tables
+/// are. TEMP objects a test adds are not in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dump {
     pub tables: BTreeMap<String, Vec<String>>,
@@ -43,45 +45,38 @@ impl Dump {
 pub fn dump(path: &Path) -> rusqlite::Result<Dump> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let names: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-             ORDER BY name",
-        )?
+    dump_connection(&conn)
+}
+
+/// [`dump`] through an open connection: what that connection sees, its own uncommitted writes
+/// included.
+pub fn dump_connection(conn: &rusqlite::Connection) -> rusqlite::Result<Dump> {
+    let mut names: Vec<String> = conn
+        .prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table' ORDER BY name")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    names.push("sqlite_schema".into());
     let mut tables = BTreeMap::new();
     for name in names {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{}\"", name.replace('"', "\"\"")))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT * FROM main.\"{}\"",
+            name.replace('"', "\"\"")
+        ))?;
         let columns = stmt.column_count();
         let mut rows: Vec<String> = stmt
             .query_map([], |r| {
                 (0..columns)
-                    .map(|i| r.get_ref(i).map(render))
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
                     .collect::<rusqlite::Result<Vec<_>>>()
-                    .map(|v| v.join(" | "))
+                    .map(|values| format!("{values:?}"))
             })?
             .collect::<rusqlite::Result<_>>()?;
         rows.sort();
         tables.insert(name, rows);
     }
+    let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+    tables.insert("PRAGMA user_version".into(), vec![version.to_string()]);
     Ok(Dump { tables })
-}
-
-fn render(value: rusqlite::types::ValueRef<'_>) -> String {
-    use rusqlite::types::ValueRef;
-    match value {
-        ValueRef::Null => "NULL".into(),
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(f) => format!("{f:?}"),
-        ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t)),
-        ValueRef::Blob(b) => format!(
-            "x'{}'",
-            b.iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect::<String>()
-        ),
-    }
 }
 
 #[cfg(test)]
@@ -99,11 +94,24 @@ mod tests {
         )
         .expect("fill");
         let before = dump(&path).expect("dump");
-        assert_eq!(before.rows("a"), ["1 | '1'", "2.5 | 'b'", "NULL | x'0aff'"]);
-        assert_eq!(before.rows("odd \"name"), ["'q'"]);
+        assert_eq!(
+            before.rows("a"),
+            [
+                "[Integer(1), Text(\"1\")]",
+                "[Null, Blob([10, 255])]",
+                "[Real(2.5), Text(\"b\")]"
+            ]
+        );
+        assert_eq!(before.rows("odd \"name"), ["[Text(\"q\")]"]);
+        assert_eq!(
+            before.rows("sqlite_schema").len(),
+            2,
+            "the schema is part of it"
+        );
+        assert_eq!(before.rows("PRAGMA user_version"), ["0"]);
         conn.execute("UPDATE a SET y = 1 WHERE x = 1", [])
             .expect("change");
-        let after = dump(&path).expect("dump");
+        let after = dump_connection(&conn).expect("dump");
         assert_ne!(before, after, "'1' and 1 differ");
         assert_eq!(before.differences(&after).len(), 1);
     }

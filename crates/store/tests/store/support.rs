@@ -114,38 +114,9 @@ pub fn contoso() -> NewOrganization {
 pub type Dump = BTreeMap<String, Vec<String>>;
 
 pub fn dump(conn: &Connection) -> Dump {
-    let mut tables: Vec<String> = conn
-        .prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table' ORDER BY name")
-        .expect("tables")
-        .query_map([], |r| r.get(0))
-        .expect("tables")
-        .collect::<Result<_, _>>()
-        .expect("tables");
-    tables.push("sqlite_schema".into());
-    let mut all = Dump::new();
-    for table in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM main.\"{table}\""))
-            .expect("select");
-        let width = stmt.column_count();
-        let mut rows: Vec<String> = stmt
-            .query_map([], |r| {
-                (0..width)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|values| format!("{values:?}"))
-            })
-            .expect("rows")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        rows.sort();
-        all.insert(table, rows);
-    }
-    let version: i64 = conn
-        .query_row("PRAGMA main.user_version", [], |r| r.get(0))
-        .expect("version");
-    all.insert("PRAGMA user_version".into(), vec![version.to_string()]);
-    all
+    aadsync_testenv::db::dump_connection(conn)
+        .expect("dump")
+        .tables
 }
 
 /// Asserts two dumps are equal, table by table, so a failure names the table that differs.
@@ -163,7 +134,5 @@ pub fn assert_same(actual: &Dump, expected: &Dump, what: &str) {
 
 /// [`dump`] of a database file no one has open (read-only: looking changes nothing).
 pub fn dump_file(path: &std::path::Path) -> Dump {
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open read-only");
-    dump(&conn)
+    aadsync_testenv::db::dump(path).expect("dump").tables
 }

@@ -72,8 +72,8 @@ pub struct UserRow {
     pub imported_via: String,
 }
 
-/// Every row of every table (from `sqlite_master`, so a table added later is included), each
-/// value `quote()`d so that `1`, `'1'` and `NULL` differ; rows sorted per table.
+/// Every row of every table (`aadsync_testenv::db`: a table added later is included, and values
+/// keep their types so that `1`, `'1'` and `NULL` differ); rows sorted per table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dump(pub BTreeMap<String, Vec<String>>);
 
@@ -253,42 +253,11 @@ impl Env {
     /// Every row of every table, read with SQL (not through the store's own reads).
     pub fn dump(&self) -> Dump {
         let writer = self.store.writer();
-        let conn = writer.connection();
-        let names: Vec<String> = conn
-            .prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-                 ORDER BY name",
-            )
-            .expect("tables")
-            .query_map([], |r| r.get(0))
-            .expect("tables")
-            .collect::<Result<_, _>>()
-            .expect("tables");
-        let mut tables = BTreeMap::new();
-        for name in names {
-            let columns: Vec<String> = conn
-                .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
-                .expect("columns")
-                .query_map([&name], |r| r.get(0))
-                .expect("columns")
-                .collect::<Result<_, _>>()
-                .expect("columns");
-            let row = columns
-                .iter()
-                .map(|c| format!("quote(\"{c}\")"))
-                .collect::<Vec<_>>()
-                .join(" || ' | ' || ");
-            let mut rows: Vec<String> = conn
-                .prepare(&format!("SELECT {row} FROM \"{name}\""))
-                .expect("rows")
-                .query_map([], |r| r.get(0))
-                .expect("rows")
-                .collect::<Result<_, _>>()
-                .expect("rows");
-            rows.sort();
-            tables.insert(name, rows);
-        }
-        Dump(tables)
+        Dump(
+            aadsync_testenv::db::dump_connection(writer.connection())
+                .expect("dump")
+                .tables,
+        )
     }
 
     /// Asserts the database is exactly as `before` (every table, every row).
