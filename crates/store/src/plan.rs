@@ -402,7 +402,33 @@ mod tests {
         state
     }
 
+    /// The items as text; also checks the counters (what the CLI prints and its exit code
+    /// reads) against the items, in every case table.
     fn outcomes(plan: &Plan) -> Vec<String> {
+        let mut tally = [0u64; 6];
+        for item in &plan.items {
+            let slot = match item.outcome {
+                ApplyOutcome::Created => 0,
+                ApplyOutcome::Updated { .. } => 1,
+                ApplyOutcome::Unchanged => 2,
+                ApplyOutcome::Disabled { .. } => 3,
+                ApplyOutcome::Deleted { .. } => 4,
+                ApplyOutcome::Failed { .. } => 5,
+            };
+            tally[slot] += 1;
+        }
+        assert_eq!(
+            [
+                plan.created,
+                plan.updated,
+                plan.unchanged,
+                plan.disabled,
+                plan.deleted,
+                plan.failed
+            ],
+            tally,
+            "the plan's counters"
+        );
         plan.items
             .iter()
             .map(|i| match &i.outcome {
@@ -683,11 +709,18 @@ mod tests {
             let p = plan(&state, &changes(vec![], vec![g]));
             assert_eq!(outcomes(&p), [expected], "{name}");
         }
-        // A user created in the same run counts as a member.
+        // A user created in the same run counts as a member: of a new group, and of a group
+        // imported earlier (which then changes).
         let p = plan(
             &imported(&[], &[]),
             &changes(vec![ann], vec![group(&["o-ann"])]),
         );
-        assert_eq!((p.created, p.updated), (2, 0));
+        assert_eq!(outcomes(&p), ["o-ann created", "g-1 created"]);
+        let carl = user("o-carl", "carl@contoso.com");
+        let p = plan(
+            &state,
+            &changes(vec![carl], vec![group(&["o-ann", "o-carl"])]),
+        );
+        assert_eq!(outcomes(&p), ["o-carl created", "g-1 updated members"]);
     }
 }

@@ -177,6 +177,27 @@ fn groups_and_memberships_follow_the_directory() {
     assert_eq!(member_names("a@contoso.com"), vec!["Sales EMEA"]);
     assert!(member_names("b@contoso.com").is_empty());
     assert_eq!(member_names("c@contoso.com"), vec!["Sales EMEA"]);
+    // The audit log says what changed, as the Audit log dialog shows it.
+    let item: (String, String, Option<String>, String) = db
+        .store
+        .writer()
+        .connection()
+        .query_row(
+            "SELECT object_id, outcome, reason, changed_fields FROM sync_run_items
+             WHERE run_id = ?1",
+            [report.run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("the run's one item");
+    assert_eq!(
+        item,
+        (
+            "g-1".to_owned(),
+            "updated".to_owned(),
+            None,
+            r#"["Entra ID attributes","members"]"#.to_owned()
+        )
+    );
 }
 
 #[test]
@@ -351,6 +372,15 @@ enum Event {
     Finished,
 }
 
+/// Tells the test that the apply returned, also when it panicked.
+struct FinishedOnDrop(std::sync::mpsc::Sender<Event>);
+
+impl Drop for FinishedOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(Event::Finished);
+    }
+}
+
 #[test]
 fn an_apply_interrupted_inside_its_transaction_leaves_every_table_as_before() {
     for point in INTERRUPT_POINTS {
@@ -366,9 +396,9 @@ fn an_apply_interrupted_inside_its_transaction_leaves_every_table_as_before() {
         let work = second_sync();
         let result = std::thread::scope(|scope| {
             let apply = scope.spawn(|| {
-                let result = db.store.writer().apply_directory_changes(&run(), &work);
-                let _ = events.send(Event::Finished);
-                result
+                // Sent even when the apply panics, so the test fails instead of waiting forever.
+                let _finished = FinishedOnDrop(events.clone());
+                db.store.writer().apply_directory_changes(&run(), &work)
             });
             match paused.recv().expect("an event") {
                 // Cancel, as the app does it: from another thread, through the handle.
