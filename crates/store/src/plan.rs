@@ -722,5 +722,33 @@ mod tests {
             &changes(vec![carl], vec![group(&["o-ann", "o-carl"])]),
         );
         assert_eq!(outcomes(&p), ["o-carl created", "g-1 updated members"]);
+        // A user deleted from the server in the same run is no member any more, even where
+        // Entra ID still lists him; one only disabled stays a member.
+        for (action, expected) in [
+            (
+                RemovalAction::Delete,
+                ["o-ann deleted: gone", "g-1 updated members"],
+            ),
+            (
+                RemovalAction::Disable,
+                ["o-ann disabled: gone", "g-1 unchanged"],
+            ),
+        ] {
+            let removal = crate::apply::Removal {
+                kind: ObjectKind::User,
+                object_id: "o-ann".into(),
+                action,
+                deletion: None,
+                reason: "gone".into(),
+            };
+            let p = plan(
+                &state,
+                &DirectoryChanges {
+                    removals: vec![removal],
+                    ..changes(vec![], vec![group(&["o-ann"])])
+                },
+            );
+            assert_eq!(outcomes(&p), expected);
+        }
     }
 }
