@@ -369,6 +369,45 @@ mod tests {
         );
     }
 
+    /// The organization's own safeguard, as saved and read back from a real database, is the
+    /// one the engine applies (not the default).
+    #[test]
+    fn the_threshold_is_the_organizations_as_saved() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = aadsync_store::Store::open(
+            &dir.path().join("db.sqlite3"),
+            &aadsync_store::OpenOptions::default(),
+        )
+        .expect("store");
+        let id = store
+            .writer()
+            .save_organization(&aadsync_store::NewOrganization {
+                tenant_id: "3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e10".into(),
+                display_name: "Contoso".into(),
+                primary_domain: "contoso.com".into(),
+                cloud: aadsync_store::CloudKind::Global,
+                authority_url: "https://login.microsoftonline.com".into(),
+                graph_url: "https://graph.microsoft.com".into(),
+                client_id: "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37".into(),
+                admin_upn: "admin@contoso.com".into(),
+                admin_object_id: "7f0e0f8e-0000-4000-8000-000000000001".into(),
+                demo: false,
+            })
+            .expect("save");
+        store
+            .writer()
+            .set_deletion_threshold(id, 25, 5)
+            .expect("set");
+        let org = store.reader().organization(id).expect("read");
+        assert_eq!(
+            Threshold::of(&org),
+            Threshold {
+                min_count: 25,
+                percent: 5
+            }
+        );
+    }
+
     #[test]
     fn the_safeguard_boundaries_hold_for_the_engine() {
         let object = |n: u64, action| DeletedObject {
