@@ -81,7 +81,9 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), String> {
         ("timeout.txt", 2),
         ("unviable.txt", 3),
     ] {
-        let text = std::fs::read_to_string(results.join(list)).unwrap_or_default();
+        // cargo-mutants writes every list, empty or not: a missing one means it did not run.
+        let text = std::fs::read_to_string(results.join(list))
+            .map_err(|e| format!("{}: {e}", results.join(list).display()))?;
         for (name, file) in &chosen {
             let n = count_in(&text, file);
             if let Some(t) = tallies.get_mut(name) {
@@ -94,10 +96,9 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), String> {
             }
         }
     }
-    let summary = summary(
-        &tallies,
-        &std::fs::read_to_string(results.join("missed.txt")).unwrap_or_default(),
-    );
+    let missed = std::fs::read_to_string(results.join("missed.txt"))
+        .map_err(|e| format!("missed.txt: {e}"))?;
+    let summary = summary(&tallies, &missed);
     println!("\n{summary}");
     let path = out.join("summary.md");
     std::fs::write(&path, &summary).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -1,5 +1,6 @@
 //! The deletion safeguard: when disabling or deleting imported objects needs the administrator's
-//! explicit confirmation. One predicate for the wizard (WASM), the backend's re-check and the CLI.
+//! explicit confirmation. One predicate for the wizard (WASM), the backend's re-check, the engine
+//! and the CLI.
 
 /// An organization's deletion safeguard: confirmation is needed when *more than* `count` objects
 /// *and more than* `percent` % of the organization's imported objects would be disabled or
@@ -59,8 +60,8 @@ const fn case(
 }
 
 /// The rule's boundaries, written down once: every place that decides about the safeguard (the
-/// wizard's preview, the backend's re-check, the CLI and the engine) is tested against this
-/// table, so a `>` that becomes `>=` anywhere fails a test.
+/// wizard's preview, the backend's re-check, and the engine's `Threshold`, which the CLI uses) is
+/// tested against this table, so a `>` that becomes `>=` anywhere fails a test.
 pub const BOUNDARIES: &[SafeguardCase] = &[
     case(
         10,

@@ -5,7 +5,7 @@
 use crate::{Selection, quiet, start};
 use aadsync_directory::graph::GraphError;
 use aadsync_directory::graph::retry::RetryPolicy;
-use aadsync_sync::deleted::{Action, Finding, RECYCLE_BIN_DAYS};
+use aadsync_sync::deleted::{Action, Finding};
 use aadsync_sync::engine::{self, SyncError};
 use serde_json::json;
 
@@ -80,9 +80,7 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
     };
     assert_eq!(
         by_id(&soft),
-        Some(Finding::SoftDeleted {
-            days_left: RECYCLE_BIN_DAYS - 3
-        }),
+        Some(Finding::SoftDeleted { days_left: 27 }),
         "deleted 3.5 days ago: 3 whole days gone"
     );
     assert_eq!(by_id(&hard), Some(Finding::HardDeleted));
@@ -231,12 +229,7 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
             .expect("listed")
             .clone()
     };
-    assert_eq!(
-        by_id(&m365).finding,
-        Finding::SoftDeleted {
-            days_left: RECYCLE_BIN_DAYS
-        }
-    );
+    assert_eq!(by_id(&m365).finding, Finding::SoftDeleted { days_left: 30 });
     assert_eq!(by_id(&security).finding, Finding::HardDeleted);
     for o in &mut found {
         o.action = if o.object_id == m365 {
