@@ -80,24 +80,7 @@ async fn organizations_from_the_command_line() {
     );
     assert_eq!(db::organizations(&db), []);
 
-    let add = || {
-        aadsync(
-            &db,
-            &[
-                "org",
-                "add",
-                "--tenant",
-                "contoso.com",
-                "--client-id",
-                demo::CLIENT_ID,
-                "--cloud",
-                "custom",
-                "--authority",
-                emulator.base_url(),
-                "--device-code",
-            ],
-        )
-    };
+    let add = || aadsync(&db, &support::org_add_args(&emulator));
     // A non-administrator is refused and nothing is stored.
     let alex = Person {
         upn: "alex.wilber@contoso.com",

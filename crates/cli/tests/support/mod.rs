@@ -103,24 +103,26 @@ pub async fn with_device_code(mut command: Command, person: Person<'_>) -> (bool
     (status.success(), seen + &err)
 }
 
+/// The arguments of `aadsync org add` for the emulator's tenant, with a device code.
+pub fn org_add_args(emulator: &Emulator) -> [&str; 11] {
+    [
+        "org",
+        "add",
+        "--tenant",
+        "contoso.com",
+        "--client-id",
+        demo::CLIENT_ID,
+        "--cloud",
+        "custom",
+        "--authority",
+        emulator.base_url(),
+        "--device-code",
+    ]
+}
+
 /// `aadsync org add` for the emulator's tenant, signed in as its administrator: organization #1.
 pub async fn add_organization(emulator: &Emulator, db: &Path) {
-    let add = aadsync(
-        db,
-        &[
-            "org",
-            "add",
-            "--tenant",
-            "contoso.com",
-            "--client-id",
-            demo::CLIENT_ID,
-            "--cloud",
-            "custom",
-            "--authority",
-            emulator.base_url(),
-            "--device-code",
-        ],
-    );
+    let add = aadsync(db, &org_add_args(emulator));
     let (ok, text) = with_device_code(add, Person::demo_admin(emulator.clock().now())).await;
     assert!(ok, "{text}");
 }
