@@ -34,6 +34,14 @@ pub enum FaultKind {
     Drop,
     /// Serves the response with its JSON cut in half.
     Truncate,
+    /// Answers with Graph's error body and this status (e.g. 400 `Request_UnsupportedQuery`
+    /// for a tenant that refuses a query, 500 `generalException`).
+    Error {
+        status: u16,
+        code: String,
+        #[serde(default)]
+        message: Option<String>,
+    },
 }
 
 /// A fault on requests whose path (and query) matches `path` (`*` matches anything).
@@ -156,6 +164,17 @@ pub async fn middleware(State(shared): State<Shared>, request: Request, next: Ne
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(cut))
         }
+        Some(FaultKind::Error {
+            status,
+            code,
+            message,
+        }) => graph_fault(
+            &shared,
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            &code,
+            message.as_deref().unwrap_or("The request failed."),
+            None,
+        ),
         None => next.run(request).await,
     };
     shared.log_request(LoggedRequest {

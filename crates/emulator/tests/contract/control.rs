@@ -226,6 +226,27 @@ async fn faults_look_like_graph_and_the_log_counts_requests() {
     assert_eq!(env.get("/v1.0/me", Some(&token), &[]).await.0, 200);
     assert!(started.elapsed().as_millis() >= 300);
 
+    // Any Graph error, once: status, code and message in Graph's error body.
+    fault(
+        json!({"path": "/v1.0/groups*", "kind": "error", "status": 400,
+        "code": "Request_UnsupportedQuery", "message": "Unsupported query.", "times": 1}),
+    )
+    .await;
+    let (status, _, body, _) = env.get("/v1.0/groups", Some(&token), &[]).await;
+    assert_eq!(
+        (
+            status,
+            body["error"]["code"].clone(),
+            body["error"]["message"].clone()
+        ),
+        (
+            400,
+            json!("Request_UnsupportedQuery"),
+            json!("Unsupported query.")
+        )
+    );
+    assert_eq!(env.get("/v1.0/groups", Some(&token), &[]).await.0, 200);
+
     // Truncated JSON: HTTP succeeds, the body does not parse.
     fault(json!({"path": "/v1.0/groups*", "kind": "truncate", "times": 1})).await;
     let (status, _, body, text) = env.get("/v1.0/groups", Some(&token), &[]).await;
