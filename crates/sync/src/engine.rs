@@ -4,8 +4,8 @@
 
 use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
 use aadsync_directory::graph::{
-    DELTA_WINDOW_SECONDS, DeltaKind, DeltaRound, GraphClient, GraphError, GroupChange, RemoteGroup,
-    RemoteUser, batch_error,
+    DeltaKind, DeltaRound, GraphClient, GraphError, GroupChange, RemoteGroup, RemoteUser,
+    batch_error,
 };
 use aadsync_store::plan::{Imported, Plan};
 use aadsync_store::{
@@ -221,7 +221,7 @@ pub async fn gather_incremental(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Gathered, SyncError> {
     let now = unix_now();
-    let usable = links.filter(|l| now - l.taken_at < DELTA_WINDOW_SECONDS);
+    let usable = links.filter(|l| crate::freshness::links_usable(l.taken_at, now));
     let reason = match (links, usable, forced) {
         (_, _, Some(reason)) => reason,
         (None, _, None) => FullReason::NoLinks,
@@ -863,6 +863,57 @@ fn prune_snapshots(latest: &Path) {
     for old in files.into_iter().take(excess) {
         if let Err(err) = std::fs::remove_file(&old) {
             tracing::warn!(error = %err, file = %old.display(), "could not remove an old snapshot");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What step 6's progress line and step 4's read note say (the end-to-end tests wait for
+    /// some of these words).
+    #[test]
+    fn the_wizard_says_where_a_run_is_and_how_it_read() {
+        let phases = [
+            (
+                Phase::ReadingChanges,
+                "Reading the changes since the last synchronization",
+            ),
+            (Phase::ReadingUsers, "Reading users from Entra ID"),
+            (Phase::ReadingGroups, "Reading groups from Entra ID"),
+            (Phase::ReadingMembers, "Reading group members"),
+            (Phase::Planning, "Comparing with the database"),
+            (Phase::Snapshot, "Saving a snapshot for undo"),
+            (Phase::Writing, "Writing to the database"),
+        ];
+        for (phase, label) in phases {
+            assert_eq!(phase.label(), label);
+        }
+        let reads = [
+            (
+                ReadMode::Incremental { since: 0 },
+                "Incremental: only the changes Entra ID reported since the last synchronization were read",
+            ),
+            (
+                ReadMode::Full(FullReason::NoLinks),
+                "Full comparison: no change-tracking link from an earlier synchronization",
+            ),
+            (
+                ReadMode::Full(FullReason::Expired),
+                "Full comparison: the 7-day change-tracking window lapsed",
+            ),
+            (
+                ReadMode::Full(FullReason::CheckDeleted),
+                "Full comparison: Check deleted objects compares every imported object",
+            ),
+            (
+                ReadMode::Full(FullReason::Requested),
+                "Full comparison: requested",
+            ),
+        ];
+        for (mode, text) in reads {
+            assert_eq!(mode.describe(), text);
         }
     }
 }

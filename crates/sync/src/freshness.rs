@@ -27,6 +27,12 @@ pub fn span(seconds: i64) -> String {
 }
 
 /// `None` for an organization never synchronized (its label says so).
+/// Whether change-tracking links taken at `taken_at` can still be used at `now` (seconds since
+/// the epoch): Graph keeps the state behind them for 7 days, so at exactly 7 days they cannot.
+pub fn links_usable(taken_at: i64, now: i64) -> bool {
+    now - taken_at < DELTA_WINDOW_SECONDS
+}
+
 pub fn sync_note(
     last_sync_at: Option<&str>,
     delta_taken_at: Option<&str>,
@@ -43,7 +49,7 @@ pub fn sync_note(
         });
     };
     let left = taken + DELTA_WINDOW_SECONDS - now;
-    Some(if left <= 0 {
+    Some(if !links_usable(taken, now) {
         SyncNote {
             text: format!(
                 "{ago} The 7-day change-tracking window lapsed {} ago: the next synchronization compares every imported object, which takes longer on a large tenant.",
@@ -72,6 +78,21 @@ pub fn sync_note(
 
 #[cfg(test)]
 mod tests {
+    /// Exactly 7 days (604,800 s) after the links were taken, they are no longer used.
+    #[test]
+    fn links_are_usable_for_seven_days_less_a_second() {
+        let taken = 1_800_000_000;
+        for (age, usable) in [
+            (0, true),
+            (604_799, true),
+            (604_800, false),
+            (604_801, false),
+            (-60, true),
+        ] {
+            assert_eq!(links_usable(taken, taken + age), usable, "age {age} s");
+        }
+    }
+
     use super::*;
 
     const NOW: i64 = 1_795_651_200; // 2026-11-26T00:00:00Z
