@@ -552,10 +552,8 @@ fn remote_from_stored(stored: &DirectoryGroup) -> RemoteGroup {
 fn apply_group_change(stored: &DirectoryGroup, change: &GroupChange) -> DirectoryGroup {
     let mut group = match &change.group {
         Some(remote) => to_directory_group(remote.clone(), None),
-        None => DirectoryGroup {
-            members: None,
-            ..stored.clone()
-        },
+        // Its members are set below in either case.
+        None => stored.clone(),
     };
     let mut members: Vec<String> = stored.members.clone().unwrap_or_default();
     members.retain(|m| !change.removed.contains(m));
@@ -915,5 +913,85 @@ mod tests {
         for (mode, text) in reads {
             assert_eq!(mode.describe(), text);
         }
+    }
+
+    /// Keep, Disable and Delete as the admin decided, with the Entra ID state recorded on the
+    /// object and the reason the audit log shows.
+    #[test]
+    fn removals_carry_the_decision_the_deletion_state_and_the_reason() {
+        let object = |id: &str, finding: Finding, action: Action| DeletedObject {
+            kind: aadsync_store::ObjectKind::User,
+            object_id: id.into(),
+            display_name: id.to_uppercase(),
+            account: format!("{id}@contoso.com"),
+            finding,
+            action,
+        };
+        let objects = [
+            object("kept", Finding::HardDeleted, Action::Keep),
+            object(
+                "soft",
+                Finding::SoftDeleted { days_left: 12 },
+                Action::Disable,
+            ),
+            object("hard", Finding::HardDeleted, Action::Delete),
+            object("off", Finding::DisabledInEntra, Action::Disable),
+        ];
+        let got: Vec<_> = removals(&objects)
+            .into_iter()
+            .map(|r| (r.object_id, r.action, r.deletion, r.reason))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "soft".to_owned(),
+                    RemovalAction::Disable,
+                    Some(DirectoryDeletion::SoftDeleted),
+                    "deleted in Entra ID, restorable for 12 more days".to_owned()
+                ),
+                (
+                    "hard".to_owned(),
+                    RemovalAction::Delete,
+                    Some(DirectoryDeletion::HardDeleted),
+                    "permanently deleted in Entra ID".to_owned()
+                ),
+                (
+                    "off".to_owned(),
+                    RemovalAction::Disable,
+                    None,
+                    "disabled in Entra ID".to_owned()
+                ),
+            ]
+        );
+    }
+
+    /// The 5 newest snapshots stay; older ones go; files that are not snapshots stay.
+    #[test]
+    fn old_snapshots_are_pruned() {
+        let dir = tempfile::tempdir().expect("dir");
+        let names: Vec<String> = (1..=7)
+            .map(|n| format!("aadsync.2026113015000{n}.sqlite3"))
+            .collect();
+        for name in names.iter().map(String::as_str).chain(["notes.txt"]) {
+            std::fs::write(dir.path().join(name), b"x").expect("write");
+        }
+        prune_snapshots(&dir.path().join(&names[6]));
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = names[2..].to_vec();
+        expected.push("notes.txt".into());
+        assert_eq!(left, expected);
+    }
+
+    #[test]
+    fn a_cancel_shows_whether_it_was_requested() {
+        let cancel = Cancel::default();
+        assert_eq!(format!("{cancel:?}"), "Cancel { requested: false, .. }");
+        cancel.cancel();
+        assert_eq!(format!("{cancel:?}"), "Cancel { requested: true, .. }");
     }
 }
