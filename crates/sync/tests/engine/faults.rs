@@ -1,6 +1,7 @@
 //! Faults while reading: a fault once is retried exactly once and the read is the same as
 //! without it; a Graph that stays down fails the run with the reason, after a known number of
-//! attempts, and the whole use case (read, then apply) leaves every table as it was.
+//! attempts, and the whole use case (read, then apply) leaves every table as it was. A Graph
+//! that refuses change tracking (4xx) costs only the incremental reads.
 
 use crate::{Dump, Env, Selection, quiet, start};
 use aadsync_directory::graph::GraphError;
@@ -216,4 +217,56 @@ async fn a_round_of_changes_that_fails_writes_nothing_and_keeps_the_links() {
     failing_run_changes_nothing(&env, &graph, &Selection::default(), 2).await;
     assert_eq!(env.requests("/v1.0/groups/delta").await, [503, 503, 503]);
     assert_eq!(env.links(), Some(links));
+}
+
+#[tokio::test]
+async fn a_graph_that_refuses_change_tracking_costs_only_the_incremental_reads() {
+    let env = start().await;
+    env.save_org();
+    let picked = env.tenant_users("/users?$top=3", "").await;
+    let selection = Selection {
+        users: picked.keys().cloned().collect(),
+        ..Selection::default()
+    };
+
+    // A 400 to `$deltatoken=latest`: a tenant that refuses the query, not a failure.
+    env.control(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "*deltatoken=latest*", "kind": "error", "status": 400, "code": "Request_UnsupportedQuery"}),
+    )
+    .await;
+    env.clear_requests().await;
+    let graph = env.graph(RetryPolicy::new(3, 10));
+    let read = env.read(&graph, &selection, None, None).await;
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Full(engine::FullReason::NoLinks)
+    );
+    assert_eq!(read.changes.delta, None);
+    assert_eq!(env.requests("/v1.0/users/delta").await, [400]);
+    assert_eq!(env.requests("/v1.0/groups/delta").await, Vec::<u64>::new());
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("apply");
+    assert_eq!(env.stored_users(), picked);
+    assert_eq!(env.links(), None);
+
+    // A server error that outlasts the retries is a failure: nothing written.
+    env.control(reqwest::Method::DELETE, "faults", json!({}))
+        .await;
+    env.control(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "*deltatoken=latest*", "kind": "unavailable", "retryAfter": "0.01"}),
+    )
+    .await;
+    let first = picked.keys().next().expect("picked");
+    env.control(
+        reqwest::Method::PATCH,
+        &format!("users/{first}"),
+        json!({"department": "Moved"}),
+    )
+    .await;
+    env.clear_requests().await;
+    failing_run_changes_nothing(&env, &env.graph(RetryPolicy::new(3, 10)), &selection, 2).await;
+    assert_eq!(env.requests("/v1.0/users/delta").await, [503, 503, 503]);
 }

@@ -1,6 +1,7 @@
 //! Incremental sync: only Graph's changes since the stored links are read, and it ends where
-//! a full comparison would; links past Graph's 7-day window (by our clock or Graph's) fall
-//! back to a full comparison.
+//! a full comparison would (also for a user first imported by it); a round reports only the
+//! imported objects Entra ID deleted; links carry the wall-clock time they were taken, and
+//! links past Graph's 7-day window (by our clock or Graph's) fall back to a full comparison.
 
 use crate::{Selection, quiet, start, written};
 use aadsync_directory::graph::retry::RetryPolicy;
@@ -259,4 +260,154 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
         );
         assert!(read.changes.delta.is_some(), "fresh links");
     }
+}
+
+#[tokio::test]
+async fn a_round_reports_only_the_imported_objects_entra_id_deleted() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let users: Vec<String> = env
+        .tenant_users("/users?$top=10", "")
+        .await
+        .into_values()
+        .filter(|u| u.account_name != env.admin)
+        .map(|u| u.object_id)
+        .collect();
+    let groups = env.ids("/groups?$top=2&$select=id").await;
+    let (user, other_user, group, other_group) = (&users[0], &users[1], &groups[0], &groups[1]);
+    env.import(
+        &graph,
+        &Selection {
+            users: vec![user.clone()],
+            groups: vec![group.clone()],
+            ..Selection::default()
+        },
+    )
+    .await;
+    let before = env.stored_objects();
+
+    // An imported user and group, and a user and group never imported: only the first two
+    // concern this database.
+    for path in [
+        format!("users/{user}"),
+        format!("users/{other_user}"),
+        format!("groups/{group}?hard=true"),
+        format!("groups/{other_group}?hard=true"),
+    ] {
+        env.control(reqwest::Method::DELETE, &path, json!({})).await;
+    }
+    let (read, _) = env.incremental(&graph).await;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+    assert_eq!(
+        (read.missing_users, read.missing_groups),
+        (vec![user.clone()], vec![group.clone()])
+    );
+    assert_eq!(
+        env.stored_objects().keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "no decision without Check deleted objects"
+    );
+}
+
+#[tokio::test]
+async fn a_user_first_imported_by_an_incremental_sync_gets_memberships_in_unchanged_groups() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let group = env.ids("/groups?$top=1&$select=id").await.remove(0);
+    let members = env
+        .ids(&format!(
+            "/groups/{group}/members/microsoft.graph.user?$select=id&$top=999"
+        ))
+        .await;
+    assert!(members.len() >= 2, "a group with members");
+    // The group without its members, and one member selected directly.
+    env.import(
+        &graph,
+        &Selection {
+            users: vec![members[0].clone()],
+            groups: vec![group.clone()],
+            ..Selection::default()
+        },
+    )
+    .await;
+
+    // Nothing changed in Entra ID, so no round reports the group; another member is selected.
+    let selection = Selection {
+        users: vec![members[1].clone()],
+        ..Selection::default()
+    };
+    let read = env
+        .read(&graph, &selection, env.links().as_ref(), None)
+        .await;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("apply");
+    assert_eq!(
+        env.stored_groups().1,
+        BTreeSet::from([
+            (group.clone(), members[0].clone()),
+            (group.clone(), members[1].clone())
+        ])
+    );
+
+    // Where a full comparison (`aadsync sync --full`) ends: nothing left to change.
+    let full = env
+        .read(
+            &graph,
+            &Selection::default(),
+            None,
+            Some(engine::FullReason::Requested),
+        )
+        .await;
+    let plan = engine::preview(&env.store, &env.run().tenant_id, &full.changes).expect("plan");
+    assert_eq!((plan.created, plan.updated, plan.failed), (0, 0, 0));
+}
+
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
+}
+
+#[tokio::test]
+async fn change_tracking_links_carry_the_time_they_were_taken() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    // The 7-day window is counted from `taken_at`: it must be the wall clock of the read.
+    let start = wall_clock();
+    env.import_users(&graph, 2).await;
+    let end = wall_clock();
+    let first = env.links().expect("links");
+    assert!(
+        (start..=end).contains(&first.taken_at),
+        "{start} ≤ {} ≤ {end}",
+        first.taken_at
+    );
+
+    let start = wall_clock();
+    let (read, _) = env.incremental(&graph).await;
+    let end = wall_clock();
+    assert_eq!(
+        read.read,
+        engine::ReadMode::Incremental {
+            since: first.taken_at
+        }
+    );
+    let next = env.links().expect("links");
+    assert!(
+        (start..=end).contains(&next.taken_at),
+        "{start} ≤ {} ≤ {end}",
+        next.taken_at
+    );
 }

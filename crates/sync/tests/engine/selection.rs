@@ -1,13 +1,16 @@
 //! What a selection imports: exactly the tenant's users and group members, with their group
-//! path, the group and its memberships; a rename in Entra ID updates the same row; users
+//! path, the group and its memberships (a group without its members brings no user); a user
+//! selected directly, by object ID or UPN, is no longer imported via a group; a selected group
+//! Entra ID does not have fails the run; a rename in Entra ID updates the same row; users
 //! deleted on the server stay deleted until re-imported; users restored in Entra ID come back
 //! as the same server user.
 
 use crate::{Env, Selection, planned, quiet, start, written};
 use aadsync_directory::graph::retry::RetryPolicy;
-use aadsync_sync::engine;
+use aadsync_sync::engine::{self, SyncError};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 #[tokio::test]
 async fn select_preview_apply_and_a_rename_updates_the_same_user() {
@@ -259,4 +262,168 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
         .expect("user");
     assert!(details.enabled, "enabled again, as in Entra ID");
     assert_eq!(details.azure.and_then(|a| a.deleted_in_directory), None);
+}
+
+#[tokio::test]
+async fn reading_users_reports_each_user_read_once() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let imported = env.import_users(&graph, 3).await;
+    // Five users not imported yet and one imported earlier (selected again): one read each.
+    let tenant = env.ids("/users?$top=8&$select=id").await;
+    let selection = Selection {
+        users: tenant[2..].to_vec(),
+        ..Selection::default()
+    };
+    let read: BTreeSet<&String> = imported.iter().chain(&selection.users).collect();
+    assert_eq!(read.len(), 8);
+
+    let events = Mutex::new(Vec::new());
+    let record = |p: engine::Progress| events.lock().unwrap().push(p);
+    engine::gather(&graph, &env.imported(), &selection, &record)
+        .await
+        .expect("gather");
+    let done: Vec<u64> = events
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.phase == engine::Phase::ReadingUsers)
+        .map(|p| p.done)
+        .collect();
+    assert_eq!(done.last(), Some(&(read.len() as u64)), "{done:?}");
+}
+
+#[tokio::test]
+async fn a_member_selected_directly_by_id_or_upn_is_no_longer_imported_via_the_group() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let groups = env
+        .graph_json("/groups?$top=1&$select=id,displayName")
+        .await;
+    let group_id = groups["value"][0]["id"].as_str().expect("group").to_owned();
+    let group_name = groups["value"][0]["displayName"].as_str().expect("name");
+    let members = env
+        .tenant_users(
+            &format!("/groups/{group_id}/members/microsoft.graph.user"),
+            group_name,
+        )
+        .await;
+    assert!(members.len() >= 3, "a group with a few members");
+    env.import(
+        &graph,
+        &Selection {
+            groups: vec![group_id],
+            members: true,
+            ..Selection::default()
+        },
+    )
+    .await;
+    assert_eq!(env.stored_users(), members);
+
+    // One member picked by object ID, another by UPN (as `aadsync sync --user` passes it),
+    // and a user outside the group by UPN.
+    let mut rows = members.values();
+    let (by_id, by_upn) = (rows.next().expect("member"), rows.next().expect("member"));
+    let outsider = env
+        .tenant_users("/users?$top=20", "")
+        .await
+        .into_values()
+        .find(|u| !members.contains_key(&u.object_id))
+        .expect("a user outside the group");
+    let selection = Selection {
+        users: vec![
+            by_id.object_id.clone(),
+            by_upn.account_name.clone(),
+            outsider.account_name.clone(),
+        ],
+        ..Selection::default()
+    };
+    let mut expected = members.clone();
+    for id in [&by_id.object_id, &by_upn.object_id] {
+        expected.get_mut(id).expect("member").imported_via = String::new();
+    }
+    expected.insert(outsider.object_id.clone(), outsider);
+    env.import(&graph, &selection).await;
+    assert_eq!(env.stored_users(), expected);
+}
+
+#[tokio::test]
+async fn selecting_a_group_entra_id_no_longer_has_fails_and_writes_nothing() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    env.import_users(&graph, 2).await;
+    // Picked in the search, then deleted for good in Entra ID before the sync.
+    let gone = env.ids("/groups?$top=1&$select=id").await.remove(0);
+    env.control(
+        reqwest::Method::DELETE,
+        &format!("groups/{gone}?hard=true"),
+        json!({}),
+    )
+    .await;
+    let selection = Selection {
+        groups: vec![gone.clone()],
+        members: true,
+        ..Selection::default()
+    };
+    let before = env.dump();
+    let run = env.sync_like_the_app(&graph, &selection, false).await;
+    env.assert_unchanged(&before, "a selection that cannot be read writes nothing");
+    match run {
+        Err(SyncError::NotFound { kind: "group", id }) if id == gone => {}
+        other => panic!("expected the group {gone} not found: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_group_selected_without_its_members_brings_no_users() {
+    let env = start().await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let groups = env
+        .graph_json("/groups?$top=1&$select=id,displayName")
+        .await;
+    let group_id = groups["value"][0]["id"].as_str().expect("group").to_owned();
+    let group_name = groups["value"][0]["displayName"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let members = env
+        .ids(&format!(
+            "/groups/{group_id}/members/microsoft.graph.user?$select=id&$top=999"
+        ))
+        .await;
+    assert!(members.len() >= 2, "a group with members");
+    let outsider = env
+        .ids("/users?$top=20&$select=id")
+        .await
+        .into_iter()
+        .find(|id| !members.contains(id))
+        .expect("a user outside the group");
+    // One member imported earlier, directly: the only membership the group can have here.
+    env.import(
+        &graph,
+        &Selection {
+            users: vec![members[0].clone(), outsider],
+            ..Selection::default()
+        },
+    )
+    .await;
+    let users = env.stored_users();
+
+    env.import(
+        &graph,
+        &Selection {
+            groups: vec![group_id.clone()],
+            members: false,
+            ..Selection::default()
+        },
+    )
+    .await;
+    assert_eq!(env.stored_users(), users, "no member imported");
+    assert_eq!(
+        env.stored_groups(),
+        (
+            BTreeMap::from([(group_id.clone(), group_name)]),
+            BTreeSet::from([(group_id, members[0].clone())])
+        )
+    );
 }
