@@ -398,8 +398,8 @@ async fn gather_with(
             None if selected_groups.contains(id.as_str()) => {
                 return Err(SyncError::NotFound { kind: "group", id });
             }
-            None if imported.groups.contains_key(&id) => missing_groups.push(id),
-            None => {}
+            // Every other ID asked for is a group imported earlier.
+            None => missing_groups.push(id),
         }
     }
 
