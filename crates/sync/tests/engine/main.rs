@@ -39,9 +39,14 @@ pub(crate) struct Env {
 }
 
 pub(crate) async fn start() -> Env {
+    start_with(300, 12).await
+}
+
+/// A generated tenant of `users` and `groups` (seed 3: `generate` gives the same tenant again).
+pub(crate) async fn start_with(users: usize, groups: usize) -> Env {
     let tenant = generate(GeneratorConfig {
-        users: 300,
-        groups: 12,
+        users,
+        groups,
         seed: 3,
     });
     let admin = tenant.users[0].user_principal_name.clone();

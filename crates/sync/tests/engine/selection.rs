@@ -427,3 +427,71 @@ async fn a_group_selected_without_its_members_brings_no_users() {
         )
     );
 }
+
+/// Past `LIST_INSTEAD_OF_BATCH` user IDs (and a quarter of that for groups) the engine lists the
+/// whole collection instead of asking for the IDs in `$batch`es. Both ways must read the same
+/// objects: the same selection read past the thresholds and read in chunks below them.
+#[tokio::test]
+async fn listing_and_batching_read_the_same_objects() {
+    use aadsync_sync::engine::LIST_INSTEAD_OF_BATCH;
+    let (users, groups) = (LIST_INSTEAD_OF_BATCH + 50, LIST_INSTEAD_OF_BATCH / 4 + 10);
+    let env = crate::start_with(users, groups).await;
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let tenant = aadsync_emulator::generate(aadsync_emulator::GeneratorConfig {
+        users,
+        groups,
+        seed: 3,
+    });
+    let user_ids: Vec<String> = tenant.users.iter().map(|u| u.id.clone()).collect();
+    let group_ids: Vec<String> = tenant.groups.iter().map(|g| g.id.clone()).collect();
+    let read = |users: &[String], groups: &[String]| {
+        let selection = Selection {
+            users: users.to_vec(),
+            groups: groups.to_vec(),
+            members: false,
+            nested: false,
+        };
+        let graph = &graph;
+        let imported = env.imported();
+        async move {
+            engine::gather(graph, &imported, &selection, &|_| {})
+                .await
+                .expect("gather")
+                .changes
+        }
+    };
+    let listed = read(&user_ids, &group_ids).await;
+    let mut batched_users = Vec::new();
+    let mut batched_groups = Vec::new();
+    for (u, g) in user_ids
+        .chunks(LIST_INSTEAD_OF_BATCH)
+        .zip(group_ids.chunks(LIST_INSTEAD_OF_BATCH / 4))
+    {
+        let part = read(u, g).await;
+        batched_users.extend(part.users);
+        batched_groups.extend(part.groups);
+    }
+    let by_id = |mut users: Vec<aadsync_store::DirectoryUser>| {
+        users.sort_by(|a, b| a.object_id.cmp(&b.object_id));
+        users
+    };
+    let listed_users = by_id(listed.users);
+    assert_eq!(listed_users.len(), users, "every selected user");
+    assert_eq!(listed_users, by_id(batched_users));
+    let ids = |groups: &[aadsync_store::DirectoryGroup]| -> Vec<(String, String)> {
+        let mut ids: Vec<_> = groups
+            .iter()
+            .map(|g| (g.object_id.clone(), g.display_name.clone()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut expected: Vec<(String, String)> = tenant
+        .groups
+        .iter()
+        .map(|g| (g.id.clone(), g.display_name.clone()))
+        .collect();
+    expected.sort();
+    assert_eq!(ids(&listed.groups), expected, "every selected group");
+    assert_eq!(ids(&batched_groups), expected);
+}
