@@ -124,6 +124,9 @@ fn a_cancel_while_the_write_waits_rolls_back_and_a_rerun_completes() {
     let (writing_tx, writing_rx) = std::sync::mpsc::channel();
     let result = std::thread::scope(|scope| {
         let apply = scope.spawn(|| {
+            // Owned by this thread: if the apply returns without reaching the write, the test's
+            // wait ends at once instead of at its timeout.
+            let writing_tx = writing_tx;
             engine::apply_cancellable(
                 &db.store,
                 &run(),
