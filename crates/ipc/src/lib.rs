@@ -19,13 +19,13 @@ pub use audit::{
     ExportAudit, ListRuns, RunItemView, RunItems, RunRef, RunView, UndoPreviewCmd, UndoRun,
 };
 pub use error::{ErrorCode, IpcError};
-pub use safeguard::Safeguard;
 pub use orgs::{
     CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeletionThreshold,
     DeviceCode, FinishSignIn, FlowRef, ListOrganizations, NewOrganization, OrganizationRef,
     OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod, SignInRequest,
     SignInStarted, SignInTarget, StartSignIn,
 };
+pub use safeguard::Safeguard;
 pub use sync::{
     CancelSync, Counts, DeletedAction, DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry,
     EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef, ListingPage, ListingPageCmd,

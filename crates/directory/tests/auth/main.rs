@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod code_flow;
-mod id_token_rules;
 mod device_admin;
+mod id_token_rules;
 mod loopback;
 mod signin;
