@@ -104,15 +104,19 @@ impl Dump {
 }
 
 impl Env {
-    pub fn graph(&self, policy: RetryPolicy) -> GraphClient {
-        let token = self
-            .emulator
+    /// An access token for the tenant's administrator with the README's permissions.
+    fn token(&self) -> String {
+        self.emulator
             .mint_access_token(
                 &self.admin,
                 &["User.Read.All", "GroupMember.Read.All"],
                 3600,
             )
-            .expect("token");
+            .expect("token")
+    }
+
+    pub fn graph(&self, policy: RetryPolicy) -> GraphClient {
+        let token = self.token();
         let target = Target::new(
             TenantRef::parse(&self.emulator.tenant_id()).expect("tenant"),
             ClientId::parse(demo::CLIENT_ID).expect("client"),
@@ -204,14 +208,7 @@ impl Env {
 
     /// A Graph answer read with a plain HTTP client (not the code under test).
     pub async fn graph_json(&self, path: &str) -> Value {
-        let token = self
-            .emulator
-            .mint_access_token(
-                &self.admin,
-                &["User.Read.All", "GroupMember.Read.All"],
-                3600,
-            )
-            .expect("token");
+        let token = self.token();
         reqwest::Client::new()
             .get(format!("{}/v1.0{path}", self.emulator.base_url()))
             .bearer_auth(token)
