@@ -24,7 +24,7 @@ pub struct PlannedSync {
     pub deleted: Vec<aadsync_sync::deleted::DeletedObject>,
     pub imported_total: usize,
     /// The organization's deletion safeguard when the preview was made.
-    pub threshold: aadsync_sync::deleted::Threshold,
+    pub safeguard: aadsync_ipc::Safeguard,
     /// Deleted on this server, brought back only if the admin re-imports them.
     pub tombstoned: Vec<aadsync_store::DirectoryUser>,
 }

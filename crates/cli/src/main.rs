@@ -8,7 +8,7 @@ use aadsync_directory::auth::signin::{
 use aadsync_directory::graph::GraphClient;
 use aadsync_keystore::TokenStore;
 use aadsync_store::{ApplyOutcome, CloudKind, OpenOptions, Organization, RunInfo, Store};
-use aadsync_sync::deleted::{Action, Threshold};
+use aadsync_sync::deleted::{Action, needs_confirmation, safeguard_of};
 use aadsync_sync::engine::{self, Selection};
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -707,7 +707,7 @@ async fn sync(
         let total = imported.users.len() + imported.groups.len();
         if !dry_run
             && !options.allow_mass
-            && Threshold::of(&connected.organization).exceeded(&objects, total)
+            && needs_confirmation(&safeguard_of(&connected.organization), &objects, total)
         {
             for o in &objects {
                 eprintln!(

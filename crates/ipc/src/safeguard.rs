@@ -60,7 +60,8 @@ const fn case(
 }
 
 /// The rule's boundaries, written down once: every place that decides about the safeguard (the
-/// wizard's preview, the backend's re-check, and the engine's `Threshold`, which the CLI uses) is
+/// wizard's preview, the backend's re-check, and the engine's `needs_confirmation`, which the CLI
+/// uses) is
 /// tested against this table, so a `>` that becomes `>=` anywhere fails a test.
 pub const BOUNDARIES: &[SafeguardCase] = &[
     case(

@@ -157,46 +157,21 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
     out
 }
 
-/// When the admin must confirm: more than `min_count` objects *and* more than `percent` of the
-/// tenant's imported objects would be disabled or deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Threshold {
-    pub min_count: usize,
-    pub percent: usize,
-}
-
-impl Default for Threshold {
-    fn default() -> Self {
-        let safeguard = Safeguard::default();
-        Self {
-            min_count: safeguard.count as usize,
-            percent: safeguard.percent as usize,
-        }
+/// The organization's deletion safeguard, as the administrator set it (10 and 10 by default).
+pub fn safeguard_of(org: &aadsync_store::Organization) -> Safeguard {
+    Safeguard {
+        count: org.threshold_count.into(),
+        percent: org.threshold_percent.into(),
     }
 }
 
-impl Threshold {
-    /// The organization's safeguard, as the administrator set it (10 and 10 by default).
-    pub fn of(org: &aadsync_store::Organization) -> Self {
-        Self {
-            min_count: org.threshold_count as usize,
-            percent: org.threshold_percent as usize,
-        }
-    }
-
-    /// Whether the admin's actions on `objects` need a confirmation ([`Safeguard::exceeded`]).
-    pub fn exceeded(&self, objects: &[DeletedObject], imported_total: usize) -> bool {
-        self.safeguard()
-            .exceeded(affected(objects) as u64, imported_total as u64)
-    }
-
-    /// The same rule as the wizard's, from the IPC contract.
-    pub fn safeguard(&self) -> Safeguard {
-        Safeguard {
-            count: self.min_count as u64,
-            percent: self.percent as u64,
-        }
-    }
+/// Whether the admin's actions on `objects` need a confirmation ([`Safeguard::exceeded`]).
+pub fn needs_confirmation(
+    safeguard: &Safeguard,
+    objects: &[DeletedObject],
+    imported_total: usize,
+) -> bool {
+    safeguard.exceeded(affected(objects) as u64, imported_total as u64)
 }
 
 /// How many of `objects` would be disabled or deleted.
@@ -400,9 +375,9 @@ mod tests {
             .expect("set");
         let org = store.reader().organization(id).expect("read");
         assert_eq!(
-            Threshold::of(&org),
-            Threshold {
-                min_count: 25,
+            safeguard_of(&org),
+            Safeguard {
+                count: 25,
                 percent: 5
             }
         );
@@ -422,10 +397,6 @@ mod tests {
             .iter()
             .filter(|c| c.affected <= 10_000 && c.imported_total <= usize::MAX as u64)
         {
-            let t = Threshold {
-                min_count: case.safeguard.count as usize,
-                percent: case.safeguard.percent as usize,
-            };
             // Kept objects never count; disabled and deleted ones do.
             let objects: Vec<_> = (0..case.affected)
                 .map(|n| {
@@ -441,7 +412,7 @@ mod tests {
                 .chain((0..5).map(|n| object(100_000 + n, Action::Keep)))
                 .collect();
             assert_eq!(
-                t.exceeded(&objects, case.imported_total as usize),
+                needs_confirmation(&case.safeguard, &objects, case.imported_total as usize),
                 case.exceeded,
                 "{}",
                 case.why

@@ -8,7 +8,7 @@ use aadsync_ipc as ipc;
 use aadsync_ipc::{ErrorCode, IpcError};
 use aadsync_store::{ApplyOutcome, DirectoryChanges, OrgId};
 use aadsync_sync::Connected;
-use aadsync_sync::deleted::{Action, DeletedObject, Finding, Threshold};
+use aadsync_sync::deleted::{Action, DeletedObject, Finding};
 use aadsync_sync::engine::{self, Selection, SyncError};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -279,9 +279,10 @@ pub async fn plan_sync(
         })
         .collect();
     // Read now rather than at connect time: the admin may have changed it since.
-    let threshold = {
+    let safeguard = {
         let (store, id) = (Arc::clone(&store), connection.organization.id);
-        Threshold::of(&blocking(move || store.reader().organization(id).map_err(to_ipc)).await?)
+        let org = blocking(move || store.reader().organization(id).map_err(to_ipc)).await?;
+        aadsync_sync::deleted::safeguard_of(&org)
     };
     let id = state.jobs.add_plan(PlannedSync {
         tenant_id: tenant,
@@ -289,7 +290,7 @@ pub async fn plan_sync(
         changes,
         deleted,
         imported_total,
-        threshold,
+        safeguard,
         tombstoned,
     });
     Ok(ipc::SyncPreview {
@@ -298,8 +299,8 @@ pub async fn plan_sync(
         rows,
         deleted: deleted_rows,
         imported_total: imported_total as u64,
-        threshold_count: threshold.min_count as u64,
-        threshold_percent: threshold.percent as u64,
+        threshold_count: safeguard.count,
+        threshold_percent: safeguard.percent,
         tombstoned: tombstone_rows,
         read_mode,
         deleted_unchecked,
@@ -343,7 +344,9 @@ fn decided_changes(plan: &PlannedSync, args: &ipc::PlanRef) -> Result<DirectoryC
             };
         }
     }
-    if plan.threshold.exceeded(&objects, plan.imported_total) && !args.confirm_mass {
+    if aadsync_sync::deleted::needs_confirmation(&plan.safeguard, &objects, plan.imported_total)
+        && !args.confirm_mass
+    {
         let affected = aadsync_sync::deleted::affected(&objects);
         return Err(IpcError::invalid_input(format!(
             "{affected} of {} imported objects would be disabled or deleted: confirm this in the Deleted objects step",
@@ -498,10 +501,7 @@ mod tests {
                 })
                 .collect(),
             imported_total: case.imported_total as usize,
-            threshold: Threshold {
-                min_count: case.safeguard.count as usize,
-                percent: case.safeguard.percent as usize,
-            },
+            safeguard: case.safeguard,
             tombstoned: Vec::new(),
         }
     }
