@@ -302,15 +302,7 @@ const INTERRUPT_POINTS: [Point; 6] = [
 
 /// Contoso saved, a local user, and a first sync of u0..u9 with two groups.
 fn seeded_for_interrupt() -> Db {
-    let db = fresh();
-    db.store
-        .writer()
-        .save_organization(&contoso())
-        .expect("org");
-    db.store
-        .writer()
-        .create_local_user(&local("carl"), &PasswordPolicy::default())
-        .expect("local");
+    let db = contoso_with_carl();
     let users: Vec<_> = (0..10)
         .map(|i| entra_user(&format!("o-{i}"), &format!("u{i}@contoso.com"), "User"))
         .collect();

@@ -23,6 +23,21 @@ pub fn fresh() -> Db {
     Db { dir, store }
 }
 
+/// A fresh database with Contoso saved and the local user carl: what the server holds before a
+/// first synchronization.
+pub fn contoso_with_carl() -> Db {
+    let db = fresh();
+    db.store
+        .writer()
+        .save_organization(&contoso())
+        .expect("org");
+    db.store
+        .writer()
+        .create_local_user(&local("carl"), &aadsync_store::PasswordPolicy::default())
+        .expect("carl");
+    db
+}
+
 pub fn quick() -> OpenOptions {
     OpenOptions {
         busy_timeout: Duration::from_millis(200),

@@ -20,16 +20,7 @@ struct Synced {
 /// one-second resolution, and a test runs within one second: instead of sleeping, the sync and
 /// everything it wrote are moved an hour into the past, as if it had run an hour ago.
 fn synced() -> Synced {
-    let db = fresh();
-    let policy = PasswordPolicy::default();
-    db.store
-        .writer()
-        .save_organization(&contoso())
-        .expect("org");
-    db.store
-        .writer()
-        .create_local_user(&local("carl"), &policy)
-        .expect("carl");
+    let db = contoso_with_carl();
     let snapshot = db.dir.path().join("snapshots").join("before-run.sqlite3");
     let mut writer = db.store.writer();
     let before_sync = dump(writer.connection());
