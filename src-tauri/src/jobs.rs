@@ -3,7 +3,8 @@
 
 use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
-use aadsync_store::DirectoryChanges;
+use aadsync_sync::engine::Cancel;
+use aadsync_sync::run::PlannedRun;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,20 +16,6 @@ pub struct Listing {
     pub error: Option<IpcError>,
 }
 
-#[derive(Debug, Clone)]
-pub struct PlannedSync {
-    pub tenant_id: String,
-    pub started_by: String,
-    pub changes: Arc<DirectoryChanges>,
-    /// With "Check deleted objects": the triage, with the proposed actions.
-    pub deleted: Vec<aadsync_sync::deleted::DeletedObject>,
-    pub imported_total: usize,
-    /// The organization's deletion safeguard when the preview was made.
-    pub safeguard: aadsync_ipc::Safeguard,
-    /// Deleted on this server, brought back only if the admin re-imports them.
-    pub tombstoned: Vec<aadsync_store::DirectoryUser>,
-}
-
 /// What step 6 shows between Cancel and the run's end.
 pub const CANCELLING: &str = "Cancelling…";
 
@@ -36,7 +23,7 @@ pub struct SyncJob {
     pub phase: Mutex<(String, u8)>,
     /// Cancel stops the run before its transaction or rolls the transaction back; after the
     /// commit it changes nothing.
-    pub cancel: aadsync_sync::engine::Cancel,
+    pub cancel: Arc<Cancel>,
     pub finished: Mutex<Option<Result<ipc::SyncResult, IpcError>>>,
 }
 
@@ -44,7 +31,7 @@ pub struct SyncJob {
 pub struct Jobs {
     next: AtomicU64,
     listings: Mutex<HashMap<u64, Arc<Mutex<Listing>>>>,
-    plans: Mutex<HashMap<u64, PlannedSync>>,
+    plans: Mutex<HashMap<u64, Arc<PlannedRun>>>,
     syncs: Mutex<HashMap<u64, Arc<SyncJob>>>,
     results: Mutex<HashMap<i64, ipc::SyncResult>>,
     plan_progress: Mutex<ipc::PlanProgress>,
@@ -73,7 +60,7 @@ impl Jobs {
         lock(&self.listings).get(&id).cloned()
     }
 
-    pub fn add_plan(&self, plan: PlannedSync) -> u64 {
+    pub fn add_plan(&self, plan: Arc<PlannedRun>) -> u64 {
         let id = self.id();
         let mut plans = lock(&self.plans);
         plans.clear();
@@ -81,7 +68,7 @@ impl Jobs {
         id
     }
 
-    pub fn plan(&self, id: u64) -> Option<PlannedSync> {
+    pub fn plan(&self, id: u64) -> Option<Arc<PlannedRun>> {
         lock(&self.plans).get(&id).cloned()
     }
 
@@ -89,7 +76,7 @@ impl Jobs {
         let id = self.id();
         let job = Arc::new(SyncJob {
             phase: Mutex::new(("Starting".into(), 0)),
-            cancel: aadsync_sync::engine::Cancel::default(),
+            cancel: Arc::default(),
             finished: Mutex::new(None),
         });
         lock(&self.syncs).insert(id, Arc::clone(&job));

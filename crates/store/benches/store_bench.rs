@@ -164,10 +164,10 @@ fn main() {
     let apply = t.elapsed();
     println!(
         "apply report: created {} updated {} unchanged {} failed {}",
-        report.created, report.updated, report.unchanged, report.failed
+        report.counts.created, report.counts.updated, report.counts.unchanged, report.counts.failed
     );
-    assert_eq!(report.created as usize, users + groups);
-    assert_eq!(report.failed, 0);
+    assert_eq!(report.counts.created as usize, users + groups);
+    assert_eq!(report.counts.failed, 0);
 
     let t = Instant::now();
     let again = store
@@ -175,7 +175,7 @@ fn main() {
         .apply_directory_changes(&run, &changes)
         .expect("re-apply");
     let reapply = t.elapsed();
-    assert_eq!(again.unchanged as usize, users + groups);
+    assert_eq!(again.counts.unchanged as usize, users + groups);
 
     let per_s = |d: Duration| rows as f64 / d.as_secs_f64();
     println!("\n| {rows} rows in one transaction | time | rows/s |");

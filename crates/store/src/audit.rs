@@ -1,24 +1,90 @@
 //! The audit log (synchronization runs and their items) and "Undo last synchronization":
 //! restore the snapshot taken before the run, and record that it happened.
 
+use crate::changes::ObjectKind;
 use crate::users::{ReadHandle, WriteHandle};
 use crate::{Result, StoreError};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, Row, params};
 use std::path::{Path, PathBuf};
+
+/// Defines a closed set of words the audit log stores in a TEXT column (its CHECK constraint
+/// lists the same words), with the conversions both ways.
+macro_rules! sql_words {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word),+
+                }
+            }
+
+            pub fn from_sql(text: &str) -> Option<Self> {
+                match text {
+                    $($word => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::from_sql(text).ok_or_else(|| {
+                    FromSqlError::Other(format!("{} {text:?}", stringify!($name)).into())
+                })
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+    };
+}
+
+sql_words! {
+    /// What a run in the audit log was.
+    RunKind { Sync = "sync", Undo = "undo" }
+}
+
+sql_words! {
+    /// Where a run in the audit log is.
+    RunStatus {
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Cancelled = "cancelled",
+        // A synchronization an undo reverted.
+        Undone = "undone",
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunSummary {
     pub id: i64,
-    /// "sync" or "undo".
-    pub kind: String,
+    pub kind: RunKind,
     pub tenant_id: String,
     /// The organization's name, if it is still configured.
     pub organization: Option<String>,
     pub started_by: String,
     pub started_at: String,
     pub finished_at: Option<String>,
-    /// running, succeeded, failed, cancelled, undone.
-    pub status: String,
+    pub status: RunStatus,
     pub created: i64,
     pub updated: i64,
     pub unchanged: i64,
@@ -31,7 +97,8 @@ pub struct RunSummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunItem {
-    pub object_type: String,
+    #[serde(rename = "object_type")]
+    pub kind: ObjectKind,
     pub object_id: String,
     pub display_name: String,
     pub outcome: String,
@@ -88,7 +155,7 @@ fn items_query(conn: &rusqlite::Connection, run_id: i64) -> rusqlite::Result<Vec
     )?;
     let rows = stmt.query_map([run_id], |r| {
         Ok(RunItem {
-            object_type: r.get(0)?,
+            kind: r.get(0)?,
             object_id: r.get(1)?,
             display_name: r.get(2)?,
             outcome: r.get(3)?,
@@ -218,9 +285,9 @@ impl WriteHandle<'_> {
                     .optional()
                     .map_err(sql)?;
                 let status = if r.id == run_id {
-                    "undone"
+                    RunStatus::Undone
                 } else {
-                    r.status.as_str()
+                    r.status
                 };
                 insert_run
                     .execute(params![
@@ -248,7 +315,7 @@ impl WriteHandle<'_> {
                         insert_item
                             .execute(params![
                                 r.id,
-                                it.object_type,
+                                it.kind,
                                 it.object_id,
                                 it.display_name,
                                 it.outcome,

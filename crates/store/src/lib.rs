@@ -11,7 +11,9 @@ mod apply;
 mod audit;
 #[cfg(feature = "baseline")]
 pub mod baseline;
+mod changes;
 mod error;
+mod imported;
 mod model;
 mod open;
 mod orgs;
@@ -21,11 +23,11 @@ mod snapshot;
 mod users;
 pub mod view;
 
-pub use apply::{
-    ApplyOutcome, ApplyReport, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser,
-    ItemOutcome, ObjectKind, Removal, RemovalAction, RunInfo,
+pub use audit::{RunItem, RunKind, RunStatus, RunSummary, UndoPreview};
+pub use changes::{
+    ApplyOutcome, ApplyReport, ChangedField, Counts, DeltaLinks, DirectoryChanges, DirectoryGroup,
+    DirectoryUser, ObjectKind, OutcomeItem, Removal, RemovalAction, RunInfo,
 };
-pub use audit::{RunItem, RunSummary, UndoPreview};
 pub use error::StoreError;
 pub use model::{
     AuthType, AzureUserAttributes, DirectoryDeletion, GroupRef, LocalUserEdit, NewLocalUser,

@@ -245,10 +245,3 @@ impl WriteHandle<'_> {
         org.ok_or(StoreError::OrganizationNotFound(id.0))
     }
 }
-
-impl ReadHandle<'_> {
-    /// What `tenant_id` imported so far, as the sync plan needs it.
-    pub fn imported(&self, tenant_id: &str) -> Result<crate::plan::Imported> {
-        crate::apply::load_imported(self.connection(), tenant_id).map_err(|e| self.error(e))
-    }
-}

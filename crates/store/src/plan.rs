@@ -5,86 +5,41 @@
 //! transaction and calls the same [`plan`], so what was previewed is what gets written unless the
 //! database changed in between (and then the results say what really happened).
 
-use crate::apply::{
-    ApplyOutcome, DirectoryChanges, DirectoryGroup, DirectoryUser, ObjectKind, RemovalAction,
+use crate::changes::{
+    ApplyOutcome, ChangedField, Counts, DirectoryChanges, DirectoryGroup, DirectoryUser,
+    ObjectKind, OutcomeItem, Removal, RemovalAction,
 };
+pub use crate::imported::{Imported, StoredGroup, StoredUser};
 use crate::model::UserType;
 use crate::users::account_name;
 use std::collections::{HashMap, HashSet};
 
-/// What the database holds for one imported user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredUser {
-    pub user_id: i64,
-    pub account_name: String,
-    pub account_key: String,
-    pub enabled: bool,
-    pub full_name: String,
-    pub email: String,
-    pub phone: String,
-    pub department: String,
-    /// The Entra attributes as stored (`user_principal_name` = the account name).
-    pub directory: DirectoryUser,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredGroup {
-    pub group_id: i64,
-    /// Marked deleted in Entra ID by a sync (which took away its Azure AD members).
-    pub deleted_in_directory: bool,
-    /// Attributes as stored; `members` = the object IDs of its current Azure AD user members.
-    pub directory: DirectoryGroup,
-}
-
-/// Everything the plan needs from the database, for one tenant.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Imported {
-    pub users: HashMap<String, StoredUser>,
-    pub groups: HashMap<String, StoredGroup>,
-    /// Every server user's account key (lower-cased name) → user id, to find clashes.
-    pub account_owners: HashMap<String, i64>,
-    /// Users of this tenant deleted on the server: object ID → UPN at deletion. A sync does not
-    /// bring them back unless the admin says so.
-    pub tombstones: HashMap<String, String>,
-}
-
-/// One object's fate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanItem {
-    pub object_type: &'static str,
-    pub object_id: String,
-    pub display_name: String,
-    pub outcome: ApplyOutcome,
-}
-
+/// Every object's outcome, in three parts that match [`DirectoryChanges`] one to one: the
+/// apply walks each part beside its input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
-    /// Users first, in input order, then removals, then groups.
-    pub items: Vec<PlanItem>,
-    pub created: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub disabled: u64,
-    pub deleted: u64,
-    pub failed: u64,
+    /// One per `changes.users`, in input order.
+    pub users: Vec<OutcomeItem>,
+    /// One per `changes.removals`, in input order.
+    pub removals: Vec<OutcomeItem>,
+    /// One per `changes.groups`, in input order.
+    pub groups: Vec<OutcomeItem>,
+    pub counts: Counts,
 }
 
 impl Plan {
-    fn push(&mut self, object_type: &'static str, id: &str, name: &str, outcome: ApplyOutcome) {
-        match outcome {
-            ApplyOutcome::Created => self.created += 1,
-            ApplyOutcome::Updated { .. } => self.updated += 1,
-            ApplyOutcome::Unchanged => self.unchanged += 1,
-            ApplyOutcome::Disabled { .. } => self.disabled += 1,
-            ApplyOutcome::Deleted { .. } => self.deleted += 1,
-            ApplyOutcome::Failed { .. } => self.failed += 1,
-        }
-        self.items.push(PlanItem {
-            object_type,
-            object_id: id.to_owned(),
-            display_name: name.to_owned(),
-            outcome,
-        });
+    /// Users, then removals, then groups: the order they are applied in.
+    pub fn items(&self) -> impl Iterator<Item = &OutcomeItem> {
+        self.users.iter().chain(&self.removals).chain(&self.groups)
+    }
+}
+
+fn item(kind: ObjectKind, id: &str, name: &str, outcome: ApplyOutcome) -> OutcomeItem {
+    OutcomeItem {
+        kind,
+        object_id: id.to_owned(),
+        display_name: name.to_owned(),
+        outcome,
     }
 }
 
@@ -140,7 +95,6 @@ enum Holder {
 
 /// Decides every object. Pure and deterministic: the same inputs give the same plan.
 pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
-    let mut plan = Plan::default();
     let mut owners: HashMap<String, Holder> = imported
         .account_owners
         .iter()
@@ -149,50 +103,81 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
     // Object IDs of users that exist after the user phase (for group memberships).
     let mut present: HashSet<&str> = imported.users.keys().map(String::as_str).collect();
 
+    let mut users = Vec::with_capacity(changes.users.len());
     for user in &changes.users {
         let outcome = decide_user(imported, &mut owners, user);
         if outcome == ApplyOutcome::Created {
             present.insert(&user.object_id);
         }
-        plan.push("user", &user.object_id, &user.display_name, outcome);
+        users.push(item(
+            ObjectKind::User,
+            &user.object_id,
+            &user.display_name,
+            outcome,
+        ));
     }
-    for removal in &changes.removals {
-        let stored_name = match removal.kind {
-            ObjectKind::User => imported.users.get(&removal.object_id).map(|u| &u.full_name),
-            ObjectKind::Group => imported
-                .groups
-                .get(&removal.object_id)
-                .map(|g| &g.directory.display_name),
-        };
-        let (name, outcome) = match stored_name {
-            None => (
-                removal.object_id.clone(),
-                ApplyOutcome::Failed {
-                    reason: "not imported from this organization".into(),
-                },
-            ),
-            Some(name) => {
-                let reason = removal.reason.clone();
-                let outcome = match removal.action {
-                    RemovalAction::Delete => {
-                        // A deleted user is no member of anything afterwards.
-                        if removal.kind == ObjectKind::User {
-                            present.remove(removal.object_id.as_str());
-                        }
-                        ApplyOutcome::Deleted { reason }
-                    }
-                    RemovalAction::Disable => ApplyOutcome::Disabled { reason },
-                };
-                (name.clone(), outcome)
+    let removals: Vec<OutcomeItem> = changes
+        .removals
+        .iter()
+        .map(|removal| decide_removal(imported, &mut present, removal))
+        .collect();
+    let groups: Vec<OutcomeItem> = changes
+        .groups
+        .iter()
+        .map(|group| {
+            let outcome = decide_group(imported.groups.get(&group.object_id), group, &present);
+            item(
+                ObjectKind::Group,
+                &group.object_id,
+                &group.display_name,
+                outcome,
+            )
+        })
+        .collect();
+    let counts = Counts::of(users.iter().chain(&removals).chain(&groups));
+    Plan {
+        users,
+        removals,
+        groups,
+        counts,
+    }
+}
+
+/// A removal of an object this tenant imported; a deleted user leaves `present`.
+fn decide_removal<'a>(
+    imported: &Imported,
+    present: &mut HashSet<&'a str>,
+    removal: &'a Removal,
+) -> OutcomeItem {
+    let stored_name = match removal.kind {
+        ObjectKind::User => imported.users.get(&removal.object_id).map(|u| &u.full_name),
+        ObjectKind::Group => imported
+            .groups
+            .get(&removal.object_id)
+            .map(|g| &g.directory.display_name),
+    };
+    let Some(name) = stored_name else {
+        return item(
+            removal.kind,
+            &removal.object_id,
+            &removal.object_id,
+            ApplyOutcome::Failed {
+                reason: "not imported from this organization".into(),
+            },
+        );
+    };
+    let reason = removal.reason.clone();
+    let outcome = match removal.action {
+        RemovalAction::Delete => {
+            // A deleted user is no member of anything afterwards.
+            if removal.kind == ObjectKind::User {
+                present.remove(removal.object_id.as_str());
             }
-        };
-        plan.push(removal.kind.as_str(), &removal.object_id, &name, outcome);
-    }
-    for group in &changes.groups {
-        let outcome = decide_group(imported.groups.get(&group.object_id), group, &present);
-        plan.push("group", &group.object_id, &group.display_name, outcome);
-    }
-    plan
+            ApplyOutcome::Deleted { reason }
+        }
+        RemovalAction::Disable => ApplyOutcome::Disabled { reason },
+    };
+    item(removal.kind, &removal.object_id, name, outcome)
 }
 
 fn decide_user(
@@ -226,16 +211,22 @@ fn decide_user(
         }
         Some(s) => {
             let incoming = normalized(user, &fields);
-            let checks: [(&'static str, bool); 7] = [
-                ("account name", s.account_name != fields.account_name),
-                ("enabled", s.enabled != fields.enabled),
-                ("full name", s.full_name != fields.full_name),
-                ("e-mail", s.email != fields.email),
-                ("phone", s.phone != fields.phone),
-                ("department", s.department != fields.department),
-                ("Entra ID attributes", !same_user(&s.directory, &incoming)),
+            let checks: [(ChangedField, bool); 7] = [
+                (
+                    ChangedField::AccountName,
+                    s.account_name != fields.account_name,
+                ),
+                (ChangedField::Enabled, s.enabled != fields.enabled),
+                (ChangedField::FullName, s.full_name != fields.full_name),
+                (ChangedField::Email, s.email != fields.email),
+                (ChangedField::Phone, s.phone != fields.phone),
+                (ChangedField::Department, s.department != fields.department),
+                (
+                    ChangedField::EntraAttributes,
+                    !same_user(&s.directory, &incoming),
+                ),
             ];
-            let changed: Vec<&'static str> =
+            let changed: Vec<ChangedField> =
                 checks.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
             if s.account_key != fields.account_key {
                 if owners.get(&s.account_key) == Some(&me) {
@@ -293,7 +284,7 @@ fn decide_group(
         group.security_enabled,
         &group.group_types,
     ) {
-        fields.push("Entra ID attributes");
+        fields.push(ChangedField::EntraAttributes);
     }
     if let Some(members) = &group.members {
         let wanted: HashSet<&str> = members
@@ -303,7 +294,7 @@ fn decide_group(
             .collect();
         let have: HashSet<&str> = s.members.iter().flatten().map(String::as_str).collect();
         if wanted != have {
-            fields.push("members");
+            fields.push(ChangedField::Members);
         }
     }
     if fields.is_empty() {
@@ -406,7 +397,7 @@ mod tests {
     /// reads) against the items, in every case table.
     fn outcomes(plan: &Plan) -> Vec<String> {
         let mut tally = [0u64; 6];
-        for item in &plan.items {
+        for item in plan.items() {
             let slot = match item.outcome {
                 ApplyOutcome::Created => 0,
                 ApplyOutcome::Updated { .. } => 1,
@@ -419,21 +410,21 @@ mod tests {
         }
         assert_eq!(
             [
-                plan.created,
-                plan.updated,
-                plan.unchanged,
-                plan.disabled,
-                plan.deleted,
-                plan.failed
+                plan.counts.created,
+                plan.counts.updated,
+                plan.counts.unchanged,
+                plan.counts.disabled,
+                plan.counts.deleted,
+                plan.counts.failed
             ],
             tally,
             "the plan's counters"
         );
-        plan.items
-            .iter()
+        plan.items()
             .map(|i| match &i.outcome {
                 ApplyOutcome::Created => format!("{} created", i.object_id),
                 ApplyOutcome::Updated { fields } => {
+                    let fields: Vec<&str> = fields.iter().map(|f| f.label()).collect();
                     format!("{} updated {}", i.object_id, fields.join("+"))
                 }
                 ApplyOutcome::Unchanged => format!("{} unchanged", i.object_id),
@@ -734,7 +725,7 @@ mod tests {
                 ["o-ann disabled: gone", "g-1 unchanged"],
             ),
         ] {
-            let removal = crate::apply::Removal {
+            let removal = crate::changes::Removal {
                 kind: ObjectKind::User,
                 object_id: "o-ann".into(),
                 action,

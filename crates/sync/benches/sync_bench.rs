@@ -239,7 +239,7 @@ async fn main() {
     let raw = raw_start.elapsed();
     println!(
         "(b) full sync: {} created ({} users, {} groups, {rows_members} memberships) in {:.2} s = read {:.2} s + snapshot/plan/apply {:.2} s; raw insert of the same {raw_rows} rows {:.2} s → {:.2}× (target ≤ 2×)",
-        report.created,
+        report.counts.created,
         changes.users.len(),
         changes.groups.len(),
         total.as_secs_f64(),
@@ -322,6 +322,7 @@ async fn main() {
                 &Selection::default(),
                 Some(links),
                 (!incremental).then_some(engine::FullReason::Requested),
+                &aadsync_sync::clock::SystemClock,
                 &|_| {},
             )
             .await
@@ -337,7 +338,7 @@ async fn main() {
                 read_time,
                 start.elapsed() - read_time,
                 requests,
-                report.updated,
+                report.counts.updated,
                 read.read,
             )
         }

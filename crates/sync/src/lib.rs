@@ -3,15 +3,23 @@
 //!
 //! `orgs` connects organizations: sign-in is saved only when everything succeeded, a stored
 //! organization resumes silently, removal deletes its keyring entries and keeps imported users.
-//! `demo` runs the offline demo tenant inside the process. `engine` reads what a selection
-//! needs from Graph, previews the pure plan and applies it after a snapshot. `deleted` sorts
+//! `demo` runs the offline demo tenant inside the process. `run` is one synchronization as
+//! both front ends run it: `plan_run` (read with `read`/`fetch`, plan with `store::plan`), the
+//! administrator's `Decisions`, and `apply` (`write`: snapshot, one transaction, Cancel);
+//! `engine` holds the steps' shared vocabulary. `clock` is where decisions take the time from. `deleted` sorts
 //! what Entra ID no longer has (the "Check deleted objects" triage, pure). `freshness` says how
 //! long ago an organization synchronized and whether its next sync can be incremental.
 
+pub mod clock;
+mod convert;
 pub mod deleted;
 pub mod demo;
 pub mod engine;
+mod fetch;
 pub mod freshness;
 pub mod orgs;
+pub mod read;
+pub mod run;
+pub mod write;
 
 pub use orgs::{CloudChoice, Connected, NewOrganizationInput, OrgError, Prepared};

@@ -1,6 +1,6 @@
 //! The audit log view: adapters over `aadsync_store`'s runs, items and undo.
 
-use crate::commands::users::{blocking, to_ipc};
+use crate::commands::errors::{blocking, to_ipc};
 use crate::state::AppState;
 use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
@@ -10,11 +10,11 @@ use tauri::State;
 fn view(r: RunSummary) -> ipc::RunView {
     ipc::RunView {
         id: r.id,
-        kind: r.kind,
+        kind: r.kind.as_str().to_owned(),
         organization: r.organization.unwrap_or(r.tenant_id),
         started_by: r.started_by,
         started_at: r.started_at,
-        status: r.status,
+        status: r.status.as_str().to_owned(),
         created: r.created,
         updated: r.updated,
         unchanged: r.unchanged,
@@ -28,7 +28,7 @@ fn view(r: RunSummary) -> ipc::RunView {
 fn item(i: RunItem) -> ipc::RunItemView {
     let fields: Vec<String> = serde_json::from_str(&i.changed_fields).unwrap_or_default();
     ipc::RunItemView {
-        object_type: i.object_type,
+        object_type: i.kind.as_str().to_owned(),
         object_id: i.object_id,
         display_name: i.display_name,
         outcome: i.outcome,

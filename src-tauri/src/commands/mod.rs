@@ -2,7 +2,11 @@
 
 mod app;
 mod audit;
+mod connection;
+mod errors;
+mod listing;
 mod orgs;
+mod rows;
 mod sync;
 mod users;
 
@@ -35,8 +39,8 @@ app_commands![
     orgs::connect_organization,
     orgs::remove_organization,
     orgs::set_deletion_threshold,
-    sync::start_listing,
-    sync::listing_page,
+    listing::start_listing,
+    listing::listing_page,
     sync::plan_sync,
     sync::plan_progress,
     sync::start_sync,

@@ -1,6 +1,6 @@
 //! Organizations and sign-in (wizard steps 1–2): adapters over `aadsync_sync::orgs`.
 
-use crate::commands::users::{blocking, capitalize, to_ipc};
+use crate::commands::errors::{blocking, capitalize, to_ipc};
 use crate::state::AppState;
 use aadsync_directory::auth::signin::{
     BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignInError, open_browser,

@@ -1,24 +1,14 @@
 //! Users area and User properties dialog: adapters over `aadsync_store`.
 
+use crate::commands::errors::{blocking, to_ipc};
 use crate::state::AppState;
 use aadsync_ipc as ipc;
-use aadsync_ipc::{ErrorCode, IpcError};
+use aadsync_ipc::IpcError;
 use aadsync_keystore::SecretString;
 use aadsync_store as store;
 use aadsync_store::view::{SortKey, UserQuery};
-use aadsync_store::{PasswordPolicy, StoreError, UserId};
+use aadsync_store::{PasswordPolicy, UserId};
 use tauri::State;
-
-/// Runs blocking store work off the main thread.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
-) -> Result<T, IpcError> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|err| {
-            IpcError::internal(format!("The database task stopped unexpectedly: {err}"))
-        })?
-}
 
 #[tauri::command]
 pub async fn list_users(
@@ -132,38 +122,6 @@ pub async fn delete_user(state: State<'_, AppState>, args: ipc::UserRef) -> Resu
         Ok(())
     })
     .await
-}
-
-pub(crate) fn to_ipc(err: StoreError) -> IpcError {
-    let code = match &err {
-        StoreError::NotADatabase { .. }
-        | StoreError::Corrupt { .. }
-        | StoreError::Locked { .. }
-        | StoreError::TooNew { .. }
-        | StoreError::Open { .. } => ErrorCode::DatabaseUnavailable,
-        StoreError::EmptyAccountName | StoreError::InvalidAccountName(..) => {
-            ErrorCode::InvalidAccountName
-        }
-        StoreError::AccountNameTaken(_) => ErrorCode::AccountNameTaken,
-        StoreError::WeakPassword(_) => ErrorCode::WeakPassword,
-        StoreError::ReadOnly(_) => ErrorCode::ReadOnly,
-        StoreError::UserNotFound(_) | StoreError::OrganizationNotFound(_) => ErrorCode::NotFound,
-        StoreError::Invalid(_) => ErrorCode::InvalidInput,
-        StoreError::Interrupted => ErrorCode::Cancelled,
-        StoreError::Snapshot { .. } | StoreError::Sqlite(_) | StoreError::Migration(_) => {
-            tracing::error!(error = %err, "database error");
-            ErrorCode::Internal
-        }
-    };
-    IpcError::new(code, capitalize(&err.to_string()))
-}
-
-pub(crate) fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn sort_key(column: ipc::SortColumn) -> SortKey {

@@ -2,7 +2,7 @@
 
 use crate::pause::{self, Point};
 use crate::support::*;
-use aadsync_store::{ApplyOutcome, AuthType, PasswordPolicy, UserType};
+use aadsync_store::{ApplyOutcome, AuthType, ChangedField, PasswordPolicy, UserType};
 
 #[test]
 fn creates_then_updates_the_same_user_after_a_rename() {
@@ -22,7 +22,14 @@ fn creates_then_updates_the_same_user_after_a_rename() {
         .writer()
         .apply_directory_changes(&run(), &changes(vec![ann.clone(), guest, off], vec![]))
         .expect("apply");
-    assert_eq!((first.created, first.updated, first.failed), (3, 0, 0));
+    assert_eq!(
+        (
+            first.counts.created,
+            first.counts.updated,
+            first.counts.failed
+        ),
+        (3, 0, 0)
+    );
 
     let rows = db.store.reader().user_rows().expect("rows");
     let ann_id = rows
@@ -54,11 +61,15 @@ fn creates_then_updates_the_same_user_after_a_rename() {
         .writer()
         .apply_directory_changes(&run(), &changes(vec![ann.clone()], vec![]))
         .expect("apply");
-    assert_eq!((second.created, second.updated), (0, 1));
+    assert_eq!((second.counts.created, second.counts.updated), (0, 1));
     assert_eq!(
         second.items[0].outcome,
         ApplyOutcome::Updated {
-            fields: vec!["account name", "e-mail", "Entra ID attributes"]
+            fields: vec![
+                ChangedField::AccountName,
+                ChangedField::Email,
+                ChangedField::EntraAttributes
+            ]
         }
     );
     let user = db.store.reader().user(ann_id).expect("same id");
@@ -74,7 +85,7 @@ fn creates_then_updates_the_same_user_after_a_rename() {
         .apply_directory_changes(&run(), &changes(vec![ann], vec![]))
         .expect("apply");
     assert_eq!(
-        (third.updated, third.unchanged),
+        (third.counts.updated, third.counts.unchanged),
         (0, 1),
         "no change → unchanged"
     );
@@ -104,7 +115,7 @@ fn conflicts_are_per_object_and_the_rest_continues() {
             ),
         )
         .expect("apply");
-    assert_eq!((report.created, report.failed), (1, 2));
+    assert_eq!((report.counts.created, report.counts.failed), (1, 2));
     let reasons: Vec<String> = report
         .items
         .iter()
@@ -171,7 +182,7 @@ fn groups_and_memberships_follow_the_directory() {
     assert_eq!(
         report.items[0].outcome,
         ApplyOutcome::Updated {
-            fields: vec!["Entra ID attributes", "members"]
+            fields: vec![ChangedField::EntraAttributes, ChangedField::Members]
         }
     );
     assert_eq!(member_names("a@contoso.com"), vec!["Sales EMEA"]);
@@ -257,14 +268,18 @@ fn an_identical_resync_changes_nothing() {
         .writer()
         .apply_directory_changes(&run(), &all)
         .expect("apply");
-    assert_eq!(first.created, 2);
+    assert_eq!(first.counts.created, 2);
     let second = db
         .store
         .writer()
         .apply_directory_changes(&run(), &all)
         .expect("apply");
     assert_eq!(
-        (second.unchanged, second.updated, second.created),
+        (
+            second.counts.unchanged,
+            second.counts.updated,
+            second.counts.created
+        ),
         (2, 0, 0),
         "{:?}",
         second.items
@@ -422,10 +437,10 @@ fn an_apply_interrupted_inside_its_transaction_leaves_every_table_as_before() {
             .expect("rerun");
         assert_eq!(
             (
-                report.created,
-                report.updated,
-                report.disabled,
-                report.deleted
+                report.counts.created,
+                report.counts.updated,
+                report.counts.disabled,
+                report.counts.deleted
             ),
             (201, 2, 1, 1),
             "{}",
@@ -499,7 +514,14 @@ fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
         .writer()
         .apply_directory_changes(&run(), &next)
         .expect("removals");
-    assert_eq!((report.disabled, report.deleted, report.failed), (1, 1, 1));
+    assert_eq!(
+        (
+            report.counts.disabled,
+            report.counts.deleted,
+            report.counts.failed
+        ),
+        (1, 1, 1)
+    );
     let outcomes: Vec<_> = report
         .items
         .iter()
@@ -529,7 +551,7 @@ fn removals_disable_or_delete_with_a_tombstone_and_are_audited() {
             (
                 "g-1",
                 &ApplyOutcome::Updated {
-                    fields: vec!["members"]
+                    fields: vec![ChangedField::Members]
                 }
             ),
         ]
@@ -612,7 +634,7 @@ fn a_group_deleted_in_entra_id_is_emptied_or_deleted_and_its_users_stay() {
     let outcomes: Vec<_> = report
         .items
         .iter()
-        .map(|i| (i.object_type, i.object_id.as_str(), &i.outcome))
+        .map(|i| (i.kind.as_str(), i.object_id.as_str(), &i.outcome))
         .collect();
     assert_eq!(
         outcomes,
@@ -662,7 +684,7 @@ fn a_group_deleted_in_entra_id_is_emptied_or_deleted_and_its_users_stay() {
     assert_eq!(
         report.items[0].outcome,
         ApplyOutcome::Updated {
-            fields: vec!["members"]
+            fields: vec![ChangedField::Members]
         }
     );
     let writer = db.store.writer();

@@ -18,7 +18,7 @@ fn store_api_refuses_edits_of_directory_fields() {
         )
         .expect("apply");
     let id = db.store.reader().user_rows().expect("rows")[0].id;
-    assert_eq!(report.created, 1);
+    assert_eq!(report.counts.created, 1);
     let base = || {
         let u = db.store.reader().user(id).expect("user");
         LocalUserEdit {

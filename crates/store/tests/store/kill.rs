@@ -92,7 +92,7 @@ fn child(path: &Path, point: Option<&str>) -> ! {
         });
     }
     let report = store.writer().apply_directory_changes(&run(), &big());
-    println!("{SAYS}committed {:?}", report.map(|r| r.created));
+    println!("{SAYS}committed {:?}", report.map(|r| r.counts.created));
     wait_for_kill()
 }
 
@@ -207,7 +207,11 @@ fn a_killed_apply_leaves_the_database_as_before_or_complete() {
             .apply_directory_changes(&run(), &big())
             .expect("rerun");
         assert_eq!(
-            (report.created, report.unchanged, report.failed),
+            (
+                report.counts.created,
+                report.counts.unchanged,
+                report.counts.failed
+            ),
             (USERS as u64 + 1, 0, 0),
             "{}",
             point.name
@@ -228,7 +232,11 @@ fn a_killed_apply_leaves_the_database_as_before_or_complete() {
         .apply_directory_changes(&run(), &big())
         .expect("rerun");
     assert_eq!(
-        (report.created, report.unchanged, report.failed),
+        (
+            report.counts.created,
+            report.counts.unchanged,
+            report.counts.failed
+        ),
         (0, USERS as u64 + 1, 0)
     );
     assert_complete(&store, 2, "rerun after the COMMIT");

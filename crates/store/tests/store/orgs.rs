@@ -157,7 +157,7 @@ fn delta_links_advance_only_with_a_run_where_nothing_failed() {
         .writer()
         .apply_directory_changes(&run(), &failing)
         .expect("apply");
-    assert_eq!(report.failed, 1);
+    assert_eq!(report.counts.failed, 1);
     assert_eq!(
         db.store.reader().delta_links(TENANT).expect("links"),
         Some(links("/users/delta?$deltatoken=1"))

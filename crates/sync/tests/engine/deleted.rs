@@ -5,6 +5,7 @@
 use crate::{Selection, quiet, start};
 use aadsync_directory::graph::GraphError;
 use aadsync_directory::graph::retry::RetryPolicy;
+use aadsync_sync::clock::SystemClock;
 use aadsync_sync::deleted::{Action, Finding};
 use aadsync_sync::engine::{self, SyncError};
 use serde_json::json;
@@ -69,7 +70,7 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
     let read = engine::gather(&graph, &imported, &again, &quiet)
         .await
         .expect("gather");
-    let mut found = engine::check_deleted(&graph, &imported, &read, &again)
+    let mut found = engine::check_deleted(&graph, &imported, &read, &again, &SystemClock)
         .await
         .expect("check");
     let by_id = |id: &str| {
@@ -206,7 +207,7 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
     // Without the check: reported, left alone.
     let (read, report) = env.incremental(&graph).await;
     assert_eq!(read.deleted_in_entra(), 2);
-    assert_eq!((report.disabled, report.deleted), (0, 0));
+    assert_eq!((report.counts.disabled, report.counts.deleted), (0, 0));
 
     // With it: both listed after the users, with their state in Entra ID.
     let imported = env.imported();
@@ -218,9 +219,15 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
             Some(engine::FullReason::CheckDeleted),
         )
         .await;
-    let mut found = engine::check_deleted(&graph, &imported, &read, &Selection::default())
-        .await
-        .expect("check");
+    let mut found = engine::check_deleted(
+        &graph,
+        &imported,
+        &read,
+        &Selection::default(),
+        &SystemClock,
+    )
+    .await
+    .expect("check");
     found.retain(|o| o.kind == aadsync_store::ObjectKind::Group);
     let by_id = |id: &str| {
         found
@@ -242,7 +249,7 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
     changes.removals = engine::removals(&found);
     let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
     assert_eq!(
-        (report.disabled, report.deleted),
+        (report.counts.disabled, report.counts.deleted),
         (1, 1),
         "{:?}",
         report.items
@@ -277,7 +284,7 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
         "{:?}",
         read.read
     );
-    assert_eq!(report.failed, 0);
+    assert_eq!(report.counts.failed, 0);
     let imported = env.imported();
     let mut members = imported.groups[&m365]
         .directory

@@ -70,7 +70,14 @@ async fn incremental_sync_reads_only_the_changes_and_ends_where_a_full_compariso
         read.read
     );
     assert_eq!(used, 2, "one round of users/delta and one of groups/delta");
-    assert_eq!((report.created, report.updated, report.failed), (0, 0, 0));
+    assert_eq!(
+        (
+            report.counts.created,
+            report.counts.updated,
+            report.counts.failed
+        ),
+        (0, 0, 0)
+    );
 
     // Rename, disable, membership change, soft and hard delete in Entra ID.
     let (renamed, disabled, leaving, soft, hard) = (
@@ -181,11 +188,10 @@ async fn incremental_sync_reads_only_the_changes_and_ends_where_a_full_compariso
         .expect("full");
     let plan = engine::preview(&env.store, &env.run().tenant_id, &full.changes).expect("plan");
     assert_eq!(
-        (plan.created, plan.updated, plan.failed),
+        (plan.counts.created, plan.counts.updated, plan.counts.failed),
         (0, 0, 0),
         "{:?}",
-        plan.items
-            .iter()
+        plan.items()
             .filter(|i| i.outcome != ApplyOutcome::Unchanged)
             .collect::<Vec<_>>()
     );
@@ -229,7 +235,7 @@ async fn expired_change_tracking_links_fall_back_to_a_full_comparison() {
         read.read,
         engine::ReadMode::Full(engine::FullReason::Expired)
     );
-    assert_eq!(report.updated, 1, "{:?}", report.items);
+    assert_eq!(report.counts.updated, 1, "{:?}", report.items);
     assert_eq!(env.imported().users[&picked[2]].account_name, renamed);
     let renewed = env.links().expect("links");
     assert_ne!(renewed.users, links.users);
@@ -369,7 +375,10 @@ async fn a_user_first_imported_by_an_incremental_sync_gets_memberships_in_unchan
         )
         .await;
     let plan = engine::preview(&env.store, &env.run().tenant_id, &full.changes).expect("plan");
-    assert_eq!((plan.created, plan.updated, plan.failed), (0, 0, 0));
+    assert_eq!(
+        (plan.counts.created, plan.counts.updated, plan.counts.failed),
+        (0, 0, 0)
+    );
 }
 
 fn wall_clock() -> i64 {

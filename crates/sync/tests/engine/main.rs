@@ -21,7 +21,9 @@ use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate
 use aadsync_keystore::SecretString;
 use aadsync_store::plan::Plan;
 use aadsync_store::{ApplyOutcome, ApplyReport, OpenOptions, RunInfo, Store};
+use aadsync_sync::clock::SystemClock;
 use aadsync_sync::engine::{self, SyncError};
+use aadsync_sync::run;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -35,7 +37,7 @@ pub(crate) struct Env {
     pub emulator: Emulator,
     pub admin: String,
     _dir: tempfile::TempDir,
-    pub store: Store,
+    pub store: Arc<Store>,
 }
 
 pub(crate) async fn start() -> Env {
@@ -60,7 +62,7 @@ pub(crate) async fn start_with(users: usize, groups: usize) -> Env {
         emulator,
         admin,
         _dir: dir,
-        store,
+        store: Arc::new(store),
     }
 }
 
@@ -390,37 +392,65 @@ impl Env {
         links: Option<&aadsync_store::DeltaLinks>,
         forced: Option<engine::FullReason>,
     ) -> engine::Gathered {
-        engine::gather_incremental(graph, &self.imported(), selection, links, forced, &quiet)
-            .await
-            .expect("gather")
+        engine::gather_incremental(
+            graph,
+            &self.imported(),
+            selection,
+            links,
+            forced,
+            &SystemClock,
+            &quiet,
+        )
+        .await
+        .expect("gather")
     }
 
-    /// One synchronization as the app runs it (`src-tauri/src/commands/sync.rs`): read with
-    /// the stored links, check deleted objects when asked (taking the proposed actions), and
-    /// apply only when every read completed. The error is the first read that failed.
+    /// One synchronization as the app and the CLI run it (`aadsync_sync::run`): read with the
+    /// stored links, check deleted objects when asked (taking the proposed actions), and apply
+    /// only when every read completed. The error is the first read that failed. Needs
+    /// [`Env::save_org`] first (the run reads the organization's safeguard).
     pub async fn sync_like_the_app(
         &self,
         graph: &GraphClient,
         selection: &Selection,
         check_deleted: bool,
     ) -> Result<ApplyReport, SyncError> {
-        let imported = self.imported();
-        let links = self.links();
-        let read = engine::gather_incremental(
+        let organization = self
+            .store
+            .reader()
+            .organizations()
+            .expect("organizations")
+            .into_iter()
+            .find(|o| o.tenant_id == self.run().tenant_id)
+            .expect("save_org first");
+        let request = run::RunRequest {
+            selection: selection.clone(),
+            check_deleted,
+            full: false,
+        };
+        let planned = run::plan_run(
             graph,
-            &imported,
-            selection,
-            links.as_ref(),
-            check_deleted.then_some(engine::FullReason::CheckDeleted),
+            &self.store,
+            self.run(),
+            &organization,
+            &request,
+            &SystemClock,
             &quiet,
         )
         .await?;
-        let mut changes = read.changes.clone();
-        if check_deleted {
-            let found = engine::check_deleted(graph, &imported, &read, selection).await?;
-            changes.removals = engine::removals(&found);
-        }
-        let (report, _) = engine::apply(&self.store, &self.run(), &changes, &quiet)?;
+        let decisions = run::Decisions {
+            confirm_mass: true,
+            ..run::Decisions::default()
+        };
+        let changes = planned.decide(&decisions).expect("confirmed");
+        let (report, _) = run::apply(
+            &self.store,
+            &planned.run,
+            Arc::new(changes),
+            Arc::default(),
+            Arc::new(quiet),
+        )
+        .await?;
         Ok(report)
     }
 
@@ -456,8 +486,7 @@ impl Env {
 /// Object IDs a plan says it creates, and those it says it updates.
 pub fn planned(plan: &Plan) -> (BTreeSet<String>, BTreeSet<String>) {
     let ids = |wanted: fn(&ApplyOutcome) -> bool| {
-        plan.items
-            .iter()
+        plan.items()
             .filter(|i| wanted(&i.outcome))
             .map(|i| i.object_id.clone())
             .collect()

@@ -7,6 +7,7 @@
 
 use crate::{Env, Selection, planned, quiet, start, written};
 use aadsync_directory::graph::retry::RetryPolicy;
+use aadsync_sync::clock::SystemClock;
 use aadsync_sync::engine::{self, SyncError};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,7 +62,11 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
         .changes;
     let preview = engine::preview(&env.store, &env.run().tenant_id, &changes).expect("preview");
     assert_eq!(
-        (preview.created, preview.updated, preview.failed),
+        (
+            preview.counts.created,
+            preview.counts.updated,
+            preview.counts.failed
+        ),
         (expected_users.len() as u64 + 1, 0, 0),
         "every user and the group are new"
     );
@@ -180,7 +185,7 @@ async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
             .all(|u| u.object_id != victim_oid)
     );
     let (report, _) = engine::apply(&env.store, &env.run(), &again.changes, &quiet).expect("apply");
-    assert_eq!(report.created, 0);
+    assert_eq!(report.counts.created, 0);
     assert_eq!(env.store.reader().count_users().expect("count"), before - 1);
     assert!(!env.stored_users().contains_key(&victim_oid));
 
@@ -188,7 +193,7 @@ async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
     let mut changes = again.changes.clone();
     changes.users.extend(again.tombstoned.clone());
     let (report, _) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("reimport");
-    assert_eq!(report.created, 1);
+    assert_eq!(report.counts.created, 1);
     assert_eq!(env.store.reader().count_users().expect("count"), before);
     assert!(env.stored_users().contains_key(&victim_oid));
     let imported = env.imported();
@@ -223,9 +228,15 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
     let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
         .await
         .expect("gather");
-    let found = engine::check_deleted(&graph, &imported, &read, &Selection::default())
-        .await
-        .expect("check");
+    let found = engine::check_deleted(
+        &graph,
+        &imported,
+        &read,
+        &Selection::default(),
+        &SystemClock,
+    )
+    .await
+    .expect("check");
     let mut changes = read.changes.clone();
     changes.removals = engine::removals(&found);
     engine::apply(&env.store, &env.run(), &changes, &quiet).expect("disable");
@@ -253,7 +264,7 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
         .expect("gather");
     assert!(read.missing_users.is_empty());
     let (report, _) = engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("apply");
-    assert_eq!(report.created, 0);
+    assert_eq!(report.counts.created, 0);
     assert_eq!(server_id(&env), before, "the same server user");
     let details = env
         .store
@@ -350,6 +361,7 @@ async fn a_member_selected_directly_by_id_or_upn_is_no_longer_imported_via_the_g
 #[tokio::test]
 async fn selecting_a_group_entra_id_no_longer_has_fails_and_writes_nothing() {
     let env = start().await;
+    env.save_org();
     let graph = env.graph(RetryPolicy::new(4, 50));
     env.import_users(&graph, 2).await;
     // Picked in the search, then deleted for good in Entra ID before the sync.

@@ -1,0 +1,174 @@
+//! The command line as clap parses it: subcommands, their options and help texts.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aadsync",
+    version,
+    about = "Synchronize Microsoft Entra ID users and groups into the server's user database"
+)]
+pub struct Cli {
+    /// The database file (default: the desktop app's; also AADSYNC_DB).
+    #[arg(long, global = true, env = "AADSYNC_DB")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Organizations (Entra ID tenants).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Sign in again to a stored organization.
+    Login {
+        /// The organization: its number, tenant ID, domain or name.
+        #[arg(long)]
+        org: String,
+        /// Show a code to enter at the sign-in page instead of opening a browser.
+        #[arg(long)]
+        device_code: bool,
+    },
+    /// Show who is signed in to each organization (a silent sign-in, nothing is changed).
+    Whoami {
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// The audit log: synchronization runs, newest first.
+    Runs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo the last synchronization by restoring the snapshot taken before it.
+    Undo {
+        /// The run to undo (must be the last synchronization).
+        #[arg(long)]
+        run: i64,
+        /// Do it (without: show what would be lost).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List users or groups of an organization's tenant.
+    List {
+        #[arg(value_enum)]
+        what: ListWhat,
+        #[arg(long)]
+        org: String,
+        /// Search Entra ID (display name, UPN, mail) instead of listing everything.
+        #[arg(long)]
+        search: Option<String>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the given users and groups (and refresh everything imported earlier).
+    Sync {
+        #[arg(long)]
+        org: String,
+        /// A user's object ID or UPN (repeatable).
+        #[arg(long = "user")]
+        users: Vec<String>,
+        /// A group's object ID (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Also import the user members of the groups.
+        #[arg(long)]
+        members: bool,
+        /// …and of the groups inside them.
+        #[arg(long, requires = "members")]
+        nested: bool,
+        /// Show the plan; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Read every imported object again instead of only Entra ID's changes since the
+        /// last synchronization (which is what happens anyway when the 7-day change-tracking
+        /// window lapsed).
+        #[arg(long)]
+        full: bool,
+        /// The plan or the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also handle users imported earlier that Entra ID deleted, disabled or no longer
+        /// puts in scope.
+        #[arg(long)]
+        check_deleted: bool,
+        /// What to do with them on the server.
+        #[arg(long, value_enum, default_value_t = DeletedArg::Disable, requires = "check_deleted")]
+        deleted_action: DeletedArg,
+        /// Go ahead even when more than 10 objects and more than 10% of this organization's
+        /// imported objects would be disabled or deleted.
+        #[arg(long, requires = "check_deleted")]
+        allow_mass_delete: bool,
+        /// Import again users that were deleted on this server (otherwise they are left out).
+        #[arg(long)]
+        reimport_deleted: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeletedArg {
+    Keep,
+    Disable,
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListWhat {
+    Users,
+    Groups,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// List the stored organizations.
+    List,
+    /// Sign in to a new organization as an administrator and store it.
+    Add {
+        /// Tenant ID (GUID) or verified domain.
+        #[arg(long, required_unless_present = "demo")]
+        tenant: Option<String>,
+        /// Application (client) ID of the app registration.
+        #[arg(long, required_unless_present = "demo")]
+        client_id: Option<String>,
+        #[arg(long, value_enum, default_value_t = CloudArg::Global)]
+        cloud: CloudArg,
+        /// Authority host for --cloud custom, e.g. https://login.example.com.
+        #[arg(long, required_if_eq("cloud", "custom"))]
+        authority: Option<String>,
+        /// Graph root for --cloud custom (default: the authority host).
+        #[arg(long)]
+        graph: Option<String>,
+        /// The offline demo tenant (Contoso), started inside this process.
+        #[arg(long, conflicts_with_all = ["tenant", "client_id", "authority", "graph"])]
+        demo: bool,
+        /// Show a code to enter at the sign-in page instead of opening a browser.
+        #[arg(long)]
+        device_code: bool,
+    },
+    /// Remove an organization and its saved sign-in (imported users stay).
+    Remove {
+        /// The organization: its number, tenant ID, domain or name.
+        org: String,
+    },
+    /// Set the deletion safeguard: a sync that would disable or delete more than COUNT
+    /// objects and more than PERCENT % of the organization's imported objects stops (exit 5)
+    /// unless --allow-mass-delete is given. Default: 10 and 10.
+    SetThreshold {
+        /// The organization: its number, tenant ID, domain or name.
+        org: String,
+        #[arg(long)]
+        count: u32,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+        percent: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudArg {
+    Global,
+    UsGovernment,
+    China,
+    Custom,
+}

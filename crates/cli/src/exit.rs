@@ -1,0 +1,69 @@
+//! How a command ends: the exit codes scripts rely on (README, "Exit codes") and the one error
+//! type every subcommand returns.
+
+use std::process::ExitCode;
+
+/// The exit codes. 2 (bad command line) is clap's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 1: nothing was written.
+    Failed = 1,
+    /// 3: synchronized, but some objects failed (the report says which and why).
+    SomeObjectsFailed = 3,
+    /// 4: the saved sign-in no longer works: `aadsync login --org …`.
+    SignInRequired = 4,
+    /// 5: stopped before writing: the deletion safeguard would be exceeded.
+    SafeguardExceeded = 5,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Why a command did not succeed, and with which exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CliError {
+    pub exit: Exit,
+    /// Printed after "aadsync: "; empty when the output already said everything.
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+        }
+    }
+
+    /// Exit 1 with `err`'s message.
+    pub fn failed(err: impl std::fmt::Display) -> Self {
+        Self::new(Exit::Failed, err.to_string())
+    }
+}
+
+impl From<String> for CliError {
+    fn from(message: String) -> Self {
+        Self::new(Exit::Failed, message)
+    }
+}
+
+/// What every subcommand returns.
+pub type CliResult = Result<(), CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The numbers the README documents for scripts.
+    #[test]
+    fn exit_codes_are_the_documented_numbers() {
+        assert_eq!(Exit::Failed as u8, 1);
+        assert_eq!(Exit::SomeObjectsFailed as u8, 3);
+        assert_eq!(Exit::SignInRequired as u8, 4);
+        assert_eq!(Exit::SafeguardExceeded as u8, 5);
+    }
+}

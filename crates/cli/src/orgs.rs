@@ -1,0 +1,297 @@
+//! `aadsync org …`, `login` and `whoami`: organizations and administrator sign-in, on the same
+//! database and keyring as the desktop app.
+
+use crate::args::{CloudArg, OrgCommand};
+use crate::exit::{CliError, CliResult, Exit};
+use aadsync_directory::auth::admin::AdminPolicy;
+use aadsync_directory::auth::signin::{
+    BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignedIn, open_browser,
+};
+use aadsync_keystore::TokenStore;
+use aadsync_store::{CloudKind, Organization, Store};
+use aadsync_sync::clock::{Clock, SystemClock};
+use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
+
+/// The keyring and the rule for who may sign in, the same for every subcommand.
+pub struct Signins {
+    pub tokens: TokenStore,
+    pub policy: AdminPolicy,
+}
+
+impl Signins {
+    pub fn platform() -> Self {
+        Self {
+            tokens: TokenStore::platform(),
+            policy: AdminPolicy::default(),
+        }
+    }
+}
+
+pub async fn org(store: &Store, signins: &Signins, command: OrgCommand) -> CliResult {
+    match command {
+        OrgCommand::List => list(store),
+        OrgCommand::Add {
+            tenant,
+            client_id,
+            cloud,
+            authority,
+            graph,
+            demo,
+            device_code,
+        } => {
+            let cloud = match (demo, cloud) {
+                (true, _) => CloudChoice::Demo,
+                (_, CloudArg::Global) => CloudChoice::Global,
+                (_, CloudArg::UsGovernment) => CloudChoice::UsGovernment,
+                (_, CloudArg::China) => CloudChoice::China,
+                (_, CloudArg::Custom) => CloudChoice::Custom {
+                    authority_host: authority.unwrap_or_default(),
+                    graph_root: graph.unwrap_or_default(),
+                },
+            };
+            let input = NewOrganizationInput {
+                tenant: tenant.unwrap_or_default(),
+                client_id: client_id.unwrap_or_default(),
+                cloud,
+            };
+            let prepared = tokio::task::spawn_blocking(move || orgs::prepare_new(&input))
+                .await
+                .map_err(CliError::failed)?
+                .map_err(CliError::failed)?;
+            sign_in_and_save(store, signins, &prepared, None, device_code).await
+        }
+        OrgCommand::Remove { org } => {
+            let org = find(store, &org)?;
+            let removed = orgs::remove(store, &signins.tokens, org.id)
+                .await
+                .map_err(CliError::failed)?;
+            println!(
+                "Removed {} and its saved sign-in. Users imported from it are kept.",
+                name(&removed)
+            );
+            Ok(())
+        }
+        OrgCommand::SetThreshold {
+            org,
+            count,
+            percent,
+        } => {
+            let org = find(store, &org)?;
+            store
+                .writer()
+                .set_deletion_threshold(org.id, count, percent)
+                .map_err(CliError::failed)?;
+            println!(
+                "{}: a sync now stops before disabling or deleting more than {count} objects and more than {percent} % of the imported objects.",
+                name(&org)
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `aadsync login`: sign in again to a stored organization.
+pub async fn login(store: &Store, signins: &Signins, org: &str, device_code: bool) -> CliResult {
+    let org = find(store, org)?;
+    let hint = org.admin_upn.clone();
+    let prepared = tokio::task::spawn_blocking(move || orgs::prepare_existing(&org))
+        .await
+        .map_err(CliError::failed)?
+        .map_err(CliError::failed)?;
+    sign_in_and_save(store, signins, &prepared, hint.as_deref(), device_code).await
+}
+
+/// `aadsync whoami`: a silent sign-in to each organization; nothing is changed.
+pub async fn whoami(store: &Store, signins: &Signins, org: Option<&str>) -> CliResult {
+    let list = match org {
+        Some(o) => vec![find(store, o)?],
+        None => store.reader().organizations().map_err(CliError::failed)?,
+    };
+    if list.is_empty() {
+        println!("No organizations. Add one with: aadsync org add --tenant … --client-id …");
+        return Ok(());
+    }
+    let mut failed = 0;
+    for org in &list {
+        match orgs::connect(org, &signins.tokens, &signins.policy).await {
+            Ok(connected) => println!(
+                "{}: {} ({})",
+                name(org),
+                connected.account.upn,
+                connected.account.roles.join(", ")
+            ),
+            Err(err) => {
+                failed += 1;
+                let hint = if err.needs_sign_in() {
+                    format!(" — run: aadsync login --org {}", org.id.0)
+                } else {
+                    String::new()
+                };
+                println!("{}: not signed in: {err}{hint}", name(org));
+            }
+        }
+    }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            Exit::Failed,
+            format!("{failed} organization(s) need attention"),
+        ))
+    }
+}
+
+/// The organization's saved sign-in, resumed silently; exit 4 when it needs a new sign-in.
+pub async fn connect(
+    org: &Organization,
+    signins: &Signins,
+) -> Result<aadsync_sync::Connected, CliError> {
+    orgs::connect(org, &signins.tokens, &signins.policy)
+        .await
+        .map_err(|e| {
+            if e.needs_sign_in() {
+                CliError::new(
+                    Exit::SignInRequired,
+                    format!("{e} — run: aadsync login --org {}", org.id.0),
+                )
+            } else {
+                CliError::failed(e)
+            }
+        })
+}
+
+pub fn name(org: &Organization) -> String {
+    match (org.display_name.is_empty(), org.primary_domain.is_empty()) {
+        (true, _) => org.tenant_id.clone(),
+        (false, true) => org.display_name.clone(),
+        (false, false) => format!("{} ({})", org.display_name, org.primary_domain),
+    }
+}
+
+/// An organization by number, tenant ID, domain or name (case-insensitive).
+pub fn find(store: &Store, key: &str) -> Result<Organization, CliError> {
+    let list = store.reader().organizations().map_err(CliError::failed)?;
+    let key = key.trim();
+    let matches: Vec<&Organization> = list
+        .iter()
+        .filter(|o| {
+            o.id.0.to_string() == key
+                || o.tenant_id.eq_ignore_ascii_case(key)
+                || o.primary_domain.eq_ignore_ascii_case(key)
+                || o.display_name.eq_ignore_ascii_case(key)
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!("no organization {key:?}; see: aadsync org list").into()),
+        _ => Err(format!(
+            "{key:?} matches several organizations; use the number from: aadsync org list"
+        )
+        .into()),
+    }
+}
+
+fn list(store: &Store) -> CliResult {
+    let list = store.reader().organizations().map_err(CliError::failed)?;
+    let now = SystemClock.unix_now();
+    if list.is_empty() {
+        println!(
+            "No organizations. Add one with: aadsync org add --tenant … --client-id …  (or --demo)"
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<4} {:<24} {:<26} {:<38} {:<14} {:<30} LAST SYNC",
+        "#", "NAME", "DOMAIN", "TENANT ID", "CLOUD", "ADMINISTRATOR"
+    );
+    for org in list {
+        let cloud = match (org.demo, org.cloud) {
+            (true, _) => "offline demo",
+            (_, CloudKind::Global) => "global",
+            (_, CloudKind::UsGovernment) => "us-government",
+            (_, CloudKind::China) => "china",
+            (_, CloudKind::Custom) => "custom",
+        };
+        println!(
+            "{:<4} {:<24} {:<26} {:<38} {:<14} {:<30} {}",
+            org.id.0,
+            org.display_name,
+            org.primary_domain,
+            org.tenant_id,
+            cloud,
+            org.admin_upn.as_deref().unwrap_or("-"),
+            org.last_sync_at.as_deref().unwrap_or("never"),
+        );
+        if let Some(note) = aadsync_sync::freshness::sync_note(
+            org.last_sync_at.as_deref(),
+            org.delta_taken_at.as_deref(),
+            now,
+        ) {
+            println!(
+                "     {}{}",
+                if note.warning { "warning: " } else { "" },
+                note.text
+            );
+        }
+        println!(
+            "     Deletion safeguard: more than {} objects and more than {} %.",
+            org.threshold_count, org.threshold_percent
+        );
+    }
+    Ok(())
+}
+
+async fn sign_in_and_save(
+    store: &Store,
+    signins: &Signins,
+    prepared: &Prepared,
+    hint: Option<&str>,
+    device_code: bool,
+) -> CliResult {
+    let policy = &signins.policy;
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let signed_in: Result<SignedIn, OrgError> = if device_code {
+        let device = DeviceSignIn::start(&prepared.target)
+            .await
+            .map_err(CliError::failed)?;
+        println!(
+            "To sign in, open {} and enter the code {} (valid for {} minutes). Press Ctrl+C to cancel.",
+            device.verification_uri(),
+            device.user_code(),
+            device.expires_in().as_secs() / 60
+        );
+        device
+            .finish(policy.clone(), cancel)
+            .await
+            .map_err(OrgError::from)
+    } else {
+        let interactive = Interactive::prepare(&prepared.target, hint)
+            .await
+            .map_err(CliError::failed)?;
+        let url = interactive.authorize_url().to_owned();
+        match open_browser(&url) {
+            Ok(()) => println!(
+                "Sign in with your administrator account in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
+            ),
+            Err(err) => println!("{err}\nOpen this address to sign in:\n{url}"),
+        }
+        interactive
+            .finish(policy.clone(), BROWSER_TIMEOUT, cancel)
+            .await
+            .map_err(OrgError::from)
+    };
+    let signed_in = signed_in.map_err(CliError::failed)?;
+    let connected = orgs::save(store, &signins.tokens, prepared, signed_in)
+        .await
+        .map_err(CliError::failed)?;
+    println!(
+        "Signed in to {} as {} ({}). Organization #{} saved.",
+        name(&connected.organization),
+        connected.account.upn,
+        connected.account.roles.join(", "),
+        connected.organization.id.0
+    );
+    Ok(())
+}

@@ -1,0 +1,290 @@
+//! `aadsync sync`: the synchronization use case (`aadsync_sync::run`) with the options as
+//! flags, the safeguard as exit code 5, and the results as a table or JSON.
+
+use crate::exit::{CliError, CliResult, Exit};
+use aadsync_directory::graph::GraphClient;
+use aadsync_store::{ApplyOutcome, ChangedField, OutcomeItem, RunInfo, Store};
+use aadsync_sync::Connected;
+use aadsync_sync::clock::SystemClock;
+use aadsync_sync::deleted::Action;
+use aadsync_sync::engine::{Cancel, Progress};
+use aadsync_sync::run::{self, Decisions, PlannedRun, Reimport, RunRequest, ThresholdExceeded};
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+/// What `--check-deleted` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct DeletedOptions {
+    pub action: Action,
+    pub allow_mass: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SyncOptions {
+    pub deleted: Option<DeletedOptions>,
+    pub reimport: bool,
+    pub dry_run: bool,
+    pub json: bool,
+}
+
+/// One line of the results, in the tense of a plan (`done` false) or a report.
+struct Line<'a> {
+    item: &'a OutcomeItem,
+    outcome: &'static str,
+    detail: String,
+}
+
+fn line(item: &OutcomeItem, done: bool) -> Line<'_> {
+    let tense = |plan: &'static str, report: &'static str| if done { report } else { plan };
+    let (outcome, detail) = match &item.outcome {
+        ApplyOutcome::Created => (tense("create", "created"), String::new()),
+        ApplyOutcome::Updated { fields } => {
+            (tense("update", "updated"), ChangedField::join(fields))
+        }
+        ApplyOutcome::Unchanged => ("unchanged", String::new()),
+        ApplyOutcome::Disabled { reason } => (tense("disable", "disabled"), reason.clone()),
+        ApplyOutcome::Deleted { reason } => (tense("delete", "deleted"), reason.clone()),
+        ApplyOutcome::Failed { reason } => ("failed", reason.clone()),
+    };
+    Line {
+        item,
+        outcome,
+        detail,
+    }
+}
+
+/// Progress on a terminal, on one line of stderr; nothing in scripts.
+fn progress() -> Arc<dyn Fn(Progress) + Send + Sync> {
+    let terminal = std::io::stderr().is_terminal();
+    Arc::new(move |p: Progress| {
+        if terminal {
+            eprint!("\r\x1b[2K{}… {}", p.phase.label(), p.done);
+        }
+    })
+}
+
+pub async fn sync(
+    store: Arc<Store>,
+    graph: &GraphClient,
+    connected: &Connected,
+    request: RunRequest,
+    options: SyncOptions,
+) -> CliResult {
+    let progress = progress();
+    let run = RunInfo {
+        tenant_id: connected.organization.tenant_id.clone(),
+        started_by: connected.account.upn.clone(),
+    };
+    let planned = run::plan_run(
+        graph,
+        &store,
+        run,
+        &connected.organization,
+        &request,
+        &SystemClock,
+        &*progress,
+    )
+    .await
+    .map_err(CliError::failed)?;
+    if !options.json {
+        notes(&planned, options);
+    }
+    let decisions = Decisions {
+        default_action: options.deleted.map(|d| d.action),
+        reimport: if options.reimport {
+            Reimport::All
+        } else {
+            Reimport::None
+        },
+        // A dry run writes nothing, so there is nothing to stop.
+        confirm_mass: options.dry_run || options.deleted.is_some_and(|d| d.allow_mass),
+        ..Decisions::default()
+    };
+    let changes = planned.decide(&decisions).map_err(safeguard_stop)?;
+    let started = std::time::Instant::now();
+    let (items, counts, summary) = if options.dry_run {
+        let (_, plan) = run::preview(&store, &planned.run.tenant_id, changes)
+            .await
+            .map_err(CliError::failed)?;
+        let c = plan.counts;
+        let summary = format!(
+            "Plan (nothing written): {} to create, {} to update, {} unchanged, {} to disable, {} to delete, {} conflicts",
+            c.created, c.updated, c.unchanged, c.disabled, c.deleted, c.failed
+        );
+        (plan.items().cloned().collect(), c, summary)
+    } else {
+        let (report, snapshot) = run::apply(
+            &store,
+            &planned.run,
+            Arc::new(changes),
+            Arc::new(Cancel::default()),
+            progress,
+        )
+        .await
+        .map_err(CliError::failed)?;
+        let c = report.counts;
+        let summary = format!(
+            "Run #{}: {} created, {} updated, {} unchanged, {} disabled, {} deleted, {} failed in {:.1} s (snapshot before: {})",
+            report.run_id,
+            c.created,
+            c.updated,
+            c.unchanged,
+            c.disabled,
+            c.deleted,
+            c.failed,
+            started.elapsed().as_secs_f64(),
+            snapshot.display()
+        );
+        (report.items, c, summary)
+    };
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    let lines: Vec<Line<'_>> = items.iter().map(|i| line(i, !options.dry_run)).collect();
+    print_results(&planned, &lines, &summary, options.json)?;
+    if counts.failed > 0 {
+        return Err(CliError::new(Exit::SomeObjectsFailed, ""));
+    }
+    Ok(())
+}
+
+/// How the run read, and what it leaves alone, on stderr.
+fn notes(planned: &PlannedRun, options: SyncOptions) {
+    eprintln!("{}", planned.read.describe());
+    if planned.deleted_unchecked > 0 {
+        eprintln!(
+            "Entra ID reports {} imported object(s) as deleted; left as they are (--check-deleted decides about them)",
+            planned.deleted_unchecked
+        );
+    }
+    if !options.reimport && !planned.tombstoned.is_empty() {
+        eprintln!(
+            "{} user(s) deleted on this server left out (--reimport-deleted brings them back): {}",
+            planned.tombstoned.len(),
+            planned
+                .tombstoned
+                .iter()
+                .filter_map(|u| u.user_principal_name.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+/// Exit 5: the objects that would go, then what to do about it.
+fn safeguard_stop(refused: ThresholdExceeded) -> CliError {
+    for o in &refused.objects {
+        eprintln!(
+            "{}  {}  ({})",
+            if o.account.is_empty() {
+                "group"
+            } else {
+                o.account.as_str()
+            },
+            o.display_name,
+            o.finding.describe()
+        );
+    }
+    CliError::new(
+        Exit::SafeguardExceeded,
+        format!(
+            "{} of the {} objects imported from this organization would be disabled or deleted; nothing was written. Check the list above, then add --allow-mass-delete",
+            refused.affected, refused.total
+        ),
+    )
+}
+
+fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: bool) -> CliResult {
+    if json {
+        let items: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "type": l.item.kind.as_str(),
+                    "id": l.item.object_id,
+                    "displayName": l.item.display_name,
+                    "outcome": l.outcome,
+                    "detail": l.detail,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({
+            "summary": summary,
+            "read": planned.read.describe(),
+            "deleted_in_entra_unchecked": planned.deleted_unchecked,
+            "items": items,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(CliError::failed)?
+        );
+        return Ok(());
+    }
+    for l in lines.iter().filter(|l| l.outcome != "unchanged") {
+        println!(
+            "{:<9}  {:<5}  {}{}",
+            l.outcome,
+            l.item.kind.as_str(),
+            l.item.display_name,
+            if l.detail.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", l.detail)
+            }
+        );
+    }
+    println!("{summary}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aadsync_store::ObjectKind;
+
+    #[test]
+    fn lines_say_plans_in_the_future_and_reports_in_the_past() {
+        let item = |outcome| OutcomeItem {
+            kind: ObjectKind::User,
+            object_id: "o".into(),
+            display_name: "Ann".into(),
+            outcome,
+        };
+        let cases = [
+            (ApplyOutcome::Created, "create", "created", ""),
+            (
+                ApplyOutcome::Updated {
+                    fields: vec![ChangedField::FullName, ChangedField::Department],
+                },
+                "update",
+                "updated",
+                "full name, department",
+            ),
+            (ApplyOutcome::Unchanged, "unchanged", "unchanged", ""),
+            (
+                ApplyOutcome::Disabled { reason: "r".into() },
+                "disable",
+                "disabled",
+                "r",
+            ),
+            (
+                ApplyOutcome::Deleted { reason: "r".into() },
+                "delete",
+                "deleted",
+                "r",
+            ),
+            (
+                ApplyOutcome::Failed { reason: "r".into() },
+                "failed",
+                "failed",
+                "r",
+            ),
+        ];
+        for (outcome, planned, done, detail) in cases {
+            let it = item(outcome);
+            assert_eq!(line(&it, false).outcome, planned);
+            assert_eq!(line(&it, true).outcome, done);
+            assert_eq!(line(&it, true).detail, detail);
+        }
+    }
+}

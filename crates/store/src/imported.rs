@@ -1,0 +1,167 @@
+//! What one tenant already imported, as the plan needs it: the stored users and groups (with
+//! their copy of Entra ID's attributes and their Azure AD members), tombstones, and every
+//! server account name (to find clashes). Loaded by the preview and inside the apply's
+//! transaction, so both decide on the same kind of data.
+
+use crate::Result;
+use crate::changes::{DirectoryGroup, DirectoryUser};
+use crate::model::UserType;
+use crate::users::ReadHandle;
+use std::collections::HashMap;
+
+/// What the database holds for one imported user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    pub user_id: i64,
+    pub account_name: String,
+    pub account_key: String,
+    pub enabled: bool,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub department: String,
+    /// The Entra attributes as stored (`user_principal_name` = the account name).
+    pub directory: DirectoryUser,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGroup {
+    pub group_id: i64,
+    /// Marked deleted in Entra ID by a sync (which took away its Azure AD members).
+    pub deleted_in_directory: bool,
+    /// Attributes as stored; `members` = the object IDs of its current Azure AD user members.
+    pub directory: DirectoryGroup,
+}
+
+/// Everything the plan needs from the database, for one tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub users: HashMap<String, StoredUser>,
+    pub groups: HashMap<String, StoredGroup>,
+    /// Every server user's account key (lower-cased name) → user id, to find clashes.
+    pub account_owners: HashMap<String, i64>,
+    /// Users of this tenant deleted on the server: object ID → UPN at deletion. A sync does not
+    /// bring them back unless the admin says so.
+    pub tombstones: HashMap<String, String>,
+}
+
+/// What this tenant imported so far, and every account key, as [`crate::plan::plan`] needs them.
+pub(crate) fn load_imported(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+) -> rusqlite::Result<Imported> {
+    let mut imported = Imported::default();
+    let mut users = conn.prepare_cached(
+        "SELECT a.object_id, u.id, u.account_name, u.account_key, u.enabled, u.full_name,
+                u.email, u.phone, u.department, a.user_principal_name, a.display_name,
+                a.given_name, a.surname, a.mail, a.job_title, a.department, a.office_location,
+                a.mobile_phone, a.business_phones, a.user_type, a.account_enabled,
+                a.created_in_entra_at, a.on_premises_sync_enabled, a.imported_via
+         FROM azure_users a JOIN users u ON u.id = a.user_id WHERE a.tenant_id = ?1",
+    )?;
+    let rows = users.query_map([tenant_id], |r| {
+        let object_id: String = r.get(0)?;
+        let phones: String = r.get(18)?;
+        let user_type: String = r.get(19)?;
+        Ok(StoredUser {
+            user_id: r.get(1)?,
+            account_name: r.get(2)?,
+            account_key: r.get(3)?,
+            enabled: r.get(4)?,
+            full_name: r.get(5)?,
+            email: r.get(6)?,
+            phone: r.get(7)?,
+            department: r.get(8)?,
+            directory: DirectoryUser {
+                object_id,
+                user_principal_name: r.get(9)?,
+                display_name: r.get(10)?,
+                given_name: r.get(11)?,
+                surname: r.get(12)?,
+                mail: r.get(13)?,
+                job_title: r.get(14)?,
+                department: r.get(15)?,
+                office_location: r.get(16)?,
+                mobile_phone: r.get(17)?,
+                business_phones: serde_json::from_str(&phones).unwrap_or_default(),
+                user_type: Some(UserType::from_sql(&user_type)),
+                account_enabled: r.get(20)?,
+                created_in_entra_at: r.get(21)?,
+                on_premises_sync_enabled: r.get(22)?,
+                imported_via: r.get(23)?,
+            },
+        })
+    })?;
+    for row in rows {
+        let user = row?;
+        imported
+            .users
+            .insert(user.directory.object_id.clone(), user);
+    }
+    let mut members: HashMap<i64, Vec<String>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.group_id, a.object_id FROM memberships m
+             JOIN azure_users a ON a.user_id = m.user_id
+             JOIN azure_groups g ON g.group_id = m.group_id
+             WHERE m.source = 'azure_ad' AND g.tenant_id = ?1",
+        )?;
+        let rows = stmt.query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        for row in rows {
+            let (group, user): (i64, String) = row?;
+            members.entry(group).or_default().push(user);
+        }
+    }
+    let mut groups = conn.prepare_cached(
+        "SELECT group_id, object_id, display_name, description, mail, mail_enabled,
+                security_enabled, group_types, deleted_in_directory IS NOT NULL
+         FROM azure_groups WHERE tenant_id = ?1",
+    )?;
+    let rows = groups.query_map([tenant_id], |r| {
+        let types: String = r.get(7)?;
+        let group_id: i64 = r.get(0)?;
+        Ok(StoredGroup {
+            group_id,
+            deleted_in_directory: r.get(8)?,
+            directory: DirectoryGroup {
+                object_id: r.get(1)?,
+                display_name: r.get(2)?,
+                description: r.get(3)?,
+                mail: r.get(4)?,
+                mail_enabled: r.get(5)?,
+                security_enabled: r.get(6)?,
+                group_types: serde_json::from_str(&types).unwrap_or_default(),
+                members: None,
+            },
+        })
+    })?;
+    for row in rows {
+        let mut group = row?;
+        group.directory.members = Some(members.remove(&group.group_id).unwrap_or_default());
+        imported
+            .groups
+            .insert(group.directory.object_id.clone(), group);
+    }
+    let mut tombs = conn.prepare_cached(
+        "SELECT object_id, user_principal_name FROM azure_user_tombstones WHERE tenant_id = ?1",
+    )?;
+    let rows = tombs.query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (id, upn): (String, String) = row?;
+        imported.tombstones.insert(id, upn);
+    }
+    let mut owners = conn.prepare_cached("SELECT account_key, id FROM users")?;
+    let rows = owners.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (key, id): (String, i64) = row?;
+        imported.account_owners.insert(key, id);
+    }
+    Ok(imported)
+}
+
+impl ReadHandle<'_> {
+    /// What `tenant_id` imported so far, as the sync plan needs it.
+    pub fn imported(&self, tenant_id: &str) -> Result<Imported> {
+        load_imported(self.connection(), tenant_id).map_err(|e| self.error(e))
+    }
+}

@@ -1,0 +1,74 @@
+//! The one boundary where errors become `IpcError`s: each library error's variants map to the
+//! closed `ErrorCode` set the UI acts on, with the message capitalised for display. Also the
+//! one way commands run blocking store work.
+
+use aadsync_directory::graph::GraphError;
+use aadsync_ipc::{ErrorCode, IpcError};
+use aadsync_store::StoreError;
+use aadsync_sync::engine::SyncError;
+
+/// Runs blocking store work off the main thread.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|err| {
+            IpcError::internal(format!("The database task stopped unexpectedly: {err}"))
+        })?
+}
+
+pub(crate) fn to_ipc(err: StoreError) -> IpcError {
+    let code = match &err {
+        StoreError::NotADatabase { .. }
+        | StoreError::Corrupt { .. }
+        | StoreError::Locked { .. }
+        | StoreError::TooNew { .. }
+        | StoreError::Open { .. } => ErrorCode::DatabaseUnavailable,
+        StoreError::EmptyAccountName | StoreError::InvalidAccountName(..) => {
+            ErrorCode::InvalidAccountName
+        }
+        StoreError::AccountNameTaken(_) => ErrorCode::AccountNameTaken,
+        StoreError::WeakPassword(_) => ErrorCode::WeakPassword,
+        StoreError::ReadOnly(_) => ErrorCode::ReadOnly,
+        StoreError::UserNotFound(_) | StoreError::OrganizationNotFound(_) => ErrorCode::NotFound,
+        StoreError::Invalid(_) => ErrorCode::InvalidInput,
+        StoreError::Interrupted => ErrorCode::Cancelled,
+        StoreError::Snapshot { .. } | StoreError::Sqlite(_) | StoreError::Migration(_) => {
+            tracing::error!(error = %err, "database error");
+            ErrorCode::Internal
+        }
+    };
+    IpcError::new(code, capitalize(&err.to_string()))
+}
+
+pub(crate) fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn graph_error(err: GraphError) -> IpcError {
+    match err {
+        GraphError::Session(e) if e.needs_sign_in() => {
+            IpcError::new(ErrorCode::SignInRequired, capitalize(&e.to_string()))
+        }
+        other => {
+            tracing::warn!(error = %other, "Microsoft Graph request failed");
+            IpcError::internal(capitalize(&other.to_string()))
+        }
+    }
+}
+
+pub(crate) fn sync_error(err: SyncError) -> IpcError {
+    match err {
+        SyncError::Graph(e) => graph_error(e),
+        SyncError::Store(e) => to_ipc(e),
+        SyncError::NotFound { .. } => {
+            IpcError::new(ErrorCode::NotFound, capitalize(&err.to_string()))
+        }
+        SyncError::Cancelled => IpcError::new(ErrorCode::Cancelled, capitalize(&err.to_string())),
+    }
+}
