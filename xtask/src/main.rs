@@ -7,6 +7,7 @@
 mod mutants;
 mod prereqs;
 mod steps;
+mod tidy;
 
 use prereqs::Purpose;
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ usage: cargo xtask <command>
   compat                          drive the emulator with Microsoft's own MSAL Python (needs python3)
   mutants [MODULE…]               mutation testing of the decision-making modules (cargo-mutants);
                                   MODULE is e.g. store::plan; summary in target/mutants/summary.md
+  tidy                            check the code's shape: module docs, no unwrap/expect outside tests,
+                                  file and function length, crate and module cycles (also a test)
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist
 
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
             prereqs::ensure_mutants(&mut ctx)?;
             mutants::run(&mut ctx, &args[1..])
         }),
+        Some("tidy") => Ctx::new().and_then(|ctx| tidy::run(&ctx.root)),
         Some("setup") => {
             let purpose = if args.iter().any(|a| a == "--test") {
                 Purpose::Test
