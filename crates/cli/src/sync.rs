@@ -3,7 +3,9 @@
 
 use crate::exit::{CliError, CliResult, Exit};
 use aadsync_directory::graph::GraphClient;
-use aadsync_store::{ApplyOutcome, ChangedField, OutcomeItem, RunInfo, Store};
+use aadsync_store::{
+    ApplyOutcome, ChangedField, Counts, DirectoryChanges, OutcomeItem, RunInfo, Store,
+};
 use aadsync_sync::Connected;
 use aadsync_sync::clock::SystemClock;
 use aadsync_sync::deleted::Action;
@@ -101,9 +103,31 @@ pub async fn sync(
         ..Decisions::default()
     };
     let changes = planned.decide(&decisions).map_err(safeguard_stop)?;
+    let (items, counts, summary) =
+        write(&store, &planned, changes, options.dry_run, progress).await?;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    let lines: Vec<Line<'_>> = items.iter().map(|i| line(i, !options.dry_run)).collect();
+    print_results(&planned, &lines, &summary, options.json)?;
+    if counts.failed > 0 {
+        return Err(CliError::new(Exit::SomeObjectsFailed, ""));
+    }
+    Ok(())
+}
+
+/// Applies `changes`, or only plans them for a dry run: the items, their counts and the
+/// summary line.
+async fn write(
+    store: &Arc<Store>,
+    planned: &PlannedRun,
+    changes: DirectoryChanges,
+    dry_run: bool,
+    progress: Arc<dyn Fn(Progress) + Send + Sync>,
+) -> Result<(Vec<OutcomeItem>, Counts, String), CliError> {
     let started = std::time::Instant::now();
-    let (items, counts, summary) = if options.dry_run {
-        let (_, plan) = run::preview(&store, &planned.run.tenant_id, changes)
+    if dry_run {
+        let (_, plan) = run::preview(store, &planned.run.tenant_id, changes)
             .await
             .map_err(CliError::failed)?;
         let c = plan.counts;
@@ -111,10 +135,10 @@ pub async fn sync(
             "Plan (nothing written): {} to create, {} to update, {} unchanged, {} to disable, {} to delete, {} conflicts",
             c.created, c.updated, c.unchanged, c.disabled, c.deleted, c.failed
         );
-        (plan.items().cloned().collect(), c, summary)
+        Ok((plan.items().cloned().collect(), c, summary))
     } else {
         let (report, snapshot) = run::apply(
-            &store,
+            store,
             &planned.run,
             Arc::new(changes),
             Arc::new(Cancel::default()),
@@ -135,17 +159,8 @@ pub async fn sync(
             started.elapsed().as_secs_f64(),
             snapshot.display()
         );
-        (report.items, c, summary)
-    };
-    if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
+        Ok((report.items, c, summary))
     }
-    let lines: Vec<Line<'_>> = items.iter().map(|i| line(i, !options.dry_run)).collect();
-    print_results(&planned, &lines, &summary, options.json)?;
-    if counts.failed > 0 {
-        return Err(CliError::new(Exit::SomeObjectsFailed, ""));
-    }
-    Ok(())
 }
 
 /// How the run read, and what it leaves alone, on stderr.

@@ -51,6 +51,18 @@ pub(crate) fn load_imported(
     tenant_id: &str,
 ) -> rusqlite::Result<Imported> {
     let mut imported = Imported::default();
+    load_users(conn, tenant_id, &mut imported)?;
+    load_groups(conn, tenant_id, &mut imported)?;
+    load_names(conn, tenant_id, &mut imported)?;
+    Ok(imported)
+}
+
+/// The tenant's users with their server fields and their copy of Entra ID's attributes.
+fn load_users(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+    imported: &mut Imported,
+) -> rusqlite::Result<()> {
     let mut users = conn.prepare_cached(
         "SELECT a.object_id, u.id, u.account_name, u.account_key, u.enabled, u.full_name,
                 u.email, u.phone, u.department, a.user_principal_name, a.display_name,
@@ -98,6 +110,15 @@ pub(crate) fn load_imported(
             .users
             .insert(user.directory.object_id.clone(), user);
     }
+    Ok(())
+}
+
+/// The tenant's groups with their Azure AD user members.
+fn load_groups(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+    imported: &mut Imported,
+) -> rusqlite::Result<()> {
     let mut members: HashMap<i64, Vec<String>> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(
@@ -142,6 +163,15 @@ pub(crate) fn load_imported(
             .groups
             .insert(group.directory.object_id.clone(), group);
     }
+    Ok(())
+}
+
+/// The tenant's tombstones, and every server account name (whichever tenant, or local).
+fn load_names(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+    imported: &mut Imported,
+) -> rusqlite::Result<()> {
     let mut tombs = conn.prepare_cached(
         "SELECT object_id, user_principal_name FROM azure_user_tombstones WHERE tenant_id = ?1",
     )?;
@@ -156,7 +186,7 @@ pub(crate) fn load_imported(
         let (key, id): (String, i64) = row?;
         imported.account_owners.insert(key, id);
     }
-    Ok(imported)
+    Ok(())
 }
 
 impl ReadHandle<'_> {

@@ -2,79 +2,14 @@
 //! everything imported earlier from the tenant, so its attributes and memberships stay current;
 //! [`crate::read`]), plan it purely (`store::plan`), then snapshot the database and apply the
 //! plan in one transaction ([`crate::write`]). [`crate::run`] puts the steps together the way
-//! the app and the CLI run them; this module holds their shared vocabulary.
-
-use aadsync_directory::graph::GraphError;
-use aadsync_store::StoreError;
+//! the app and the CLI run them. This module is the steps' public surface: it only re-exports
+//! them and their vocabulary (`model`).
 
 pub use crate::convert::{to_directory_group, to_directory_user};
+pub use crate::model::{
+    LIST_INSTEAD_OF_BATCH, Phase, Progress, SNAPSHOTS_KEPT, Selection, SyncError,
+};
 pub use crate::read::{
     FullReason, Gathered, ReadMode, check_deleted, gather, gather_incremental, removals,
 };
 pub use crate::write::{Cancel, apply, apply_cancellable, preview};
-
-/// Above this many users to read by ID, listing everything is cheaper than `$batch`es (2,000
-/// IDs are 100 batches, about what listing a 100k-user tenant at 999 per page costs).
-pub const LIST_INSTEAD_OF_BATCH: usize = 2_000;
-/// Snapshots kept next to the database (the newest ones).
-pub const SNAPSHOTS_KEPT: usize = 5;
-
-/// What the admin picked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Selection {
-    /// User object IDs (or UPNs: Graph resolves both).
-    pub users: Vec<String>,
-    /// Group object IDs.
-    pub groups: Vec<String>,
-    /// Import the user members of the selected groups.
-    pub members: bool,
-    /// …and of the groups inside them.
-    pub nested: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("{0}")]
-    Graph(#[from] GraphError),
-    #[error("{0}")]
-    Store(#[from] StoreError),
-    #[error("the selected {kind} {id} does not exist in Entra ID (any more)")]
-    NotFound { kind: &'static str, id: String },
-    #[error("the synchronization was cancelled; the database is unchanged")]
-    Cancelled,
-}
-
-/// Where a run is, for progress bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    ReadingChanges,
-    ReadingUsers,
-    ReadingGroups,
-    ReadingMembers,
-    CheckingDeleted,
-    Planning,
-    Snapshot,
-    Writing,
-}
-
-impl Phase {
-    pub fn label(self) -> &'static str {
-        match self {
-            Phase::ReadingChanges => "Reading the changes since the last synchronization",
-            Phase::ReadingUsers => "Reading users from Entra ID",
-            Phase::ReadingGroups => "Reading groups from Entra ID",
-            Phase::ReadingMembers => "Reading group members",
-            Phase::CheckingDeleted => "Checking for deleted objects",
-            Phase::Planning => "Comparing with the database",
-            Phase::Snapshot => "Saving a snapshot for undo",
-            Phase::Writing => "Writing to the database",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub phase: Phase,
-    /// Objects read so far in this phase.
-    pub done: u64,
-}

@@ -1,7 +1,7 @@
 //! Reading objects by ID: `$batch` for a few, listing everything for many (whichever costs
 //! fewer requests), in the order asked, with `None` for what Graph does not have.
 
-use crate::engine::LIST_INSTEAD_OF_BATCH;
+use crate::model::LIST_INSTEAD_OF_BATCH;
 use aadsync_directory::graph::{GraphClient, GraphError, RemoteGroup, RemoteUser, batch_error};
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -8,8 +8,8 @@ use crate::convert::{
     apply_group_change, remote_from_stored, to_directory_group, to_directory_user,
 };
 use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
-use crate::engine::{Phase, Progress, Selection, SyncError};
 use crate::fetch::{fetch_groups, fetch_users};
+use crate::model::{Phase, Progress, Selection, SyncError};
 use aadsync_directory::graph::{
     DeltaKind, DeltaRound, GraphClient, GraphError, GroupChange, RemoteGroup, RemoteUser,
 };

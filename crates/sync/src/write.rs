@@ -1,7 +1,7 @@
 //! The write side of a run: the preview (the pure plan on what the database holds now), and
 //! the apply: a snapshot for undo, then the plan in one transaction, which a Cancel rolls back.
 
-use crate::engine::{Phase, Progress, SNAPSHOTS_KEPT, SyncError};
+use crate::model::{Phase, Progress, SNAPSHOTS_KEPT, SyncError};
 use aadsync_store::plan::Plan;
 use aadsync_store::{ApplyReport, DirectoryChanges, RunInfo, Store, StoreError};
 use std::path::{Path, PathBuf};
