@@ -69,26 +69,6 @@ impl Tool {
     }
 }
 
-/// The cache directory for cargo-installed tools.
-pub fn tools_dir() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("AADSYNC_TOOLS_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    let home = || std::env::var_os("HOME").map(PathBuf::from);
-    let base = if cfg!(windows) {
-        std::env::var_os("LOCALAPPDATA").map(PathBuf::from)
-    } else if cfg!(target_os = "macos") {
-        home().map(|h| h.join("Library").join("Caches"))
-    } else {
-        std::env::var_os("XDG_CACHE_HOME")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| home().map(|h| h.join(".cache")))
-    };
-    base.map(|b| b.join("aadsync").join("tools"))
-        .ok_or_else(|| "cannot find a cache directory: set AADSYNC_TOOLS_DIR".to_owned())
-}
-
 /// Fails early when there is no display to show the app on.
 pub fn check_display() -> Result<(), String> {
     if cfg!(target_os = "linux")

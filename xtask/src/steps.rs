@@ -5,6 +5,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The cache directory for cargo-installed tools.
+pub fn tools_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("AADSYNC_TOOLS_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = || std::env::var_os("HOME").map(PathBuf::from);
+    let base = if cfg!(windows) {
+        std::env::var_os("LOCALAPPDATA").map(PathBuf::from)
+    } else if cfg!(target_os = "macos") {
+        home().map(|h| h.join("Library").join("Caches"))
+    } else {
+        std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home().map(|h| h.join(".cache")))
+    };
+    base.map(|b| b.join("aadsync").join("tools"))
+        .ok_or_else(|| "cannot find a cache directory: set AADSYNC_TOOLS_DIR".to_owned())
+}
+
 /// Passed/failed totals parsed from libtest's `test result:` lines.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -31,7 +51,7 @@ impl Ctx {
             .map(Path::to_path_buf)
             .ok_or("cannot find the repository root")?;
         Ok(Self {
-            tools_dir: crate::prereqs::tools_dir()?,
+            tools_dir: tools_dir()?,
             root,
             path_front: Vec::new(),
             timings: Vec::new(),

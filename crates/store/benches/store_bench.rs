@@ -152,7 +152,7 @@ fn main() {
 
     let raw_store = fresh(&dir, "raw.sqlite3");
     let t = Instant::now();
-    let rows = aadsync_store::baseline::raw_insert(&raw_store, &run, &changes);
+    let rows = aadsync_store::baseline::raw_insert(&raw_store, &run, &changes).expect("raw insert");
     let raw = t.elapsed();
 
     let store = fresh(&dir, "apply.sqlite3");

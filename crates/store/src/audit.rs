@@ -166,6 +166,83 @@ fn items_query(conn: &rusqlite::Connection, run_id: i64) -> rusqlite::Result<Vec
     rows.collect()
 }
 
+/// The audit log as it was before a restore, written back over the restored one: runs the
+/// snapshot already had are updated in place (an upsert, so their items stay), later ones come
+/// back with their items, and `run_id` is marked undone.
+fn write_back(
+    tx: &rusqlite::Transaction<'_>,
+    kept: &[RunSummary],
+    kept_items: &[(i64, Vec<RunItem>)],
+    run_id: i64,
+) -> rusqlite::Result<()> {
+    let mut insert_run = tx.prepare(
+        // An upsert, not INSERT OR REPLACE: replacing deletes the row first, and
+        // the delete cascades to the run's items, which the audit log must keep.
+        "INSERT INTO sync_runs (id, organization_id, tenant_id, kind, started_by,
+                    started_at, finished_at, status, created, updated, unchanged, disabled,
+                    deleted, failed, snapshot_path, message)
+                 VALUES (?1, (SELECT id FROM organizations WHERE tenant_id = ?2), ?2, ?3, ?4,
+                    ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                 ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id,
+                    tenant_id = excluded.tenant_id, kind = excluded.kind,
+                    started_by = excluded.started_by, started_at = excluded.started_at,
+                    finished_at = excluded.finished_at, status = excluded.status,
+                    created = excluded.created, updated = excluded.updated,
+                    unchanged = excluded.unchanged, disabled = excluded.disabled,
+                    deleted = excluded.deleted, failed = excluded.failed,
+                    snapshot_path = excluded.snapshot_path, message = excluded.message",
+    )?;
+    let mut insert_item = tx.prepare(
+        "INSERT INTO sync_run_items (run_id, object_type, object_id, display_name,
+                    outcome, reason, changed_fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for r in kept {
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM sync_runs WHERE id = ?1", [r.id], |x| {
+                x.get(0)
+            })
+            .optional()?;
+        let status = if r.id == run_id {
+            RunStatus::Undone
+        } else {
+            r.status
+        };
+        insert_run.execute(params![
+            r.id,
+            r.tenant_id,
+            r.kind,
+            r.started_by,
+            r.started_at,
+            r.finished_at,
+            status,
+            r.created,
+            r.updated,
+            r.unchanged,
+            r.disabled,
+            r.deleted,
+            r.failed,
+            r.snapshot_path,
+            r.message
+        ])?;
+        if exists.is_none()
+            && let Some((_, items)) = kept_items.iter().find(|(id, _)| *id == r.id)
+        {
+            for it in items {
+                insert_item.execute(params![
+                    r.id,
+                    it.kind,
+                    it.object_id,
+                    it.display_name,
+                    it.outcome,
+                    it.reason,
+                    it.changed_fields
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl ReadHandle<'_> {
     /// Every run, newest first.
     pub fn runs(&self) -> Result<Vec<RunSummary>> {
@@ -251,82 +328,7 @@ impl WriteHandle<'_> {
         let snapshot = PathBuf::from(preview.run.snapshot_path.clone().unwrap_or_default());
         self.restore_from(&snapshot)?;
         let tx = self.conn.transaction().map_err(sql)?;
-        {
-            let mut insert_run = tx
-                .prepare(
-                    // An upsert, not INSERT OR REPLACE: replacing deletes the row first, and
-                    // the delete cascades to the run's items, which the audit log must keep.
-                    "INSERT INTO sync_runs (id, organization_id, tenant_id, kind, started_by,
-                        started_at, finished_at, status, created, updated, unchanged, disabled,
-                        deleted, failed, snapshot_path, message)
-                     VALUES (?1, (SELECT id FROM organizations WHERE tenant_id = ?2), ?2, ?3, ?4,
-                        ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-                     ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id,
-                        tenant_id = excluded.tenant_id, kind = excluded.kind,
-                        started_by = excluded.started_by, started_at = excluded.started_at,
-                        finished_at = excluded.finished_at, status = excluded.status,
-                        created = excluded.created, updated = excluded.updated,
-                        unchanged = excluded.unchanged, disabled = excluded.disabled,
-                        deleted = excluded.deleted, failed = excluded.failed,
-                        snapshot_path = excluded.snapshot_path, message = excluded.message",
-                )
-                .map_err(sql)?;
-            let mut insert_item = tx
-                .prepare(
-                    "INSERT INTO sync_run_items (run_id, object_type, object_id, display_name,
-                        outcome, reason, changed_fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(sql)?;
-            for r in &kept {
-                let exists: Option<i64> = tx
-                    .query_row("SELECT id FROM sync_runs WHERE id = ?1", [r.id], |x| {
-                        x.get(0)
-                    })
-                    .optional()
-                    .map_err(sql)?;
-                let status = if r.id == run_id {
-                    RunStatus::Undone
-                } else {
-                    r.status
-                };
-                insert_run
-                    .execute(params![
-                        r.id,
-                        r.tenant_id,
-                        r.kind,
-                        r.started_by,
-                        r.started_at,
-                        r.finished_at,
-                        status,
-                        r.created,
-                        r.updated,
-                        r.unchanged,
-                        r.disabled,
-                        r.deleted,
-                        r.failed,
-                        r.snapshot_path,
-                        r.message
-                    ])
-                    .map_err(sql)?;
-                if exists.is_none()
-                    && let Some((_, items)) = kept_items.iter().find(|(id, _)| *id == r.id)
-                {
-                    for it in items {
-                        insert_item
-                            .execute(params![
-                                r.id,
-                                it.kind,
-                                it.object_id,
-                                it.display_name,
-                                it.outcome,
-                                it.reason,
-                                it.changed_fields
-                            ])
-                            .map_err(sql)?;
-                    }
-                }
-            }
-        }
+        write_back(&tx, &kept, &kept_items, run_id).map_err(sql)?;
         tx.execute(
             "INSERT INTO sync_runs (organization_id, tenant_id, kind, started_by, finished_at,
                 status, message)

@@ -120,6 +120,13 @@ impl<'a> ReadHandle<'a> {
             .map_err(|e| self.sql(e))?
             .ok_or(StoreError::UserNotFound(id.0))?;
 
+        details.member_of = self.member_of(id)?;
+        details.azure = self.azure_attributes(id)?;
+        Ok(details)
+    }
+
+    /// The groups a user is a member of, by name.
+    fn member_of(&self, id: UserId) -> Result<Vec<GroupRef>> {
         let mut groups = self
             .conn
             .prepare_cached(
@@ -127,7 +134,7 @@ impl<'a> ReadHandle<'a> {
                  WHERE m.user_id = ?1 ORDER BY g.name COLLATE NOCASE, g.id",
             )
             .map_err(|e| self.sql(e))?;
-        details.member_of = groups
+        groups
             .query_map([id.0], |r| {
                 Ok(GroupRef {
                     id: r.get(0)?,
@@ -136,10 +143,12 @@ impl<'a> ReadHandle<'a> {
                 })
             })
             .and_then(|rows| rows.collect())
-            .map_err(|e| self.sql(e))?;
+            .map_err(|e| self.sql(e))
+    }
 
-        details.azure = self
-            .conn
+    /// A user's copy of Entra ID's attributes (none for a local user).
+    fn azure_attributes(&self, id: UserId) -> Result<Option<AzureUserAttributes>> {
+        self.conn
             .query_row(
                 "SELECT a.tenant_id, o.display_name, a.object_id, a.user_principal_name,
                         a.display_name, a.given_name, a.surname, a.mail, a.job_title, a.department,
@@ -178,8 +187,7 @@ impl<'a> ReadHandle<'a> {
                 },
             )
             .optional()
-            .map_err(|e| self.sql(e))?;
-        Ok(details)
+            .map_err(|e| self.sql(e))
     }
 
     /// Whether `password` is the local user's current password (false for other users).
@@ -319,65 +327,11 @@ impl<'a> WriteHandle<'a> {
         edit: &LocalUserEdit,
         policy: &PasswordPolicy,
     ) -> Result<()> {
-        let current: Option<(String, String, bool, String, String, String, String)> = self
-            .conn
-            .query_row(
-                "SELECT auth_type, account_name, enabled, full_name, email, phone, department
-                 FROM users WHERE id = ?1",
-                [id.0],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?;
-        let Some((kind, account, enabled, full_name, email, phone, department)) = current else {
-            return Err(StoreError::UserNotFound(id.0));
-        };
+        let current = self.editable_fields(id)?;
         let description = text_field("The description", &edit.description)?;
-
-        if auth_type(&kind) == AuthType::AzureAd {
-            let directory_owned = [
-                ("account name", account.as_str(), edit.account_name.trim()),
-                ("full name", full_name.as_str(), edit.full_name.trim()),
-                ("e-mail address", email.as_str(), edit.email.trim()),
-                ("phone number", phone.as_str(), edit.phone.trim()),
-                ("department", department.as_str(), edit.department.trim()),
-            ];
-            if let Some((field, _, _)) = directory_owned.iter().find(|(_, old, new)| old != new) {
-                return Err(StoreError::ReadOnly(format!(
-                    "the {field} of an Azure AD user comes from Entra ID and is read-only; change it in Entra ID and synchronize"
-                )));
-            }
-            if edit.enabled != enabled {
-                return Err(StoreError::ReadOnly(
-                    "whether an Azure AD user is enabled follows Entra ID; disable the account there and synchronize".into(),
-                ));
-            }
-            if edit.auth_type != AuthType::AzureAd || edit.new_password.is_some() {
-                return Err(StoreError::ReadOnly(
-                    "an Azure AD user always signs in with Azure Active Directory".into(),
-                ));
-            }
-            self.conn
-                .execute(
-                    "UPDATE users SET description = ?2,
-                            updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                     WHERE id = ?1",
-                    params![id.0, description],
-                )
-                .map_err(|e| self.sql(e))?;
-            return Ok(());
+        if auth_type(&current.kind) == AuthType::AzureAd {
+            return self.update_azure_user(id, &current, edit, &description);
         }
-
         if edit.auth_type == AuthType::AzureAd {
             return Err(StoreError::ReadOnly(
                 "users become Azure AD users only by being imported with Azure AD Synchronization"
@@ -400,29 +354,7 @@ impl<'a> WriteHandle<'a> {
         if taken {
             return Err(StoreError::AccountNameTaken(name));
         }
-        // Local users need a password; switching to Active Directory drops it.
-        let hash: Option<String> = match (edit.auth_type, &edit.new_password) {
-            (AuthType::Local, Some(password)) => {
-                policy
-                    .check(password, &name)
-                    .map_err(StoreError::WeakPassword)?;
-                Some(password::hash(password).map_err(StoreError::Invalid)?)
-            }
-            (AuthType::Local, None) => {
-                let existing: Option<String> = self
-                    .conn
-                    .query_row(
-                        "SELECT password_hash FROM users WHERE id = ?1",
-                        [id.0],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| self.sql(e))?;
-                Some(existing.ok_or_else(|| {
-                    StoreError::Invalid("set a password to make this a local user".into())
-                })?)
-            }
-            _ => None,
-        };
+        let hash = self.password_hash_after(id, edit, &name, policy)?;
         self.conn
             .execute(
                 "UPDATE users SET account_name = ?2, account_key = ?3, auth_type = ?4,
@@ -448,6 +380,116 @@ impl<'a> WriteHandle<'a> {
         Ok(())
     }
 
+    /// The fields the dialog can change, as stored.
+    fn editable_fields(&self, id: UserId) -> Result<EditableFields> {
+        self.conn
+            .query_row(
+                "SELECT auth_type, account_name, enabled, full_name, email, phone, department
+                 FROM users WHERE id = ?1",
+                [id.0],
+                |r| {
+                    Ok(EditableFields {
+                        kind: r.get(0)?,
+                        account: r.get(1)?,
+                        enabled: r.get(2)?,
+                        full_name: r.get(3)?,
+                        email: r.get(4)?,
+                        phone: r.get(5)?,
+                        department: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or(StoreError::UserNotFound(id.0))
+    }
+
+    /// An Azure AD user: everything but the description comes from Entra ID.
+    fn update_azure_user(
+        &mut self,
+        id: UserId,
+        current: &EditableFields,
+        edit: &LocalUserEdit,
+        description: &str,
+    ) -> Result<()> {
+        let directory_owned = [
+            (
+                "account name",
+                current.account.as_str(),
+                edit.account_name.trim(),
+            ),
+            (
+                "full name",
+                current.full_name.as_str(),
+                edit.full_name.trim(),
+            ),
+            ("e-mail address", current.email.as_str(), edit.email.trim()),
+            ("phone number", current.phone.as_str(), edit.phone.trim()),
+            (
+                "department",
+                current.department.as_str(),
+                edit.department.trim(),
+            ),
+        ];
+        if let Some((field, _, _)) = directory_owned.iter().find(|(_, old, new)| old != new) {
+            return Err(StoreError::ReadOnly(format!(
+                "the {field} of an Azure AD user comes from Entra ID and is read-only; change it in Entra ID and synchronize"
+            )));
+        }
+        if edit.enabled != current.enabled {
+            return Err(StoreError::ReadOnly(
+                "whether an Azure AD user is enabled follows Entra ID; disable the account there and synchronize".into(),
+            ));
+        }
+        if edit.auth_type != AuthType::AzureAd || edit.new_password.is_some() {
+            return Err(StoreError::ReadOnly(
+                "an Azure AD user always signs in with Azure Active Directory".into(),
+            ));
+        }
+        self.conn
+            .execute(
+                "UPDATE users SET description = ?2,
+                        updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+                 WHERE id = ?1",
+                params![id.0, description],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// The password hash a local user keeps after the edit: a new password (checked against
+    /// the policy), the current one, or none when switching to Active Directory.
+    fn password_hash_after(
+        &self,
+        id: UserId,
+        edit: &LocalUserEdit,
+        name: &str,
+        policy: &PasswordPolicy,
+    ) -> Result<Option<String>> {
+        match (edit.auth_type, &edit.new_password) {
+            (AuthType::Local, Some(password)) => {
+                policy
+                    .check(password, name)
+                    .map_err(StoreError::WeakPassword)?;
+                Ok(Some(password::hash(password).map_err(StoreError::Invalid)?))
+            }
+            (AuthType::Local, None) => {
+                let existing: Option<String> = self
+                    .conn
+                    .query_row(
+                        "SELECT password_hash FROM users WHERE id = ?1",
+                        [id.0],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| self.sql(e))?;
+                Ok(Some(existing.ok_or_else(|| {
+                    StoreError::Invalid("set a password to make this a local user".into())
+                })?))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Deletes a user. Deleting an Azure AD user leaves a tombstone, so a later sync asks
     /// before importing the same person again.
     pub fn delete_user(&mut self, id: UserId) -> Result<()> {
@@ -466,6 +508,18 @@ impl<'a> WriteHandle<'a> {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// A user's fields the User properties dialog can change, as stored.
+#[derive(Debug)]
+struct EditableFields {
+    kind: String,
+    account: String,
+    enabled: bool,
+    full_name: String,
+    email: String,
+    phone: String,
+    department: String,
 }
 
 #[cfg(test)]

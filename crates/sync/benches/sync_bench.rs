@@ -235,7 +235,8 @@ async fn main() {
     let raw_store =
         Store::open(&dir.path().join("raw.sqlite3"), &OpenOptions::default()).expect("raw db");
     let raw_start = Instant::now();
-    let raw_rows = aadsync_store::baseline::raw_insert(&raw_store, &run, &changes);
+    let raw_rows =
+        aadsync_store::baseline::raw_insert(&raw_store, &run, &changes).expect("raw insert");
     let raw = raw_start.elapsed();
     println!(
         "(b) full sync: {} created ({} users, {} groups, {rows_members} memberships) in {:.2} s = read {:.2} s + snapshot/plan/apply {:.2} s; raw insert of the same {raw_rows} rows {:.2} s → {:.2}× (target ≤ 2×)",

@@ -102,24 +102,9 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
         let finding = if missing.contains(object_id.as_str()) {
             deletion(object_id)
         } else if let Some(user) = present.get(object_id.as_str()) {
-            let via = user.imported_via.as_str();
-            // The group at the top of the path is the one that was selected.
-            let top = via.split(" / ").next().unwrap_or_default();
-            let last = via.rsplit(" / ").next().unwrap_or_default();
-            if !user.account_enabled {
-                Finding::DisabledInEntra
-            } else if !via.is_empty()
-                && !read.selected_users.contains(object_id)
-                && members_by_name.contains_key(top)
-                && !members_by_name
-                    .get(last)
-                    .is_some_and(|m| m.contains(object_id.as_str()))
-            {
-                Finding::OutOfScope {
-                    via: via.to_owned(),
-                }
-            } else {
-                continue;
+            match present_finding(user, read, &members_by_name) {
+                Some(finding) => finding,
+                None => continue,
             }
         } else {
             // Not read at all: not enough to decide anything.
@@ -155,6 +140,34 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
         ))
     });
     out
+}
+
+/// Why a user Entra ID still has is listed: disabled there, or imported through a group it
+/// is no longer a member of (unless it was selected directly); `None` when it is fine.
+fn present_finding(
+    user: &aadsync_store::DirectoryUser,
+    read: &CompleteRead,
+    members_by_name: &HashMap<&str, HashSet<&str>>,
+) -> Option<Finding> {
+    let via = user.imported_via.as_str();
+    // The group at the top of the path is the one that was selected.
+    let top = via.split(" / ").next().unwrap_or_default();
+    let last = via.rsplit(" / ").next().unwrap_or_default();
+    if !user.account_enabled {
+        Some(Finding::DisabledInEntra)
+    } else if !via.is_empty()
+        && !read.selected_users.contains(&user.object_id)
+        && members_by_name.contains_key(top)
+        && !members_by_name
+            .get(last)
+            .is_some_and(|m| m.contains(user.object_id.as_str()))
+    {
+        Some(Finding::OutOfScope {
+            via: via.to_owned(),
+        })
+    } else {
+        None
+    }
 }
 
 /// The organization's deletion safeguard, as the administrator set it (10 and 10 by default).

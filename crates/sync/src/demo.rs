@@ -5,7 +5,6 @@
 //! runtime asked for it first. Its refresh tokens are sealed (not remembered), so a demo
 //! organization signed in during one run resumes silently in the next, on another port.
 
-use aadsync_emulator::{Emulator, EmulatorConfig};
 use std::sync::OnceLock;
 
 /// Where the running demo tenant answers.
@@ -24,7 +23,18 @@ pub fn demo_tenant() -> Result<&'static DemoTenant, String> {
     DEMO.get_or_init(start).as_ref().map_err(Clone::clone)
 }
 
+/// Without the `demo` feature the binary has no emulator in it.
+#[cfg(not(feature = "demo"))]
 fn start() -> Result<DemoTenant, String> {
+    Err(
+        "this build of aadsync has no offline demo (it was built without the `demo` feature)"
+            .into(),
+    )
+}
+
+#[cfg(feature = "demo")]
+fn start() -> Result<DemoTenant, String> {
+    use aadsync_emulator::{Emulator, EmulatorConfig};
     let tenant = aadsync_emulator::demo_tenant()?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
