@@ -17,6 +17,11 @@ pub enum Look {
     Paragraph,
     /// Under a form field (`p.field-error`).
     Field,
+    /// In a row of buttons (`span.error`), so the row keeps its layout.
+    Inline,
+    /// Something the admin did themselves, such as cancelling a sign-in: said, not flagged
+    /// (`p.notice`).
+    Notice,
     /// Across an area, with its retry button as children (`div.banner.error`).
     Banner,
 }
@@ -41,6 +46,8 @@ pub fn ErrorMessage(
     let element = move || match look {
         Look::Paragraph => view! { <p class="error" role="alert" id=id>{text}</p> }.into_any(),
         Look::Field => view! { <p class="field-error" role="alert" id=id>{text}</p> }.into_any(),
+        Look::Inline => view! { <span class="error" role="alert" id=id>{text}</span> }.into_any(),
+        Look::Notice => view! { <p class="notice" role="alert" id=id>{text}</p> }.into_any(),
         Look::Banner => {
             let after = children.clone().map(|c| c());
             view! {

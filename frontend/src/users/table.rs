@@ -83,7 +83,6 @@ pub fn UsersTable(
     load_rows_in_view(state, page, viewport, timings);
 
     let total = move || page.with(|p| p.as_ref().map(|(_, pg)| pg.total).unwrap_or(0));
-    let page_rows = move || (viewport.height.get_untracked() / ROW_HEIGHT) as i64;
     let ms = |t: RwSignal<Option<f64>>| move || t.get().map(|t| format!("{t:.1}"));
 
     view! {
@@ -110,19 +109,7 @@ pub fn UsersTable(
                         viewport.scroll_top.set(f64::from(el.scroll_top()));
                     }
                 }
-                on:keydown=move |ev| match ev.key().as_str() {
-                    "ArrowDown" => { ev.prevent_default(); select_offset(state, page, body, 1) }
-                    "ArrowUp" => { ev.prevent_default(); select_offset(state, page, body, -1) }
-                    "PageDown" => { ev.prevent_default(); select_offset(state, page, body, page_rows()) }
-                    "PageUp" => { ev.prevent_default(); select_offset(state, page, body, -page_rows()) }
-                    "Enter" => {
-                        if let Some(row) = state.selected.get_untracked() { on_open.run(row.id) }
-                    }
-                    "Delete" => {
-                        if let Some(row) = state.selected.get_untracked() { on_delete.run(row) }
-                    }
-                    _ => {}
-                }
+                on:keydown=move |ev| on_key(ev, state, page, viewport, on_open, on_delete)
                 on:focus=move |_| measure()
             >
                 <div class="table-spacer" style:height=move || format!("{}px", f64::from(total()) * ROW_HEIGHT)>
@@ -142,6 +129,40 @@ pub fn UsersTable(
         </div>
         {move || context_menu(menu, on_open, on_delete)}
     }
+}
+
+/// Keys in the table body: arrows and Page Up/Down move the selection, Enter opens it,
+/// Delete asks to delete it.
+fn on_key(
+    ev: web_sys::KeyboardEvent,
+    state: UsersState,
+    page: Page,
+    viewport: Viewport,
+    on_open: Callback<i64>,
+    on_delete: Callback<UserRow>,
+) {
+    let page_rows = (viewport.height.get_untracked() / ROW_HEIGHT) as i64;
+    let delta = match ev.key().as_str() {
+        "ArrowDown" => 1,
+        "ArrowUp" => -1,
+        "PageDown" => page_rows,
+        "PageUp" => -page_rows,
+        "Enter" => {
+            if let Some(row) = state.selected.get_untracked() {
+                on_open.run(row.id)
+            }
+            return;
+        }
+        "Delete" => {
+            if let Some(row) = state.selected.get_untracked() {
+                on_delete.run(row)
+            }
+            return;
+        }
+        _ => return,
+    };
+    ev.prevent_default();
+    select_offset(state, page, viewport.body, delta);
 }
 
 /// Fetches whenever the query changes or the viewport leaves the loaded window.

@@ -19,25 +19,7 @@ pub fn MenuButton(
     let list = NodeRef::<html::Div>::new();
     let is_open = move || open.get() == Some(id);
 
-    let focus_item = move |index: usize| {
-        if let Some(list) = list.get_untracked()
-            && let Ok(nodes) = list.query_selector_all("[role=menuitem]")
-            && let Some(node) = nodes.get(index as u32)
-            && let Ok(el) = node.dyn_into::<web_sys::HtmlElement>()
-        {
-            let _ = el.focus();
-        }
-    };
-    let focused_index = move || -> Option<usize> {
-        let list = list.get_untracked()?;
-        let active = web_sys::window()?.document()?.active_element()?;
-        let nodes = list.query_selector_all("[role=menuitem]").ok()?;
-        (0..nodes.length()).find_map(|i| {
-            let node = nodes.get(i)?;
-            node.is_same_node(Some(active.as_ref()))
-                .then_some(i as usize)
-        })
-    };
+    let focus_item = move |index: usize| focus_item(list, index);
     let close_and_refocus = move || {
         set_open.set(None);
         if let Some(button) = button.get_untracked() {
@@ -88,7 +70,7 @@ pub fn MenuButton(
                         if key == "Escape" || key == "Tab" {
                             ev.prevent_default();
                             close_and_refocus();
-                        } else if let Some(next) = focus_after_key(focused_index(), count, &key) {
+                        } else if let Some(next) = focus_after_key(focused_index(list), count, &key) {
                             ev.prevent_default();
                             focus_item(next);
                         }
@@ -126,4 +108,27 @@ fn item_buttons(
             }
         })
         .collect_view()
+}
+
+/// Moves keyboard focus to item `index` of the open list.
+fn focus_item(list: NodeRef<html::Div>, index: usize) {
+    if let Some(list) = list.get_untracked()
+        && let Ok(nodes) = list.query_selector_all("[role=menuitem]")
+        && let Some(node) = nodes.get(index as u32)
+        && let Ok(el) = node.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = el.focus();
+    }
+}
+
+/// Which item of the open list has keyboard focus.
+fn focused_index(list: NodeRef<html::Div>) -> Option<usize> {
+    let list = list.get_untracked()?;
+    let active = web_sys::window()?.document()?.active_element()?;
+    let nodes = list.query_selector_all("[role=menuitem]").ok()?;
+    (0..nodes.length()).find_map(|i| {
+        let node = nodes.get(i)?;
+        node.is_same_node(Some(active.as_ref()))
+            .then_some(i as usize)
+    })
 }
