@@ -12,6 +12,7 @@ use leptos::prelude::*;
 /// Height of the list viewport in CSS pixels (the stylesheet uses the same value).
 const LIST_HEIGHT: f64 = 252.0;
 
+/// The Select objects step; lists the whole directory the first time it is shown.
 #[component]
 pub fn SelectObjectsStep() -> impl IntoView {
     let wizard = expect_context::<Wizard>();

@@ -41,6 +41,7 @@ fn signed_in_text(c: &ConnectedOrganization) -> String {
     )
 }
 
+/// The Sign-in step: waits for the sign-in that step 1 (or Retry here) started.
 #[component]
 pub fn SignInStep() -> impl IntoView {
     let wizard = expect_context::<Wizard>();
