@@ -16,6 +16,8 @@ enum Modal {
     Wizard(WizardStart),
 }
 
+/// The main window; `data_changed` tells the Users area that a synchronization or an undo
+/// wrote to the database.
 #[component]
 pub fn App() -> impl IntoView {
     let (modal, set_modal) = signal(Modal::None);

@@ -1,10 +1,15 @@
 //! The About dialog: version, data locations and the keyring check, from `app_status`.
 
-use crate::components::dialog::Dialog;
-use crate::ipc;
-use aadsync_ipc::{AppStatus, AppStatusInfo, KeyringState, NoArgs};
-use leptos::prelude::*;
+mod status;
 
+use crate::components::dialog::Dialog;
+use crate::components::error::ErrorMessage;
+use crate::ipc;
+use aadsync_ipc::{AppStatus, NoArgs};
+use leptos::prelude::*;
+use status::StatusTable;
+
+/// The About dialog; `on_close` runs on Close and Escape.
 #[component]
 pub fn AboutDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
     let status = LocalResource::new(|| ipc::call::<AppStatus>(&NoArgs {}));
@@ -23,11 +28,7 @@ pub fn AboutDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                             .map(|answer| match answer {
                                 Ok(info) => view! { <StatusTable info=info /> }.into_any(),
                                 Err(err) => {
-                                    view! {
-                                        <p class="error" id="about-error" role="alert">
-                                            {err.message}
-                                        </p>
-                                    }
+                                    view! { <ErrorMessage id="about-error" message=Some(err.message) /> }
                                         .into_any()
                                 }
                             })
@@ -40,27 +41,5 @@ pub fn AboutDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                 </button>
             </div>
         </Dialog>
-    }
-}
-
-#[component]
-fn StatusTable(info: AppStatusInfo) -> impl IntoView {
-    let (keyring_state, keyring_text) = match info.keyring {
-        KeyringState::Available { backend } => ("available", format!("Working ({backend})")),
-        KeyringState::Unavailable { message } => ("unavailable", message),
-    };
-    view! {
-        <dl class="facts">
-            <dt>"Version"</dt>
-            <dd id="about-version">{info.version}</dd>
-            <dt>"Database"</dt>
-            <dd id="about-database" class="path">{info.database_path}</dd>
-            <dt>"Logs"</dt>
-            <dd id="about-logs" class="path">{info.log_dir}</dd>
-            <dt>"OS keyring"</dt>
-            <dd id="about-keyring" data-state=keyring_state class=format!("keyring-{keyring_state}")>
-                {keyring_text}
-            </dd>
-        </dl>
     }
 }

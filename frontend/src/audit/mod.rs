@@ -1,32 +1,27 @@
 //! The Audit log dialog: synchronization runs (who, when, organization, counts), their items,
 //! undo of the last synchronization after a confirmation, export.
 
+mod items;
+mod runs;
+
 use crate::components::dialog::Dialog;
+use crate::components::error::ErrorMessage;
 use crate::ipc;
-use aadsync_ipc::{
-    ExportAudit, ListRuns, NoArgs, RunItems, RunRef, RunView, UndoPreviewCmd, UndoRun,
-};
+use aadsync_ipc::{ExportAudit, ListRuns, NoArgs, RunItems, RunRef, UndoPreviewCmd, UndoRun};
+use items::ItemsTable;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use runs::RunsTable;
 
-fn counts(r: &RunView) -> String {
-    let mut parts = vec![
-        format!("{} created", r.created),
-        format!("{} updated", r.updated),
-        format!("{} unchanged", r.unchanged),
-    ];
-    if r.disabled > 0 {
-        parts.push(format!("{} disabled", r.disabled));
-    }
-    if r.deleted > 0 {
-        parts.push(format!("{} deleted", r.deleted));
-    }
-    if r.failed > 0 {
-        parts.push(format!("{} failed", r.failed));
-    }
-    parts.join(", ")
-}
+/// The run Undo would undo and what undoing it means, while the confirmation is shown.
+type Confirm = RwSignal<Option<(i64, String)>>;
 
+/// The dialog's one status line: what the last command did, or why it failed.
+type Message = RwSignal<Option<Result<String, String>>>;
+
+/// The Audit log dialog.
+///
+/// - `on_close`: Close or Escape.
+/// - `data_changed`: bumped after an undo, so the Users area reloads.
 #[component]
 pub fn AuditDialog(
     #[prop(into)] on_close: Callback<()>,
@@ -47,9 +42,8 @@ pub fn AuditDialog(
             }
         }
     });
-    let confirm = RwSignal::new(None::<(i64, String)>);
-    let message = RwSignal::new(None::<Result<String, String>>);
-
+    let confirm: Confirm = RwSignal::new(None);
+    let message: Message = RwSignal::new(None);
     let last_sync = move || {
         runs.get()
             .and_then(Result::ok)
@@ -59,121 +53,125 @@ pub fn AuditDialog(
             })
             .map(|r| r.id)
     };
-    let ask_undo = move |_| {
-        let Some(run) = last_sync() else {
-            return;
-        };
-        spawn_local(async move {
-            match ipc::call::<UndoPreviewCmd>(&RunRef { run }).await {
-                Ok(text) => {
-                    let _ = confirm.try_set(Some((run, text)));
-                }
-                Err(err) => {
-                    let _ = message.try_set(Some(Err(err.message)));
-                }
-            }
-        });
-    };
-    let undo = move |_| {
-        let Some((run, _)) = confirm.get_untracked() else {
-            return;
-        };
-        confirm.set(None);
-        spawn_local(async move {
-            match ipc::call::<UndoRun>(&RunRef { run }).await {
-                Ok(undo) => {
-                    let _ = message.try_set(Some(Ok(format!(
-                        "Run #{run} was undone (recorded as run #{undo})."
-                    ))));
-                    let _ = version.try_update(|v| *v += 1);
-                    let _ = data_changed.try_update(|v| *v += 1);
-                }
-                Err(err) => {
-                    let _ = message.try_set(Some(Err(err.message)));
-                }
-            }
-        });
-    };
-    let export = move |_| {
-        spawn_local(async move {
-            let answer = ipc::call::<ExportAudit>(&NoArgs {}).await;
-            let _ = message.try_set(Some(
-                answer
-                    .map(|p| format!("Saved to {p}"))
-                    .map_err(|e| e.message),
-            ));
-        });
-    };
+    let Commands {
+        ask_undo,
+        undo,
+        export,
+    } = commands(confirm, message, version, data_changed);
+    let exporting = export.pending();
 
     view! {
         <Dialog id="audit" title="Audit log" on_close=on_close wide=true>
             <div class="dialog-body audit">
-                <div class="table-scroll">
-                    <table class="outcomes" id="audit-runs">
-                        <thead><tr><th>"Run"</th><th>"When"</th><th>"Organization"</th><th>"By"</th><th>"Status"</th><th>"Result"</th></tr></thead>
-                        <tbody>
-                            {move || match runs.get() {
-                                None => view! { <tr><td colspan="6">"Loading…"</td></tr> }.into_any(),
-                                Some(Err(err)) => view! { <tr><td colspan="6" class="error">{err.message}</td></tr> }.into_any(),
-                                Some(Ok(list)) if list.is_empty() => view! { <tr><td colspan="6" class="muted">"No synchronizations yet."</td></tr> }.into_any(),
-                                Some(Ok(list)) => list.into_iter().map(|r| {
-                                    let id = r.id;
-                                    let result = if r.kind == "undo" { r.message.clone() } else { counts(&r) };
-                                    view! {
-                                        <tr
-                                            class="selectable"
-                                            class:selected=move || selected.get() == Some(id)
-                                            data-id=id.to_string()
-                                            on:click=move |_| selected.set(Some(id))
-                                        >
-                                            <td>{format!("#{id} {}", r.kind)}</td>
-                                            <td>{r.started_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
-                                            <td>{r.organization}</td>
-                                            <td>{r.started_by}</td>
-                                            <td>{r.status}</td>
-                                            <td>{result}</td>
-                                        </tr>
-                                    }
-                                }).collect_view().into_any(),
-                            }}
-                        </tbody>
-                    </table>
-                </div>
-                {move || items.get().and_then(Result::ok).flatten().map(|list| {
-                    let n = list.len();
-                    view! {
-                    <h4 id="audit-items-title">{move || selected.get().map(|id| format!("Run #{id}: {n} objects"))}</h4>
-                    <div class="table-scroll">
-                        <table class="outcomes" id="audit-items">
-                            <thead><tr><th>"Type"</th><th>"Name"</th><th>"Outcome"</th><th>"Details"</th></tr></thead>
-                            <tbody>
-                                {list.iter().take(2000).map(|i| view! {
-                                    <tr><td>{i.object_type.clone()}</td><td>{i.display_name.clone()}</td><td>{i.outcome.clone()}</td><td>{i.detail.clone()}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                    }
-                })}
-                <Show when=move || confirm.with(Option::is_some)>
-                    <div class="confirm" role="alertdialog" id="audit-undo-confirm">
-                        <p>{move || confirm.get().map(|(_, text)| text)}</p>
-                        <button id="audit-undo-yes" class="danger" on:click=undo>"Undo"</button>
-                        <button id="audit-undo-no" on:click=move |_| confirm.set(None)>"Keep"</button>
-                    </div>
-                </Show>
-                {move || message.get().map(|m| match m {
-                    Ok(text) => view! { <p class="success" id="audit-message" role="status">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="error" id="audit-message" role="alert">{text}</p> }.into_any(),
-                })}
+                <RunsTable runs=Signal::derive(move || runs.get()) selected=selected />
+                <ItemsTable items=Signal::derive(move || items.get().and_then(Result::ok).flatten()) selected=selected />
+                {undo_confirmation(confirm, undo)}
+                {move || status_line(message)}
             </div>
             <div class="dialog-buttons">
-                <button id="audit-undo" disabled=move || last_sync().is_none() on:click=ask_undo>
+                <button
+                    id="audit-undo"
+                    disabled=move || last_sync().is_none()
+                    on:click=move |_| {
+                        if let Some(run) = last_sync() {
+                            ask_undo.dispatch(run);
+                        }
+                    }
+                >
                     "Undo last synchronization…"
                 </button>
-                <button id="audit-export" on:click=export>"Export CSV"</button>
+                <button id="audit-export" disabled=move || exporting.get() on:click=move |_| { export.dispatch(()); }>
+                    "Export CSV"
+                </button>
                 <button id="audit-close" class="primary" on:click=move |_| on_close.run(())>"Close"</button>
             </div>
         </Dialog>
+    }
+}
+
+/// What the last undo or export did; a failure goes through [`ErrorMessage`].
+fn status_line(message: Message) -> Option<AnyView> {
+    message.get().map(|m| match m {
+        Ok(text) => {
+            view! { <p class="success" id="audit-message" role="status">{text}</p> }.into_any()
+        }
+        Err(text) => view! { <ErrorMessage id="audit-message" message=Some(text) /> }.into_any(),
+    })
+}
+
+/// Undo's confirmation, while asked: what undoing means, Undo and Keep.
+fn undo_confirmation(confirm: Confirm, undo: Action<i64, ()>) -> impl IntoView {
+    view! {
+    <Show when=move || confirm.with(Option::is_some)>
+        <div class="confirm" role="alertdialog" id="audit-undo-confirm">
+            <p>{move || confirm.get().map(|(_, text)| text)}</p>
+            <button
+                id="audit-undo-yes"
+                class="danger"
+                on:click=move |_| {
+                    if let Some((run, _)) = confirm.get_untracked() {
+                        confirm.set(None);
+                        undo.dispatch(run);
+                    }
+                }
+            >
+                "Undo"
+            </button>
+            <button id="audit-undo-no" on:click=move |_| confirm.set(None)>"Keep"</button>
+        </div>
+    </Show>
+    }
+}
+
+/// The dialog's commands; each reports on the status line.
+struct Commands {
+    /// Asks the backend what undoing a run means, then shows the confirmation.
+    ask_undo: Action<i64, ()>,
+    undo: Action<i64, ()>,
+    export: Action<(), ()>,
+}
+
+fn commands(
+    confirm: Confirm,
+    message: Message,
+    version: RwSignal<u32>,
+    data_changed: RwSignal<u32>,
+) -> Commands {
+    let ask_undo = Action::new_unsync(move |run: &i64| {
+        let run = *run;
+        async move {
+            match ipc::call::<UndoPreviewCmd>(&RunRef { run }).await {
+                Ok(text) => confirm.set(Some((run, text))),
+                Err(err) => message.set(Some(Err(err.message))),
+            }
+        }
+    });
+    let undo = Action::new_unsync(move |run: &i64| {
+        let run = *run;
+        async move {
+            let answer = ipc::call::<UndoRun>(&RunRef { run }).await;
+            if answer.is_ok() {
+                version.update(|v| *v += 1);
+                data_changed.update(|v| *v += 1);
+            }
+            message.set(Some(
+                answer
+                    .map(|undo| format!("Run #{run} was undone (recorded as run #{undo})."))
+                    .map_err(|e| e.message),
+            ));
+        }
+    });
+    let export = Action::new_unsync(move |()| async move {
+        let answer = ipc::call::<ExportAudit>(&NoArgs {}).await;
+        message.set(Some(
+            answer
+                .map(|p| format!("Saved to {p}"))
+                .map_err(|e| e.message),
+        ));
+    });
+    Commands {
+        ask_undo,
+        undo,
+        export,
     }
 }

@@ -1,4 +1,5 @@
 //! Widgets shared by several views.
 
 pub mod dialog;
+pub mod error;
 pub mod menubar;

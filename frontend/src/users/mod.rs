@@ -1,12 +1,16 @@
 //! The Users area: the server's users in a virtualized table, and the actions on them.
 
+pub(crate) mod cells;
 mod delete;
+mod empty;
 pub(crate) mod table;
 pub mod window;
 
+use crate::components::error::{ErrorMessage, Look};
 use crate::user_properties::UserDialog;
 use aadsync_ipc::{SortColumn, UserRow};
 use delete::DeleteDialog;
+use empty::EmptyState;
 use leptos::prelude::*;
 use table::UsersTable;
 
@@ -29,11 +33,16 @@ pub struct UsersState {
     pub revision: RwSignal<u32>,
     /// Users in the database (unfiltered); `None` until the first answer.
     pub all: RwSignal<Option<u32>>,
+    /// Why the users could not be listed, shown above the table with Try again.
     pub error: RwSignal<Option<String>>,
     /// Performance timestamp of the last filter keystroke, for the filter timing.
     pub filter_started: RwSignal<Option<f64>>,
 }
 
+/// The Users area: its toolbar, the table, the empty state and the user dialogs.
+///
+/// - `on_start_sync`/`on_try_demo`: the empty state's buttons, which open the wizard.
+/// - `data_changed`: bumped elsewhere when the database changed; the table reloads.
 #[component]
 pub fn UsersArea(
     #[prop(into)] on_start_sync: Callback<()>,
@@ -58,6 +67,86 @@ pub fn UsersArea(
         now
     });
     let open = RwSignal::new(Open::None);
+    let properties = Callback::new(move |id: i64| open.set(Open::Properties(id)));
+    let delete = Callback::new(move |row: UserRow| open.set(Open::Delete(row)));
+
+    view! {
+        <section class="users" aria-labelledby="users-heading">
+            {area_bar(state, open, properties, delete)}
+            <ErrorMessage id="users-error" message=state.error look=Look::Banner>
+                <button id="users-retry" on:click=move |_| state.revision.update(|r| *r += 1)>
+                    "Try again"
+                </button>
+            </ErrorMessage>
+            // The table stays mounted (it is what loads the users); the empty state covers it
+            // while the database has none.
+            <div class="users-stack">
+                <UsersTable state=state on_open=properties on_delete=delete />
+                <Show when=move || state.all.get() == Some(0) && state.error.with(Option::is_none)>
+                    <EmptyState on_start_sync=on_start_sync on_try_demo=on_try_demo on_new=Callback::new(move |()| open.set(Open::New)) />
+                </Show>
+            </div>
+            {open_dialog(state, open)}
+        </section>
+    }
+}
+
+/// The title, the New/Properties/Delete buttons and the filter.
+fn area_bar(
+    state: UsersState,
+    open: RwSignal<Open>,
+    properties: Callback<i64>,
+    delete: Callback<UserRow>,
+) -> impl IntoView {
+    let has_selection = move || state.selected.with(Option::is_some);
+    view! {
+        <div class="area-bar">
+            <h1 id="users-heading" class="area-title">"Users"</h1>
+            <div class="area-actions" role="toolbar" aria-label="User actions">
+                <button id="users-new" on:click=move |_| open.set(Open::New)>
+                    "New user…"
+                </button>
+                <button
+                    id="users-properties"
+                    disabled=move || !has_selection()
+                    on:click=move |_| {
+                        if let Some(row) = state.selected.get_untracked() {
+                            properties.run(row.id);
+                        }
+                    }
+                >
+                    "Properties"
+                </button>
+                <button
+                    id="users-delete"
+                    disabled=move || !has_selection()
+                    on:click=move |_| {
+                        if let Some(row) = state.selected.get_untracked() {
+                            delete.run(row);
+                        }
+                    }
+                >
+                    "Delete"
+                </button>
+            </div>
+            <input
+                id="users-filter"
+                class="filter"
+                type="search"
+                placeholder="Filter users"
+                aria-label="Filter users by account, name, e-mail or department"
+                prop:value=move || state.filter.get()
+                on:input=move |ev| {
+                    state.filter_started.set(table::now());
+                    state.filter.set(event_target_value(&ev));
+                }
+            />
+        </div>
+    }
+}
+
+/// The open dialog, if any; a save or delete closes it and reloads the table.
+fn open_dialog(state: UsersState, open: RwSignal<Open>) -> impl IntoView {
     let close = Callback::new(move |()| open.set(Open::None));
     let saved = Callback::new(move |()| {
         open.set(Open::None);
@@ -68,111 +157,14 @@ pub fn UsersArea(
         state.selected.set(None);
         state.revision.update(|r| *r += 1);
     });
-    let properties = Callback::new(move |id: i64| open.set(Open::Properties(id)));
-    let delete = Callback::new(move |row: UserRow| open.set(Open::Delete(row)));
-    let has_selection = move || state.selected.with(Option::is_some);
-
-    view! {
-        <section class="users" aria-labelledby="users-heading">
-            <div class="area-bar">
-                <h1 id="users-heading" class="area-title">"Users"</h1>
-                <div class="area-actions" role="toolbar" aria-label="User actions">
-                    <button id="users-new" on:click=move |_| open.set(Open::New)>
-                        "New user…"
-                    </button>
-                    <button
-                        id="users-properties"
-                        disabled=move || !has_selection()
-                        on:click=move |_| {
-                            if let Some(row) = state.selected.get_untracked() {
-                                properties.run(row.id);
-                            }
-                        }
-                    >
-                        "Properties"
-                    </button>
-                    <button
-                        id="users-delete"
-                        disabled=move || !has_selection()
-                        on:click=move |_| {
-                            if let Some(row) = state.selected.get_untracked() {
-                                delete.run(row);
-                            }
-                        }
-                    >
-                        "Delete"
-                    </button>
-                </div>
-                <input
-                    id="users-filter"
-                    class="filter"
-                    type="search"
-                    placeholder="Filter users"
-                    aria-label="Filter users by account, name, e-mail or department"
-                    prop:value=move || state.filter.get()
-                    on:input=move |ev| {
-                        state.filter_started.set(crate::users::table::now());
-                        state.filter.set(event_target_value(&ev));
-                    }
-                />
-            </div>
-            <Show when=move || state.error.with(Option::is_some)>
-                <div class="banner error" id="users-error" role="alert">
-                    <p>{move || state.error.get().unwrap_or_default()}</p>
-                    <button id="users-retry" on:click=move |_| state.revision.update(|r| *r += 1)>
-                        "Try again"
-                    </button>
-                </div>
-            </Show>
-            // The table stays mounted (it is what loads the users); the empty state covers it
-            // while the database has none.
-            <div class="users-stack">
-                <UsersTable state=state on_open=properties on_delete=delete />
-                <Show when=move || state.all.get() == Some(0) && state.error.with(Option::is_none)>
-                    <EmptyState on_start_sync=on_start_sync on_try_demo=on_try_demo on_new=Callback::new(move |()| open.set(Open::New)) />
-                </Show>
-            </div>
-            {move || match open.get() {
-                Open::None => ().into_any(),
-                Open::New => view! { <UserDialog user=None on_close=close on_saved=saved /> }.into_any(),
-                Open::Properties(id) => {
-                    view! { <UserDialog user=Some(id) on_close=close on_saved=saved /> }.into_any()
-                }
-                Open::Delete(row) => {
-                    view! { <DeleteDialog row=row on_close=close on_deleted=deleted /> }.into_any()
-                }
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn EmptyState(
-    on_start_sync: Callback<()>,
-    on_try_demo: Callback<()>,
-    on_new: Callback<()>,
-) -> impl IntoView {
-    view! {
-        <div class="empty-overlay">
-            <div class="empty-state" id="users-empty">
-                <h2>"No users yet"</h2>
-                <p>
-                    "Import the people of your Microsoft Entra ID tenant with "
-                    <strong>"Tools → Azure AD Synchronization"</strong>
-                    ". You sign in with an administrator account, pick users and groups, preview the changes, and synchronize. Users who sign in with a password of this server can be created with New user."
-                </p>
-                <div class="empty-actions">
-                    <button class="primary" id="users-start-sync" on:click=move |_| on_start_sync.run(())>
-                        "Start Azure AD Synchronization…"
-                    </button>
-                    <button id="users-empty-new" on:click=move |_| on_new.run(())>
-                        "New local user…"
-                    </button>
-                    <button id="users-try-demo" on:click=move |_| on_try_demo.run(())>
-                        "Try the offline demo (Contoso)"
-                    </button>
-                </div>
-            </div>
-        </div>
+    move || match open.get() {
+        Open::None => ().into_any(),
+        Open::New => view! { <UserDialog user=None on_close=close on_saved=saved /> }.into_any(),
+        Open::Properties(id) => {
+            view! { <UserDialog user=Some(id) on_close=close on_saved=saved /> }.into_any()
+        }
+        Open::Delete(row) => {
+            view! { <DeleteDialog row=row on_close=close on_deleted=deleted /> }.into_any()
+        }
     }
 }

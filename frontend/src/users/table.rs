@@ -1,9 +1,10 @@
 //! The virtualized users table: only the rows in view (plus overscan) are in the DOM.
 
 use super::UsersState;
+use super::cells::Cells;
 use super::window::{self, ROW_HEIGHT};
 use crate::ipc;
-use aadsync_ipc::{Authentication, ListUsers, SortColumn, UserPage, UserQuery, UserRow};
+use aadsync_ipc::{ListUsers, SortColumn, UserPage, UserQuery, UserRow};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,32 +24,154 @@ struct Shape {
     revision: u32,
 }
 
+/// The loaded window of rows and the query it answers.
+type Page = RwSignal<Option<(Shape, UserPage)>>;
+
+/// The open context menu: where, and for which row.
+type ContextMenu = RwSignal<Option<(f64, f64, UserRow)>>;
+
+/// What the table measures for the benchmark (`data-first-paint-ms`, `data-filter-ms`, …).
+#[derive(Debug, Clone, Copy)]
+struct Timings {
+    mounted_at: Option<f64>,
+    first_paint: RwSignal<Option<f64>>,
+    filter_ms: RwSignal<Option<f64>>,
+    /// The IPC part of the last filter (keystroke → answer decoded), to tell IPC from painting.
+    filter_ipc_ms: RwSignal<Option<f64>>,
+}
+
+/// Where the table body is scrolled to and how tall it is.
+#[derive(Debug, Clone, Copy)]
+struct Viewport {
+    body: NodeRef<html::Div>,
+    scroll_top: RwSignal<f64>,
+    height: RwSignal<f64>,
+}
+
+/// The users table.
+///
+/// - `state`: filter, sort, selection and reload counter shared with the Users area.
+/// - `on_open`: a row was double-clicked or Enter pressed (open its properties).
+/// - `on_delete`: Delete was pressed or chosen from the context menu.
 #[component]
 pub fn UsersTable(
     state: UsersState,
     #[prop(into)] on_open: Callback<i64>,
     #[prop(into)] on_delete: Callback<UserRow>,
 ) -> impl IntoView {
-    let body = NodeRef::<html::Div>::new();
-    let scroll_top = RwSignal::new(0.0_f64);
-    let viewport = RwSignal::new(560.0_f64);
-    let page = RwSignal::new(None::<(Shape, UserPage)>);
-    let request = StoredValue::new(0_u64);
-    let mounted_at = now();
-    let first_paint = RwSignal::new(None::<f64>);
-    let filter_ms = RwSignal::new(None::<f64>);
-    // The IPC part of the last filter (keystroke → answer decoded), to tell IPC from painting.
-    let filter_ipc_ms = RwSignal::new(None::<f64>);
-    let menu = RwSignal::new(None::<(f64, f64, UserRow)>);
+    let viewport = Viewport {
+        body: NodeRef::new(),
+        scroll_top: RwSignal::new(0.0),
+        height: RwSignal::new(560.0),
+    };
+    let body = viewport.body;
+    let page: Page = RwSignal::new(None);
+    let timings = Timings {
+        mounted_at: now(),
+        first_paint: RwSignal::new(None),
+        filter_ms: RwSignal::new(None),
+        filter_ipc_ms: RwSignal::new(None),
+    };
+    let menu: ContextMenu = RwSignal::new(None);
 
     let measure = move || {
         if let Some(el) = body.get_untracked() {
-            viewport.set(f64::from(el.client_height()));
+            viewport.height.set(f64::from(el.client_height()));
         }
     };
     let _resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    load_rows_in_view(state, page, viewport, timings);
 
-    // Fetch whenever the query changes or the viewport leaves the loaded window.
+    let total = move || page.with(|p| p.as_ref().map(|(_, pg)| pg.total).unwrap_or(0));
+    let ms = |t: RwSignal<Option<f64>>| move || t.get().map(|t| format!("{t:.1}"));
+
+    view! {
+        <div
+            class="table-frame"
+            id="users-table"
+            role="grid"
+            aria-label="Server users"
+            aria-rowcount=move || total().to_string()
+            data-total=move || total().to_string()
+            data-first-paint-ms=ms(timings.first_paint)
+            data-filter-ms=ms(timings.filter_ms)
+            data-filter-ipc-ms=ms(timings.filter_ipc_ms)
+        >
+            <div class="table-head" role="row">
+                {SortColumn::ALL.into_iter().map(|c| column_header(state, c)).collect_view()}
+            </div>
+            <div
+                class="table-body"
+                node_ref=body
+                tabindex="0"
+                on:scroll=move |_| {
+                    if let Some(el) = body.get_untracked() {
+                        viewport.scroll_top.set(f64::from(el.scroll_top()));
+                    }
+                }
+                on:keydown=move |ev| on_key(ev, state, page, viewport, on_open, on_delete)
+                on:focus=move |_| measure()
+            >
+                <div class="table-spacer" style:height=move || format!("{}px", f64::from(total()) * ROW_HEIGHT)>
+                    <For
+                        each=move || rows_in_view(page, viewport)
+                        key=|(i, r)| (*i, r.id, r.account_name.clone(), r.state.clone(), r.full_name.clone(), r.email.clone(), r.department.clone())
+                        children=move |(i, row)| row_view(state, menu, on_open, i, row)
+                    />
+                </div>
+                <Show when=move || page.with(|p| p.as_ref().is_some_and(|(_, pg)| pg.total == 0))>
+                    <p class="no-match" id="users-no-match">"No user matches the filter"</p>
+                </Show>
+            </div>
+            <div class="table-status" aria-live="polite" id="users-count">
+                {move || count_text(state, total())}
+            </div>
+        </div>
+        {move || context_menu(menu, on_open, on_delete)}
+    }
+}
+
+/// Keys in the table body: arrows and Page Up/Down move the selection, Enter opens it,
+/// Delete asks to delete it.
+fn on_key(
+    ev: web_sys::KeyboardEvent,
+    state: UsersState,
+    page: Page,
+    viewport: Viewport,
+    on_open: Callback<i64>,
+    on_delete: Callback<UserRow>,
+) {
+    let page_rows = (viewport.height.get_untracked() / ROW_HEIGHT) as i64;
+    let delta = match ev.key().as_str() {
+        "ArrowDown" => 1,
+        "ArrowUp" => -1,
+        "PageDown" => page_rows,
+        "PageUp" => -page_rows,
+        "Enter" => {
+            if let Some(row) = state.selected.get_untracked() {
+                on_open.run(row.id)
+            }
+            return;
+        }
+        "Delete" => {
+            if let Some(row) = state.selected.get_untracked() {
+                on_delete.run(row)
+            }
+            return;
+        }
+        _ => return,
+    };
+    ev.prevent_default();
+    select_offset(state, page, viewport.body, delta);
+}
+
+/// Fetches whenever the query changes or the viewport leaves the loaded window.
+///
+/// Not a `LocalResource` or an `Action`: no one clicks for it, a scroll must not drop the rows
+/// on screen while the next window loads, a newer request supersedes an older one still in
+/// flight, and the benchmark's timings are taken when the answer arrives.
+fn load_rows_in_view(state: UsersState, page: Page, viewport: Viewport, timings: Timings) {
+    let request = StoredValue::new(0_u64);
     Effect::new(move |_| {
         let shape = Shape {
             filter: state.filter.get(),
@@ -61,8 +184,8 @@ pub fn UsersTable(
                 .map(|(_, pg)| (pg.offset, pg.rows.len() as u32, pg.total))
         });
         let (first, end) = window::visible(
-            scroll_top.get(),
-            viewport.get(),
+            viewport.scroll_top.get(),
+            viewport.height.get(),
             total_known.map(|t| t.2).unwrap_or(u32::MAX),
         );
         if let Some((offset, len, total)) = total_known
@@ -83,8 +206,8 @@ pub fn UsersTable(
         spawn_local(async move {
             let answer = ipc::call::<ListUsers>(&query).await;
             let answered = now();
-            if request.get_value() != id {
-                return; // A newer request superseded this one.
+            if request.try_get_value() != Some(id) {
+                return; // A newer request superseded this one (or the table is gone).
             }
             match answer {
                 Ok(result) => {
@@ -94,217 +217,188 @@ pub fn UsersTable(
                         page.with_untracked(|p| p.as_ref().is_none_or(|(s, _)| *s != shape));
                     page.set(Some((shape, result)));
                     if new_query {
-                        if let (Some(t), Some(start)) =
-                            (answered, state.filter_started.get_untracked())
-                        {
-                            filter_ipc_ms.set(Some(t - start));
-                        }
-                        // Timings, measured after the rows are painted.
-                        request_animation_frame(move || {
-                            let t = now();
-                            if first_paint.get_untracked().is_none() {
-                                first_paint.set(t.zip(mounted_at).map(|(t, m)| t - m));
-                            }
-                            if let (Some(t), Some(start)) =
-                                (t, state.filter_started.get_untracked())
-                            {
-                                filter_ms.set(Some(t - start));
-                                state.filter_started.set(None);
-                            }
-                        });
+                        record_timings(state, timings, answered);
                     }
                 }
                 Err(err) => state.error.set(Some(err.message)),
             }
         });
     });
+}
 
-    let total = move || page.with(|p| p.as_ref().map(|(_, pg)| pg.total).unwrap_or(0));
-    let rows_in_view = move || {
-        let (first, end) = window::visible(scroll_top.get(), viewport.get(), total());
-        page.with(|p| {
-            p.as_ref()
-                .map(|(_, pg)| {
-                    pg.rows
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| (pg.offset + i as u32, r))
-                        .filter(|(i, _)| *i >= first && *i < end)
-                        .map(|(i, r)| (i, r.clone()))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
-    };
-
-    let select_offset = move |delta: i64| {
-        let current = state.selected.get_untracked().map(|r| r.id);
-        let next = page.with_untracked(|p| {
-            let (_, pg) = p.as_ref()?;
-            let pos = current.and_then(|id| pg.rows.iter().position(|r| r.id == id));
-            let index = match pos {
-                Some(i) => (i as i64 + delta).clamp(0, pg.rows.len() as i64 - 1) as usize,
-                None => 0,
-            };
-            pg.rows
-                .get(index)
-                .map(|r| (pg.offset + index as u32, r.clone()))
-        });
-        if let Some((absolute, row)) = next {
-            state.selected.set(Some(row));
-            // Keep the selection in view.
-            if let Some(el) = body.get_untracked() {
-                let top = f64::from(absolute) * ROW_HEIGHT;
-                let view_h = f64::from(el.client_height());
-                let current_top = f64::from(el.scroll_top());
-                if top < current_top {
-                    el.set_scroll_top(top as i32);
-                } else if top + ROW_HEIGHT > current_top + view_h {
-                    el.set_scroll_top((top + ROW_HEIGHT - view_h) as i32);
-                }
-            }
+/// A new query's answer arrived at `answered`: its IPC time now, its paint time once painted.
+fn record_timings(state: UsersState, timings: Timings, answered: Option<f64>) {
+    if let (Some(t), Some(start)) = (answered, state.filter_started.get_untracked()) {
+        timings.filter_ipc_ms.set(Some(t - start));
+    }
+    request_animation_frame(move || {
+        let t = now();
+        if timings.first_paint.get_untracked().is_none() {
+            timings
+                .first_paint
+                .set(t.zip(timings.mounted_at).map(|(t, m)| t - m));
         }
-    };
+        if let (Some(t), Some(start)) = (t, state.filter_started.get_untracked()) {
+            timings.filter_ms.set(Some(t - start));
+            state.filter_started.set(None);
+        }
+    });
+}
 
-    let header = move |column: SortColumn| {
-        let aria = move || match state.sort.get() {
-            (c, false) if c == column => "ascending",
-            (c, true) if c == column => "descending",
-            _ => "none",
+/// The loaded rows that intersect the viewport, with their absolute index.
+fn rows_in_view(page: Page, viewport: Viewport) -> Vec<(u32, UserRow)> {
+    let total = page.with(|p| p.as_ref().map(|(_, pg)| pg.total).unwrap_or(0));
+    let (first, end) = window::visible(viewport.scroll_top.get(), viewport.height.get(), total);
+    page.with(|p| {
+        p.as_ref()
+            .map(|(_, pg)| {
+                pg.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (pg.offset + i as u32, r))
+                    .filter(|(i, _)| *i >= first && *i < end)
+                    .map(|(i, r)| (i, r.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// Moves the selection by `delta` rows (arrow keys, Page Up/Down) and keeps it in view.
+fn select_offset(state: UsersState, page: Page, body: NodeRef<html::Div>, delta: i64) {
+    let current = state.selected.get_untracked().map(|r| r.id);
+    let next = page.with_untracked(|p| {
+        let (_, pg) = p.as_ref()?;
+        let pos = current.and_then(|id| pg.rows.iter().position(|r| r.id == id));
+        let index = match pos {
+            Some(i) => (i as i64 + delta).clamp(0, pg.rows.len() as i64 - 1) as usize,
+            None => 0,
         };
-        view! {
-            <div role="columnheader" class="cell" id=format!("column-{}", column_id(column)) aria-sort=aria>
-                <button
-                    class="sort"
-                    id=format!("sort-{}", column_id(column))
-                    on:click=move |_| {
-                        state.sort.update(|(c, desc)| {
-                            if *c == column { *desc = !*desc } else { *c = column; *desc = false }
-                        })
-                    }
-                >
-                    {column.heading()}
-                    <span class="sort-mark" aria-hidden="true">
-                        {move || match aria() { "ascending" => "▲", "descending" => "▼", _ => "" }}
-                    </span>
-                </button>
-            </div>
-        }
+        pg.rows
+            .get(index)
+            .map(|r| (pg.offset + index as u32, r.clone()))
+    });
+    let Some((absolute, row)) = next else {
+        return;
     };
+    state.selected.set(Some(row));
+    if let Some(el) = body.get_untracked() {
+        let top = f64::from(absolute) * ROW_HEIGHT;
+        let view_h = f64::from(el.client_height());
+        let current_top = f64::from(el.scroll_top());
+        if top < current_top {
+            el.set_scroll_top(top as i32);
+        } else if top + ROW_HEIGHT > current_top + view_h {
+            el.set_scroll_top((top + ROW_HEIGHT - view_h) as i32);
+        }
+    }
+}
 
+/// A column header: click sorts by it, a second click reverses.
+fn column_header(state: UsersState, column: SortColumn) -> impl IntoView {
+    let aria = move || match state.sort.get() {
+        (c, false) if c == column => "ascending",
+        (c, true) if c == column => "descending",
+        _ => "none",
+    };
+    view! {
+        <div role="columnheader" class="cell" id=format!("column-{}", column_id(column)) aria-sort=aria>
+            <button
+                class="sort"
+                id=format!("sort-{}", column_id(column))
+                on:click=move |_| {
+                    state.sort.update(|(c, desc)| {
+                        if *c == column { *desc = !*desc } else { *c = column; *desc = false }
+                    })
+                }
+            >
+                {column.heading()}
+                <span class="sort-mark" aria-hidden="true">
+                    {move || match aria() { "ascending" => "▲", "descending" => "▼", _ => "" }}
+                </span>
+            </button>
+        </div>
+    }
+}
+
+/// One row at absolute index `i`: click selects, double-click opens, right-click the menu.
+fn row_view(
+    state: UsersState,
+    menu: ContextMenu,
+    on_open: Callback<i64>,
+    i: u32,
+    row: UserRow,
+) -> impl IntoView {
+    let id = row.id;
+    let for_click = row.clone();
+    let for_menu = row.clone();
+    let selected = move || {
+        state
+            .selected
+            .with(|s| s.as_ref().map(|r| r.id) == Some(id))
+    };
+    let account = row.account_name.clone();
+    let enabled = row.enabled;
     view! {
         <div
-            class="table-frame"
-            id="users-table"
-            role="grid"
-            aria-label="Server users"
-            aria-rowcount=move || total().to_string()
-            data-total=move || total().to_string()
-            data-first-paint-ms=move || first_paint.get().map(|t| format!("{t:.1}"))
-            data-filter-ms=move || filter_ms.get().map(|t| format!("{t:.1}"))
-            data-filter-ipc-ms=move || filter_ipc_ms.get().map(|t| format!("{t:.1}"))
-        >
-            <div class="table-head" role="row">
-                {SortColumn::ALL.into_iter().map(header).collect_view()}
-            </div>
-            <div
-                class="table-body"
-                node_ref=body
-                tabindex="0"
-                on:scroll=move |_| {
-                    if let Some(el) = body.get_untracked() {
-                        scroll_top.set(f64::from(el.scroll_top()));
-                    }
-                }
-                on:keydown=move |ev| match ev.key().as_str() {
-                    "ArrowDown" => { ev.prevent_default(); select_offset(1) }
-                    "ArrowUp" => { ev.prevent_default(); select_offset(-1) }
-                    "PageDown" => { ev.prevent_default(); select_offset((viewport.get_untracked() / ROW_HEIGHT) as i64) }
-                    "PageUp" => { ev.prevent_default(); select_offset(-((viewport.get_untracked() / ROW_HEIGHT) as i64)) }
-                    "Enter" => {
-                        if let Some(row) = state.selected.get_untracked() { on_open.run(row.id) }
-                    }
-                    "Delete" => {
-                        if let Some(row) = state.selected.get_untracked() { on_delete.run(row) }
-                    }
-                    _ => {}
-                }
-                on:focus=move |_| measure()
-            >
-                <div class="table-spacer" style:height=move || format!("{}px", f64::from(total()) * ROW_HEIGHT)>
-                    <For
-                        each=rows_in_view
-                        key=|(i, r)| (*i, r.id, r.account_name.clone(), r.state.clone(), r.full_name.clone(), r.email.clone(), r.department.clone())
-                        children=move |(i, row)| {
-                            let id = row.id;
-                            let for_click = row.clone();
-                            let for_menu = row.clone();
-                            let selected = move || state.selected.with(|s| s.as_ref().map(|r| r.id) == Some(id));
-                            let account = row.account_name.clone();
-                            let enabled = row.enabled;
-                            view! {
-                                <div
-                                    role="row"
-                                    class="row"
-                                    class:selected=selected
-                                    class:disabled=!enabled
-                                    aria-selected=move || selected().to_string()
-                                    data-user-id=id.to_string()
-                                    data-account=account
-                                    style:transform=format!("translateY({}px)", f64::from(i) * ROW_HEIGHT)
-                                    on:click=move |_| state.selected.set(Some(for_click.clone()))
-                                    on:dblclick=move |_| on_open.run(id)
-                                    on:contextmenu=move |ev| {
-                                        ev.prevent_default();
-                                        state.selected.set(Some(for_menu.clone()));
-                                        menu.set(Some((f64::from(ev.client_x()), f64::from(ev.client_y()), for_menu.clone())));
-                                    }
-                                >
-                                    <Cells row=row />
-                                </div>
-                            }
-                        }
-                    />
-                </div>
-                <Show when=move || page.with(|p| p.as_ref().is_some_and(|(_, pg)| pg.total == 0))>
-                    <p class="no-match" id="users-no-match">"No user matches the filter"</p>
-                </Show>
-            </div>
-            <div class="table-status" aria-live="polite" id="users-count">
-                {move || {
-                    let all = state.all.get().unwrap_or(0);
-                    let shown = total();
-                    let users = if all == 1 { "user" } else { "users" };
-                    if state.filter.with(|f| f.trim().is_empty()) {
-                        format!("{all} {users}")
-                    } else {
-                        format!("{shown} of {all} {users} match")
-                    }
-                }}
-            </div>
-        </div>
-        {move || menu.get().map(|(x, y, row)| {
-            let open_row = row.clone();
-            view! {
-                <div class="menu-dismiss" on:click=move |_| menu.set(None) on:contextmenu=move |ev| { ev.prevent_default(); menu.set(None) }></div>
-                <div
-                    class="menu-list context-menu"
-                    role="menu"
-                    id="users-context-menu"
-                    style:left=format!("{x}px")
-                    style:top=format!("{y}px")
-                    on:keydown=move |ev| if ev.key() == "Escape" { menu.set(None) }
-                >
-                    <button class="menu-item" role="menuitem" id="context-properties" on:click=move |_| { menu.set(None); on_open.run(open_row.id) }>
-                        "Properties"
-                    </button>
-                    <button class="menu-item" role="menuitem" id="context-delete" on:click=move |_| { menu.set(None); on_delete.run(row.clone()) }>
-                        "Delete…"
-                    </button>
-                </div>
+            role="row"
+            class="row"
+            class:selected=selected
+            class:disabled=!enabled
+            aria-selected=move || selected().to_string()
+            data-user-id=id.to_string()
+            data-account=account
+            style:transform=format!("translateY({}px)", f64::from(i) * ROW_HEIGHT)
+            on:click=move |_| state.selected.set(Some(for_click.clone()))
+            on:dblclick=move |_| on_open.run(id)
+            on:contextmenu=move |ev| {
+                ev.prevent_default();
+                state.selected.set(Some(for_menu.clone()));
+                menu.set(Some((f64::from(ev.client_x()), f64::from(ev.client_y()), for_menu.clone())));
             }
-        })}
+        >
+            <Cells row=row />
+        </div>
     }
+}
+
+/// "12 users", or "3 of 12 users match" while a filter is typed.
+fn count_text(state: UsersState, shown: u32) -> String {
+    let all = state.all.get().unwrap_or(0);
+    let users = if all == 1 { "user" } else { "users" };
+    if state.filter.with(|f| f.trim().is_empty()) {
+        format!("{all} {users}")
+    } else {
+        format!("{shown} of {all} {users} match")
+    }
+}
+
+/// The right-click menu of a row, while open: Properties, Delete….
+fn context_menu(
+    menu: ContextMenu,
+    on_open: Callback<i64>,
+    on_delete: Callback<UserRow>,
+) -> Option<impl IntoView> {
+    let (x, y, row) = menu.get()?;
+    let open_row = row.clone();
+    Some(view! {
+        <div class="menu-dismiss" on:click=move |_| menu.set(None) on:contextmenu=move |ev| { ev.prevent_default(); menu.set(None) }></div>
+        <div
+            class="menu-list context-menu"
+            role="menu"
+            id="users-context-menu"
+            style:left=format!("{x}px")
+            style:top=format!("{y}px")
+            on:keydown=move |ev| if ev.key() == "Escape" { menu.set(None) }
+        >
+            <button class="menu-item" role="menuitem" id="context-properties" on:click=move |_| { menu.set(None); on_open.run(open_row.id) }>
+                "Properties"
+            </button>
+            <button class="menu-item" role="menuitem" id="context-delete" on:click=move |_| { menu.set(None); on_delete.run(row.clone()) }>
+                "Delete…"
+            </button>
+        </div>
+    })
 }
 
 fn column_id(column: SortColumn) -> &'static str {
@@ -317,37 +411,5 @@ fn column_id(column: SortColumn) -> &'static str {
         SortColumn::Email => "email",
         SortColumn::Department => "department",
         SortColumn::LastSynchronized => "last-synchronized",
-    }
-}
-
-/// "2026-11-26T04:19:06Z" → "2026-11-26 04:19" (UTC, as stored).
-pub fn short_time(iso: &str) -> String {
-    iso.get(..16)
-        .map(|s| s.replace('T', " "))
-        .unwrap_or_else(|| iso.to_owned())
-}
-
-#[component]
-fn Cells(row: UserRow) -> impl IntoView {
-    let icon = match (row.authentication, row.guest) {
-        (Authentication::AzureActiveDirectory, true) => ("icon-guest", "Guest from Azure AD"),
-        (Authentication::AzureActiveDirectory, false) => ("icon-azure", "Azure AD user"),
-        (Authentication::ActiveDirectory, _) => ("icon-ad", "Active Directory user"),
-        (Authentication::Local, _) => ("icon-local", "Local user"),
-    };
-    view! {
-        <div role="gridcell" class="cell account" title=row.account_name.clone()>
-            <span class=format!("type-icon {}", icon.0) title=icon.1 aria-label=icon.1></span>
-            {row.account_name.clone()}
-        </div>
-        <div role="gridcell" class="cell">{row.authentication.label()}</div>
-        <div role="gridcell" class="cell" title=row.user_principal_name.clone().unwrap_or_default()>
-            {row.user_principal_name.clone().unwrap_or_default()}
-        </div>
-        <div role="gridcell" class="cell state">{row.state.clone()}</div>
-        <div role="gridcell" class="cell" title=row.full_name.clone()>{row.full_name.clone()}</div>
-        <div role="gridcell" class="cell" title=row.email.clone()>{row.email.clone()}</div>
-        <div role="gridcell" class="cell">{row.department.clone()}</div>
-        <div role="gridcell" class="cell">{row.last_synchronized.as_deref().map(short_time).unwrap_or_default()}</div>
     }
 }

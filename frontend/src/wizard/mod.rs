@@ -1,23 +1,32 @@
-//! The Azure AD Synchronization wizard: the modal frame, its step list and navigation, and the
-//! state the steps share.
+//! The Azure AD Synchronization wizard: the state the steps share, and the commands on it
+//! that several steps run (signing in, cancelling a sign-in, listing the directory).
+//!
+//! One file per step (`organization/`, `signin`, `objects`, `preview`, `deleted`,
+//! `synchronize`, `results`) and for the frame around them (`frame`); their rules are plain
+//! Rust in `flow` (step order), `connect` (the New… form) and `select` (step 3's model).
 
 mod connect;
+mod deleted;
 mod flow;
+mod frame;
+mod listing;
 mod objects;
 mod organization;
-mod run;
+mod outcomes;
+mod preview;
+mod results;
 mod select;
 mod signin;
+mod synchronize;
 
-use crate::components::dialog::Dialog;
 use crate::ipc;
 use aadsync_ipc::{
-    CancelSignIn, ConnectedOrganization, FlowRef, SignInMethod, SignInRequest, SignInStarted,
-    SignInTarget, StartSignIn,
+    CancelSignIn, ConnectedOrganization, FlowRef, IpcError, SignInMethod, SignInRequest,
+    SignInStarted, SignInTarget, StartSignIn,
 };
-use flow::{Flow, Step};
+use flow::Flow;
+pub use frame::WizardFrame;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// How the wizard opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +38,11 @@ pub enum WizardStart {
 }
 
 /// What the steps share, through a context.
-#[derive(Debug, Clone, Copy)]
+///
+/// The steps' commands keep running when the admin closes the wizard (the backend finishes
+/// what it started); their writes to these signals are then dropped, because a disposed
+/// signal ignores `set` and `update`.
+#[derive(Clone, Copy)]
 pub struct Wizard {
     pub flow: RwSignal<Flow>,
     /// The current step's content allows Next.
@@ -40,11 +53,12 @@ pub struct Wizard {
     /// Why step 2 is shown for a stored organization (its saved sign-in is gone).
     pub notice: RwSignal<Option<String>>,
     pub connected: RwSignal<Option<ConnectedOrganization>>,
-    /// Step 3: the loaded rows and what is checked; the running listing; its state.
+    /// Stops a running sign-in (Back, Cancel, closing the wizard, a new sign-in).
+    pub cancel_flow: Action<u64, Result<(), IpcError>>,
+    /// Step 3: the loaded rows and what is checked.
     pub select: RwSignal<select::SelectModel>,
-    pub listing_job: RwSignal<Option<u64>>,
-    pub loading: RwSignal<bool>,
-    pub listing_error: RwSignal<Option<String>>,
+    /// Step 3: lists the directory (Search now); see [`listing`].
+    pub listing: Action<String, Result<(), IpcError>>,
     pub members: RwSignal<bool>,
     pub nested: RwSignal<bool>,
     pub preview: RwSignal<Option<aadsync_ipc::SyncPreview>>,
@@ -59,21 +73,51 @@ pub struct Wizard {
 }
 
 impl Wizard {
+    /// A wizard at step 1 with nothing chosen yet.
+    fn new(data_changed: RwSignal<u32>) -> Self {
+        let connected = RwSignal::new(None);
+        let select = RwSignal::new(select::SelectModel::default());
+        // The listing job whose pages are being read; a newer Search now replaces it.
+        let listing_job = RwSignal::new(None);
+        Wizard {
+            flow: RwSignal::new(Flow::default()),
+            ready: RwSignal::new(false),
+            target: RwSignal::new(None),
+            started: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            connected,
+            cancel_flow: Action::new_unsync(|flow: &u64| {
+                let flow = FlowRef { flow: *flow };
+                async move { ipc::call::<CancelSignIn>(&flow).await }
+            }),
+            select,
+            listing: listing::action(connected, select, listing_job),
+            members: RwSignal::new(true),
+            nested: RwSignal::new(false),
+            preview: RwSignal::new(None),
+            result: RwSignal::new(None),
+            decisions: RwSignal::new(Vec::new()),
+            confirm_mass: RwSignal::new(false),
+            reimport: RwSignal::new(Vec::new()),
+            data_changed,
+        }
+    }
+
     /// Starts a sign-in; on success moves to step 2, which waits for it.
     pub async fn start_sign_in(
         self,
         target: SignInTarget,
         method: SignInMethod,
-    ) -> Result<(), aadsync_ipc::IpcError> {
+    ) -> Result<(), IpcError> {
         let started = ipc::call::<StartSignIn>(&SignInRequest {
             target: target.clone(),
             method,
         })
         .await?;
-        let _ = self.target.try_set(Some(target));
-        let _ = self.started.try_set(Some(started));
-        let _ = self.connected.try_set(None);
-        let _ = self.flow.try_update(Flow::show_sign_in);
+        self.target.set(Some(target));
+        self.started.set(Some(started));
+        self.connected.set(None);
+        self.flow.update(Flow::show_sign_in);
         Ok(())
     }
 
@@ -86,140 +130,7 @@ impl Wizard {
     /// Stops the running sign-in, if any (Back, Cancel, closing the wizard).
     pub fn cancel_sign_in(self) {
         if let Some(started) = self.started.try_update(Option::take).flatten() {
-            spawn_local(async move {
-                let _ = ipc::call::<CancelSignIn>(&FlowRef { flow: started.flow }).await;
-            });
+            self.cancel_flow.dispatch(started.flow);
         }
-    }
-}
-
-#[component]
-pub fn WizardFrame(
-    #[prop(into)] on_close: Callback<()>,
-    #[prop(default = WizardStart::Organization)] start: WizardStart,
-    data_changed: RwSignal<u32>,
-) -> impl IntoView {
-    let wizard = Wizard {
-        flow: RwSignal::new(Flow::default()),
-        ready: RwSignal::new(false),
-        target: RwSignal::new(None),
-        started: RwSignal::new(None),
-        notice: RwSignal::new(None),
-        connected: RwSignal::new(None),
-        select: RwSignal::new(select::SelectModel::default()),
-        listing_job: RwSignal::new(None),
-        loading: RwSignal::new(false),
-        listing_error: RwSignal::new(None),
-        members: RwSignal::new(true),
-        nested: RwSignal::new(false),
-        preview: RwSignal::new(None),
-        result: RwSignal::new(None),
-        decisions: RwSignal::new(Vec::new()),
-        confirm_mass: RwSignal::new(false),
-        reimport: RwSignal::new(Vec::new()),
-        data_changed,
-    };
-    provide_context(wizard);
-    let flow = wizard.flow;
-    let current = Memo::new(move |_| flow.with(Flow::current));
-    let close = Callback::new(move |()| {
-        wizard.cancel_sign_in();
-        on_close.run(());
-    });
-    // Step 1 handles its own Next (it may sign in silently first).
-    let next_handler: RwSignal<Option<Callback<()>>> = RwSignal::new(None);
-    provide_context(next_handler);
-    let demo_error = RwSignal::new(None::<String>);
-    if start == WizardStart::Demo {
-        spawn_local(async move {
-            let target = SignInTarget::New(connect::NewOrgForm::demo());
-            if let Err(err) = wizard.start_sign_in(target, SignInMethod::Browser).await {
-                let _ = demo_error.try_set(Some(err.message));
-            }
-        });
-    }
-
-    view! {
-        <Dialog id="wizard" title="Azure AD Synchronization" on_close=close wide=true>
-            <div class="wizard">
-                <ol class="wizard-steps" aria-label="Steps">
-                    {move || {
-                        let now = current.get();
-                        flow.with(Flow::steps)
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, step)| {
-                                let state = if step == now { "current" } else { "" };
-                                view! {
-                                    <li
-                                        class=state
-                                        aria-current=(step == now).then_some("step")
-                                    >
-                                        <span class="step-number">{i + 1}</span>
-                                        {step.title()}
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </ol>
-                <section class="wizard-page" aria-live="polite" id="wizard-page">
-                    <h3 id="wizard-step-title">{move || current.get().title()}</h3>
-                    <Show when=move || demo_error.with(Option::is_some)>
-                        <p class="error" role="alert" id="wizard-demo-error">
-                            {move || demo_error.get()}
-                        </p>
-                    </Show>
-                    {move || step_body(current.get())}
-                </section>
-            </div>
-            <div class="dialog-buttons">
-                <button
-                    id="wizard-back"
-                    disabled=move || !flow.with(Flow::can_go_back)
-                    on:click=move |_| {
-                        wizard.cancel_sign_in();
-                        wizard.ready.set(false);
-                        flow.update(|f| {
-                            f.back();
-                        });
-                    }
-                >
-                    "< Back"
-                </button>
-                <button
-                    id="wizard-next"
-                    class="primary"
-                    disabled=move || !wizard.ready.get()
-                    on:click=move |_| {
-                        if let Some(handler) = next_handler.get_untracked() {
-                            handler.run(());
-                            return;
-                        }
-                        flow.update(|f| {
-                            f.next();
-                        });
-                        wizard.ready.set(false);
-                    }
-                >
-                    "Next >"
-                </button>
-                <button id="wizard-cancel" on:click=move |_| close.run(())>
-                    {move || if current.get() == Step::Results { "Close" } else { "Cancel" }}
-                </button>
-            </div>
-        </Dialog>
-    }
-}
-
-fn step_body(step: Step) -> AnyView {
-    match step {
-        Step::Organization => view! { <organization::OrganizationStep /> }.into_any(),
-        Step::SignIn => view! { <signin::SignInStep /> }.into_any(),
-        Step::SelectObjects => view! { <objects::SelectObjectsStep /> }.into_any(),
-        Step::Preview => view! { <run::PreviewStep /> }.into_any(),
-        Step::DeletedObjects => view! { <run::DeletedObjectsStep /> }.into_any(),
-        Step::Synchronize => view! { <run::SynchronizeStep /> }.into_any(),
-        Step::Results => view! { <run::ResultsStep /> }.into_any(),
     }
 }

@@ -2,8 +2,11 @@
 //! device code, and the outcome (signed in, refused, cancelled, failed).
 
 use super::Wizard;
+use crate::components::error::{ErrorMessage, Look};
 use crate::ipc;
-use aadsync_ipc::{ConnectedOrganization, ErrorCode, FinishSignIn, FlowRef, SignInMethod};
+use aadsync_ipc::{
+    ConnectedOrganization, ErrorCode, FinishSignIn, FlowRef, SignInMethod, SignInStarted,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -38,6 +41,7 @@ fn signed_in_text(c: &ConnectedOrganization) -> String {
     )
 }
 
+/// The Sign-in step: waits for the sign-in that step 1 (or Retry here) started.
 #[component]
 pub fn SignInStep() -> impl IntoView {
     let wizard = expect_context::<Wizard>();
@@ -58,152 +62,182 @@ pub fn SignInStep() -> impl IntoView {
         awaited.set_value(Some(started.flow));
         phase.set(Phase::Waiting);
         wizard.ready.set(false);
-        spawn_local(async move {
-            let outcome = ipc::call::<FinishSignIn>(&FlowRef { flow: started.flow }).await;
-            // A newer sign-in took over (device code, retry): its own wait reports.
-            if awaited.try_get_value().flatten() != Some(started.flow) {
-                return;
-            }
-            let _ = wizard.started.try_update(|s| {
-                if s.as_ref().is_some_and(|s| s.flow == started.flow) {
-                    *s = None;
-                }
-            });
-            match outcome {
-                Ok(connected) => {
-                    let _ = wizard.connected.try_set(Some(connected.clone()));
-                    let _ = wizard.notice.try_set(None);
-                    let _ = phase.try_set(Phase::Done(connected));
-                    let _ = wizard.ready.try_set(true);
-                }
-                Err(err) => {
-                    let _ = phase.try_set(Phase::Failed {
-                        code: err.code,
-                        message: err.message,
-                    });
-                }
-            }
-        });
+        await_sign_in(wizard, phase, awaited, started);
     });
 
-    let restart = move |method: SignInMethod| {
-        let Some(target) = wizard.target.get_untracked() else {
-            return;
-        };
-        // The running flow (if any) is cancelled before the new one starts.
-        wizard.cancel_sign_in();
-        awaited.set_value(None);
-        phase.set(Phase::Waiting);
-        spawn_local(async move {
+    // Sign in again (another account, a device code): the running flow, if any, is
+    // cancelled before the new one starts.
+    let restart = Action::new_unsync(move |method: &SignInMethod| {
+        let method = *method;
+        let target = wizard.target.get_untracked();
+        if target.is_some() {
+            wizard.cancel_sign_in();
+            awaited.set_value(None);
+            phase.set(Phase::Waiting);
+        }
+        async move {
+            let Some(target) = target else {
+                return;
+            };
             if let Err(err) = wizard.start_sign_in(target, method).await {
-                let _ = phase.try_set(Phase::Failed {
+                phase.set(Phase::Failed {
                     code: err.code,
                     message: err.message,
                 });
             }
-        });
-    };
-    let cancel = move |_| {
+        }
+    });
+    let restart = Callback::new(move |method: SignInMethod| {
+        restart.dispatch(method);
+    });
+    let cancel = Callback::new(move |()| {
         wizard.cancel_sign_in();
         awaited.set_value(None);
         phase.set(Phase::Failed {
             code: ErrorCode::SignInCancelled,
             message: "Sign-in was cancelled.".into(),
         });
-    };
-
-    let waiting_view = move || {
-        let started = wizard.started.get();
-        let device = started.as_ref().and_then(|s| s.device_code.clone());
-        let browser_url = started.as_ref().and_then(|s| s.browser_url.clone());
-        let browser_error = started.as_ref().and_then(|s| s.browser_error.clone());
-        match device {
-            Some(code) => view! {
-                <div class="device-code" id="signin-device">
-                    <p>"On this or any other device, open"</p>
-                    <p><a id="device-uri" href=code.verification_uri.clone() target="_blank" rel="noreferrer">{code.verification_uri.clone()}</a></p>
-                    <p>"and enter the code"</p>
-                    <p class="user-code" id="device-user-code">{code.user_code.clone()}</p>
-                    <p class="muted">{format!("The code is valid for {} minutes. Sign in with your administrator account; this window continues on its own.", code.expires_in_seconds / 60)}</p>
-                </div>
-            }
-            .into_any(),
-            None => view! {
-                <div id="signin-browser">
-                    <p id="signin-status" role="status">
-                        {if started.is_some() {
-                            "Your browser has opened Microsoft's sign-in page. Sign in there with your administrator account; this window continues on its own."
-                        } else {
-                            "Starting the sign-in…"
-                        }}
-                    </p>
-                    {browser_error.map(|e| view! { <p class="error" id="signin-browser-error">{e}</p> })}
-                    {browser_url.map(|url| view! {
-                        <p class="muted">"If no browser window appeared, open this address yourself:"</p>
-                        <input class="url" id="signin-url" readonly=true prop:value=url />
-                    })}
-                </div>
-            }
-            .into_any(),
-        }
-    };
+    });
 
     view! {
         <div class="step-signin">
             <Show when=move || wizard.notice.with(Option::is_some)>
                 <p class="notice" id="signin-notice" role="status">{move || wizard.notice.get()}</p>
             </Show>
-            {move || match phase.get() {
-                Phase::Idle => view! {
-                    <p>"Sign in with your administrator account. Your browser opens Microsoft's sign-in page; multi-factor authentication happens there."</p>
-                    <div class="form-buttons">
-                        <button id="signin-start" class="primary" on:click=move |_| restart(SignInMethod::Browser)>
-                            "Sign in with your administrator account"
-                        </button>
-                        <button id="signin-device-code" class="link" on:click=move |_| restart(SignInMethod::DeviceCode)>
-                            "Use a device code instead"
-                        </button>
-                    </div>
-                }
-                .into_any(),
-                Phase::Waiting => view! {
-                    {waiting_view}
-                    <div class="form-buttons">
-                        <button id="signin-cancel" on:click=cancel>"Cancel sign-in"</button>
-                        <Show when=move || wizard.started.with(|s| s.as_ref().is_some_and(|s| s.device_code.is_none()))>
-                            <button id="signin-device-code" class="link" on:click=move |_| restart(SignInMethod::DeviceCode)>
-                                "Use a device code instead"
-                            </button>
-                        </Show>
-                    </div>
-                }
-                .into_any(),
-                Phase::Done(connected) => view! {
-                    <p class="success" id="signin-done" role="status">{signed_in_text(&connected)}</p>
-                    <p class="muted">"Choose Next to pick the users and groups to synchronize."</p>
-                }
-                .into_any(),
-                Phase::Failed { code, message } => {
-                    let retry = match code {
-                        ErrorCode::NotAdministrator => "Sign in with another account",
-                        ErrorCode::SignInCancelled => "Sign in again",
-                        _ => "Try again",
-                    };
-                    let class = if code == ErrorCode::SignInCancelled { "notice" } else { "error" };
-                    view! {
-                        <p class=class id="signin-error" role="alert">{message}</p>
-                        <div class="form-buttons">
-                            <button id="signin-retry" class="primary" on:click=move |_| restart(SignInMethod::Browser)>
-                                {retry}
-                            </button>
-                            <button id="signin-device-code" class="link" on:click=move |_| restart(SignInMethod::DeviceCode)>
-                                "Use a device code instead"
-                            </button>
-                        </div>
-                    }
-                    .into_any()
-                }
-            }}
+            {move || phase_view(wizard, phase.get(), restart, cancel)}
         </div>
+    }
+}
+
+/// Waits for sign-in `started` to finish and shows how it ended.
+///
+/// Not an Action: no click starts it (it follows whichever sign-in is running), and a newer
+/// sign-in supersedes it, whose own wait then reports.
+fn await_sign_in(
+    wizard: Wizard,
+    phase: RwSignal<Phase>,
+    awaited: StoredValue<Option<u64>>,
+    started: SignInStarted,
+) {
+    spawn_local(async move {
+        let outcome = ipc::call::<FinishSignIn>(&FlowRef { flow: started.flow }).await;
+        if awaited.try_get_value().flatten() != Some(started.flow) {
+            return;
+        }
+        wizard.started.update(|s| {
+            if s.as_ref().is_some_and(|s| s.flow == started.flow) {
+                *s = None;
+            }
+        });
+        match outcome {
+            Ok(connected) => {
+                wizard.connected.set(Some(connected.clone()));
+                wizard.notice.set(None);
+                phase.set(Phase::Done(connected));
+                wizard.ready.set(true);
+            }
+            Err(err) => phase.set(Phase::Failed {
+                code: err.code,
+                message: err.message,
+            }),
+        }
+    });
+}
+
+/// The step's content in `phase`: start, waiting (with Cancel), signed in, or why not.
+fn phase_view(
+    wizard: Wizard,
+    phase: Phase,
+    restart: Callback<SignInMethod>,
+    cancel: Callback<()>,
+) -> AnyView {
+    let device_code = move || {
+        view! {
+            <button id="signin-device-code" class="link" on:click=move |_| restart.run(SignInMethod::DeviceCode)>
+                "Use a device code instead"
+            </button>
+        }
+    };
+    match phase {
+        Phase::Idle => view! {
+            <p>"Sign in with your administrator account. Your browser opens Microsoft's sign-in page; multi-factor authentication happens there."</p>
+            <div class="form-buttons">
+                <button id="signin-start" class="primary" on:click=move |_| restart.run(SignInMethod::Browser)>
+                    "Sign in with your administrator account"
+                </button>
+                {device_code()}
+            </div>
+        }
+        .into_any(),
+        Phase::Waiting => view! {
+            {move || waiting_view(wizard)}
+            <div class="form-buttons">
+                <button id="signin-cancel" on:click=move |_| cancel.run(())>"Cancel sign-in"</button>
+                <Show when=move || wizard.started.with(|s| s.as_ref().is_some_and(|s| s.device_code.is_none()))>
+                    {device_code()}
+                </Show>
+            </div>
+        }
+        .into_any(),
+        Phase::Done(connected) => view! {
+            <p class="success" id="signin-done" role="status">{signed_in_text(&connected)}</p>
+            <p class="muted">"Choose Next to pick the users and groups to synchronize."</p>
+        }
+        .into_any(),
+        Phase::Failed { code, message } => {
+            let retry = match code {
+                ErrorCode::NotAdministrator => "Sign in with another account",
+                ErrorCode::SignInCancelled => "Sign in again",
+                _ => "Try again",
+            };
+            let look = if code == ErrorCode::SignInCancelled { Look::Notice } else { Look::Paragraph };
+            view! {
+                <ErrorMessage id="signin-error" message=Some(message) look=look />
+                <div class="form-buttons">
+                    <button id="signin-retry" class="primary" on:click=move |_| restart.run(SignInMethod::Browser)>
+                        {retry}
+                    </button>
+                    {device_code()}
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// While waiting: the device code to enter, or where the browser sign-in is.
+fn waiting_view(wizard: Wizard) -> AnyView {
+    let started = wizard.started.get();
+    let device = started.as_ref().and_then(|s| s.device_code.clone());
+    let browser_url = started.as_ref().and_then(|s| s.browser_url.clone());
+    let browser_error = started.as_ref().and_then(|s| s.browser_error.clone());
+    match device {
+        Some(code) => view! {
+            <div class="device-code" id="signin-device">
+                <p>"On this or any other device, open"</p>
+                <p><a id="device-uri" href=code.verification_uri.clone() target="_blank" rel="noreferrer">{code.verification_uri.clone()}</a></p>
+                <p>"and enter the code"</p>
+                <p class="user-code" id="device-user-code">{code.user_code.clone()}</p>
+                <p class="muted">{format!("The code is valid for {} minutes. Sign in with your administrator account; this window continues on its own.", code.expires_in_seconds / 60)}</p>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <div id="signin-browser">
+                <p id="signin-status" role="status">
+                    {if started.is_some() {
+                        "Your browser has opened Microsoft's sign-in page. Sign in there with your administrator account; this window continues on its own."
+                    } else {
+                        "Starting the sign-in…"
+                    }}
+                </p>
+                {browser_error.map(|e| view! { <ErrorMessage id="signin-browser-error" message=Some(e) /> })}
+                {browser_url.map(|url| view! {
+                    <p class="muted">"If no browser window appeared, open this address yourself:"</p>
+                    <input class="url" id="signin-url" readonly=true prop:value=url />
+                })}
+            </div>
+        }
+        .into_any(),
     }
 }

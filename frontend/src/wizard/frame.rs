@@ -1,0 +1,120 @@
+//! The wizard's modal frame: the step list, the current step, and Back / Next / Cancel.
+
+use super::connect::NewOrgForm;
+use super::flow::{Flow, Step};
+use super::{Wizard, WizardStart};
+use super::{deleted, objects, organization, preview, results, signin, synchronize};
+use crate::components::dialog::Dialog;
+use crate::components::error::{ErrorMessage, failure};
+use aadsync_ipc::{SignInMethod, SignInTarget};
+use leptos::prelude::*;
+
+/// The wizard.
+///
+/// - `on_close`: Cancel, Close, Escape (a running sign-in is cancelled first).
+/// - `start`: where it opens.
+/// - `data_changed`: bumped when a synchronization wrote to the database.
+#[component]
+pub fn WizardFrame(
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(default = WizardStart::Organization)] start: WizardStart,
+    data_changed: RwSignal<u32>,
+) -> impl IntoView {
+    let wizard = Wizard::new(data_changed);
+    provide_context(wizard);
+    let flow = wizard.flow;
+    let current = Memo::new(move |_| flow.with(Flow::current));
+    let close = Callback::new(move |()| {
+        wizard.cancel_sign_in();
+        on_close.run(());
+    });
+    // Step 1 handles its own Next (it may sign in silently first).
+    let next_handler: RwSignal<Option<Callback<()>>> = RwSignal::new(None);
+    provide_context(next_handler);
+    let demo = Action::new_unsync(move |()| {
+        let target = SignInTarget::New(NewOrgForm::demo());
+        wizard.start_sign_in(target, SignInMethod::Browser)
+    });
+    if start == WizardStart::Demo {
+        demo.dispatch(());
+    }
+
+    view! {
+        <Dialog id="wizard" title="Azure AD Synchronization" on_close=close wide=true>
+            <div class="wizard">
+                <ol class="wizard-steps" aria-label="Steps">
+                    {move || step_list(flow, current.get())}
+                </ol>
+                <section class="wizard-page" aria-live="polite" id="wizard-page">
+                    <h3 id="wizard-step-title">{move || current.get().title()}</h3>
+                    <ErrorMessage id="wizard-demo-error" message=failure(demo) />
+                    {move || step_body(current.get())}
+                </section>
+            </div>
+            <div class="dialog-buttons">
+                <button
+                    id="wizard-back"
+                    disabled=move || !flow.with(Flow::can_go_back)
+                    on:click=move |_| {
+                        wizard.cancel_sign_in();
+                        wizard.ready.set(false);
+                        flow.update(|f| {
+                            f.back();
+                        });
+                    }
+                >
+                    "< Back"
+                </button>
+                <button
+                    id="wizard-next"
+                    class="primary"
+                    disabled=move || !wizard.ready.get()
+                    on:click=move |_| {
+                        if let Some(handler) = next_handler.get_untracked() {
+                            handler.run(());
+                            return;
+                        }
+                        flow.update(|f| {
+                            f.next();
+                        });
+                        wizard.ready.set(false);
+                    }
+                >
+                    "Next >"
+                </button>
+                <button id="wizard-cancel" on:click=move |_| close.run(())>
+                    {move || if current.get() == Step::Results { "Close" } else { "Cancel" }}
+                </button>
+            </div>
+        </Dialog>
+    }
+}
+
+/// The numbered steps of this run of the wizard, the current one marked.
+fn step_list(flow: RwSignal<Flow>, now: Step) -> impl IntoView {
+    flow.with(Flow::steps)
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let state = if step == now { "current" } else { "" };
+            view! {
+                <li class=state aria-current=(step == now).then_some("step")>
+                    <span class="step-number">{i + 1}</span>
+                    {step.title()}
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+fn step_body(step: Step) -> AnyView {
+    match step {
+        Step::Organization => view! { <organization::OrganizationStep /> }.into_any(),
+        Step::SignIn => view! { <signin::SignInStep /> }.into_any(),
+        Step::SelectObjects => view! { <objects::SelectObjectsStep /> }.into_any(),
+        Step::Preview => view! { <preview::PreviewStep /> }.into_any(),
+        Step::DeletedObjects => view! { <deleted::DeletedObjectsStep /> }.into_any(),
+        Step::Synchronize => view! { <synchronize::SynchronizeStep /> }.into_any(),
+        Step::Results => view! { <results::ResultsStep /> }.into_any(),
+    }
+}

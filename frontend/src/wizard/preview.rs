@@ -1,0 +1,136 @@
+//! Step 4, Preview: reads the selection from Entra ID and shows what a synchronization would
+//! do (counts, notices, then the rows), before anything is written.
+
+use super::Wizard;
+use super::outcomes::outcome_table;
+use crate::components::error::{ErrorMessage, failure};
+use crate::ipc;
+use crate::timer::sleep;
+use aadsync_ipc::{
+    DeletedDecision, IpcError, NoArgs, PlanProgress, PlanProgressCmd, PlanRequest, PlanSync,
+    SyncPreview,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Pause between two reads of the plan's progress.
+const PROGRESS_POLL_MS: i32 = 250;
+
+/// The Preview step: plans the synchronization as soon as it is shown (the admin's Next).
+#[component]
+pub fn PreviewStep() -> impl IntoView {
+    let wizard = expect_context::<Wizard>();
+    let progress = RwSignal::new(None::<PlanProgress>);
+    wizard.ready.set(false);
+    wizard.preview.set(None);
+    let plan = Action::new_unsync(move |request: &PlanRequest| {
+        let request = request.clone();
+        async move {
+            let preview = ipc::call::<PlanSync>(&request).await?;
+            adopt(wizard, preview);
+            Ok::<(), IpcError>(())
+        }
+    });
+    let planning = plan.pending();
+    if let Some(organization) = wizard.organization() {
+        let selection = wizard.select.with_untracked(|m| {
+            m.selection(
+                wizard.members.get_untracked(),
+                wizard.nested.get_untracked(),
+            )
+        });
+        plan.dispatch(PlanRequest {
+            organization,
+            selection,
+            check_deleted: wizard.flow.with_untracked(|f| f.check_deleted()),
+        });
+        // Show what the read is doing while it runs (it can take a while on a big tenant).
+        // A polling timer, not an Action: no one asks for it, and it ends with the plan (or
+        // with this step, whose `planning` is then gone).
+        spawn_local(async move {
+            while planning.try_get_untracked() == Some(true) {
+                if let Ok(p) = ipc::call::<PlanProgressCmd>(&NoArgs {}).await {
+                    progress.set(Some(p));
+                }
+                sleep(PROGRESS_POLL_MS).await;
+            }
+        });
+    }
+    let error = failure(plan);
+    view! {
+        <div class="step-preview">
+            {move || match (wizard.preview.get(), error.get()) {
+                (_, Some(_)) => view! { <ErrorMessage id="preview-error" message=error /> }.into_any(),
+                (None, None) => view! {
+                    <p class="progress" role="status" id="preview-loading">
+                        {move || loading_text(progress.get())}
+                    </p>
+                }.into_any(),
+                (Some(p), None) => preview_view(wizard, p).into_any(),
+            }}
+        </div>
+    }
+}
+
+/// The plan becomes the wizard's: every deleted object starts at its proposed action, and
+/// the confirmations of step 5 start unanswered.
+fn adopt(wizard: Wizard, preview: SyncPreview) {
+    wizard.decisions.set(
+        preview
+            .deleted
+            .iter()
+            .map(|d| DeletedDecision {
+                id: d.id.clone(),
+                action: d.action,
+            })
+            .collect(),
+    );
+    wizard.confirm_mass.set(false);
+    wizard.reimport.set(Vec::new());
+    wizard.preview.set(Some(preview));
+    wizard.ready.set(true);
+}
+
+/// What the read is doing: "Reading users… 1200 so far".
+fn loading_text(progress: Option<PlanProgress>) -> String {
+    match progress {
+        Some(p) if p.done > 0 => format!("{}… {} so far", p.phase, p.done),
+        Some(p) => format!("{}…", p.phase),
+        None => "Reading the selection from Entra ID…".to_owned(),
+    }
+}
+
+/// The counts, the notices about deleted objects, how Entra ID was read, and the rows.
+fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
+    let c = p.counts;
+    let check_deleted = wizard.flow.with_untracked(|f| f.check_deleted());
+    view! {
+        <p id="preview-counts" class="counts" role="status">
+            <span>{format!("{} to create", c.create)}</span>
+            <span>{format!("{} to update", c.update)}</span>
+            <span>{format!("{} unchanged", c.unchanged)}</span>
+            <span class:error={c.conflict > 0}>{format!("{} conflicts", c.conflict)}</span>
+        </p>
+        {(!p.deleted.is_empty()).then(|| view! {
+            <p class="notice" id="preview-deleted">
+                {format!("{} objects imported earlier are deleted, disabled or out of scope in Entra ID: decide about them in the next step.", p.deleted.len())}
+            </p>
+        })}
+        {(!p.tombstoned.is_empty()).then(|| {
+            let text = if check_deleted {
+                format!("{} users deleted on this server would come back with this selection: decide in the next step.", p.tombstoned.len())
+            } else {
+                format!("{} users deleted on this server are left out. Turn on Check deleted objects (step 3) to import them again.", p.tombstoned.len())
+            };
+            view! { <p class="notice" id="preview-tombstoned">{text}</p> }
+        })}
+        {(p.deleted_unchecked > 0).then(|| view! {
+            <p class="notice" id="preview-deleted-unchecked">
+                {format!("Entra ID reports {} imported objects as deleted. They are left as they are: turn on Check deleted objects (step 3) to decide about them.", p.deleted_unchecked)}
+            </p>
+        })}
+        <p class="muted" id="preview-read-mode">{p.read_mode.clone()}</p>
+        <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
+        <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>
+    }
+}
