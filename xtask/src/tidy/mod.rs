@@ -26,6 +26,8 @@ mod graph;
 mod json;
 mod known;
 mod modules;
+#[cfg(test)]
+mod shipped;
 mod source;
 
 use known::KNOWN;
