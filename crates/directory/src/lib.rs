@@ -9,6 +9,8 @@ pub mod auth;
 pub mod cloud;
 pub mod graph;
 pub mod ids;
+pub mod target;
 
 pub use cloud::{Cloud, EndpointError, Endpoints};
 pub use ids::{ClientId, IdError, TenantRef};
+pub use target::{Target, TargetError};

@@ -7,9 +7,9 @@
 
 use crate::demo::demo_tenant;
 use aadsync_directory::auth::admin::AdminPolicy;
-use aadsync_directory::auth::signin::{Account, SignInError, SignedIn, Target};
+use aadsync_directory::auth::signin::{Account, SignInError, SignedIn};
 use aadsync_directory::auth::{Session, SessionError};
-use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, TenantRef};
+use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, Target, TargetError, TenantRef};
 use aadsync_keystore::{TokenError, TokenKey, TokenStore};
 use aadsync_store::{CloudKind, NewOrganization, OrgId, Organization, Store, StoreError};
 use std::sync::Arc;
@@ -46,6 +46,9 @@ pub enum OrgError {
     ClientId(IdError),
     #[error("{0}")]
     Authority(EndpointError),
+    /// This computer cannot open HTTPS connections at all (its TLS setup failed).
+    #[error("{0}")]
+    Http(String),
     #[error("the offline demo tenant cannot start: {0}")]
     Demo(String),
     #[error("{0}")]
@@ -89,7 +92,10 @@ pub struct Connected {
 }
 
 fn target(tenant: TenantRef, client_id: ClientId, cloud: &Cloud) -> Result<Target, OrgError> {
-    Target::new(tenant, client_id, cloud).map_err(OrgError::Authority)
+    Target::new(tenant, client_id, cloud).map_err(|e| match e {
+        TargetError::Endpoint(e) => OrgError::Authority(e),
+        other @ TargetError::Http(_) => OrgError::Http(other.to_string()),
+    })
 }
 
 fn demo_cloud() -> Result<(Cloud, &'static crate::demo::DemoTenant), OrgError> {

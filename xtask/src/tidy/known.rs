@@ -16,7 +16,6 @@
 pub const KNOWN: &[(&str, &str, &str)] = &[
     // crate-cycle: none today
     // module-cycle: cycles among modules where neither contains the other (see `modules`)
-    ("module-cycle", "crates/directory/src/auth/session.rs <-> crates/directory/src/auth/signin.rs", "signin returns a Session; session uses signin's SignInError, Target and http_client"),
     ("module-cycle", "crates/emulator/src/control.rs <-> crates/emulator/src/graph/mod.rs <-> crates/emulator/src/identity/mod.rs <-> crates/emulator/src/server.rs", "server merges the routers and its state holds control's and identity's types, which read server's Shared/Directory"),
     ("module-cycle", "xtask/src/prereqs.rs <-> xtask/src/steps.rs", "prereqs works through steps::Ctx; Ctx::new asks prereqs::tools_dir"),
     // panics: unwrap/expect outside tests

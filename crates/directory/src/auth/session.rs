@@ -2,8 +2,8 @@
 //! it expires, and the refresh token rotated into the OS keyring at every renewal.
 
 use crate::auth::admin::{AdminError, AdminPolicy, roles_from_graph};
-use crate::auth::code::{EntraError, EntraTokenResponse, Tokens};
-use crate::auth::signin::{SignInError, Target};
+use crate::auth::code::{EntraError, EntraTokenResponse};
+use crate::target::Target;
 use aadsync_keystore::{SecretString, TokenError, TokenKey, TokenStore};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse};
 use oauth2::{
@@ -103,15 +103,18 @@ impl Session {
         }
     }
 
-    pub(crate) fn from_sign_in(target: Target, tokens: Tokens) -> Result<Self, SignInError> {
-        let refresh = tokens
-            .refresh_token
-            .ok_or(SignInError::Missing("a refresh token (offline_access)"))?;
+    /// The session an interactive or device code sign-in produced.
+    pub(crate) fn signed_in(
+        target: Target,
+        access: SecretString,
+        expires_in: Option<Duration>,
+        refresh: SecretString,
+    ) -> Self {
         let access = Access {
-            token: tokens.access_token,
-            renew_at: renew_at(tokens.expires_in),
+            token: access,
+            renew_at: renew_at(expires_in),
         };
-        Ok(Self::new(target, Some(refresh), Some(access)))
+        Self::new(target, Some(refresh), Some(access))
     }
 
     /// A session from tokens obtained elsewhere (another client, a test's minted token).
@@ -190,11 +193,6 @@ impl Session {
                 reason: "no saved sign-in".into(),
             });
         };
-        let http = oauth2::reqwest::ClientBuilder::new()
-            .redirect(oauth2::reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| SessionError::Network(e.to_string()))?;
         let resource = &self.target.endpoints.graph_resource;
         let token = self
             .client
@@ -203,7 +201,7 @@ impl Session {
             .add_scope(Scope::new("offline_access".into()))
             .add_scope(Scope::new("openid".into()))
             .add_scope(Scope::new("profile".into()))
-            .request_async(&http)
+            .request_async(self.target.http())
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(err)
@@ -239,10 +237,8 @@ impl Session {
         account: &str,
     ) -> Result<Vec<String>, SessionError> {
         let access = self.access_token().await?;
-        let http =
-            crate::auth::signin::http_client().map_err(|e| SessionError::Network(e.to_string()))?;
         let roles = roles_from_graph(
-            &http,
+            self.target.http(),
             &self.target.endpoints.graph_root,
             access.expose(),
             account,

@@ -11,8 +11,7 @@ use crate::auth::device::{DeviceFlow, DeviceFlowError};
 use crate::auth::id_token::{self, Expectations, IdTokenError, Jwks};
 use crate::auth::loopback::{LoopbackError, LoopbackListener};
 use crate::auth::session::Session;
-use crate::cloud::Endpoints;
-use crate::ids::{ClientId, TenantRef};
+use crate::target::Target;
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -33,29 +32,6 @@ pub const REQUIRED_PERMISSIONS: &[&[&str]] = &[
 
 /// How long an interactive sign-in may take in the browser.
 pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// Which tenant, through which app registration, at which endpoints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub tenant: TenantRef,
-    pub client_id: ClientId,
-    pub endpoints: Endpoints,
-}
-
-impl Target {
-    /// `tenant` through `client_id` at `cloud`'s endpoints for that tenant.
-    pub fn new(
-        tenant: TenantRef,
-        client_id: ClientId,
-        cloud: &crate::Cloud,
-    ) -> Result<Self, crate::EndpointError> {
-        Ok(Self {
-            endpoints: cloud.endpoints(&tenant)?,
-            tenant,
-            client_id,
-        })
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -141,24 +117,15 @@ fn host_of(url: &str) -> String {
         .unwrap_or_else(|| url.to_owned())
 }
 
-pub(crate) fn http_client() -> Result<reqwest::Client, SignInError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .connect_timeout(Duration::from_secs(15))
-        .build()
-        .map_err(|e| SignInError::Graph(e.to_string()))
-}
-
 /// Reads the tenant's OpenID configuration: proves the tenant exists before the browser opens.
-pub async fn discover(http: &reqwest::Client, target: &Target) -> Result<Discovery, SignInError> {
+pub async fn discover(target: &Target) -> Result<Discovery, SignInError> {
     let authority = target.endpoints.authority.as_str().trim_end_matches('/');
     let url = format!("{authority}/v2.0/.well-known/openid-configuration");
     let unreachable = |e: reqwest::Error| SignInError::Unreachable {
         host: host_of(authority),
         detail: e.without_url().to_string(),
     };
-    let response = http.get(&url).send().await.map_err(unreachable)?;
+    let response = target.http().get(&url).send().await.map_err(unreachable)?;
     let status = response.status();
     let body: Value = response.json().await.map_err(unreachable)?;
     if !status.is_success() {
@@ -253,16 +220,9 @@ pub struct Interactive {
 impl Interactive {
     /// Checks the tenant, binds the loopback listener and builds the authorization URL.
     pub async fn prepare(target: &Target, login_hint: Option<&str>) -> Result<Self, SignInError> {
-        let http = http_client()?;
-        let discovery = discover(&http, target).await?;
+        let discovery = discover(target).await?;
         let listener = LoopbackListener::bind().await?;
-        let flow = CodeFlow::start(
-            &target.endpoints,
-            &target.client_id,
-            &listener.redirect_uri(),
-            GRAPH_SCOPES,
-            login_hint,
-        )?;
+        let flow = CodeFlow::start(target, &listener.redirect_uri(), GRAPH_SCOPES, login_hint)?;
         Ok(Self {
             target: target.clone(),
             discovery,
@@ -305,9 +265,8 @@ pub struct DeviceSignIn {
 
 impl DeviceSignIn {
     pub async fn start(target: &Target) -> Result<Self, SignInError> {
-        let http = http_client()?;
-        let discovery = discover(&http, target).await?;
-        let flow = DeviceFlow::start(&target.endpoints, &target.client_id, GRAPH_SCOPES).await?;
+        let discovery = discover(target).await?;
+        let flow = DeviceFlow::start(target, GRAPH_SCOPES).await?;
         Ok(Self {
             target: target.clone(),
             discovery,
@@ -375,7 +334,7 @@ pub async fn complete(
     tokens: Tokens,
     nonce: Option<&str>,
 ) -> Result<SignedIn, SignInError> {
-    let http = http_client()?;
+    let http = target.http();
     let id_token = tokens
         .id_token
         .as_deref()
@@ -411,7 +370,7 @@ pub async fn complete(
     };
     let roles = if claims.wids.is_empty() {
         roles_from_graph(
-            &http,
+            http,
             &target.endpoints.graph_root,
             tokens.access_token.expose(),
             &account_name,
@@ -428,7 +387,7 @@ pub async fn complete(
         });
     }
     let tenant = read_tenant(
-        &http,
+        http,
         &target.endpoints.graph_root,
         tokens.access_token.expose(),
     )
@@ -440,7 +399,15 @@ pub async fn complete(
         }
         .into());
     }
-    let session = Session::from_sign_in(target.clone(), tokens)?;
+    let refresh = tokens
+        .refresh_token
+        .ok_or(SignInError::Missing("a refresh token (offline_access)"))?;
+    let session = Session::signed_in(
+        target.clone(),
+        tokens.access_token,
+        tokens.expires_in,
+        refresh,
+    );
     Ok(SignedIn {
         tenant,
         account: Account {

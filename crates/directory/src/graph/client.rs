@@ -3,13 +3,17 @@
 //! connections and unreadable bodies, and errors that carry Graph's `request-id`.
 
 use super::retry::{RetryPolicy, parse_retry_after};
-use crate::auth::{Session, SessionError};
+use crate::auth::session::{Session, SessionError};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
+
+/// How long one Graph request may take: a page of 999 users with every property can take a
+/// while on a slow tenant, longer than the sign-in calls' limit.
+pub const GRAPH_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Requests in flight at once per client: Graph throttles per app and tenant, and a few
 /// parallel requests already saturate what it allows.
@@ -96,16 +100,7 @@ impl GraphClient {
         policy: RetryPolicy,
         concurrency: usize,
     ) -> Result<Self, GraphError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(|e| GraphError::Http {
-                status: 0,
-                code: "client".into(),
-                message: e.to_string(),
-                request_id: None,
-            })?;
+        let http = session.target().http().clone();
         let root = session
             .target()
             .endpoints
@@ -220,6 +215,7 @@ impl GraphClient {
         let mut request = self
             .http
             .request(method.clone(), url)
+            .timeout(GRAPH_REQUEST_TIMEOUT)
             .bearer_auth(token.expose())
             .header("client-request-id", &client_request_id)
             .header("return-client-request-id", "true");
