@@ -6,11 +6,13 @@
 //! to a real tenant and to `aadsync-emulator`; only the base URLs differ.
 
 pub mod auth;
+pub mod clock;
 pub mod cloud;
 pub mod graph;
 pub mod ids;
 pub mod target;
 
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use cloud::{Cloud, EndpointError, Endpoints};
 pub use ids::{ClientId, IdError, TenantRef};
 pub use target::{Target, TargetError};

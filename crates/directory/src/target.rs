@@ -3,10 +3,13 @@
 //! Sign-in, token renewal and the Graph client all start from a [`Target`], which is why it
 //! sits below all of them. The target builds its HTTP client once; every clone shares it
 //! (`reqwest::Client` is a handle to one connection pool), so a renewal reuses the connections
-//! that the sign-in opened instead of building a client of its own.
+//! that the sign-in opened instead of building a client of its own. The target also carries
+//! the [`Clock`] that time-dependent decisions ask (`crate::clock`).
 
+use crate::clock::{Clock, SystemClock};
 use crate::cloud::{Cloud, EndpointError, Endpoints};
 use crate::ids::{ClientId, TenantRef};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long any one request may take unless it says otherwise (Graph pages do: see
@@ -24,13 +27,14 @@ pub enum TargetError {
 }
 
 /// Which tenant, through which app registration, at which endpoints, and the HTTP client
-/// that reaches them.
+/// that reaches them and the clock that times them.
 #[derive(Clone)]
 pub struct Target {
     pub tenant: TenantRef,
     pub client_id: ClientId,
     pub endpoints: Endpoints,
     http: reqwest::Client,
+    clock: Arc<dyn Clock>,
 }
 
 impl Target {
@@ -41,7 +45,19 @@ impl Target {
             tenant,
             client_id,
             http: http_client().map_err(|e| TargetError::Http(e.to_string()))?,
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same target timed by `clock` (tests: a [`crate::clock::FixedClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// What every decision about token lifetimes and waits asks for the current time.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The shared HTTP client: sign-in, token renewal and Graph requests all go through it.
@@ -50,7 +66,7 @@ impl Target {
     }
 }
 
-/// Two targets are the same place; which client instance reaches it does not matter.
+/// Two targets are the same place; which client and clock come with it does not matter.
 impl PartialEq for Target {
     fn eq(&self, other: &Self) -> bool {
         (&self.tenant, &self.client_id, &self.endpoints)

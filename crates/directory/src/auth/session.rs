@@ -10,7 +10,7 @@ use oauth2::{
     EndpointNotSet, EndpointSet, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
     TokenResponse, TokenUrl,
 };
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 
 /// Renew this long before the access token expires, so a request never starts with a token
@@ -55,7 +55,23 @@ impl SessionError {
 
 struct Access {
     token: SecretString,
-    renew_at: Instant,
+    renew_at: SystemTime,
+}
+
+impl Access {
+    /// A token received at `now` that lives `expires_in` (an hour when the server did not say).
+    fn new(token: SecretString, now: SystemTime, expires_in: Option<Duration>) -> Self {
+        let lifetime = expires_in.unwrap_or(Duration::from_secs(3600));
+        Self {
+            token,
+            renew_at: now + lifetime.saturating_sub(RENEW_BEFORE),
+        }
+    }
+
+    /// Still good enough to send at `now`, or due for renewal.
+    fn is_fresh(&self, now: SystemTime) -> bool {
+        now < self.renew_at
+    }
 }
 
 struct State {
@@ -77,11 +93,6 @@ impl std::fmt::Debug for Session {
             .field("target", &self.target)
             .finish_non_exhaustive()
     }
-}
-
-fn renew_at(expires_in: Option<Duration>) -> Instant {
-    let lifetime = expires_in.unwrap_or(Duration::from_secs(3600));
-    Instant::now() + lifetime.saturating_sub(RENEW_BEFORE)
 }
 
 impl Session {
@@ -110,10 +121,7 @@ impl Session {
         expires_in: Option<Duration>,
         refresh: SecretString,
     ) -> Self {
-        let access = Access {
-            token: access,
-            renew_at: renew_at(expires_in),
-        };
+        let access = Access::new(access, target.clock().now(), expires_in);
         Self::new(target, Some(refresh), Some(access))
     }
 
@@ -124,10 +132,7 @@ impl Session {
         expires_in: Duration,
         refresh: Option<SecretString>,
     ) -> Self {
-        let access = Access {
-            token: access,
-            renew_at: renew_at(Some(expires_in)),
-        };
+        let access = Access::new(access, target.clock().now(), Some(expires_in));
         Self::new(target, refresh, Some(access))
     }
 
@@ -174,7 +179,7 @@ impl Session {
     pub async fn access_token(&self) -> Result<SecretString, SessionError> {
         let mut state = self.state.lock().await;
         if let Some(access) = &state.access
-            && Instant::now() < access.renew_at
+            && access.is_fresh(self.target.clock().now())
         {
             return Ok(SecretString::new(access.token.expose()));
         }
@@ -223,10 +228,11 @@ impl Session {
             self.store(&rotated).await?;
             state.refresh = Some(rotated);
         }
-        state.access = Some(Access {
-            token: SecretString::new(access.expose()),
-            renew_at: renew_at(token.expires_in()),
-        });
+        state.access = Some(Access::new(
+            SecretString::new(access.expose()),
+            self.target.clock().now(),
+            token.expires_in(),
+        ));
         Ok(access)
     }
 
@@ -252,5 +258,79 @@ impl Session {
         let mut state = self.state.lock().await;
         state.access = None;
         state.refresh = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FixedClock};
+    use crate::cloud::Cloud;
+    use crate::ids::{ClientId, TenantRef};
+    use std::sync::Arc;
+
+    const ISSUED: u64 = 1_800_000_000;
+
+    fn target(clock: Arc<FixedClock>) -> Target {
+        Target::new(
+            TenantRef::parse("contoso.com").expect("tenant"),
+            ClientId::parse("2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37").expect("client"),
+            &Cloud::Global,
+        )
+        .expect("target")
+        .with_clock(clock)
+    }
+
+    #[test]
+    fn renewal_is_due_five_minutes_before_expiry() {
+        let issued = FixedClock::at_unix(ISSUED).now();
+        let at = |seconds: u64| issued + Duration::from_secs(seconds);
+        let cases = [
+            (Some(3600), 3299, true, "a second before the renewal point"),
+            (Some(3600), 3300, false, "five minutes before expiry"),
+            (None, 3299, true, "no lifetime given: an hour assumed"),
+            (
+                None,
+                3300,
+                false,
+                "no lifetime given: renewed at 55 minutes",
+            ),
+            (
+                Some(120),
+                0,
+                false,
+                "shorter than the margin: renewed at once",
+            ),
+        ];
+        for (lifetime, elapsed, fresh, why) in cases {
+            let access = Access::new(
+                SecretString::new("t"),
+                issued,
+                lifetime.map(Duration::from_secs),
+            );
+            assert_eq!(access.is_fresh(at(elapsed)), fresh, "{why}");
+        }
+    }
+
+    /// The session asks its clock: the token in memory is handed out until the renewal point,
+    /// then a renewal is attempted (which, without a refresh token, asks for a new sign-in).
+    #[tokio::test]
+    async fn the_session_renews_when_its_clock_says_so() {
+        let clock = Arc::new(FixedClock::at_unix(ISSUED));
+        let session = Session::with_tokens(
+            target(Arc::clone(&clock)),
+            SecretString::new("first"),
+            Duration::from_secs(3600),
+            None,
+        );
+        clock.advance(Duration::from_secs(3299));
+        let token = session.access_token().await.expect("still fresh");
+        assert_eq!(token.expose(), "first");
+        clock.advance(Duration::from_secs(1));
+        let err = session.access_token().await.expect_err("renewal due");
+        assert!(
+            matches!(&err, SessionError::SignInAgain { reason } if reason == "no saved sign-in"),
+            "{err:?}"
+        );
     }
 }

@@ -8,12 +8,13 @@
 use crate::auth::admin::{AdminError, AdminPolicy, roles_from_graph};
 use crate::auth::code::{CodeFlow, CodeFlowError, Tokens};
 use crate::auth::device::{DeviceFlow, DeviceFlowError};
-use crate::auth::id_token::{self, Expectations, IdTokenError, Jwks};
+use crate::auth::id_token::{self, Expectations, IdTokenClaims, IdTokenError, Jwks};
 use crate::auth::loopback::{LoopbackError, LoopbackListener};
 use crate::auth::session::Session;
+use crate::clock::unix_seconds;
 use crate::target::Target;
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// aadsync asks for every delegated Graph permission the admin consented to (MSAL's `.default`),
 /// so an app registration with `Group.Read.All` instead of `GroupMember.Read.All` works as is.
@@ -296,13 +297,6 @@ impl DeviceSignIn {
     }
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
 /// Graph permission names in a token response's `scope` (resource prefixes removed).
 fn permission_names(scopes: &[String]) -> Vec<String> {
     scopes
@@ -350,19 +344,7 @@ pub async fn complete(
         .json()
         .await
         .map_err(|e| SignInError::Graph(format!("the signing keys are unreadable: {e}")))?;
-    let authority = &target.endpoints.authority;
-    let origin = authority.origin().ascii_serialization();
-    let claims = id_token::validate(
-        id_token,
-        &jwks,
-        &Expectations {
-            authority_origin: &origin,
-            client_id: target.client_id.as_str(),
-            nonce: nonce.unwrap_or_default(),
-            tenant_id: Some(&discovery.tenant_id),
-            now: now(),
-        },
-    )?;
+    let claims = check_id_token(target, discovery, &jwks, id_token, nonce)?;
     let account_name = if claims.preferred_username.is_empty() {
         claims.object_id.clone()
     } else {
@@ -418,6 +400,29 @@ pub async fn complete(
         },
         session,
     })
+}
+
+/// The ID token checked against the tenant's keys, this sign-in's nonce, and the time on the
+/// target's clock.
+fn check_id_token(
+    target: &Target,
+    discovery: &Discovery,
+    jwks: &Jwks,
+    id_token: &str,
+    nonce: Option<&str>,
+) -> Result<IdTokenClaims, IdTokenError> {
+    let origin = target.endpoints.authority.origin().ascii_serialization();
+    id_token::validate(
+        id_token,
+        jwks,
+        &Expectations {
+            authority_origin: &origin,
+            client_id: target.client_id.as_str(),
+            nonce: nonce.unwrap_or_default(),
+            tenant_id: Some(&discovery.tenant_id),
+            now: unix_seconds(target.clock().now()),
+        },
+    )
 }
 
 /// `GET /organization`: the tenant's display name and verified domains.
@@ -496,5 +501,43 @@ mod tests {
             missing_permission(&s(&["User.Read.All"])),
             Some("GroupMember.Read.All".into())
         );
+    }
+
+    /// The lifetime check runs at the target's clock: five minutes of skew past expiry pass,
+    /// a second more does not (the rule itself is table-tested in `tests/auth/id_token_rules.rs`).
+    #[test]
+    fn the_id_token_lifetime_is_checked_at_the_targets_clock() {
+        use crate::clock::FixedClock;
+        use crate::cloud::Cloud;
+        use crate::ids::{ClientId, TenantRef};
+        use aadsync_emulator::keys::SigningKeys;
+        use std::sync::Arc;
+
+        const TENANT: &str = "3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e10";
+        const CLIENT: &str = "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37";
+        const EXP: u64 = 1_800_003_600;
+        let issuer = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
+        let keys = SigningKeys::well_known().expect("keys");
+        let token = keys.sign(&serde_json::json!({
+            "iss": issuer, "aud": CLIENT, "tid": TENANT, "oid": "o", "nonce": "n",
+            "preferred_username": "admin@contoso.com", "exp": EXP,
+        }));
+        let jwks: Jwks = serde_json::from_value(keys.jwks(&issuer)).expect("jwks");
+        let discovery = Discovery {
+            tenant_id: TENANT.into(),
+            jwks_uri: String::new(),
+        };
+        let check = |now: u64| {
+            let target = Target::new(
+                TenantRef::parse(TENANT).expect("tenant"),
+                ClientId::parse(CLIENT).expect("client"),
+                &Cloud::Global,
+            )
+            .expect("target")
+            .with_clock(Arc::new(FixedClock::at_unix(now)));
+            check_id_token(&target, &discovery, &jwks, &token, Some("n")).map(|c| c.object_id)
+        };
+        assert_eq!(check(EXP + 300), Ok("o".to_owned()));
+        assert_eq!(check(EXP + 301), Err(IdTokenError::Expired));
     }
 }

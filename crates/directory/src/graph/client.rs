@@ -4,6 +4,7 @@
 
 use super::retry::{RetryPolicy, parse_retry_after};
 use crate::auth::session::{Session, SessionError};
+use crate::clock::Clock;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -72,6 +73,7 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
+    clock: Arc<dyn Clock>,
     root: String,
     session: Arc<Session>,
     policy: Arc<RetryPolicy>,
@@ -101,6 +103,7 @@ impl GraphClient {
         concurrency: usize,
     ) -> Result<Self, GraphError> {
         let http = session.target().http().clone();
+        let clock = Arc::clone(session.target().clock());
         let root = session
             .target()
             .endpoints
@@ -110,6 +113,7 @@ impl GraphClient {
             .to_owned();
         Ok(Self {
             http,
+            clock,
             root,
             session,
             policy: Arc::new(policy),
@@ -117,6 +121,11 @@ impl GraphClient {
             stats: Arc::new(Stats::default()),
             ids: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The current time on the session's clock (an HTTP-date `Retry-After` counts from it).
+    pub(super) fn now(&self) -> SystemTime {
+        self.clock.now()
     }
 
     pub fn stats(&self) -> &Stats {
@@ -129,7 +138,9 @@ impl GraphClient {
     }
 
     fn client_request_id(&self) -> String {
-        // Unique per request within the process; a GUID shape so Graph accepts it.
+        // Unique per request within the process; a GUID shape so Graph accepts it. The system
+        // clock only makes IDs differ between runs, and no decision depends on it, so this is
+        // not the session's clock (a fixed test clock would repeat IDs across runs).
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
         let t = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -242,11 +253,7 @@ impl GraphClient {
             .get("request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let retry_after = retry_after(response.headers(), self.now());
         let bytes = match response.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -309,5 +316,38 @@ impl GraphClient {
                 request_id,
             }),
         }
+    }
+}
+
+/// How long Graph asked to wait before the next try, read at `now`.
+fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    #[test]
+    fn an_http_date_retry_after_counts_from_the_clock() {
+        // 784111777 = Sun, 06 Nov 1994 08:49:37 GMT
+        let clock = FixedClock::at_unix(784_111_770);
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers, clock.now()), None);
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers, clock.now()),
+            Some(Duration::from_secs(7))
+        );
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(retry_after(&headers, clock.now()), Some(Duration::ZERO));
     }
 }

@@ -160,13 +160,7 @@ impl GraphClient {
                     answered.insert(i);
                     let status = response["status"].as_u64().unwrap_or(0) as u16;
                     if matches!(status, 429 | 500 | 502 | 503 | 504) {
-                        let after = response["headers"]["Retry-After"]
-                            .as_str()
-                            .or(response["headers"]["retry-after"].as_str())
-                            .and_then(|v| {
-                                retry::parse_retry_after(v, std::time::SystemTime::now())
-                            });
-                        wait = wait.max(after);
+                        wait = wait.max(inner_retry_after(response, self.now()));
                         retry.push(i);
                     } else {
                         results[i] = Some((status, response["body"].clone()));
@@ -313,6 +307,14 @@ impl GraphClient {
     }
 }
 
+/// The `Retry-After` of one answer inside a `$batch`, read at `now`.
+fn inner_retry_after(response: &Value, now: std::time::SystemTime) -> Option<std::time::Duration> {
+    response["headers"]["Retry-After"]
+        .as_str()
+        .or(response["headers"]["retry-after"].as_str())
+        .and_then(|v| retry::parse_retry_after(v, now))
+}
+
 /// The error of one request answered inside a `$batch`.
 pub fn batch_error(status: u16, body: &Value) -> GraphError {
     GraphError::Http {
@@ -413,6 +415,32 @@ mod tests {
             Some(1_709_164_800)
         );
         assert_eq!(parse_iso_seconds("yesterday"), None);
+    }
+
+    #[test]
+    fn an_inner_retry_after_date_counts_from_the_clock() {
+        use crate::clock::{Clock, FixedClock};
+        use std::time::Duration;
+        let clock = FixedClock::at_unix(784_111_770);
+        let answer = |name: &str, value: &str| json!({"status": 429, "headers": {name: value}});
+        let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+        assert_eq!(
+            inner_retry_after(&answer("Retry-After", date), clock.now()),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            inner_retry_after(&answer("retry-after", "2"), clock.now()),
+            Some(Duration::from_secs(2))
+        );
+        clock.advance(Duration::from_secs(3));
+        assert_eq!(
+            inner_retry_after(&answer("Retry-After", date), clock.now()),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            inner_retry_after(&json!({"status": 429}), clock.now()),
+            None
+        );
     }
 
     #[test]
