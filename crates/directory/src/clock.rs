@@ -1,8 +1,8 @@
 //! The time that decisions are taken against: when an access token is renewed, how long a
 //! `Retry-After` date means to wait, whether an ID token is within its lifetime.
 //!
-//! Every such decision asks a [`Clock`] carried by the [`Target`](crate::target::Target)
-//! instead of reading the system clock itself, so tests can put it exactly on a boundary.
+//! Every such decision asks a [`Clock`] carried by the organization's `Target` instead of
+//! reading the system clock itself, so tests can put it exactly on a boundary.
 //! It is wall-clock time on purpose: token lifetimes and HTTP dates are stated in it, and
 //! unlike a monotonic clock it keeps counting while the computer sleeps, so a token that ran
 //! out during a suspend is renewed rather than sent.

@@ -24,8 +24,6 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("file-length", "crates/emulator/src/graph/mod.rs", "predates tidy: split by concern"),
     ("file-length", "crates/emulator/src/server.rs", "predates tidy: split by concern"),
     // long-fn: more than 80 lines; key `path:name`
-    ("long-fn", "crates/directory/src/graph/client.rs:once", "predates tidy: split into steps"),
-    ("long-fn", "crates/directory/src/graph/mod.rs:expand_groups", "predates tidy: split into steps"),
     ("long-fn", "crates/emulator/src/control.rs:middleware", "predates tidy: split into steps"),
     ("long-fn", "crates/emulator/src/generate.rs:generate", "predates tidy: split into steps"),
     ("long-fn", "crates/emulator/src/graph/batch.rs:batch", "predates tidy: split into steps"),

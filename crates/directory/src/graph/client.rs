@@ -92,6 +92,13 @@ enum Attempt {
     Fail(GraphError),
 }
 
+/// The parts of a response read before its body.
+struct Answer {
+    status: StatusCode,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+}
+
 impl GraphClient {
     pub fn new(session: Arc<Session>) -> Result<Self, GraphError> {
         Self::with_policy(session, RetryPolicy::new(6, 200), DEFAULT_CONCURRENCY)
@@ -210,6 +217,7 @@ impl GraphClient {
         }
     }
 
+    /// One try: the outcome, or why and how soon to try again.
     async fn once(
         &self,
         method: &Method,
@@ -247,42 +255,51 @@ impl GraphClient {
                 };
             }
         };
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let retry_after = retry_after(response.headers(), self.now());
+        let answer = Answer {
+            status: response.status(),
+            request_id: response
+                .headers()
+                .get("request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            retry_after: retry_after(response.headers(), self.now()),
+        };
         let bytes = match response.bytes().await {
             Ok(b) => b,
             Err(e) => {
                 return Attempt::Retry {
                     detail: format!("the answer broke off: {}", e.without_url()),
                     retry_after: None,
-                    request_id,
+                    request_id: answer.request_id,
                 };
             }
         };
         let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
-        if status.is_success() {
+        if answer.status.is_success() {
             return match parsed {
                 Ok(value) => Attempt::Done(value),
                 // A cut-off body reads as malformed JSON; another try usually gets it whole.
                 Err(e) => Attempt::Retry {
                     detail: format!("an unreadable answer ({e})"),
                     retry_after: None,
-                    request_id,
+                    request_id: answer.request_id,
                 },
             };
         }
         let error = parsed.unwrap_or(Value::Null);
+        tracing::debug!(%url, status = answer.status.as_u16(), code = %error["error"]["code"].as_str().unwrap_or(""), request_id = ?answer.request_id, %client_request_id, "Graph error");
+        self.on_error(answer, &error, renewed).await
+    }
+
+    /// What an error answer means: renew the token once after a 401, retry throttling and
+    /// server errors, fail on anything else.
+    async fn on_error(&self, answer: Answer, error: &Value, renewed: &mut bool) -> Attempt {
+        let Answer {
+            status,
+            request_id,
+            retry_after,
+        } = answer;
         let code = error["error"]["code"].as_str().unwrap_or("").to_owned();
-        let message = error["error"]["message"]
-            .as_str()
-            .unwrap_or("no details")
-            .to_owned();
-        tracing::debug!(%url, status = status.as_u16(), %code, ?request_id, %client_request_id, "Graph error");
         match status {
             StatusCode::UNAUTHORIZED if !*renewed => {
                 *renewed = true;
@@ -312,7 +329,10 @@ impl GraphClient {
             _ => Attempt::Fail(GraphError::Http {
                 status: status.as_u16(),
                 code,
-                message,
+                message: error["error"]["message"]
+                    .as_str()
+                    .unwrap_or("no details")
+                    .to_owned(),
                 request_id,
             }),
         }
