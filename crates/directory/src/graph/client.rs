@@ -100,10 +100,15 @@ struct Answer {
 }
 
 impl GraphClient {
+    /// A client on the session's target: its HTTP client and clock, the default retry policy.
+    ///
+    /// This no longer fails (the HTTP client is built with the target); the `Result` is kept
+    /// so that the app's and the CLI's callers need no change.
     pub fn new(session: Arc<Session>) -> Result<Self, GraphError> {
         Self::with_policy(session, RetryPolicy::new(6, 200), DEFAULT_CONCURRENCY)
     }
 
+    /// As [`GraphClient::new`], with a retry policy and a limit on requests in flight.
     pub fn with_policy(
         session: Arc<Session>,
         policy: RetryPolicy,
