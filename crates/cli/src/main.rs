@@ -68,7 +68,7 @@ fn open_store(path: &Path) -> Result<Store, CliError> {
 }
 
 async fn run(cli: Cli) -> CliResult {
-    let store = open_store(&database_path(cli.db)?)?;
+    let store = Arc::new(open_store(&database_path(cli.db)?)?);
     let signins = Signins::platform();
     match cli.command {
         Command::Org(command) => orgs::org(&store, &signins, command).await,
@@ -125,7 +125,7 @@ async fn run(cli: Cli) -> CliResult {
                 dry_run,
                 json,
             };
-            sync::sync(Arc::new(store), &graph, &connected, request, options).await
+            sync::sync(store, &graph, &connected, request, options).await
         }
     }
 }

@@ -11,6 +11,7 @@ use aadsync_keystore::TokenStore;
 use aadsync_store::{CloudKind, Organization, Store};
 use aadsync_sync::clock::{Clock, SystemClock};
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
+use std::sync::Arc;
 
 /// The keyring and the rule for who may sign in, the same for every subcommand.
 pub struct Signins {
@@ -27,7 +28,7 @@ impl Signins {
     }
 }
 
-pub async fn org(store: &Store, signins: &Signins, command: OrgCommand) -> CliResult {
+pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> CliResult {
     match command {
         OrgCommand::List => list(store),
         OrgCommand::Add {
@@ -91,7 +92,12 @@ pub async fn org(store: &Store, signins: &Signins, command: OrgCommand) -> CliRe
 }
 
 /// `aadsync login`: sign in again to a stored organization.
-pub async fn login(store: &Store, signins: &Signins, org: &str, device_code: bool) -> CliResult {
+pub async fn login(
+    store: &Arc<Store>,
+    signins: &Signins,
+    org: &str,
+    device_code: bool,
+) -> CliResult {
     let org = find(store, org)?;
     let hint = org.admin_upn.clone();
     let prepared = tokio::task::spawn_blocking(move || orgs::prepare_existing(&org))
@@ -242,7 +248,7 @@ fn list(store: &Store) -> CliResult {
 }
 
 async fn sign_in_and_save(
-    store: &Store,
+    store: &Arc<Store>,
     signins: &Signins,
     prepared: &Prepared,
     hint: Option<&str>,

@@ -17,9 +17,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use aadsync_directory::auth::Session;
-use aadsync_directory::auth::signin::Target;
 use aadsync_directory::graph::GraphClient;
-use aadsync_directory::{ClientId, Cloud, TenantRef};
+use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate};
 use aadsync_keystore::SecretString;
 use aadsync_store::{OpenOptions, RunInfo, Store};

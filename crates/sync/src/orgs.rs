@@ -7,9 +7,9 @@
 
 use crate::demo::demo_tenant;
 use aadsync_directory::auth::admin::AdminPolicy;
-use aadsync_directory::auth::signin::{Account, SignInError, SignedIn, Target};
+use aadsync_directory::auth::signin::{Account, SignInError, SignedIn, TenantInfo};
 use aadsync_directory::auth::{Session, SessionError};
-use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, TenantRef};
+use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, Target, TargetError, TenantRef};
 use aadsync_keystore::{TokenError, TokenKey, TokenStore};
 use aadsync_store::{CloudKind, NewOrganization, OrgId, Organization, Store, StoreError};
 use std::sync::Arc;
@@ -46,6 +46,9 @@ pub enum OrgError {
     ClientId(IdError),
     #[error("{0}")]
     Authority(EndpointError),
+    /// This computer cannot open HTTPS connections at all (its TLS setup failed).
+    #[error("{0}")]
+    Http(String),
     #[error("the offline demo tenant cannot start: {0}")]
     Demo(String),
     #[error("{0}")]
@@ -89,7 +92,10 @@ pub struct Connected {
 }
 
 fn target(tenant: TenantRef, client_id: ClientId, cloud: &Cloud) -> Result<Target, OrgError> {
-    Target::new(tenant, client_id, cloud).map_err(OrgError::Authority)
+    Target::new(tenant, client_id, cloud).map_err(|e| match e {
+        TargetError::Endpoint(e) => OrgError::Authority(e),
+        other @ TargetError::Http(_) => OrgError::Http(other.to_string()),
+    })
 }
 
 fn demo_cloud() -> Result<(Cloud, &'static crate::demo::DemoTenant), OrgError> {
@@ -167,19 +173,28 @@ fn authority_host(target: &Target) -> String {
     target.endpoints.authority.origin().ascii_serialization()
 }
 
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, TokenError> + Send + 'static,
-) -> Result<T, OrgError> {
+/// Runs blocking work (SQLite, the keyring) on tokio's blocking threads, so an `async fn`
+/// here never holds up the runtime's workers (ARCHITECTURE.md: "Keyring and SQLite work never
+/// runs on the main thread").
+async fn off_thread<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, OrgError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    OrgError: From<E>,
+{
     tokio::task::spawn_blocking(work)
         .await
+        // Only a panic in `work` lands here; reported as it always was.
         .map_err(|e| OrgError::Demo(format!("internal error: {e}")))?
-        .map_err(OrgError::Keyring)
+        .map_err(OrgError::from)
 }
 
 /// Saves a successful sign-in: refresh token to the keyring, then the organization. If the
 /// tenant was stored with another administrator, that administrator's token is deleted.
 pub async fn save(
-    store: &Store,
+    store: &Arc<Store>,
     tokens: &TokenStore,
     prepared: &Prepared,
     signed_in: SignedIn,
@@ -193,12 +208,61 @@ pub async fn save(
     session.persist_to(tokens.clone(), key.clone());
     session.save_refresh_token().await?;
 
-    let previous = store
-        .reader()
-        .organizations()?
-        .into_iter()
-        .find(|o| o.tenant_id.eq_ignore_ascii_case(&tenant.tenant_id));
-    let row = NewOrganization {
+    let previous = {
+        let (store, tenant_id) = (Arc::clone(store), tenant.tenant_id.clone());
+        off_thread(move || {
+            let stored = store.reader().organizations()?;
+            Ok::<_, StoreError>(
+                stored
+                    .into_iter()
+                    .find(|o| o.tenant_id.eq_ignore_ascii_case(&tenant_id)),
+            )
+        })
+        .await?
+    };
+    let row = organization_row(&tenant, &account, prepared);
+    let saved = {
+        let store = Arc::clone(store);
+        off_thread(move || {
+            let id = store.writer().save_organization(&row)?;
+            store.reader().organization(id)
+        })
+        .await
+    };
+    let organization = match saved {
+        Ok(org) => org,
+        Err(err) => {
+            let (tokens, key) = (tokens.clone(), key.clone());
+            if let Err(undo) = off_thread(move || tokens.delete(&key)).await {
+                tracing::warn!(error = %undo, "could not remove the refresh token after a failed save");
+            }
+            return Err(err);
+        }
+    };
+    if let Some(old_admin) = previous
+        .and_then(|p| p.admin_object_id)
+        .filter(|old| !old.eq_ignore_ascii_case(&account.object_id))
+    {
+        let (tokens, old) = (tokens.clone(), TokenKey::new(&tenant.tenant_id, &old_admin));
+        if let Err(err) = off_thread(move || tokens.delete(&old)).await {
+            tracing::warn!(error = %err, "could not remove the previous administrator's refresh token");
+        }
+    }
+    tracing::info!(tenant = %tenant.tenant_id, admin = %account.upn, "organization connected");
+    Ok(Connected {
+        organization,
+        account,
+        session: Arc::new(session),
+    })
+}
+
+/// The database row for a signed-in tenant.
+fn organization_row(
+    tenant: &TenantInfo,
+    account: &Account,
+    prepared: &Prepared,
+) -> NewOrganization {
+    NewOrganization {
         tenant_id: tenant.tenant_id.clone(),
         display_name: tenant.display_name.clone(),
         primary_domain: tenant.primary_domain.clone(),
@@ -215,36 +279,7 @@ pub async fn save(
         admin_upn: account.upn.clone(),
         admin_object_id: account.object_id.clone(),
         demo: prepared.demo,
-    };
-    let saved = store
-        .writer()
-        .save_organization(&row)
-        .and_then(|id| store.reader().organization(id));
-    let organization = match saved {
-        Ok(org) => org,
-        Err(err) => {
-            let (tokens, key) = (tokens.clone(), key.clone());
-            if let Err(undo) = blocking(move || tokens.delete(&key)).await {
-                tracing::warn!(error = %undo, "could not remove the refresh token after a failed save");
-            }
-            return Err(err.into());
-        }
-    };
-    if let Some(old_admin) = previous
-        .and_then(|p| p.admin_object_id)
-        .filter(|old| !old.eq_ignore_ascii_case(&account.object_id))
-    {
-        let (tokens, old) = (tokens.clone(), TokenKey::new(&tenant.tenant_id, &old_admin));
-        if let Err(err) = blocking(move || tokens.delete(&old)).await {
-            tracing::warn!(error = %err, "could not remove the previous administrator's refresh token");
-        }
     }
-    tracing::info!(tenant = %tenant.tenant_id, admin = %account.upn, "organization connected");
-    Ok(Connected {
-        organization,
-        account,
-        session: Arc::new(session),
-    })
 }
 
 /// Silent sign-in to a stored organization: refresh token from the keyring, renewed (rotation
@@ -257,9 +292,7 @@ pub async fn connect(
     // A demo organization may have to start the demo tenant first, which blocks briefly.
     let prepared = {
         let org = org.clone();
-        tokio::task::spawn_blocking(move || prepare_existing(&org))
-            .await
-            .map_err(|e| OrgError::Demo(format!("internal error: {e}")))??
+        off_thread(move || prepare_existing(&org)).await?
     };
     let name = if org.display_name.is_empty() {
         org.tenant_id.clone()
@@ -271,7 +304,7 @@ pub async fn connect(
     };
     let key = TokenKey::new(&org.tenant_id, &object_id);
     let (store, load_key) = (tokens.clone(), key.clone());
-    let refresh = blocking(move || store.load(&load_key))
+    let refresh = off_thread(move || store.load(&load_key))
         .await?
         .ok_or(OrgError::NoSavedSignIn(name))?;
     let mut session = Session::resume(prepared.target, refresh);
@@ -292,16 +325,18 @@ pub async fn connect(
 /// Removes an organization: its keyring entry first (so no token is orphaned if that fails),
 /// then the row. Users imported from it stay.
 pub async fn remove(
-    store: &Store,
+    store: &Arc<Store>,
     tokens: &TokenStore,
     id: OrgId,
 ) -> Result<Organization, OrgError> {
-    let org = store.reader().organization(id)?;
+    let reader = Arc::clone(store);
+    let org = off_thread(move || reader.reader().organization(id)).await?;
     if let Some(admin) = &org.admin_object_id {
         let (tokens, key) = (tokens.clone(), TokenKey::new(&org.tenant_id, admin));
-        blocking(move || tokens.delete(&key)).await?;
+        off_thread(move || tokens.delete(&key)).await?;
     }
-    let removed = store.writer().remove_organization(id)?;
+    let writer = Arc::clone(store);
+    let removed = off_thread(move || writer.writer().remove_organization(id)).await?;
     tracing::info!(tenant = %removed.tenant_id, "organization removed");
     Ok(removed)
 }

@@ -9,6 +9,7 @@ use aadsync_keystore::{TokenKey, TokenStore};
 use aadsync_store::{OpenOptions, Store};
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
 use aadsync_testenv::{KeyringMode, in_session};
+use std::sync::Arc;
 use std::time::Duration;
 
 async fn sign_in(prepared: &Prepared, person: Person<'_>) -> Result<SignedIn, OrgError> {
@@ -85,7 +86,8 @@ async fn sign_in_saves_resumes_silently_and_removal_deletes_the_token() {
     }
     let emulator = Emulator::start_demo().await.expect("emulator");
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
+    let store =
+        Arc::new(Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db"));
     let tokens = TokenStore::platform();
 
     // A non-administrator: refused, and nothing is stored anywhere.
@@ -174,7 +176,8 @@ async fn the_offline_demo_runs_in_process_and_resumes() {
         return;
     }
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
+    let store =
+        Arc::new(Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db"));
     let tokens = TokenStore::platform();
     let prepared = orgs::prepare_new(&NewOrganizationInput {
         tenant: String::new(),
@@ -229,7 +232,8 @@ async fn without_a_keyring_nothing_is_stored_and_the_error_says_why() {
     }
     let emulator = Emulator::start_demo().await.expect("emulator");
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
+    let store =
+        Arc::new(Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db"));
     let prepared = orgs::prepare_new(&custom(&emulator, "contoso.com")).expect("prepare");
     let signed_in = sign_in(&prepared, Person::demo_admin(emulator.clock().now()))
         .await
@@ -257,13 +261,15 @@ async fn a_failed_database_save_takes_the_token_out_of_the_keyring_again() {
     let emulator = Emulator::start_demo().await.expect("emulator");
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("db.sqlite3");
-    let store = Store::open(
-        &path,
-        &OpenOptions {
-            busy_timeout: Duration::from_millis(200),
-        },
-    )
-    .expect("db");
+    let store = Arc::new(
+        Store::open(
+            &path,
+            &OpenOptions {
+                busy_timeout: Duration::from_millis(200),
+            },
+        )
+        .expect("db"),
+    );
     let tokens = TokenStore::platform();
     let prepared = orgs::prepare_new(&custom(&emulator, "contoso.com")).expect("prepare");
     let signed_in = sign_in(&prepared, Person::demo_admin(emulator.clock().now()))

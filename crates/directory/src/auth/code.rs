@@ -1,8 +1,7 @@
 //! The authorization code flow with PKCE (S256), state and nonce, using the `oauth2` crate.
 
 use crate::auth::loopback::AuthorizationResponse;
-use crate::cloud::Endpoints;
-use crate::ids::ClientId;
+use crate::target::Target;
 use aadsync_keystore::SecretString;
 use oauth2::basic::{
     BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
@@ -99,6 +98,7 @@ pub struct Tokens {
 #[derive(Debug)]
 pub struct CodeFlow {
     client: EntraClient,
+    http: reqwest::Client,
     pub authorize_url: url::Url,
     pub state: String,
     pub nonce: String,
@@ -111,15 +111,15 @@ fn random(bytes: usize) -> String {
 }
 
 impl CodeFlow {
-    /// Prepares a sign-in for `client_id` at `endpoints`, answered at `redirect_uri`.
+    /// Prepares a sign-in at `target`, answered at `redirect_uri`.
     pub fn start(
-        endpoints: &Endpoints,
-        client_id: &ClientId,
+        target: &Target,
         redirect_uri: &str,
         graph_scopes: &[&str],
         login_hint: Option<&str>,
     ) -> Result<Self, CodeFlowError> {
         let url_err = |e: url::ParseError| CodeFlowError::Url(e.to_string());
+        let (endpoints, client_id) = (&target.endpoints, &target.client_id);
         let authority = endpoints.authority.as_str().trim_end_matches('/');
         let client = oauth2::Client::new(oauth2::ClientId::new(client_id.as_str().to_owned()))
             .set_auth_uri(
@@ -153,6 +153,7 @@ impl CodeFlow {
         let (authorize_url, _) = request.url();
         Ok(Self {
             client,
+            http: target.http().clone(),
             authorize_url,
             state,
             nonce,
@@ -162,17 +163,13 @@ impl CodeFlow {
 
     /// Redeems the code the loopback listener received.
     pub async fn redeem(self, response: AuthorizationResponse) -> Result<Tokens, CodeFlowError> {
-        // Token calls never follow redirects: a redirect here would carry the code elsewhere.
-        let http = oauth2::reqwest::ClientBuilder::new()
-            .redirect(oauth2::reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| CodeFlowError::Network(e.to_string()))?;
+        // The target's client follows no redirects: one here would carry the code elsewhere.
         let token = self
             .client
             .exchange_code(AuthorizationCode::new(response.code.expose().to_owned()))
             .set_pkce_verifier(self.verifier)
             .add_extra_param("client_info", "1")
-            .request_async(&http)
+            .request_async(&self.http)
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(err) => CodeFlowError::Entra(err),

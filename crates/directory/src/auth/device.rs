@@ -1,8 +1,7 @@
 //! The device code flow ("Use a device code instead"): show a code and a URL, poll as told.
 
 use crate::auth::code::{EntraError, EntraTokenResponse, Tokens};
-use crate::cloud::Endpoints;
-use crate::ids::ClientId;
+use crate::target::Target;
 use aadsync_keystore::SecretString;
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse};
 use oauth2::{
@@ -44,15 +43,13 @@ pub enum DeviceFlowError {
 #[derive(Debug)]
 pub struct DeviceFlow {
     client: DeviceClient,
+    http: reqwest::Client,
     details: StandardDeviceAuthorizationResponse,
 }
 
 impl DeviceFlow {
-    pub async fn start(
-        endpoints: &Endpoints,
-        client_id: &ClientId,
-        graph_scopes: &[&str],
-    ) -> Result<Self, DeviceFlowError> {
+    pub async fn start(target: &Target, graph_scopes: &[&str]) -> Result<Self, DeviceFlowError> {
+        let (endpoints, client_id) = (&target.endpoints, &target.client_id);
         let authority = endpoints.authority.as_str().trim_end_matches('/');
         let url_err = |e: url::ParseError| DeviceFlowError::Url(e.to_string());
         let client = oauth2::Client::new(oauth2::ClientId::new(client_id.as_str().to_owned()))
@@ -72,13 +69,17 @@ impl DeviceFlow {
             request =
                 request.add_scope(Scope::new(format!("{}/{scope}", endpoints.graph_resource)));
         }
-        let http = http()?;
+        let http = target.http().clone();
         let details: StandardDeviceAuthorizationResponse =
             request.request_async(&http).await.map_err(|e| match e {
                 RequestTokenError::ServerResponse(err) => DeviceFlowError::Entra(err.to_string()),
                 other => DeviceFlowError::Network(other.to_string()),
             })?;
-        Ok(Self { client, details })
+        Ok(Self {
+            client,
+            http,
+            details,
+        })
     }
 
     /// The code to type in, and where.
@@ -99,12 +100,11 @@ impl DeviceFlow {
         self,
         cancel: impl std::future::Future<Output = ()>,
     ) -> Result<Tokens, DeviceFlowError> {
-        let http = http()?;
         let timeout = self.details.expires_in();
         let poll = self
             .client
             .exchange_device_access_token(&self.details)
-            .request_async(&http, tokio::time::sleep, Some(timeout));
+            .request_async(&self.http, tokio::time::sleep, Some(timeout));
         let token = tokio::select! {
             result = poll => result.map_err(|e| match e {
                 RequestTokenError::ServerResponse(err) => match err.error().as_ref() {
@@ -130,11 +130,4 @@ impl DeviceFlow {
                 .unwrap_or_default(),
         })
     }
-}
-
-fn http() -> Result<oauth2::reqwest::Client, DeviceFlowError> {
-    oauth2::reqwest::ClientBuilder::new()
-        .redirect(oauth2::reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| DeviceFlowError::Network(e.to_string()))
 }

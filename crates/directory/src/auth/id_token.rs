@@ -73,80 +73,18 @@ pub struct Expectations<'a> {
     pub now: i64,
 }
 
+/// Checks `token` against the tenant's keys and what this sign-in expects; the claims the app
+/// uses, or the first rule it breaks.
 pub fn validate(
     token: &str,
     jwks: &Jwks,
     expect: &Expectations<'_>,
 ) -> Result<IdTokenClaims, IdTokenError> {
-    let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(IdTokenError::Malformed);
-    };
-    let decode = |p: &str| {
-        URL_SAFE_NO_PAD
-            .decode(p)
-            .map_err(|_| IdTokenError::Malformed)
-    };
-    let header: Value = serde_json::from_slice(&decode(h)?).map_err(|_| IdTokenError::Malformed)?;
-    if header["alg"] != "RS256" {
-        return Err(IdTokenError::BadSignature);
-    }
-    let kid = header["kid"].as_str().unwrap_or_default();
-    let key = jwks
-        .keys
-        .iter()
-        .find(|k| k.kty == "RSA" && k.kid.as_deref() == Some(kid))
-        .ok_or_else(|| IdTokenError::UnknownKey(kid.to_owned()))?;
-    let (Some(n), Some(e)) = (&key.n, &key.e) else {
-        return Err(IdTokenError::UnknownKey(kid.to_owned()));
-    };
-    let public = RsaPublicKey::new(
-        BigUint::from_bytes_be(&decode(n)?),
-        BigUint::from_bytes_be(&decode(e)?),
-    )
-    .map_err(|_| IdTokenError::UnknownKey(kid.to_owned()))?;
-    let signature =
-        Signature::try_from(decode(s)?.as_slice()).map_err(|_| IdTokenError::Malformed)?;
-    VerifyingKey::<Sha256>::new(public)
-        .verify(format!("{h}.{c}").as_bytes(), &signature)
-        .map_err(|_| IdTokenError::BadSignature)?;
-
-    let claims: Value = serde_json::from_slice(&decode(c)?).map_err(|_| IdTokenError::Malformed)?;
+    let claims = verified_claims(token, jwks)?;
     let text = |k: &str| claims[k].as_str().unwrap_or_default().to_owned();
     let tid = text("tid");
-    let expected_issuer = format!(
-        "{}/{tid}/v2.0",
-        expect.authority_origin.trim_end_matches('/')
-    );
-    if text("iss") != expected_issuer {
-        return Err(IdTokenError::WrongIssuer {
-            expected: expected_issuer,
-            found: text("iss"),
-        });
-    }
-    if text("aud") != expect.client_id {
-        return Err(IdTokenError::WrongAudience(text("aud")));
-    }
-    if let Some(expected) = expect.tenant_id
-        && !expected.eq_ignore_ascii_case(&tid)
-    {
-        return Err(IdTokenError::WrongTenant {
-            expected: expected.to_owned(),
-            found: tid,
-        });
-    }
-    let exp = claims["exp"].as_i64().ok_or(IdTokenError::Malformed)?;
-    if exp + SKEW_SECONDS < expect.now {
-        return Err(IdTokenError::Expired);
-    }
-    if claims["nbf"]
-        .as_i64()
-        .is_some_and(|nbf| nbf - SKEW_SECONDS > expect.now)
-    {
-        return Err(IdTokenError::NotYetValid);
-    }
+    check_issuance(&claims, &tid, expect)?;
+    check_lifetime(&claims, expect.now)?;
     if text("nonce") != expect.nonce {
         return Err(IdTokenError::NonceMismatch);
     }
@@ -164,4 +102,95 @@ pub fn validate(
             })
             .unwrap_or_default(),
     })
+}
+
+fn decode(part: &str) -> Result<Vec<u8>, IdTokenError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| IdTokenError::Malformed)
+}
+
+/// The token's claims, once its RS256 signature checks out with the key its `kid` names.
+fn verified_claims(token: &str, jwks: &Jwks) -> Result<Value, IdTokenError> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(IdTokenError::Malformed);
+    };
+    let header: Value = serde_json::from_slice(&decode(h)?).map_err(|_| IdTokenError::Malformed)?;
+    if header["alg"] != "RS256" {
+        return Err(IdTokenError::BadSignature);
+    }
+    let kid = header["kid"].as_str().unwrap_or_default();
+    let public = public_key(jwks, kid)?;
+    let signature =
+        Signature::try_from(decode(s)?.as_slice()).map_err(|_| IdTokenError::Malformed)?;
+    VerifyingKey::<Sha256>::new(public)
+        .verify(format!("{h}.{c}").as_bytes(), &signature)
+        .map_err(|_| IdTokenError::BadSignature)?;
+    serde_json::from_slice(&decode(c)?).map_err(|_| IdTokenError::Malformed)
+}
+
+/// The published RSA key named `kid`.
+fn public_key(jwks: &Jwks, kid: &str) -> Result<RsaPublicKey, IdTokenError> {
+    let key = jwks
+        .keys
+        .iter()
+        .find(|k| k.kty == "RSA" && k.kid.as_deref() == Some(kid))
+        .ok_or_else(|| IdTokenError::UnknownKey(kid.to_owned()))?;
+    let (Some(n), Some(e)) = (&key.n, &key.e) else {
+        return Err(IdTokenError::UnknownKey(kid.to_owned()));
+    };
+    RsaPublicKey::new(
+        BigUint::from_bytes_be(&decode(n)?),
+        BigUint::from_bytes_be(&decode(e)?),
+    )
+    .map_err(|_| IdTokenError::UnknownKey(kid.to_owned()))
+}
+
+/// Issued by the expected authority for this tenant, to this application.
+fn check_issuance(
+    claims: &Value,
+    tid: &str,
+    expect: &Expectations<'_>,
+) -> Result<(), IdTokenError> {
+    let text = |k: &str| claims[k].as_str().unwrap_or_default().to_owned();
+    let expected_issuer = format!(
+        "{}/{tid}/v2.0",
+        expect.authority_origin.trim_end_matches('/')
+    );
+    if text("iss") != expected_issuer {
+        return Err(IdTokenError::WrongIssuer {
+            expected: expected_issuer,
+            found: text("iss"),
+        });
+    }
+    if text("aud") != expect.client_id {
+        return Err(IdTokenError::WrongAudience(text("aud")));
+    }
+    if let Some(expected) = expect.tenant_id
+        && !expected.eq_ignore_ascii_case(tid)
+    {
+        return Err(IdTokenError::WrongTenant {
+            expected: expected.to_owned(),
+            found: tid.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Within `exp` and `nbf` at `now`, give or take [`SKEW_SECONDS`].
+fn check_lifetime(claims: &Value, now: i64) -> Result<(), IdTokenError> {
+    let exp = claims["exp"].as_i64().ok_or(IdTokenError::Malformed)?;
+    if exp + SKEW_SECONDS < now {
+        return Err(IdTokenError::Expired);
+    }
+    if claims["nbf"]
+        .as_i64()
+        .is_some_and(|nbf| nbf - SKEW_SECONDS > now)
+    {
+        return Err(IdTokenError::NotYetValid);
+    }
+    Ok(())
 }

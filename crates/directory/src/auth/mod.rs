@@ -16,5 +16,5 @@ pub use id_token::{Expectations, IdTokenClaims, IdTokenError, Jwks};
 pub use loopback::{AuthorizationResponse, LoopbackError, LoopbackListener};
 pub use session::{Session, SessionError};
 pub use signin::{
-    Account, DeviceSignIn, Interactive, SignInError, SignedIn, Target, TenantInfo, open_browser,
+    Account, DeviceSignIn, Interactive, SignInError, SignedIn, TenantInfo, open_browser,
 };

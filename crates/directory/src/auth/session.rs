@@ -2,15 +2,15 @@
 //! it expires, and the refresh token rotated into the OS keyring at every renewal.
 
 use crate::auth::admin::{AdminError, AdminPolicy, roles_from_graph};
-use crate::auth::code::{EntraError, EntraTokenResponse, Tokens};
-use crate::auth::signin::{SignInError, Target};
+use crate::auth::code::{EntraError, EntraTokenResponse};
+use crate::target::Target;
 use aadsync_keystore::{SecretString, TokenError, TokenKey, TokenStore};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse};
 use oauth2::{
     EndpointNotSet, EndpointSet, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
     TokenResponse, TokenUrl,
 };
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 
 /// Renew this long before the access token expires, so a request never starts with a token
@@ -55,7 +55,23 @@ impl SessionError {
 
 struct Access {
     token: SecretString,
-    renew_at: Instant,
+    renew_at: SystemTime,
+}
+
+impl Access {
+    /// A token received at `now` that lives `expires_in` (an hour when the server did not say).
+    fn new(token: SecretString, now: SystemTime, expires_in: Option<Duration>) -> Self {
+        let lifetime = expires_in.unwrap_or(Duration::from_secs(3600));
+        Self {
+            token,
+            renew_at: now + lifetime.saturating_sub(RENEW_BEFORE),
+        }
+    }
+
+    /// Still good enough to send at `now`, or due for renewal.
+    fn is_fresh(&self, now: SystemTime) -> bool {
+        now < self.renew_at
+    }
 }
 
 struct State {
@@ -79,11 +95,6 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn renew_at(expires_in: Option<Duration>) -> Instant {
-    let lifetime = expires_in.unwrap_or(Duration::from_secs(3600));
-    Instant::now() + lifetime.saturating_sub(RENEW_BEFORE)
-}
-
 impl Session {
     fn new(target: Target, refresh: Option<SecretString>, access: Option<Access>) -> Self {
         let authority = target.endpoints.authority.as_str().trim_end_matches('/');
@@ -103,15 +114,15 @@ impl Session {
         }
     }
 
-    pub(crate) fn from_sign_in(target: Target, tokens: Tokens) -> Result<Self, SignInError> {
-        let refresh = tokens
-            .refresh_token
-            .ok_or(SignInError::Missing("a refresh token (offline_access)"))?;
-        let access = Access {
-            token: tokens.access_token,
-            renew_at: renew_at(tokens.expires_in),
-        };
-        Ok(Self::new(target, Some(refresh), Some(access)))
+    /// The session an interactive or device code sign-in produced.
+    pub(crate) fn signed_in(
+        target: Target,
+        access: SecretString,
+        expires_in: Option<Duration>,
+        refresh: SecretString,
+    ) -> Self {
+        let access = Access::new(access, target.clock().now(), expires_in);
+        Self::new(target, Some(refresh), Some(access))
     }
 
     /// A session from tokens obtained elsewhere (another client, a test's minted token).
@@ -121,10 +132,7 @@ impl Session {
         expires_in: Duration,
         refresh: Option<SecretString>,
     ) -> Self {
-        let access = Access {
-            token: access,
-            renew_at: renew_at(Some(expires_in)),
-        };
+        let access = Access::new(access, target.clock().now(), Some(expires_in));
         Self::new(target, refresh, Some(access))
     }
 
@@ -171,7 +179,7 @@ impl Session {
     pub async fn access_token(&self) -> Result<SecretString, SessionError> {
         let mut state = self.state.lock().await;
         if let Some(access) = &state.access
-            && Instant::now() < access.renew_at
+            && access.is_fresh(self.target.clock().now())
         {
             return Ok(SecretString::new(access.token.expose()));
         }
@@ -190,11 +198,6 @@ impl Session {
                 reason: "no saved sign-in".into(),
             });
         };
-        let http = oauth2::reqwest::ClientBuilder::new()
-            .redirect(oauth2::reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| SessionError::Network(e.to_string()))?;
         let resource = &self.target.endpoints.graph_resource;
         let token = self
             .client
@@ -203,7 +206,7 @@ impl Session {
             .add_scope(Scope::new("offline_access".into()))
             .add_scope(Scope::new("openid".into()))
             .add_scope(Scope::new("profile".into()))
-            .request_async(&http)
+            .request_async(self.target.http())
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(err)
@@ -225,10 +228,11 @@ impl Session {
             self.store(&rotated).await?;
             state.refresh = Some(rotated);
         }
-        state.access = Some(Access {
-            token: SecretString::new(access.expose()),
-            renew_at: renew_at(token.expires_in()),
-        });
+        state.access = Some(Access::new(
+            SecretString::new(access.expose()),
+            self.target.clock().now(),
+            token.expires_in(),
+        ));
         Ok(access)
     }
 
@@ -239,10 +243,8 @@ impl Session {
         account: &str,
     ) -> Result<Vec<String>, SessionError> {
         let access = self.access_token().await?;
-        let http =
-            crate::auth::signin::http_client().map_err(|e| SessionError::Network(e.to_string()))?;
         let roles = roles_from_graph(
-            &http,
+            self.target.http(),
             &self.target.endpoints.graph_root,
             access.expose(),
             account,
@@ -256,5 +258,79 @@ impl Session {
         let mut state = self.state.lock().await;
         state.access = None;
         state.refresh = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FixedClock};
+    use crate::cloud::Cloud;
+    use crate::ids::{ClientId, TenantRef};
+    use std::sync::Arc;
+
+    const ISSUED: u64 = 1_800_000_000;
+
+    fn target(clock: Arc<FixedClock>) -> Target {
+        Target::new(
+            TenantRef::parse("contoso.com").expect("tenant"),
+            ClientId::parse("2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37").expect("client"),
+            &Cloud::Global,
+        )
+        .expect("target")
+        .with_clock(clock)
+    }
+
+    #[test]
+    fn renewal_is_due_five_minutes_before_expiry() {
+        let issued = FixedClock::at_unix(ISSUED).now();
+        let at = |seconds: u64| issued + Duration::from_secs(seconds);
+        let cases = [
+            (Some(3600), 3299, true, "a second before the renewal point"),
+            (Some(3600), 3300, false, "five minutes before expiry"),
+            (None, 3299, true, "no lifetime given: an hour assumed"),
+            (
+                None,
+                3300,
+                false,
+                "no lifetime given: renewed at 55 minutes",
+            ),
+            (
+                Some(120),
+                0,
+                false,
+                "shorter than the margin: renewed at once",
+            ),
+        ];
+        for (lifetime, elapsed, fresh, why) in cases {
+            let access = Access::new(
+                SecretString::new("t"),
+                issued,
+                lifetime.map(Duration::from_secs),
+            );
+            assert_eq!(access.is_fresh(at(elapsed)), fresh, "{why}");
+        }
+    }
+
+    /// The session asks its clock: the token in memory is handed out until the renewal point,
+    /// then a renewal is attempted (which, without a refresh token, asks for a new sign-in).
+    #[tokio::test]
+    async fn the_session_renews_when_its_clock_says_so() {
+        let clock = Arc::new(FixedClock::at_unix(ISSUED));
+        let session = Session::with_tokens(
+            target(Arc::clone(&clock)),
+            SecretString::new("first"),
+            Duration::from_secs(3600),
+            None,
+        );
+        clock.advance(Duration::from_secs(3299));
+        let token = session.access_token().await.expect("still fresh");
+        assert_eq!(token.expose(), "first");
+        clock.advance(Duration::from_secs(1));
+        let err = session.access_token().await.expect_err("renewal due");
+        assert!(
+            matches!(&err, SessionError::SignInAgain { reason } if reason == "no saved sign-in"),
+            "{err:?}"
+        );
     }
 }

@@ -3,13 +3,18 @@
 //! connections and unreadable bodies, and errors that carry Graph's `request-id`.
 
 use super::retry::{RetryPolicy, parse_retry_after};
-use crate::auth::{Session, SessionError};
+use crate::auth::session::{Session, SessionError};
+use crate::clock::Clock;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
+
+/// How long one Graph request may take: a page of 999 users with every property can take a
+/// while on a slow tenant, longer than the sign-in calls' limit.
+pub const GRAPH_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Requests in flight at once per client: Graph throttles per app and tenant, and a few
 /// parallel requests already saturate what it allows.
@@ -68,6 +73,7 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
+    clock: Arc<dyn Clock>,
     root: String,
     session: Arc<Session>,
     policy: Arc<RetryPolicy>,
@@ -86,26 +92,30 @@ enum Attempt {
     Fail(GraphError),
 }
 
+/// The parts of a response read before its body.
+struct Answer {
+    status: StatusCode,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+}
+
 impl GraphClient {
+    /// A client on the session's target: its HTTP client and clock, the default retry policy.
+    ///
+    /// This no longer fails (the HTTP client is built with the target); the `Result` is kept
+    /// so that the app's and the CLI's callers need no change.
     pub fn new(session: Arc<Session>) -> Result<Self, GraphError> {
         Self::with_policy(session, RetryPolicy::new(6, 200), DEFAULT_CONCURRENCY)
     }
 
+    /// As [`GraphClient::new`], with a retry policy and a limit on requests in flight.
     pub fn with_policy(
         session: Arc<Session>,
         policy: RetryPolicy,
         concurrency: usize,
     ) -> Result<Self, GraphError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(|e| GraphError::Http {
-                status: 0,
-                code: "client".into(),
-                message: e.to_string(),
-                request_id: None,
-            })?;
+        let http = session.target().http().clone();
+        let clock = Arc::clone(session.target().clock());
         let root = session
             .target()
             .endpoints
@@ -115,6 +125,7 @@ impl GraphClient {
             .to_owned();
         Ok(Self {
             http,
+            clock,
             root,
             session,
             policy: Arc::new(policy),
@@ -122,6 +133,11 @@ impl GraphClient {
             stats: Arc::new(Stats::default()),
             ids: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The current time on the session's clock (an HTTP-date `Retry-After` counts from it).
+    pub(super) fn now(&self) -> SystemTime {
+        self.clock.now()
     }
 
     pub fn stats(&self) -> &Stats {
@@ -134,7 +150,9 @@ impl GraphClient {
     }
 
     fn client_request_id(&self) -> String {
-        // Unique per request within the process; a GUID shape so Graph accepts it.
+        // Unique per request within the process; a GUID shape so Graph accepts it. The system
+        // clock only makes IDs differ between runs, and no decision depends on it, so this is
+        // not the session's clock (a fixed test clock would repeat IDs across runs).
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
         let t = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -204,6 +222,7 @@ impl GraphClient {
         }
     }
 
+    /// One try: the outcome, or why and how soon to try again.
     async fn once(
         &self,
         method: &Method,
@@ -220,6 +239,7 @@ impl GraphClient {
         let mut request = self
             .http
             .request(method.clone(), url)
+            .timeout(GRAPH_REQUEST_TIMEOUT)
             .bearer_auth(token.expose())
             .header("client-request-id", &client_request_id)
             .header("return-client-request-id", "true");
@@ -240,46 +260,51 @@ impl GraphClient {
                 };
             }
         };
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let answer = Answer {
+            status: response.status(),
+            request_id: response
+                .headers()
+                .get("request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            retry_after: retry_after(response.headers(), self.now()),
+        };
         let bytes = match response.bytes().await {
             Ok(b) => b,
             Err(e) => {
                 return Attempt::Retry {
                     detail: format!("the answer broke off: {}", e.without_url()),
                     retry_after: None,
-                    request_id,
+                    request_id: answer.request_id,
                 };
             }
         };
         let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
-        if status.is_success() {
+        if answer.status.is_success() {
             return match parsed {
                 Ok(value) => Attempt::Done(value),
                 // A cut-off body reads as malformed JSON; another try usually gets it whole.
                 Err(e) => Attempt::Retry {
                     detail: format!("an unreadable answer ({e})"),
                     retry_after: None,
-                    request_id,
+                    request_id: answer.request_id,
                 },
             };
         }
         let error = parsed.unwrap_or(Value::Null);
+        tracing::debug!(%url, status = answer.status.as_u16(), code = %error["error"]["code"].as_str().unwrap_or(""), request_id = ?answer.request_id, %client_request_id, "Graph error");
+        self.on_error(answer, &error, renewed).await
+    }
+
+    /// What an error answer means: renew the token once after a 401, retry throttling and
+    /// server errors, fail on anything else.
+    async fn on_error(&self, answer: Answer, error: &Value, renewed: &mut bool) -> Attempt {
+        let Answer {
+            status,
+            request_id,
+            retry_after,
+        } = answer;
         let code = error["error"]["code"].as_str().unwrap_or("").to_owned();
-        let message = error["error"]["message"]
-            .as_str()
-            .unwrap_or("no details")
-            .to_owned();
-        tracing::debug!(%url, status = status.as_u16(), %code, ?request_id, %client_request_id, "Graph error");
         match status {
             StatusCode::UNAUTHORIZED if !*renewed => {
                 *renewed = true;
@@ -309,9 +334,45 @@ impl GraphClient {
             _ => Attempt::Fail(GraphError::Http {
                 status: status.as_u16(),
                 code,
-                message,
+                message: error["error"]["message"]
+                    .as_str()
+                    .unwrap_or("no details")
+                    .to_owned(),
                 request_id,
             }),
         }
+    }
+}
+
+/// How long Graph asked to wait before the next try, read at `now`.
+fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    #[test]
+    fn an_http_date_retry_after_counts_from_the_clock() {
+        // 784111777 = Sun, 06 Nov 1994 08:49:37 GMT
+        let clock = FixedClock::at_unix(784_111_770);
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers, clock.now()), None);
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers, clock.now()),
+            Some(Duration::from_secs(7))
+        );
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(retry_after(&headers, clock.now()), Some(Duration::ZERO));
     }
 }

@@ -5,7 +5,8 @@
 //! tenant's root changes with every app start, and a stored link must never send the bearer
 //! token to a host other than the organization's Graph root.
 
-use super::{GROUP_SELECT, GraphClient, GraphError, RemoteGroup, RemoteUser, USER_SELECT};
+use super::client::{GraphClient, GraphError};
+use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -28,6 +28,8 @@ impl RetryPolicy {
             max_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),
             budget: AtomicU32::new(budget),
+            // Only a jitter seed: clients started together should not back off in step. No
+            // decision depends on this time, so it is not the session's clock.
             seed: AtomicU64::new(
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)

@@ -4,24 +4,29 @@
 use crate::loopback::browser_for;
 use aadsync_directory::auth::id_token::{self, Expectations, IdTokenError, Jwks};
 use aadsync_directory::auth::{CodeFlow, CodeFlowError, LoopbackListener};
-use aadsync_directory::{ClientId, Cloud, TenantRef};
+use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::{Emulator, demo};
 use std::time::Duration;
+
+/// The emulator's tenant through the app registration `client`.
+fn target(emulator: &Emulator, client: &str) -> Target {
+    Target::new(
+        TenantRef::parse(&emulator.tenant_id()).expect("tenant"),
+        ClientId::parse(client).expect("client"),
+        &Cloud::custom(emulator.base_url(), emulator.base_url()).expect("cloud"),
+    )
+    .expect("target")
+}
 
 #[tokio::test]
 async fn sign_in_redeem_and_validate_the_id_token() {
     let emulator = Emulator::start_demo().await.expect("emulator");
-    let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
-    let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
-        .expect("cloud")
-        .endpoints(&tenant)
-        .expect("endpoints");
-    let client = ClientId::parse(demo::CLIENT_ID).expect("client");
+    let target = target(&emulator, demo::CLIENT_ID);
+    let endpoints = &target.endpoints;
 
     let listener = LoopbackListener::bind().await.expect("bind");
     let flow = CodeFlow::start(
-        &endpoints,
-        &client,
+        &target,
         &listener.redirect_uri(),
         &["User.Read.All", "GroupMember.Read.All"],
         None,
@@ -150,21 +155,10 @@ async fn sign_in_redeem_and_validate_the_id_token() {
 #[tokio::test]
 async fn a_wrong_client_id_fails_with_the_aadsts_code() {
     let emulator = Emulator::start_demo().await.expect("emulator");
-    let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
-    let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
-        .expect("cloud")
-        .endpoints(&tenant)
-        .expect("endpoints");
-    let wrong = ClientId::parse("11111111-2222-4333-8444-555555555555").expect("client");
+    let wrong = target(&emulator, "11111111-2222-4333-8444-555555555555");
     let listener = LoopbackListener::bind().await.expect("bind");
-    let flow = CodeFlow::start(
-        &endpoints,
-        &wrong,
-        &listener.redirect_uri(),
-        &["User.Read.All"],
-        None,
-    )
-    .expect("flow");
+    let flow =
+        CodeFlow::start(&wrong, &listener.redirect_uri(), &["User.Read.All"], None).expect("flow");
     // The browser lands on Entra's error page; nothing reaches the loopback.
     let page = reqwest::get(flow.authorize_url.clone())
         .await

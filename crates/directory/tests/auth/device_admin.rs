@@ -2,22 +2,19 @@
 
 use aadsync_directory::auth::admin::{AdminPolicy, roles_from_graph};
 use aadsync_directory::auth::{DeviceFlow, DeviceFlowError};
-use aadsync_directory::{ClientId, Cloud, Endpoints, TenantRef};
+use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::browser::{Browser, Person};
 use aadsync_emulator::{Emulator, demo};
 
-async fn setup() -> (Emulator, Endpoints, ClientId) {
+async fn setup() -> (Emulator, Target) {
     let emulator = Emulator::start_demo().await.expect("emulator");
-    let tenant = TenantRef::parse(&emulator.tenant_id()).expect("tenant");
-    let endpoints = Cloud::custom(emulator.base_url(), emulator.base_url())
-        .expect("cloud")
-        .endpoints(&tenant)
-        .expect("endpoints");
-    (
-        emulator,
-        endpoints,
+    let target = Target::new(
+        TenantRef::parse(&emulator.tenant_id()).expect("tenant"),
         ClientId::parse(demo::CLIENT_ID).expect("client"),
+        &Cloud::custom(emulator.base_url(), emulator.base_url()).expect("cloud"),
     )
+    .expect("target");
+    (emulator, target)
 }
 
 /// The person at the browser: opens the URL, types the code, signs in (or cancels).
@@ -36,8 +33,8 @@ async fn approve(emulator: &Emulator, uri: &str, code: &str, approve: bool) {
 
 #[tokio::test]
 async fn device_code_approved_declined_and_cancelled() {
-    let (emulator, endpoints, client) = setup().await;
-    let flow = DeviceFlow::start(&endpoints, &client, &["User.Read.All"])
+    let (emulator, target) = setup().await;
+    let flow = DeviceFlow::start(&target, &["User.Read.All"])
         .await
         .expect("start");
     assert_eq!(flow.user_code().len(), 9);
@@ -50,7 +47,7 @@ async fn device_code_approved_declined_and_cancelled() {
     let tokens = flow.finish(std::future::pending()).await.expect("tokens");
     assert!(tokens.refresh_token.is_some() && tokens.id_token.is_some());
 
-    let flow = DeviceFlow::start(&endpoints, &client, &["User.Read.All"])
+    let flow = DeviceFlow::start(&target, &["User.Read.All"])
         .await
         .expect("start");
     let (uri, code) = (
@@ -63,7 +60,7 @@ async fn device_code_approved_declined_and_cancelled() {
         Err(DeviceFlowError::Declined)
     ));
 
-    let flow = DeviceFlow::start(&endpoints, &client, &["User.Read.All"])
+    let flow = DeviceFlow::start(&target, &["User.Read.All"])
         .await
         .expect("start");
     assert!(matches!(
@@ -74,7 +71,8 @@ async fn device_code_approved_declined_and_cancelled() {
 
 #[tokio::test]
 async fn only_administrators_are_accepted() {
-    let (emulator, endpoints, _) = setup().await;
+    let (emulator, target) = setup().await;
+    let endpoints = &target.endpoints;
     let http = reqwest::Client::new();
     let policy = AdminPolicy::default();
     let admin = emulator

@@ -3,9 +3,9 @@
 //! tokens, non-admin refused, unknown tenant, missing consent, device code.
 
 use aadsync_directory::auth::admin::AdminPolicy;
-use aadsync_directory::auth::signin::{DeviceSignIn, Interactive, SignInError, Target};
+use aadsync_directory::auth::signin::{DeviceSignIn, Interactive, SignInError};
 use aadsync_directory::auth::{Session, SessionError};
-use aadsync_directory::{ClientId, Cloud, TenantRef};
+use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::browser::{Browser, Person};
 use aadsync_emulator::model::{Application, Tenant};
 use aadsync_emulator::{Emulator, EmulatorConfig, demo};

@@ -5,10 +5,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use aadsync_directory::auth::Session;
-use aadsync_directory::auth::signin::Target;
 use aadsync_directory::graph::retry::RetryPolicy;
 use aadsync_directory::graph::{GraphClient, GraphError};
-use aadsync_directory::{ClientId, Cloud, TenantRef};
+use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate};
 use aadsync_keystore::SecretString;
 use serde_json::{Value, json};

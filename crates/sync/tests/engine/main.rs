@@ -13,10 +13,9 @@ mod selection;
 mod undo;
 
 use aadsync_directory::auth::Session;
-use aadsync_directory::auth::signin::Target;
 use aadsync_directory::graph::GraphClient;
 use aadsync_directory::graph::retry::RetryPolicy;
-use aadsync_directory::{ClientId, Cloud, TenantRef};
+use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate};
 use aadsync_keystore::SecretString;
 use aadsync_store::plan::Plan;

@@ -1,0 +1,292 @@
+//! One administrator sign-in from start to finish, and what it yields: discovery (which also
+//! proves the tenant exists), the browser or device code, ID token validation, the
+//! administrator and permission checks, and the tenant's name and domain from Graph.
+//!
+//! Nothing is stored here. A refused account's tokens are dropped with the error; the caller
+//! saves the refresh token (keyring) and the organization (database) only after `Ok`.
+//!
+//! This module strings the steps together; each step lives in a child module below it
+//! (`discovery`, `browser`, `consent`, `tenant`), and all of them report through `error`.
+
+mod browser;
+mod consent;
+mod discovery;
+mod error;
+mod tenant;
+
+pub use browser::open_browser;
+pub use consent::{GRAPH_SCOPES, REQUIRED_PERMISSIONS, missing_permission};
+pub use discovery::{Discovery, discover};
+pub use error::SignInError;
+pub use tenant::{TenantInfo, read_tenant};
+
+use crate::auth::admin::{AdminPolicy, roles_from_graph};
+use crate::auth::code::{CodeFlow, Tokens};
+use crate::auth::device::DeviceFlow;
+use crate::auth::id_token::{self, Expectations, IdTokenClaims, IdTokenError, Jwks};
+use crate::auth::loopback::LoopbackListener;
+use crate::auth::session::Session;
+use crate::clock::unix_seconds;
+use crate::target::Target;
+use std::time::Duration;
+
+/// How long an interactive sign-in may take in the browser.
+pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The signed-in administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub upn: String,
+    pub object_id: String,
+    pub name: String,
+    /// Names of the accepted administrator roles the account holds.
+    pub roles: Vec<String>,
+}
+
+/// A successful administrator sign-in. The session holds the tokens.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub tenant: TenantInfo,
+    pub account: Account,
+    pub session: Session,
+}
+
+/// A prepared interactive sign-in: the URL is known, the listener is waiting to be awaited.
+#[derive(Debug)]
+pub struct Interactive {
+    target: Target,
+    discovery: Discovery,
+    listener: LoopbackListener,
+    flow: CodeFlow,
+}
+
+impl Interactive {
+    /// Checks the tenant, binds the loopback listener and builds the authorization URL.
+    pub async fn prepare(target: &Target, login_hint: Option<&str>) -> Result<Self, SignInError> {
+        let discovery = discover(target).await?;
+        let listener = LoopbackListener::bind().await?;
+        let flow = CodeFlow::start(target, &listener.redirect_uri(), GRAPH_SCOPES, login_hint)?;
+        Ok(Self {
+            target: target.clone(),
+            discovery,
+            listener,
+            flow,
+        })
+    }
+
+    pub fn authorize_url(&self) -> &str {
+        self.flow.authorize_url.as_str()
+    }
+
+    /// Waits for the browser's answer, then redeems and checks it.
+    pub async fn finish(
+        self,
+        policy: AdminPolicy,
+        timeout: Duration,
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<SignedIn, SignInError> {
+        let Interactive {
+            target,
+            discovery,
+            listener,
+            flow,
+        } = self;
+        let response = listener.wait(&flow.state, timeout, cancel).await?;
+        let nonce = flow.nonce.clone();
+        let tokens = flow.redeem(response).await?;
+        complete(&target, &discovery, &policy, tokens, Some(&nonce)).await
+    }
+}
+
+/// A started device code sign-in.
+#[derive(Debug)]
+pub struct DeviceSignIn {
+    target: Target,
+    discovery: Discovery,
+    flow: DeviceFlow,
+}
+
+impl DeviceSignIn {
+    pub async fn start(target: &Target) -> Result<Self, SignInError> {
+        let discovery = discover(target).await?;
+        let flow = DeviceFlow::start(target, GRAPH_SCOPES).await?;
+        Ok(Self {
+            target: target.clone(),
+            discovery,
+            flow,
+        })
+    }
+
+    pub fn user_code(&self) -> &str {
+        self.flow.user_code()
+    }
+
+    pub fn verification_uri(&self) -> &str {
+        self.flow.verification_uri()
+    }
+
+    pub fn expires_in(&self) -> Duration {
+        self.flow.expires_in()
+    }
+
+    pub async fn finish(
+        self,
+        policy: AdminPolicy,
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<SignedIn, SignInError> {
+        let tokens = self.flow.finish(cancel).await?;
+        complete(&self.target, &self.discovery, &policy, tokens, None).await
+    }
+}
+
+/// Validates what a sign-in produced and checks the account; on any refusal the tokens are
+/// dropped here.
+pub async fn complete(
+    target: &Target,
+    discovery: &Discovery,
+    policy: &AdminPolicy,
+    tokens: Tokens,
+    nonce: Option<&str>,
+) -> Result<SignedIn, SignInError> {
+    let id_token = tokens
+        .id_token
+        .as_deref()
+        .ok_or(SignInError::Missing("an ID token"))?;
+    let jwks = signing_keys(target, discovery).await?;
+    let claims = check_id_token(target, discovery, &jwks, id_token, nonce)?;
+    let account_name = if claims.preferred_username.is_empty() {
+        claims.object_id.clone()
+    } else {
+        claims.preferred_username.clone()
+    };
+    let access = tokens.access_token.expose();
+    let roles = held_roles(target, &claims, access, &account_name).await?;
+    let accepted = policy.decide(&account_name, &roles)?;
+    if let Some(missing) = missing_permission(&tokens.scopes) {
+        return Err(SignInError::Consent {
+            client_id: target.client_id.as_str().to_owned(),
+            missing,
+        });
+    }
+    let tenant = read_tenant(target.http(), &target.endpoints.graph_root, access).await?;
+    if !tenant.tenant_id.eq_ignore_ascii_case(&discovery.tenant_id) {
+        return Err(IdTokenError::WrongTenant {
+            expected: discovery.tenant_id.clone(),
+            found: tenant.tenant_id,
+        }
+        .into());
+    }
+    let refresh = tokens
+        .refresh_token
+        .ok_or(SignInError::Missing("a refresh token (offline_access)"))?;
+    let session = Session::signed_in(
+        target.clone(),
+        tokens.access_token,
+        tokens.expires_in,
+        refresh,
+    );
+    Ok(SignedIn {
+        tenant,
+        account: Account {
+            upn: account_name,
+            object_id: claims.object_id,
+            name: claims.name,
+            roles: accepted,
+        },
+        session,
+    })
+}
+
+/// The tenant's published signing keys (JWKS).
+async fn signing_keys(target: &Target, discovery: &Discovery) -> Result<Jwks, SignInError> {
+    target
+        .http()
+        .get(&discovery.jwks_uri)
+        .send()
+        .await
+        .map_err(|e| SignInError::unreachable(&discovery.jwks_uri, e))?
+        .json()
+        .await
+        .map_err(|e| SignInError::Graph(format!("the signing keys are unreadable: {e}")))
+}
+
+/// The account's directory roles: from the ID token's `wids` when the app registration puts
+/// them there, else from Graph.
+async fn held_roles(
+    target: &Target,
+    claims: &IdTokenClaims,
+    access_token: &str,
+    account_name: &str,
+) -> Result<Vec<String>, SignInError> {
+    if !claims.wids.is_empty() {
+        return Ok(claims.wids.clone());
+    }
+    let graph_root = &target.endpoints.graph_root;
+    Ok(roles_from_graph(target.http(), graph_root, access_token, account_name).await?)
+}
+
+/// The ID token checked against the tenant's keys, this sign-in's nonce, and the time on the
+/// target's clock.
+fn check_id_token(
+    target: &Target,
+    discovery: &Discovery,
+    jwks: &Jwks,
+    id_token: &str,
+    nonce: Option<&str>,
+) -> Result<IdTokenClaims, IdTokenError> {
+    let origin = target.endpoints.authority.origin().ascii_serialization();
+    id_token::validate(
+        id_token,
+        jwks,
+        &Expectations {
+            authority_origin: &origin,
+            client_id: target.client_id.as_str(),
+            nonce: nonce.unwrap_or_default(),
+            tenant_id: Some(&discovery.tenant_id),
+            now: unix_seconds(target.clock().now()),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lifetime check runs at the target's clock: five minutes of skew past expiry pass,
+    /// a second more does not (the rule itself is table-tested in `tests/auth/id_token_rules.rs`).
+    #[test]
+    fn the_id_token_lifetime_is_checked_at_the_targets_clock() {
+        use crate::clock::FixedClock;
+        use crate::cloud::Cloud;
+        use crate::ids::{ClientId, TenantRef};
+        use aadsync_emulator::keys::SigningKeys;
+        use std::sync::Arc;
+
+        const TENANT: &str = "3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e10";
+        const CLIENT: &str = "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37";
+        const EXP: u64 = 1_800_003_600;
+        let issuer = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
+        let keys = SigningKeys::well_known().expect("keys");
+        let token = keys.sign(&serde_json::json!({
+            "iss": issuer, "aud": CLIENT, "tid": TENANT, "oid": "o", "nonce": "n",
+            "preferred_username": "admin@contoso.com", "exp": EXP,
+        }));
+        let jwks: Jwks = serde_json::from_value(keys.jwks(&issuer)).expect("jwks");
+        let discovery = Discovery {
+            tenant_id: TENANT.into(),
+            jwks_uri: String::new(),
+        };
+        let check = |now: u64| {
+            let target = Target::new(
+                TenantRef::parse(TENANT).expect("tenant"),
+                ClientId::parse(CLIENT).expect("client"),
+                &Cloud::Global,
+            )
+            .expect("target")
+            .with_clock(Arc::new(FixedClock::at_unix(now)));
+            check_id_token(&target, &discovery, &jwks, &token, Some("n")).map(|c| c.object_id)
+        };
+        assert_eq!(check(EXP + 300), Ok("o".to_owned()));
+        assert_eq!(check(EXP + 301), Err(IdTokenError::Expired));
+    }
+}
