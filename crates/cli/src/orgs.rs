@@ -4,13 +4,12 @@
 use crate::args::{CloudArg, OrgCommand};
 use crate::exit::{CliError, CliResult, Exit};
 use aadsync_directory::auth::admin::AdminPolicy;
-use aadsync_directory::auth::signin::{
-    BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignedIn, open_browser,
-};
+use aadsync_directory::auth::signin::open_browser;
 use aadsync_keystore::TokenStore;
 use aadsync_store::{CloudKind, Organization, Store};
-use aadsync_sync::clock::{Clock, SystemClock};
-use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
+use aadsync_sync::clock::{SystemClock, unix_now};
+use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared};
+use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
 
 /// The keyring and the rule for who may sign in, the same for every subcommand.
@@ -199,7 +198,7 @@ pub fn find(store: &Store, key: &str) -> Result<Organization, CliError> {
 
 fn list(store: &Store) -> CliResult {
     let list = store.reader().organizations().map_err(CliError::failed)?;
-    let now = SystemClock.unix_now();
+    let now = unix_now(&SystemClock);
     if list.is_empty() {
         println!(
             "No organizations. Add one with: aadsync org add --tenant … --client-id …  (or --demo)"
@@ -254,41 +253,37 @@ async fn sign_in_and_save(
     hint: Option<&str>,
     device_code: bool,
 ) -> CliResult {
-    let policy = &signins.policy;
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let signed_in: Result<SignedIn, OrgError> = if device_code {
-        let device = DeviceSignIn::start(&prepared.target)
-            .await
-            .map_err(CliError::failed)?;
-        println!(
-            "To sign in, open {} and enter the code {} (valid for {} minutes). Press Ctrl+C to cancel.",
-            device.verification_uri(),
-            device.user_code(),
-            device.expires_in().as_secs() / 60
-        );
-        device
-            .finish(policy.clone(), cancel)
-            .await
-            .map_err(OrgError::from)
+    let method = if device_code {
+        Method::DeviceCode
     } else {
-        let interactive = Interactive::prepare(&prepared.target, hint)
-            .await
-            .map_err(CliError::failed)?;
-        let url = interactive.authorize_url().to_owned();
-        match open_browser(&url) {
+        Method::Browser
+    };
+    let sign_in = SignIn::start(prepared, method, hint)
+        .await
+        .map_err(CliError::failed)?;
+    match sign_in.prompt() {
+        Prompt::DeviceCode {
+            user_code,
+            verification_uri,
+            expires_in,
+        } => println!(
+            "To sign in, open {verification_uri} and enter the code {user_code} (valid for {} minutes). Press Ctrl+C to cancel.",
+            expires_in.as_secs() / 60
+        ),
+        Prompt::Browser { url } => match open_browser(&url) {
             Ok(()) => println!(
                 "Sign in with your administrator account in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
             ),
             Err(err) => println!("{err}\nOpen this address to sign in:\n{url}"),
-        }
-        interactive
-            .finish(policy.clone(), BROWSER_TIMEOUT, cancel)
-            .await
-            .map_err(OrgError::from)
-    };
-    let signed_in = signed_in.map_err(CliError::failed)?;
+        },
+    }
+    let signed_in = sign_in
+        .finish(signins.policy.clone(), cancel)
+        .await
+        .map_err(CliError::failed)?;
     let connected = orgs::save(store, &signins.tokens, prepared, signed_in)
         .await
         .map_err(CliError::failed)?;

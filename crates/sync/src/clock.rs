@@ -1,31 +1,11 @@
 //! Where a synchronization's decisions take the time from: the 7-day change-tracking window,
 //! the days left in Entra ID's recycle bin and the links' timestamp. Passed in, so a test can
-//! decide at a time of its choosing.
+//! decide at a time of its choosing. The same clock as the directory client's (one notion of
+//! "now" for tokens and for syncs).
 
-/// The current time, in seconds since the Unix epoch.
-pub trait Clock: Send + Sync {
-    fn unix_now(&self) -> i64;
-}
+pub use aadsync_directory::clock::{Clock, FixedClock, SystemClock, unix_seconds};
 
-/// The machine's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn unix_now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default()
-    }
-}
-
-/// A clock that always says the same time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FixedClock(pub i64);
-
-impl Clock for FixedClock {
-    fn unix_now(&self) -> i64 {
-        self.0
-    }
+/// `clock`'s time in seconds since the Unix epoch.
+pub fn unix_now(clock: &dyn Clock) -> i64 {
+    unix_seconds(clock.now())
 }

@@ -21,6 +21,7 @@ mod model;
 pub mod orgs;
 pub mod read;
 pub mod run;
+pub mod signin;
 pub mod write;
 
 pub use orgs::{CloudChoice, Connected, NewOrganizationInput, OrgError, Prepared};

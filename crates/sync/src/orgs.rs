@@ -73,6 +73,25 @@ impl OrgError {
             _ => false,
         }
     }
+
+    /// The OS keyring could not be reached (locked, no Secret Service, timed out).
+    pub fn keyring_unavailable(&self) -> bool {
+        matches!(
+            self,
+            OrgError::Keyring(TokenError::Keyring(_))
+                | OrgError::Session(SessionError::Keyring(TokenError::Keyring(_)))
+        )
+    }
+
+    /// The account that signed in holds no administrator role.
+    pub fn not_administrator(&self) -> bool {
+        matches!(self, OrgError::SignIn(SignInError::NotAdmin(_)))
+    }
+
+    /// The administrator (or the front end) cancelled the sign-in.
+    pub fn cancelled(&self) -> bool {
+        matches!(self, OrgError::SignIn(e) if e.is_cancelled())
+    }
 }
 
 /// Where and how to sign in to one organization.

@@ -3,7 +3,7 @@
 //! its links are usable, else by reading all of it) — and, for "Check deleted objects", what
 //! Entra ID no longer has. Nothing here writes; a failure leaves everything as it was.
 
-use crate::clock::Clock;
+use crate::clock::{Clock, unix_now};
 use crate::convert::{
     apply_group_change, remote_from_stored, to_directory_group, to_directory_user,
 };
@@ -122,7 +122,7 @@ pub async fn gather_incremental(
     clock: &dyn Clock,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Gathered, SyncError> {
-    let now = clock.unix_now();
+    let now = unix_now(clock);
     let usable = links.filter(|l| crate::freshness::links_usable(l.taken_at, now));
     let reason = match (links, usable, forced) {
         (_, _, Some(reason)) => reason,
@@ -524,7 +524,7 @@ pub async fn check_deleted(
         recycle_bin,
         selected_users: selection.users.iter().cloned().collect(),
     };
-    Ok(triage(imported, &read, clock.unix_now()))
+    Ok(triage(imported, &read, unix_now(clock)))
 }
 
 /// The removals the admin's decisions amount to (Keep is no removal).

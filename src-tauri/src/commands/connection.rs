@@ -1,9 +1,9 @@
 //! The organization's live session for the commands that call Graph: resumed from the
 //! signed-in sessions, or by a silent sign-in with the refresh token in the keyring.
 
-use crate::commands::errors::{blocking, capitalize, to_ipc};
+use crate::commands::errors::{blocking, org_error, to_ipc};
 use crate::state::AppState;
-use aadsync_ipc::{ErrorCode, IpcError};
+use aadsync_ipc::IpcError;
 use aadsync_store::OrgId;
 use aadsync_sync::Connected;
 
@@ -23,14 +23,7 @@ pub(crate) async fn connected(state: &AppState, organization: i64) -> Result<Con
     .await?;
     let c = aadsync_sync::orgs::connect(&org, &state.signins.tokens, &state.signins.policy)
         .await
-        .map_err(|e| {
-            let code = if e.needs_sign_in() {
-                ErrorCode::SignInRequired
-            } else {
-                ErrorCode::Internal
-            };
-            IpcError::new(code, capitalize(&e.to_string()))
-        })?;
+        .map_err(org_error)?;
     state.signins.connected(c.clone());
     Ok(c)
 }

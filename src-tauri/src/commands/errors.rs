@@ -6,6 +6,7 @@ use aadsync_directory::graph::GraphError;
 use aadsync_ipc::{ErrorCode, IpcError};
 use aadsync_store::StoreError;
 use aadsync_sync::engine::SyncError;
+use aadsync_sync::orgs::OrgError;
 
 /// Runs blocking store work off the main thread.
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -71,4 +72,26 @@ pub(crate) fn sync_error(err: SyncError) -> IpcError {
         }
         SyncError::Cancelled => IpcError::new(ErrorCode::Cancelled, capitalize(&err.to_string())),
     }
+}
+
+/// Organization and sign-in errors: what the wizard's steps 1–2 act on.
+pub(crate) fn org_error(err: OrgError) -> IpcError {
+    let err = match err {
+        OrgError::Store(e) => return to_ipc(e),
+        other => other,
+    };
+    let code = match &err {
+        OrgError::Tenant(_) => ErrorCode::InvalidTenant,
+        OrgError::ClientId(_) => ErrorCode::InvalidClientId,
+        OrgError::Authority(_) => ErrorCode::InvalidAuthority,
+        e if e.not_administrator() => ErrorCode::NotAdministrator,
+        e if e.cancelled() => ErrorCode::SignInCancelled,
+        e if e.keyring_unavailable() => ErrorCode::KeyringUnavailable,
+        e if e.needs_sign_in() => ErrorCode::SignInRequired,
+        _ => ErrorCode::Internal,
+    };
+    if code == ErrorCode::Internal {
+        tracing::warn!(error = %err, "organization operation failed");
+    }
+    IpcError::new(code, capitalize(&err.to_string()))
 }

@@ -1,23 +1,19 @@
 //! Organizations and sign-in (wizard steps 1–2): adapters over `aadsync_sync::orgs`.
 
-use crate::commands::errors::{blocking, capitalize, to_ipc};
+use crate::commands::errors::{blocking, capitalize, org_error, to_ipc};
 use crate::state::AppState;
-use aadsync_directory::auth::signin::{
-    BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignInError, open_browser,
-};
+use aadsync_directory::auth::signin::open_browser;
 use aadsync_ipc as ipc;
 use aadsync_ipc::{ErrorCode, IpcError};
-use aadsync_keystore::TokenError;
 use aadsync_store::{CloudKind, OrgId, Organization};
-use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError, Prepared};
+use aadsync_sync::clock::{SystemClock, unix_now};
+use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared};
+use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
 use tauri::State;
 
 fn summary(org: &Organization) -> ipc::OrganizationSummary {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
+    let now = unix_now(&SystemClock);
     let note = aadsync_sync::freshness::sync_note(
         org.last_sync_at.as_deref(),
         org.delta_taken_at.as_deref(),
@@ -52,30 +48,6 @@ fn connected_answer(connected: &aadsync_sync::Connected) -> ipc::ConnectedOrgani
     }
 }
 
-fn org_error(err: OrgError) -> IpcError {
-    let err = match err {
-        OrgError::Store(e) => return to_ipc(e),
-        other => other,
-    };
-    let code = match &err {
-        OrgError::Tenant(_) => ErrorCode::InvalidTenant,
-        OrgError::ClientId(_) => ErrorCode::InvalidClientId,
-        OrgError::Authority(_) => ErrorCode::InvalidAuthority,
-        OrgError::SignIn(SignInError::NotAdmin(_)) => ErrorCode::NotAdministrator,
-        OrgError::SignIn(e) if e.is_cancelled() => ErrorCode::SignInCancelled,
-        OrgError::Keyring(TokenError::Keyring(_))
-        | OrgError::Session(aadsync_directory::auth::SessionError::Keyring(TokenError::Keyring(
-            _,
-        ))) => ErrorCode::KeyringUnavailable,
-        e if e.needs_sign_in() => ErrorCode::SignInRequired,
-        _ => ErrorCode::Internal,
-    };
-    if code == ErrorCode::Internal {
-        tracing::warn!(error = %err, "organization operation failed");
-    }
-    IpcError::new(code, capitalize(&err.to_string()))
-}
-
 #[tauri::command]
 pub async fn list_organizations(
     state: State<'_, AppState>,
@@ -104,14 +76,14 @@ fn cloud_choice(new: &ipc::NewOrganization) -> CloudChoice {
     }
 }
 
-#[tauri::command]
-pub async fn start_sign_in(
-    state: State<'_, AppState>,
-    args: ipc::SignInRequest,
-) -> Result<ipc::SignInStarted, IpcError> {
-    let database = state.inner().database_handle();
-    // Validation (and starting the demo tenant) happens before any network call.
-    let (prepared, hint): (Prepared, Option<String>) = blocking(move || match args.target {
+/// Validates the target (and starts the demo tenant) before any network call; with the
+/// account to pre-fill for a stored organization.
+async fn prepare(
+    state: &AppState,
+    target: ipc::SignInTarget,
+) -> Result<(Prepared, Option<String>), IpcError> {
+    let database = state.database_handle();
+    blocking(move || match target {
         ipc::SignInTarget::New(new) => orgs::prepare_new(&NewOrganizationInput {
             tenant: new.tenant.clone(),
             client_id: new.client_id.clone(),
@@ -127,19 +99,67 @@ pub async fn start_sign_in(
                 .map_err(org_error)
         }
     })
-    .await?;
+    .await
+}
 
+fn started(flow: u64, prompt: Prompt) -> ipc::SignInStarted {
+    match prompt {
+        Prompt::Browser { url } => ipc::SignInStarted {
+            flow,
+            browser_error: open_browser(&url).err().map(|e| capitalize(&e.to_string())),
+            browser_url: Some(url),
+            device_code: None,
+        },
+        Prompt::DeviceCode {
+            user_code,
+            verification_uri,
+            expires_in,
+        } => ipc::SignInStarted {
+            flow,
+            browser_url: None,
+            browser_error: None,
+            device_code: Some(ipc::DeviceCode {
+                user_code,
+                verification_uri,
+                expires_in_seconds: expires_in.as_secs(),
+            }),
+        },
+    }
+}
+
+/// Starts a sign-in; the wizard shows its prompt and waits with `finish_sign_in`. Signed in,
+/// the organization is saved (keyring, then database) and connected.
+#[tauri::command]
+pub async fn start_sign_in(
+    state: State<'_, AppState>,
+    args: ipc::SignInRequest,
+) -> Result<ipc::SignInStarted, IpcError> {
+    let (prepared, hint) = prepare(&state, args.target).await?;
     let signins = Arc::clone(&state.signins);
-    let database = state.inner().database_handle();
     let (flow, cancel, outcome) = signins.register();
-    let cancel = async move {
-        let _ = cancel.await;
+    let method = match args.method {
+        ipc::SignInMethod::Browser => Method::Browser,
+        ipc::SignInMethod::DeviceCode => Method::DeviceCode,
     };
-    let save = {
-        let signins = Arc::clone(&signins);
-        let prepared = prepared.clone();
-        move |signed_in| async move {
-            let store = database.store().map_err(to_ipc)?;
+    let sign_in = match SignIn::start(&prepared, method, hint.as_deref()).await {
+        Ok(sign_in) => sign_in,
+        Err(e) => {
+            signins.forget_flow(flow);
+            return Err(org_error(e));
+        }
+    };
+    let answer = started(flow, sign_in.prompt());
+    let database = state.database_handle();
+    tauri::async_runtime::spawn(async move {
+        let cancel = async move {
+            let _ = cancel.await;
+        };
+        let result = async {
+            let signed_in = sign_in
+                .finish(signins.policy.clone(), cancel)
+                .await
+                .map_err(org_error)?;
+            let store = blocking(move || database.store().map_err(to_ipc)).await?;
             let connected = orgs::save(&store, &signins.tokens, &prepared, signed_in)
                 .await
                 .map_err(org_error)?;
@@ -147,59 +167,10 @@ pub async fn start_sign_in(
             signins.connected(connected);
             Ok(answer)
         }
-    };
-    let started = match args.method {
-        ipc::SignInMethod::Browser => {
-            let interactive = Interactive::prepare(&prepared.target, hint.as_deref())
-                .await
-                .map_err(|e| {
-                    signins.forget_flow(flow);
-                    org_error(e.into())
-                })?;
-            let url = interactive.authorize_url().to_owned();
-            let browser_error = open_browser(&url).err().map(|e| capitalize(&e.to_string()));
-            let policy = signins.policy.clone();
-            tauri::async_runtime::spawn(async move {
-                let result = match interactive.finish(policy, BROWSER_TIMEOUT, cancel).await {
-                    Ok(signed_in) => save(signed_in).await,
-                    Err(e) => Err(org_error(e.into())),
-                };
-                let _ = outcome.send(result);
-            });
-            ipc::SignInStarted {
-                flow,
-                browser_url: Some(url),
-                browser_error,
-                device_code: None,
-            }
-        }
-        ipc::SignInMethod::DeviceCode => {
-            let device = DeviceSignIn::start(&prepared.target).await.map_err(|e| {
-                signins.forget_flow(flow);
-                org_error(e.into())
-            })?;
-            let code = ipc::DeviceCode {
-                user_code: device.user_code().to_owned(),
-                verification_uri: device.verification_uri().to_owned(),
-                expires_in_seconds: device.expires_in().as_secs(),
-            };
-            let policy = signins.policy.clone();
-            tauri::async_runtime::spawn(async move {
-                let result = match device.finish(policy, cancel).await {
-                    Ok(signed_in) => save(signed_in).await,
-                    Err(e) => Err(org_error(e.into())),
-                };
-                let _ = outcome.send(result);
-            });
-            ipc::SignInStarted {
-                flow,
-                browser_url: None,
-                browser_error: None,
-                device_code: Some(code),
-            }
-        }
-    };
-    Ok(started)
+        .await;
+        let _ = outcome.send(result);
+    });
+    Ok(answer)
 }
 
 #[tauri::command]

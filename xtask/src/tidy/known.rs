@@ -33,5 +33,4 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
     ("long-fn", "crates/emulator/src/identity/token.rs:issue", "predates tidy: split into steps"),
     ("long-fn", "crates/emulator/src/main.rs:run", "predates tidy: split into steps"),
     ("long-fn", "crates/emulator/src/server.rs:build", "predates tidy: split into steps"),
-    ("long-fn", "src-tauri/src/commands/orgs.rs:start_sign_in", "predates tidy: split into steps"),
 ];
