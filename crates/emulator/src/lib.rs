@@ -8,21 +8,44 @@
 //! tokens (signature, audience, tenant, lifetime, scopes). Tenants come from a JSON fixture
 //! (`fixtures/README.md`) or the seeded [`generate`] function.
 
-#[cfg(feature = "browser")]
-pub mod browser;
+// Modules read top-down: `server` composes the handlers (`graph`, `identity`, `control`), which
+// import only the layer below them: shared `state` over the `directory` snapshot, the `changes`
+// log, the `clock`, `sign_in` state and `faults`, built from the `model` and its helpers.
+
+// Top: the app and its lifecycle.
+mod server;
+
+// Handlers.
+#[cfg(feature = "control")]
 pub mod control;
-pub mod demo;
-pub mod generate;
 pub mod graph;
 pub mod identity;
+
+// Bottom: state and what it is made of.
+mod changes;
+mod clock;
+mod directory;
+mod error;
+#[cfg(feature = "control")]
+mod faults;
+mod query_string;
+mod sign_in;
+mod state;
+
+// Leaves: the tenant model, its generator and fixtures, keys, TLS, the test browser.
+#[cfg(feature = "browser")]
+pub mod browser;
+pub mod demo;
+pub mod generate;
 pub mod keys;
 pub mod model;
-mod server;
 pub mod tls;
 
+pub use clock::Clock;
+pub use error::EmulatorError;
 pub use generate::{GeneratorConfig, generate};
 pub use model::Tenant;
-pub use server::{Clock, Emulator, EmulatorConfig, EmulatorError};
+pub use server::{Emulator, EmulatorConfig};
 
 /// Reads a tenant fixture (JSON, see `fixtures/README.md`).
 pub fn load_fixture(path: &std::path::Path) -> Result<Tenant, String> {

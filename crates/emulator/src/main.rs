@@ -101,6 +101,7 @@ fn run(args: &[String]) -> Result<(), String> {
         println!("tenant            {}", emulator.tenant_id());
         println!("authority         {}", emulator.authority());
         println!("Microsoft Graph   {}/v1.0", emulator.base_url());
+        #[cfg(feature = "control")]
         println!("control API       {}/_emulator/", emulator.base_url());
         if let Some(pem) = emulator.ca_pem() {
             let path = ca_file.unwrap_or_else(|| "entra-emulator-ca.pem".to_owned());

@@ -1,14 +1,19 @@
 //! `directoryObjects/getByIds` and JSON `$batch`.
 
 use super::{GROUP_DEFAULT, GraphError, READ_USERS, RequestIds, USER_DEFAULT, begin, project};
-use crate::graph::query::Kind;
-use crate::server::Shared;
+use crate::directory::Kind;
+use crate::state::Shared;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Request};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use tower::ServiceExt;
+
+/// Builds the router inner requests run through. A function rather than a router: the router
+/// contains the `$batch` route itself, and state holding it would never be dropped.
+pub type Dispatch = fn(&Shared) -> Router;
 
 /// Graph's limit of requests in one batch.
 pub const MAX_BATCH: usize = 20;
@@ -79,6 +84,7 @@ pub async fn batch(
     State(shared): State<Shared>,
     headers: HeaderMap,
     body: axum::body::Bytes,
+    dispatch: Dispatch,
 ) -> Response {
     let ids = RequestIds::new(&shared, &headers);
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
@@ -96,7 +102,7 @@ pub async fn batch(
             "Number of included requests in the batch exceeds the limit of {MAX_BATCH}."
         )));
     }
-    let app = crate::server::app(&shared);
+    let app = dispatch(&shared);
     let authorization = headers.get(axum::http::header::AUTHORIZATION).cloned();
     let mut statuses: Map<String, Value> = Map::new();
     let mut responses = Vec::new();

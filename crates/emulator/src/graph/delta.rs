@@ -4,8 +4,8 @@ use super::{
     GROUP_DEFAULT, GraphError, READ_GROUPS, READ_USERS, USER_DEFAULT, begin, known_group,
     known_user, project, query,
 };
-use crate::graph::query::Kind;
-use crate::server::Shared;
+use crate::directory::Kind;
+use crate::state::Shared;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;

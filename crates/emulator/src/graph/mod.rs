@@ -1,10 +1,12 @@
 //! Microsoft Graph v1.0: users, groups, members, `/me`, with Graph's query options and errors.
 
 mod batch;
+pub use batch::Dispatch;
 mod delta;
 pub mod query;
 
-use crate::server::{Directory, Shared};
+use crate::directory::Directory;
+use crate::state::Shared;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -263,7 +265,9 @@ fn begin(shared: &Shared, headers: &HeaderMap, scopes: &[&str]) -> Result<Call, 
     })
 }
 
-pub fn router() -> Router<Shared> {
+/// The Graph routes. `dispatch` builds the router `$batch` runs its inner requests through
+/// (the whole app, so they meet the same routes and faults as requests from outside).
+pub fn router(dispatch: Dispatch) -> Router<Shared> {
     Router::new()
         .route("/v1.0/users", get(list_users))
         .route("/v1.0/users/delta", get(delta::users))
@@ -285,7 +289,12 @@ pub fn router() -> Router<Shared> {
             "/v1.0/directoryObjects/getByIds",
             axum::routing::post(batch::get_by_ids),
         )
-        .route("/v1.0/$batch", axum::routing::post(batch::batch))
+        .route(
+            "/v1.0/$batch",
+            axum::routing::post(move |state, headers, body| {
+                batch::batch(state, headers, body, dispatch)
+            }),
+        )
         .route("/v1.0/me", get(me))
         .route("/v1.0/me/memberOf", get(me_member_of))
         .route("/v1.0/organization", get(organization))
@@ -344,10 +353,10 @@ fn project(
 }
 
 fn known_user(p: &str) -> bool {
-    crate::server::USER_PROPERTIES.contains(&p)
+    crate::directory::USER_PROPERTIES.contains(&p)
 }
 fn known_group(p: &str) -> bool {
-    crate::server::GROUP_PROPERTIES.contains(&p)
+    crate::directory::GROUP_PROPERTIES.contains(&p)
 }
 fn known_any(p: &str) -> bool {
     known_user(p) || known_group(p)
@@ -781,7 +790,7 @@ async fn me_member_of(
         .map(|template| {
             json!({
                 "@odata.type": "#microsoft.graph.directoryRole",
-                "id": crate::server::role_object_id(&call.directory.tenant.id, template),
+                "id": crate::directory::role_object_id(&call.directory.tenant.id, template),
                 "deletedDateTime": null,
                 "description": crate::model::roles::display_name(template),
                 "displayName": crate::model::roles::display_name(template),

@@ -1,6 +1,8 @@
 //! OData query options as Graph accepts them on users, groups and members.
 
 use super::GraphError;
+pub use crate::directory::Kind;
+pub use crate::query_string::{encode_pairs, parse_pairs};
 use serde_json::Value;
 
 /// Default page size of directory collections, and the maximum `$top`.
@@ -19,70 +21,6 @@ pub struct ListQuery {
     pub order_by_display_name: Option<bool>,
     /// The request's own parameters except `$skiptoken`, to build `@odata.nextLink`.
     pub pairs: Vec<(String, String)>,
-}
-
-/// Decodes a query string (`+` is a space, percent-escapes are UTF-8).
-pub fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    raw.unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(p), String::new()),
-        })
-        .collect()
-}
-
-/// Encodes pairs back into a query string for `@odata.nextLink`.
-pub fn encode_pairs(pairs: &[(String, String)]) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'$')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b',');
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                percent_encoding::utf8_percent_encode(k, SET),
-                percent_encoding::utf8_percent_encode(v, SET)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// What kind of object a collection holds, for property validation and messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    User,
-    Group,
-    DirectoryObject,
-}
-
-impl Kind {
-    pub fn type_name(self) -> &'static str {
-        match self {
-            Kind::User => "microsoft.graph.user",
-            Kind::Group => "microsoft.graph.group",
-            Kind::DirectoryObject => "microsoft.graph.directoryObject",
-        }
-    }
-
-    fn resource(self) -> &'static str {
-        match self {
-            Kind::User => "User",
-            Kind::Group => "Group",
-            Kind::DirectoryObject => "DirectoryObject",
-        }
-    }
 }
 
 /// Parses the query options of a list request. `eventual` is the ConsistencyLevel header.
@@ -605,17 +543,5 @@ mod tests {
     fn skiptokens_round_trip_and_garbage_is_rejected() {
         assert_eq!(decode_skiptoken(&encode_skiptoken(1998)).ok(), Some(1998));
         assert!(decode_skiptoken("not-a-token").is_err());
-    }
-
-    #[test]
-    fn query_strings() {
-        let pairs = parse_pairs(Some(
-            "$select=id,displayName&$filter=startswith(displayName,%27A%27)&$search=%22displayName:a+b%22",
-        ));
-        assert_eq!(pairs[0], ("$select".into(), "id,displayName".into()));
-        assert_eq!(pairs[1].1, "startswith(displayName,'A')");
-        assert_eq!(pairs[2].1, "\"displayName:a b\"");
-        let round = parse_pairs(Some(&encode_pairs(&pairs)));
-        assert_eq!(round, pairs);
     }
 }

@@ -6,7 +6,7 @@ use super::{
     AuthRequest, Code, Flow, ResponseMode, client_info, error_ids, random_token, resolve_tenant,
     totp,
 };
-use crate::server::Shared;
+use crate::state::Shared;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -65,7 +65,7 @@ fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
             Html(pages::form_post(&request.redirect_uri, &fields)).into_response()
         }
         ResponseMode::Query => {
-            let query = crate::graph::query::encode_pairs(&all);
+            let query = crate::query_string::encode_pairs(&all);
             let separator = if request.redirect_uri.contains('?') {
                 '&'
             } else {

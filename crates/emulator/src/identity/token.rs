@@ -4,8 +4,9 @@ use super::errors::{Aadsts, no_store};
 use super::{
     CODE_LIFETIME, REFRESH_LIFETIME, Refresh, client_info, error_ids, random_token, resolve_tenant,
 };
+use crate::directory::Directory;
 use crate::model::roles;
-use crate::server::{Directory, Shared};
+use crate::state::Shared;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
