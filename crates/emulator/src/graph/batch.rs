@@ -1,6 +1,8 @@
 //! `directoryObjects/getByIds` and JSON `$batch`.
 
-use super::{GROUP_DEFAULT, GraphError, READ_USERS, RequestIds, USER_DEFAULT, begin, project};
+use super::auth::{READ_USERS, begin};
+use super::projection::{GROUP_DEFAULT, USER_DEFAULT, project};
+use super::response::{GraphError, RequestIds};
 use crate::directory::Kind;
 use crate::state::Shared;
 use axum::Router;

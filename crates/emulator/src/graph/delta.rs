@@ -1,9 +1,9 @@
 //! `users/delta` and `groups/delta`: full enumeration, then changes since a delta token.
 
-use super::{
-    GROUP_DEFAULT, GraphError, READ_GROUPS, READ_USERS, USER_DEFAULT, begin, known_group,
-    known_user, project, query,
-};
+use super::auth::{Call, READ_GROUPS, READ_USERS, begin};
+use super::projection::{GROUP_DEFAULT, Known, USER_DEFAULT, known_group, known_user, project};
+use super::query;
+use super::response::GraphError;
 use crate::directory::Kind;
 use crate::state::Shared;
 use axum::extract::{RawQuery, State};
@@ -98,7 +98,7 @@ async fn delta(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (collection, default, known): (&str, &[&str], super::Known<'_>) = match kind {
+    let (collection, default, known): (&str, &[&str], Known<'_>) = match kind {
         Kind::Group => ("groups", GROUP_DEFAULT, &known_group),
         _ => ("users", USER_DEFAULT, &known_user),
     };
@@ -349,7 +349,7 @@ fn shared_base(shared: &Shared, collection: &str) -> String {
 }
 
 /// An expired token: 410 Gone, and where to start over.
-fn expired(call: &super::Call, base: &str, keep: &[(String, String)]) -> Response {
+fn expired(call: &Call, base: &str, keep: &[(String, String)]) -> Response {
     let mut response = call.ids.error(GraphError {
         status: axum::http::StatusCode::GONE,
         code: "syncStateNotFound",
