@@ -3,6 +3,7 @@
 mod authorize;
 pub mod device;
 pub mod errors;
+mod issue;
 pub mod pages;
 mod token;
 pub mod totp;
