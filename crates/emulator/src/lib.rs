@@ -8,9 +8,10 @@
 //! tokens (signature, audience, tenant, lifetime, scopes). Tenants come from a JSON fixture
 //! (`fixtures/README.md`) or the seeded [`generate`] function.
 
-// Modules read top-down: `server` composes the handlers (`graph`, `identity`, `control`), which
-// import only the layer below them: shared `state` over the `directory` snapshot, the `changes`
-// log, the `clock`, `sign_in` state and `faults`, built from the `model` and its helpers.
+// Modules read top-down, with no cycles: `server` composes the handlers' routers and runs the
+// app; the handlers (`graph`, `identity`, `control`) import only the layers below them, never
+// each other or `server`; `state` ties together the bottom modules, which are built from the
+// tenant `model` and its helpers.
 
 // Top: the app and its lifecycle.
 mod server;
@@ -21,7 +22,7 @@ pub mod control;
 pub mod graph;
 pub mod identity;
 
-// Bottom: state and what it is made of.
+// Bottom: the shared state and what it is made of.
 mod changes;
 mod clock;
 mod directory;
@@ -32,14 +33,16 @@ mod query_string;
 mod sign_in;
 mod state;
 
-// Leaves: the tenant model, its generator and fixtures, keys, TLS, the test browser.
-#[cfg(feature = "browser")]
-pub mod browser;
+// Foundations: the tenant model, its generator and the demo's fixed accounts, keys, TLS.
 pub mod demo;
 pub mod generate;
 pub mod keys;
 pub mod model;
 pub mod tls;
+
+// A client, outside the server's layers: tests drive the sign-in pages with it.
+#[cfg(feature = "browser")]
+pub mod browser;
 
 pub use clock::Clock;
 pub use error::EmulatorError;

@@ -34,6 +34,7 @@ pub struct Flow {
     pub device: Option<String>,
 }
 
+/// An authorization code issued at the end of a sign-in, until it is redeemed at `/token`.
 #[derive(Debug, Clone)]
 pub struct Code {
     pub request: AuthRequest,
@@ -42,6 +43,8 @@ pub struct Code {
     pub redeemed: bool,
 }
 
+/// Where a device code is: waiting for the person at the browser, approved by a user (its
+/// object ID), declined, or already exchanged for tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceState {
     Pending,
@@ -50,6 +53,7 @@ pub enum DeviceState {
     Redeemed,
 }
 
+/// A device code flow: what the client asked for, and the code the person types in.
 #[derive(Debug, Clone)]
 pub struct Device {
     pub client_id: String,
@@ -60,8 +64,8 @@ pub struct Device {
     pub tenant_segment: String,
 }
 
-/// Sign-ins, codes and refresh tokens. Revocation is per user: every refresh token issued to
-/// the user before the revocation time stops working.
+/// Sign-ins, authorization and device codes, refresh-token revocations. Revocation is per
+/// user: every refresh token issued to the user before the revocation time stops working.
 #[derive(Debug, Default)]
 pub struct IdentityState {
     pub flows: HashMap<String, Flow>,

@@ -1,9 +1,11 @@
-//! The Microsoft identity platform v2.0 endpoints: discovery, JWKS, authorize, token.
+//! The Microsoft identity platform v2.0 endpoints: discovery, JWKS, authorize with its sign-in
+//! pages, token, device code.
 
 mod authorize;
 pub mod device;
 pub mod errors;
 mod issue;
+mod login;
 pub mod pages;
 mod token;
 pub mod totp;
@@ -40,7 +42,7 @@ pub fn router() -> Router<Shared> {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
-        .route("/{tenant}/login", post(authorize::login))
+        .route("/{tenant}/login", post(login::login))
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(device::devicecode))
         .route(
