@@ -13,14 +13,20 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 pub fn app(shared: &Shared) -> axum::Router {
     let routes = crate::graph::router(app).merge(crate::identity::router());
     #[cfg(feature = "control")]
-    let routes =
-        routes
-            .merge(crate::control::router())
-            .layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
-                crate::control::middleware,
-            ));
+    let routes = with_control(routes, shared);
     routes.with_state(shared.clone())
+}
+
+/// Adds the control API, and the fault layer over every route (so faults and the request log
+/// see Graph and identity requests alike).
+#[cfg(feature = "control")]
+fn with_control(routes: axum::Router<Shared>, shared: &Shared) -> axum::Router<Shared> {
+    routes
+        .merge(crate::control::router())
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::control::middleware,
+        ))
 }
 
 /// How to start an emulator.

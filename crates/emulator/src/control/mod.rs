@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
+/// The `/_emulator/` routes.
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/_emulator/tenant", get(tenant))
@@ -28,6 +29,7 @@ pub fn router() -> Router<Shared> {
         .route("/_emulator/requests", get(requests).delete(clear_requests))
 }
 
+/// A control API error: `{"error": message}`.
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
     (status, axum::Json(json!({"error": message.into()}))).into_response()
 }
@@ -41,6 +43,7 @@ fn respond(result: Result<(), String>) -> Response {
     }
 }
 
+/// The tenant's identity and object counts.
 async fn tenant(State(shared): State<Shared>) -> Response {
     let d = shared.directory();
     axum::Json(json!({
@@ -57,6 +60,7 @@ struct ClockChange {
     advance_seconds: i64,
 }
 
+/// Moves the clock and answers the time it now reads.
 async fn clock(
     State(shared): State<Shared>,
     axum::Json(change): axum::Json<ClockChange>,
@@ -77,6 +81,7 @@ async fn clear_faults(State(shared): State<Shared>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// The request log, optionally only the paths matching `?path=<glob>`.
 async fn requests(
     State(shared): State<Shared>,
     Query(filter): Query<HashMap<String, String>>,
