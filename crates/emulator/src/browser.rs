@@ -226,7 +226,7 @@ impl Browser {
                     .ok_or("a redirect without a location")?
                     .to_owned();
                 let params =
-                    crate::graph::query::parse_pairs(location.split_once('?').map(|(_, q)| q))
+                    crate::query_string::parse_pairs(location.split_once('?').map(|(_, q)| q))
                         .into_iter()
                         .collect();
                 return Ok(Redirect::Query { location, params });

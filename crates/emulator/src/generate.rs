@@ -249,115 +249,169 @@ pub fn generate(config: GeneratorConfig) -> Tenant {
     let tenant_id = rng.guid();
     let domain = "contoso.com".to_owned();
     let initial = "contoso.onmicrosoft.com".to_owned();
-    let mut users = Vec::with_capacity(config.users.max(2));
+    let users = users(&mut rng, config.users.max(2), &domain, &initial);
+    let groups = groups(&mut rng, &users, config.groups, &domain);
+    let admin_id = users[0].id.clone();
+    Tenant {
+        id: tenant_id,
+        display_name: "Contoso".into(),
+        domains: vec![domain, initial],
+        users,
+        groups,
+        role_assignments: vec![RoleAssignment {
+            role_template_id: roles::GLOBAL_ADMINISTRATOR.into(),
+            members: vec![admin_id],
+        }],
+        applications: vec![demo::application()],
+    }
+}
 
-    for i in 0..config.users.max(2) {
+/// `count` users: the demo administrator, the demo regular user, then generated people.
+fn users(rng: &mut Rng, count: usize, domain: &str, initial: &str) -> Vec<User> {
+    let mut users = Vec::with_capacity(count);
+    for i in 0..count {
         let id = rng.guid();
         let created = iso_date(17_900 + rng.below(2_000) as i64, rng.below(86_400) as i64);
         let user = match i {
-            0 => demo::admin(id, created, &domain),
-            1 => demo::regular_user(id, created, &domain),
-            _ => {
-                let first = rng.pick(FIRST);
-                let last = rng.pick(LAST);
-                let guest = rng.chance(4);
-                // About 1 % of users, from the 97th on, so even a small tenant has some.
-                let hostile = i % 97 == 0;
-                let display_name = if hostile {
-                    HOSTILE[(i / 97 - 1) % HOSTILE.len()].to_owned()
-                } else {
-                    format!("{first} {last}")
-                };
-                let local = format!("{}.{}{}", ascii_slug(first), ascii_slug(last), i);
-                let (upn, mail, user_type) = if guest {
-                    let partner = rng.pick(PARTNERS);
-                    let external = format!("{local}@{partner}");
-                    let upn = format!("{local}_{partner}#EXT#@{initial}");
-                    // Some guests never got a mailbox address in the tenant.
-                    let mail = (!rng.chance(30)).then_some(external);
-                    (upn, mail, "Guest")
-                } else {
-                    let upn = format!("{local}@{domain}");
-                    (upn.clone(), Some(upn), "Member")
-                };
-                User {
-                    id,
-                    user_principal_name: upn,
-                    display_name,
-                    given_name: Some(first.into()),
-                    surname: Some(last.into()),
-                    mail,
-                    job_title: (!guest).then(|| rng.pick(TITLES).to_owned()),
-                    department: (!guest).then(|| rng.pick(DEPARTMENTS).to_owned()),
-                    office_location: (!guest).then(|| rng.pick(OFFICES).to_owned()),
-                    mobile_phone: rng
-                        .chance(40)
-                        .then(|| format!("+1 206 555 {:04}", rng.below(10_000))),
-                    business_phones: if rng.chance(70) {
-                        vec![format!("+1 425 555 {:04}", rng.below(10_000))]
-                    } else {
-                        vec![]
-                    },
-                    preferred_language: rng.chance(50).then(|| "en-US".to_owned()),
-                    user_type: user_type.into(),
-                    account_enabled: !rng.chance(3),
-                    created_date_time: created,
-                    on_premises_sync_enabled: rng.chance(25).then_some(true),
-                    password: None,
-                    totp_secret: None,
-                    deleted_date_time: None,
-                }
-            }
+            0 => demo::admin(id, created, domain),
+            1 => demo::regular_user(id, created, domain),
+            _ => person(rng, i, id, created, domain, initial),
         };
         users.push(user);
     }
+    users
+}
 
-    let mut groups: Vec<Group> = Vec::with_capacity(config.groups);
+/// Generated user number `i`: a member or (about 4 %) a guest.
+fn person(
+    rng: &mut Rng,
+    i: usize,
+    id: String,
+    created: String,
+    domain: &str,
+    initial: &str,
+) -> User {
+    let first = rng.pick(FIRST);
+    let last = rng.pick(LAST);
+    let guest = rng.chance(4);
+    // About 1 % of users, from the 97th on, so even a small tenant has some.
+    let hostile = i.is_multiple_of(97);
+    let display_name = if hostile {
+        HOSTILE[(i / 97 - 1) % HOSTILE.len()].to_owned()
+    } else {
+        format!("{first} {last}")
+    };
+    let local = format!("{}.{}{}", ascii_slug(first), ascii_slug(last), i);
+    let (upn, mail, user_type) = if guest {
+        let partner = rng.pick(PARTNERS);
+        let external = format!("{local}@{partner}");
+        let upn = format!("{local}_{partner}#EXT#@{initial}");
+        // Some guests never got a mailbox address in the tenant.
+        let mail = (!rng.chance(30)).then_some(external);
+        (upn, mail, "Guest")
+    } else {
+        let upn = format!("{local}@{domain}");
+        (upn.clone(), Some(upn), "Member")
+    };
+    User {
+        id,
+        user_principal_name: upn,
+        display_name,
+        given_name: Some(first.into()),
+        surname: Some(last.into()),
+        mail,
+        job_title: (!guest).then(|| rng.pick(TITLES).to_owned()),
+        department: (!guest).then(|| rng.pick(DEPARTMENTS).to_owned()),
+        office_location: (!guest).then(|| rng.pick(OFFICES).to_owned()),
+        mobile_phone: rng
+            .chance(40)
+            .then(|| format!("+1 206 555 {:04}", rng.below(10_000))),
+        business_phones: if rng.chance(70) {
+            vec![format!("+1 425 555 {:04}", rng.below(10_000))]
+        } else {
+            vec![]
+        },
+        preferred_language: rng.chance(50).then(|| "en-US".to_owned()),
+        user_type: user_type.into(),
+        account_enabled: !rng.chance(3),
+        created_date_time: created,
+        on_premises_sync_enabled: rng.chance(25).then_some(true),
+        password: None,
+        totp_secret: None,
+        deleted_date_time: None,
+    }
+}
+
+/// `count` groups: one per department (as many as fit), "All Staff", then teams.
+fn groups(rng: &mut Rng, users: &[User], count: usize, domain: &str) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::with_capacity(count);
     let member_ids: Vec<&str> = users
         .iter()
         .filter(|u| u.user_type == "Member")
         .map(|u| u.id.as_str())
         .collect();
-    let departments = DEPARTMENTS.len().min(config.groups);
+    let departments = DEPARTMENTS.len().min(count);
     for (d, dept) in DEPARTMENTS.iter().take(departments).enumerate() {
-        let members = users
-            .iter()
-            .filter(|u| u.department.as_deref() == Some(dept))
-            .map(|u| u.id.clone())
-            .collect();
-        groups.push(Group {
-            id: rng.guid(),
-            display_name: (*dept).to_owned(),
-            description: Some(format!("Everyone in {dept}")),
-            mail: Some(format!("{}@{domain}", ascii_slug(dept))),
-            mail_enabled: d % 2 == 0,
-            security_enabled: true,
-            group_types: if d % 3 == 0 {
-                vec!["Unified".into()]
-            } else {
-                vec![]
-            },
-            created_date_time: iso_date(17_800 + d as i64, 3_600),
-            members,
-            deleted_date_time: None,
-        });
+        groups.push(department_group(rng, users, d, dept, domain));
     }
-    if config.groups > departments {
-        groups.push(Group {
-            id: rng.guid(),
-            display_name: "All Staff".into(),
-            description: Some("Every member of the organization".into()),
-            mail: Some(format!("allstaff@{domain}")),
-            mail_enabled: true,
-            security_enabled: false,
-            group_types: vec!["Unified".into()],
-            created_date_time: iso_date(17_790, 0),
-            members: member_ids.iter().map(|s| (*s).to_owned()).collect(),
-            deleted_date_time: None,
-        });
+    if count > departments {
+        groups.push(all_staff(rng, &member_ids, domain));
     }
+    add_teams(rng, &mut groups, &member_ids, departments, count);
+    groups
+}
+
+/// The group of department number `d`: everyone whose department it is.
+fn department_group(rng: &mut Rng, users: &[User], d: usize, dept: &str, domain: &str) -> Group {
+    let members = users
+        .iter()
+        .filter(|u| u.department.as_deref() == Some(dept))
+        .map(|u| u.id.clone())
+        .collect();
+    Group {
+        id: rng.guid(),
+        display_name: dept.to_owned(),
+        description: Some(format!("Everyone in {dept}")),
+        mail: Some(format!("{}@{domain}", ascii_slug(dept))),
+        mail_enabled: d.is_multiple_of(2),
+        security_enabled: true,
+        group_types: if d.is_multiple_of(3) {
+            vec!["Unified".into()]
+        } else {
+            vec![]
+        },
+        created_date_time: iso_date(17_800 + d as i64, 3_600),
+        members,
+        deleted_date_time: None,
+    }
+}
+
+/// "All Staff": a Microsoft 365 group with every member user (over 10k in a large tenant).
+fn all_staff(rng: &mut Rng, member_ids: &[&str], domain: &str) -> Group {
+    Group {
+        id: rng.guid(),
+        display_name: "All Staff".into(),
+        description: Some("Every member of the organization".into()),
+        mail: Some(format!("allstaff@{domain}")),
+        mail_enabled: true,
+        security_enabled: false,
+        group_types: vec!["Unified".into()],
+        created_date_time: iso_date(17_790, 0),
+        members: member_ids.iter().map(|s| (*s).to_owned()).collect(),
+        deleted_date_time: None,
+    }
+}
+
+/// Team groups of 5–80 random members until there are `count` groups.
+fn add_teams(
+    rng: &mut Rng,
+    groups: &mut Vec<Group>,
+    member_ids: &[&str],
+    departments: usize,
+    count: usize,
+) {
     let mut team = 0;
-    while groups.len() < config.groups {
+    while groups.len() < count {
         let dept = team % departments.max(1);
         let size = 5 + rng.below(76);
         let members = (0..size)
@@ -384,20 +438,6 @@ pub fn generate(config: GeneratorConfig) -> Tenant {
             deleted_date_time: None,
         });
         team += 1;
-    }
-
-    let admin_id = users[0].id.clone();
-    Tenant {
-        id: tenant_id,
-        display_name: "Contoso".into(),
-        domains: vec![domain, initial],
-        users,
-        groups,
-        role_assignments: vec![RoleAssignment {
-            role_template_id: roles::GLOBAL_ADMINISTRATOR.into(),
-            members: vec![admin_id],
-        }],
-        applications: vec![demo::application()],
     }
 }
 

@@ -8,21 +8,47 @@
 //! tokens (signature, audience, tenant, lifetime, scopes). Tenants come from a JSON fixture
 //! (`fixtures/README.md`) or the seeded [`generate`] function.
 
-#[cfg(feature = "browser")]
-pub mod browser;
+// Modules read top-down, with no cycles: `server` composes the handlers' routers and runs the
+// app; the handlers (`graph`, `identity`, `control`) import only the layers below them, never
+// each other or `server`; `state` ties together the bottom modules, which are built from the
+// tenant `model` and its helpers.
+
+// Top: the app and its lifecycle.
+mod server;
+
+// Handlers.
+#[cfg(feature = "control")]
 pub mod control;
-pub mod demo;
-pub mod generate;
 pub mod graph;
 pub mod identity;
+
+// Bottom: the shared state and what it is made of.
+mod changes;
+mod clock;
+mod directory;
+mod error;
+#[cfg(feature = "control")]
+mod faults;
+mod query_string;
+mod sign_in;
+mod state;
+
+// Foundations: the tenant model, its generator and the demo's fixed accounts, keys, TLS.
+pub mod demo;
+pub mod generate;
 pub mod keys;
 pub mod model;
-mod server;
 pub mod tls;
 
+// A client, outside the server's layers: tests drive the sign-in pages with it.
+#[cfg(feature = "browser")]
+pub mod browser;
+
+pub use clock::Clock;
+pub use error::EmulatorError;
 pub use generate::{GeneratorConfig, generate};
 pub use model::Tenant;
-pub use server::{Clock, Emulator, EmulatorConfig, EmulatorError};
+pub use server::{Emulator, EmulatorConfig};
 
 /// Reads a tenant fixture (JSON, see `fixtures/README.md`).
 pub fn load_fixture(path: &std::path::Path) -> Result<Tenant, String> {

@@ -1,14 +1,21 @@
 //! `directoryObjects/getByIds` and JSON `$batch`.
 
-use super::{GROUP_DEFAULT, GraphError, READ_USERS, RequestIds, USER_DEFAULT, begin, project};
-use crate::graph::query::Kind;
-use crate::server::Shared;
+use super::auth::{READ_USERS, begin};
+use super::projection::{GROUP_DEFAULT, USER_DEFAULT, project};
+use super::response::{GraphError, RequestIds};
+use crate::directory::Kind;
+use crate::state::Shared;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, Request};
+use axum::http::{HeaderMap, HeaderValue, Request};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use tower::ServiceExt;
+
+/// Builds the router inner requests run through. A function rather than a router: the router
+/// contains the `$batch` route itself, and state holding it would never be dropped.
+pub type Dispatch = fn(&Shared) -> Router;
 
 /// Graph's limit of requests in one batch.
 pub const MAX_BATCH: usize = 20;
@@ -79,6 +86,7 @@ pub async fn batch(
     State(shared): State<Shared>,
     headers: HeaderMap,
     body: axum::body::Bytes,
+    dispatch: Dispatch,
 ) -> Response {
     let ids = RequestIds::new(&shared, &headers);
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
@@ -96,7 +104,7 @@ pub async fn batch(
             "Number of included requests in the batch exceeds the limit of {MAX_BATCH}."
         )));
     }
-    let app = crate::server::app(&shared);
+    let app = dispatch(&shared);
     let authorization = headers.get(axum::http::header::AUTHORIZATION).cloned();
     let mut statuses: Map<String, Value> = Map::new();
     let mut responses = Vec::new();
@@ -105,66 +113,83 @@ pub async fn batch(
             .as_str()
             .map(str::to_owned)
             .unwrap_or_else(|| inner["id"].to_string());
-        let failed_dependency = inner["dependsOn"].as_array().is_some_and(|deps| {
-            deps.iter().filter_map(Value::as_str).any(|d| {
-                statuses
-                    .get(d)
-                    .and_then(Value::as_u64)
-                    .is_none_or(|s| s >= 400)
-            })
-        });
-        if failed_dependency {
+        if failed_dependency(inner, &statuses) {
             statuses.insert(id.clone(), json!(424));
             responses.push(json!({"id": id, "status": 424, "body": {"error": {"code": "BadRequest", "message": "Failed dependency"}}}));
             continue;
         }
-        let method = inner["method"].as_str().unwrap_or("GET").to_uppercase();
-        let url = inner["url"].as_str().unwrap_or_default();
-        let path = if url.starts_with("/v1.0/") {
-            url.to_owned()
-        } else {
-            format!("/v1.0/{}", url.trim_start_matches('/'))
-        };
-        let mut builder = Request::builder().method(method.as_str()).uri(&path);
-        if let Some(auth) = &authorization {
-            builder = builder.header(axum::http::header::AUTHORIZATION, auth.clone());
-        }
-        if let Some(extra) = inner["headers"].as_object() {
-            for (k, v) in extra {
-                if let Some(v) = v.as_str() {
-                    builder = builder.header(k.as_str(), v);
-                }
-            }
-        }
-        let body = if inner.get("body").is_some() {
-            Body::from(inner["body"].to_string())
-        } else {
-            Body::empty()
-        };
-        let Ok(req) = builder.body(body) else {
+        let Some(request) = inner_request(inner, authorization.as_ref()) else {
             responses.push(json!({"id": id, "status": 400, "body": {"error": {"code": "BadRequest", "message": "Invalid request URL"}}}));
             continue;
         };
-        let response = match app.clone().oneshot(req).await {
-            Ok(r) => r,
-            Err(never) => match never {},
-        };
-        let status = response.status().as_u16();
-        let mut out_headers = Map::new();
-        for name in ["retry-after", "content-type", "location"] {
-            if let Some(v) = response.headers().get(name).and_then(|v| v.to_str().ok()) {
-                out_headers.insert(name.to_owned(), json!(v));
-            }
-        }
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap_or_default();
-        let body: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)));
+        let (status, out_headers, body) = run(&app, request).await;
         statuses.insert(id.clone(), json!(status));
         responses.push(json!({"id": id, "status": status, "headers": out_headers, "body": body}));
     }
     // Graph answers in any order; reversed here so clients cannot rely on the request order.
     responses.reverse();
     ids.json(json!({"responses": responses}))
+}
+
+/// Whether the request depends on one that failed (or has not run).
+fn failed_dependency(inner: &Value, statuses: &Map<String, Value>) -> bool {
+    inner["dependsOn"].as_array().is_some_and(|deps| {
+        deps.iter().filter_map(Value::as_str).any(|d| {
+            statuses
+                .get(d)
+                .and_then(Value::as_u64)
+                .is_none_or(|s| s >= 400)
+        })
+    })
+}
+
+/// The HTTP request an inner request describes, under `/v1.0/`, with the batch's
+/// `Authorization` and its own headers and body; `None` when that is not a valid request.
+fn inner_request(inner: &Value, authorization: Option<&HeaderValue>) -> Option<Request<Body>> {
+    let method = inner["method"].as_str().unwrap_or("GET").to_uppercase();
+    let url = inner["url"].as_str().unwrap_or_default();
+    let path = if url.starts_with("/v1.0/") {
+        url.to_owned()
+    } else {
+        format!("/v1.0/{}", url.trim_start_matches('/'))
+    };
+    let mut builder = Request::builder().method(method.as_str()).uri(&path);
+    if let Some(auth) = authorization {
+        builder = builder.header(axum::http::header::AUTHORIZATION, auth.clone());
+    }
+    if let Some(extra) = inner["headers"].as_object() {
+        for (k, v) in extra {
+            if let Some(v) = v.as_str() {
+                builder = builder.header(k.as_str(), v);
+            }
+        }
+    }
+    let body = if inner.get("body").is_some() {
+        Body::from(inner["body"].to_string())
+    } else {
+        Body::empty()
+    };
+    builder.body(body).ok()
+}
+
+/// Runs one inner request through the app: its status, the headers a batch response repeats,
+/// and its body (JSON, or the text as a string).
+async fn run(app: &Router, request: Request<Body>) -> (u16, Map<String, Value>, Value) {
+    let response = match app.clone().oneshot(request).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    let status = response.status().as_u16();
+    let mut headers = Map::new();
+    for name in ["retry-after", "content-type", "location"] {
+        if let Some(v) = response.headers().get(name).and_then(|v| v.to_str().ok()) {
+            headers.insert(name.to_owned(), json!(v));
+        }
+    }
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    let body: Value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)));
+    (status, headers, body)
 }

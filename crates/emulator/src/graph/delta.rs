@@ -1,11 +1,11 @@
 //! `users/delta` and `groups/delta`: full enumeration, then changes since a delta token.
 
-use super::{
-    GROUP_DEFAULT, GraphError, READ_GROUPS, READ_USERS, USER_DEFAULT, begin, known_group,
-    known_user, project, query,
-};
-use crate::graph::query::Kind;
-use crate::server::Shared;
+use super::auth::{Call, READ_GROUPS, READ_USERS, begin};
+use super::projection::{GROUP_DEFAULT, Known, USER_DEFAULT, known_group, known_user, project};
+use super::query;
+use super::response::GraphError;
+use crate::directory::Kind;
+use crate::state::Shared;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
@@ -80,104 +80,236 @@ pub async fn groups(state: State<Shared>, headers: HeaderMap, raw: RawQuery) -> 
     delta(state, headers, raw, Kind::Group).await
 }
 
+/// What differs between `users/delta` and `groups/delta`.
+struct Collection {
+    kind: Kind,
+    name: &'static str,
+    scopes: &'static [&'static str],
+    default: &'static [&'static str],
+    known: fn(&str) -> bool,
+}
+
+impl Collection {
+    fn of(kind: Kind) -> Self {
+        match kind {
+            Kind::Group => Self {
+                kind,
+                name: "groups",
+                scopes: READ_GROUPS,
+                default: GROUP_DEFAULT,
+                known: known_group,
+            },
+            _ => Self {
+                kind,
+                name: "users",
+                scopes: READ_USERS,
+                default: USER_DEFAULT,
+                known: known_user,
+            },
+        }
+    }
+
+    fn base(&self, shared: &Shared) -> String {
+        format!("{}/v1.0/{}/delta", shared.base_url(), self.name)
+    }
+
+    fn items<'d>(&self, call: &'d Call) -> &'d [Value] {
+        if self.kind == Kind::Group {
+            &call.directory.groups_json
+        } else {
+            &call.directory.users_json
+        }
+    }
+}
+
+/// A delta request's query options.
+struct Options {
+    select: Option<Vec<String>>,
+    token: Option<Token>,
+    /// The parameters every link of the response repeats (`$select`).
+    keep: Vec<(String, String)>,
+}
+
 async fn delta(
     State(shared): State<Shared>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     kind: Kind,
 ) -> Response {
-    let call = match begin(
-        &shared,
-        &headers,
-        if kind == Kind::Group {
-            READ_GROUPS
-        } else {
-            READ_USERS
-        },
-    ) {
+    let collection = Collection::of(kind);
+    let call = match begin(&shared, &headers, collection.scopes) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (collection, default, known): (&str, &[&str], super::Known<'_>) = match kind {
-        Kind::Group => ("groups", GROUP_DEFAULT, &known_group),
-        _ => ("users", USER_DEFAULT, &known_user),
+    let options = match parse_options(&shared, &call, &collection, raw.as_deref()) {
+        Ok(options) => options,
+        Err(r) => return r,
     };
-    let mut select: Option<Vec<String>> = None;
-    // Delta results always carry the object ID, whatever $select says.
-    let mut token: Option<Token> = None;
-    let mut keep: Vec<(String, String)> = Vec::new();
-    for (key, value) in query::parse_pairs(raw.as_deref()) {
+    let links = Links {
+        base: collection.base(&shared),
+        keep: &options.keep,
+        epoch: shared.changes().epoch,
+    };
+    let view = View {
+        call: &call,
+        collection: &collection,
+        select: options.select.as_deref(),
+        with_members: (options.select.as_ref()).is_some_and(|s| s.iter().any(|p| p == "members")),
+    };
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}/v1.0/$metadata#{}",
+            shared.base_url(),
+            collection.name
+        )),
+    );
+    let now = shared.clock.now();
+    let value = match options.token {
+        Some(Token::Latest) => {
+            let version = shared.changes().version;
+            body.insert(
+                "@odata.deltaLink".into(),
+                json!(links.to(Token::Delta {
+                    version,
+                    issued: now
+                })),
+            );
+            Ok(Vec::new())
+        }
+        None | Some(Token::Skip { .. }) => {
+            let page = Page::of(&shared, options.token, now, &headers);
+            enumeration(&view, &links, page, now, &mut body)
+        }
+        Some(Token::Delta { version, issued }) => {
+            changes(&shared, &view, &links, version, issued, now, &mut body)
+        }
+    };
+    match value {
+        Ok(value) => {
+            body.insert("value".into(), Value::Array(value));
+            call.ids.json(Value::Object(body))
+        }
+        Err(Expired) => expired(&call, &links.base, &options.keep),
+    }
+}
+
+/// Reads `$select` (the object ID always included), the delta or skip token, and refuses the
+/// options change tracking does not support.
+// The error is the finished HTTP response, returned at once by the handler; boxing it would
+// only add an allocation.
+#[allow(clippy::result_large_err)]
+fn parse_options(
+    shared: &Shared,
+    call: &Call,
+    collection: &Collection,
+    raw: Option<&str>,
+) -> Result<Options, Response> {
+    let mut options = Options {
+        select: None,
+        token: None,
+        keep: Vec::new(),
+    };
+    for (key, value) in query::parse_pairs(raw) {
         match key.as_str() {
             "$select" => {
-                let props: Vec<String> = value
-                    .split(',')
-                    .map(|p| p.trim().to_owned())
-                    .filter(|p| !p.is_empty())
-                    .collect();
-                if let Some(bad) = props
-                    .iter()
-                    .find(|p| !(known(p) || kind == Kind::Group && p.as_str() == "members"))
-                {
-                    return call.ids.error(GraphError::bad_request(format!(
-                        "Could not find a property named '{bad}' on type '{}'.",
-                        kind.type_name()
-                    )));
-                }
-                let mut props = props;
-                if !props.iter().any(|p| p == "id") {
-                    props.insert(0, "id".into());
-                }
-                select = Some(props);
-                keep.push((key, value));
+                let props = select(&value, collection).map_err(|e| call.ids.error(e))?;
+                options.select = Some(props);
+                options.keep.push((key, value));
             }
-            "$deltatoken" | "$skiptoken" => match decode(&value) {
-                Some((_, Token::Latest)) if key == "$skiptoken" => {
-                    return call
-                        .ids
-                        .error(GraphError::bad_request("The skip token is invalid.".into()));
-                }
-                Some((_, Token::Latest)) => token = Some(Token::Latest),
-                Some((epoch, t)) => {
-                    let log = shared.changes();
-                    let version = match t {
-                        Token::Skip { version, .. } | Token::Delta { version, .. } => version,
-                        Token::Latest => 0,
-                    };
-                    // History this instance never had: the state is not available.
-                    if epoch != log.epoch || version > log.version {
-                        drop(log);
-                        return expired(&call, &shared_base(&shared, collection), &keep);
-                    }
-                    token = Some(t);
-                }
-                None => {
-                    return call.ids.error(GraphError::bad_request(
-                        "The delta token is invalid.".into(),
-                    ));
-                }
-            },
+            "$deltatoken" | "$skiptoken" => {
+                options.token = Some(read_token(
+                    shared,
+                    call,
+                    collection,
+                    &key,
+                    &value,
+                    &options.keep,
+                )?);
+            }
             "$top" | "$orderby" | "$expand" | "$search" | "$count" => {
-                return call.ids.error(GraphError::unsupported(format!(
+                return Err(call.ids.error(GraphError::unsupported(format!(
                     "The query parameter '{key}' is not supported with change tracking."
-                )));
+                ))));
             }
             _ => {}
         }
     }
-    let page_size = headers
-        .get("Prefer")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|p| {
-            p.split(',')
-                .find_map(|part| part.trim().strip_prefix("odata.maxpagesize=")?.parse().ok())
-        })
-        .unwrap_or(DEFAULT_PAGE)
-        .clamp(1, 999);
-    let now = shared.clock.now();
-    let epoch = shared.changes().epoch;
-    let base = shared_base(&shared, collection);
-    let link = |token: Token| {
-        let mut pairs = keep.clone();
+    Ok(options)
+}
+
+/// `$select` on delta: known properties (and `members` on groups); delta results always carry
+/// the object ID, whatever `$select` says.
+fn select(value: &str, collection: &Collection) -> Result<Vec<String>, GraphError> {
+    let kind = collection.kind;
+    let known: Known<'_> = &collection.known;
+    let mut props: Vec<String> = value
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if let Some(bad) = props
+        .iter()
+        .find(|p| !(known(p) || kind == Kind::Group && p.as_str() == "members"))
+    {
+        return Err(GraphError::bad_request(format!(
+            "Could not find a property named '{bad}' on type '{}'.",
+            kind.type_name()
+        )));
+    }
+    if !props.iter().any(|p| p == "id") {
+        props.insert(0, "id".into());
+    }
+    Ok(props)
+}
+
+/// A delta or skip token this instance issued and still has the history for.
+// The error is the finished HTTP response, as in `parse_options`.
+#[allow(clippy::result_large_err)]
+fn read_token(
+    shared: &Shared,
+    call: &Call,
+    collection: &Collection,
+    key: &str,
+    value: &str,
+    keep: &[(String, String)],
+) -> Result<Token, Response> {
+    match decode(value) {
+        Some((_, Token::Latest)) if key == "$skiptoken" => Err(call
+            .ids
+            .error(GraphError::bad_request("The skip token is invalid.".into()))),
+        Some((_, Token::Latest)) => Ok(Token::Latest),
+        Some((epoch, t)) => {
+            let log = shared.changes();
+            let version = match t {
+                Token::Skip { version, .. } | Token::Delta { version, .. } => version,
+                Token::Latest => 0,
+            };
+            // History this instance never had: the state is not available.
+            if epoch != log.epoch || version > log.version {
+                drop(log);
+                return Err(expired(call, &collection.base(shared), keep));
+            }
+            Ok(t)
+        }
+        None => Err(call.ids.error(GraphError::bad_request(
+            "The delta token is invalid.".into(),
+        ))),
+    }
+}
+
+/// Builds the next and delta links of one response.
+struct Links<'a> {
+    base: String,
+    keep: &'a [(String, String)],
+    /// This emulator instance: tokens from another one are refused.
+    epoch: u64,
+}
+
+impl Links<'_> {
+    fn to(&self, token: Token) -> String {
+        let mut pairs = self.keep.to_vec();
         pairs.push((
             if matches!(token, Token::Delta { .. }) {
                 "$deltatoken"
@@ -185,171 +317,228 @@ async fn delta(
                 "$skiptoken"
             }
             .to_owned(),
-            encode(epoch, token),
+            encode(self.epoch, token),
         ));
-        format!("{base}?{}", query::encode_pairs(&pairs))
-    };
-    let with_members = select
-        .as_ref()
-        .is_some_and(|s| s.iter().any(|p| p == "members"));
-    let typed = |id: &str| -> Value {
-        let t = if call.directory.group(id).is_some() {
+        format!("{}?{}", self.base, query::encode_pairs(&pairs))
+    }
+}
+
+/// How one response shows its objects.
+struct View<'a> {
+    call: &'a Call,
+    collection: &'a Collection,
+    select: Option<&'a [String]>,
+    /// `members` selected: groups carry `members@delta`.
+    with_members: bool,
+}
+
+impl View<'_> {
+    fn project(&self, object: &Value) -> Value {
+        project(object, self.select, self.collection.default, None)
+    }
+
+    /// A member reference: `@odata.type` and `id`.
+    fn typed(&self, id: &str) -> Value {
+        let t = if self.call.directory.group(id).is_some() {
             "#microsoft.graph.group"
         } else {
             "#microsoft.graph.user"
         };
         json!({"@odata.type": t, "id": id})
-    };
-    let items: &[Value] = if kind == Kind::Group {
-        &call.directory.groups_json
-    } else {
-        &call.directory.users_json
-    };
-    let mut body = Map::new();
-    body.insert(
-        "@odata.context".into(),
-        json!(format!("{}/v1.0/$metadata#{collection}", shared.base_url())),
-    );
-
-    let value: Vec<Value> = match token {
-        Some(Token::Latest) => {
-            body.insert(
-                "@odata.deltaLink".into(),
-                json!(link(Token::Delta {
-                    version: shared.changes().version,
-                    issued: now
-                })),
-            );
-            Vec::new()
-        }
-        None | Some(Token::Skip { .. }) => {
-            let (version, offset, issued) = match token {
-                Some(Token::Skip {
-                    version,
-                    offset,
-                    issued,
-                }) => (version, offset, issued),
-                _ => (shared.changes().version, 0, now),
-            };
-            if now - issued > TOKEN_LIFETIME {
-                return expired(&call, &base, &keep);
-            }
-            let end = (offset + page_size).min(items.len());
-            let page: Vec<Value> = items[offset.min(end)..end]
-                .iter()
-                .map(|o| {
-                    let mut v = project(o, select.as_deref(), default, None);
-                    if with_members
-                        && let (Value::Object(map), Some(id)) = (&mut v, o["id"].as_str())
-                    {
-                        let members: Vec<Value> = call
-                            .directory
-                            .members_of(id, false)
-                            .iter()
-                            .map(|m| typed(m))
-                            .collect();
-                        map.insert("members@delta".into(), Value::Array(members));
-                    }
-                    v
-                })
-                .collect();
-            if end < items.len() {
-                body.insert(
-                    "@odata.nextLink".into(),
-                    json!(link(Token::Skip {
-                        version,
-                        offset: end,
-                        issued
-                    })),
-                );
-            } else {
-                body.insert(
-                    "@odata.deltaLink".into(),
-                    json!(link(Token::Delta {
-                        version,
-                        issued: now
-                    })),
-                );
-            }
-            page
-        }
-        Some(Token::Delta { version, issued }) => {
-            if now - issued > TOKEN_LIFETIME {
-                return expired(&call, &base, &keep);
-            }
-            let log = shared.changes();
-            // Per object, in order of first change; per member, the last operation wins.
-            let mut order: Vec<String> = Vec::new();
-            let mut members: HashMap<String, BTreeMap<String, bool>> = HashMap::new();
-            for change in log
-                .changes
-                .iter()
-                .filter(|c| c.version > version && c.kind == kind)
-            {
-                if !order.contains(&change.object_id) {
-                    order.push(change.object_id.clone());
-                }
-                let entry = members.entry(change.object_id.clone()).or_default();
-                for m in &change.added_members {
-                    entry.insert(m.clone(), true);
-                }
-                for m in &change.removed_members {
-                    entry.insert(m.clone(), false);
-                }
-            }
-            let current = log.version;
-            drop(log);
-            body.insert(
-                "@odata.deltaLink".into(),
-                json!(link(Token::Delta {
-                    version: current,
-                    issued: now
-                })),
-            );
-            order
-                .iter()
-                .map(|id| {
-                    let active = if kind == Kind::Group { call.directory.group(id) } else { call.directory.user(id) };
-                    match active {
-                        Some(o) => {
-                            let mut v = project(o, select.as_deref(), default, None);
-                            if with_members && let Value::Object(map) = &mut v {
-                                let delta: Vec<Value> = members
-                                    .get(id)
-                                    .into_iter()
-                                    .flatten()
-                                    .map(|(m, added)| {
-                                        let mut item = typed(m);
-                                        if !added {
-                                            item["@removed"] = json!({"reason": "deleted"});
-                                        }
-                                        item
-                                    })
-                                    .collect();
-                                map.insert("members@delta".into(), Value::Array(delta));
-                            }
-                            v
-                        }
-                        None => {
-                            let soft = call.directory.tenant.users.iter().any(|u| &u.id == id && u.deleted_date_time.is_some())
-                                || call.directory.tenant.groups.iter().any(|g| &g.id == id && g.deleted_date_time.is_some());
-                            json!({"id": id, "@removed": {"reason": if soft { "changed" } else { "deleted" }}})
-                        }
-                    }
-                })
-                .collect()
-        }
-    };
-    body.insert("value".into(), Value::Array(value));
-    call.ids.json(Value::Object(body))
+    }
 }
 
-fn shared_base(shared: &Shared, collection: &str) -> String {
-    format!("{}/v1.0/{collection}/delta", shared.base_url())
+/// A token too old (or from another instance's history): 410 with where to start over.
+struct Expired;
+
+/// Where the full enumeration is: its version, offset and when it started.
+struct Page {
+    version: u64,
+    offset: usize,
+    issued: i64,
+    size: usize,
+}
+
+impl Page {
+    /// The page a skip token points at, or the first page of a new enumeration, sized by
+    /// `Prefer: odata.maxpagesize`.
+    fn of(shared: &Shared, token: Option<Token>, now: i64, headers: &HeaderMap) -> Self {
+        let (version, offset, issued) = match token {
+            Some(Token::Skip {
+                version,
+                offset,
+                issued,
+            }) => (version, offset, issued),
+            _ => (shared.changes().version, 0, now),
+        };
+        let size = headers
+            .get("Prefer")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|p| {
+                p.split(',')
+                    .find_map(|part| part.trim().strip_prefix("odata.maxpagesize=")?.parse().ok())
+            })
+            .unwrap_or(DEFAULT_PAGE)
+            .clamp(1, 999);
+        Self {
+            version,
+            offset,
+            issued,
+            size,
+        }
+    }
+}
+
+/// One page of the full enumeration, then a next link or, after the last, the delta link.
+fn enumeration(
+    view: &View<'_>,
+    links: &Links<'_>,
+    page: Page,
+    now: i64,
+    body: &mut Map<String, Value>,
+) -> Result<Vec<Value>, Expired> {
+    if now - page.issued > TOKEN_LIFETIME {
+        return Err(Expired);
+    }
+    let items = view.collection.items(view.call);
+    let end = (page.offset + page.size).min(items.len());
+    let value: Vec<Value> = items[page.offset.min(end)..end]
+        .iter()
+        .map(|o| {
+            let mut v = view.project(o);
+            if view.with_members
+                && let (Value::Object(map), Some(id)) = (&mut v, o["id"].as_str())
+            {
+                let members: Vec<Value> = (view.call.directory.members_of(id, false).iter())
+                    .map(|m| view.typed(m))
+                    .collect();
+                map.insert("members@delta".into(), Value::Array(members));
+            }
+            v
+        })
+        .collect();
+    let (version, issued) = (page.version, page.issued);
+    if end < items.len() {
+        body.insert(
+            "@odata.nextLink".into(),
+            json!(links.to(Token::Skip {
+                version,
+                offset: end,
+                issued
+            })),
+        );
+    } else {
+        body.insert(
+            "@odata.deltaLink".into(),
+            json!(links.to(Token::Delta {
+                version,
+                issued: now
+            })),
+        );
+    }
+    Ok(value)
+}
+
+/// What changed since `version`, per object in order of first change: the object as it is now,
+/// or `@removed` (`changed` when it sits in the recycle bin, `deleted` when it is gone).
+fn changes(
+    shared: &Shared,
+    view: &View<'_>,
+    links: &Links<'_>,
+    version: u64,
+    issued: i64,
+    now: i64,
+    body: &mut Map<String, Value>,
+) -> Result<Vec<Value>, Expired> {
+    if now - issued > TOKEN_LIFETIME {
+        return Err(Expired);
+    }
+    let (order, members, current) = changed_since(shared, view.collection.kind, version);
+    body.insert(
+        "@odata.deltaLink".into(),
+        json!(links.to(Token::Delta {
+            version: current,
+            issued: now
+        })),
+    );
+    Ok(order
+        .iter()
+        .map(|id| changed_object(view, id, &members))
+        .collect())
+}
+
+/// Per member: added (`true`) or removed, the last operation winning.
+type MemberChanges = HashMap<String, BTreeMap<String, bool>>;
+
+/// The objects of `kind` changed after `version` in order of first change, their member
+/// changes, and the current version.
+fn changed_since(shared: &Shared, kind: Kind, version: u64) -> (Vec<String>, MemberChanges, u64) {
+    let log = shared.changes();
+    let mut order: Vec<String> = Vec::new();
+    let mut members: MemberChanges = HashMap::new();
+    for change in log
+        .changes
+        .iter()
+        .filter(|c| c.version > version && c.kind == kind)
+    {
+        if !order.contains(&change.object_id) {
+            order.push(change.object_id.clone());
+        }
+        let entry = members.entry(change.object_id.clone()).or_default();
+        for m in &change.added_members {
+            entry.insert(m.clone(), true);
+        }
+        for m in &change.removed_members {
+            entry.insert(m.clone(), false);
+        }
+    }
+    (order, members, log.version)
+}
+
+/// One changed object as the delta response shows it.
+fn changed_object(view: &View<'_>, id: &str, members: &MemberChanges) -> Value {
+    let directory = &view.call.directory;
+    let active = if view.collection.kind == Kind::Group {
+        directory.group(id)
+    } else {
+        directory.user(id)
+    };
+    let Some(o) = active else {
+        let soft = directory
+            .tenant
+            .users
+            .iter()
+            .any(|u| u.id == id && u.deleted_date_time.is_some())
+            || directory
+                .tenant
+                .groups
+                .iter()
+                .any(|g| g.id == id && g.deleted_date_time.is_some());
+        return json!({"id": id, "@removed": {"reason": if soft { "changed" } else { "deleted" }}});
+    };
+    let mut v = view.project(o);
+    if view.with_members
+        && let Value::Object(map) = &mut v
+    {
+        let delta: Vec<Value> = members
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|(m, added)| {
+                let mut item = view.typed(m);
+                if !added {
+                    item["@removed"] = json!({"reason": "deleted"});
+                }
+                item
+            })
+            .collect();
+        map.insert("members@delta".into(), Value::Array(delta));
+    }
+    v
 }
 
 /// An expired token: 410 Gone, and where to start over.
-fn expired(call: &super::Call, base: &str, keep: &[(String, String)]) -> Response {
+fn expired(call: &Call, base: &str, keep: &[(String, String)]) -> Response {
     let mut response = call.ids.error(GraphError {
         status: axum::http::StatusCode::GONE,
         code: "syncStateNotFound",

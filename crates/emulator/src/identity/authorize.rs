@@ -1,19 +1,17 @@
-//! `/authorize` and the sign-in pages behind it: account → password → second factor.
+//! `/authorize`: the request checked, the sign-in started, and at its end the authorization
+//! code sent to the client's redirect URI (`query` or `form_post`).
 
-use super::errors::Aadsts;
+use super::errors::{Aadsts, unknown_client};
 use super::pages::{self, Step};
 use super::{
     AuthRequest, Code, Flow, ResponseMode, client_info, error_ids, random_token, resolve_tenant,
-    totp,
 };
-use crate::server::Shared;
-use axum::extract::{Form, Path, Query, State};
+use crate::directory::Directory;
+use crate::state::Shared;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::collections::HashMap;
-
-/// Sign-ins not finished within this many seconds are forgotten.
-const FLOW_LIFETIME: i64 = 3600;
 
 /// Whether `given` is allowed for the registered URIs. A registered `http://localhost` (or
 /// `127.0.0.1`) URI matches any port on either loopback host with the same path ('/' when
@@ -65,7 +63,7 @@ fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
             Html(pages::form_post(&request.redirect_uri, &fields)).into_response()
         }
         ResponseMode::Query => {
-            let query = crate::graph::query::encode_pairs(&all);
+            let query = crate::query_string::encode_pairs(&all);
             let separator = if request.redirect_uri.contains('?') {
                 '&'
             } else {
@@ -77,7 +75,8 @@ fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
     }
 }
 
-fn redirect_error(shared: &Shared, request: &AuthRequest, err: &Aadsts) -> Response {
+/// The error sent back to the client's redirect URI.
+pub(super) fn redirect_error(shared: &Shared, request: &AuthRequest, err: &Aadsts) -> Response {
     let (t, c, ts) = error_ids(shared);
     let description = err.description(&t, &c, &ts);
     let uri = format!("https://login.microsoftonline.com/error?code={}", err.code);
@@ -91,7 +90,8 @@ fn redirect_error(shared: &Shared, request: &AuthRequest, err: &Aadsts) -> Respo
     )
 }
 
-fn page_error(shared: &Shared, err: &Aadsts) -> Response {
+/// The error shown as a page: the request cannot be sent back to the client.
+pub(super) fn page_error(shared: &Shared, err: &Aadsts) -> Response {
     let (t, c, ts) = error_ids(shared);
     err.page(&t, &c, &ts)
 }
@@ -102,51 +102,68 @@ pub async fn authorize(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let directory = shared.directory();
-    if let Err(err) = resolve_tenant(&directory, &tenant) {
-        return page_error(&shared, &err);
+    let request = match auth_request(&directory, &tenant, &q) {
+        Ok(request) => request,
+        Err(err) => return page_error(&shared, &err),
+    };
+    // From here on, errors go back to the (validated) redirect URI.
+    if let Err(err) = check_request(&q, &request) {
+        return redirect_error(&shared, &request, &err);
     }
+    let hint = q.get("login_hint").cloned().unwrap_or_default();
+    begin_sign_in(&shared, &directory, &tenant, request, &hint)
+}
+
+/// The request with its tenant, client and redirect URI checked: until these hold, errors
+/// can only be shown as a page.
+fn auth_request(
+    directory: &Directory,
+    tenant: &str,
+    q: &HashMap<String, String>,
+) -> Result<AuthRequest, Aadsts> {
+    resolve_tenant(directory, tenant)?;
     let client_id = q.get("client_id").cloned().unwrap_or_default();
-    let Some(app) = directory
+    let app = directory
         .tenant
         .applications
         .iter()
         .find(|a| a.client_id.eq_ignore_ascii_case(&client_id))
-    else {
-        return page_error(
-            &shared,
-            &Aadsts::new(
-                "unauthorized_client",
-                700016,
-                format!(
-                    "Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
-                    directory.tenant.display_name
-                ),
-            ),
-        );
-    };
+        .ok_or_else(|| unknown_client(&client_id, &directory.tenant.display_name))?;
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if !redirect_allowed(&app.redirect_uris, &redirect_uri) {
-        return page_error(
-            &shared,
-            &Aadsts::new(
-                "invalid_request",
-                50011,
-                format!(
-                    "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.",
-                    app.client_id
-                ),
+        return Err(Aadsts::new(
+            "invalid_request",
+            50011,
+            format!(
+                "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.",
+                app.client_id
             ),
-        );
+        ));
     }
     let response_mode = match q.get("response_mode").map(String::as_str) {
         Some("form_post") => ResponseMode::FormPost,
         _ => ResponseMode::Query,
     };
-    let scopes: Vec<String> = q
-        .get("scope")
-        .map(|s| s.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
-    let challenge = match (
+    Ok(AuthRequest {
+        tenant_segment: tenant.to_owned(),
+        client_id: app.client_id.clone(),
+        redirect_uri,
+        scopes: q
+            .get("scope")
+            .map(|s| s.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        state: q.get("state").cloned(),
+        nonce: q.get("nonce").cloned(),
+        code_challenge: code_challenge(q),
+        response_mode,
+        client_info: q.get("client_info").is_some_and(|v| v == "1"),
+    })
+}
+
+/// The PKCE challenge and its method (`plain` when absent); an unknown method is kept as
+/// `invalid` for [`check_request`] to refuse.
+fn code_challenge(q: &HashMap<String, String>) -> Option<(String, String)> {
+    match (
         q.get("code_challenge"),
         q.get("code_challenge_method").map(String::as_str),
     ) {
@@ -154,66 +171,53 @@ pub async fn authorize(
         (Some(c), None | Some("plain")) => Some((c.clone(), "plain".to_owned())),
         (Some(c), Some("S256")) => Some((c.clone(), "S256".to_owned())),
         (Some(_), Some(_)) => Some((String::new(), "invalid".to_owned())),
-    };
-    let request = AuthRequest {
-        tenant_segment: tenant.clone(),
-        client_id: app.client_id.clone(),
-        redirect_uri,
-        scopes,
-        state: q.get("state").cloned(),
-        nonce: q.get("nonce").cloned(),
-        code_challenge: challenge.clone(),
-        response_mode,
-        client_info: q.get("client_info").is_some_and(|v| v == "1"),
-    };
-    // From here on, errors go back to the (validated) redirect URI.
+    }
+}
+
+/// What the emulator refuses once it can redirect: other response types, no scopes, a bad
+/// PKCE method, and `prompt=none`.
+fn check_request(q: &HashMap<String, String>, request: &AuthRequest) -> Result<(), Aadsts> {
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return redirect_error(
-            &shared,
-            &request,
-            &Aadsts::new(
-                "unsupported_response_type",
-                700054,
-                "response_type 'code' is required by this emulator.",
-            ),
-        );
+        return Err(Aadsts::new(
+            "unsupported_response_type",
+            700054,
+            "response_type 'code' is required by this emulator.",
+        ));
     }
     if request.scopes.is_empty() {
-        return redirect_error(
-            &shared,
-            &request,
-            &Aadsts::new(
-                "invalid_request",
-                900144,
-                "The request body must contain the following parameter: 'scope'.",
-            ),
-        );
+        return Err(Aadsts::new(
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'scope'.",
+        ));
     }
-    if challenge.as_ref().is_some_and(|(_, m)| m == "invalid") {
-        return redirect_error(
-            &shared,
-            &request,
-            &Aadsts::new(
-                "invalid_request",
-                501491,
-                "Invalid size of Code_Challenge parameter or unsupported code_challenge_method.",
-            ),
-        );
+    if (request.code_challenge.as_ref()).is_some_and(|(_, m)| m == "invalid") {
+        return Err(Aadsts::new(
+            "invalid_request",
+            501491,
+            "Invalid size of Code_Challenge parameter or unsupported code_challenge_method.",
+        ));
     }
     if q.get("prompt").map(String::as_str) == Some("none") {
         // The emulator keeps no browser session, so a silent request can never succeed.
-        return redirect_error(
-            &shared,
-            &request,
-            &Aadsts::new(
-                "login_required",
-                50058,
-                "A silent sign-in request was sent but no user is signed in.",
-            ),
-        );
+        return Err(Aadsts::new(
+            "login_required",
+            50058,
+            "A silent sign-in request was sent but no user is signed in.",
+        ));
     }
+    Ok(())
+}
+
+/// Starts the sign-in flow and shows its first page (the account, pre-filled with the hint).
+fn begin_sign_in(
+    shared: &Shared,
+    directory: &Directory,
+    tenant: &str,
+    request: AuthRequest,
+    login_hint: &str,
+) -> Response {
     let flow = random_token(24);
-    let hint = q.get("login_hint").cloned().unwrap_or_default();
     shared.identity().flows.insert(
         flow.clone(),
         Flow {
@@ -231,7 +235,7 @@ pub async fn authorize(
         heading: "Sign in",
         context: None,
         field: ("login", "text", "Email, phone, or Skype"),
-        value: &hint,
+        value: login_hint,
         error: None,
         hint: shared.demo_hints().then(|| {
             format!(
@@ -245,188 +249,8 @@ pub async fn authorize(
     .into_response()
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct LoginForm {
-    flow: String,
-    step: String,
-    #[serde(default)]
-    value: String,
-    #[serde(default)]
-    action: String,
-}
-
-pub async fn login(
-    State(shared): State<Shared>,
-    Path(tenant): Path<String>,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let directory = shared.directory();
-    let now = shared.clock.now();
-    let Some(mut flow) = shared
-        .identity()
-        .flows
-        .get(&form.flow)
-        .cloned()
-        .filter(|f| now - f.created < FLOW_LIFETIME)
-    else {
-        return page_error(
-            &shared,
-            &Aadsts::new(
-                "invalid_request",
-                50058,
-                "This sign-in has expired or was already completed. Start it again from the application.",
-            ),
-        );
-    };
-    if form.action == "cancel" {
-        shared.identity().flows.remove(&form.flow);
-        if let Some(device) = &flow.device {
-            if let Some(d) = shared.identity().devices.get_mut(device) {
-                d.state = super::device::DeviceState::Declined;
-            }
-            return super::device::finished(false);
-        }
-        return redirect_error(
-            &shared,
-            &flow.request,
-            &Aadsts::new(
-                "access_denied",
-                65004,
-                "User declined to consent to access the app.",
-            ),
-        );
-    }
-    let action = format!("{}/{tenant}/login", shared.base_url());
-    let render = |step: &str,
-                  heading: &str,
-                  context: Option<&str>,
-                  field: (&'static str, &'static str, &'static str),
-                  error: Option<&str>,
-                  hint: Option<String>| {
-        Html(pages::step(&Step {
-            action: &action,
-            flow: &form.flow,
-            step,
-            heading,
-            context,
-            field,
-            value: "",
-            error,
-            hint,
-        }))
-        .into_response()
-    };
-    let user = flow
-        .user_id
-        .as_deref()
-        .and_then(|id| directory.tenant.users.iter().find(|u| u.id == id));
-    match (form.step.as_str(), user) {
-        ("account", _) => {
-            let name = form.value.trim();
-            let Some(user) = directory.tenant.users.iter().find(|u| {
-                u.user_principal_name.eq_ignore_ascii_case(name) && u.deleted_date_time.is_none()
-            }) else {
-                return render(
-                    "account",
-                    "Sign in",
-                    None,
-                    ("login", "text", "Email, phone, or Skype"),
-                    Some(
-                        "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.",
-                    ),
-                    None,
-                );
-            };
-            flow.user_id = Some(user.id.clone());
-            shared.identity().flows.insert(form.flow.clone(), flow);
-            let hint = shared.demo_hints().then(|| "Demo accounts: see the app's README or the emulator's fixtures/README.md for passwords.".to_owned());
-            render(
-                "password",
-                "Enter password",
-                Some(&user.user_principal_name),
-                ("passwd", "password", "Password"),
-                None,
-                hint,
-            )
-        }
-        ("password", Some(user)) => {
-            if !user.account_enabled {
-                return page_error(
-                    &shared,
-                    &Aadsts::new("invalid_grant", 50057, "The user account is disabled.")
-                        .with_status(StatusCode::OK),
-                );
-            }
-            if user.password.as_deref() != Some(form.value.as_str()) || form.value.is_empty() {
-                return render(
-                    "password",
-                    "Enter password",
-                    Some(&user.user_principal_name),
-                    ("passwd", "password", "Password"),
-                    Some(
-                        "AADSTS50126: Error validating credentials due to invalid username or password.",
-                    ),
-                    None,
-                );
-            }
-            flow.password_ok = true;
-            shared
-                .identity()
-                .flows
-                .insert(form.flow.clone(), flow.clone());
-            match &user.totp_secret {
-                Some(secret) => {
-                    let hint = shared
-                        .demo_hints()
-                        .then(|| match totp::base32_decode(secret) {
-                            Some(bytes) => format!(
-                                "Demo tenant: the current code is {}.",
-                                totp::code_at(&bytes, shared.clock.now())
-                            ),
-                            None => String::new(),
-                        });
-                    render(
-                        "mfa",
-                        "Enter code",
-                        Some(&user.user_principal_name),
-                        ("otc", "text", "Code from your authenticator app"),
-                        None,
-                        hint,
-                    )
-                }
-                None => complete(&shared, &form.flow, flow, &user.id),
-            }
-        }
-        ("mfa", Some(user)) if flow.password_ok => {
-            let ok = user
-                .totp_secret
-                .as_deref()
-                .is_some_and(|s| totp::verify(s, &form.value, shared.clock.now()));
-            if !ok {
-                return render(
-                    "mfa",
-                    "Enter code",
-                    Some(&user.user_principal_name),
-                    ("otc", "text", "Code from your authenticator app"),
-                    Some("You didn't enter the expected verification code. Please try again."),
-                    None,
-                );
-            }
-            complete(&shared, &form.flow, flow, &user.id)
-        }
-        _ => page_error(
-            &shared,
-            &Aadsts::new(
-                "invalid_request",
-                90014,
-                "The sign-in steps were submitted out of order. Start again from the application.",
-            ),
-        ),
-    }
-}
-
 /// Issues the authorization code and sends it to the client.
-fn complete(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
+pub(super) fn complete(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
     if let Some(device) = &flow.device {
         let mut identity = shared.identity();
         identity.flows.remove(flow_id);

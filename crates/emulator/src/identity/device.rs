@@ -4,34 +4,18 @@ use super::errors::{Aadsts, no_store};
 use super::pages::{self, Step};
 use super::{AuthRequest, Flow, ResponseMode, error_ids, random_token, resolve_tenant};
 use crate::generate::Rng;
-use crate::server::Shared;
+use crate::state::Shared;
 use axum::extract::{Form, Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 use std::collections::HashMap;
 
+pub use crate::sign_in::{Device, DeviceState};
+
 /// Device codes expire after this many seconds (Entra: 15 minutes).
 pub const DEVICE_LIFETIME: i64 = 900;
 /// Seconds a client should wait between polls.
 pub const INTERVAL: i64 = 5;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeviceState {
-    Pending,
-    Approved(String),
-    Declined,
-    Redeemed,
-}
-
-#[derive(Debug, Clone)]
-pub struct Device {
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    pub user_code: String,
-    pub issued: i64,
-    pub state: DeviceState,
-    pub tenant_segment: String,
-}
 
 fn user_code(shared: &Shared) -> String {
     // Nine characters from an alphabet without look-alikes, like Entra's codes.

@@ -83,6 +83,18 @@ impl Aadsts {
     }
 }
 
+/// AADSTS700016: no app with this client ID is registered in the tenant.
+pub fn unknown_client(client_id: &str, tenant: &str) -> Aadsts {
+    Aadsts::new(
+        "unauthorized_client",
+        700016,
+        format!(
+            "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+        ),
+    )
+}
+
+/// Token responses and errors must not be cached.
 pub fn no_store(response: &mut Response) {
     let headers = response.headers_mut();
     headers.insert(

@@ -1,60 +1,25 @@
-//! The Microsoft identity platform v2.0 endpoints: discovery, JWKS, authorize, token.
+//! The Microsoft identity platform v2.0 endpoints: discovery, JWKS, authorize with its sign-in
+//! pages, token, device code.
 
 mod authorize;
 pub mod device;
 pub mod errors;
+mod issue;
+mod login;
 pub mod pages;
 mod token;
 pub mod totp;
 
-use crate::server::{Directory, Shared};
+use crate::directory::Directory;
+use crate::state::Shared;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use errors::Aadsts;
 use serde_json::json;
-use std::collections::HashMap;
 
-/// How the authorization response reaches the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponseMode {
-    Query,
-    FormPost,
-}
-
-/// A validated authorization request.
-#[derive(Debug, Clone)]
-pub struct AuthRequest {
-    pub tenant_segment: String,
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub scopes: Vec<String>,
-    pub state: Option<String>,
-    pub nonce: Option<String>,
-    pub code_challenge: Option<(String, String)>,
-    pub response_mode: ResponseMode,
-    pub client_info: bool,
-}
-
-/// A sign-in in progress (one browser tab).
-#[derive(Debug, Clone)]
-pub struct Flow {
-    pub request: AuthRequest,
-    pub user_id: Option<String>,
-    pub password_ok: bool,
-    pub created: i64,
-    /// Set when this sign-in approves a device code instead of redirecting.
-    pub device: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Code {
-    pub request: AuthRequest,
-    pub user_id: String,
-    pub issued: i64,
-    pub redeemed: bool,
-}
+pub use crate::sign_in::{AuthRequest, Code, Flow, IdentityState, ResponseMode};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Refresh {
@@ -62,16 +27,6 @@ pub struct Refresh {
     pub client_id: String,
     pub scopes: Vec<String>,
     pub issued: i64,
-}
-
-/// Sign-ins, codes and refresh tokens. Revocation is per user: every refresh token issued to
-/// the user before the revocation time stops working.
-#[derive(Debug, Default)]
-pub struct IdentityState {
-    pub flows: HashMap<String, Flow>,
-    pub codes: HashMap<String, Code>,
-    pub revoked_before: HashMap<String, i64>,
-    pub devices: HashMap<String, device::Device>,
 }
 
 /// Authorization codes live this long (Entra: about 10 minutes).
@@ -87,7 +42,7 @@ pub fn router() -> Router<Shared> {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
-        .route("/{tenant}/login", post(authorize::login))
+        .route("/{tenant}/login", post(login::login))
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(device::devicecode))
         .route(

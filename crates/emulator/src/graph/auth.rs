@@ -1,0 +1,138 @@
+//! Who is calling: the bearer token checked (signature, audience, tenant, lifetime) and the
+//! scopes each kind of request needs.
+
+use super::response::{GraphError, RequestIds};
+use crate::directory::Directory;
+use crate::state::Shared;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+
+/// The signed-in caller of a Graph request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub object_id: String,
+    pub scopes: Vec<String>,
+}
+
+impl Caller {
+    fn has_any(&self, scopes: &[&str]) -> bool {
+        scopes
+            .iter()
+            .any(|s| self.scopes.iter().any(|have| have.eq_ignore_ascii_case(s)))
+    }
+}
+
+pub(super) const READ_USERS: &[&str] = &[
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+pub(super) const READ_GROUPS: &[&str] = &[
+    "Group.Read.All",
+    "GroupMember.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+pub(super) const READ_ME: &[&str] = &[
+    "User.Read",
+    "User.ReadWrite",
+    "User.Read.All",
+    "Directory.Read.All",
+];
+
+/// Checks the bearer token: signature, audience, tenant, lifetime.
+fn authenticate(
+    shared: &Shared,
+    headers: &HeaderMap,
+    directory: &Directory,
+) -> Result<Caller, GraphError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| GraphError::unauthorized("Access token is empty."))?;
+    let claims = shared.keys.verify(token).map_err(|_| {
+        GraphError::unauthorized(
+            "Access token validation failure. Invalid signature or malformed token.",
+        )
+    })?;
+    let audience = claims["aud"].as_str().unwrap_or_default();
+    if audience != "https://graph.microsoft.com"
+        && audience != "00000003-0000-0000-c000-000000000000"
+    {
+        return Err(GraphError::unauthorized(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
+    if claims["tid"].as_str() != Some(directory.tenant.id.as_str()) {
+        return Err(GraphError::unauthorized(
+            "Access token validation failure. Invalid issuer or tenant.",
+        ));
+    }
+    let now = shared.clock.now();
+    if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {
+        return Err(GraphError::unauthorized(
+            "Lifetime validation failed, the token is expired.",
+        ));
+    }
+    if claims["nbf"].as_i64().is_some_and(|nbf| nbf > now + 300) {
+        return Err(GraphError::unauthorized(
+            "Lifetime validation failed, the token is not yet valid.",
+        ));
+    }
+    let object_id = claims["oid"].as_str().unwrap_or_default().to_owned();
+    if !directory.users_by_id.contains_key(&object_id) {
+        return Err(GraphError::unauthorized(
+            "Access token validation failure. The user does not exist.",
+        ));
+    }
+    let scopes = claims["scp"]
+        .as_str()
+        .unwrap_or_default()
+        .split(' ')
+        .map(str::to_owned)
+        .collect();
+    Ok(Caller { object_id, scopes })
+}
+
+/// Shared front part of every handler: ids, directory snapshot, authentication, scope.
+pub(super) struct Call {
+    pub(super) ids: RequestIds,
+    pub(super) directory: std::sync::Arc<Directory>,
+    pub(super) caller: Caller,
+    pub(super) eventual: bool,
+}
+
+// The error is the finished HTTP response, returned at once by every handler; boxing it would
+// only add an allocation.
+#[allow(clippy::result_large_err)]
+pub(super) fn begin(
+    shared: &Shared,
+    headers: &HeaderMap,
+    scopes: &[&str],
+) -> Result<Call, Response> {
+    let ids = RequestIds::new(shared, headers);
+    let directory = shared.directory();
+    let caller = authenticate(shared, headers, &directory).map_err(|e| ids.error(e))?;
+    if !caller.has_any(scopes) {
+        return Err(ids.error(GraphError::forbidden()));
+    }
+    let eventual = headers
+        .get("ConsistencyLevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+    Ok(Call {
+        ids,
+        directory,
+        caller,
+        eventual,
+    })
+}

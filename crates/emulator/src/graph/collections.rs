@@ -1,0 +1,258 @@
+//! `users`, `groups` (lists, single objects, `$count`) and the recycle bin
+//! `directory/deletedItems`.
+
+use super::auth::{Call, READ_GROUPS, READ_USERS, begin};
+use super::projection::{
+    GROUP_DEFAULT, Known, USER_DEFAULT, entity, known_any, known_group, known_user, page,
+};
+use super::query::{self, Kind};
+use super::response::GraphError;
+use crate::directory::Directory;
+use crate::state::Shared;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::Value;
+
+/// What differs between the users and the groups collections.
+struct Collection {
+    kind: Kind,
+    name: &'static str,
+    scopes: &'static [&'static str],
+    default: &'static [&'static str],
+    known: fn(&str) -> bool,
+}
+
+const USERS: Collection = Collection {
+    kind: Kind::User,
+    name: "users",
+    scopes: READ_USERS,
+    default: USER_DEFAULT,
+    known: known_user,
+};
+const GROUPS: Collection = Collection {
+    kind: Kind::Group,
+    name: "groups",
+    scopes: READ_GROUPS,
+    default: GROUP_DEFAULT,
+    known: known_group,
+};
+
+impl Collection {
+    fn items<'d>(&self, directory: &'d Directory) -> &'d [Value] {
+        if self.kind == Kind::Group {
+            &directory.groups_json
+        } else {
+            &directory.users_json
+        }
+    }
+}
+
+/// `GET /users`, `GET /groups`.
+async fn list(shared: Shared, headers: HeaderMap, raw: Option<String>, c: Collection) -> Response {
+    let call = match begin(&shared, &headers, c.scopes) {
+        Ok(call) => call,
+        Err(r) => return r,
+    };
+    let q = match query::parse_list(
+        query::parse_pairs(raw.as_deref()),
+        call.eventual,
+        c.kind,
+        &c.known,
+    ) {
+        Ok(q) => q,
+        Err(e) => return call.ids.error(e),
+    };
+    let items = c
+        .items(&call.directory)
+        .iter()
+        .map(|o| (o, c.kind))
+        .collect();
+    call.ids.json(page(
+        &shared,
+        items,
+        &q,
+        &format!("/v1.0/{}", c.name),
+        c.name,
+        false,
+    ))
+}
+
+/// `GET /users/{id|upn}`, `GET /groups/{id}`, and their `/$count`.
+async fn get_one(
+    shared: Shared,
+    headers: HeaderMap,
+    id: String,
+    raw: Option<String>,
+    c: Collection,
+) -> Response {
+    let call = match begin(&shared, &headers, c.scopes) {
+        Ok(call) => call,
+        Err(r) => return r,
+    };
+    if id == "$count" {
+        return count(
+            &call,
+            c.items(&call.directory).len(),
+            raw.as_deref(),
+            c.kind,
+        );
+    }
+    let q = match query::parse_list(
+        query::parse_pairs(raw.as_deref()),
+        call.eventual,
+        c.kind,
+        &c.known,
+    ) {
+        Ok(q) => q,
+        Err(e) => return call.ids.error(e),
+    };
+    let found = if c.kind == Kind::Group {
+        call.directory.group(&id)
+    } else {
+        call.directory.user(&id)
+    };
+    match found {
+        Some(object) => call.ids.json(entity(
+            &shared,
+            object,
+            q.select.as_deref(),
+            c.default,
+            c.name,
+        )),
+        None => call.ids.error(GraphError::not_found(&id)),
+    }
+}
+
+pub(super) async fn list_users(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    list(shared, headers, raw, USERS).await
+}
+
+pub(super) async fn get_user(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    get_one(shared, headers, id, raw, USERS).await
+}
+
+pub(super) async fn list_groups(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    list(shared, headers, raw, GROUPS).await
+}
+
+pub(super) async fn get_group(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    get_one(shared, headers, id, raw, GROUPS).await
+}
+
+fn count(call: &Call, n: usize, raw: Option<&str>, kind: Kind) -> Response {
+    if !call.eventual {
+        return call.ids.error(GraphError::bad_request(
+            "Count is not currently supported without the header ConsistencyLevel set to eventual."
+                .into(),
+        ));
+    }
+    let pairs = query::parse_pairs(raw);
+    let known: &dyn Fn(&str) -> bool = &known_any;
+    match query::parse_list(pairs, true, kind, known) {
+        Ok(q) if q.filter.is_some() || q.search.is_some() => {
+            let items: &[Value] = match kind {
+                Kind::Group => &call.directory.groups_json,
+                _ => &call.directory.users_json,
+            };
+            let n = items
+                .iter()
+                .filter(|o| q.filter.as_ref().is_none_or(|f| f.matches(o)))
+                .filter(|o| {
+                    q.search
+                        .as_ref()
+                        .is_none_or(|s| query::search_matches(s, o))
+                })
+                .count();
+            call.ids.text(n.to_string())
+        }
+        Ok(_) => call.ids.text(n.to_string()),
+        Err(e) => call.ids.error(e),
+    }
+}
+
+/// `directory/deletedItems/microsoft.graph.user|group`: the recycle bin (the cast is required).
+pub(super) async fn deleted_items(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(cast): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let scopes: &[&str] = if cast == "microsoft.graph.group" {
+        READ_GROUPS
+    } else {
+        READ_USERS
+    };
+    let call = match begin(&shared, &headers, scopes) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (kind, items, known, context): (Kind, &[Value], Known<'_>, &str) = match cast.as_str() {
+        "microsoft.graph.user" => (
+            Kind::User,
+            &call.directory.deleted_users_json,
+            &known_user,
+            "directory/deletedItems/microsoft.graph.user",
+        ),
+        "microsoft.graph.group" => (
+            Kind::Group,
+            &call.directory.deleted_groups_json,
+            &known_group,
+            "directory/deletedItems/microsoft.graph.group",
+        ),
+        _ => {
+            return call.ids.error(GraphError::bad_request(
+                "The OData cast segment must be microsoft.graph.user or microsoft.graph.group when listing deleted items.".into(),
+            ));
+        }
+    };
+    let q = match query::parse_list(
+        query::parse_pairs(raw.as_deref()),
+        call.eventual,
+        kind,
+        known,
+    ) {
+        Ok(q) => q,
+        Err(e) => return call.ids.error(e),
+    };
+    let mut q = q;
+    // Deleted items always say when they were deleted.
+    let default = if kind == Kind::Group {
+        GROUP_DEFAULT
+    } else {
+        USER_DEFAULT
+    };
+    let select = q
+        .select
+        .get_or_insert_with(|| default.iter().map(|p| (*p).to_owned()).collect());
+    if !select.iter().any(|p| p == "deletedDateTime") {
+        select.push("deletedDateTime".into());
+    }
+    let list = items.iter().map(|o| (o, kind)).collect();
+    call.ids.json(page(
+        &shared,
+        list,
+        &q,
+        &format!("/v1.0/directory/deletedItems/{cast}"),
+        context,
+        false,
+    ))
+}

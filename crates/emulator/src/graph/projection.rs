@@ -1,0 +1,162 @@
+//! What a Graph response shows of an object: default and `$select`ed properties, and a
+//! filtered, searched, ordered page of a collection with its `@odata` links.
+
+use super::query::{self, Kind, ListQuery};
+use crate::state::Shared;
+use serde_json::{Map, Value, json};
+
+/// Default properties when `$select` is absent, as Graph returns them.
+pub(super) const USER_DEFAULT: &[&str] = &[
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "id",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+];
+pub(super) const GROUP_DEFAULT: &[&str] = &[
+    "id",
+    "deletedDateTime",
+    "classification",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "groupTypes",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "securityEnabled",
+    "visibility",
+];
+
+pub(super) fn project(
+    object: &Value,
+    select: Option<&[String]>,
+    default: &[&str],
+    with_type: Option<&str>,
+) -> Value {
+    let mut out = Map::new();
+    if let Some(t) = with_type {
+        out.insert("@odata.type".into(), Value::String(t.into()));
+    }
+    let mut put = |k: &str| {
+        out.insert(k.to_owned(), object.get(k).cloned().unwrap_or(Value::Null));
+    };
+    match select {
+        Some(props) => props
+            .iter()
+            .filter(|p| p.as_str() != "members")
+            .for_each(|p| put(p)),
+        None => default.iter().for_each(|p| put(p)),
+    }
+    Value::Object(out)
+}
+
+pub(super) fn known_user(p: &str) -> bool {
+    crate::directory::USER_PROPERTIES.contains(&p)
+}
+pub(super) fn known_group(p: &str) -> bool {
+    crate::directory::GROUP_PROPERTIES.contains(&p)
+}
+pub(super) fn known_any(p: &str) -> bool {
+    known_user(p) || known_group(p)
+}
+
+/// Filters, searches, orders and pages a collection, producing Graph's page JSON.
+pub(super) fn page(
+    shared: &Shared,
+    items: Vec<(&Value, Kind)>,
+    q: &ListQuery,
+    path: &str,
+    context: &str,
+    typed: bool,
+) -> Value {
+    let mut matching: Vec<(&Value, Kind)> = items
+        .into_iter()
+        .filter(|(o, _)| q.filter.as_ref().is_none_or(|f| f.matches(o)))
+        .filter(|(o, _)| {
+            q.search
+                .as_ref()
+                .is_none_or(|s| query::search_matches(s, o))
+        })
+        .collect();
+    if let Some(descending) = q.order_by_display_name {
+        matching.sort_by_key(|(o, _)| o["displayName"].as_str().unwrap_or_default().to_lowercase());
+        if descending {
+            matching.reverse();
+        }
+    }
+    let total = matching.len();
+    let end = (q.skip + q.top).min(total);
+    let value: Vec<Value> = matching
+        .get(q.skip.min(total)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|(o, kind)| {
+            let (default, type_name) = match kind {
+                Kind::Group => (GROUP_DEFAULT, "#microsoft.graph.group"),
+                _ => (USER_DEFAULT, "#microsoft.graph.user"),
+            };
+            project(o, q.select.as_deref(), default, typed.then_some(type_name))
+        })
+        .collect();
+    let select_suffix = q
+        .select
+        .as_ref()
+        .map(|s| format!("({})", s.join(",")))
+        .unwrap_or_default();
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        Value::String(format!(
+            "{}/v1.0/$metadata#{context}{select_suffix}",
+            shared.base_url()
+        )),
+    );
+    if q.count && q.skip == 0 {
+        body.insert("@odata.count".into(), json!(total));
+    }
+    if end < total {
+        let mut pairs = q.pairs.clone();
+        pairs.push(("$skiptoken".into(), query::encode_skiptoken(end)));
+        body.insert(
+            "@odata.nextLink".into(),
+            Value::String(format!(
+                "{}{path}?{}",
+                shared.base_url(),
+                query::encode_pairs(&pairs)
+            )),
+        );
+    }
+    body.insert("value".into(), Value::Array(value));
+    Value::Object(body)
+}
+
+/// One object with `@odata.context` `…/$metadata#<collection>/$entity`.
+pub(super) fn entity(
+    shared: &Shared,
+    object: &Value,
+    select: Option<&[String]>,
+    default: &[&str],
+    collection: &str,
+) -> Value {
+    let mut body = project(object, select, default, None);
+    if let Value::Object(map) = &mut body {
+        map.insert(
+            "@odata.context".into(),
+            Value::String(format!(
+                "{}/v1.0/$metadata#{collection}/$entity",
+                shared.base_url()
+            )),
+        );
+    }
+    body
+}
+
+/// Which properties a collection knows, for `$select` validation.
+pub(super) type Known<'a> = &'a dyn Fn(&str) -> bool;
