@@ -16,21 +16,7 @@
 pub const KNOWN: &[(&str, &str, &str)] = &[
     // crate-cycle: none today
     // module-cycle: cycles among modules where neither contains the other (see `modules`)
-    ("module-cycle", "crates/emulator/src/control.rs <-> crates/emulator/src/graph/mod.rs <-> crates/emulator/src/identity/mod.rs <-> crates/emulator/src/server.rs", "server merges the routers and its state holds control's and identity's types, which read server's Shared/Directory"),
     // panics: unwrap/expect outside tests
     // file-length: more than 600 lines outside tests
-    ("file-length", "crates/emulator/src/graph/mod.rs", "predates tidy: split by concern"),
-    ("file-length", "crates/emulator/src/server.rs", "predates tidy: split by concern"),
     // long-fn: more than 80 lines; key `path:name`
-    ("long-fn", "crates/emulator/src/control.rs:middleware", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/generate.rs:generate", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/graph/batch.rs:batch", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/graph/delta.rs:delta", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/graph/query.rs:parse_list", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/identity/authorize.rs:authorize", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/identity/authorize.rs:login", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/identity/token.rs:grant", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/identity/token.rs:issue", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/main.rs:run", "predates tidy: split into steps"),
-    ("long-fn", "crates/emulator/src/server.rs:build", "predates tidy: split into steps"),
 ];
