@@ -73,6 +73,9 @@ impl Kind {
 /// (the control API) build a new snapshot, so a paging client never sees a half-changed list.
 #[derive(Debug)]
 pub struct Directory {
+    /// The change-log version this snapshot is: an enumeration of it hands out a delta link
+    /// for the changes after exactly this state.
+    pub version: u64,
     pub tenant: Tenant,
     pub users_json: Vec<Value>,
     pub groups_json: Vec<Value>,
@@ -87,7 +90,7 @@ pub struct Directory {
 }
 
 /// A user as Graph serializes it (every known property).
-fn user_json(u: &User) -> Value {
+pub(crate) fn user_json(u: &User) -> Value {
     compact(json!({
         "id": u.id, "userPrincipalName": u.user_principal_name,
         "displayName": u.display_name, "givenName": u.given_name, "surname": u.surname,
@@ -102,7 +105,7 @@ fn user_json(u: &User) -> Value {
 }
 
 /// A group as Graph serializes it (every known property).
-fn group_json(g: &Group) -> Value {
+pub(crate) fn group_json(g: &Group) -> Value {
     let unified = g.group_types.iter().any(|t| t == "Unified");
     compact(json!({
         "id": g.id, "displayName": g.display_name, "description": g.description,
@@ -134,7 +137,7 @@ fn index_by<T>(items: &[&T], key: impl Fn(&T) -> String) -> HashMap<String, usiz
 }
 
 impl Directory {
-    pub fn build(tenant: Tenant) -> Self {
+    pub fn build(tenant: Tenant, version: u64) -> Self {
         let active_users: Vec<&User> = tenant
             .users
             .iter()
@@ -167,6 +170,7 @@ impl Directory {
             users_by_upn: index_by(&active_users, |u| u.user_principal_name.to_lowercase()),
             groups_by_id: index_by(&active_groups, |g| g.id.clone()),
             members,
+            version,
             tenant,
         }
     }

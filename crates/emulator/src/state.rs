@@ -50,7 +50,7 @@ impl Shared {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1);
         Self(Arc::new(Inner {
-            directory: RwLock::new(Arc::new(Directory::build(tenant))),
+            directory: RwLock::new(Arc::new(Directory::build(tenant, 0))),
             identity: Mutex::new(IdentityState::default()),
             #[cfg(feature = "control")]
             faults: Mutex::new(Vec::new()),
@@ -81,8 +81,8 @@ impl Shared {
         let mut tenant = slot.tenant.clone();
         change(&mut tenant)?;
         tenant.validate()?;
-        self.changes().record(&slot.tenant, &tenant);
-        *slot = Arc::new(Directory::build(tenant));
+        let version = self.changes().record(&slot.tenant, &tenant);
+        *slot = Arc::new(Directory::build(tenant, version));
         Ok(())
     }
 

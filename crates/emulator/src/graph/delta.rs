@@ -1,9 +1,12 @@
-//! `users/delta` and `groups/delta`: full enumeration, then changes since a delta token.
+//! `users/delta` and `groups/delta`: full enumeration, then the changes since a delta token —
+//! the difference between the directory as Graph showed it then and shows it now (`changes.rs`
+//! says what Graph reports and from which pages of its documentation).
 
 use super::auth::{Call, READ_GROUPS, READ_USERS, begin};
 use super::projection::{GROUP_DEFAULT, Known, USER_DEFAULT, known_group, known_user, project};
 use super::query;
 use super::response::GraphError;
+use crate::changes::{NetChange, Seen, member_delta};
 use crate::directory::Kind;
 use crate::state::Shared;
 use axum::extract::{RawQuery, State};
@@ -12,7 +15,6 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
 
 /// Delta tokens are honored this long (Graph: 7 days for directory objects).
 pub const TOKEN_LIFETIME: i64 = 7 * 86_400;
@@ -154,7 +156,8 @@ async fn delta(
         call: &call,
         collection: &collection,
         select: options.select.as_deref(),
-        with_members: (options.select.as_ref()).is_some_and(|s| s.iter().any(|p| p == "members")),
+        // Graph tracks members by default, and with `$select` only when `members` is selected.
+        with_members: (options.select.as_ref()).is_none_or(|s| s.iter().any(|p| p == "members")),
     };
     let mut body = Map::new();
     body.insert(
@@ -168,7 +171,7 @@ async fn delta(
     let now = shared.clock.now();
     let value = match options.token {
         Some(Token::Latest) => {
-            let version = shared.changes().version;
+            let version = call.directory.version;
             body.insert(
                 "@odata.deltaLink".into(),
                 json!(links.to(Token::Delta {
@@ -179,7 +182,7 @@ async fn delta(
             Ok(Vec::new())
         }
         None | Some(Token::Skip { .. }) => {
-            let page = Page::of(&shared, options.token, now, &headers);
+            let page = Page::of(&call, options.token, now, &headers);
             enumeration(&view, &links, page, now, &mut body)
         }
         Some(Token::Delta { version, issued }) => {
@@ -337,14 +340,24 @@ impl View<'_> {
         project(object, self.select, self.collection.default, None)
     }
 
-    /// A member reference: `@odata.type` and `id`.
-    fn typed(&self, id: &str) -> Value {
-        let t = if self.call.directory.group(id).is_some() {
-            "#microsoft.graph.group"
+    /// Whether a property this request tracks differs between two views of an object.
+    fn tracked_changed(&self, before: &Value, after: &Value) -> bool {
+        match self.select {
+            Some(props) => props
+                .iter()
+                .filter(|p| p.as_str() != "members")
+                .any(|p| before.get(p) != after.get(p)),
+            None => before != after,
+        }
+    }
+
+    /// The kind of a listed member.
+    fn kind_of(&self, id: &str) -> Kind {
+        if self.call.directory.group(id).is_some() {
+            Kind::Group
         } else {
-            "#microsoft.graph.user"
-        };
-        json!({"@odata.type": t, "id": id})
+            Kind::User
+        }
     }
 }
 
@@ -360,16 +373,17 @@ struct Page {
 }
 
 impl Page {
-    /// The page a skip token points at, or the first page of a new enumeration, sized by
+    /// The page a skip token points at, or the first page of a new enumeration (of the
+    /// snapshot the request reads, so its delta link starts exactly there), sized by
     /// `Prefer: odata.maxpagesize`.
-    fn of(shared: &Shared, token: Option<Token>, now: i64, headers: &HeaderMap) -> Self {
+    fn of(call: &Call, token: Option<Token>, now: i64, headers: &HeaderMap) -> Self {
         let (version, offset, issued) = match token {
             Some(Token::Skip {
                 version,
                 offset,
                 issued,
             }) => (version, offset, issued),
-            _ => (shared.changes().version, 0, now),
+            _ => (call.directory.version, 0, now),
         };
         let size = headers
             .get("Prefer")
@@ -410,9 +424,12 @@ fn enumeration(
                 && let (Value::Object(map), Some(id)) = (&mut v, o["id"].as_str())
             {
                 let members: Vec<Value> = (view.call.directory.members_of(id, false).iter())
-                    .map(|m| view.typed(m))
+                    .map(|m| typed(m, view.kind_of(m)))
                     .collect();
-                map.insert("members@delta".into(), Value::Array(members));
+                // Graph leaves the annotation out of a group with no members.
+                if !members.is_empty() {
+                    map.insert("members@delta".into(), Value::Array(members));
+                }
             }
             v
         })
@@ -439,8 +456,9 @@ fn enumeration(
     Ok(value)
 }
 
-/// What changed since `version`, per object in order of first change: the object as it is now,
-/// or `@removed` (`changed` when it sits in the recycle bin, `deleted` when it is gone).
+/// What changed since `version` (see `changes.rs` for what Graph reports and why), per object
+/// in order of first change: the object as it is now, or `@removed` (`changed` when it sits in
+/// the recycle bin, `deleted` when it is gone).
 fn changes(
     shared: &Shared,
     view: &View<'_>,
@@ -453,88 +471,71 @@ fn changes(
     if now - issued > TOKEN_LIFETIME {
         return Err(Expired);
     }
-    let (order, members, current) = changed_since(shared, view.collection.kind, version);
+    // One lock for the changes and the version the next link starts from: a mutation between
+    // the two would otherwise be skipped or reported twice.
+    let log = shared.changes();
+    let value = (log.since(view.collection.kind, version).iter())
+        .filter_map(|change| changed_object(view, change))
+        .collect();
     body.insert(
         "@odata.deltaLink".into(),
         json!(links.to(Token::Delta {
-            version: current,
+            version: log.version,
             issued: now
         })),
     );
-    Ok(order
-        .iter()
-        .map(|id| changed_object(view, id, &members))
-        .collect())
+    Ok(value)
 }
 
-/// Per member: added (`true`) or removed, the last operation winning.
-type MemberChanges = HashMap<String, BTreeMap<String, bool>>;
-
-/// The objects of `kind` changed after `version` in order of first change, their member
-/// changes, and the current version.
-fn changed_since(shared: &Shared, kind: Kind, version: u64) -> (Vec<String>, MemberChanges, u64) {
-    let log = shared.changes();
-    let mut order: Vec<String> = Vec::new();
-    let mut members: MemberChanges = HashMap::new();
-    for change in log
-        .changes
-        .iter()
-        .filter(|c| c.version > version && c.kind == kind)
-    {
-        if !order.contains(&change.object_id) {
-            order.push(change.object_id.clone());
-        }
-        let entry = members.entry(change.object_id.clone()).or_default();
-        for m in &change.added_members {
-            entry.insert(m.clone(), true);
-        }
-        for m in &change.removed_members {
-            entry.insert(m.clone(), false);
-        }
-    }
-    (order, members, log.version)
-}
-
-/// One changed object as the delta response shows it.
-fn changed_object(view: &View<'_>, id: &str, members: &MemberChanges) -> Value {
-    let directory = &view.call.directory;
-    let active = if view.collection.kind == Kind::Group {
-        directory.group(id)
+/// One object's net change as the delta response shows it, or nothing when none of what the
+/// request tracks changed (with `$select`, only the selected properties and `members` are
+/// tracked; without, every property and the members).
+fn changed_object(view: &View<'_>, change: &NetChange<'_>) -> Option<Value> {
+    let id = change.object_id;
+    let now = match change.after {
+        Seen::Absent => return Some(removed(id, "deleted")),
+        Seen::Recycled => return Some(removed(id, "changed")),
+        Seen::Listed(now) => now,
+    };
+    let members = if view.with_members {
+        member_delta(change.before, change.after)
     } else {
-        directory.user(id)
+        Vec::new()
     };
-    let Some(o) = active else {
-        let soft = directory
-            .tenant
-            .users
-            .iter()
-            .any(|u| u.id == id && u.deleted_date_time.is_some())
-            || directory
-                .tenant
-                .groups
-                .iter()
-                .any(|g| g.id == id && g.deleted_date_time.is_some());
-        return json!({"id": id, "@removed": {"reason": if soft { "changed" } else { "deleted" }}});
+    let tracked_changed = match change.before {
+        Seen::Listed(before) => view.tracked_changed(&before.json, &now.json),
+        // Created, or restored from the recycle bin: reported whole, with no annotation.
+        Seen::Absent | Seen::Recycled => true,
     };
-    let mut v = view.project(o);
-    if view.with_members
-        && let Value::Object(map) = &mut v
-    {
-        let delta: Vec<Value> = members
-            .get(id)
-            .into_iter()
-            .flatten()
-            .map(|(m, added)| {
-                let mut item = view.typed(m);
-                if !added {
-                    item["@removed"] = json!({"reason": "deleted"});
-                }
-                item
-            })
-            .collect();
-        map.insert("members@delta".into(), Value::Array(delta));
+    if !tracked_changed && members.is_empty() {
+        return None;
     }
-    v
+    let mut v = view.project(&now.json);
+    if let Value::Object(map) = &mut v
+        && !members.is_empty()
+    {
+        let items = members.iter().map(|m| {
+            let mut item = typed(&m.id, m.kind);
+            if !m.added {
+                // Graph's example gives `deleted` for a member removed by removing the
+                // membership as for one removed by deleting the member object itself.
+                item["@removed"] = json!({"reason": "deleted"});
+            }
+            item
+        });
+        map.insert("members@delta".into(), Value::Array(items.collect()));
+    }
+    Some(v)
+}
+
+/// A removed object: `id` and `@removed` with its reason.
+fn removed(id: &str, reason: &str) -> Value {
+    json!({"id": id, "@removed": {"reason": reason}})
+}
+
+/// A member reference: `@odata.type` and `id`.
+fn typed(id: &str, kind: Kind) -> Value {
+    json!({"@odata.type": format!("#{}", kind.type_name()), "id": id})
 }
 
 /// An expired token: 410 Gone, and where to start over.

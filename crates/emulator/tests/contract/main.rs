@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod control;
+mod delta;
 mod graph;
 mod identity;
 mod support;
