@@ -166,6 +166,9 @@ async fn write(
 /// How the run read, and what it leaves alone, on stderr.
 fn notes(planned: &PlannedRun, options: SyncOptions) {
     eprintln!("{}", planned.read.describe());
+    for line in planned.lifted() {
+        eprintln!("Decision lifted: {line}");
+    }
     if planned.deleted_unchecked > 0 {
         eprintln!(
             "Entra ID reports {} imported object(s) as deleted; left as they are (--check-deleted decides about them)",

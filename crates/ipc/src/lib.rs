@@ -35,8 +35,8 @@ pub use sync::{
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,
-    ListUsers, NewLocalUser, SortColumn, UpdateUser, UserDetails, UserPage, UserQuery, UserRef,
-    UserRow, UserUpdate,
+    ListUsers, NewLocalUser, ReverseDecision, SortColumn, UpdateUser, UserDetails, UserPage,
+    UserQuery, UserRef, UserRow, UserUpdate,
 };
 
 use serde::{Serialize, de::DeserializeOwned};
@@ -69,6 +69,7 @@ pub const COMMANDS: &[&str] = &[
     CreateLocalUser::NAME,
     UpdateUser::NAME,
     DeleteUser::NAME,
+    ReverseDecision::NAME,
     ListOrganizations::NAME,
     StartSignIn::NAME,
     FinishSignIn::NAME,

@@ -197,6 +197,10 @@ pub struct SyncPreview {
     /// objects" (which is where they are decided about).
     #[serde(default)]
     pub deleted_unchecked: u64,
+    /// Decisions this run lifts because their finding no longer holds ("Ann Lee: back in
+    /// scope").
+    #[serde(default)]
+    pub lifted: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -47,6 +47,16 @@ impl Command for DeleteUser {
     type Output = ();
 }
 
+/// Reverses the decision in force about an Azure AD user (made in *Check deleted objects*):
+/// a user it kept disabled follows Entra ID again.
+#[derive(Debug)]
+pub enum ReverseDecision {}
+impl Command for ReverseDecision {
+    const NAME: &'static str = "reverse_decision";
+    type Args = UserRef;
+    type Output = ();
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRef {
     pub id: i64,
@@ -195,6 +205,14 @@ pub struct AzureAttributes {
     pub deleted_in_directory: Option<String>,
     /// Empty when selected directly, else the group path.
     pub imported_via: String,
+    /// Why the user is in scope ("Selected directly", "Member of Sales / EMEA"); empty: out of
+    /// scope.
+    #[serde(default)]
+    pub scope: Vec<String>,
+    /// The administrator's decision in force ("Disabled on this server: no longer in scope —
+    /// by admin@contoso.com, 2026-11-30 10:00"), reversible with `reverse_decision`.
+    #[serde(default)]
+    pub decision: Option<String>,
 }
 
 /// The New user dialog. The password travels once, to be hashed; it is never sent back.

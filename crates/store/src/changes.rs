@@ -125,6 +125,120 @@ pub struct DeltaLinks {
     pub taken_at: i64,
 }
 
+/// A selection a synchronization ran with, kept as part of the organization's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ScopeRoot {
+    pub kind: ObjectKind,
+    pub object_id: String,
+    /// A group's user members are in scope…
+    pub members: bool,
+    /// …and those of the groups nested in it, at any depth.
+    pub nested: bool,
+}
+
+/// Why an object is in scope: reached from `root_id` through `path` (group names joined with
+/// " / "; empty for the root itself).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Reason {
+    pub root_id: String,
+    pub path: String,
+}
+
+/// What the administrator decided about an object *Check deleted objects* listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionAction {
+    Keep,
+    Disable,
+    Delete,
+}
+
+impl DecisionAction {
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            DecisionAction::Keep => "keep",
+            DecisionAction::Disable => "disable",
+            DecisionAction::Delete => "delete",
+        }
+    }
+
+    pub fn from_sql(text: &str) -> Option<Self> {
+        match text {
+            "keep" => Some(DecisionAction::Keep),
+            "disable" => Some(DecisionAction::Disable),
+            "delete" => Some(DecisionAction::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// Why *Check deleted objects* listed an object: the finding a decision is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionFinding {
+    SoftDeleted,
+    HardDeleted,
+    /// Disabled in Entra ID.
+    Disabled,
+    /// No reason left to be in scope.
+    OutOfScope,
+}
+
+impl DecisionFinding {
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            DecisionFinding::SoftDeleted => "soft_deleted",
+            DecisionFinding::HardDeleted => "hard_deleted",
+            DecisionFinding::Disabled => "disabled",
+            DecisionFinding::OutOfScope => "out_of_scope",
+        }
+    }
+
+    pub fn from_sql(text: &str) -> Option<Self> {
+        match text {
+            "soft_deleted" => Some(DecisionFinding::SoftDeleted),
+            "hard_deleted" => Some(DecisionFinding::HardDeleted),
+            "disabled" => Some(DecisionFinding::Disabled),
+            "out_of_scope" => Some(DecisionFinding::OutOfScope),
+            _ => None,
+        }
+    }
+
+    /// Whether `other` is the same finding for a decision's purpose (a soft-deleted object
+    /// that was then purged is still "deleted in Entra ID").
+    pub fn same_as(self, other: DecisionFinding) -> bool {
+        let deleted = |f| matches!(f, DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted);
+        self == other || (deleted(self) && deleted(other))
+    }
+}
+
+/// An administrator's decision, to record with the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub kind: ObjectKind,
+    pub object_id: String,
+    pub display_name: String,
+    pub action: DecisionAction,
+    pub finding: DecisionFinding,
+}
+
+/// A decision in force, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandingDecision {
+    pub action: DecisionAction,
+    pub finding: DecisionFinding,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+/// A standing decision whose finding stopped holding: the run lifts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lift {
+    pub kind: ObjectKind,
+    pub object_id: String,
+    pub display_name: String,
+    /// The finding that no longer holds.
+    pub finding: DecisionFinding,
+}
+
 /// What to write.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryChanges {
@@ -132,6 +246,14 @@ pub struct DirectoryChanges {
     pub groups: Vec<DirectoryGroup>,
     /// Imported users to disable or delete; applied after the users, before the groups.
     pub removals: Vec<Removal>,
+    /// This run's selection, added to the organization's scope roots.
+    pub roots: Vec<ScopeRoot>,
+    /// Every in-scope object's reasons, replacing the stored ones (`None`: leave them).
+    pub scope: Option<std::collections::BTreeMap<String, Vec<Reason>>>,
+    /// The administrator's decisions in this run (Keep, Disable, Delete).
+    pub decisions: Vec<Decision>,
+    /// Standing decisions whose finding no longer holds.
+    pub lifted: Vec<Lift>,
     /// The links for the next incremental read. Stored with the run, and only when no object
     /// failed: a failed object is in no later round of changes, so the next sync has to read
     /// from the old links (or compare everything) to try it again.

@@ -4,7 +4,10 @@
 //! transaction, so both decide on the same kind of data.
 
 use crate::Result;
-use crate::changes::{DirectoryGroup, DirectoryUser};
+use crate::changes::{
+    DecisionAction, DecisionFinding, DirectoryGroup, DirectoryUser, ObjectKind, ScopeRoot,
+    StandingDecision,
+};
 use crate::model::UserType;
 use crate::users::ReadHandle;
 use std::collections::HashMap;
@@ -43,6 +46,19 @@ pub struct Imported {
     /// Users of this tenant deleted on the server: object ID → UPN at deletion. A sync does not
     /// bring them back unless the admin says so.
     pub tombstones: HashMap<String, String>,
+    /// The organization's scope roots (every selection so far, flags merged).
+    pub roots: Vec<ScopeRoot>,
+    /// The decisions in force, by object ID.
+    pub decisions: HashMap<String, StandingDecision>,
+}
+
+impl Imported {
+    /// Whether a standing decision keeps this user disabled on the server.
+    pub fn held_disabled(&self, object_id: &str) -> bool {
+        self.decisions
+            .get(object_id)
+            .is_some_and(|d| d.action == DecisionAction::Disable)
+    }
 }
 
 /// What this tenant imported so far, and every account key, as [`crate::plan::plan`] needs them.
@@ -54,6 +70,7 @@ pub(crate) fn load_imported(
     load_users(conn, tenant_id, &mut imported)?;
     load_groups(conn, tenant_id, &mut imported)?;
     load_names(conn, tenant_id, &mut imported)?;
+    load_scope(conn, tenant_id, &mut imported)?;
     Ok(imported)
 }
 
@@ -185,6 +202,59 @@ fn load_names(
     for row in rows {
         let (key, id): (String, i64) = row?;
         imported.account_owners.insert(key, id);
+    }
+    Ok(())
+}
+
+/// The scope roots, and the decisions in force (the newest row per object, unless it lifted or
+/// reversed the one before).
+fn load_scope(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+    imported: &mut Imported,
+) -> rusqlite::Result<()> {
+    let mut roots = conn.prepare_cached(
+        "SELECT object_type, object_id, members, nested FROM azure_scope_roots
+         WHERE tenant_id = ?1 ORDER BY added_at, object_id",
+    )?;
+    let rows = roots.query_map([tenant_id], |r| {
+        Ok(ScopeRoot {
+            kind: r.get::<_, ObjectKind>(0)?,
+            object_id: r.get(1)?,
+            members: r.get(2)?,
+            nested: r.get(3)?,
+        })
+    })?;
+    imported.roots = rows.collect::<rusqlite::Result<_>>()?;
+    let mut decisions = conn.prepare_cached(
+        "SELECT d.object_id, d.action, d.finding, d.decided_by, d.decided_at
+         FROM azure_decisions d
+         WHERE d.tenant_id = ?1
+           AND d.id = (SELECT max(id) FROM azure_decisions l
+                       WHERE l.tenant_id = d.tenant_id AND l.object_id = d.object_id)",
+    )?;
+    let rows = decisions.query_map([tenant_id], |r| {
+        let action: String = r.get(1)?;
+        let finding: String = r.get(2)?;
+        Ok((
+            r.get::<_, String>(0)?,
+            DecisionAction::from_sql(&action),
+            DecisionFinding::from_sql(&finding),
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    for row in rows {
+        // 'lifted' and 'reversed' rows have no action: nothing is in force.
+        if let (id, Some(action), Some(finding), decided_by, decided_at) = row? {
+            let decision = StandingDecision {
+                action,
+                finding,
+                decided_by,
+                decided_at,
+            };
+            imported.decisions.insert(id, decision);
+        }
     }
     Ok(())
 }

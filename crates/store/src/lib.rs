@@ -12,6 +12,7 @@ mod audit;
 #[cfg(feature = "baseline")]
 pub mod baseline;
 mod changes;
+mod decisions;
 mod error;
 mod imported;
 mod model;
@@ -25,9 +26,11 @@ pub mod view;
 
 pub use audit::{RunItem, RunKind, RunStatus, RunSummary, UndoPreview};
 pub use changes::{
-    ApplyOutcome, ApplyReport, ChangedField, Counts, DeltaLinks, DirectoryChanges, DirectoryGroup,
-    DirectoryUser, ObjectKind, OutcomeItem, Removal, RemovalAction, RunInfo,
+    ApplyOutcome, ApplyReport, ChangedField, Counts, Decision, DecisionAction, DecisionFinding,
+    DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind, OutcomeItem,
+    Reason, Removal, RemovalAction, RunInfo, ScopeRoot, StandingDecision,
 };
+pub use decisions::DecisionEntry;
 pub use error::StoreError;
 pub use model::{
     AuthType, AzureUserAttributes, DirectoryDeletion, GroupRef, LocalUserEdit, NewLocalUser,

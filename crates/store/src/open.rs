@@ -13,6 +13,7 @@ static MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_demo_organization.sql")),
     M::up(include_str!("../migrations/0003_deletion_threshold.sql")),
+    M::up(include_str!("../migrations/0004_scope_and_decisions.sql")),
 ];
 
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.

@@ -55,7 +55,23 @@ pub(crate) struct ServerFields {
     pub enabled: bool,
 }
 
-pub(crate) fn server_fields(user: &DirectoryUser) -> Result<ServerFields, String> {
+/// The users a standing disable decision keeps disabled through this run (those it does not
+/// lift).
+pub(crate) fn held_disabled<'a>(
+    imported: &'a Imported,
+    changes: &DirectoryChanges,
+) -> HashSet<&'a str> {
+    let lifted: HashSet<&str> = changes.lifted.iter().map(|l| l.object_id.as_str()).collect();
+    imported
+        .decisions
+        .keys()
+        .map(String::as_str)
+        .filter(|id| imported.held_disabled(id) && !lifted.contains(id))
+        .collect()
+}
+
+/// The server-side fields of `user`; `held`: a standing decision keeps the account disabled.
+pub(crate) fn server_fields(user: &DirectoryUser, held: bool) -> Result<ServerFields, String> {
     let upn = user
         .user_principal_name
         .as_deref()
@@ -73,7 +89,7 @@ pub(crate) fn server_fields(user: &DirectoryUser) -> Result<ServerFields, String
             .or_else(|| user.business_phones.first().cloned())
             .unwrap_or_default(),
         department: user.department.clone().unwrap_or_default(),
-        enabled: user.account_enabled,
+        enabled: user.account_enabled && !held,
     })
 }
 
@@ -103,9 +119,10 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
     // Object IDs of users that exist after the user phase (for group memberships).
     let mut present: HashSet<&str> = imported.users.keys().map(String::as_str).collect();
 
+    let held = held_disabled(imported, changes);
     let mut users = Vec::with_capacity(changes.users.len());
     for user in &changes.users {
-        let outcome = decide_user(imported, &mut owners, user);
+        let outcome = decide_user(imported, &mut owners, user, held.contains(user.object_id.as_str()));
         if outcome == ApplyOutcome::Created {
             present.insert(&user.object_id);
         }
@@ -184,8 +201,9 @@ fn decide_user(
     imported: &Imported,
     owners: &mut HashMap<String, Holder>,
     user: &DirectoryUser,
+    held: bool,
 ) -> ApplyOutcome {
-    let fields = match server_fields(user) {
+    let fields = match server_fields(user, held) {
         Ok(f) => f,
         Err(reason) => return ApplyOutcome::Failed { reason },
     };
@@ -505,7 +523,7 @@ mod tests {
             ),
         ];
         for (name, user, expected) in cases {
-            assert_eq!(server_fields(&user), expected, "{name}");
+            assert_eq!(server_fields(&user, false), expected, "{name}");
         }
     }
 

@@ -148,7 +148,8 @@ impl<'a> ReadHandle<'a> {
 
     /// A user's copy of Entra ID's attributes (none for a local user).
     fn azure_attributes(&self, id: UserId) -> Result<Option<AzureUserAttributes>> {
-        self.conn
+        let attributes = self
+            .conn
             .query_row(
                 "SELECT a.tenant_id, o.display_name, a.object_id, a.user_principal_name,
                         a.display_name, a.given_name, a.surname, a.mail, a.job_title, a.department,
@@ -183,11 +184,20 @@ impl<'a> ReadHandle<'a> {
                             .get::<_, Option<String>>(18)?
                             .and_then(|d| DirectoryDeletion::from_sql(&d)),
                         imported_via: r.get(19)?,
+                        scope: Vec::new(),
+                        decision: None,
                     })
                 },
             )
             .optional()
-            .map_err(|e| self.sql(e))
+            .map_err(|e| self.sql(e))?;
+        let Some(mut attributes) = attributes else {
+            return Ok(None);
+        };
+        attributes.scope = self.scope_reasons(&attributes.tenant_id, &attributes.object_id)?;
+        attributes.decision =
+            self.standing_decision(&attributes.tenant_id, &attributes.object_id)?;
+        Ok(Some(attributes))
     }
 
     /// Whether `password` is the local user's current password (false for other users).

@@ -4,8 +4,8 @@
 
 use aadsync_ipc::Safeguard;
 use aadsync_store::plan::Imported;
-use aadsync_store::{DirectoryChanges, ObjectKind};
-use std::collections::{HashMap, HashSet};
+use aadsync_store::{DecisionAction, DecisionFinding, DirectoryChanges, ObjectKind, Reason};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Days Entra ID keeps a deleted user or Microsoft 365 group in its recycle bin.
 pub const RECYCLE_BIN_DAYS: i64 = 30;
@@ -24,6 +24,16 @@ pub enum Finding {
 }
 
 impl Finding {
+    /// The finding as decisions record it.
+    pub fn decision_finding(&self) -> DecisionFinding {
+        match self {
+            Finding::SoftDeleted { .. } => DecisionFinding::SoftDeleted,
+            Finding::HardDeleted => DecisionFinding::HardDeleted,
+            Finding::DisabledInEntra => DecisionFinding::Disabled,
+            Finding::OutOfScope { .. } => DecisionFinding::OutOfScope,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Finding::SoftDeleted { days_left } => format!(
@@ -32,6 +42,7 @@ impl Finding {
             ),
             Finding::HardDeleted => "permanently deleted in Entra ID".into(),
             Finding::DisabledInEntra => "disabled in Entra ID".into(),
+            Finding::OutOfScope { via } if via.is_empty() => "no longer in scope".into(),
             Finding::OutOfScope { via } => format!("no longer a member of {via}"),
         }
     }
@@ -68,8 +79,6 @@ pub struct CompleteRead {
     pub missing_groups: Vec<String>,
     /// Recycle bin (users and groups): object ID → deleted time (seconds since the epoch).
     pub recycle_bin: HashMap<String, i64>,
-    /// Users selected directly in this run (never out of scope).
-    pub selected_users: HashSet<String>,
 }
 
 /// The imported users the admin should decide about, ordered by account.
@@ -81,16 +90,6 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
         .map(|u| (u.object_id.as_str(), u))
         .collect();
     let missing: HashSet<&str> = read.missing_users.iter().map(String::as_str).collect();
-    // Group display name → current members, for the scope check.
-    let mut members_by_name: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for group in &read.changes.groups {
-        if let Some(members) = &group.members {
-            members_by_name
-                .entry(group.display_name.as_str())
-                .or_default()
-                .extend(members.iter().map(String::as_str));
-        }
-    }
     let deletion = |object_id: &str| match read.recycle_bin.get(object_id) {
         Some(deleted_at) => Finding::SoftDeleted {
             days_left: (RECYCLE_BIN_DAYS - (now - deleted_at).div_euclid(86_400)).max(0),
@@ -102,7 +101,7 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
         let finding = if missing.contains(object_id.as_str()) {
             deletion(object_id)
         } else if let Some(user) = present.get(object_id.as_str()) {
-            match present_finding(user, read, &members_by_name) {
+            match present_finding(user, read.changes.scope.as_ref()) {
                 Some(finding) => finding,
                 None => continue,
             }
@@ -115,19 +114,20 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
             object_id: object_id.clone(),
             display_name: stored.full_name.clone(),
             account: stored.account_name.clone(),
+            action: proposal(imported, object_id, &finding),
             finding,
-            action: Action::Disable,
         });
     }
     for object_id in &read.missing_groups {
         if let Some(stored) = imported.groups.get(object_id) {
+            let finding = deletion(object_id);
             out.push(DeletedObject {
                 kind: ObjectKind::Group,
                 object_id: object_id.clone(),
                 display_name: stored.directory.display_name.clone(),
                 account: String::new(),
-                finding: deletion(object_id),
-                action: Action::Disable,
+                action: proposal(imported, object_id, &finding),
+                finding,
             });
         }
     }
@@ -142,31 +142,35 @@ pub fn triage(imported: &Imported, read: &CompleteRead, now: i64) -> Vec<Deleted
     out
 }
 
-/// Why a user Entra ID still has is listed: disabled there, or imported through a group it
-/// is no longer a member of (unless it was selected directly); `None` when it is fine.
+/// Why a user Entra ID still has is listed: disabled there, or no reason left to be in scope
+/// (no selected group reaches it, and it was not selected itself); `None` when it is fine.
 fn present_finding(
     user: &aadsync_store::DirectoryUser,
-    read: &CompleteRead,
-    members_by_name: &HashMap<&str, HashSet<&str>>,
+    scope: Option<&BTreeMap<String, Vec<Reason>>>,
 ) -> Option<Finding> {
-    let via = user.imported_via.as_str();
-    // The group at the top of the path is the one that was selected.
-    let top = via.split(" / ").next().unwrap_or_default();
-    let last = via.rsplit(" / ").next().unwrap_or_default();
+    // A read that did not compute the scope decides nothing about it.
+    let in_scope = scope.is_none_or(|s| s.get(&user.object_id).is_some_and(|r| !r.is_empty()));
     if !user.account_enabled {
         Some(Finding::DisabledInEntra)
-    } else if !via.is_empty()
-        && !read.selected_users.contains(&user.object_id)
-        && members_by_name.contains_key(top)
-        && !members_by_name
-            .get(last)
-            .is_some_and(|m| m.contains(user.object_id.as_str()))
-    {
+    } else if !in_scope {
         Some(Finding::OutOfScope {
-            via: via.to_owned(),
+            via: user.imported_via.clone(),
         })
     } else {
         None
+    }
+}
+
+/// The action to propose: the administrator's decision in force for the same finding (Keep
+/// stays Keep), else Disable.
+fn proposal(imported: &Imported, object_id: &str, finding: &Finding) -> Action {
+    match imported.decisions.get(object_id) {
+        Some(d) if d.finding.same_as(finding.decision_finding()) => match d.action {
+            DecisionAction::Keep => Action::Keep,
+            DecisionAction::Disable => Action::Disable,
+            DecisionAction::Delete => Action::Delete,
+        },
+        _ => Action::Disable,
     }
 }
 

@@ -21,6 +21,7 @@ mod model;
 pub mod orgs;
 pub mod read;
 pub mod run;
+pub mod scope;
 pub mod signin;
 pub mod write;
 

@@ -9,14 +9,15 @@ use crate::convert::{
 };
 use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
 use crate::fetch::{fetch_groups, fetch_users};
+use crate::scope;
 use crate::model::{Phase, Progress, Selection, SyncError};
 use aadsync_directory::graph::{
     DeltaKind, DeltaRound, GraphClient, GraphError, GroupChange, RemoteGroup, RemoteUser,
 };
 use aadsync_store::plan::Imported;
 use aadsync_store::{
-    DeltaLinks, DirectoryChanges, DirectoryDeletion, DirectoryGroup, DirectoryUser, Removal,
-    RemovalAction,
+    DecisionFinding, DeltaLinks, DirectoryChanges, DirectoryDeletion, DirectoryGroup,
+    DirectoryUser, Lift, ObjectKind, Reason, Removal, RemovalAction, ScopeRoot,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -213,6 +214,12 @@ struct Reading<'a> {
     memberships: BTreeMap<String, Vec<String>>,
     /// Imported groups with a round's changes applied (incremental reads only).
     changed_groups: Vec<DirectoryGroup>,
+    /// The roots this run's selection adds (users by the IDs Graph resolved them to).
+    new_roots: Vec<ScopeRoot>,
+    /// The organization's roots with this run's added: what the scope is computed from.
+    roots: Vec<ScopeRoot>,
+    /// With *nested* roots: each expanded group's member groups.
+    children: HashMap<String, Vec<String>>,
 }
 
 async fn gather_with(
@@ -235,6 +242,9 @@ async fn gather_with(
         missing_groups: Vec::new(),
         memberships: BTreeMap::new(),
         changed_groups: Vec::new(),
+        new_roots: Vec::new(),
+        roots: Vec::new(),
+        children: HashMap::new(),
     };
     reading.users().await?;
     reading.groups().await?;
@@ -263,6 +273,7 @@ impl Reading<'_> {
             wanted.extend(self.imported.users.keys().cloned());
         }
         let wanted = unique(wanted);
+        let mut resolved = Vec::new();
         let mut read = 0u64;
         let progress = self.progress;
         let fetched = fetch_users(self.graph, &wanted, &mut |n| {
@@ -290,6 +301,9 @@ impl Reading<'_> {
                     .user_principal_name
                     .as_deref()
                     .is_some_and(|u| self.selected_users.contains(&u.to_lowercase()));
+            if direct {
+                resolved.push(user.id.clone());
+            }
             let via = match (direct, self.imported.users.get(&user.id)) {
                 (false, Some(stored)) => stored.directory.imported_via.clone(),
                 _ => String::new(),
@@ -300,6 +314,8 @@ impl Reading<'_> {
         if let Some(rounds) = self.rounds {
             self.users_from_round(&rounds.users);
         }
+        self.new_roots = scope::roots_of(self.selection, &unique(resolved));
+        self.roots = scope::merge(&self.imported.roots, &self.new_roots);
         Ok(())
     }
 
@@ -325,6 +341,13 @@ impl Reading<'_> {
     async fn groups(&mut self) -> Result<(), SyncError> {
         self.phase(Phase::ReadingGroups, 0);
         let mut ids: Vec<String> = self.selection.groups.clone();
+        // Every group root is read: its name and members decide the scope on every run.
+        ids.extend(
+            self.roots
+                .iter()
+                .filter(|r| r.kind == ObjectKind::Group)
+                .map(|r| r.object_id.clone()),
+        );
         if self.rounds.is_none() {
             ids.extend(self.imported.groups.keys().cloned());
         }
@@ -349,8 +372,8 @@ impl Reading<'_> {
     /// memberships.
     async fn members(&mut self) -> Result<(), SyncError> {
         self.phase(Phase::ReadingMembers, 0);
-        if self.selection.members && !self.selection.groups.is_empty() {
-            self.expand_selection().await?;
+        for nested in [false, true] {
+            self.expand_roots(nested).await?;
         }
         if let Some(rounds) = self.rounds {
             self.groups_from_round(&rounds.groups).await?;
@@ -371,25 +394,31 @@ impl Reading<'_> {
         Ok(())
     }
 
-    /// The selected groups' user members (and, with `nested`, those of the groups inside
-    /// them) are imported with the path they came through.
-    async fn expand_selection(&mut self) -> Result<(), SyncError> {
-        let selected: Vec<(String, String)> = self
-            .selection
-            .groups
+    /// The user members of the group roots with *members* (and, for those with *nested*, of
+    /// the groups inside them): imported with the path they came through, and the groups'
+    /// member lists and nesting kept for the scope.
+    async fn expand_roots(&mut self, nested: bool) -> Result<(), SyncError> {
+        let roots: Vec<(String, String)> = self
+            .roots
             .iter()
-            .filter_map(|id| {
+            .filter(|r| r.kind == ObjectKind::Group && r.members && r.nested == nested)
+            .filter_map(|r| {
                 self.groups
-                    .get(id)
+                    .get(&r.object_id)
                     .map(|g| (g.id.clone(), g.display_name.clone()))
             })
             .collect();
+        if roots.is_empty() {
+            return Ok(());
+        }
         let known: HashSet<String> = self.users.keys().cloned().collect();
-        let expansion = self
-            .graph
-            .expand_groups(&selected, self.selection.nested, &known)
-            .await?;
+        let expansion = self.graph.expand_groups(&roots, nested, &known).await?;
         for (id, (user, path)) in expansion.users {
+            // A user the import knows already keeps the path it was first imported through.
+            let path = match self.imported.users.get(&id) {
+                Some(stored) => stored.directory.imported_via.clone(),
+                None => path,
+            };
             self.users
                 .entry(id)
                 .or_insert_with(|| to_directory_user(user, path));
@@ -398,6 +427,9 @@ impl Reading<'_> {
             self.groups.entry(group.id.clone()).or_insert(group);
         }
         self.memberships.extend(expansion.members);
+        for (group, children) in expansion.children {
+            self.children.entry(group).or_default().extend(children);
+        }
         Ok(())
     }
 
@@ -475,6 +507,8 @@ impl Reading<'_> {
             }
         }
         tombstoned.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
+        let scope = self.scope();
+        let lifted = self.lifted(&scope);
         let mut memberships = std::mem::take(&mut self.memberships);
         let mut groups: Vec<DirectoryGroup> = std::mem::take(&mut self.groups)
             .into_values()
@@ -488,14 +522,70 @@ impl Reading<'_> {
             changes: DirectoryChanges {
                 users: self.users.into_values().collect(),
                 groups,
-                removals: Vec::new(),
-                delta: None,
+                roots: self.new_roots,
+                scope: Some(scope),
+                lifted,
+                ..DirectoryChanges::default()
             },
             missing_users: self.missing_users,
             missing_groups: self.missing_groups,
             tombstoned,
             read: ReadMode::Full(FullReason::Requested),
         }
+    }
+}
+
+impl Reading<'_> {
+    /// Every object's reasons to be in scope, on the tenant as this run read it.
+    fn scope(&self) -> BTreeMap<String, Vec<Reason>> {
+        let mut tenant = scope::Tenant::default();
+        for group in self.groups.values() {
+            tenant
+                .names
+                .insert(group.id.as_str(), group.display_name.as_str());
+        }
+        for (group, members) in &self.memberships {
+            tenant.members.insert(group.as_str(), members.as_slice());
+        }
+        for (group, children) in &self.children {
+            tenant.children.insert(group.as_str(), children.as_slice());
+        }
+        scope::reasons(&self.roots, &tenant)
+    }
+
+    /// The decisions in force whose finding this run sees no longer holding: an out-of-scope
+    /// user with a reason again, a deleted object Entra ID has again, a user Entra ID enabled
+    /// again. An object this run did not read keeps its decision.
+    fn lifted(&self, scope: &BTreeMap<String, Vec<Reason>>) -> Vec<Lift> {
+        let mut lifted = Vec::new();
+        for (id, decision) in &self.imported.decisions {
+            let (kind, name, holds) = if let Some(stored) = self.imported.users.get(id) {
+                let present = self.users.get(id);
+                let holds = match decision.finding {
+                    DecisionFinding::OutOfScope => !scope.contains_key(id),
+                    DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted => {
+                        present.is_none()
+                    }
+                    DecisionFinding::Disabled => present.is_none_or(|u| !u.account_enabled),
+                };
+                (ObjectKind::User, stored.full_name.clone(), holds)
+            } else if let Some(stored) = self.imported.groups.get(id) {
+                let holds = !self.groups.contains_key(id);
+                (ObjectKind::Group, stored.directory.display_name.clone(), holds)
+            } else {
+                continue;
+            };
+            if !holds {
+                lifted.push(Lift {
+                    kind,
+                    object_id: id.clone(),
+                    display_name: name,
+                    finding: decision.finding,
+                });
+            }
+        }
+        lifted.sort_by(|a, b| a.object_id.cmp(&b.object_id));
+        lifted
     }
 }
 
@@ -507,7 +597,6 @@ pub async fn check_deleted(
     graph: &GraphClient,
     imported: &Imported,
     gathered: &Gathered,
-    selection: &Selection,
     clock: &dyn Clock,
 ) -> Result<Vec<DeletedObject>, SyncError> {
     let mut recycle_bin = HashMap::new();
@@ -522,7 +611,6 @@ pub async fn check_deleted(
         missing_users: gathered.missing_users.clone(),
         missing_groups: gathered.missing_groups.clone(),
         recycle_bin,
-        selected_users: selection.users.iter().cloned().collect(),
     };
     Ok(triage(imported, &read, unix_now(clock)))
 }

@@ -13,8 +13,8 @@ use aadsync_directory::graph::GraphClient;
 use aadsync_ipc::Safeguard;
 use aadsync_store::plan::{Imported, Plan};
 use aadsync_store::{
-    ApplyReport, DeltaLinks, DirectoryChanges, DirectoryUser, Organization, RunInfo, Store,
-    StoreError,
+    ApplyReport, Decision, DecisionAction, DecisionFinding, DeltaLinks, DirectoryChanges,
+    DirectoryUser, Lift, Organization, RunInfo, Store, StoreError,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -90,7 +90,22 @@ pub struct ThresholdExceeded {
     pub objects: Vec<DeletedObject>,
 }
 
+/// Why a decision is lifted, for the preview ("Ann Lee: back in scope").
+pub fn lift_line(lift: &Lift) -> String {
+    let why = match lift.finding {
+        DecisionFinding::OutOfScope => "back in scope",
+        DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted => "restored in Entra ID",
+        DecisionFinding::Disabled => "enabled again in Entra ID",
+    };
+    format!("{}: {why}", lift.display_name)
+}
+
 impl PlannedRun {
+    /// The decisions this run lifts, one line each.
+    pub fn lifted(&self) -> Vec<String> {
+        self.changes.lifted.iter().map(lift_line).collect()
+    }
+
     /// The deleted objects with the administrator's actions.
     pub fn decided_objects(&self, decisions: &Decisions) -> Vec<DeletedObject> {
         let mut objects = self.deleted.clone();
@@ -119,6 +134,7 @@ impl PlannedRun {
         }
         let mut changes = self.changes.clone();
         changes.removals = removals(&objects);
+        changes.decisions = objects.iter().map(decision).collect();
         let reimported = self
             .tombstoned
             .iter()
@@ -129,6 +145,21 @@ impl PlannedRun {
             });
         changes.users.extend(reimported.cloned());
         Ok(changes)
+    }
+}
+
+/// An object's decided action, as the run records it.
+fn decision(object: &DeletedObject) -> Decision {
+    Decision {
+        kind: object.kind,
+        object_id: object.object_id.clone(),
+        display_name: object.display_name.clone(),
+        action: match object.action {
+            Action::Keep => DecisionAction::Keep,
+            Action::Disable => DecisionAction::Disable,
+            Action::Delete => DecisionAction::Delete,
+        },
+        finding: object.finding.decision_finding(),
     }
 }
 
@@ -199,7 +230,7 @@ pub async fn plan_run(
             phase: Phase::CheckingDeleted,
             done: 0,
         });
-        engine::check_deleted(graph, &imported, &gathered, selection, clock).await?
+        engine::check_deleted(graph, &imported, &gathered, clock).await?
     } else {
         Vec::new()
     };

@@ -129,6 +129,12 @@ fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
                 {format!("Entra ID reports {} imported objects as deleted. They are left as they are: turn on Check deleted objects (step 3) to decide about them.", p.deleted_unchecked)}
             </p>
         })}
+        {(!p.lifted.is_empty()).then(|| view! {
+            <div class="notice" id="preview-lifted">
+                <p>"Decisions lifted: what they were about no longer holds, so these users follow Entra ID again."</p>
+                <ul>{p.lifted.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
+            </div>
+        })}
         <p class="muted" id="preview-read-mode">{p.read_mode.clone()}</p>
         <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
         <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>

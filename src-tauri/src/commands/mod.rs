@@ -32,6 +32,7 @@ app_commands![
     users::create_local_user,
     users::update_user,
     users::delete_user,
+    users::reverse_decision,
     orgs::list_organizations,
     orgs::start_sign_in,
     orgs::finish_sign_in,

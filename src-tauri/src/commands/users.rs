@@ -218,7 +218,79 @@ fn user_details(d: store::UserDetails) -> ipc::UserDetails {
                 }
                 .to_owned()
             }),
+            scope: scope_lines(&a.scope),
+            decision: a.decision.as_ref().map(decision_line),
             imported_via: a.imported_via,
         }),
     }
+}
+
+/// The scope reasons as the Azure AD tab lists them.
+fn scope_lines(reasons: &[store::Reason]) -> Vec<String> {
+    reasons
+        .iter()
+        .map(|r| {
+            if r.path.is_empty() {
+                "Selected directly".to_owned()
+            } else {
+                format!("Member of {}", r.path)
+            }
+        })
+        .collect()
+}
+
+/// The decision in force as one line.
+fn decision_line(d: &store::StandingDecision) -> String {
+    let action = match d.action {
+        store::DecisionAction::Keep => "Kept on this server",
+        store::DecisionAction::Disable => "Disabled on this server",
+        store::DecisionAction::Delete => "Deleted on this server",
+    };
+    let finding = match d.finding {
+        store::DecisionFinding::SoftDeleted | store::DecisionFinding::HardDeleted => {
+            "deleted in Entra ID"
+        }
+        store::DecisionFinding::Disabled => "disabled in Entra ID",
+        store::DecisionFinding::OutOfScope => "no longer in scope",
+    };
+    format!(
+        "{action} ({finding}) by {} on {}",
+        d.decided_by, d.decided_at
+    )
+}
+
+#[tauri::command]
+pub async fn reverse_decision(
+    state: State<'_, AppState>,
+    args: ipc::UserRef,
+) -> Result<(), IpcError> {
+    let database = state.database_handle();
+    let azure = {
+        let database = state.database_handle();
+        blocking(move || {
+            let store = database.store().map_err(to_ipc)?;
+            let details = store.reader().user(UserId(args.id)).map_err(to_ipc)?;
+            details.azure.ok_or_else(|| {
+                IpcError::invalid_input("Only Azure AD users have decisions to reverse")
+            })
+        })
+        .await?
+    };
+    // Who reversed it, as for an undo: the signed-in administrator of the user's organization,
+    // else the operating-system account.
+    let by = state
+        .signins
+        .admin_of_tenant(&azure.tenant_id)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "aadsync".into());
+    blocking(move || {
+        let store = database.store().map_err(to_ipc)?;
+        store
+            .writer()
+            .reverse_decision(&azure.tenant_id, &azure.object_id, &by)
+            .map_err(to_ipc)?;
+        database.changed();
+        Ok(())
+    })
+    .await
 }

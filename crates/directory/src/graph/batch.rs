@@ -129,7 +129,7 @@ impl GraphClient {
                         };
                         let (group_id, path) = &level[request.group];
                         if request.groups_page {
-                            expansion.add_groups(items, path, &mut seen, &mut next_level);
+                            expansion.add_groups(group_id, items, path, &mut seen, &mut next_level);
                         } else {
                             expansion.add_members(group_id, path, items, known);
                         }
@@ -230,6 +230,9 @@ pub struct Expansion {
     pub members: HashMap<String, Vec<String>>,
     /// Groups found inside the selected ones (with `nested`).
     pub nested: Vec<RemoteGroup>,
+    /// With `nested`: the member groups of each expanded group, by group ID (every edge, also
+    /// to groups reached before through another path).
+    pub children: HashMap<String, Vec<String>>,
 }
 
 impl Expansion {
@@ -237,12 +240,15 @@ impl Expansion {
     /// expanded next, under its path ("Sales / EMEA").
     fn add_groups(
         &mut self,
+        group_id: &str,
         items: Vec<Value>,
         path: &str,
         seen: &mut HashSet<String>,
         next_level: &mut Vec<(String, String)>,
     ) {
+        let children = self.children.entry(group_id.to_owned()).or_default();
         for child in items.into_iter().filter_map(RemoteGroup::from_json) {
+            children.push(child.id.clone());
             if seen.insert(child.id.clone()) {
                 next_level.push((child.id.clone(), format!("{path} / {}", child.display_name)));
                 self.nested.push(child);

@@ -70,7 +70,7 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
     let read = engine::gather(&graph, &imported, &again, &quiet)
         .await
         .expect("gather");
-    let mut found = engine::check_deleted(&graph, &imported, &read, &again, &SystemClock)
+    let mut found = engine::check_deleted(&graph, &imported, &read, &SystemClock)
         .await
         .expect("check");
     let by_id = |id: &str| {
@@ -223,7 +223,6 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
         &graph,
         &imported,
         &read,
-        &Selection::default(),
         &SystemClock,
     )
     .await

@@ -232,7 +232,6 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
         &graph,
         &imported,
         &read,
-        &Selection::default(),
         &SystemClock,
     )
     .await

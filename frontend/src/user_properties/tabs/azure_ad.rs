@@ -1,6 +1,7 @@
 //! The Azure AD tab: the attributes Microsoft Entra ID gave the user, read-only.
 
 use super::ctx;
+use super::decision::DecisionRow;
 use crate::user_properties::FormContext;
 use crate::users::cells::short_time;
 use aadsync_ipc::AzureAttributes;
@@ -13,6 +14,14 @@ pub fn AzureAd() -> impl IntoView {
     let Some(a) = form.with_untracked(|f| f.azure.clone()) else {
         return view! { <p class="muted">"Not an Azure AD user"</p> }.into_any();
     };
+    let user = form.with_untracked(|f| f.id).unwrap_or_default();
+    let scope = if a.scope.is_empty() {
+        "Out of scope: no selected group reaches this user, and it was not selected itself"
+            .to_owned()
+    } else {
+        a.scope.join("; ")
+    };
+    let decision = a.decision.clone();
     let facts = facts(a);
     view! {
         <div id="azure-ad-tab">
@@ -22,6 +31,9 @@ pub fn AzureAd() -> impl IntoView {
                     <dt>{label}</dt>
                     <dd id=id class="selectable">{value}</dd>
                 }).collect_view()}
+                <dt>"In scope because"</dt>
+                <dd id="azure-scope" class="selectable">{scope}</dd>
+                {decision.map(|decision| view! { <DecisionRow user decision /> })}
             </dl>
         </div>
     }

@@ -2,6 +2,7 @@
 
 mod account;
 mod azure_ad;
+mod decision;
 mod field;
 mod general;
 mod member_of;

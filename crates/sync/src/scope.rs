@@ -1,0 +1,237 @@
+//! Scope as data (ARCHITECTURE.md, "What a synchronization decides"): the organization's scope
+//! roots with this run's selection added, and for every object the reasons it is in scope —
+//! computed from object IDs on the tenant as Graph shows it, pure.
+
+use crate::model::Selection;
+use aadsync_store::{ObjectKind, Reason, ScopeRoot};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+/// The roots a selection adds: its users (by the object IDs Graph resolved them to) and its
+/// groups with the selection's flags (*nested* only with *members*).
+pub fn roots_of(selection: &Selection, users: &[String]) -> Vec<ScopeRoot> {
+    let members = selection.members;
+    let users = users.iter().map(|id| ScopeRoot {
+        kind: ObjectKind::User,
+        object_id: id.clone(),
+        members: false,
+        nested: false,
+    });
+    let groups = selection.groups.iter().map(|id| ScopeRoot {
+        kind: ObjectKind::Group,
+        object_id: id.clone(),
+        members,
+        nested: members && selection.nested,
+    });
+    users.chain(groups).collect()
+}
+
+/// `stored` with `new` added: a root selected again keeps the flags it had and gains the new
+/// ones. In the stored order, new roots last.
+pub fn merge(stored: &[ScopeRoot], new: &[ScopeRoot]) -> Vec<ScopeRoot> {
+    let mut roots: Vec<ScopeRoot> = stored.to_vec();
+    for root in new {
+        match roots.iter_mut().find(|r| r.object_id == root.object_id) {
+            Some(known) => {
+                known.members |= root.members;
+                known.nested |= root.nested;
+            }
+            None => roots.push(root.clone()),
+        }
+    }
+    roots
+}
+
+/// The tenant as far as the scope needs it: group names, each group's direct user members,
+/// and (for roots with *nested*) each group's member groups.
+#[derive(Debug, Default)]
+pub struct Tenant<'a> {
+    pub names: HashMap<&'a str, &'a str>,
+    pub members: HashMap<&'a str, &'a [String]>,
+    pub children: HashMap<&'a str, &'a [String]>,
+}
+
+/// Every object's reasons: the roots it is reached from, each with the path of group names it
+/// goes through (the shortest; "" for a root itself). Objects without a reason are absent.
+pub fn reasons(roots: &[ScopeRoot], tenant: &Tenant<'_>) -> BTreeMap<String, Vec<Reason>> {
+    let mut out: BTreeMap<String, Vec<Reason>> = BTreeMap::new();
+    let mut add = |object: &str, root: &str, path: String| {
+        let reasons = out.entry(object.to_owned()).or_default();
+        // One reason per root: the first found, which breadth-first is the shortest path.
+        if !reasons.iter().any(|r| r.root_id == root) {
+            reasons.push(Reason {
+                root_id: root.to_owned(),
+                path,
+            });
+        }
+    };
+    for root in roots {
+        add(&root.object_id, &root.object_id, String::new());
+        if root.kind != ObjectKind::Group || !root.members {
+            continue;
+        }
+        let Some(name) = tenant.names.get(root.object_id.as_str()) else {
+            // Not in Entra ID (any more): it reaches nobody.
+            continue;
+        };
+        let mut queue = VecDeque::from([(root.object_id.as_str(), (*name).to_owned())]);
+        let mut seen: HashSet<&str> = HashSet::from([root.object_id.as_str()]);
+        while let Some((group, path)) = queue.pop_front() {
+            for user in tenant.members.get(group).copied().unwrap_or_default() {
+                add(user, &root.object_id, path.clone());
+            }
+            if !root.nested {
+                continue;
+            }
+            for child in tenant.children.get(group).copied().unwrap_or_default() {
+                let Some(child_name) = tenant.names.get(child.as_str()) else {
+                    continue;
+                };
+                if seen.insert(child.as_str()) {
+                    add(child, &root.object_id, path.clone());
+                    queue.push_back((child.as_str(), format!("{path} / {child_name}")));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(id: &str, members: bool, nested: bool) -> ScopeRoot {
+        ScopeRoot {
+            kind: ObjectKind::Group,
+            object_id: id.into(),
+            members,
+            nested,
+        }
+    }
+
+    fn user(id: &str) -> ScopeRoot {
+        ScopeRoot {
+            kind: ObjectKind::User,
+            object_id: id.into(),
+            members: false,
+            nested: false,
+        }
+    }
+
+    /// Sales ⊃ EMEA ⊃ Paris (and Paris also directly in Sales); Ops is nobody's child.
+    fn tenant<'a>(lists: &'a [(&'a str, Vec<String>, Vec<String>)]) -> Tenant<'a> {
+        let mut t = Tenant::default();
+        for (id, members, children) in lists {
+            t.names.insert(id, id);
+            t.members.insert(id, members);
+            t.children.insert(id, children);
+        }
+        t
+    }
+
+    fn ids(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn text(scope: &BTreeMap<String, Vec<Reason>>) -> Vec<String> {
+        scope
+            .iter()
+            .map(|(object, reasons)| {
+                let reasons: Vec<String> = reasons
+                    .iter()
+                    .map(|r| format!("{}:{}", r.root_id, r.path))
+                    .collect();
+                format!("{object} <- {}", reasons.join(", "))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reasons_follow_ids_through_nested_groups() {
+        let lists = [
+            ("Sales", ids(&["ann"]), ids(&["EMEA", "Paris"])),
+            ("EMEA", ids(&["bob"]), ids(&["Paris"])),
+            ("Paris", ids(&["bob", "cat"]), ids(&[])),
+            ("Ops", ids(&["dan"]), ids(&[])),
+        ];
+        let t = tenant(&lists);
+        let cases: [(&str, Vec<ScopeRoot>, Vec<&str>); 5] = [
+            (
+                "members only: direct user members",
+                vec![group("Sales", true, false)],
+                vec!["Sales <- Sales:", "ann <- Sales:Sales"],
+            ),
+            (
+                "nested: every depth, the shortest path, groups too",
+                vec![group("Sales", true, true)],
+                vec![
+                    "EMEA <- Sales:Sales",
+                    "Paris <- Sales:Sales",
+                    "Sales <- Sales:",
+                    "ann <- Sales:Sales",
+                    "bob <- Sales:Sales / EMEA",
+                    "cat <- Sales:Sales / Paris",
+                ],
+            ),
+            (
+                "a group without members reaches nobody",
+                vec![group("Ops", false, false)],
+                vec!["Ops <- Ops:"],
+            ),
+            (
+                "two roots: one reason each",
+                vec![group("EMEA", true, true), group("Paris", true, false), user("dan")],
+                vec![
+                    "EMEA <- EMEA:",
+                    "Paris <- EMEA:EMEA, Paris:",
+                    "bob <- EMEA:EMEA, Paris:Paris",
+                    "cat <- EMEA:EMEA / Paris, Paris:Paris",
+                    "dan <- dan:",
+                ],
+            ),
+            (
+                "a root Entra ID no longer has reaches nobody",
+                vec![group("Gone", true, true)],
+                vec!["Gone <- Gone:"],
+            ),
+        ];
+        for (why, roots, expected) in cases {
+            assert_eq!(text(&reasons(&roots, &t)), expected, "{why}");
+        }
+    }
+
+    #[test]
+    fn a_selection_adds_roots_and_flags_only_grow() {
+        let selection = Selection {
+            users: vec!["ann@contoso.com".into()],
+            groups: vec!["Sales".into(), "Ops".into()],
+            members: true,
+            nested: false,
+        };
+        let new = roots_of(&selection, &ids(&["ann-id"]));
+        assert_eq!(
+            new,
+            vec![user("ann-id"), group("Sales", true, false), group("Ops", true, false)]
+        );
+        let stored = vec![group("Sales", true, true), group("HR", false, false)];
+        assert_eq!(
+            merge(&stored, &new),
+            vec![
+                group("Sales", true, true),
+                group("HR", false, false),
+                user("ann-id"),
+                group("Ops", true, false),
+            ]
+        );
+        let nested_without_members = Selection {
+            groups: vec!["HR".into()],
+            members: false,
+            nested: true,
+            ..Selection::default()
+        };
+        assert_eq!(
+            roots_of(&nested_without_members, &[]),
+            vec![group("HR", false, false)]
+        );
+    }
+}
