@@ -62,6 +62,7 @@ fn hundred_thousand_users(path: &Path) -> Result {
             groups: vec![],
             removals: vec![],
             delta: None,
+            ..DirectoryChanges::default()
         },
     )?;
     Ok(())

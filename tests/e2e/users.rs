@@ -66,6 +66,7 @@ fn imported_users(path: &Path) -> Result {
             groups: vec![group],
             removals: vec![],
             delta: None,
+            ..DirectoryChanges::default()
         },
     )?;
     Ok(())

@@ -374,6 +374,7 @@ mod tests {
             tombstoned: Vec::new(),
             read_mode: String::new(),
             deleted_unchecked: 0,
+            lifted: Vec::new(),
         }
     }
 

@@ -108,6 +108,7 @@ fn directory(users: usize, groups: usize, per_group: usize) -> DirectoryChanges 
         groups: groups_v,
         removals: vec![],
         delta: None,
+        ..DirectoryChanges::default()
     }
 }
 

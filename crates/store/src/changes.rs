@@ -5,6 +5,7 @@
 //! for its types.
 
 use crate::model::{DirectoryDeletion, UserType};
+pub use crate::scope::{DecisionAction, DecisionFinding, Reason, StandingDecision};
 
 /// Who runs the sync against which tenant.
 #[derive(Debug, Clone)]
@@ -136,80 +137,6 @@ pub struct ScopeRoot {
     pub nested: bool,
 }
 
-/// Why an object is in scope: reached from `root_id` through `path` (group names joined with
-/// " / "; empty for the root itself).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Reason {
-    pub root_id: String,
-    pub path: String,
-}
-
-/// What the administrator decided about an object *Check deleted objects* listed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DecisionAction {
-    Keep,
-    Disable,
-    Delete,
-}
-
-impl DecisionAction {
-    pub fn as_sql(self) -> &'static str {
-        match self {
-            DecisionAction::Keep => "keep",
-            DecisionAction::Disable => "disable",
-            DecisionAction::Delete => "delete",
-        }
-    }
-
-    pub fn from_sql(text: &str) -> Option<Self> {
-        match text {
-            "keep" => Some(DecisionAction::Keep),
-            "disable" => Some(DecisionAction::Disable),
-            "delete" => Some(DecisionAction::Delete),
-            _ => None,
-        }
-    }
-}
-
-/// Why *Check deleted objects* listed an object: the finding a decision is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DecisionFinding {
-    SoftDeleted,
-    HardDeleted,
-    /// Disabled in Entra ID.
-    Disabled,
-    /// No reason left to be in scope.
-    OutOfScope,
-}
-
-impl DecisionFinding {
-    pub fn as_sql(self) -> &'static str {
-        match self {
-            DecisionFinding::SoftDeleted => "soft_deleted",
-            DecisionFinding::HardDeleted => "hard_deleted",
-            DecisionFinding::Disabled => "disabled",
-            DecisionFinding::OutOfScope => "out_of_scope",
-        }
-    }
-
-    pub fn from_sql(text: &str) -> Option<Self> {
-        match text {
-            "soft_deleted" => Some(DecisionFinding::SoftDeleted),
-            "hard_deleted" => Some(DecisionFinding::HardDeleted),
-            "disabled" => Some(DecisionFinding::Disabled),
-            "out_of_scope" => Some(DecisionFinding::OutOfScope),
-            _ => None,
-        }
-    }
-
-    /// Whether `other` is the same finding for a decision's purpose (a soft-deleted object
-    /// that was then purged is still "deleted in Entra ID").
-    pub fn same_as(self, other: DecisionFinding) -> bool {
-        let deleted = |f| matches!(f, DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted);
-        self == other || (deleted(self) && deleted(other))
-    }
-}
-
 /// An administrator's decision, to record with the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -218,15 +145,6 @@ pub struct Decision {
     pub display_name: String,
     pub action: DecisionAction,
     pub finding: DecisionFinding,
-}
-
-/// A decision in force, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StandingDecision {
-    pub action: DecisionAction,
-    pub finding: DecisionFinding,
-    pub decided_by: String,
-    pub decided_at: String,
 }
 
 /// A standing decision whose finding stopped holding: the run lifts it.

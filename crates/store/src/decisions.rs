@@ -84,14 +84,16 @@ fn standing(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    Ok(latest.and_then(|(action, finding, decided_by, decided_at)| {
-        Some(StandingDecision {
-            action: DecisionAction::from_sql(&action)?,
-            finding: DecisionFinding::from_sql(&finding)?,
-            decided_by,
-            decided_at,
-        })
-    }))
+    Ok(
+        latest.and_then(|(action, finding, decided_by, decided_at)| {
+            Some(StandingDecision {
+                action: DecisionAction::from_sql(&action)?,
+                finding: DecisionFinding::from_sql(&finding)?,
+                decided_by,
+                decided_at,
+            })
+        }),
+    )
 }
 
 impl WriteHandle<'_> {

@@ -20,6 +20,8 @@ mod open;
 mod orgs;
 mod password;
 pub mod plan;
+mod record;
+mod scope;
 mod snapshot;
 mod users;
 pub mod view;

@@ -161,9 +161,9 @@ pub struct AzureUserAttributes {
     /// '' when the user was selected directly, else the group path it came through.
     pub imported_via: String,
     /// Why the user is in scope now (empty: out of scope), as the last synchronization found.
-    pub scope: Vec<crate::Reason>,
+    pub scope: Vec<crate::scope::Reason>,
     /// The administrator's decision in force about the user, if any.
-    pub decision: Option<crate::StandingDecision>,
+    pub decision: Option<crate::scope::StandingDecision>,
 }
 
 /// A local user as typed into the New user dialog.

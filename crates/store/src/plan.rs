@@ -61,7 +61,11 @@ pub(crate) fn held_disabled<'a>(
     imported: &'a Imported,
     changes: &DirectoryChanges,
 ) -> HashSet<&'a str> {
-    let lifted: HashSet<&str> = changes.lifted.iter().map(|l| l.object_id.as_str()).collect();
+    let lifted: HashSet<&str> = changes
+        .lifted
+        .iter()
+        .map(|l| l.object_id.as_str())
+        .collect();
     imported
         .decisions
         .keys()
@@ -122,7 +126,12 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
     let held = held_disabled(imported, changes);
     let mut users = Vec::with_capacity(changes.users.len());
     for user in &changes.users {
-        let outcome = decide_user(imported, &mut owners, user, held.contains(user.object_id.as_str()));
+        let outcome = decide_user(
+            imported,
+            &mut owners,
+            user,
+            held.contains(user.object_id.as_str()),
+        );
         if outcome == ApplyOutcome::Created {
             present.insert(&user.object_id);
         }
@@ -666,6 +675,7 @@ mod tests {
             groups,
             removals: vec![],
             delta: None,
+            ..DirectoryChanges::default()
         };
         // New group; bob's clash means he is no member (he was not imported).
         let p = plan(

@@ -245,6 +245,25 @@ mod tests {
         }
     }
 
+    fn reason(root: &str, path: &str) -> Reason {
+        Reason {
+            root_id: root.into(),
+            path: path.into(),
+        }
+    }
+
+    fn standing(
+        action: DecisionAction,
+        finding: DecisionFinding,
+    ) -> aadsync_store::StandingDecision {
+        aadsync_store::StandingDecision {
+            action,
+            finding,
+            decided_by: "admin@contoso.com".into(),
+            decided_at: "2026-11-30T10:00:00Z".into(),
+        }
+    }
+
     fn findings(objects: &[DeletedObject]) -> Vec<(String, Finding)> {
         objects
             .iter()
@@ -273,13 +292,16 @@ mod tests {
                     user("gus", "Sales", true),
                 ],
                 groups: vec![group("Sales", &["gus"]), group("EMEA", &["eve"])],
-                removals: vec![],
-                delta: None,
+                // Dee's only path (Sales) no longer reaches her: no reason left.
+                scope: Some(BTreeMap::from([
+                    ("eve".to_owned(), vec![reason("g-Sales", "Sales / EMEA")]),
+                    ("gus".to_owned(), vec![reason("g-Sales", "Sales")]),
+                ])),
+                ..DirectoryChanges::default()
             },
             missing_users: vec!["ann".into(), "bob".into()],
             missing_groups: vec![],
             recycle_bin: HashMap::from([("ann".to_owned(), now - 3 * DAY - 5)]),
-            selected_users: HashSet::new(),
         };
         let found = triage(&earlier, &read, now);
         assert_eq!(
@@ -302,10 +324,40 @@ mod tests {
             found[0].finding.describe(),
             "deleted in Entra ID, restorable for 27 more days"
         );
-        // Selected directly this time: no longer only "through Sales".
+        // Selected directly this time: a reason of her own.
         let mut direct = read.clone();
-        direct.selected_users.insert("dee".into());
+        if let Some(scope) = direct.changes.scope.as_mut() {
+            scope.insert("dee".into(), vec![reason("dee", "")]);
+        }
         assert_eq!(triage(&earlier, &direct, now).len(), 3);
+        // A read that computed no scope decides nothing about it.
+        let mut unknown = read.clone();
+        unknown.changes.scope = None;
+        assert_eq!(triage(&earlier, &unknown, now).len(), 3);
+        // The administrator kept Dee (out of scope) before: Keep is proposed again; a decision
+        // about another finding proposes nothing special.
+        let mut kept = earlier.clone();
+        kept.decisions.insert(
+            "dee".into(),
+            standing(DecisionAction::Keep, DecisionFinding::OutOfScope),
+        );
+        kept.decisions.insert(
+            "cid".into(),
+            standing(DecisionAction::Keep, DecisionFinding::OutOfScope),
+        );
+        let actions: Vec<(String, Action)> = triage(&kept, &read, now)
+            .into_iter()
+            .map(|o| (o.object_id, o.action))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("ann".to_owned(), Action::Disable),
+                ("bob".to_owned(), Action::Disable),
+                ("cid".to_owned(), Action::Disable),
+                ("dee".to_owned(), Action::Keep),
+            ]
+        );
         // Long in the recycle bin: 0 days left, never negative.
         let mut old = read;
         old.recycle_bin.insert("ann".into(), now - 45 * DAY);

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod engine;
 mod fetch;
 pub mod freshness;
+mod gathered;
 mod model;
 pub mod orgs;
 pub mod read;

@@ -9,8 +9,9 @@ use crate::convert::{
 };
 use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
 use crate::fetch::{fetch_groups, fetch_users};
-use crate::scope;
+pub use crate::gathered::{FullReason, Gathered, ReadMode};
 use crate::model::{Phase, Progress, Selection, SyncError};
+use crate::scope;
 use aadsync_directory::graph::{
     DeltaKind, DeltaRound, GraphClient, GraphError, GroupChange, RemoteGroup, RemoteUser,
 };
@@ -20,78 +21,6 @@ use aadsync_store::{
     DirectoryUser, Lift, ObjectKind, Reason, Removal, RemovalAction, ScopeRoot,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-/// What a completed read found.
-#[derive(Debug, Clone, Default)]
-pub struct Gathered {
-    pub changes: DirectoryChanges,
-    /// Users imported earlier that Graph answered 404 for (deleted, maybe restorable).
-    pub missing_users: Vec<String>,
-    /// Groups imported earlier that Graph no longer has.
-    pub missing_groups: Vec<String>,
-    /// Users the selection would bring back although they were deleted on the server; left
-    /// out of `changes` until the admin chooses Re-import.
-    pub tombstoned: Vec<DirectoryUser>,
-    /// How the imported objects were read (`changes.delta` has the links for the next read).
-    pub read: ReadMode,
-}
-
-impl Gathered {
-    /// Imported users and groups Entra ID no longer has (decided about only by "Check deleted
-    /// objects").
-    pub fn deleted_in_entra(&self) -> usize {
-        self.missing_users.len() + self.missing_groups.len()
-    }
-}
-
-impl Default for ReadMode {
-    fn default() -> Self {
-        ReadMode::Full(FullReason::Requested)
-    }
-}
-
-/// How a sync read the objects imported earlier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadMode {
-    /// Every imported object was read again.
-    Full(FullReason),
-    /// Only Graph's changes since the stored links (taken at `since`, seconds since the
-    /// epoch) were read.
-    Incremental { since: i64 },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FullReason {
-    /// No sync stored change-tracking links yet (first sync, or the last one had failures).
-    NoLinks,
-    /// The links are older than Graph's 7-day window, or Graph no longer has their state.
-    Expired,
-    /// "Check deleted objects" compares every imported object (it must also find objects
-    /// an earlier round of changes reported and the admin chose to keep).
-    CheckDeleted,
-    /// Asked for (`aadsync sync --full`), or a plain [`gather`].
-    Requested,
-}
-
-impl ReadMode {
-    /// For the preview and the CLI.
-    pub fn describe(&self) -> String {
-        match self {
-            ReadMode::Incremental { .. } => {
-                "Incremental: only the changes Entra ID reported since the last synchronization were read".into()
-            }
-            ReadMode::Full(reason) => format!(
-                "Full comparison: {}",
-                match reason {
-                    FullReason::NoLinks => "no change-tracking link from an earlier synchronization",
-                    FullReason::Expired => "the 7-day change-tracking window lapsed",
-                    FullReason::CheckDeleted => "Check deleted objects compares every imported object",
-                    FullReason::Requested => "requested",
-                }
-            ),
-        }
-    }
-}
 
 /// Changes since the stored links, limited to what was imported.
 struct Rounds {
@@ -220,6 +149,10 @@ struct Reading<'a> {
     roots: Vec<ScopeRoot>,
     /// With *nested* roots: each expanded group's member groups.
     children: HashMap<String, Vec<String>>,
+    /// Whether this run recomputes the scope: always on a full read; on an incremental one
+    /// only when the selection adds roots or a group changed (no membership that decides the
+    /// scope changes without its group appearing in the round).
+    rescope: bool,
 }
 
 async fn gather_with(
@@ -245,6 +178,7 @@ async fn gather_with(
         new_roots: Vec::new(),
         roots: Vec::new(),
         children: HashMap::new(),
+        rescope: true,
     };
     reading.users().await?;
     reading.groups().await?;
@@ -316,6 +250,14 @@ impl Reading<'_> {
         }
         self.new_roots = scope::roots_of(self.selection, &unique(resolved));
         self.roots = scope::merge(&self.imported.roots, &self.new_roots);
+        self.rescope = match self.rounds {
+            None => true,
+            Some(rounds) => {
+                !self.new_roots.is_empty()
+                    || !rounds.groups.changed.is_empty()
+                    || !rounds.groups.removed.is_empty()
+            }
+        };
         Ok(())
     }
 
@@ -341,13 +283,15 @@ impl Reading<'_> {
     async fn groups(&mut self) -> Result<(), SyncError> {
         self.phase(Phase::ReadingGroups, 0);
         let mut ids: Vec<String> = self.selection.groups.clone();
-        // Every group root is read: its name and members decide the scope on every run.
-        ids.extend(
-            self.roots
-                .iter()
-                .filter(|r| r.kind == ObjectKind::Group)
-                .map(|r| r.object_id.clone()),
-        );
+        if self.rescope {
+            // Every group root is read: its name and members decide the scope.
+            ids.extend(
+                self.roots
+                    .iter()
+                    .filter(|r| r.kind == ObjectKind::Group)
+                    .map(|r| r.object_id.clone()),
+            );
+        }
         if self.rounds.is_none() {
             ids.extend(self.imported.groups.keys().cloned());
         }
@@ -372,8 +316,10 @@ impl Reading<'_> {
     /// memberships.
     async fn members(&mut self) -> Result<(), SyncError> {
         self.phase(Phase::ReadingMembers, 0);
-        for nested in [false, true] {
-            self.expand_roots(nested).await?;
+        if self.rescope {
+            for nested in [false, true] {
+                self.expand_roots(nested).await?;
+            }
         }
         if let Some(rounds) = self.rounds {
             self.groups_from_round(&rounds.groups).await?;
@@ -411,14 +357,16 @@ impl Reading<'_> {
         if roots.is_empty() {
             return Ok(());
         }
-        let known: HashSet<String> = self.users.keys().cloned().collect();
+        // Users imported before are refreshed by the read of users (or the round of changes),
+        // not here: only the member lists matter for them.
+        let known: HashSet<String> = self
+            .users
+            .keys()
+            .chain(self.imported.users.keys())
+            .cloned()
+            .collect();
         let expansion = self.graph.expand_groups(&roots, nested, &known).await?;
         for (id, (user, path)) in expansion.users {
-            // A user the import knows already keeps the path it was first imported through.
-            let path = match self.imported.users.get(&id) {
-                Some(stored) => stored.directory.imported_via.clone(),
-                None => path,
-            };
             self.users
                 .entry(id)
                 .or_insert_with(|| to_directory_user(user, path));
@@ -507,8 +455,8 @@ impl Reading<'_> {
             }
         }
         tombstoned.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
-        let scope = self.scope();
-        let lifted = self.lifted(&scope);
+        let scope = self.rescope.then(|| self.scope());
+        let lifted = self.lifted(scope.as_ref());
         let mut memberships = std::mem::take(&mut self.memberships);
         let mut groups: Vec<DirectoryGroup> = std::mem::take(&mut self.groups)
             .into_values()
@@ -523,12 +471,12 @@ impl Reading<'_> {
                 users: self.users.into_values().collect(),
                 groups,
                 roots: self.new_roots,
-                scope: Some(scope),
+                scope,
                 lifted,
                 ..DirectoryChanges::default()
             },
-            missing_users: self.missing_users,
-            missing_groups: self.missing_groups,
+            missing_users: unique(self.missing_users),
+            missing_groups: unique(self.missing_groups),
             tombstoned,
             read: ReadMode::Full(FullReason::Requested),
         }
@@ -555,14 +503,16 @@ impl Reading<'_> {
 
     /// The decisions in force whose finding this run sees no longer holding: an out-of-scope
     /// user with a reason again, a deleted object Entra ID has again, a user Entra ID enabled
-    /// again. An object this run did not read keeps its decision.
-    fn lifted(&self, scope: &BTreeMap<String, Vec<Reason>>) -> Vec<Lift> {
+    /// again. An object this run did not read, or a scope it did not recompute, keeps the
+    /// decision.
+    fn lifted(&self, scope: Option<&BTreeMap<String, Vec<Reason>>>) -> Vec<Lift> {
         let mut lifted = Vec::new();
         for (id, decision) in &self.imported.decisions {
             let (kind, name, holds) = if let Some(stored) = self.imported.users.get(id) {
                 let present = self.users.get(id);
                 let holds = match decision.finding {
-                    DecisionFinding::OutOfScope => !scope.contains_key(id),
+                    // Not recomputed: nothing that decides the scope changed.
+                    DecisionFinding::OutOfScope => scope.is_none_or(|s| !s.contains_key(id)),
                     DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted => {
                         present.is_none()
                     }
@@ -571,7 +521,11 @@ impl Reading<'_> {
                 (ObjectKind::User, stored.full_name.clone(), holds)
             } else if let Some(stored) = self.imported.groups.get(id) {
                 let holds = !self.groups.contains_key(id);
-                (ObjectKind::Group, stored.directory.display_name.clone(), holds)
+                (
+                    ObjectKind::Group,
+                    stored.directory.display_name.clone(),
+                    holds,
+                )
             } else {
                 continue;
             };

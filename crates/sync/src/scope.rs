@@ -180,7 +180,11 @@ mod tests {
             ),
             (
                 "two roots: one reason each",
-                vec![group("EMEA", true, true), group("Paris", true, false), user("dan")],
+                vec![
+                    group("EMEA", true, true),
+                    group("Paris", true, false),
+                    user("dan"),
+                ],
                 vec![
                     "EMEA <- EMEA:",
                     "Paris <- EMEA:EMEA, Paris:",
@@ -211,7 +215,11 @@ mod tests {
         let new = roots_of(&selection, &ids(&["ann-id"]));
         assert_eq!(
             new,
-            vec![user("ann-id"), group("Sales", true, false), group("Ops", true, false)]
+            vec![
+                user("ann-id"),
+                group("Sales", true, false),
+                group("Ops", true, false)
+            ]
         );
         let stored = vec![group("Sales", true, true), group("HR", false, false)];
         assert_eq!(

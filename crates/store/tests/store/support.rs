@@ -104,6 +104,7 @@ pub fn changes(users: Vec<DirectoryUser>, groups: Vec<DirectoryGroup>) -> Direct
         groups,
         removals: vec![],
         delta: None,
+        ..DirectoryChanges::default()
     }
 }
 

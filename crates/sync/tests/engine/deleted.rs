@@ -219,14 +219,9 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
             Some(engine::FullReason::CheckDeleted),
         )
         .await;
-    let mut found = engine::check_deleted(
-        &graph,
-        &imported,
-        &read,
-        &SystemClock,
-    )
-    .await
-    .expect("check");
+    let mut found = engine::check_deleted(&graph, &imported, &read, &SystemClock)
+        .await
+        .expect("check");
     found.retain(|o| o.kind == aadsync_store::ObjectKind::Group);
     let by_id = |id: &str| {
         found

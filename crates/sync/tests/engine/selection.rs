@@ -228,14 +228,9 @@ async fn a_user_restored_in_entra_id_comes_back_as_the_same_server_user() {
     let read = engine::gather(&graph, &imported, &Selection::default(), &quiet)
         .await
         .expect("gather");
-    let found = engine::check_deleted(
-        &graph,
-        &imported,
-        &read,
-        &SystemClock,
-    )
-    .await
-    .expect("check");
+    let found = engine::check_deleted(&graph, &imported, &read, &SystemClock)
+        .await
+        .expect("check");
     let mut changes = read.changes.clone();
     changes.removals = engine::removals(&found);
     engine::apply(&env.store, &env.run(), &changes, &quiet).expect("disable");

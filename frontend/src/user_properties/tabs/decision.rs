@@ -10,10 +10,9 @@ use leptos::prelude::*;
 /// happens next. `user`: the user's id.
 #[component]
 pub fn DecisionRow(user: i64, decision: String) -> impl IntoView {
-    let reverse =
-        Action::new_unsync(move |_: &()| async move {
-            ipc::call::<ReverseDecision>(&UserRef { id: user }).await
-        });
+    let reverse = Action::new_unsync(move |_: &()| async move {
+        ipc::call::<ReverseDecision>(&UserRef { id: user }).await
+    });
     let done = move || matches!(reverse.value().get(), Some(Ok(())));
     let pending = reverse.pending();
     view! {
