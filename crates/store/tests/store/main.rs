@@ -10,6 +10,7 @@ mod kill;
 mod local_users;
 mod orgs;
 mod pause;
+mod scope;
 mod snapshot;
 mod support;
 mod undo;
