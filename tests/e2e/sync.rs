@@ -289,7 +289,7 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
 }
 
 /// Tools → wizard → New… for `emulator` → signed in → step 3.
-async fn connect_new(app: &App, emulator: &Emulator) -> Result {
+pub(crate) async fn connect_new(app: &App, emulator: &Emulator) -> Result {
     actions::choose_menu(app, "tools", "menu-azure-sync").await?;
     fill_new_form(app, "contoso.com", emulator.base_url()).await?;
     actions::click(app, "new-sign-in").await?;
@@ -301,7 +301,7 @@ async fn connect_new(app: &App, emulator: &Emulator) -> Result {
 }
 
 /// Signs in to `emulator` through New… and imports everything (right-click Select all).
-async fn import_everything(app: &App, emulator: &Emulator) -> Result {
+pub(crate) async fn import_everything(app: &App, emulator: &Emulator) -> Result {
     connect_new(app, emulator).await?;
     checks::text_becomes(app, "dir-counts", "the directory", |t| {
         t.contains("300 users and 25 groups listed") && !t.contains("loading")
