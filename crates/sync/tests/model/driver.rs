@@ -55,11 +55,14 @@ pub fn report(case: &Case, failure: &Failure) -> String {
     out
 }
 
-/// Runs the whole case; the first step with a difference is the error.
-pub async fn replay(case: &Case) -> Result<(), Failure> {
+/// Runs the case and every oracle after each step: up to the first step with a difference
+/// (`stop`), or to the end (later differences may follow from earlier ones, except the
+/// incremental ≡ full ones, which compare the database with itself).
+pub async fn replay_steps(case: &Case, stop: bool) -> Vec<Failure> {
     let env = Env::start(&case.tenant).await;
     let mut tenant = case.tenant.clone();
     let mut model = Model::default();
+    let mut failures = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {
         for change in &step.changes {
             if change.apply(&mut tenant) {
@@ -68,13 +71,16 @@ pub async fn replay(case: &Case) -> Result<(), Failure> {
         }
         let differences = run_step(&env, &tenant, &mut model, &step.sync, i).await;
         if !differences.is_empty() {
-            return Err(Failure {
+            failures.push(Failure {
                 step: i,
                 differences,
             });
+            if stop {
+                break;
+            }
         }
     }
-    Ok(())
+    failures
 }
 
 /// One synchronization and every oracle after it.

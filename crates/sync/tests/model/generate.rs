@@ -403,3 +403,98 @@ fn sync(rng: &mut Rng, t: &Tenant, first: bool) -> SyncSpec {
     }
     spec
 }
+
+/// What a case exercises, by name: every kind of change and of synchronization option.
+fn exercised(case: &Case) -> std::collections::BTreeSet<&'static str> {
+    let group = |id: &Id| id.starts_with('b');
+    let mut out = std::collections::BTreeSet::new();
+    for step in &case.steps {
+        for c in &step.changes {
+            out.insert(match c {
+                Change::SetUser { field, .. } => match field {
+                    Field::Display(_) => "rename user",
+                    Field::Department(_) => "department",
+                    Field::Mail(_) => "mail",
+                    Field::Upn(_) => "new UPN",
+                    Field::Enabled(true) => "enable",
+                    Field::Enabled(false) => "disable",
+                },
+                Change::AddMember { member, .. } if group(member) => "nest",
+                Change::AddMember { .. } => "add member",
+                Change::RemoveMember { member, .. } if group(member) => "un-nest",
+                Change::RemoveMember { .. } => "remove member",
+                Change::DeleteUser { hard: true, .. } => "hard delete",
+                Change::DeleteUser { hard: false, .. } => "soft delete",
+                Change::RestoreUser { .. } => "restore user",
+                Change::NewUser { user, .. } if user.guest => "new guest",
+                Change::NewUser { .. } => "new user",
+                Change::NewGroup { .. } => "new group",
+                Change::RenameGroup { .. } => "rename group",
+                Change::DeleteGroup { .. } => "delete group",
+                Change::RestoreGroup { .. } => "restore group",
+            });
+        }
+        let s = &step.sync;
+        let options = [
+            (!s.users.is_empty(), "select users"),
+            (!s.groups.is_empty() && !s.members, "select groups alone"),
+            (s.members && !s.nested, "select with members"),
+            (s.nested, "select nested"),
+            (s.users.is_empty() && s.groups.is_empty(), "no selection"),
+            (s.full, "full"),
+            (
+                s.check_deleted && s.actions == Actions::Proposals,
+                "proposals",
+            ),
+            (matches!(s.actions, Actions::Random(_)), "random actions"),
+            (s.reimport_all, "re-import all"),
+            (s.advance_days > 0, "window lapsed"),
+        ];
+        out.extend(options.iter().filter(|(on, _)| *on).map(|(_, name)| *name));
+    }
+    out
+}
+
+/// The sequences the test command runs exercise every change and every option, and the same
+/// seed gives the same case.
+#[test]
+fn the_generator_exercises_everything() {
+    let mut all = std::collections::BTreeSet::new();
+    for seed in 1..=crate::DEFAULT_SEQUENCES {
+        all.extend(exercised(&generate(seed)));
+    }
+    let expected = [
+        "rename user",
+        "department",
+        "mail",
+        "new UPN",
+        "enable",
+        "disable",
+        "nest",
+        "add member",
+        "un-nest",
+        "remove member",
+        "hard delete",
+        "soft delete",
+        "restore user",
+        "new guest",
+        "new user",
+        "new group",
+        "rename group",
+        "delete group",
+        "restore group",
+        "select users",
+        "select groups alone",
+        "select with members",
+        "select nested",
+        "no selection",
+        "full",
+        "proposals",
+        "random actions",
+        "re-import all",
+        "window lapsed",
+    ];
+    let missing: Vec<&str> = expected.into_iter().filter(|e| !all.contains(e)).collect();
+    assert!(missing.is_empty(), "never generated: {missing:?}");
+    assert_eq!(generate(7), generate(7));
+}

@@ -8,7 +8,9 @@
 //! cases of issue 19 as explicit scenarios.
 //!
 //! `AADSYNC_MODEL_SEQUENCES=N` runs N sequences (seeds 1..=N); `AADSYNC_MODEL_SEED=S` replays
-//! one sequence. See TESTING.md for the long run.
+//! one sequence; with `AADSYNC_MODEL_MINIMIZE="<kind>"` (e.g. `full: group members`) the first
+//! step with that kind of difference is reported and minimized. See TESTING.md for the long
+//! run.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod db;
@@ -27,6 +29,7 @@ use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo};
 use aadsync_keystore::SecretString;
 use aadsync_store::{OpenOptions, Organization, RunInfo, Store};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +37,7 @@ use std::time::{Duration, Instant};
 pub const DAY: i64 = 86_400;
 
 /// Sequences in the normal test command (about 2 minutes on the 2-core machine, debug build).
-const DEFAULT_SEQUENCES: u64 = 24;
+const DEFAULT_SEQUENCES: u64 = 150;
 
 /// An emulator serving a tenant, and an organization's database.
 #[derive(Debug)]
@@ -184,30 +187,59 @@ fn env_number(name: &str) -> Option<u64> {
 
 /// The generated sequences: every step's database equals the model's and a full
 /// synchronization's. On a difference: the seed, the case so far and the differences, then
-/// the minimized case.
+/// the minimized case. With `AADSYNC_MODEL_KEEP_GOING=1` every step of every sequence runs
+/// and the kinds of difference are counted, with the first seed of each (steps with a
+/// difference, and later steps of its sequence), instead of minimizing the first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generated_sequences_match_the_model() {
     let seeds: Vec<u64> = match env_number("AADSYNC_MODEL_SEED") {
         Some(seed) => vec![seed],
         None => (1..=env_number("AADSYNC_MODEL_SEQUENCES").unwrap_or(DEFAULT_SEQUENCES)).collect(),
     };
+    let keep_going = env_number("AADSYNC_MODEL_KEEP_GOING").unwrap_or(0) != 0;
     let started = Instant::now();
     let mut steps = 0;
+    let mut kinds: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     for &seed in &seeds {
         let case = generate::generate(seed);
         steps += case.steps.len();
-        if let Err(failure) = driver::replay(&case).await {
-            let report = driver::report(&case, &failure);
-            eprintln!("{report}");
-            let minimized = shrink::minimize(case, &failure).await;
-            panic!(
-                "{report}\n\nminimized (AADSYNC_MODEL_SEED={seed} replays the original):\n{minimized}"
-            );
+        if keep_going {
+            for failure in driver::replay_steps(&case, false).await {
+                let categories: BTreeSet<&String> =
+                    failure.differences.iter().map(|d| &d.category).collect();
+                eprintln!("seed {seed} step {}: {categories:?}", failure.step);
+                for category in categories {
+                    kinds.entry(category.clone()).or_insert((0, seed)).0 += 1;
+                }
+            }
+            continue;
         }
+        let target = std::env::var("AADSYNC_MODEL_MINIMIZE").ok();
+        let failures = driver::replay_steps(&case, target.is_none()).await;
+        let Some(failure) = failures
+            .into_iter()
+            .find(|f| target.as_ref().is_none_or(|c| f.has(c)))
+        else {
+            continue;
+        };
+        let report = driver::report(&case, &failure);
+        eprintln!("{report}");
+        let minimized = shrink::minimize(case, &failure, target.as_deref()).await;
+        panic!(
+            "{report}\n\nminimized (AADSYNC_MODEL_SEED={seed} replays the original):\n{minimized}"
+        );
     }
     eprintln!(
-        "{} sequences, {steps} steps: no difference ({:.1?})",
+        "{} sequences, {steps} steps in {:.1?}",
         seeds.len(),
         started.elapsed()
+    );
+    assert!(
+        kinds.is_empty(),
+        "differences (kind: count, first seed):\n{}",
+        kinds
+            .iter()
+            .map(|(k, (n, seed))| format!("  {k}: {n}, AADSYNC_MODEL_SEED={seed}\n"))
+            .collect::<String>()
     );
 }

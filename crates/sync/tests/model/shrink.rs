@@ -24,8 +24,9 @@ impl Shrinker {
             return false;
         }
         self.tries += 1;
-        match driver::replay(&candidate).await {
-            Err(f) if f.has(&self.category) => {
+        let failures = driver::replay_steps(&candidate, false).await;
+        match failures.into_iter().find(|f| f.has(&self.category)) {
+            Some(f) => {
                 candidate.steps.truncate(f.step + 1);
                 self.best = candidate;
                 self.failure = f;
@@ -155,8 +156,9 @@ impl Shrinker {
     }
 }
 
-/// The smallest case found that still fails like `failure`, with its differences.
-pub async fn minimize(case: Case, failure: &Failure) -> String {
+/// The smallest case found that still fails like `failure` (with its first kind of
+/// difference, or `category` when given, at any step), with its differences.
+pub async fn minimize(case: Case, failure: &Failure, category: Option<&str>) -> String {
     let seconds = std::env::var("AADSYNC_MODEL_SHRINK_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -165,7 +167,7 @@ pub async fn minimize(case: Case, failure: &Failure) -> String {
     let mut best = case;
     best.steps.truncate(failure.step + 1);
     let mut s = Shrinker {
-        category: failure.category().to_owned(),
+        category: category.unwrap_or(failure.category()).to_owned(),
         best,
         failure: failure.clone(),
         deadline: started + Duration::from_secs(seconds),
