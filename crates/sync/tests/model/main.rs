@@ -216,15 +216,16 @@ async fn generated_sequences_match_the_model() {
         }
         let target = std::env::var("AADSYNC_MODEL_MINIMIZE").ok();
         let failures = driver::replay_steps(&case, target.is_none()).await;
-        let Some(failure) = failures
-            .into_iter()
-            .find(|f| target.as_ref().is_none_or(|c| f.has(c)))
+        let Some(earlier) = failures
+            .iter()
+            .position(|f| target.as_ref().is_none_or(|c| f.has(c)))
         else {
             continue;
         };
+        let failure = failures[earlier].clone();
         let report = driver::report(&case, &failure);
         eprintln!("{report}");
-        let minimized = shrink::minimize(case, &failure, target.as_deref()).await;
+        let minimized = shrink::minimize(case, &failure, earlier, target.as_deref()).await;
         panic!(
             "{report}\n\nminimized (AADSYNC_MODEL_SEED={seed} replays the original):\n{minimized}"
         );

@@ -13,6 +13,8 @@ struct Shrinker {
     category: String,
     best: Case,
     failure: Failure,
+    /// Steps before `failure` that differ in other ways.
+    earlier: usize,
     deadline: Instant,
     tries: usize,
 }
@@ -25,14 +27,15 @@ impl Shrinker {
         }
         self.tries += 1;
         let failures = driver::replay_steps(&candidate, false).await;
-        match failures.into_iter().find(|f| f.has(&self.category)) {
-            Some(f) => {
-                candidate.steps.truncate(f.step + 1);
+        match failures.iter().position(|f| f.has(&self.category)) {
+            Some(at) => {
+                candidate.steps.truncate(failures[at].step + 1);
                 self.best = candidate;
-                self.failure = f;
+                self.failure = failures[at].clone();
+                self.earlier = at;
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
@@ -157,8 +160,14 @@ impl Shrinker {
 }
 
 /// The smallest case found that still fails like `failure` (with its first kind of
-/// difference, or `category` when given, at any step), with its differences.
-pub async fn minimize(case: Case, failure: &Failure, category: Option<&str>) -> String {
+/// difference, or `category` when given, at any step; `earlier` steps before it differ in
+/// other ways), with its differences.
+pub async fn minimize(
+    case: Case,
+    failure: &Failure,
+    earlier: usize,
+    category: Option<&str>,
+) -> String {
     let seconds = std::env::var("AADSYNC_MODEL_SHRINK_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -170,6 +179,7 @@ pub async fn minimize(case: Case, failure: &Failure, category: Option<&str>) -> 
         category: category.unwrap_or(failure.category()).to_owned(),
         best,
         failure: failure.clone(),
+        earlier,
         deadline: started + Duration::from_secs(seconds),
         tries: 0,
     };
@@ -183,8 +193,13 @@ pub async fn minimize(case: Case, failure: &Failure, category: Option<&str>) -> 
             break;
         }
     }
+    let earlier = if s.earlier > 0 {
+        format!("; {} earlier steps differ in other ways", s.earlier)
+    } else {
+        String::new()
+    };
     format!(
-        "{}\n({} replays in {:.0?}, keeping the difference [{}])",
+        "{}\n({} replays in {:.0?}, keeping the difference [{}]{earlier})",
         driver::report(&s.best, &s.failure),
         s.tries,
         started.elapsed(),
