@@ -227,7 +227,9 @@ async fn generated_sequences_match_the_model() {
         eprintln!("{report}");
         let minimized = shrink::minimize(case, &failure, earlier, target.as_deref()).await;
         panic!(
-            "{report}\n\nminimized (AADSYNC_MODEL_SEED={seed} replays the original):\n{minimized}"
+            "seed {seed} differs at step {} (the whole case above; AADSYNC_MODEL_SEED={seed} \
+             replays it)\n\nminimized:\n{minimized}",
+            failure.step
         );
     }
     eprintln!(
