@@ -101,7 +101,13 @@ fn apply_in(
     apply.removals(&changes.removals, &decided.removals)?;
     apply.groups(&changes.groups, &decided.groups)?;
     record::write_scope(tx, run, changes)?;
-    record::write_decisions(tx, run, run_id, changes, &imported)?;
+    let created: HashSet<&str> = decided
+        .users
+        .iter()
+        .filter(|i| i.outcome == ApplyOutcome::Created)
+        .map(|i| i.object_id.as_str())
+        .collect();
+    record::write_decisions(tx, run, run_id, changes, &imported, &created)?;
     let report = ApplyReport {
         run_id,
         items: decided.items().cloned().collect(),

@@ -3,6 +3,7 @@
 //! by the administrator (the sync records and lifts them; see `apply`).
 
 use crate::changes::{DecisionAction, DecisionFinding, Reason, StandingDecision};
+use crate::imported::HELD;
 use crate::users::{ReadHandle, WriteHandle};
 use crate::{Result, StoreError};
 use rusqlite::{OptionalExtension, params};
@@ -98,12 +99,17 @@ fn standing(
 
 impl WriteHandle<'_> {
     /// Reverses the decision in force about an object: recorded as `reversed` by `by`; a user
-    /// the decision kept disabled is enabled again when Entra ID has it enabled. Later syncs
+    /// a Disable decision kept disabled (also one the administrator later chose to Keep) is
+    /// enabled again when Entra ID has it enabled. Later syncs
     /// follow Entra ID for it, and *Check deleted objects* asks about it again.
     pub fn reverse_decision(&mut self, tenant_id: &str, object_id: &str, by: &str) -> Result<()> {
         let path = self.path;
         let sql = |e| StoreError::from_sqlite(path, e);
         let tx = self.conn.transaction().map_err(sql)?;
+        let held = tx
+            .prepare(&format!("{HELD} AND d.object_id = ?2"))
+            .and_then(|mut s| s.exists(params![tenant_id, object_id]))
+            .map_err(sql)?;
         let Some(decision) = standing(&tx, tenant_id, object_id).map_err(sql)? else {
             return Err(StoreError::Invalid(
                 "there is no decision in force about this object".into(),
@@ -121,7 +127,7 @@ impl WriteHandle<'_> {
             params![tenant_id, object_id, by],
         )
         .map_err(sql)?;
-        if decision.action == DecisionAction::Disable {
+        if held || decision.action == DecisionAction::Disable {
             tx.execute(
                 "UPDATE users SET enabled = a.account_enabled,
                         updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')

@@ -10,7 +10,7 @@ use crate::changes::{
 };
 use crate::model::UserType;
 use crate::users::ReadHandle;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the database holds for one imported user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,16 +48,18 @@ pub struct Imported {
     pub tombstones: HashMap<String, String>,
     /// The organization's scope roots (every selection so far, flags merged).
     pub roots: Vec<ScopeRoot>,
-    /// The decisions in force, by object ID.
+    /// The decisions in force, by object ID: the administrator's latest choice, which the
+    /// next *Check deleted objects* proposes again.
     pub decisions: HashMap<String, StandingDecision>,
+    /// Users a Disable decision keeps disabled: one not lifted or reversed since. A later
+    /// Keep does not end it — Keep changes nothing on the server.
+    pub held: HashSet<String>,
 }
 
 impl Imported {
     /// Whether a standing decision keeps this user disabled on the server.
     pub fn held_disabled(&self, object_id: &str) -> bool {
-        self.decisions
-            .get(object_id)
-            .is_some_and(|d| d.action == DecisionAction::Disable)
+        self.held.contains(object_id)
     }
 }
 
@@ -256,8 +258,18 @@ fn load_scope(
             imported.decisions.insert(id, decision);
         }
     }
+    let mut held = conn.prepare_cached(HELD)?;
+    let rows = held.query_map([tenant_id], |r| r.get::<_, String>(0))?;
+    imported.held = rows.collect::<rusqlite::Result<_>>()?;
     Ok(())
 }
+
+/// The objects a Disable decision holds: one with no lifted or reversed row after it.
+pub(crate) const HELD: &str = "SELECT DISTINCT d.object_id FROM azure_decisions d
+     WHERE d.tenant_id = ?1 AND d.action = 'disable' AND NOT EXISTS (
+         SELECT 1 FROM azure_decisions l
+         WHERE l.tenant_id = d.tenant_id AND l.object_id = d.object_id AND l.id > d.id
+           AND l.action IN ('lifted', 'reversed'))";
 
 impl ReadHandle<'_> {
     /// What `tenant_id` imported so far, as the sync plan needs it.

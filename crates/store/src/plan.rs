@@ -66,11 +66,12 @@ pub(crate) fn held_disabled<'a>(
         .iter()
         .map(|l| l.object_id.as_str())
         .collect();
+    // A user deleted on this server and imported again is a new account: nothing holds it.
     imported
-        .decisions
-        .keys()
+        .held
+        .iter()
         .map(String::as_str)
-        .filter(|id| imported.held_disabled(id) && !lifted.contains(id))
+        .filter(|id| imported.users.contains_key(*id) && !lifted.contains(id))
         .collect()
 }
 

@@ -4,6 +4,7 @@
 use crate::changes::{DirectoryChanges, ObjectKind, RunInfo};
 use crate::imported::Imported;
 use rusqlite::{Transaction, params};
+use std::collections::HashSet;
 
 /// The run's selection joins the scope roots (a root's flags only grow), and the scope's
 /// reasons are replaced when the run computed them.
@@ -49,54 +50,86 @@ pub(crate) fn write_scope(
     Ok(())
 }
 
-/// The administrator's decisions (about objects this tenant imported; one the same as the
-/// decision in force is not repeated) and the decisions the run lifts, appended.
+/// The decisions the run lifts — whose finding stopped holding, or about a user deleted on
+/// this server whom the run imports again (a new account starts with no decision) — then the
+/// administrator's decisions (about objects this tenant imported; one the same as the decision
+/// in force is not repeated), appended in that order: the newest row is the one in force.
 pub(crate) fn write_decisions(
     tx: &Transaction<'_>,
     run: &RunInfo,
     run_id: i64,
     changes: &DirectoryChanges,
     imported: &Imported,
+    created: &HashSet<&str>,
 ) -> rusqlite::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO azure_decisions (tenant_id, object_id, object_type, display_name, action,
                                       finding, decided_by, run_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
+    let mut append = |kind: ObjectKind, id: &str, name: &str, action: &str, finding: &str| {
+        insert.execute(params![
+            run.tenant_id,
+            id,
+            kind,
+            name,
+            action,
+            finding,
+            run.started_by,
+            run_id
+        ])
+    };
+    let mut lifted: HashSet<&str> = HashSet::new();
+    for lift in &changes.lifted {
+        if imported.decisions.contains_key(&lift.object_id)
+            || imported.held.contains(&lift.object_id)
+        {
+            append(
+                lift.kind,
+                &lift.object_id,
+                &lift.display_name,
+                "lifted",
+                lift.finding.as_sql(),
+            )?;
+            lifted.insert(&lift.object_id);
+        }
+    }
+    for user in changes
+        .users
+        .iter()
+        .filter(|u| created.contains(u.object_id.as_str()))
+    {
+        if let Some(standing) = imported.decisions.get(&user.object_id)
+            && lifted.insert(&user.object_id)
+        {
+            let finding = standing.finding.as_sql();
+            append(
+                ObjectKind::User,
+                &user.object_id,
+                &user.display_name,
+                "lifted",
+                finding,
+            )?;
+        }
+    }
     for d in &changes.decisions {
         let known = match d.kind {
             ObjectKind::User => imported.users.contains_key(&d.object_id),
             ObjectKind::Group => imported.groups.contains_key(&d.object_id),
         };
-        let repeated = imported
-            .decisions
-            .get(&d.object_id)
-            .is_some_and(|s| s.action == d.action && s.finding.same_as(d.finding));
+        let repeated = !lifted.contains(d.object_id.as_str())
+            && imported
+                .decisions
+                .get(&d.object_id)
+                .is_some_and(|s| s.action == d.action && s.finding.same_as(d.finding));
         if known && !repeated {
-            insert.execute(params![
-                run.tenant_id,
-                d.object_id,
+            append(
                 d.kind,
-                d.display_name,
+                &d.object_id,
+                &d.display_name,
                 d.action.as_sql(),
                 d.finding.as_sql(),
-                run.started_by,
-                run_id
-            ])?;
-        }
-    }
-    for lift in &changes.lifted {
-        if imported.decisions.contains_key(&lift.object_id) {
-            insert.execute(params![
-                run.tenant_id,
-                lift.object_id,
-                lift.kind,
-                lift.display_name,
-                "lifted",
-                lift.finding.as_sql(),
-                run.started_by,
-                run_id
-            ])?;
+            )?;
         }
     }
     Ok(())

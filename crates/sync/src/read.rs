@@ -150,8 +150,9 @@ struct Reading<'a> {
     /// With *nested* roots: each expanded group's member groups.
     children: HashMap<String, Vec<String>>,
     /// Whether this run recomputes the scope: always on a full read; on an incremental one
-    /// only when the selection adds roots or a group changed (no membership that decides the
-    /// scope changes without its group appearing in the round).
+    /// only when the selection adds roots, a group changed (no membership that decides the
+    /// scope changes without its group appearing in the round), or users deleted on this
+    /// server may be in scope.
     rescope: bool,
 }
 
@@ -206,6 +207,18 @@ impl Reading<'_> {
         if self.rounds.is_none() {
             wanted.extend(self.imported.users.keys().cloned());
         }
+        // User roots not imported (deleted on this server, or refused earlier) are in scope:
+        // read, so a re-import or a fixed conflict can bring them.
+        let unimported_roots: HashSet<String> = self
+            .imported
+            .roots
+            .iter()
+            .filter(|r| {
+                r.kind == ObjectKind::User && !self.imported.users.contains_key(&r.object_id)
+            })
+            .map(|r| r.object_id.clone())
+            .collect();
+        wanted.extend(unimported_roots.iter().cloned());
         let wanted = unique(wanted);
         let mut resolved = Vec::new();
         let mut read = 0u64;
@@ -226,8 +239,11 @@ impl Reading<'_> {
                         id: asked,
                     });
                 }
-                // Gone from Entra ID: the deleted-objects check (its own step) decides about it.
-                self.missing_users.push(asked);
+                // Gone from Entra ID: the deleted-objects check (its own step) decides about it
+                // (a root never imported is nothing to decide about).
+                if !unimported_roots.contains(&asked) {
+                    self.missing_users.push(asked);
+                }
                 continue;
             };
             let direct = self.selected_users.contains(&user.id.to_lowercase())
@@ -250,10 +266,12 @@ impl Reading<'_> {
         }
         self.new_roots = scope::roots_of(self.selection, &unique(resolved));
         self.roots = scope::merge(&self.imported.roots, &self.new_roots);
+        // Users deleted on this server are looked for too: in scope, a re-import brings them.
         self.rescope = match self.rounds {
             None => true,
             Some(rounds) => {
                 !self.new_roots.is_empty()
+                    || !self.imported.tombstones.is_empty()
                     || !rounds.groups.changed.is_empty()
                     || !rounds.groups.removed.is_empty()
             }
@@ -457,6 +475,15 @@ impl Reading<'_> {
         tombstoned.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
         let scope = self.rescope.then(|| self.scope());
         let lifted = self.lifted(scope.as_ref());
+        // A lifted user this run did not read is unchanged in Entra ID: written from what is
+        // stored, so the account follows Entra ID again.
+        for lift in &lifted {
+            if let Some(stored) = self.imported.users.get(&lift.object_id) {
+                self.users
+                    .entry(lift.object_id.clone())
+                    .or_insert_with(|| stored.directory.clone());
+            }
+        }
         let mut memberships = std::mem::take(&mut self.memberships);
         let mut groups: Vec<DirectoryGroup> = std::mem::take(&mut self.groups)
             .into_values()

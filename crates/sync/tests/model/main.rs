@@ -7,7 +7,8 @@
 //! A failure prints the seed and the steps, then a minimized case. `regress` holds the three
 //! cases of issue 19 as explicit scenarios.
 //!
-//! `AADSYNC_MODEL_SEQUENCES=N` runs N sequences (seeds 1..=N); `AADSYNC_MODEL_SEED=S` replays
+//! `AADSYNC_MODEL_SEQUENCES=N` runs N sequences (seeds 1..=N, or from
+//! `AADSYNC_MODEL_FIRST_SEED`); `AADSYNC_MODEL_SEED=S` replays
 //! one sequence; with `AADSYNC_MODEL_MINIMIZE="<kind>"` (e.g. `full: group members`) the first
 //! step with that kind of difference is reported and minimized. See TESTING.md for the long
 //! run.
@@ -194,7 +195,11 @@ fn env_number(name: &str) -> Option<u64> {
 async fn generated_sequences_match_the_model() {
     let seeds: Vec<u64> = match env_number("AADSYNC_MODEL_SEED") {
         Some(seed) => vec![seed],
-        None => (1..=env_number("AADSYNC_MODEL_SEQUENCES").unwrap_or(DEFAULT_SEQUENCES)).collect(),
+        None => {
+            let first = env_number("AADSYNC_MODEL_FIRST_SEED").unwrap_or(1);
+            let count = env_number("AADSYNC_MODEL_SEQUENCES").unwrap_or(DEFAULT_SEQUENCES);
+            (first..first + count).collect()
+        }
     };
     let keep_going = env_number("AADSYNC_MODEL_KEEP_GOING").unwrap_or(0) != 0;
     let started = Instant::now();

@@ -267,6 +267,10 @@ impl Model {
                     if let Some(row) = self.db.users.get_mut(&l.id) {
                         row.enabled = false;
                     }
+                    // The administrator's latest choice for this finding is what the next
+                    // check proposes (ARCHITECTURE.md: "when the administrator's latest
+                    // decision … was to keep it").
+                    self.kept.remove(&(l.id.clone(), l.finding));
                     // Reading: one standing disable decision per user, the newest finding.
                     self.disabled.insert(l.id.clone(), l.finding);
                 }
