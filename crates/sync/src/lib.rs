@@ -10,6 +10,7 @@
 //! what Entra ID no longer has (the "Check deleted objects" triage, pure). `freshness` says how
 //! long ago an organization synchronized and whether its next sync can be incremental.
 
+mod check;
 pub mod clock;
 mod convert;
 pub mod deleted;

@@ -3,11 +3,11 @@
 //! its links are usable, else by reading all of it) — and, for "Check deleted objects", what
 //! Entra ID no longer has. Nothing here writes; a failure leaves everything as it was.
 
+pub use crate::check::{check_deleted, removals};
 use crate::clock::{Clock, unix_now};
 use crate::convert::{
     apply_group_change, remote_from_stored, to_directory_group, to_directory_user,
 };
-use crate::deleted::{Action, CompleteRead, DeletedObject, Finding, triage};
 use crate::fetch::{fetch_groups, fetch_users};
 pub use crate::gathered::{FullReason, Gathered, ReadMode};
 use crate::model::{Phase, Progress, Selection, SyncError};
@@ -17,8 +17,8 @@ use aadsync_directory::graph::{
 };
 use aadsync_store::plan::Imported;
 use aadsync_store::{
-    DecisionFinding, DeltaLinks, DirectoryChanges, DirectoryDeletion, DirectoryGroup,
-    DirectoryUser, Lift, ObjectKind, Reason, Removal, RemovalAction, ScopeRoot,
+    DecisionFinding, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind,
+    Reason, ScopeRoot,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -570,61 +570,11 @@ impl Reading<'_> {
     }
 }
 
-/// "Check deleted objects": reads the recycle bin (a complete read, or an error and no
-/// decision), then sorts every imported user Entra ID no longer has, has disabled, or no longer
-/// puts in scope, and every imported group it no longer has. Each gets the proposed action
-/// (Disable).
-pub async fn check_deleted(
-    graph: &GraphClient,
-    imported: &Imported,
-    gathered: &Gathered,
-    clock: &dyn Clock,
-) -> Result<Vec<DeletedObject>, SyncError> {
-    let mut recycle_bin = HashMap::new();
-    if !gathered.missing_users.is_empty() {
-        recycle_bin.extend(graph.recycle_bin_users().await?);
-    }
-    if !gathered.missing_groups.is_empty() {
-        recycle_bin.extend(graph.recycle_bin_groups().await?);
-    }
-    let read = CompleteRead {
-        changes: gathered.changes.clone(),
-        missing_users: gathered.missing_users.clone(),
-        missing_groups: gathered.missing_groups.clone(),
-        recycle_bin,
-    };
-    Ok(triage(imported, &read, unix_now(clock)))
-}
-
-/// The removals the admin's decisions amount to (Keep is no removal).
-pub fn removals(objects: &[DeletedObject]) -> Vec<Removal> {
-    objects
-        .iter()
-        .filter_map(|o| {
-            let action = match o.action {
-                Action::Keep => return None,
-                Action::Disable => RemovalAction::Disable,
-                Action::Delete => RemovalAction::Delete,
-            };
-            let deletion = match o.finding {
-                Finding::SoftDeleted { .. } => Some(DirectoryDeletion::SoftDeleted),
-                Finding::HardDeleted => Some(DirectoryDeletion::HardDeleted),
-                _ => None,
-            };
-            Some(Removal {
-                kind: o.kind,
-                object_id: o.object_id.clone(),
-                action,
-                deletion,
-                reason: o.finding.describe(),
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deleted::{Action, DeletedObject, Finding};
+    use aadsync_store::{DirectoryDeletion, RemovalAction};
 
     /// What step 6's progress line and step 4's read note say (the end-to-end tests wait for
     /// some of these words).
