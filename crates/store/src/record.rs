@@ -1,7 +1,7 @@
 //! What a synchronization records besides the objects, inside the apply's transaction: the
 //! scope (roots and reasons) and the administrator's decisions.
 
-use crate::changes::{DirectoryChanges, ObjectKind, RunInfo};
+use crate::changes::{DecisionAction, DecisionFinding, DirectoryChanges, ObjectKind, RunInfo};
 use crate::imported::Imported;
 use rusqlite::{Transaction, params};
 use std::collections::HashSet;
@@ -130,7 +130,33 @@ pub(crate) fn write_decisions(
                 d.action.as_sql(),
                 d.finding.as_sql(),
             )?;
+            if d.action == DecisionAction::Keep {
+                // Nothing changed on the server, but something was decided: the audit log
+                // says so with the run.
+                tx.execute(
+                    "INSERT INTO sync_run_items (run_id, object_type, object_id, display_name,
+                                                 outcome, reason)
+                     VALUES (?1, ?2, ?3, ?4, 'skipped', ?5)",
+                    params![
+                        run_id,
+                        d.kind,
+                        d.object_id,
+                        d.display_name,
+                        format!("kept on this server: {}", finding_text(d.finding))
+                    ],
+                )?;
+            }
         }
     }
     Ok(())
+}
+
+/// A finding as the audit log words it.
+fn finding_text(finding: DecisionFinding) -> &'static str {
+    match finding {
+        DecisionFinding::SoftDeleted => "deleted in Entra ID (restorable)",
+        DecisionFinding::HardDeleted => "permanently deleted in Entra ID",
+        DecisionFinding::Disabled => "disabled in Entra ID",
+        DecisionFinding::OutOfScope => "no longer in scope",
+    }
 }

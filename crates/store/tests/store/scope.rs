@@ -310,10 +310,22 @@ fn reversing_a_keep_changes_no_account() {
         decisions: vec![decide(DecisionAction::Keep, DecisionFinding::Disabled)],
         ..DirectoryChanges::default()
     };
-    db.store
+    let report = db
+        .store
         .writer()
         .apply_directory_changes(&run(), &decided)
         .expect("keep");
+    // Nothing changed, but the audit log shows the decision with its run.
+    assert_eq!(
+        rows(
+            &db.store,
+            &format!(
+                "SELECT object_id, outcome, reason FROM sync_run_items WHERE run_id = {}",
+                report.run_id
+            )
+        ),
+        ["o-ann|skipped|kept on this server: disabled in Entra ID"]
+    );
     db.store
         .writer()
         .reverse_decision(TENANT, "o-ann", "helpdesk@contoso.com")
