@@ -10,8 +10,12 @@ use std::collections::BTreeMap;
 pub const MODULES: &[(&str, &str)] = &[
     ("store::plan", "crates/store/src/plan.rs"),
     ("store::apply", "crates/store/src/apply.rs"),
+    ("store::record", "crates/store/src/record.rs"),
     ("sync::deleted", "crates/sync/src/deleted.rs"),
-    ("sync::engine", "crates/sync/src/engine.rs"),
+    ("sync::scope", "crates/sync/src/scope.rs"),
+    ("sync::read", "crates/sync/src/read.rs"),
+    ("sync::run", "crates/sync/src/run.rs"),
+    ("sync::write", "crates/sync/src/write.rs"),
     ("ipc::safeguard", "crates/ipc/src/safeguard.rs"),
     (
         "directory::auth::id_token",

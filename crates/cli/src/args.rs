@@ -50,6 +50,15 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Reverse the decision in force about an imported user (made with --check-deleted): a
+    /// user it kept disabled follows Entra ID again.
+    ReverseDecision {
+        #[arg(long)]
+        org: String,
+        /// The user's object ID or user principal name.
+        #[arg(long)]
+        user: String,
+    },
     /// List users or groups of an organization's tenant.
     List {
         #[arg(value_enum)]

@@ -1,4 +1,5 @@
-//! `aadsync runs` and `aadsync undo`: the audit log, and undoing the last synchronization.
+//! `aadsync runs`, `aadsync undo` and `aadsync reverse-decision`: the audit log, undoing the
+//! last synchronization, and reversing an administrator's decision.
 
 use crate::exit::{CliError, CliResult};
 use aadsync_store::Store;
@@ -61,5 +62,23 @@ pub fn undo(store: &Store, run: i64, yes: bool) -> CliResult {
         .undo_run(run, &by)
         .map_err(CliError::failed)?;
     println!("Run #{run} undone (recorded as run #{undo}).{lost}");
+    Ok(())
+}
+
+/// `aadsync reverse-decision`: the decision in force about the user is reversed by the
+/// operating-system account running the command.
+pub fn reverse_decision(store: &Store, org: &aadsync_store::Organization, user: &str) -> CliResult {
+    let tenant = org.tenant_id.to_lowercase();
+    let object_id = store
+        .reader()
+        .azure_user_id(&tenant, user)
+        .map_err(CliError::failed)?
+        .ok_or_else(|| format!("no user {user:?} was imported from this organization"))?;
+    let by = std::env::var("USER").unwrap_or_else(|_| "aadsync CLI".into());
+    store
+        .writer()
+        .reverse_decision(&tenant, &object_id, &by)
+        .map_err(CliError::failed)?;
+    println!("Decision about {user} reversed: the user follows Entra ID again.");
     Ok(())
 }

@@ -78,6 +78,10 @@ async fn run(cli: Cli) -> CliResult {
         Command::Whoami { org } => orgs::whoami(&store, &signins, org.as_deref()).await,
         Command::Runs { json } => audit::runs(&store, json),
         Command::Undo { run, yes } => audit::undo(&store, run, yes),
+        Command::ReverseDecision { org, user } => {
+            let org = orgs::find(&store, &org)?;
+            audit::reverse_decision(&store, &org, &user)
+        }
         Command::List {
             what,
             org,

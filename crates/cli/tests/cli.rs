@@ -466,6 +466,40 @@ async fn list_and_sync_from_the_command_line() {
     .await;
     assert_eq!(allowed.code, Some(0), "{allowed}");
     assert_eq!(db::imported_users(&db), disabled);
+
+    // One of them reversed by UPN: he follows Entra ID's stored state again (enabled); the
+    // others stay disabled; a second reversal finds nothing in force.
+    let reversed = &soft_deleted[0];
+    let upn = disabled[reversed].user_principal_name.clone();
+    let back = run(aadsync(
+        &db,
+        &["reverse-decision", "--org", "1", "--user", &upn],
+    ))
+    .await;
+    assert_eq!(back.code, Some(0), "{back}");
+    let mut expected = disabled.clone();
+    expected.get_mut(reversed).expect("reversed").enabled = true;
+    assert_eq!(db::imported_users(&db), expected);
+    let again = run(aadsync(
+        &db,
+        &["reverse-decision", "--org", "1", "--user", &upn],
+    ))
+    .await;
+    assert_eq!(again.code, Some(1), "{again}");
+    assert!(again.stderr.contains("no decision in force"), "{again}");
+    let nobody = run(aadsync(
+        &db,
+        &[
+            "reverse-decision",
+            "--org",
+            "1",
+            "--user",
+            "nobody@contoso.com",
+        ],
+    ))
+    .await;
+    assert_eq!(nobody.code, Some(1), "{nobody}");
+    assert_eq!(db::imported_users(&db), expected);
     let bad = run(aadsync(
         &db,
         &[

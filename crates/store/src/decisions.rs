@@ -62,6 +62,21 @@ impl ReadHandle<'_> {
         .map_err(|e| self.error(e))
     }
 
+    /// An imported user of the tenant by object ID or user principal name (any case): its
+    /// object ID.
+    pub fn azure_user_id(&self, tenant_id: &str, key: &str) -> Result<Option<String>> {
+        self.connection()
+            .query_row(
+                "SELECT object_id FROM azure_users
+                 WHERE tenant_id = ?1 AND (object_id = lower(?2)
+                       OR lower(user_principal_name) = lower(?2))",
+                [tenant_id, key.trim()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
     /// The decision in force for an object, if any.
     pub fn standing_decision(
         &self,
