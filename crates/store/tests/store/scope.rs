@@ -381,3 +381,119 @@ fn an_upgraded_database_gets_its_scope_roots_from_the_import_paths() {
         ]
     );
 }
+
+/// The edges of what gets recorded: a user root never has group flags, a Keep is lifted like
+/// a Disable, and the same action for another finding is a new decision.
+#[test]
+fn what_is_recorded_at_the_edges() {
+    let db = ann_disabled_by_a_decision();
+    let user_root = DirectoryChanges {
+        roots: vec![ScopeRoot {
+            kind: ObjectKind::User,
+            object_id: "o-ann".into(),
+            members: true,
+            nested: true,
+        }],
+        // Disabled again, now because Entra ID deleted her: recorded, though the action is
+        // the same.
+        decisions: vec![decide(
+            DecisionAction::Disable,
+            DecisionFinding::SoftDeleted,
+        )],
+        ..DirectoryChanges::default()
+    };
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &user_root)
+        .expect("user root");
+    assert_eq!(
+        rows(
+            &db.store,
+            "SELECT object_id, object_type, members, nested FROM azure_scope_roots"
+        ),
+        ["o-ann|user|0|0"]
+    );
+    let keep = DirectoryChanges {
+        decisions: vec![decide(DecisionAction::Keep, DecisionFinding::SoftDeleted)],
+        ..DirectoryChanges::default()
+    };
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &keep)
+        .expect("keep");
+    // Restored in Entra ID: the Keep in force is lifted (and the Disable it did not end).
+    let lift = DirectoryChanges {
+        lifted: vec![Lift {
+            kind: ObjectKind::User,
+            object_id: "o-ann".into(),
+            display_name: "Ann Lee".into(),
+            finding: DecisionFinding::SoftDeleted,
+        }],
+        ..DirectoryChanges::default()
+    };
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &lift)
+        .expect("lift");
+    assert_eq!(
+        decisions(&db.store),
+        [
+            "o-ann|disable|out_of_scope|admin@contoso.com",
+            "o-ann|disable|soft_deleted|admin@contoso.com",
+            "o-ann|keep|soft_deleted|admin@contoso.com",
+            "o-ann|lifted|soft_deleted|admin@contoso.com"
+        ]
+    );
+    let imported = db.store.reader().imported(TENANT).expect("imported");
+    assert!(!imported.held_disabled("o-ann"), "the lift ends the hold");
+}
+
+/// A lift about an object that has no decision in force and is not held writes nothing.
+#[test]
+fn a_lift_without_a_decision_writes_nothing() {
+    let db = contoso_with_carl();
+    db.store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(
+                vec![entra_user("o-ann", "ann@contoso.com", "Ann Lee")],
+                vec![],
+            ),
+        )
+        .expect("import");
+    let lift = DirectoryChanges {
+        lifted: vec![Lift {
+            kind: ObjectKind::User,
+            object_id: "o-ann".into(),
+            display_name: "Ann Lee".into(),
+            finding: DecisionFinding::OutOfScope,
+        }],
+        ..DirectoryChanges::default()
+    };
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &lift)
+        .expect("lift");
+    assert_eq!(decisions(&db.store), Vec::<String>::new());
+    // Kept (nothing held): the lift is recorded all the same.
+    let keep = DirectoryChanges {
+        decisions: vec![decide(DecisionAction::Keep, DecisionFinding::OutOfScope)],
+        ..DirectoryChanges::default()
+    };
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &keep)
+        .expect("keep");
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &lift)
+        .expect("lift the keep");
+    assert_eq!(
+        decisions(&db.store),
+        [
+            "o-ann|keep|out_of_scope|admin@contoso.com",
+            "o-ann|lifted|out_of_scope|admin@contoso.com"
+        ]
+    );
+}
