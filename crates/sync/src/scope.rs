@@ -231,6 +231,14 @@ mod tests {
                 group("Ops", true, false),
             ]
         );
+        // Selected again with members: the flag is raised; without, a raised one stays.
+        assert_eq!(
+            merge(
+                &[group("HR", false, false), group("Ops", true, false)],
+                &[group("HR", true, false), group("Ops", false, false)],
+            ),
+            vec![group("HR", true, false), group("Ops", true, false)]
+        );
         let nested_without_members = Selection {
             groups: vec!["HR".into()],
             members: false,
