@@ -2,13 +2,15 @@
 //! (OS keyring), shared by the desktop app and the CLI so both behave the same.
 //!
 //! `orgs` connects organizations: sign-in is saved only when everything succeeded, a stored
-//! organization resumes silently, removal deletes its keyring entries and keeps imported users.
-//! `demo` runs the offline demo tenant inside the process. `run` is one synchronization as
-//! both front ends run it: `plan_run` (read with `read`/`fetch`, plan with `store::plan`), the
-//! administrator's `Decisions`, and `apply` (`write`: snapshot, one transaction, Cancel);
-//! `engine` holds the steps' shared vocabulary. `clock` is where decisions take the time from. `deleted` sorts
-//! what Entra ID no longer has (the "Check deleted objects" triage, pure). `freshness` says how
-//! long ago an organization synchronized and whether its next sync can be incremental.
+//! organization resumes silently, removal deletes its keyring entries and keeps imported users;
+//! `signin` is the interactive sign-in both front ends drive. `demo` runs the offline demo
+//! tenant inside the process (feature `demo`). `run` is one synchronization as both front ends
+//! run it: `plan_run` (read with `read`/`fetch`, scope with `scope`, plan with `store::plan`),
+//! the administrator's `Decisions`, and `apply` (`write`: snapshot, one transaction, Cancel);
+//! `engine` re-exports the steps and their vocabulary. `clock` is where decisions take the time
+//! from. `deleted` sorts what Entra ID no longer has (the "Check deleted objects" triage, pure;
+//! `check` reads for it). `freshness` says how long ago an organization synchronized and
+//! whether its next sync can be incremental.
 
 mod check;
 pub mod clock;

@@ -1,7 +1,8 @@
 //! The read side of a run: what a sync of the selection needs from Graph — the selected
-//! objects, and everything imported earlier (through Graph's changes since the last sync when
-//! its links are usable, else by reading all of it) — and, for "Check deleted objects", what
-//! Entra ID no longer has. Nothing here writes; a failure leaves everything as it was.
+//! objects, who the organization's scope roots reach now (with the reasons, `scope`), and
+//! everything imported earlier (through Graph's changes since the last sync when its links are
+//! usable, else by reading all of it) — and which decisions in force no longer hold. Nothing
+//! here writes; a failure leaves everything as it was.
 
 pub use crate::check::{check_deleted, removals};
 use crate::clock::{Clock, unix_now};
