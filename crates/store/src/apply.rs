@@ -104,6 +104,7 @@ fn apply_in(
     let created: HashSet<&str> = decided
         .users
         .iter()
+        .chain(&decided.groups)
         .filter(|i| i.outcome == ApplyOutcome::Created)
         .map(|i| i.object_id.as_str())
         .collect();

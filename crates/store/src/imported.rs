@@ -10,7 +10,7 @@ use crate::changes::{
 };
 use crate::model::UserType;
 use crate::users::ReadHandle;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// What the database holds for one imported user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,13 +53,14 @@ pub struct Imported {
     pub decisions: HashMap<String, StandingDecision>,
     /// Users a Disable decision keeps disabled: one not lifted or reversed since. A later
     /// Keep does not end it — Keep changes nothing on the server.
-    pub held: HashSet<String>,
+    /// by object ID, with the finding of the Disable.
+    pub held: HashMap<String, DecisionFinding>,
 }
 
 impl Imported {
     /// Whether a standing decision keeps this user disabled on the server.
     pub fn held_disabled(&self, object_id: &str) -> bool {
-        self.held.contains(object_id)
+        self.held.contains_key(object_id)
     }
 }
 
@@ -259,17 +260,32 @@ fn load_scope(
         }
     }
     let mut held = conn.prepare_cached(HELD)?;
-    let rows = held.query_map([tenant_id], |r| r.get::<_, String>(0))?;
-    imported.held = rows.collect::<rusqlite::Result<_>>()?;
+    let rows = held.query_map([tenant_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (id, finding) = row?;
+        if let Some(finding) = DecisionFinding::from_sql(&finding) {
+            imported.held.insert(id, finding);
+        }
+    }
     Ok(())
 }
 
-/// The objects a Disable decision holds: one with no lifted or reversed row after it.
-pub(crate) const HELD: &str = "SELECT DISTINCT d.object_id FROM azure_decisions d
-     WHERE d.tenant_id = ?1 AND d.action = 'disable' AND NOT EXISTS (
+/// The objects a Disable decision holds, with its finding: the newest Disable with no reversal
+/// after it and no lift of its own finding after it (deleted in Entra ID is one finding).
+pub(crate) const HELD: &str = "SELECT d.object_id, d.finding FROM azure_decisions d
+     WHERE d.tenant_id = ?1 AND d.action = 'disable'
+       AND d.id = (SELECT max(id) FROM azure_decisions x
+                   WHERE x.tenant_id = d.tenant_id AND x.object_id = d.object_id
+                     AND x.action = 'disable')
+       AND NOT EXISTS (
          SELECT 1 FROM azure_decisions l
          WHERE l.tenant_id = d.tenant_id AND l.object_id = d.object_id AND l.id > d.id
-           AND l.action IN ('lifted', 'reversed'))";
+           AND (l.action = 'reversed'
+                OR (l.action = 'lifted' AND (l.finding = d.finding
+                    OR (l.finding IN ('soft_deleted', 'hard_deleted')
+                        AND d.finding IN ('soft_deleted', 'hard_deleted'))))))";
 
 impl ReadHandle<'_> {
     /// What `tenant_id` imported so far, as the sync plan needs it.

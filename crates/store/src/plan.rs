@@ -61,17 +61,18 @@ pub(crate) fn held_disabled<'a>(
     imported: &'a Imported,
     changes: &DirectoryChanges,
 ) -> HashSet<&'a str> {
-    let lifted: HashSet<&str> = changes
-        .lifted
-        .iter()
-        .map(|l| l.object_id.as_str())
-        .collect();
     // A user deleted on this server and imported again is a new account: nothing holds it.
     imported
         .held
         .iter()
-        .map(String::as_str)
-        .filter(|id| imported.users.contains_key(*id) && !lifted.contains(id))
+        .filter(|(id, finding)| {
+            imported.users.contains_key(*id)
+                && !changes
+                    .lifted
+                    .iter()
+                    .any(|l| l.object_id == **id && l.finding.same_as(**finding))
+        })
+        .map(|(id, _)| id.as_str())
         .collect()
 }
 

@@ -1,7 +1,9 @@
 //! What a synchronization records besides the objects, inside the apply's transaction: the
 //! scope (roots and reasons) and the administrator's decisions.
 
-use crate::changes::{DecisionAction, DecisionFinding, DirectoryChanges, ObjectKind, RunInfo};
+use crate::changes::{
+    Decision, DecisionAction, DecisionFinding, DirectoryChanges, ObjectKind, RunInfo,
+};
 use crate::imported::Imported;
 use rusqlite::{Transaction, params};
 use std::collections::HashSet;
@@ -50,8 +52,9 @@ pub(crate) fn write_scope(
     Ok(())
 }
 
-/// The decisions the run lifts — whose finding stopped holding, or about a user deleted on
-/// this server whom the run imports again (a new account starts with no decision) — then the
+/// The decisions the run lifts — whose finding stopped holding, or about a user or group
+/// deleted on this server that the run imports again (a new object starts with no decision) —
+/// then the
 /// administrator's decisions (about objects this tenant imported; one the same as the decision
 /// in force is not repeated), appended in that order: the newest row is the one in force.
 pub(crate) fn write_decisions(
@@ -82,7 +85,7 @@ pub(crate) fn write_decisions(
     let mut lifted: HashSet<&str> = HashSet::new();
     for lift in &changes.lifted {
         if imported.decisions.contains_key(&lift.object_id)
-            || imported.held.contains(&lift.object_id)
+            || imported.held.contains_key(&lift.object_id)
         {
             append(
                 lift.kind,
@@ -94,35 +97,24 @@ pub(crate) fn write_decisions(
             lifted.insert(&lift.object_id);
         }
     }
-    for user in changes
+    let users = changes
         .users
         .iter()
-        .filter(|u| created.contains(u.object_id.as_str()))
-    {
-        if let Some(standing) = imported.decisions.get(&user.object_id)
-            && lifted.insert(&user.object_id)
+        .map(|u| (ObjectKind::User, &u.object_id, &u.display_name));
+    let groups = changes
+        .groups
+        .iter()
+        .map(|g| (ObjectKind::Group, &g.object_id, &g.display_name));
+    for (kind, id, name) in users.chain(groups) {
+        if created.contains(id.as_str())
+            && let Some(standing) = imported.decisions.get(id)
+            && lifted.insert(id)
         {
-            let finding = standing.finding.as_sql();
-            append(
-                ObjectKind::User,
-                &user.object_id,
-                &user.display_name,
-                "lifted",
-                finding,
-            )?;
+            append(kind, id, name, "lifted", standing.finding.as_sql())?;
         }
     }
     for d in &changes.decisions {
-        let known = match d.kind {
-            ObjectKind::User => imported.users.contains_key(&d.object_id),
-            ObjectKind::Group => imported.groups.contains_key(&d.object_id),
-        };
-        let repeated = !lifted.contains(d.object_id.as_str())
-            && imported
-                .decisions
-                .get(&d.object_id)
-                .is_some_and(|s| s.action == d.action && s.finding.same_as(d.finding));
-        if known && !repeated {
+        if to_record(d, imported, &lifted) {
             append(
                 d.kind,
                 &d.object_id,
@@ -131,24 +123,43 @@ pub(crate) fn write_decisions(
                 d.finding.as_sql(),
             )?;
             if d.action == DecisionAction::Keep {
-                // Nothing changed on the server, but something was decided: the audit log
-                // says so with the run.
-                tx.execute(
-                    "INSERT INTO sync_run_items (run_id, object_type, object_id, display_name,
-                                                 outcome, reason)
-                     VALUES (?1, ?2, ?3, ?4, 'skipped', ?5)",
-                    params![
-                        run_id,
-                        d.kind,
-                        d.object_id,
-                        d.display_name,
-                        format!("kept on this server: {}", finding_text(d.finding))
-                    ],
-                )?;
+                audit_keep(tx, run_id, d)?;
             }
         }
     }
     Ok(())
+}
+
+/// Whether `d` is about an object this tenant imported and says something new: not the
+/// decision in force again (unless this run lifted that one).
+fn to_record(d: &Decision, imported: &Imported, lifted: &HashSet<&str>) -> bool {
+    let known = match d.kind {
+        ObjectKind::User => imported.users.contains_key(&d.object_id),
+        ObjectKind::Group => imported.groups.contains_key(&d.object_id),
+    };
+    let repeated = !lifted.contains(d.object_id.as_str())
+        && imported
+            .decisions
+            .get(&d.object_id)
+            .is_some_and(|s| s.action == d.action && s.finding.same_as(d.finding));
+    known && !repeated
+}
+
+/// A Keep changes nothing on the server, but something was decided: the audit log says so
+/// with the run, as a skipped item with the reason.
+fn audit_keep(tx: &Transaction<'_>, run_id: i64, d: &Decision) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO sync_run_items (run_id, object_type, object_id, display_name, outcome,
+                                     reason)
+         VALUES (?1, ?2, ?3, ?4, 'skipped', ?5)",
+        params![
+            run_id,
+            d.kind,
+            d.object_id,
+            d.display_name,
+            format!("kept on this server: {}", finding_text(d.finding))
+        ],
+    )
 }
 
 /// A finding as the audit log words it.

@@ -267,17 +267,27 @@ impl Reading<'_> {
         }
         self.new_roots = scope::roots_of(self.selection, &unique(resolved));
         self.roots = scope::merge(&self.imported.roots, &self.new_roots);
-        // Users deleted on this server are looked for too: in scope, a re-import brings them.
-        self.rescope = match self.rounds {
+        self.rescope = self.rescope_needed();
+        Ok(())
+    }
+
+    /// See [`Reading::rescope`]. Users deleted on this server are looked for too: in scope, a
+    /// re-import brings them.
+    fn rescope_needed(&self) -> bool {
+        match self.rounds {
             None => true,
             Some(rounds) => {
                 !self.new_roots.is_empty()
                     || !self.imported.tombstones.is_empty()
                     || !rounds.groups.changed.is_empty()
                     || !rounds.groups.removed.is_empty()
+                    // A group root not imported (deleted on this server, or in Entra ID's
+                    // recycle bin) is in no round, but its return changes the scope.
+                    || self.roots.iter().any(|r| {
+                        r.kind == ObjectKind::Group && !self.imported.groups.contains_key(&r.object_id)
+                    })
             }
-        };
-        Ok(())
+        }
     }
 
     fn users_from_round(&mut self, round: &DeltaRound<RemoteUser>) {
@@ -534,11 +544,18 @@ impl Reading<'_> {
     /// again. An object this run did not read, or a scope it did not recompute, keeps the
     /// decision.
     fn lifted(&self, scope: Option<&BTreeMap<String, Vec<Reason>>>) -> Vec<Lift> {
-        let mut lifted = Vec::new();
-        for (id, decision) in &self.imported.decisions {
+        // The decision in force, and a Disable a later Keep did not end: each has its finding.
+        let findings = self
+            .imported
+            .decisions
+            .iter()
+            .map(|(id, d)| (id, d.finding))
+            .chain(self.imported.held.iter().map(|(id, f)| (id, *f)));
+        let mut lifted: Vec<Lift> = Vec::new();
+        for (id, finding) in findings {
             let (kind, name, holds) = if let Some(stored) = self.imported.users.get(id) {
                 let present = self.users.get(id);
-                let holds = match decision.finding {
+                let holds = match finding {
                     // Not recomputed: nothing that decides the scope changed.
                     DecisionFinding::OutOfScope => scope.is_none_or(|s| !s.contains_key(id)),
                     DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted => {
@@ -557,12 +574,15 @@ impl Reading<'_> {
             } else {
                 continue;
             };
-            if !holds {
+            let known = lifted
+                .iter()
+                .any(|l| l.object_id == *id && l.finding.same_as(finding));
+            if !holds && !known {
                 lifted.push(Lift {
                     kind,
                     object_id: id.clone(),
                     display_name: name,
-                    finding: decision.finding,
+                    finding,
                 });
             }
         }

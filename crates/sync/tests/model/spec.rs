@@ -148,8 +148,10 @@ impl Model {
             .map(|u| u.life)
             .or_else(|| t.groups.get(id).map(|g| g.life));
         match finding {
-            Finding::HardDeleted => life.is_none(),
-            Finding::SoftDeleted => life == Some(Life::Recycled),
+            // Deleted in Entra ID is one finding (ARCHITECTURE.md): a purge does not end it.
+            Finding::HardDeleted | Finding::SoftDeleted => {
+                life.is_none() || life == Some(Life::Recycled)
+            }
             Finding::DisabledInEntra => t.users.get(id).is_some_and(|u| !u.enabled),
             Finding::OutOfScope => !scope.users.contains(id),
         }
@@ -186,7 +188,13 @@ impl Model {
     /// listed in the same run).
     fn listing(&self, t: &Tenant, scope: &Scope) -> Vec<Listed> {
         let proposal = |id: &Id, finding| {
-            if self.kept.contains(&(id.clone(), finding)) {
+            // ARCHITECTURE.md: deleted in Entra ID is one finding, in the recycle bin or
+            // permanently (a Keep of a soft-deleted user still holds once he is purged).
+            let same = |kept: Finding| {
+                let deleted = |f| matches!(f, Finding::SoftDeleted | Finding::HardDeleted);
+                kept == finding || (deleted(kept) && deleted(finding))
+            };
+            if self.kept.iter().any(|(k, f)| k == id && same(*f)) {
                 Proposal::Keep
             } else {
                 Proposal::Disable
@@ -261,22 +269,27 @@ impl Model {
         for l in &listed {
             match (act(l), l.group) {
                 (Action::Keep, _) => {
+                    // ARCHITECTURE.md: Keep is proposed when the decision in force about the
+                    // object (its latest) is Keep for the same finding: a new decision
+                    // replaces what was kept for another finding.
+                    self.kept.retain(|(id, _)| id != &l.id);
                     self.kept.insert((l.id.clone(), l.finding));
                 }
                 (Action::Disable, false) => {
                     if let Some(row) = self.db.users.get_mut(&l.id) {
                         row.enabled = false;
                     }
-                    // The administrator's latest choice for this finding is what the next
-                    // check proposes (ARCHITECTURE.md: "when the administrator's latest
-                    // decision … was to keep it").
-                    self.kept.remove(&(l.id.clone(), l.finding));
+                    // The decision in force is what the next check proposes (ARCHITECTURE.md):
+                    // a Disable replaces any Keep.
+                    self.kept.retain(|(id, _)| id != &l.id);
                     // Reading: one standing disable decision per user, the newest finding.
                     self.disabled.insert(l.id.clone(), l.finding);
                 }
                 (Action::Disable, true) => {
                     // "a group loses its Azure AD members and is marked deleted in Entra ID".
                     emptied.insert(l.id.clone());
+                    // As for users: a Disable replaces any Keep.
+                    self.kept.retain(|(id, _)| id != &l.id);
                 }
                 (Action::Delete, false) => {
                     // "the user (leaving a tombstone) … is deleted on the server".
