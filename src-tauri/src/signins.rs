@@ -104,6 +104,15 @@ impl SignIns {
             .cloned()
     }
 
+    /// Who an undo or a reversed decision is recorded as: the administrator signed in to the
+    /// tenant in this session, else the operating-system account.
+    pub fn actor(&self, tenant_id: Option<&str>) -> String {
+        tenant_id
+            .and_then(|t| self.admin_of_tenant(t))
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "aadsync".into())
+    }
+
     /// The administrator signed in to a tenant in this session, if any.
     pub fn admin_of_tenant(&self, tenant_id: &str) -> Option<String> {
         self.connected

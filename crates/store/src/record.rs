@@ -1,9 +1,7 @@
 //! What a synchronization records besides the objects, inside the apply's transaction: the
 //! scope (roots and reasons) and the administrator's decisions.
 
-use crate::changes::{
-    Decision, DecisionAction, DecisionFinding, DirectoryChanges, ObjectKind, RunInfo,
-};
+use crate::changes::{Decision, DecisionAction, DirectoryChanges, ObjectKind, RunInfo};
 use crate::imported::Imported;
 use rusqlite::{Transaction, params};
 use std::collections::HashSet;
@@ -157,17 +155,7 @@ fn audit_keep(tx: &Transaction<'_>, run_id: i64, d: &Decision) -> rusqlite::Resu
             d.kind,
             d.object_id,
             d.display_name,
-            format!("kept on this server: {}", finding_text(d.finding))
+            format!("kept on this server: {}", d.finding.describe())
         ],
     )
-}
-
-/// A finding as the audit log words it.
-fn finding_text(finding: DecisionFinding) -> &'static str {
-    match finding {
-        DecisionFinding::SoftDeleted => "deleted in Entra ID (restorable)",
-        DecisionFinding::HardDeleted => "permanently deleted in Entra ID",
-        DecisionFinding::Disabled => "disabled in Entra ID",
-        DecisionFinding::OutOfScope => "no longer in scope",
-    }
 }

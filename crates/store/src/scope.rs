@@ -49,6 +49,16 @@ pub enum DecisionFinding {
 }
 
 impl DecisionFinding {
+    /// As the audit log and the User properties dialog word it (deleted in Entra ID is one
+    /// finding, in the recycle bin or permanently).
+    pub fn describe(self) -> &'static str {
+        match self {
+            DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted => "deleted in Entra ID",
+            DecisionFinding::Disabled => "disabled in Entra ID",
+            DecisionFinding::OutOfScope => "no longer in scope",
+        }
+    }
+
     pub fn as_sql(self) -> &'static str {
         match self {
             DecisionFinding::SoftDeleted => "soft_deleted",

@@ -126,10 +126,7 @@ pub async fn undo_run(state: State<'_, AppState>, args: ipc::RunRef) -> Result<i
         })
         .await?
     };
-    let by = tenant
-        .and_then(|t| state.signins.admin_of_tenant(&t))
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "aadsync".into());
+    let by = state.signins.actor(tenant.as_deref());
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
         let undo = store.writer().undo_run(args.run, &by).map_err(to_ipc)?;

@@ -246,13 +246,7 @@ fn decision_line(d: &store::StandingDecision) -> String {
         store::DecisionAction::Disable => "Disabled on this server",
         store::DecisionAction::Delete => "Deleted on this server",
     };
-    let finding = match d.finding {
-        store::DecisionFinding::SoftDeleted | store::DecisionFinding::HardDeleted => {
-            "deleted in Entra ID"
-        }
-        store::DecisionFinding::Disabled => "disabled in Entra ID",
-        store::DecisionFinding::OutOfScope => "no longer in scope",
-    };
+    let finding = d.finding.describe();
     format!(
         "{action} ({finding}) by {} on {}",
         d.decided_by, d.decided_at
@@ -276,13 +270,7 @@ pub async fn reverse_decision(
         })
         .await?
     };
-    // Who reversed it, as for an undo: the signed-in administrator of the user's organization,
-    // else the operating-system account.
-    let by = state
-        .signins
-        .admin_of_tenant(&azure.tenant_id)
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "aadsync".into());
+    let by = state.signins.actor(Some(&azure.tenant_id));
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
         store
