@@ -44,6 +44,9 @@ pub enum ErrorCode {
     KeyringUnavailable,
     /// The admin cancelled a synchronization; nothing was written.
     Cancelled,
+    /// The database changed since the preview the admin decided on (another synchronization or
+    /// undo, perhaps by the CLI): nothing was written; the view previews again.
+    Stale,
 }
 
 /// An error answered by a backend command: a code to branch on and a message to show.

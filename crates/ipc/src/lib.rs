@@ -16,7 +16,9 @@ mod users;
 
 pub use app::{AppStatus, AppStatusInfo, KeyringState};
 pub use audit::{
-    ExportAudit, ListRuns, RunItemView, RunItems, RunRef, RunView, UndoPreviewCmd, UndoRun,
+    BackupNow, BackupView, ExportAudit, ListBackups, ListRuns, Resolution, RestoreBackup,
+    RestoreBackupArgs, RunItemView, RunItems, RunRef, RunView, UndoArgs, UndoChoice,
+    UndoConflictView, UndoDone, UndoFieldView, UndoPreviewCmd, UndoPreviewView, UndoRun,
 };
 pub use error::{ErrorCode, IpcError};
 pub use orgs::{
@@ -89,6 +91,9 @@ pub const COMMANDS: &[&str] = &[
     RunItems::NAME,
     UndoPreviewCmd::NAME,
     UndoRun::NAME,
+    ListBackups::NAME,
+    BackupNow::NAME,
+    RestoreBackup::NAME,
     ExportAudit::NAME,
 ];
 

@@ -14,6 +14,7 @@ static MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../migrations/0002_demo_organization.sql")),
     M::up(include_str!("../migrations/0003_deletion_threshold.sql")),
     M::up(include_str!("../migrations/0004_scope_and_decisions.sql")),
+    M::up(include_str!("../migrations/0005_changesets_and_append_only_audit.sql")),
 ];
 
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.
