@@ -32,6 +32,9 @@ const APT_RUN: &[&str] = &[
     "libayatana-appindicator3-dev",
     "libxdo-dev",
     "libdbus-1-dev",
+    // bindgen for rusqlite's `session` feature (the changesets undo applies), which builds
+    // SQLite's bindings at build time.
+    "libclang-dev",
 ];
 
 /// Extra packages for the tests: virtual display, WebDriver for WebKitGTK, a session bus
