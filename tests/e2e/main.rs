@@ -14,4 +14,5 @@ mod decisions;
 mod shell;
 mod signin;
 mod sync;
+mod undo;
 mod users;

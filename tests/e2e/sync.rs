@@ -461,15 +461,19 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
         t.starts_with("Run #2:")
     })
     .await?;
-    actions::click(&app, "audit-undo").await?;
-    checks::text_becomes(&app, "audit-undo-confirm", "what undo does", |t| {
-        t.contains("Undo run #2") && t.contains("Nothing changed on the server since then")
+    actions::click(&app, "audit-undo-2").await?;
+    checks::text_becomes(&app, "undo-run", "what undo does", |t| {
+        t.starts_with("Run #2 ")
+    })
+    .await?;
+    checks::text_becomes(&app, "undo-no-conflicts", "nothing changed since", |t| {
+        t.starts_with("Nothing undo reverts changed since")
     })
     .await?;
     app.screenshot("undo-confirmation").await?;
-    actions::click(&app, "audit-undo-yes").await?;
-    checks::text_becomes(&app, "audit-message", "undone", |t| {
-        t.contains("Run #2 was undone")
+    actions::click(&app, "undo-confirm").await?;
+    checks::text_becomes(&app, "undo-result", "undone", |t| {
+        t.starts_with("Run #2 undone (recorded as run #3)")
     })
     .await?;
     checks::content_becomes(&app, "audit-runs", "the undo recorded", |t| {

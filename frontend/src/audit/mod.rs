@@ -1,27 +1,32 @@
 //! The Audit log dialog: synchronization runs (who, when, organization, counts), their items,
-//! undo of the last synchronization after a confirmation, export.
+//! undo of any synchronization (with its conflicts), the full backup (Back up now, Restore
+//! backup…), export.
 
 mod items;
+mod restore;
 mod runs;
+mod undo;
 
 use crate::components::dialog::Dialog;
 use crate::components::error::ErrorMessage;
 use crate::ipc;
-use aadsync_ipc::{ExportAudit, ListRuns, NoArgs, RunItems, RunRef, UndoPreviewCmd, UndoRun};
+use aadsync_ipc::{
+    BackupNow, BackupView, ExportAudit, ListRuns, NoArgs, RunItems, RunRef, UndoDone,
+};
 use items::ItemsTable;
 use leptos::prelude::*;
+use restore::RestoreDialog;
 use runs::RunsTable;
+use undo::UndoDialog;
 
-/// The run Undo would undo and what undoing it means, while the confirmation is shown.
-type Confirm = RwSignal<Option<(i64, String)>>;
-
-/// The dialog's one status line: what the last command did, or why it failed.
-type Message = RwSignal<Option<Result<String, String>>>;
+/// The dialog's one status line: the id it is shown with (`undo-result`, `backup-result`,
+/// `restore-result`, `audit-message`) and what the last command did, or why it failed.
+type Message = RwSignal<Option<(&'static str, Result<String, String>)>>;
 
 /// The Audit log dialog.
 ///
 /// - `on_close`: Close or Escape.
-/// - `data_changed`: bumped after an undo, so the Users area reloads.
+/// - `data_changed`: bumped after an undo or a restore, so the Users area reloads.
 #[component]
 pub fn AuditDialog(
     #[prop(into)] on_close: Callback<()>,
@@ -35,6 +40,7 @@ pub fn AuditDialog(
     let selected = RwSignal::new(None::<i64>);
     let items = LocalResource::new(move || {
         let run = selected.get();
+        version.track();
         async move {
             match run {
                 Some(run) => ipc::call::<RunItems>(&RunRef { run }).await.map(Some),
@@ -42,136 +48,119 @@ pub fn AuditDialog(
             }
         }
     });
-    let confirm: Confirm = RwSignal::new(None);
     let message: Message = RwSignal::new(None);
-    let last_sync = move || {
-        runs.get()
-            .and_then(Result::ok)
-            .and_then(|list| {
-                list.into_iter()
-                    .find(|r| r.kind == "sync" && r.status == "succeeded")
-            })
-            .map(|r| r.id)
+    // The run whose undo dialog is open; whether Restore backup… is open.
+    let undoing = RwSignal::new(None::<i64>);
+    let restoring = RwSignal::new(false);
+    let changed = move || {
+        version.update(|v| *v += 1);
+        data_changed.update(|v| *v += 1);
     };
-    let Commands {
-        ask_undo,
-        undo,
-        export,
-    } = commands(confirm, message, version, data_changed);
-    let exporting = export.pending();
+    let undone = Callback::new(move |done: UndoDone| {
+        if let Some(run) = undoing.get_untracked() {
+            message.set(Some(("undo-result", Ok(undo::done_text(run, &done)))));
+        }
+        undoing.set(None);
+        changed();
+    });
+    let restored = Callback::new(move |(backup, run): (BackupView, i64)| {
+        let text = format!(
+            "Restored the backup of {} (recorded as run #{run})",
+            backup.taken_at.replace('T', " ").trim_end_matches('Z')
+        );
+        message.set(Some(("restore-result", Ok(text))));
+        restoring.set(false);
+        changed();
+    });
 
     view! {
         <Dialog id="audit" title="Audit log" on_close=on_close wide=true>
             <div class="dialog-body audit">
-                <RunsTable runs=Signal::derive(move || runs.get()) selected=selected />
+                <RunsTable
+                    runs=Signal::derive(move || runs.get())
+                    selected=selected
+                    on_undo=move |run| {
+                        message.set(None);
+                        undoing.set(Some(run));
+                    }
+                />
                 <ItemsTable items=Signal::derive(move || items.get().and_then(Result::ok).flatten()) selected=selected />
-                {undo_confirmation(confirm, undo)}
                 {move || status_line(message)}
             </div>
-            <div class="dialog-buttons">
-                <button
-                    id="audit-undo"
-                    disabled=move || last_sync().is_none()
-                    on:click=move |_| {
-                        if let Some(run) = last_sync() {
-                            ask_undo.dispatch(run);
-                        }
-                    }
-                >
-                    "Undo last synchronization…"
-                </button>
-                <button id="audit-export" disabled=move || exporting.get() on:click=move |_| { export.dispatch(()); }>
-                    "Export CSV"
-                </button>
-                <button id="audit-close" class="primary" on:click=move |_| on_close.run(())>"Close"</button>
-            </div>
+            {buttons(commands(message), message, restoring, on_close)}
+            {move || undoing.get().map(|run| view! {
+                <UndoDialog run=run on_close=move || undoing.set(None) on_done=undone />
+            })}
+            <Show when=move || restoring.get()>
+                <RestoreDialog on_close=move || restoring.set(false) on_restored=restored />
+            </Show>
         </Dialog>
     }
 }
 
-/// What the last undo or export did; a failure goes through [`ErrorMessage`].
+/// Back up now, Restore backup…, Export CSV and Close.
+fn buttons(
+    Commands { backup, export }: Commands,
+    message: Message,
+    restoring: RwSignal<bool>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let (exporting, backing_up) = (export.pending(), backup.pending());
+    view! {
+        <div class="dialog-buttons">
+            <button id="backup-now" disabled=move || backing_up.get() on:click=move |_| { backup.dispatch(()); }>
+                "Back up now"
+            </button>
+            <button
+                id="backup-restore"
+                on:click=move |_| {
+                    message.set(None);
+                    restoring.set(true);
+                }
+            >
+                "Restore backup…"
+            </button>
+            <button id="audit-export" disabled=move || exporting.get() on:click=move |_| { export.dispatch(()); }>
+                "Export CSV"
+            </button>
+            <button id="audit-close" class="primary" on:click=move |_| on_close.run(())>"Close"</button>
+        </div>
+    }
+}
+
+/// What the last undo, backup, restore or export did; a failure goes through [`ErrorMessage`].
 fn status_line(message: Message) -> Option<AnyView> {
-    message.get().map(|m| match m {
-        Ok(text) => {
-            view! { <p class="success" id="audit-message" role="status">{text}</p> }.into_any()
-        }
-        Err(text) => view! { <ErrorMessage id="audit-message" message=Some(text) /> }.into_any(),
+    message.get().map(|(id, m)| match m {
+        Ok(text) => view! { <p class="success" id=id role="status">{text}</p> }.into_any(),
+        Err(text) => view! { <ErrorMessage id=id message=Some(text) /> }.into_any(),
     })
 }
 
-/// Undo's confirmation, while asked: what undoing means, Undo and Keep.
-fn undo_confirmation(confirm: Confirm, undo: Action<i64, ()>) -> impl IntoView {
-    view! {
-    <Show when=move || confirm.with(Option::is_some)>
-        <div class="confirm" role="alertdialog" id="audit-undo-confirm">
-            <p>{move || confirm.get().map(|(_, text)| text)}</p>
-            <button
-                id="audit-undo-yes"
-                class="danger"
-                on:click=move |_| {
-                    if let Some((run, _)) = confirm.get_untracked() {
-                        confirm.set(None);
-                        undo.dispatch(run);
-                    }
-                }
-            >
-                "Undo"
-            </button>
-            <button id="audit-undo-no" on:click=move |_| confirm.set(None)>"Keep"</button>
-        </div>
-    </Show>
-    }
-}
-
-/// The dialog's commands; each reports on the status line.
+/// The dialog's own commands; each reports on the status line.
 struct Commands {
-    /// Asks the backend what undoing a run means, then shows the confirmation.
-    ask_undo: Action<i64, ()>,
-    undo: Action<i64, ()>,
+    /// Back up now: writes the full backup.
+    backup: Action<(), ()>,
     export: Action<(), ()>,
 }
 
-fn commands(
-    confirm: Confirm,
-    message: Message,
-    version: RwSignal<u32>,
-    data_changed: RwSignal<u32>,
-) -> Commands {
-    let ask_undo = Action::new_unsync(move |run: &i64| {
-        let run = *run;
-        async move {
-            match ipc::call::<UndoPreviewCmd>(&RunRef { run }).await {
-                Ok(text) => confirm.set(Some((run, text))),
-                Err(err) => message.set(Some(Err(err.message))),
-            }
-        }
-    });
-    let undo = Action::new_unsync(move |run: &i64| {
-        let run = *run;
-        async move {
-            let answer = ipc::call::<UndoRun>(&RunRef { run }).await;
-            if answer.is_ok() {
-                version.update(|v| *v += 1);
-                data_changed.update(|v| *v += 1);
-            }
-            message.set(Some(
-                answer
-                    .map(|undo| format!("Run #{run} was undone (recorded as run #{undo})."))
-                    .map_err(|e| e.message),
-            ));
-        }
+fn commands(message: Message) -> Commands {
+    let backup = Action::new_unsync(move |()| async move {
+        let answer = ipc::call::<BackupNow>(&NoArgs {}).await;
+        message.set(Some((
+            "backup-result",
+            answer
+                .map(|p| format!("Backed up to {p}"))
+                .map_err(|e| e.message),
+        )));
     });
     let export = Action::new_unsync(move |()| async move {
         let answer = ipc::call::<ExportAudit>(&NoArgs {}).await;
-        message.set(Some(
+        message.set(Some((
+            "audit-message",
             answer
                 .map(|p| format!("Saved to {p}"))
                 .map_err(|e| e.message),
-        ));
+        )));
     });
-    Commands {
-        ask_undo,
-        undo,
-        export,
-    }
+    Commands { backup, export }
 }

@@ -1,4 +1,5 @@
-//! A modal dialog: title bar, body, Escape to close, focus moved inside on open.
+//! A modal dialog: title bar, body, Escape to close (only the innermost one, when a dialog
+//! opens another), focus moved inside on open.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -39,6 +40,8 @@ pub fn Dialog(
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
                         ev.prevent_default();
+                        // A dialog opened from another closes alone.
+                        ev.stop_propagation();
                         on_close.run(());
                     }
                 }

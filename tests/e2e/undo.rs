@@ -1,0 +1,316 @@
+//! Undo by changesets, as an administrator meets it: three users imported, one of them renamed
+//! in Entra ID and synchronized again, then the *first* synchronization undone from the Audit
+//! log. The undo dialog lists the renamed user as changed since that run; the administrator
+//! keeps the newer value. Checked in the SQLite file: the two untouched users are gone, the
+//! renamed one stays with the second run's values, and the audit log lost nothing.
+
+use crate::signin::{BrowserPlay, launch_with};
+use crate::sync::connect_new;
+use aadsync_e2e::support::{App, Result, actions, checks, finders};
+use aadsync_emulator::Emulator;
+use aadsync_emulator::model::User;
+use std::collections::BTreeMap;
+
+/// The run-2 display name of the user renamed in Entra ID.
+const RENAMED: &str = "Renamed After Run One";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
+    let emulator = Emulator::start_demo().await?;
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let mut app = launch_with("undo_older_run", &play).await?;
+    checks::shell_is_rendered(&app).await?;
+
+    // Run 1: three users, selected one by one.
+    let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
+    let chosen = three_users(&tenant)?;
+    connect_new(&app, &emulator).await?;
+    import_selected(&app, &chosen).await?;
+    let db = &app.expected_database.clone();
+    assert_eq!(
+        users(db)?.len(),
+        3,
+        "run 1 imported the three: {:?}",
+        users(db)?
+    );
+
+    // In Entra ID the second is renamed; run 2 (incremental) updates it.
+    let renamed = &chosen[1];
+    let status = reqwest::Client::new()
+        .patch(format!(
+            "{}/_emulator/users/{}",
+            emulator.base_url(),
+            renamed.id
+        ))
+        .json(&serde_json::json!({ "displayName": RENAMED }))
+        .send()
+        .await?
+        .status();
+    assert!(status.is_success(), "{status}");
+    synchronize_again(&app).await?;
+    let after_run_2 = users(db)?;
+    assert_eq!(
+        after_run_2.get(&renamed.id).map(|u| u.full_name.as_str()),
+        Some(RENAMED),
+        "run 2 renamed the user: {after_run_2:?}"
+    );
+    let items_before = items_per_run(db)?;
+    assert_eq!(
+        items_before.keys().copied().collect::<Vec<_>>(),
+        [1, 2],
+        "{items_before:?}"
+    );
+
+    // Audit log → Undo… on run 1: the renamed user is listed as changed since.
+    actions::choose_menu(&app, "tools", "menu-audit-log").await?;
+    checks::content_becomes(&app, "audit-runs", "both runs", |t| {
+        t.contains("#2 sync") && t.contains("#1 sync")
+    })
+    .await?;
+    actions::click(&app, "audit-undo-1").await?;
+    checks::text_becomes(&app, "undo-run", "run 1", |t| t.starts_with("Run #1 ")).await?;
+    let conflict = conflict_naming(&app, &renamed.user_principal_name).await?;
+    let text = checks::content_becomes(
+        &app,
+        &format!("undo-conflict-{conflict}"),
+        "the new name",
+        |t| t.contains(RENAMED),
+    )
+    .await?;
+    assert!(
+        text.contains("full_name") || text.to_lowercase().contains("display name"),
+        "the changed field is named: {text:?}"
+    );
+    let all = checks::content_becomes(&app, "undo-conflicts", "the conflicts", |_| true).await?;
+    for untouched in [&chosen[0], &chosen[2]] {
+        assert!(
+            !all.contains(&untouched.user_principal_name),
+            "{} did not change since run 1: {all:?}",
+            untouched.user_principal_name
+        );
+    }
+    let choice = format!("undo-choice-{conflict}");
+    checks::value_becomes(&app, &choice, "Keep newer by default", |v| {
+        v == "keep_newer"
+    })
+    .await?;
+    app.screenshot("undo-preview-conflict").await?;
+
+    // The administrator chooses Keep newer value explicitly, and undoes.
+    actions::click_css(&app, &format!("#{choice} option[value='keep_newer']")).await?;
+    checks::value_becomes(&app, &choice, "Keep newer", |v| v == "keep_newer").await?;
+    actions::click(&app, "undo-confirm").await?;
+    checks::text_becomes(&app, "undo-result", "the undo's report", |t| {
+        t.starts_with("Run #1 undone (recorded as run #3)")
+    })
+    .await?;
+    checks::gone(&app, "undo-dialog").await?;
+    checks::content_becomes(&app, "audit-runs", "the undo run", |t| {
+        t.contains("#3 undo")
+    })
+    .await?;
+    app.screenshot("undo-done").await?;
+
+    // The database: only the renamed user is left, with run 2's values.
+    let left = users(db)?;
+    assert_eq!(
+        left.keys().collect::<Vec<_>>(),
+        [&renamed.id],
+        "the users only run 1 touched are gone: {left:?}"
+    );
+    assert_eq!(
+        left[&renamed.id], after_run_2[&renamed.id],
+        "run 2's values"
+    );
+    assert_eq!(
+        count(db, "SELECT count(*) FROM users")?,
+        1,
+        "no user without its Entra ID row"
+    );
+    // The audit log: runs 1 and 2 as they were, with every item; run 3 undid run 1.
+    assert_eq!(
+        runs(db)?,
+        [
+            (1, "sync".to_owned(), None),
+            (2, "sync".to_owned(), None),
+            (3, "undo".to_owned(), Some(1)),
+        ]
+    );
+    let items_after = items_per_run(db)?;
+    for run in [1, 2] {
+        assert_eq!(
+            items_after.get(&run),
+            items_before.get(&run),
+            "run {run}'s items"
+        );
+    }
+    checks::content_becomes(&app, "audit-runs", "run 1 undone", |t| t.contains("undone")).await?;
+    // Run 1 is undone: no Undo… on it any more; run 2 keeps its own.
+    assert!(!finders::exists_now(&app, "audit-undo-1").await?);
+    assert!(finders::exists_now(&app, "audit-undo-2").await?);
+    app.finish().await
+}
+
+/// Three enabled members of the demo tenant (not the administrator).
+fn three_users(tenant: &aadsync_emulator::Tenant) -> Result<Vec<User>> {
+    let chosen: Vec<User> = tenant
+        .users
+        .iter()
+        .filter(|u| {
+            u.account_enabled
+                && u.user_type == "Member"
+                && !u.user_principal_name.starts_with("admin@")
+        })
+        .take(3)
+        .cloned()
+        .collect();
+    if chosen.len() < 3 {
+        return Err("the demo tenant has three enabled members".into());
+    }
+    Ok(chosen)
+}
+
+/// Step 3 → 7 of the wizard with exactly `users` checked, each found by typing its account.
+async fn import_selected(app: &App, users: &[User]) -> Result {
+    checks::text_becomes(app, "dir-counts", "the directory", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    for user in users {
+        // The part before "@": WebKitWebDriver may type without Shift.
+        let upn = &user.user_principal_name;
+        let local = upn.split('@').next().unwrap_or(upn);
+        actions::type_into(app, "dir-search", local).await?;
+        actions::click_css(app, &format!("#dir-list .dir-row[data-id='{}']", user.id)).await?;
+    }
+    checks::text_becomes(app, "dir-counts", "three selected", |t| {
+        t.starts_with("3 users selected")
+    })
+    .await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "preview-counts", "the plan", |t| {
+        t.contains("3 to create")
+    })
+    .await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "results-totals", "the results", |t| {
+        t.contains("3 created")
+    })
+    .await?;
+    actions::click(app, "wizard-cancel").await?;
+    checks::gone(app, "wizard").await
+}
+
+/// The stored organization again, nothing newly selected: one update.
+async fn synchronize_again(app: &App) -> Result {
+    actions::choose_menu(app, "tools", "menu-azure-sync").await?;
+    checks::enabled_is(app, "wizard-next", true).await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "dir-counts", "the list", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "preview-counts", "one update", |t| {
+        t.contains("0 to create") && t.contains("1 to update")
+    })
+    .await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "results-totals", "one updated", |t| {
+        t.contains("1 updated")
+    })
+    .await?;
+    actions::click(app, "wizard-cancel").await?;
+    checks::gone(app, "wizard").await
+}
+
+/// The `data-conflict-id` of the undo dialog's conflict that names `object`.
+async fn conflict_naming(app: &App, object: &str) -> Result<String> {
+    let text = checks::content_becomes(app, "undo-conflicts", "the conflict", |t| {
+        t.contains(object)
+    })
+    .await?;
+    for row in app
+        .client
+        .find_all(fantoccini::Locator::Css("#undo-conflicts .undo-conflict"))
+        .await?
+    {
+        if row
+            .prop("textContent")
+            .await?
+            .unwrap_or_default()
+            .contains(object)
+        {
+            return row
+                .attr("data-conflict-id")
+                .await?
+                .ok_or_else(|| "a conflict without its data-conflict-id".into());
+        }
+    }
+    Err(format!("no conflict row names {object}: {text:?}").into())
+}
+
+/// A user on the server, as the SQLite file holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredUser {
+    account_name: String,
+    full_name: String,
+    enabled: i64,
+    display_name: String,
+    user_principal_name: String,
+}
+
+/// The imported users by Entra ID object ID.
+fn users(db: &std::path::Path) -> Result<BTreeMap<String, StoredUser>> {
+    let conn = read_only(db)?;
+    let mut stmt = conn.prepare(
+        "SELECT a.object_id, u.account_name, u.full_name, u.enabled, a.display_name,
+                a.user_principal_name
+         FROM users u JOIN azure_users a ON a.user_id = u.id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                StoredUser {
+                    account_name: r.get(1)?,
+                    full_name: r.get(2)?,
+                    enabled: r.get(3)?,
+                    display_name: r.get(4)?,
+                    user_principal_name: r.get(5)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Every run: id, kind and the run it undid.
+fn runs(db: &std::path::Path) -> Result<Vec<(i64, String, Option<i64>)>> {
+    let conn = read_only(db)?;
+    let mut stmt = conn.prepare("SELECT id, kind, undoes_run FROM sync_runs ORDER BY id")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// How many audit items each run has.
+fn items_per_run(db: &std::path::Path) -> Result<BTreeMap<i64, i64>> {
+    let conn = read_only(db)?;
+    let mut stmt = conn
+        .prepare("SELECT run_id, count(*) FROM sync_run_items GROUP BY run_id ORDER BY run_id")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+fn count(db: &std::path::Path, sql: &str) -> Result<i64> {
+    Ok(read_only(db)?.query_row(sql, [], |r| r.get(0))?)
+}
+
+fn read_only(db: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+}
