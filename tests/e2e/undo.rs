@@ -185,7 +185,7 @@ async fn import_selected(app: &App, users: &[User]) -> Result {
         actions::click_css(app, &format!("#dir-list .dir-row[data-id='{}']", user.id)).await?;
     }
     checks::text_becomes(app, "dir-counts", "three selected", |t| {
-        t.starts_with("3 users selected")
+        t.starts_with("3 users and 0 groups selected")
     })
     .await?;
     actions::click(app, "wizard-next").await?;
