@@ -1,8 +1,10 @@
 //! Undo by changesets, as an administrator meets it: three users imported, one of them renamed
 //! in Entra ID and synchronized again, then the *first* synchronization undone from the Audit
 //! log. The undo dialog lists the renamed user as changed since that run; the administrator
-//! keeps the newer value. Checked in the SQLite file: the two untouched users are gone, the
-//! renamed one stays with the second run's values, and the audit log lost nothing.
+//! keeps the newer value. Another writer edits a user while the dialog is open: the Undo is
+//! refused as stale, nothing is written, and the dialog previews again. Checked in the SQLite
+//! file: the users run 1 created are gone except the renamed one, which keeps the second run's
+//! values, and the audit log lost nothing.
 
 use crate::signin::{BrowserPlay, launch_with};
 use crate::sync::connect_new;
@@ -71,16 +73,13 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
     actions::click(&app, "audit-undo-1").await?;
     checks::text_becomes(&app, "undo-run", "run 1", |t| t.starts_with("Run #1 ")).await?;
     let conflict = conflict_naming(&app, &renamed.user_principal_name).await?;
-    let text = checks::content_becomes(
-        &app,
-        &format!("undo-conflict-{conflict}"),
-        "the new name",
-        |t| t.contains(RENAMED),
-    )
-    .await?;
+    let (problem, fields) = conflict_details(&app, &conflict).await?;
+    assert_eq!(problem, "changed since the synchronization");
     assert!(
-        text.contains("full_name") || text.to_lowercase().contains("display name"),
-        "the changed field is named: {text:?}"
+        fields
+            .iter()
+            .any(|(field, now, _)| field == "full name" && now == RENAMED),
+        "the name now, from run 2: {fields:?}"
     );
     let all = checks::content_becomes(&app, "undo-conflicts", "the conflicts", |_| true).await?;
     for untouched in [&chosen[0], &chosen[2]] {
@@ -97,12 +96,47 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
     .await?;
     app.screenshot("undo-preview-conflict").await?;
 
-    // The administrator chooses Keep newer value explicitly, and undoes.
+    // While the dialog is open another aadsync (a second window, the CLI) edits the first
+    // user: the preview is stale, Undo writes nothing and the dialog previews again.
+    let edited = &chosen[0];
+    let before_stale = aadsync_testenv::db::dump(db)?;
+    edit_description(db, &edited.id, "Edited elsewhere")?;
+    let edited_dump = aadsync_testenv::db::dump(db)?;
+    actions::click_css(&app, &format!("#{choice} option[value='keep_newer']")).await?;
+    actions::click(&app, "undo-confirm").await?;
+    checks::text_becomes(&app, "undo-stale", "the note", |t| {
+        t.starts_with("The database changed since this preview; review it again")
+    })
+    .await?;
+    assert_eq!(
+        aadsync_testenv::db::dump(db)?,
+        edited_dump,
+        "a stale undo writes nothing"
+    );
+    assert_ne!(before_stale, edited_dump);
+    let other = conflict_naming(&app, &edited.user_principal_name).await?;
+    let (_, fields) = conflict_details(&app, &other).await?;
+    assert!(
+        fields
+            .iter()
+            .any(|(field, now, _)| field == "description" && now == "Edited elsewhere"),
+        "{fields:?}"
+    );
+    app.screenshot("undo-preview-again").await?;
+
+    // The administrator restores the edited user (the undo deletes it after all) and keeps
+    // the renamed one's newer values.
+    let conflict = conflict_naming(&app, &renamed.user_principal_name).await?;
+    let choice = format!("undo-choice-{conflict}");
     actions::click_css(&app, &format!("#{choice} option[value='keep_newer']")).await?;
     checks::value_becomes(&app, &choice, "Keep newer", |v| v == "keep_newer").await?;
+    let other_choice = format!("undo-choice-{other}");
+    actions::click_css(&app, &format!("#{other_choice} option[value='restore']")).await?;
+    checks::value_becomes(&app, &other_choice, "Restore", |v| v == "restore").await?;
+    let before_undo = aadsync_testenv::db::dump(db)?;
     actions::click(&app, "undo-confirm").await?;
     checks::text_becomes(&app, "undo-result", "the undo's report", |t| {
-        t.starts_with("Run #1 undone (recorded as run #3)")
+        t.starts_with("Run #1 undone (recorded as run #3)") && t.ends_with(", 1 newer value kept")
     })
     .await?;
     checks::gone(&app, "undo-dialog").await?;
@@ -137,6 +171,15 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
             (3, "undo".to_owned(), Some(1)),
         ]
     );
+    let after_undo = aadsync_testenv::db::dump(db)?;
+    for table in ["sync_runs", "sync_run_items", "sync_run_changes"] {
+        let lost: Vec<&String> = before_undo
+            .rows(table)
+            .iter()
+            .filter(|r| !after_undo.rows(table).contains(r))
+            .collect();
+        assert!(lost.is_empty(), "{table} is append-only; lost: {lost:?}");
+    }
     let items_after = items_per_run(db)?;
     for run in [1, 2] {
         assert_eq!(
@@ -249,6 +292,48 @@ async fn conflict_naming(app: &App, object: &str) -> Result<String> {
         }
     }
     Err(format!("no conflict row names {object}: {text:?}").into())
+}
+
+/// What happened to a conflict's object, and its fields (name, now, restored) as listed.
+async fn conflict_details(
+    app: &App,
+    conflict: &str,
+) -> Result<(String, Vec<(String, String, String)>)> {
+    let tbody = finders::by_css(app, &format!("#undo-conflict-{conflict}")).await?;
+    let problem = tbody
+        .find(fantoccini::Locator::Css(".undo-problem"))
+        .await?
+        .text()
+        .await?;
+    let mut fields = Vec::new();
+    for row in tbody.find_all(fantoccini::Locator::Css("tr")).await? {
+        let cells = row
+            .find_all(fantoccini::Locator::Css(
+                "td.undo-field, td.undo-now, td.undo-restore",
+            ))
+            .await?;
+        if let [field, now, restore] = cells.as_slice() {
+            fields.push((
+                field.text().await?,
+                now.text().await?,
+                restore.text().await?,
+            ));
+        }
+    }
+    Ok((problem, fields))
+}
+
+/// Another writer edits the local description of an imported user (not read-only: it is the
+/// server's own field).
+fn edit_description(db: &std::path::Path, object_id: &str, text: &str) -> Result {
+    let conn = rusqlite::Connection::open(db)?;
+    let changed = conn.execute(
+        "UPDATE users SET description = ?1
+         WHERE id = (SELECT user_id FROM azure_users WHERE object_id = ?2)",
+        rusqlite::params![text, object_id],
+    )?;
+    assert_eq!(changed, 1);
+    Ok(())
 }
 
 /// A user on the server, as the SQLite file holds it.
