@@ -39,17 +39,7 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
 
     // In Entra ID the second is renamed; run 2 (incremental) updates it.
     let renamed = &chosen[1];
-    let status = reqwest::Client::new()
-        .patch(format!(
-            "{}/_emulator/users/{}",
-            emulator.base_url(),
-            renamed.id
-        ))
-        .json(&serde_json::json!({ "displayName": RENAMED }))
-        .send()
-        .await?
-        .status();
-    assert!(status.is_success(), "{status}");
+    rename_in_entra(&emulator, &renamed.id, RENAMED).await?;
     synchronize_again(&app).await?;
     let after_run_2 = users(db)?;
     assert_eq!(
@@ -193,6 +183,91 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
     assert!(!finders::exists_now(&app, "audit-undo-1").await?);
     assert!(finders::exists_now(&app, "audit-undo-2").await?);
     app.finish().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_backup_brings_the_users_back_and_the_audit_log_keeps_every_run() -> Result {
+    let emulator = Emulator::start_demo().await?;
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let mut app = launch_with("undo_restore_backup", &play).await?;
+    checks::shell_is_rendered(&app).await?;
+    let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
+    let chosen = three_users(&tenant)?;
+    connect_new(&app, &emulator).await?;
+    import_selected(&app, &chosen).await?;
+    let db = &app.expected_database.clone();
+    let imported = users(db)?;
+
+    // Back up now, from the Audit log: the file holds the three users.
+    actions::choose_menu(&app, "tools", "menu-audit-log").await?;
+    actions::click(&app, "backup-now").await?;
+    let said = checks::text_becomes(&app, "backup-result", "the backup's path", |t| {
+        t.starts_with("Backed up to ")
+    })
+    .await?;
+    let path = said.trim_start_matches("Backed up to ").trim().to_owned();
+    assert_eq!(users_in_backup(&path)?, imported, "{path}");
+    actions::click(&app, "audit-close").await?;
+    checks::gone(&app, "audit").await?;
+
+    // Run 2 renames one of them; then the backup is restored.
+    rename_in_entra(&emulator, &chosen[1].id, RENAMED).await?;
+    synchronize_again(&app).await?;
+    assert_ne!(users(db)?, imported);
+    let before = aadsync_testenv::db::dump(db)?;
+    actions::choose_menu(&app, "tools", "menu-audit-log").await?;
+    actions::click(&app, "backup-restore").await?;
+    checks::enabled_is(&app, "restore-confirm", false).await?;
+    actions::click_css(&app, &format!("#restore-backups tr[data-path='{path}'] td")).await?;
+    checks::text_becomes(&app, "restore-explanation", "what restoring means", |t| {
+        t.starts_with("Users, groups and memberships go back")
+            && t.contains("The audit log keeps every run")
+    })
+    .await?;
+    app.screenshot("restore-backup").await?;
+    actions::click(&app, "restore-confirm").await?;
+    checks::text_becomes(&app, "restore-result", "restored", |t| {
+        t.starts_with("Restored the backup of ") && t.ends_with("(recorded as run #3)")
+    })
+    .await?;
+    checks::gone(&app, "restore-dialog").await?;
+
+    // The users are the backup's; the audit log kept runs 1 and 2 and records the restore.
+    assert_eq!(users(db)?, imported, "the backup's users");
+    let after = aadsync_testenv::db::dump(db)?;
+    for table in ["sync_runs", "sync_run_items", "sync_run_changes"] {
+        let lost: Vec<&String> = before
+            .rows(table)
+            .iter()
+            .filter(|r| !after.rows(table).contains(r))
+            .collect();
+        assert!(lost.is_empty(), "{table} is append-only; lost: {lost:?}");
+    }
+    let restored_from: Vec<(i64, Option<String>)> = {
+        let conn = read_only(db)?;
+        let mut stmt = conn.prepare("SELECT id, restored_from FROM sync_runs ORDER BY id")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    assert_eq!(
+        restored_from,
+        [(1, None), (2, None), (3, Some(path.clone()))],
+        "run 3 names the file restored"
+    );
+    app.finish().await
+}
+
+/// Renames a user in Entra ID through the emulator's control API.
+async fn rename_in_entra(emulator: &Emulator, id: &str, name: &str) -> Result {
+    let status = reqwest::Client::new()
+        .patch(format!("{}/_emulator/users/{id}", emulator.base_url()))
+        .json(&serde_json::json!({ "displayName": name }))
+        .send()
+        .await?
+        .status();
+    assert!(status.is_success(), "{status}");
+    Ok(())
 }
 
 /// Three enabled members of the demo tenant (not the administrator).
@@ -348,7 +423,19 @@ struct StoredUser {
 
 /// The imported users by Entra ID object ID.
 fn users(db: &std::path::Path) -> Result<BTreeMap<String, StoredUser>> {
-    let conn = read_only(db)?;
+    users_in(&read_only(db)?)
+}
+
+/// The imported users in a backup file, opened as it is (no WAL or shared memory files).
+fn users_in_backup(path: &str) -> Result<BTreeMap<String, StoredUser>> {
+    let conn = rusqlite::Connection::open_with_flags(
+        format!("file:{path}?immutable=1"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    users_in(&conn)
+}
+
+fn users_in(conn: &rusqlite::Connection) -> Result<BTreeMap<String, StoredUser>> {
     let mut stmt = conn.prepare(
         "SELECT a.object_id, u.account_name, u.full_name, u.enabled, a.display_name,
                 a.user_principal_name
