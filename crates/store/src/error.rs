@@ -42,6 +42,9 @@ pub enum StoreError {
     Snapshot { path: PathBuf, detail: String },
     #[error("the write was stopped before it finished; the database is unchanged")]
     Interrupted,
+    /// The database changed since the preview the administrator decided on.
+    #[error("{0}")]
+    Stale(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migrating the database failed: {0}")]

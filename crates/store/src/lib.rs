@@ -9,6 +9,7 @@
 
 mod apply;
 mod audit;
+mod changeset;
 #[cfg(feature = "baseline")]
 pub mod baseline;
 mod changes;
@@ -23,10 +24,11 @@ pub mod plan;
 mod record;
 mod scope;
 mod snapshot;
+mod undo;
 mod users;
 pub mod view;
 
-pub use audit::{RunItem, RunKind, RunStatus, RunSummary, UndoPreview};
+pub use audit::{RunItem, RunKind, RunStatus, RunSummary};
 pub use changes::{
     ApplyOutcome, ApplyReport, ChangedField, Counts, Decision, DecisionAction, DecisionFinding,
     DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind, OutcomeItem,
@@ -43,6 +45,9 @@ pub use orgs::{CloudKind, MAX_THRESHOLD_COUNT, NewOrganization, OrgId, Organizat
 pub use password::{PasswordPolicy, PasswordProblem};
 /// Stops the write connection's running statement (see [`Store::interrupt_handle`]).
 pub use rusqlite::InterruptHandle;
+pub use undo::{
+    FieldConflict, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, UndoPlan,
+};
 pub use users::{ReadHandle, WriteHandle};
 
 /// `Result` with [`StoreError`].

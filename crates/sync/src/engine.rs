@@ -7,7 +7,7 @@
 
 pub use crate::convert::{to_directory_group, to_directory_user};
 pub use crate::model::{
-    LIST_INSTEAD_OF_BATCH, Phase, Progress, SNAPSHOTS_KEPT, Selection, SyncError,
+    LIST_INSTEAD_OF_BATCH, Phase, Progress, Selection, SyncError,
 };
 pub use crate::read::{
     FullReason, Gathered, ReadMode, check_deleted, gather, gather_incremental, removals,
