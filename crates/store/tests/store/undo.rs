@@ -152,7 +152,8 @@ fn a_later_edit_is_a_conflict_kept_unless_restored() {
         assert_eq!(names.contains(&"ann@contoso.com".to_owned()), ann_stays, "{names:?}");
         assert!(!names.contains(&"bob@contoso.com".to_owned()), "{names:?}");
         // carl's later edit is no part of the run: it stays either way.
-        let carl = db.store.reader().user(user_id(&db, "carl")).expect("carl");
+        let carl = user_id(&db, "carl");
+        let carl = db.store.reader().user(carl).expect("carl");
         assert_eq!(carl.description, "Works remotely");
     }
 }
