@@ -50,6 +50,31 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Write the one full backup of the database now (replacing the previous one) and print
+    /// its path.
+    ///
+    /// It goes to a folder only this database uses, named after it: <db file>.backups/.
+    Backup,
+    /// List the backups a restore accepts, newest first.
+    ///
+    /// The one backup, and the snapshots earlier versions took before each synchronization
+    /// (while they exist). Nothing else in those folders is listed, restored or deleted.
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup as a whole (one that `aadsync backups` lists).
+    ///
+    /// Users (local ones too), groups, memberships, tombstones and scope become the backup's,
+    /// and so do the decisions in force. Organizations and the audit log are kept, the restore
+    /// is recorded as a run, and the next synchronization compares everything.
+    RestoreBackup {
+        /// One of the paths `aadsync backups` lists.
+        path: PathBuf,
+        /// Do it (without: show what it would do).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Reverse the decision in force about an imported user (made with --check-deleted): a
     /// user it kept disabled follows Entra ID again.
     ReverseDecision {
