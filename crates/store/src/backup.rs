@@ -3,9 +3,9 @@
 //!
 //! A database's backups live in a folder only it uses, named after it
 //! (`<db dir>/<db file name>.backups/`). The one backup is `<db stem>.backup.sqlite3` there,
-//! written through SQLite's online backup API into `.<db stem>.backup.sqlite3.partial`, synced
-//! and renamed over the previous one: there is at most one, and a crash leaves the previous one
-//! in place. Nothing here deletes a file aadsync did not create, and only files aadsync wrote
+//! written through SQLite's online backup API into `.<db stem>.backup.sqlite3.partial` (by one
+//! process at a time, holding `.<db stem>.backup.lock`), synced and renamed over the previous
+//! one: there is at most one, and a crash leaves the previous one in place. Nothing here deletes a file aadsync did not create, and only files aadsync wrote
 //! for this database are listed or restored: the backup, and the snapshots its audit log names
 //! (`sync_runs.snapshot_path`), while they exist.
 
@@ -167,8 +167,21 @@ fn iso_utc(time: SystemTime) -> String {
 impl WriteHandle<'_> {
     /// Writes the one full backup of the database (replacing the previous one) and returns
     /// its path. Written to a temporary name in the same folder, synced, then renamed, so the
-    /// previous backup stays whole until the new one is.
+    /// previous backup stays whole until the new one is; one process at a time writes it
+    /// (`.<db stem>.backup.lock` in the folder). Call it outside a transaction: SQLite's
+    /// backup cannot read from a connection that is writing.
     pub fn backup(&self) -> Result<PathBuf> {
+        if !self.conn.is_autocommit() {
+            return Err(StoreError::Invalid(
+                "a backup is taken outside a transaction".into(),
+            ));
+        }
+        let dest = self.write_backup()?;
+        tracing::info!(backup = %dest.display(), "backup written");
+        Ok(dest)
+    }
+
+    fn write_backup(&self) -> Result<PathBuf> {
         let dest = backup_path_of(self.path);
         let fail = |detail: String| StoreError::Backup {
             path: dest.clone(),
@@ -177,13 +190,17 @@ impl WriteHandle<'_> {
         let dir = backups_dir_of(self.path);
         std::fs::create_dir_all(&dir)
             .map_err(|e| fail(format!("cannot create the folder {} ({e})", dir.display())))?;
+        let _lock = self.lock_backup(&dir).map_err(&fail)?;
+        // Only the holder of the lock writes this name: a file left there is a crashed one's.
         let partial = dir.join(format!(".{}.backup.sqlite3.partial", stem_of(self.path)));
         remove_if_present(&partial).map_err(|e| fail(format!("cannot replace {e}")))?;
         let written = self
             .copy_to(&partial)
             .map_err(|e| fail(format!("cannot write it ({e})")));
         let written = written.and_then(|()| {
-            std::fs::File::open(&partial)
+            std::fs::File::options()
+                .write(true)
+                .open(&partial)
                 .and_then(|f| f.sync_all())
                 .map_err(|e| fail(format!("cannot save it to disk ({e})")))
         });
@@ -195,8 +212,42 @@ impl WriteHandle<'_> {
             return Err(err);
         }
         sync_dir(&dir);
-        tracing::info!(backup = %dest.display(), "backup written");
         Ok(dest)
+    }
+
+    /// Waits (as long as the connection waits for another writer) until no other process
+    /// writes this database's backup, and holds that until the returned file is dropped.
+    fn lock_backup(&self, dir: &Path) -> std::result::Result<std::fs::File, String> {
+        let path = dir.join(format!(".{}.backup.lock", stem_of(self.path)));
+        let file = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create {} ({e})", path.display()))?;
+        let wait_ms: i64 = self
+            .conn
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .unwrap_or(10_000);
+        let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
+        let started = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(
+                        "another aadsync is writing a backup of this database; try again when it is done"
+                            .into(),
+                    );
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(format!("cannot lock {} ({e})", path.display()));
+                }
+            }
+        }
     }
 
     /// A consistent copy of the database as one self-contained file (no WAL) at `dest`.

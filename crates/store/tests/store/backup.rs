@@ -42,6 +42,14 @@ fn names_in(dir: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// What a backups folder holds after backups: the backup and the lock that lets one process
+/// at a time write it.
+fn ours() -> BTreeSet<String> {
+    ["users.backup.sqlite3", ".users.backup.lock"]
+        .map(str::to_owned)
+        .into()
+}
+
 fn decide(id: &str, action: DecisionAction, finding: DecisionFinding) -> Decision {
     Decision {
         kind: ObjectKind::User,
@@ -243,10 +251,7 @@ fn a_backup_is_one_file_in_a_folder_of_its_own_replaced_whole() {
     assert_eq!(dir, db.dir.path().join("users.sqlite3.backups"));
     let path = db.store.writer().backup().expect("backup");
     assert_eq!(path, dir.join("users.backup.sqlite3"));
-    assert_eq!(
-        names_in(&dir),
-        BTreeSet::from(["users.backup.sqlite3".to_owned()])
-    );
+    assert_eq!(names_in(&dir), ours());
     // A consistent copy of everything, as one self-contained file.
     assert_same(
         &dump_file(&path),
@@ -274,10 +279,7 @@ fn a_backup_is_one_file_in_a_folder_of_its_own_replaced_whole() {
     change_everything(&db);
     let again = db.store.writer().backup().expect("backup again");
     assert_eq!(again, path);
-    assert_eq!(
-        names_in(&dir),
-        BTreeSet::from(["users.backup.sqlite3".to_owned()])
-    );
+    assert_eq!(names_in(&dir), ours());
     assert_same(
         &dump_file(&path),
         &dump_file(db.store.path()),
@@ -409,10 +411,8 @@ fn foreign_files_are_never_listed_restored_or_deleted() {
             path.display()
         );
     }
-    let mut expected: BTreeSet<String> = ["notes.txt", "other.sqlite3", "users.backup.sqlite3"]
-        .map(str::to_owned)
-        .into();
-    expected.insert("users.backup.sqlite3.old".into());
+    let mut expected = ours();
+    expected.extend(["notes.txt", "other.sqlite3", "users.backup.sqlite3.old"].map(str::to_owned));
     assert_eq!(names_in(&dir), expected, "nothing added or taken away");
 }
 
@@ -861,9 +861,9 @@ fn a_fault_inside_the_restore_leaves_the_database_as_it_was() {
         );
     }
     assert_eq!(
-        names_in(&db.store.backups_dir()).len(),
-        1,
-        "only the backup"
+        names_in(&db.store.backups_dir()),
+        ours(),
+        "no temporary copy left"
     );
     db.store
         .writer()
@@ -894,6 +894,46 @@ fn a_restore_waits_for_another_writer_and_reports_one_that_does_not_finish() {
         .writer()
         .restore_backup(&backup, "admin")
         .expect("restore once the other writer is done");
+}
+
+/// One process at a time writes a database's backup: another one waits (as long as it waits
+/// for another writer) and then says so, the previous backup untouched. A backup is taken
+/// outside a transaction.
+#[test]
+fn one_backup_is_written_at_a_time_and_the_previous_one_stays_whole() {
+    let db = synced();
+    let backup = db.store.writer().backup().expect("backup");
+    let files = files_of(&db);
+    change_everything(&db);
+    let lock = std::fs::File::open(db.store.backups_dir().join(".users.backup.lock"))
+        .expect("the lock file");
+    lock.lock().expect("another process writing a backup");
+    let err = db.store.writer().backup().err();
+    assert!(
+        matches!(&err, Some(StoreError::Backup { path, detail }) if *path == backup
+            && detail == "another aadsync is writing a backup of this database; try again when it is done"),
+        "{err:?}"
+    );
+    assert_eq!(
+        files_of(&db),
+        files,
+        "the previous backup, alone and unchanged"
+    );
+    lock.unlock().expect("done");
+    let writer = db.store.writer();
+    writer
+        .connection()
+        .execute_batch("BEGIN")
+        .expect("a transaction");
+    let err = writer.backup().err();
+    assert!(matches!(err, Some(StoreError::Invalid(_))), "{err:?}");
+    writer
+        .connection()
+        .execute_batch("ROLLBACK")
+        .expect("rollback");
+    assert_eq!(writer.backup().expect("backup"), backup);
+    drop(writer);
+    assert_same(&dump_file(&backup), &dump_file(db.store.path()), "backup");
 }
 
 /// The pre-run snapshots of "Undo last synchronization" (kept until undo by changesets
