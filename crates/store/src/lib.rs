@@ -1,4 +1,4 @@
-//! The server's user database: SQLite schema, local users, the sync apply path, snapshots.
+//! The server's user database: SQLite schema, local users, the sync apply path, backups.
 //!
 //! [`Store::open`] checks the file before writing to it (a non-SQLite file is refused, never
 //! overwritten), sets WAL, foreign keys and a busy timeout, and migrates. Reads and writes go
@@ -9,6 +9,7 @@
 
 mod apply;
 mod audit;
+mod backup;
 mod changeset;
 #[cfg(feature = "baseline")]
 pub mod baseline;
@@ -23,12 +24,12 @@ mod password;
 pub mod plan;
 mod record;
 mod scope;
-mod snapshot;
 mod undo;
 mod users;
 pub mod view;
 
 pub use audit::{RunItem, RunKind, RunStatus, RunSummary};
+pub use backup::{BackupFile, BackupKind};
 pub use changes::{
     ApplyOutcome, ApplyReport, ChangedField, Counts, Decision, DecisionAction, DecisionFinding,
     DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind, OutcomeItem,

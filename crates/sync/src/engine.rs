@@ -12,4 +12,4 @@ pub use crate::model::{
 pub use crate::read::{
     FullReason, Gathered, ReadMode, check_deleted, gather, gather_incremental, removals,
 };
-pub use crate::write::{Cancel, apply, apply_cancellable, preview};
+pub use crate::write::{Cancel, apply, apply_cancellable, preview, preview_pinned};

@@ -266,7 +266,7 @@ pub async fn preview(
     let (store, tenant) = (Arc::clone(store), tenant_id.to_owned());
     blocking(move || {
         let mut changes = changes;
-        let plan = engine::preview(&store, &tenant, &mut changes)?;
+        let plan = engine::preview_pinned(&store, &tenant, &mut changes)?;
         Ok((changes, plan))
     })
     .await

@@ -7,9 +7,19 @@ use aadsync_store::plan::Plan;
 use aadsync_store::{ApplyReport, DirectoryChanges, RunInfo, Store, StoreError};
 use std::path::PathBuf;
 
-/// The preview: what applying `changes` would do now. `changes` remember what it was planned
-/// from, so the apply can refuse when the database holds something else by then.
+/// The preview: what applying `changes` would do now.
 pub fn preview(
+    store: &Store,
+    tenant_id: &str,
+    changes: &DirectoryChanges,
+) -> Result<Plan, SyncError> {
+    let imported = store.reader().imported(tenant_id)?;
+    Ok(aadsync_store::plan::plan(&imported, changes))
+}
+
+/// [`preview`] for a run that will be applied: `changes` remember what the preview was planned
+/// from, so the apply refuses when the database holds something else by then.
+pub fn preview_pinned(
     store: &Store,
     tenant_id: &str,
     changes: &mut DirectoryChanges,
