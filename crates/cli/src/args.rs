@@ -54,15 +54,8 @@ pub enum Command {
         /// Do it (without: show the preview).
         #[arg(long)]
         yes: bool,
-        /// The token the preview printed: refuse when the database changed since.
-        #[arg(long)]
-        token: Option<String>,
-        /// Restore the values from before the run for every conflict.
-        #[arg(long, conflicts_with = "restore")]
-        restore_all: bool,
-        /// Restore the values from before the run for these conflicts (IDs from the preview).
-        #[arg(long, value_delimiter = ',')]
-        restore: Vec<u32>,
+        #[command(flatten)]
+        answer: UndoAnswer,
     },
     /// Write the one full backup of the database now (replacing the previous one) and print
     /// its path.
@@ -219,4 +212,18 @@ pub enum CloudArg {
     UsGovernment,
     China,
     Custom,
+}
+
+/// What `aadsync undo --yes` is told about the preview and its conflicts.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct UndoAnswer {
+    /// The token the preview printed: refuse when the database changed since.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Restore the values from before the run for every conflict.
+    #[arg(long, conflicts_with = "restore")]
+    pub restore_all: bool,
+    /// Restore the values from before the run for these conflicts (IDs from the preview).
+    #[arg(long, value_delimiter = ',')]
+    pub restore: Vec<u32>,
 }

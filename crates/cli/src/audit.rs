@@ -1,6 +1,7 @@
 //! `aadsync runs`, `aadsync undo` and `aadsync reverse-decision`: the audit log, undoing the
 //! last synchronization, and reversing an administrator's decision.
 
+use crate::args::UndoAnswer;
 use crate::exit::{CliError, CliResult};
 use aadsync_store::{Resolution, Store, UndoChoices, UndoPlan};
 
@@ -38,22 +39,9 @@ pub fn runs(store: &Store, json: bool) -> CliResult {
     Ok(())
 }
 
-/// What `aadsync undo --yes` was told.
-#[derive(Debug, Clone, Default)]
-pub struct UndoAnswer {
-    /// The preview the administrator saw; none: the one made now.
-    pub token: Option<String>,
-    pub restore_all: bool,
-    /// Conflicts to restore; every other keeps its newer value.
-    pub restore: Vec<u32>,
-}
-
 /// `aadsync undo`: without an answer, the preview with its conflicts; with one, the undo.
 pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
-    let plan = store
-        .writer()
-        .undo_preview(run)
-        .map_err(CliError::failed)?;
+    let plan = store.writer().undo_preview(run).map_err(CliError::failed)?;
     let Some(answer) = answer else {
         print_undo_plan(&plan);
         return Err("not undone (no --yes)".to_owned().into());
@@ -104,10 +92,17 @@ fn print_undo_plan(plan: &UndoPlan) {
             c.object_type,
             c.object,
             c.problem.describe(),
-            if c.restorable { "" } else { " (keeps its newer value)" }
+            if c.restorable {
+                ""
+            } else {
+                " (keeps its newer value)"
+            }
         );
         for f in &c.fields {
-            println!("        {}: now {:?}, the undo would restore {:?}", f.field, f.now, f.restore);
+            println!(
+                "        {}: now {:?}, the undo would restore {:?}",
+                f.field, f.now, f.restore
+            );
         }
     }
     println!(

@@ -78,21 +78,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Whoami { org } => orgs::whoami(&store, &signins, org.as_deref()).await,
         Command::Runs { json } => audit::runs(&store, json),
-        Command::Undo {
-            run,
-            yes,
-            token,
-            restore_all,
-            restore,
-        } => audit::undo(
-            &store,
-            run,
-            yes.then_some(audit::UndoAnswer {
-                token,
-                restore_all,
-                restore,
-            }),
-        ),
+        Command::Undo { run, yes, answer } => audit::undo(&store, run, yes.then_some(answer)),
         Command::Backup => backups::backup(&store),
         Command::Backups { json } => backups::list(&store, json),
         Command::RestoreBackup { path, yes } => backups::restore(&store, &path, yes),

@@ -25,33 +25,7 @@ pub(super) fn record(
     by: &str,
 ) -> rusqlite::Result<i64> {
     let run = &planned.plan.run;
-    let mut kept_objects = HashSet::new();
-    let mut items = Vec::new();
-    for conflict in &planned.plan.conflicts {
-        if choices.of(conflict) != Resolution::KeepNewer {
-            continue;
-        }
-        let Some((unit, _)) = planned.conflict_of.iter().find(|(_, c)| **c == conflict.id as usize)
-        else {
-            continue;
-        };
-        let who = identity(tx, planned, unit)?;
-        kept_objects.insert(who.object_id.clone());
-        let fields: Vec<String> = conflict.fields.iter().map(|f| f.field.clone()).collect();
-        items.push((
-            who,
-            "skipped",
-            Some(format!(
-                "kept the newer value: {}{}",
-                conflict.problem.describe(),
-                if fields.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", fields.join(", "))
-                }
-            )),
-        ));
-    }
+    let (mut items, kept_objects) = kept(tx, planned, choices)?;
     for (unit, op) in touched {
         if matches!(unit, Unit::Membership(..) | Unit::Internal(_)) {
             continue;
@@ -103,7 +77,49 @@ pub(super) fn record(
     Ok(undo_run)
 }
 
-fn count(items: &[(Identity, &str, Option<String>)], outcome: &str) -> i64 {
+/// The conflicts that keep their newer value, as skipped items, and their objects' IDs.
+fn kept(
+    conn: &Connection,
+    planned: &Planned,
+    choices: &UndoChoices,
+) -> rusqlite::Result<(Vec<Item>, HashSet<String>)> {
+    let mut objects = HashSet::new();
+    let mut items = Vec::new();
+    for conflict in &planned.plan.conflicts {
+        if choices.of(conflict) != Resolution::KeepNewer {
+            continue;
+        }
+        let Some((unit, _)) = planned
+            .conflict_of
+            .iter()
+            .find(|(_, c)| **c == conflict.id as usize)
+        else {
+            continue;
+        };
+        let who = identity(conn, planned, unit)?;
+        objects.insert(who.object_id.clone());
+        let fields: Vec<String> = conflict.fields.iter().map(|f| f.field.clone()).collect();
+        let detail = if fields.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", fields.join(", "))
+        };
+        items.push((
+            who,
+            "skipped",
+            Some(format!(
+                "kept the newer value: {}{detail}",
+                conflict.problem.describe()
+            )),
+        ));
+    }
+    Ok((items, objects))
+}
+
+/// An audit item: the object, its outcome, the reason.
+type Item = (Identity, &'static str, Option<String>);
+
+fn count(items: &[Item], outcome: &str) -> i64 {
     items.iter().filter(|(_, o, _)| *o == outcome).count() as i64
 }
 
@@ -186,7 +202,11 @@ fn identity(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resu
         }
     }
     if object_id.is_empty() && !table.is_empty() {
-        let key = if table == "azure_users" { "user_id" } else { "group_id" };
+        let key = if table == "azure_users" {
+            "user_id"
+        } else {
+            "group_id"
+        };
         object_id = conn
             .query_row(
                 &format!("SELECT object_id FROM {table} WHERE {key} = ?1"),
