@@ -41,12 +41,44 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Undo the last synchronization by restoring the snapshot taken before it.
+    /// Undo a synchronization: its own changes are reverted, nothing else.
+    ///
+    /// Without --yes: what the undo would revert, and every row changed since the run that it
+    /// would meet (a conflict), with a token. Conflicts keep their newer value unless
+    /// --restore-all or --restore ID says otherwise. With --token, the undo refuses (exit 1,
+    /// nothing written) when the database changed since that preview.
     Undo {
-        /// The run to undo (must be the last synchronization).
+        /// The run to undo (any synchronization not undone yet).
         #[arg(long)]
         run: i64,
-        /// Do it (without: show what would be lost).
+        /// Do it (without: show the preview).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        answer: UndoAnswer,
+    },
+    /// Write the one full backup of the database now (replacing the previous one) and print
+    /// its path.
+    ///
+    /// It goes to a folder only this database uses, named after it: <db file>.backups/.
+    Backup,
+    /// List the backups a restore accepts, newest first.
+    ///
+    /// The one backup, and the snapshots earlier versions took before each synchronization
+    /// (while they exist). Nothing else in those folders is listed, restored or deleted.
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup as a whole (one that `aadsync backups` lists).
+    ///
+    /// Users (local ones too), groups, memberships, tombstones and scope become the backup's,
+    /// and so do the decisions in force. Organizations and the audit log are kept, the restore
+    /// is recorded as a run, and the next synchronization compares everything.
+    RestoreBackup {
+        /// One of the paths `aadsync backups` lists.
+        path: PathBuf,
+        /// Do it (without: show what it would do).
         #[arg(long)]
         yes: bool,
     },
@@ -180,4 +212,18 @@ pub enum CloudArg {
     UsGovernment,
     China,
     Custom,
+}
+
+/// What `aadsync undo --yes` is told about the preview and its conflicts.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct UndoAnswer {
+    /// The token the preview printed: refuse when the database changed since.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Restore the values from before the run for every conflict.
+    #[arg(long, conflicts_with = "restore")]
+    pub restore_all: bool,
+    /// Restore the values from before the run for these conflicts (IDs from the preview).
+    #[arg(long, value_delimiter = ',')]
+    pub restore: Vec<u32>,
 }

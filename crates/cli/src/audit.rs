@@ -1,8 +1,9 @@
 //! `aadsync runs`, `aadsync undo` and `aadsync reverse-decision`: the audit log, undoing the
 //! last synchronization, and reversing an administrator's decision.
 
+use crate::args::UndoAnswer;
 use crate::exit::{CliError, CliResult};
-use aadsync_store::Store;
+use aadsync_store::{Resolution, Store, UndoChoices, UndoPlan};
 
 /// `aadsync runs`: every run, newest first.
 pub fn runs(store: &Store, json: bool) -> CliResult {
@@ -38,31 +39,76 @@ pub fn runs(store: &Store, json: bool) -> CliResult {
     Ok(())
 }
 
-/// `aadsync undo`: without `yes`, what would be lost; with it, the undo.
-pub fn undo(store: &Store, run: i64, yes: bool) -> CliResult {
-    let preview = store.writer().undo_preview(run).map_err(CliError::failed)?;
-    let lost = if preview.later_user_changes > 0 {
-        format!(
-            " {} user(s) created or edited on the server since then will be lost too.",
-            preview.later_user_changes
-        )
-    } else {
-        String::new()
-    };
-    if !yes {
-        println!(
-            "Undoing run #{run} restores the database as it was before it ({} created, {} updated, {} disabled, {} deleted).{lost} Run again with --yes to do it.",
-            preview.run.created, preview.run.updated, preview.run.disabled, preview.run.deleted
-        );
+/// `aadsync undo`: without an answer, the preview with its conflicts; with one, the undo.
+pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
+    let plan = store.writer().undo_preview(run).map_err(CliError::failed)?;
+    let Some(answer) = answer else {
+        print_undo_plan(&plan);
         return Err("not undone (no --yes)".to_owned().into());
-    }
+    };
+    let choices = UndoChoices {
+        all: if answer.restore_all {
+            Resolution::Restore
+        } else {
+            Resolution::KeepNewer
+        },
+        each: answer
+            .restore
+            .iter()
+            .map(|id| (*id, Resolution::Restore))
+            .collect(),
+    };
     let by = std::env::var("USER").unwrap_or_else(|_| "aadsync CLI".into());
-    let undo = store
+    let token = answer.token.unwrap_or(plan.token);
+    let done = store
         .writer()
-        .undo_run(run, &by)
+        .undo_run(run, &token, &choices, &by, &|| false)
         .map_err(CliError::failed)?;
-    println!("Run #{run} undone (recorded as run #{undo}).{lost}");
+    println!(
+        "Run #{run} undone (recorded as run #{}): {} changes reverted, {} newer values kept.",
+        done.undo_run, done.reverted, done.kept
+    );
     Ok(())
+}
+
+fn print_undo_plan(plan: &UndoPlan) {
+    let r = &plan.run;
+    println!(
+        "Undoing run #{} ({}, {} created, {} updated, {} disabled, {} deleted) reverts {} row changes of that run and nothing else.",
+        r.id, r.started_at, r.created, r.updated, r.disabled, r.deleted, plan.changes
+    );
+    if plan.conflicts.is_empty() {
+        println!("Nothing it changed was changed since.");
+    } else {
+        println!(
+            "Changed since the run ({}; each keeps its newer value unless restored):",
+            plan.conflicts.len()
+        );
+    }
+    for c in &plan.conflicts {
+        println!(
+            "  [{}] {} {}: {}{}",
+            c.id,
+            c.object_type,
+            c.object,
+            c.problem.describe(),
+            if c.restorable {
+                ""
+            } else {
+                " (keeps its newer value)"
+            }
+        );
+        for f in &c.fields {
+            println!(
+                "        {}: now {:?}, the undo would restore {:?}",
+                f.field, f.now, f.restore
+            );
+        }
+    }
+    println!(
+        "Run again with --yes --token {} to undo (add --restore-all or --restore ID,… to restore conflicts).",
+        plan.token
+    );
 }
 
 /// `aadsync reverse-decision`: the decision in force about the user is reversed by the

@@ -4,6 +4,7 @@
 
 mod args;
 mod audit;
+mod backups;
 mod directory;
 mod exit;
 mod orgs;
@@ -77,7 +78,10 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Whoami { org } => orgs::whoami(&store, &signins, org.as_deref()).await,
         Command::Runs { json } => audit::runs(&store, json),
-        Command::Undo { run, yes } => audit::undo(&store, run, yes),
+        Command::Undo { run, yes, answer } => audit::undo(&store, run, yes.then_some(answer)),
+        Command::Backup => backups::backup(&store),
+        Command::Backups { json } => backups::list(&store, json),
+        Command::RestoreBackup { path, yes } => backups::restore(&store, &path, yes),
         Command::ReverseDecision { org, user } => {
             let org = orgs::find(&store, &org)?;
             audit::reverse_decision(&store, &org, &user)

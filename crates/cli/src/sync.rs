@@ -4,12 +4,12 @@
 use crate::exit::{CliError, CliResult, Exit};
 use aadsync_directory::graph::GraphClient;
 use aadsync_store::{
-    ApplyOutcome, ChangedField, Counts, DirectoryChanges, OutcomeItem, RunInfo, Store,
+    ApplyOutcome, ChangedField, Counts, DirectoryChanges, OutcomeItem, RunInfo, Store, StoreError,
 };
 use aadsync_sync::Connected;
 use aadsync_sync::clock::SystemClock;
 use aadsync_sync::deleted::Action;
-use aadsync_sync::engine::{Cancel, Progress};
+use aadsync_sync::engine::{Cancel, Progress, SyncError};
 use aadsync_sync::run::{self, Decisions, PlannedRun, Reimport, RunRequest, ThresholdExceeded};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -65,6 +65,21 @@ fn progress() -> Arc<dyn Fn(Progress) + Send + Sync> {
     })
 }
 
+/// The administrator's decisions, as the flags give them.
+fn decisions(options: SyncOptions) -> Decisions {
+    Decisions {
+        default_action: options.deleted.map(|d| d.action),
+        reimport: if options.reimport {
+            Reimport::All
+        } else {
+            Reimport::None
+        },
+        // A dry run writes nothing, so there is nothing to stop.
+        confirm_mass: options.dry_run || options.deleted.is_some_and(|d| d.allow_mass),
+        ..Decisions::default()
+    }
+}
+
 pub async fn sync(
     store: Arc<Store>,
     graph: &GraphClient,
@@ -77,34 +92,34 @@ pub async fn sync(
         tenant_id: connected.organization.tenant_id.clone(),
         started_by: connected.account.upn.clone(),
     };
-    let planned = run::plan_run(
-        graph,
-        &store,
-        run,
-        &connected.organization,
-        &request,
-        &SystemClock,
-        &*progress,
-    )
-    .await
-    .map_err(CliError::failed)?;
-    if !options.json {
-        notes(&planned, options);
-    }
-    let decisions = Decisions {
-        default_action: options.deleted.map(|d| d.action),
-        reimport: if options.reimport {
-            Reimport::All
-        } else {
-            Reimport::None
-        },
-        // A dry run writes nothing, so there is nothing to stop.
-        confirm_mass: options.dry_run || options.deleted.is_some_and(|d| d.allow_mass),
-        ..Decisions::default()
+    let mut attempt = 1;
+    let (planned, items, counts, summary) = loop {
+        let planned = run::plan_run(
+            graph,
+            &store,
+            run.clone(),
+            &connected.organization,
+            &request,
+            &SystemClock,
+            &*progress,
+        )
+        .await
+        .map_err(CliError::failed)?;
+        if !options.json && attempt == 1 {
+            notes(&planned, options);
+        }
+        let changes = planned
+            .decide(&decisions(options))
+            .map_err(safeguard_stop)?;
+        match write(&store, &planned, changes, options.dry_run, progress.clone()).await? {
+            Written::Done(items, counts, summary) => break (planned, items, counts, summary),
+            Written::Stale(why) if attempt < PLANS => {
+                eprintln!("{why}; planning again");
+                attempt += 1;
+            }
+            Written::Stale(why) => return Err(CliError::failed(why)),
+        }
     };
-    let changes = planned.decide(&decisions).map_err(safeguard_stop)?;
-    let (items, counts, summary) =
-        write(&store, &planned, changes, options.dry_run, progress).await?;
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
@@ -116,15 +131,25 @@ pub async fn sync(
     Ok(())
 }
 
-/// Applies `changes`, or only plans them for a dry run: the items, their counts and the
-/// summary line.
+/// What [`write`] did.
+enum Written {
+    /// The items, their counts and the summary line.
+    Done(Vec<OutcomeItem>, Counts, String),
+    /// Nothing: the database changed since the plan (another process wrote to it).
+    Stale(String),
+}
+
+/// How often a sync plans again when another process wrote to the database in between.
+const PLANS: usize = 3;
+
+/// Applies `changes`, or only plans them for a dry run.
 async fn write(
     store: &Arc<Store>,
     planned: &PlannedRun,
     changes: DirectoryChanges,
     dry_run: bool,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,
-) -> Result<(Vec<OutcomeItem>, Counts, String), CliError> {
+) -> Result<Written, CliError> {
     let started = std::time::Instant::now();
     if dry_run {
         let (_, plan) = run::preview(store, &planned.run.tenant_id, changes)
@@ -135,9 +160,9 @@ async fn write(
             "Plan (nothing written): {} to create, {} to update, {} unchanged, {} to disable, {} to delete, {} conflicts",
             c.created, c.updated, c.unchanged, c.disabled, c.deleted, c.failed
         );
-        Ok((plan.items().cloned().collect(), c, summary))
+        Ok(Written::Done(plan.items().cloned().collect(), c, summary))
     } else {
-        let (report, snapshot) = run::apply(
+        let (report, backup) = match run::apply(
             store,
             &planned.run,
             Arc::new(changes),
@@ -145,10 +170,13 @@ async fn write(
             progress,
         )
         .await
-        .map_err(CliError::failed)?;
+        {
+            Err(SyncError::Store(StoreError::Stale(why))) => return Ok(Written::Stale(why)),
+            other => other.map_err(CliError::failed)?,
+        };
         let c = report.counts;
         let summary = format!(
-            "Run #{}: {} created, {} updated, {} unchanged, {} disabled, {} deleted, {} failed in {:.1} s (snapshot before: {})",
+            "Run #{}: {} created, {} updated, {} unchanged, {} disabled, {} deleted, {} failed in {:.1} s{}",
             report.run_id,
             c.created,
             c.updated,
@@ -157,9 +185,14 @@ async fn write(
             c.deleted,
             c.failed,
             started.elapsed().as_secs_f64(),
-            snapshot.display()
+            backup
+                .map(|b| format!(
+                    " (backup before the first synchronization: {})",
+                    b.display()
+                ))
+                .unwrap_or_default()
         );
-        Ok((report.items, c, summary))
+        Ok(Written::Done(report.items, c, summary))
     }
 }
 

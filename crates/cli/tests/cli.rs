@@ -957,3 +957,180 @@ async fn undo_keeps_the_items_of_earlier_runs() {
     );
     assert_eq!(db::run_items(db, first), items[&first]);
 }
+
+/// The directory data and local users: what a restore replaces with the backup's.
+const RESTORED_TABLES: &[&str] = &[
+    "users",
+    "azure_users",
+    "groups",
+    "azure_groups",
+    "memberships",
+    "azure_user_tombstones",
+    "azure_scope_roots",
+    "azure_scope_reasons",
+];
+
+/// A database written through the store (no Graph needed): a local user, and a run that
+/// imported `users` with a group holding them all.
+fn write_database(db: &Path, local: &str, users: &[(&str, &str)]) {
+    use aadsync_store::{DirectoryChanges, DirectoryGroup, DirectoryUser, NewLocalUser, RunInfo};
+    let store =
+        aadsync_store::Store::open(db, &aadsync_store::OpenOptions::default()).expect("open");
+    store
+        .writer()
+        .create_local_user(
+            &NewLocalUser {
+                account_name: local.into(),
+                full_name: format!("{local} Example"),
+                email: String::new(),
+                phone: String::new(),
+                department: String::new(),
+                description: String::new(),
+                enabled: true,
+                password: aadsync_keystore::SecretString::new("Correct-Horse-9"),
+            },
+            &aadsync_store::PasswordPolicy::default(),
+        )
+        .expect("local user");
+    let changes = DirectoryChanges {
+        users: users
+            .iter()
+            .map(|(id, upn)| DirectoryUser {
+                object_id: (*id).into(),
+                user_principal_name: Some((*upn).into()),
+                display_name: (*upn).into(),
+                account_enabled: true,
+                ..DirectoryUser::default()
+            })
+            .collect(),
+        groups: vec![DirectoryGroup {
+            object_id: "g-team".into(),
+            display_name: "Team".into(),
+            security_enabled: true,
+            members: Some(users.iter().map(|(id, _)| (*id).to_owned()).collect()),
+            ..DirectoryGroup::default()
+        }],
+        ..DirectoryChanges::default()
+    };
+    let run = RunInfo {
+        tenant_id: "3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e10".into(),
+        started_by: "admin@contoso.com".into(),
+    };
+    store
+        .writer()
+        .apply_directory_changes(&run, &changes)
+        .expect("import");
+}
+
+/// `backup` prints the one backup's path; `backups` lists it; `restore-backup` without --yes
+/// says what it would do and writes nothing, refuses a file that is not one of the backups,
+/// and with --yes brings back the directory data and local users of the backup exactly, while
+/// the audit log keeps every run and item and records the restore.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_backup_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("aadsync.sqlite3");
+    write_database(
+        &db,
+        "carl",
+        &[("o-ann", "ann@contoso.com"), ("o-bob", "bob@contoso.com")],
+    );
+
+    let none = run(aadsync(&db, &["backups"])).await;
+    assert_eq!(none.code, Some(0), "{none}");
+    assert!(none.stdout.contains("No backups yet"), "{none}");
+    let backup = run(aadsync(&db, &["backup"])).await;
+    assert_eq!(backup.code, Some(0), "{backup}");
+    let path = backup.stdout.trim().to_owned();
+    assert_eq!(
+        Path::new(&path),
+        dir.path()
+            .join("aadsync.sqlite3.backups")
+            .join("aadsync.backup.sqlite3")
+    );
+    let in_backup = db::dump(Path::new(&path));
+    let listed = run(aadsync(&db, &["backups", "--json"])).await;
+    assert_eq!(listed.code, Some(0), "{listed}");
+    let listed = listed.json();
+    let listed = listed.as_array().expect("list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["path"], path.as_str());
+    assert_eq!(listed[0]["kind"], "backup");
+    assert_eq!(
+        listed[0]["bytes"].as_u64(),
+        Some(std::fs::metadata(&path).expect("size").len())
+    );
+
+    // Later: another local user, ann gone from the import, cy imported.
+    write_database(
+        &db,
+        "dave",
+        &[("o-bob", "bob@contoso.com"), ("o-cy", "cy@contoso.com")],
+    );
+    let before = db::dump(&db);
+    let items_before: BTreeMap<i64, db::RunItems> = db::runs(&db)
+        .iter()
+        .map(|r| (r.id, db::run_items(&db, r.id)))
+        .collect();
+    assert_ne!(
+        db::dump(&db).rows("users"),
+        in_backup.rows("users"),
+        "the database changed since the backup"
+    );
+
+    let ask = run(aadsync(&db, &["restore-backup", &path])).await;
+    assert_eq!(ask.code, Some(1), "{ask}");
+    assert!(
+        ask.stdout.contains("Run again with --yes") && ask.stdout.contains(&path),
+        "{ask}"
+    );
+    let copy = dir.path().join("copy.sqlite3");
+    std::fs::copy(&path, &copy).expect("copy");
+    let foreign = run(aadsync(
+        &db,
+        &["restore-backup", &copy.display().to_string(), "--yes"],
+    ))
+    .await;
+    assert_eq!(foreign.code, Some(1), "{foreign}");
+    assert!(
+        foreign
+            .stderr
+            .contains("is not one of this database's backups"),
+        "{foreign}"
+    );
+    db::assert_same(&before, &db::dump(&db), "not restored");
+
+    let restore = run(aadsync(&db, &["restore-backup", &path, "--yes"])).await;
+    assert_eq!(restore.code, Some(0), "{restore}");
+    let after = db::dump(&db);
+    for table in RESTORED_TABLES {
+        assert_eq!(after.rows(table), in_backup.rows(table), "{table}");
+    }
+    let runs = db::runs(&db);
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.kind.as_str(), r.status.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("sync", "succeeded"),
+            ("sync", "succeeded"),
+            ("undo", "succeeded")
+        ]
+    );
+    assert!(
+        runs[2]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with(&format!("restored the backup {path} (taken "))),
+        "{runs:?}"
+    );
+    for (run_id, items) in items_before {
+        assert_eq!(db::run_items(&db, run_id), items, "run #{run_id} kept");
+    }
+    assert!(
+        restore
+            .stdout
+            .contains(&format!("recorded as run #{}", runs[2].id)),
+        "{restore}"
+    );
+}

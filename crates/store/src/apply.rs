@@ -13,9 +13,9 @@ use crate::changes::{
 use crate::imported::{Imported, load_imported};
 use crate::model::UserType;
 use crate::plan::{self, ServerFields};
-use crate::record;
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
+use crate::{changeset, record};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use std::collections::{HashMap, HashSet};
 
@@ -50,7 +50,16 @@ impl WriteHandle<'_> {
         if cancelled() {
             return Err(StoreError::Interrupted);
         }
-        let report = apply_in(&tx, run, changes).map_err(sql)?;
+        let imported = load_imported(&tx, &run.tenant_id).map_err(sql)?;
+        if changes.based_on.is_some_and(|d| d != imported.digest()) {
+            return Err(StoreError::Stale(
+                "the database changed since the preview (another synchronization, undo or edit of this organization's users, perhaps from the command line); nothing was written: preview again".into(),
+            ));
+        }
+        let report = {
+            let mut session = changeset::record(&tx).map_err(sql)?;
+            apply_in(&tx, &mut session, run, &imported, changes).map_err(sql)?
+        };
         tx.execute("DELETE FROM sync_apply_marker", [])
             .map_err(sql)?;
         if cancelled() {
@@ -77,16 +86,22 @@ struct Apply<'t, 'c> {
     run: &'t RunInfo,
     imported: &'t Imported,
     user_ids: HashMap<String, i64>,
+    /// Users and groups the run read and found unchanged: only their last-synchronized time
+    /// is written, outside the run's changeset (an undo has nothing to revert there, and a
+    /// full sync of 100,000 unchanged users must not cost an undo record per user).
+    touched_users: Vec<i64>,
+    touched_groups: Vec<i64>,
 }
 
 fn apply_in(
     tx: &Transaction<'_>,
+    session: &mut rusqlite::session::Session<'_>,
     run: &RunInfo,
+    imported: &Imported,
     changes: &DirectoryChanges,
 ) -> rusqlite::Result<ApplyReport> {
     let run_id = start_run(tx, run)?;
-    let imported = load_imported(tx, &run.tenant_id)?;
-    let decided = plan::plan(&imported, changes);
+    let decided = plan::plan(imported, changes);
     let mut apply = Apply {
         tx,
         run,
@@ -95,7 +110,9 @@ fn apply_in(
             .iter()
             .map(|(object_id, s)| (object_id.clone(), s.user_id))
             .collect(),
-        imported: &imported,
+        imported,
+        touched_users: Vec::new(),
+        touched_groups: Vec::new(),
     };
     apply.users(changes, &decided.users)?;
     apply.removals(&changes.removals, &decided.removals)?;
@@ -108,7 +125,7 @@ fn apply_in(
         .filter(|i| i.outcome == ApplyOutcome::Created)
         .map(|i| i.object_id.as_str())
         .collect();
-    record::write_decisions(tx, run, run_id, changes, &imported, &created)?;
+    record::write_decisions(tx, run, run_id, changes, imported, &created)?;
     let report = ApplyReport {
         run_id,
         items: decided.items().cloned().collect(),
@@ -116,6 +133,9 @@ fn apply_in(
     };
     write_audit(tx, &report)?;
     finish_organization(tx, run, changes, &report)?;
+    session.set_enabled(false);
+    apply.touch()?;
+    changeset::save(tx, run_id, session)?;
     Ok(report)
 }
 
@@ -164,7 +184,6 @@ struct UserStatements<'t> {
     insert: Statement<'t>,
     update: Statement<'t>,
     attributes: Statement<'t>,
-    touch: Statement<'t>,
 }
 
 impl<'t> UserStatements<'t> {
@@ -182,7 +201,7 @@ impl<'t> UserStatements<'t> {
                  WHERE id = ?1",
             )?,
             attributes: tx.prepare(
-"INSERT INTO azure_users (user_id, tenant_id, object_id, user_principal_name,
+                "INSERT INTO azure_users (user_id, tenant_id, object_id, user_principal_name,
                 display_name, given_name, surname, mail, job_title, department, office_location,
                 mobile_phone, business_phones, user_type, account_enabled, created_in_entra_at,
                 on_premises_sync_enabled, last_synchronized_at, deleted_in_directory,
@@ -201,10 +220,6 @@ impl<'t> UserStatements<'t> {
                 last_synchronized_at = excluded.last_synchronized_at,
                 deleted_in_directory = NULL, deleted_detected_at = NULL,
                 imported_via = excluded.imported_via",
-            )?,
-            touch: tx.prepare(
-                "UPDATE azure_users SET last_synchronized_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                 WHERE user_id = ?1",
             )?,
         })
     }
@@ -295,9 +310,7 @@ impl Apply<'_, '_> {
                     statements.write_attributes(s.user_id, &self.run.tenant_id, user, &fields)?;
                 }
                 (ApplyOutcome::Failed { .. }, _) | (_, None) => {}
-                (_, Some(s)) => {
-                    statements.touch.execute([s.user_id])?;
-                }
+                (_, Some(s)) => self.touched_users.push(s.user_id),
             }
         }
         Ok(())
@@ -382,7 +395,7 @@ impl Apply<'_, '_> {
         Ok(())
     }
 
-    fn groups(&self, groups: &[DirectoryGroup], items: &[OutcomeItem]) -> rusqlite::Result<()> {
+    fn groups(&mut self, groups: &[DirectoryGroup], items: &[OutcomeItem]) -> rusqlite::Result<()> {
         let tx = self.tx;
         let mut insert_group = tx.prepare(
             "INSERT INTO groups (name, source, description) VALUES (?1, 'azure_ad', ?2)",
@@ -422,6 +435,16 @@ impl Apply<'_, '_> {
                     }
                     id
                 }
+                (ApplyOutcome::Unchanged, Some(id))
+                    if self
+                        .imported
+                        .groups
+                        .get(&group.object_id)
+                        .is_some_and(|g| !g.deleted_in_directory) =>
+                {
+                    self.touched_groups.push(id);
+                    continue;
+                }
                 (_, Some(id)) => id,
             };
             upsert.execute(params![
@@ -438,6 +461,25 @@ impl Apply<'_, '_> {
             if let Some(members) = &group.members {
                 self.set_members(group_id, members)?;
             }
+        }
+        Ok(())
+    }
+
+    /// The last-synchronized time of the users and groups the run found unchanged.
+    fn touch(&self) -> rusqlite::Result<()> {
+        let mut user = self.tx.prepare(
+            "UPDATE azure_users SET last_synchronized_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE user_id = ?1",
+        )?;
+        for id in &self.touched_users {
+            user.execute([id])?;
+        }
+        let mut group = self.tx.prepare(
+            "UPDATE azure_groups SET last_synchronized_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE group_id = ?1",
+        )?;
+        for id in &self.touched_groups {
+            group.execute([id])?;
         }
         Ok(())
     }

@@ -1,12 +1,12 @@
-//! The audit log (synchronization runs and their items) and "Undo last synchronization":
-//! restore the snapshot taken before the run, and record that it happened.
+//! The audit log: synchronization, undo and restore runs with their items. It is append-only
+//! (the database's triggers refuse to delete or rewrite a finished run or any item), so a run
+//! an undo reverted is not marked: it is undone because an undo run names it.
 
+use crate::Result;
 use crate::changes::ObjectKind;
-use crate::users::{ReadHandle, WriteHandle};
-use crate::{Result, StoreError};
+use crate::users::ReadHandle;
+use rusqlite::Row;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{OptionalExtension, Row, params};
-use std::path::{Path, PathBuf};
 
 /// Defines a closed set of words the audit log stores in a TEXT column (its CHECK constraint
 /// lists the same words), with the conversions both ways.
@@ -91,8 +91,13 @@ pub struct RunSummary {
     pub disabled: i64,
     pub deleted: i64,
     pub failed: i64,
+    /// The copy of the whole database an older version took before the run.
     pub snapshot_path: Option<String>,
     pub message: Option<String>,
+    /// For an undo: the run it undid.
+    pub undoes_run: Option<i64>,
+    /// For a restore: the backup file it restored.
+    pub restored_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -106,17 +111,13 @@ pub struct RunItem {
     pub changed_fields: String,
 }
 
-/// What undoing a run would cost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UndoPreview {
-    pub run: RunSummary,
-    /// Users created or edited on the server after the run (lost by the undo).
-    pub later_user_changes: i64,
-}
-
 const RUN_COLUMNS: &str = "r.id, r.kind, r.tenant_id, o.display_name, r.started_by, r.started_at,
-    r.finished_at, r.status, r.created, r.updated, r.unchanged, r.disabled, r.deleted, r.failed,
-    r.snapshot_path, r.message";
+    r.finished_at,
+    CASE WHEN EXISTS (SELECT 1 FROM sync_runs u WHERE u.undoes_run = r.id
+                                              AND u.status = 'succeeded')
+         THEN 'undone' ELSE r.status END,
+    r.created, r.updated, r.unchanged, r.disabled, r.deleted, r.failed,
+    r.snapshot_path, r.message, r.undoes_run, r.restored_from";
 
 fn run(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     Ok(RunSummary {
@@ -136,10 +137,15 @@ fn run(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
         failed: r.get(13)?,
         snapshot_path: r.get(14)?,
         message: r.get(15)?,
+        undoes_run: r.get(16)?,
+        restored_from: r.get(17)?,
     })
 }
 
-fn runs_query(conn: &rusqlite::Connection, filter: &str) -> rusqlite::Result<Vec<RunSummary>> {
+pub(crate) fn runs_query(
+    conn: &rusqlite::Connection,
+    filter: &str,
+) -> rusqlite::Result<Vec<RunSummary>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {RUN_COLUMNS} FROM sync_runs r LEFT JOIN organizations o ON o.id = r.organization_id
          {filter} ORDER BY r.id DESC"
@@ -166,83 +172,6 @@ fn items_query(conn: &rusqlite::Connection, run_id: i64) -> rusqlite::Result<Vec
     rows.collect()
 }
 
-/// The audit log as it was before a restore, written back over the restored one: runs the
-/// snapshot already had are updated in place (an upsert, so their items stay), later ones come
-/// back with their items, and `run_id` is marked undone.
-fn write_back(
-    tx: &rusqlite::Transaction<'_>,
-    kept: &[RunSummary],
-    kept_items: &[(i64, Vec<RunItem>)],
-    run_id: i64,
-) -> rusqlite::Result<()> {
-    let mut insert_run = tx.prepare(
-        // An upsert, not INSERT OR REPLACE: replacing deletes the row first, and
-        // the delete cascades to the run's items, which the audit log must keep.
-        "INSERT INTO sync_runs (id, organization_id, tenant_id, kind, started_by,
-                    started_at, finished_at, status, created, updated, unchanged, disabled,
-                    deleted, failed, snapshot_path, message)
-                 VALUES (?1, (SELECT id FROM organizations WHERE tenant_id = ?2), ?2, ?3, ?4,
-                    ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-                 ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id,
-                    tenant_id = excluded.tenant_id, kind = excluded.kind,
-                    started_by = excluded.started_by, started_at = excluded.started_at,
-                    finished_at = excluded.finished_at, status = excluded.status,
-                    created = excluded.created, updated = excluded.updated,
-                    unchanged = excluded.unchanged, disabled = excluded.disabled,
-                    deleted = excluded.deleted, failed = excluded.failed,
-                    snapshot_path = excluded.snapshot_path, message = excluded.message",
-    )?;
-    let mut insert_item = tx.prepare(
-        "INSERT INTO sync_run_items (run_id, object_type, object_id, display_name,
-                    outcome, reason, changed_fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    for r in kept {
-        let exists: Option<i64> = tx
-            .query_row("SELECT id FROM sync_runs WHERE id = ?1", [r.id], |x| {
-                x.get(0)
-            })
-            .optional()?;
-        let status = if r.id == run_id {
-            RunStatus::Undone
-        } else {
-            r.status
-        };
-        insert_run.execute(params![
-            r.id,
-            r.tenant_id,
-            r.kind,
-            r.started_by,
-            r.started_at,
-            r.finished_at,
-            status,
-            r.created,
-            r.updated,
-            r.unchanged,
-            r.disabled,
-            r.deleted,
-            r.failed,
-            r.snapshot_path,
-            r.message
-        ])?;
-        if exists.is_none()
-            && let Some((_, items)) = kept_items.iter().find(|(id, _)| *id == r.id)
-        {
-            for it in items {
-                insert_item.execute(params![
-                    r.id,
-                    it.kind,
-                    it.object_id,
-                    it.display_name,
-                    it.outcome,
-                    it.reason,
-                    it.changed_fields
-                ])?;
-            }
-        }
-    }
-    Ok(())
-}
-
 impl ReadHandle<'_> {
     /// Every run, newest first.
     pub fn runs(&self) -> Result<Vec<RunSummary>> {
@@ -258,96 +187,17 @@ impl ReadHandle<'_> {
     }
 }
 
-impl WriteHandle<'_> {
-    /// Records where the snapshot taken before `run_id` is (for undo).
-    pub fn set_run_snapshot(&mut self, run_id: i64, snapshot: &Path) -> Result<()> {
-        let path = self.path;
+impl crate::users::WriteHandle<'_> {
+    /// Whether no synchronization of `tenant_id` completed yet: the one full backup is written
+    /// before the first.
+    pub fn first_sync(&self, tenant_id: &str) -> Result<bool> {
         self.conn
-            .execute(
-                "UPDATE sync_runs SET snapshot_path = ?2 WHERE id = ?1",
-                params![run_id, snapshot.display().to_string()],
-            )
-            .map_err(|e| StoreError::from_sqlite(path, e))?;
-        Ok(())
-    }
-
-    /// Whether `run_id` can be undone, and what undoing it would lose. Only the newest
-    /// successful synchronization can be undone, and only while its snapshot exists.
-    pub fn undo_preview(&self, run_id: i64) -> Result<UndoPreview> {
-        let path = self.path;
-        let sql = |e| StoreError::from_sqlite(path, e);
-        let runs = runs_query(
-            &self.conn,
-            "WHERE r.kind = 'sync' AND r.status = 'succeeded'",
-        )
-        .map_err(sql)?;
-        let Some(latest) = runs.first() else {
-            return Err(StoreError::Invalid(
-                "there is no synchronization to undo".into(),
-            ));
-        };
-        if latest.id != run_id {
-            return Err(StoreError::Invalid(format!(
-                "only the last synchronization (run #{}) can be undone",
-                latest.id
-            )));
-        }
-        let snapshot = latest.snapshot_path.clone().unwrap_or_default();
-        if snapshot.is_empty() || !Path::new(&snapshot).is_file() {
-            return Err(StoreError::Invalid(format!(
-                "the snapshot taken before run #{run_id} is gone ({snapshot}); it cannot be undone"
-            )));
-        }
-        let finished = latest.finished_at.clone().unwrap_or_default();
-        let later: i64 = self
-            .conn
             .query_row(
-                "SELECT count(*) FROM users WHERE updated_at > ?1",
-                [&finished],
+                "SELECT NOT EXISTS (SELECT 1 FROM sync_runs WHERE tenant_id = ?1
+                                      AND kind = 'sync' AND status = 'succeeded')",
+                [tenant_id],
                 |r| r.get(0),
             )
-            .map_err(sql)?;
-        Ok(UndoPreview {
-            run: latest.clone(),
-            later_user_changes: later,
-        })
-    }
-
-    /// Restores the snapshot taken before `run_id`, keeps the audit log (the run is marked
-    /// undone, and an "undo" run records who did it), and returns the undo run's id.
-    pub fn undo_run(&mut self, run_id: i64, by: &str) -> Result<i64> {
-        let preview = self.undo_preview(run_id)?;
-        let path = self.path;
-        let sql = |e| StoreError::from_sqlite(path, e);
-        // The audit log since the snapshot, kept across the restore.
-        let kept = runs_query(&self.conn, "").map_err(sql)?;
-        let mut kept_items = Vec::new();
-        for r in &kept {
-            kept_items.push((r.id, items_query(&self.conn, r.id).map_err(sql)?));
-        }
-        let snapshot = PathBuf::from(preview.run.snapshot_path.clone().unwrap_or_default());
-        self.restore_from(&snapshot)?;
-        let tx = self.conn.transaction().map_err(sql)?;
-        write_back(&tx, &kept, &kept_items, run_id).map_err(sql)?;
-        tx.execute(
-            "INSERT INTO sync_runs (organization_id, tenant_id, kind, started_by, finished_at,
-                status, message)
-             VALUES ((SELECT id FROM organizations WHERE tenant_id = ?1), ?1, 'undo', ?2,
-                strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'succeeded', ?3)",
-            params![
-                preview.run.tenant_id,
-                by,
-                format!(
-                    "undid run #{run_id} by restoring {} ({} later user changes discarded)",
-                    snapshot.display(),
-                    preview.later_user_changes
-                )
-            ],
-        )
-        .map_err(sql)?;
-        let undo_id = tx.last_insert_rowid();
-        tx.commit().map_err(sql)?;
-        tracing::info!(run = run_id, undo = undo_id, "synchronization undone");
-        Ok(undo_id)
+            .map_err(|e| crate::StoreError::from_sqlite(self.path, e))
     }
 }

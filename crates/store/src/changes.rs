@@ -17,7 +17,7 @@ pub struct RunInfo {
 }
 
 /// A user as Entra ID returned it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DirectoryUser {
     pub object_id: String,
     pub user_principal_name: Option<String>,
@@ -39,7 +39,7 @@ pub struct DirectoryUser {
 }
 
 /// A group as Entra ID returned it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DirectoryGroup {
     pub object_id: String,
     pub display_name: String,
@@ -176,6 +176,10 @@ pub struct DirectoryChanges {
     /// failed: a failed object is in no later round of changes, so the next sync has to read
     /// from the old links (or compare everything) to try it again.
     pub delta: Option<DeltaLinks>,
+    /// [`crate::plan::Imported::digest`] of what the preview the administrator decided on was
+    /// planned from: the apply refuses with [`crate::StoreError::Stale`] when the database
+    /// holds something else for the tenant by then.
+    pub based_on: Option<u64>,
 }
 
 /// A server-side field (or group of fields) a sync changed on an object, as the preview and the

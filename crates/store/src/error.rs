@@ -38,10 +38,23 @@ pub enum StoreError {
     OrganizationNotFound(i64),
     #[error("{0}")]
     Invalid(String),
+    #[error("{} is not one of this database's backups: only a backup or snapshot aadsync wrote for it can be restored (aadsync backups lists them)", path.display())]
+    NotABackup { path: PathBuf },
+    #[error("the backup {} was written by a newer aadsync (schema {found}, this version knows {known}). Update aadsync to restore it; the database is unchanged", path.display())]
+    BackupTooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
+    #[error("backup {}: {detail}", path.display())]
+    Backup { path: PathBuf, detail: String },
     #[error("snapshot {}: {detail}", path.display())]
     Snapshot { path: PathBuf, detail: String },
     #[error("the write was stopped before it finished; the database is unchanged")]
     Interrupted,
+    /// The database changed since the preview the administrator decided on.
+    #[error("{0}")]
+    Stale(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("migrating the database failed: {0}")]

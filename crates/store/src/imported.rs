@@ -13,7 +13,7 @@ use crate::users::ReadHandle;
 use std::collections::HashMap;
 
 /// What the database holds for one imported user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StoredUser {
     pub user_id: i64,
     pub account_name: String,
@@ -27,7 +27,7 @@ pub struct StoredUser {
     pub directory: DirectoryUser,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StoredGroup {
     pub group_id: i64,
     /// Marked deleted in Entra ID by a sync (which took away its Azure AD members).
@@ -58,6 +58,35 @@ pub struct Imported {
 }
 
 impl Imported {
+    /// A digest of everything here, independent of the maps' order: equal digests mean the
+    /// plan of the same changes comes out the same (see [`crate::DirectoryChanges::based_on`]).
+    pub fn digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        fn one(item: impl Hash) -> u64 {
+            // SipHash with fixed keys: the same digest for the same data in every process of
+            // this build (the preview and the apply always run in the same one).
+            let mut h = std::hash::DefaultHasher::new();
+            item.hash(&mut h);
+            h.finish()
+        }
+        fn set<K: Hash, V: Hash>(tag: u8, map: &HashMap<K, V>) -> u64 {
+            map.iter().fold(one((tag, map.len())), |acc, (k, v)| {
+                acc.wrapping_add(one((tag, k, v)))
+            })
+        }
+        let mut roots: Vec<_> = self.roots.iter().map(one).collect();
+        roots.sort_unstable();
+        one((
+            set(1, &self.users),
+            set(2, &self.groups),
+            set(3, &self.account_owners),
+            set(4, &self.tombstones),
+            roots,
+            set(5, &self.decisions),
+            set(6, &self.held),
+        ))
+    }
+
     /// Whether a standing decision keeps this user disabled on the server.
     pub fn held_disabled(&self, object_id: &str) -> bool {
         self.held.contains_key(object_id)

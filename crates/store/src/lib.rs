@@ -1,4 +1,4 @@
-//! The server's user database: SQLite schema, local users, the sync apply path, snapshots.
+//! The server's user database: SQLite schema, local users, the sync apply path, backups.
 //!
 //! [`Store::open`] checks the file before writing to it (a non-SQLite file is refused, never
 //! overwritten), sets WAL, foreign keys and a busy timeout, and migrates. Reads and writes go
@@ -9,9 +9,11 @@
 
 mod apply;
 mod audit;
+mod backup;
 #[cfg(feature = "baseline")]
 pub mod baseline;
 mod changes;
+mod changeset;
 mod decisions;
 mod error;
 mod imported;
@@ -22,11 +24,12 @@ mod password;
 pub mod plan;
 mod record;
 mod scope;
-mod snapshot;
+mod undo;
 mod users;
 pub mod view;
 
-pub use audit::{RunItem, RunKind, RunStatus, RunSummary, UndoPreview};
+pub use audit::{RunItem, RunKind, RunStatus, RunSummary};
+pub use backup::{BackupFile, BackupKind};
 pub use changes::{
     ApplyOutcome, ApplyReport, ChangedField, Counts, Decision, DecisionAction, DecisionFinding,
     DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind, OutcomeItem,
@@ -43,6 +46,9 @@ pub use orgs::{CloudKind, MAX_THRESHOLD_COUNT, NewOrganization, OrgId, Organizat
 pub use password::{PasswordPolicy, PasswordProblem};
 /// Stops the write connection's running statement (see [`Store::interrupt_handle`]).
 pub use rusqlite::InterruptHandle;
+pub use undo::{
+    FieldConflict, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, UndoPlan,
+};
 pub use users::{ReadHandle, WriteHandle};
 
 /// `Result` with [`StoreError`].

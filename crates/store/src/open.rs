@@ -14,13 +14,20 @@ static MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../migrations/0002_demo_organization.sql")),
     M::up(include_str!("../migrations/0003_deletion_threshold.sql")),
     M::up(include_str!("../migrations/0004_scope_and_decisions.sql")),
-    M::up(include_str!("../migrations/0005_changesets_and_append_only_audit.sql")),
+    M::up(include_str!(
+        "../migrations/0005_changesets_and_append_only_audit.sql"
+    )),
 ];
 
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+/// The schema version this build writes (`PRAGMA user_version` after every migration).
+pub(crate) fn schema_version() -> usize {
+    MIGRATION_LIST.len()
+}
+
+pub(crate) const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 #[derive(Debug, Clone)]
 pub struct OpenOptions {

@@ -92,7 +92,7 @@ impl DecisionFinding {
 }
 
 /// A decision in force, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StandingDecision {
     pub action: DecisionAction,
     pub finding: DecisionFinding,

@@ -6,10 +6,8 @@
 //! them and their vocabulary (`model`).
 
 pub use crate::convert::{to_directory_group, to_directory_user};
-pub use crate::model::{
-    LIST_INSTEAD_OF_BATCH, Phase, Progress, SNAPSHOTS_KEPT, Selection, SyncError,
-};
+pub use crate::model::{LIST_INSTEAD_OF_BATCH, Phase, Progress, Selection, SyncError};
 pub use crate::read::{
     FullReason, Gathered, ReadMode, check_deleted, gather, gather_incremental, removals,
 };
-pub use crate::write::{Cancel, apply, apply_cancellable, preview};
+pub use crate::write::{Cancel, apply, apply_cancellable, preview, preview_pinned};

@@ -7,8 +7,6 @@ use aadsync_store::StoreError;
 /// Above this many users to read by ID, listing everything is cheaper than `$batch`es (2,000
 /// IDs are 100 batches, about what listing a 100k-user tenant at 999 per page costs).
 pub const LIST_INSTEAD_OF_BATCH: usize = 2_000;
-/// Snapshots kept next to the database (the newest ones).
-pub const SNAPSHOTS_KEPT: usize = 5;
 
 /// What the admin picked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,7 +42,8 @@ pub enum Phase {
     ReadingMembers,
     CheckingDeleted,
     Planning,
-    Snapshot,
+    /// The one full backup, before an organization's first synchronization.
+    Backup,
     Writing,
 }
 
@@ -57,7 +56,7 @@ impl Phase {
             Phase::ReadingMembers => "Reading group members",
             Phase::CheckingDeleted => "Checking for deleted objects",
             Phase::Planning => "Comparing with the database",
-            Phase::Snapshot => "Saving a snapshot for undo",
+            Phase::Backup => "Saving a backup of the database (first synchronization)",
             Phase::Writing => "Writing to the database",
         }
     }

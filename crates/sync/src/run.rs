@@ -265,21 +265,23 @@ pub async fn preview(
 ) -> Result<(DirectoryChanges, Plan), SyncError> {
     let (store, tenant) = (Arc::clone(store), tenant_id.to_owned());
     blocking(move || {
-        let plan = engine::preview(&store, &tenant, &changes)?;
+        let mut changes = changes;
+        let plan = engine::preview_pinned(&store, &tenant, &mut changes)?;
         Ok((changes, plan))
     })
     .await
 }
 
-/// Snapshots the database and writes `changes` (from [`PlannedRun::decide`]) in one
-/// transaction; `cancel` rolls it back until the commit.
+/// Writes `changes` (from [`PlannedRun::decide`]) in one transaction, refused with
+/// [`StoreError::Stale`] when the database changed since the preview; `cancel` rolls it back
+/// until the commit. The path is the backup written before an organization's first run.
 pub async fn apply(
     store: &Arc<Store>,
     run: &RunInfo,
     changes: Arc<DirectoryChanges>,
     cancel: Arc<Cancel>,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,
-) -> Result<(ApplyReport, PathBuf), SyncError> {
+) -> Result<(ApplyReport, Option<PathBuf>), SyncError> {
     let (store, run) = (Arc::clone(store), run.clone());
     blocking(move || engine::apply_cancellable(&store, &run, &changes, &*progress, &cancel)).await
 }

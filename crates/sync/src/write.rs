@@ -1,10 +1,11 @@
 //! The write side of a run: the preview (the pure plan on what the database holds now), and
-//! the apply: a snapshot for undo, then the plan in one transaction, which a Cancel rolls back.
+//! the apply: the plan in one transaction that also records the run's changeset (what an undo
+//! reverts), which a Cancel rolls back.
 
-use crate::model::{Phase, Progress, SNAPSHOTS_KEPT, SyncError};
+use crate::model::{Phase, Progress, SyncError};
 use aadsync_store::plan::Plan;
 use aadsync_store::{ApplyReport, DirectoryChanges, RunInfo, Store, StoreError};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The preview: what applying `changes` would do now.
 pub fn preview(
@@ -16,30 +17,26 @@ pub fn preview(
     Ok(aadsync_store::plan::plan(&imported, changes))
 }
 
-/// Where the snapshot before a run goes: `<db dir>/snapshots/<db name>.<unix time>.sqlite3`.
-fn snapshot_path(db: &Path) -> PathBuf {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
-    let name = db
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "aadsync".into());
-    db.parent()
-        .unwrap_or_else(|| Path::new("."))
-        .join("snapshots")
-        .join(format!("{name}.{stamp}.sqlite3"))
+/// [`preview`] for a run that will be applied: `changes` remember what the preview was planned
+/// from, so the apply refuses when the database holds something else by then.
+pub fn preview_pinned(
+    store: &Store,
+    tenant_id: &str,
+    changes: &mut DirectoryChanges,
+) -> Result<Plan, SyncError> {
+    let imported = store.reader().imported(tenant_id)?;
+    changes.based_on = Some(imported.digest());
+    Ok(aadsync_store::plan::plan(&imported, changes))
 }
 
-/// Snapshots the database, then applies `changes` in one transaction. Old snapshots beyond
-/// [`SNAPSHOTS_KEPT`] are removed afterwards.
+/// Applies `changes` in one transaction. Before an organization's first synchronization, the
+/// one full backup is written first (its path comes back).
 pub fn apply(
     store: &Store,
     run: &RunInfo,
     changes: &DirectoryChanges,
     progress: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<(ApplyReport, PathBuf), SyncError> {
+) -> Result<(ApplyReport, Option<PathBuf>), SyncError> {
     apply_cancellable(store, run, changes, progress, &Cancel::default())
 }
 
@@ -90,24 +87,21 @@ pub fn apply_cancellable(
     changes: &DirectoryChanges,
     progress: &(dyn Fn(Progress) + Send + Sync),
     cancel: &Cancel,
-) -> Result<(ApplyReport, PathBuf), SyncError> {
+) -> Result<(ApplyReport, Option<PathBuf>), SyncError> {
     if cancel.is_requested() {
         return Err(SyncError::Cancelled);
     }
-    progress(Progress {
-        phase: Phase::Snapshot,
-        done: 0,
-    });
-    let snapshot = snapshot_path(store.path());
-    if let Some(dir) = snapshot.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Snapshot {
-            path: dir.to_path_buf(),
-            detail: e.to_string(),
-        })?;
-    }
-    // One write handle for both: nothing can be written between the snapshot and the apply.
+    // One write handle for both: nothing can be written between the backup and the apply.
     let mut writer = store.writer();
-    writer.snapshot_to(&snapshot)?;
+    let backup = if writer.first_sync(&run.tenant_id)? {
+        progress(Progress {
+            phase: Phase::Backup,
+            done: 0,
+        });
+        Some(writer.backup()?)
+    } else {
+        None
+    };
     progress(Progress {
         phase: Phase::Writing,
         done: 0,
@@ -124,63 +118,6 @@ pub fn apply_cancellable(
         StoreError::Interrupted => SyncError::Cancelled,
         other => other.into(),
     })?;
-    writer.set_run_snapshot(report.run_id, &snapshot)?;
     drop(writer);
-    prune_snapshots(&snapshot);
-    Ok((report, snapshot))
-}
-
-fn prune_snapshots(latest: &Path) {
-    let Some(dir) = latest.parent() else {
-        return;
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
-        .collect();
-    files.sort();
-    let excess = files.len().saturating_sub(SNAPSHOTS_KEPT);
-    for old in files.into_iter().take(excess) {
-        if let Err(err) = std::fs::remove_file(&old) {
-            tracing::warn!(error = %err, file = %old.display(), "could not remove an old snapshot");
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The 5 newest snapshots stay; older ones go; files that are not snapshots stay.
-    #[test]
-    fn old_snapshots_are_pruned() {
-        let dir = tempfile::tempdir().expect("dir");
-        let names: Vec<String> = (1..=7)
-            .map(|n| format!("aadsync.2026113015000{n}.sqlite3"))
-            .collect();
-        for name in names.iter().map(String::as_str).chain(["notes.txt"]) {
-            std::fs::write(dir.path().join(name), b"x").expect("write");
-        }
-        prune_snapshots(&dir.path().join(&names[6]));
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        let mut expected: Vec<String> = names[2..].to_vec();
-        expected.push("notes.txt".into());
-        assert_eq!(left, expected);
-    }
-
-    #[test]
-    fn a_cancel_shows_whether_it_was_requested() {
-        let cancel = Cancel::default();
-        assert_eq!(format!("{cancel:?}"), "Cancel { requested: false, .. }");
-        cancel.cancel();
-        assert_eq!(format!("{cancel:?}"), "Cancel { requested: true, .. }");
-    }
+    Ok((report, backup))
 }

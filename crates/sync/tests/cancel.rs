@@ -69,28 +69,29 @@ fn synchronized() -> Db {
     }
 }
 
-fn snapshots(db: &Db) -> usize {
-    std::fs::read_dir(db.path.parent().expect("dir").join("snapshots"))
-        .map(|d| d.count())
-        .unwrap_or(0)
+/// Files beside the database and in its backups folder.
+fn files(db: &Db) -> usize {
+    let dir = db.path.parent().expect("dir");
+    let count = |d: std::path::PathBuf| std::fs::read_dir(d).map(|d| d.count()).unwrap_or(0);
+    count(dir.to_path_buf()) + count(db.store.backups_dir())
 }
 
 #[test]
 fn a_cancel_before_synchronize_starts_writes_nothing() {
     let db = synchronized();
     let before = dump(&db.path).expect("dump");
-    let snapshots_before = snapshots(&db);
+    let files_before = files(&db);
     let cancel = Cancel::default();
     cancel.cancel();
     let result = engine::apply_cancellable(&db.store, &run(), &changes(0..40), &|_| {}, &cancel);
     assert!(matches!(result, Err(SyncError::Cancelled)), "{result:?}");
     let after = dump(&db.path).expect("dump");
     assert_eq!(before, after, "{:?}", before.differences(&after));
-    assert_eq!(snapshots(&db), snapshots_before, "no snapshot either");
+    assert_eq!(files(&db), files_before, "no file either");
 }
 
 #[test]
-fn a_cancel_after_the_snapshot_stops_before_the_transaction() {
+fn a_cancel_as_the_write_starts_stops_before_the_transaction() {
     let db = synchronized();
     let before = dump(&db.path).expect("dump");
     let cancel = Cancel::default();
@@ -217,32 +218,39 @@ fn a_cancel_during_a_statement_interrupts_it_and_rolls_back() {
     assert_eq!(before, after, "{:?}", before.differences(&after));
 }
 
-/// A Cancel that arrives after the commit, while the run's snapshot is being recorded, changes
-/// nothing: the run stays committed and succeeded, with its snapshot recorded.
+/// A Cancel that arrives with the run's last write (its changeset, after the items) still
+/// rolls the whole run back; one that arrives after the commit changes nothing: the run stays
+/// committed and succeeded.
 #[test]
-fn a_cancel_after_the_commit_leaves_the_run_committed() {
+fn a_cancel_at_the_last_write_rolls_back_and_one_after_the_commit_changes_nothing() {
     let db = synchronized();
+    let before = dump(&db.path).expect("dump");
     let cancel = std::sync::Arc::new(Cancel::default());
     let inside = std::sync::Arc::clone(&cancel);
     let fired = on_write(
         &db.store,
-        "AFTER UPDATE OF snapshot_path ON main.sync_runs",
+        "AFTER INSERT ON main.sync_run_changes",
         move || inside.cancel(),
     );
-    let (report, snapshot) =
-        engine::apply_cancellable(&db.store, &run(), &changes(0..8), &|_| {}, &cancel)
-            .expect("a Cancel after the commit is not an error");
+    let result = engine::apply_cancellable(&db.store, &run(), &changes(0..8), &|_| {}, &cancel);
+    assert!(matches!(result, Err(SyncError::Cancelled)), "{result:?}");
     assert_eq!(fired.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert!(cancel.is_requested());
+    let after = dump(&db.path).expect("dump");
+    assert_eq!(before, after, "{:?}", before.differences(&after));
+
+    let cancel = Cancel::default();
+    let (report, _) =
+        engine::apply_cancellable(&db.store, &run(), &changes(0..8), &|_| {}, &cancel)
+            .expect("no Cancel");
+    cancel.cancel();
     let conn = rusqlite::Connection::open(&db.path).expect("open");
-    let (status, recorded): (String, Option<String>) = conn
+    let status: String = conn
         .query_row(
-            "SELECT status, snapshot_path FROM sync_runs WHERE id = ?1",
+            "SELECT status FROM sync_runs WHERE id = ?1",
             [report.run_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
         )
         .expect("run");
     assert_eq!(status, "succeeded");
-    assert_eq!(recorded, Some(snapshot.display().to_string()));
     assert_eq!(dump(&db.path).expect("dump").rows("users").len(), 8);
 }

@@ -95,6 +95,14 @@ impl Flow {
         }
     }
 
+    /// Back to the Preview from Synchronize, whose write was refused because the database
+    /// changed since the preview: the Preview plans again when it is shown.
+    pub fn replan(&mut self) {
+        if self.current == Step::Synchronize {
+            self.current = Step::Preview;
+        }
+    }
+
     pub fn back(&mut self) -> bool {
         if !self.can_go_back() {
             return false;
@@ -192,6 +200,32 @@ mod tests {
             assert_eq!(visited, expected, "check deleted: {check_deleted}");
             assert_eq!(flow.steps(), expected);
             assert!(!flow.back(), "no way back from the results");
+        }
+    }
+
+    #[test]
+    fn a_refused_write_returns_to_the_preview_and_nothing_else_does() {
+        let mut flow = Flow::default();
+        let mut seen = Vec::new();
+        loop {
+            let before = flow.current();
+            flow.replan();
+            seen.push((before, flow.current()));
+            flow = Flow {
+                current: before,
+                ..flow
+            };
+            if !flow.next() {
+                break;
+            }
+        }
+        for (before, after) in seen {
+            let expected = if before == Step::Synchronize {
+                Step::Preview
+            } else {
+                before
+            };
+            assert_eq!(after, expected, "replan from {before:?}");
         }
     }
 

@@ -70,6 +70,9 @@ pub struct Wizard {
     pub reimport: RwSignal<Vec<String>>,
     /// Bumped when the database changed, so the Users area reloads.
     pub data_changed: RwSignal<u32>,
+    /// Why the Preview is shown again: Synchronize found the database changed since the
+    /// previous preview (another synchronization or undo, perhaps from the command line).
+    pub replanned: RwSignal<Option<String>>,
 }
 
 impl Wizard {
@@ -100,6 +103,7 @@ impl Wizard {
             confirm_mass: RwSignal::new(false),
             reimport: RwSignal::new(Vec::new()),
             data_changed,
+            replanned: RwSignal::new(None),
         }
     }
 

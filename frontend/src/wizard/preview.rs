@@ -3,7 +3,7 @@
 
 use super::Wizard;
 use super::outcomes::outcome_table;
-use crate::components::error::{ErrorMessage, failure};
+use crate::components::error::{ErrorMessage, Look, failure};
 use crate::ipc;
 use crate::timer::sleep;
 use aadsync_ipc::{
@@ -59,6 +59,7 @@ pub fn PreviewStep() -> impl IntoView {
     let error = failure(plan);
     view! {
         <div class="step-preview">
+            <ErrorMessage id="preview-replanned" look=Look::Notice message=wizard.replanned />
             {move || match (wizard.preview.get(), error.get()) {
                 (_, Some(_)) => view! { <ErrorMessage id="preview-error" message=error /> }.into_any(),
                 (None, None) => view! {

@@ -2,10 +2,13 @@
 //! progress, and offers Cancel while it runs.
 
 use super::Wizard;
+use super::flow::Flow;
 use crate::components::error::{ErrorMessage, failure};
 use crate::ipc;
 use crate::timer::sleep;
-use aadsync_ipc::{CancelSync, IpcError, JobRef, PlanRef, StartSync, SyncResult, SyncStatusCmd};
+use aadsync_ipc::{
+    CancelSync, ErrorCode, IpcError, JobRef, PlanRef, StartSync, SyncResult, SyncStatusCmd,
+};
 use leptos::prelude::*;
 
 /// Pause between two reads of the run's status.
@@ -32,9 +35,17 @@ pub fn SynchronizeStep() -> impl IntoView {
     let run = Action::new_unsync(move |plan: &PlanRef| {
         let plan = plan.clone();
         async move {
+            wizard.replanned.set(None);
             let started = ipc::call::<StartSync>(&plan).await?.job;
             job.set(Some(started));
-            let result = follow(started, progress).await?;
+            let result = match follow(started, progress).await {
+                Err(e) if e.code == ErrorCode::Stale => {
+                    wizard.replanned.set(Some(e.message));
+                    wizard.flow.update(Flow::replan);
+                    return Ok(());
+                }
+                other => other?,
+            };
             wizard.result.set(Some(result));
             wizard.data_changed.update(|v| *v += 1);
             wizard.flow.update(|f| {
@@ -75,7 +86,7 @@ pub fn SynchronizeStep() -> impl IntoView {
             >
                 "Cancel"
             </button>
-            <p class="muted">"A snapshot is taken first; the changes are written in one transaction, so a cancelled or failed run leaves the database as it was."</p>
+            <p class="muted">"The changes are written in one transaction (with the record an undo needs), so a cancelled or failed run leaves the database as it was."</p>
         </div>
     }
 }

@@ -4,7 +4,7 @@ use crate::commands::errors::{blocking, to_ipc};
 use crate::state::AppState;
 use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
-use aadsync_store::{RunItem, RunSummary};
+use aadsync_store::{Resolution, RunItem, RunSummary, UndoChoices, UndoPlan};
 use tauri::State;
 
 fn view(r: RunSummary) -> ipc::RunView {
@@ -75,40 +75,73 @@ pub async fn run_items(
     .await
 }
 
+fn undo_view(plan: UndoPlan) -> ipc::UndoPreviewView {
+    let r = &plan.run;
+    let summary = format!(
+        "Undo run #{} ({}, {}): its own changes are reverted — {} created, {} updated, {} disabled and {} deleted users and groups ({} row changes). Nothing else changes.",
+        r.id,
+        r.organization.clone().unwrap_or(r.tenant_id.clone()),
+        r.started_at,
+        r.created,
+        r.updated,
+        r.disabled,
+        r.deleted,
+        plan.changes
+    );
+    ipc::UndoPreviewView {
+        summary,
+        changes: u32::try_from(plan.changes).unwrap_or(u32::MAX),
+        conflicts: plan
+            .conflicts
+            .into_iter()
+            .map(|c| ipc::UndoConflictView {
+                id: c.id,
+                object_type: c.object_type.to_owned(),
+                object: c.object,
+                problem: c.problem.describe(),
+                fields: c
+                    .fields
+                    .into_iter()
+                    .map(|f| ipc::UndoFieldView {
+                        field: f.field,
+                        now: f.now,
+                        restore: f.restore,
+                    })
+                    .collect(),
+                restorable: c.restorable,
+            })
+            .collect(),
+        token: plan.token,
+        run: view(plan.run),
+    }
+}
+
+fn resolution(r: ipc::Resolution) -> Resolution {
+    match r {
+        ipc::Resolution::KeepNewer => Resolution::KeepNewer,
+        ipc::Resolution::Restore => Resolution::Restore,
+    }
+}
+
 #[tauri::command]
 pub async fn undo_preview(
     state: State<'_, AppState>,
     args: ipc::RunRef,
-) -> Result<String, IpcError> {
+) -> Result<ipc::UndoPreviewView, IpcError> {
     let database = state.database_handle();
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
-        let p = store.writer().undo_preview(args.run).map_err(to_ipc)?;
-        let mut text = format!(
-            "Undo run #{} ({}, {}): the database goes back to how it was before it — {} created, {} updated, {} disabled and {} deleted users and groups are undone.",
-            p.run.id,
-            p.run.organization.unwrap_or(p.run.tenant_id),
-            p.run.started_at,
-            p.run.created,
-            p.run.updated,
-            p.run.disabled,
-            p.run.deleted
-        );
-        if p.later_user_changes > 0 {
-            text.push_str(&format!(
-                " {} user(s) created or edited on the server since then will be lost too.",
-                p.later_user_changes
-            ));
-        } else {
-            text.push_str(" Nothing changed on the server since then.");
-        }
-        Ok(text)
+        let plan = store.writer().undo_preview(args.run).map_err(to_ipc)?;
+        Ok(undo_view(plan))
     })
     .await
 }
 
 #[tauri::command]
-pub async fn undo_run(state: State<'_, AppState>, args: ipc::RunRef) -> Result<i64, IpcError> {
+pub async fn undo_run(
+    state: State<'_, AppState>,
+    args: ipc::UndoArgs,
+) -> Result<ipc::UndoDone, IpcError> {
     let database = state.database_handle();
     // Who undid it, for the audit log: the signed-in administrator of the run's organization,
     // else the operating-system account.
@@ -127,11 +160,26 @@ pub async fn undo_run(state: State<'_, AppState>, args: ipc::RunRef) -> Result<i
         .await?
     };
     let by = state.signins.actor(tenant.as_deref());
+    let choices = UndoChoices {
+        all: resolution(args.all),
+        each: args
+            .choices
+            .iter()
+            .map(|c| (c.id, resolution(c.resolution)))
+            .collect(),
+    };
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
-        let undo = store.writer().undo_run(args.run, &by).map_err(to_ipc)?;
+        let done = store
+            .writer()
+            .undo_run(args.run, &args.token, &choices, &by, &|| false)
+            .map_err(to_ipc)?;
         database.changed();
-        Ok(undo)
+        Ok(ipc::UndoDone {
+            undo_run: done.undo_run,
+            reverted: u32::try_from(done.reverted).unwrap_or(u32::MAX),
+            kept: u32::try_from(done.kept).unwrap_or(u32::MAX),
+        })
     })
     .await
 }

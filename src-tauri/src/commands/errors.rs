@@ -32,10 +32,19 @@ pub(crate) fn to_ipc(err: StoreError) -> IpcError {
         StoreError::AccountNameTaken(_) => ErrorCode::AccountNameTaken,
         StoreError::WeakPassword(_) => ErrorCode::WeakPassword,
         StoreError::ReadOnly(_) => ErrorCode::ReadOnly,
-        StoreError::UserNotFound(_) | StoreError::OrganizationNotFound(_) => ErrorCode::NotFound,
+        // A backup that is no longer there (or never was one): the list refreshes.
+        StoreError::UserNotFound(_)
+        | StoreError::OrganizationNotFound(_)
+        | StoreError::NotABackup { .. } => ErrorCode::NotFound,
         StoreError::Invalid(_) => ErrorCode::InvalidInput,
         StoreError::Interrupted => ErrorCode::Cancelled,
-        StoreError::Snapshot { .. } | StoreError::Sqlite(_) | StoreError::Migration(_) => {
+        StoreError::Stale(_) => ErrorCode::Stale,
+        // The message says what to do (update aadsync, choose another backup).
+        StoreError::BackupTooNew { .. } => ErrorCode::Internal,
+        StoreError::Backup { .. }
+        | StoreError::Snapshot { .. }
+        | StoreError::Sqlite(_)
+        | StoreError::Migration(_) => {
             tracing::error!(error = %err, "database error");
             ErrorCode::Internal
         }

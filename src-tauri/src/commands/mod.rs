@@ -2,6 +2,7 @@
 
 mod app;
 mod audit;
+mod backups;
 mod connection;
 mod errors;
 mod listing;
@@ -52,6 +53,9 @@ app_commands![
     audit::run_items,
     audit::undo_preview,
     audit::undo_run,
+    backups::list_backups,
+    backups::backup_now,
+    backups::restore_backup,
     audit::export_audit,
 ];
 

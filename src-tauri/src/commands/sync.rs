@@ -90,7 +90,7 @@ pub async fn plan_progress(
 /// Step 6's progress bar: where the write is.
 fn percent(phase: engine::Phase) -> u8 {
     match phase {
-        engine::Phase::Snapshot => 20,
+        engine::Phase::Backup => 20,
         engine::Phase::Writing => 60,
         _ => 10,
     }

@@ -4,6 +4,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod apply;
+mod backup;
+mod backup_kill;
 mod files;
 mod guards;
 mod kill;
@@ -11,6 +13,5 @@ mod local_users;
 mod orgs;
 mod pause;
 mod scope;
-mod snapshot;
 mod support;
 mod undo;

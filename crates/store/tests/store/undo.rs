@@ -1,31 +1,20 @@
-//! "Undo last synchronization": what the preview counts as lost, what the undo does to every
-//! table, and that an undo without its snapshot is refused and changes nothing.
+//! Undo by changesets: undoing a run reverts exactly its own writes (every table but the
+//! append-only audit log and decisions back to the moment before it when nothing changed
+//! since), later changes are conflicts that are kept unless the administrator restores them,
+//! and the audit log only grows.
 
 use crate::support::*;
-use aadsync_store::{LocalUserEdit, PasswordPolicy, StoreError, UserId};
-use std::path::PathBuf;
-
-/// A synchronized database, with the snapshot taken right before the sync (as the sync engine
-/// takes it) and the rows as they were then.
-struct Synced {
-    db: Db,
-    snapshot: PathBuf,
-    run_id: i64,
-    before_sync: Dump,
-}
+use aadsync_store::{
+    LocalUserEdit, PasswordPolicy, Problem, Resolution, StoreError, UndoChoices, UserId,
+};
 
 /// Contoso, the local user carl, then a sync of ann and bob with the group Sales.
-///
-/// The preview counts users whose `updated_at` is later than the run's `finished_at`, both with
-/// one-second resolution, and a test runs within one second: instead of sleeping, the sync and
-/// everything it wrote are moved an hour into the past, as if it had run an hour ago.
-fn synced() -> Synced {
+fn synced() -> (Db, i64, Dump) {
     let db = contoso_with_carl();
-    let snapshot = db.dir.path().join("snapshots").join("before-run.sqlite3");
-    let mut writer = db.store.writer();
-    let before_sync = dump(writer.connection());
-    writer.snapshot_to(&snapshot).expect("snapshot");
-    let report = writer
+    let before = dump(db.store.writer().connection());
+    let report = db
+        .store
+        .writer()
         .apply_directory_changes(
             &run(),
             &changes(
@@ -37,24 +26,7 @@ fn synced() -> Synced {
             ),
         )
         .expect("sync");
-    writer
-        .set_run_snapshot(report.run_id, &snapshot)
-        .expect("record the snapshot");
-    writer
-        .connection()
-        .execute_batch(
-            "UPDATE sync_runs SET started_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour'),
-                                  finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour');
-             UPDATE users SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 hour');",
-        )
-        .expect("an hour ago");
-    drop(writer);
-    Synced {
-        db,
-        snapshot,
-        run_id: report.run_id,
-        before_sync,
-    }
+    (db, report.run_id, before)
 }
 
 fn user_id(db: &Db, account: &str) -> UserId {
@@ -88,191 +60,145 @@ fn describe(db: &Db, account: &str, description: &str) {
         .expect("edit");
 }
 
-/// `rows` without the audit log, which the undo keeps (and adds to) on purpose.
-fn without_audit(mut rows: Dump) -> Dump {
-    rows.remove("sync_runs");
-    rows.remove("sync_run_items");
+/// `rows` without the append-only tables, which the undo adds to on purpose.
+fn without_log(mut rows: Dump) -> Dump {
+    for table in [
+        "sync_runs",
+        "sync_run_items",
+        "sync_run_changes",
+        "azure_decisions",
+    ] {
+        rows.remove(table);
+    }
     rows
 }
 
-#[test]
-fn undo_counts_the_users_changed_since_the_sync_and_restores_every_table() {
-    let Synced {
-        db,
-        snapshot,
-        run_id,
-        before_sync,
-    } = synced();
-    // After the sync: a local user and an imported user edited, a local user created.
-    describe(&db, "carl", "Works remotely");
-    describe(&db, "ann@contoso.com", "Team lead");
+fn undo(
+    db: &Db,
+    run_id: i64,
+    choices: &UndoChoices,
+) -> Result<aadsync_store::UndoOutcome, StoreError> {
+    let plan = db.store.writer().undo_preview(run_id)?;
     db.store
         .writer()
-        .create_local_user(&local("dora"), &PasswordPolicy::default())
-        .expect("dora");
-
-    let preview = db.store.writer().undo_preview(run_id).expect("preview");
-    assert_eq!((preview.run.id, preview.later_user_changes), (run_id, 3));
-
-    let items_before = dump(db.store.writer().connection())["sync_run_items"].clone();
-    let undo_id = db
-        .store
-        .writer()
-        .undo_run(run_id, "admin@contoso.com")
-        .expect("undo");
-    let after = dump(db.store.writer().connection());
-    // Every table but the audit log is back to the moment before the sync: ann, bob and Sales
-    // are gone, and so are the three later changes (dora, both descriptions).
-    assert_same(
-        &without_audit(after.clone()),
-        &without_audit(before_sync),
-        "after the undo",
-    );
-    assert_eq!(
-        after["sync_run_items"], items_before,
-        "the run's items are kept"
-    );
-    let writer = db.store.writer();
-    let runs: Vec<(i64, String, String, String, i64, Option<String>)> = writer
-        .connection()
-        .prepare("SELECT id, kind, status, started_by, created, message FROM sync_runs ORDER BY id")
-        .expect("prepare")
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .expect("runs")
-        .collect::<Result<_, _>>()
-        .expect("runs");
-    let by = "admin@contoso.com".to_owned();
-    assert_eq!(
-        runs,
-        [
-            (run_id, "sync".into(), "undone".into(), by.clone(), 3, None),
-            (
-                undo_id,
-                "undo".into(),
-                "succeeded".into(),
-                by,
-                0,
-                Some(format!(
-                    "undid run #{run_id} by restoring {} (3 later user changes discarded)",
-                    snapshot.display()
-                ))
-            ),
-        ]
-    );
-}
-
-/// How an undo whose snapshot is unusable is refused.
-enum Refusal {
-    /// Already by the preview: the file is not there.
-    Gone { path_recorded: bool },
-    /// By the restore (the preview offers the undo because a file is there).
-    Unreadable(&'static str),
+        .undo_run(run_id, &plan.token, choices, "admin@contoso.com", &|| false)
 }
 
 #[test]
-fn undo_without_its_snapshot_is_refused_and_changes_nothing() {
-    type Break = fn(&Synced);
-    let cases: Vec<(&str, Break, Refusal)> = vec![
-        (
-            "deleted",
-            |s| std::fs::remove_file(&s.snapshot).expect("delete"),
-            Refusal::Gone {
-                path_recorded: true,
-            },
-        ),
-        (
-            "never recorded",
-            |s| {
-                s.db.store
-                    .writer()
-                    .connection()
-                    .execute("UPDATE sync_runs SET snapshot_path = NULL", [])
-                    .expect("forget");
-            },
-            Refusal::Gone {
-                path_recorded: false,
-            },
-        ),
-        (
-            "not a database",
-            |s| std::fs::write(&s.snapshot, b"not a database, just text").expect("write"),
-            Refusal::Unreadable("not a readable aadsync snapshot (file is not a database)"),
-        ),
-        (
-            "a database without a schema",
-            |s| {
-                std::fs::remove_file(&s.snapshot).expect("delete");
-                rusqlite::Connection::open(&s.snapshot)
-                    .expect("create")
-                    .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
-                    .expect("write");
-            },
-            Refusal::Unreadable("not an aadsync snapshot (no schema)"),
-        ),
-    ];
-    for (name, break_it, refusal) in cases {
-        let synced = synced();
-        break_it(&synced);
-        let Synced {
-            db,
-            snapshot,
-            run_id,
-            ..
-        } = &synced;
-        let snapshot_bytes = std::fs::read(snapshot).ok();
-        let before = dump(db.store.writer().connection());
-        let preview = db.store.writer().undo_preview(*run_id);
-        let undo = db.store.writer().undo_run(*run_id, "admin@contoso.com");
-        match refusal {
-            Refusal::Gone { path_recorded } => {
-                let shown = if path_recorded {
-                    snapshot.display().to_string()
-                } else {
-                    String::new()
-                };
-                let expected = format!(
-                    "the snapshot taken before run #{run_id} is gone ({shown}); it cannot be undone"
-                );
-                assert!(
-                    matches!(&preview, Err(StoreError::Invalid(m)) if *m == expected),
-                    "{name}: {preview:?}"
-                );
-                assert!(
-                    matches!(&undo, Err(StoreError::Invalid(m)) if *m == expected),
-                    "{name}: {undo:?}"
-                );
-            }
-            Refusal::Unreadable(detail) => {
-                assert_eq!(
-                    preview.map(|p| p.later_user_changes).ok(),
-                    Some(0),
-                    "{name}"
-                );
-                assert!(
-                    matches!(&undo, Err(StoreError::Snapshot { path, detail: d })
-                        if path == snapshot && d == detail),
-                    "{name}: {undo:?}"
-                );
-            }
-        }
-        assert_same(
-            &dump(db.store.writer().connection()),
-            &before,
-            &format!("{name}: the refused undo changed the database"),
-        );
-        assert_eq!(
-            std::fs::read(snapshot).ok(),
-            snapshot_bytes,
-            "{name}: the snapshot file was changed"
+fn undoing_the_last_run_puts_every_table_back_and_keeps_the_audit_log() {
+    let (db, run_id, before) = synced();
+    let log_before = dump(db.store.writer().connection());
+    let plan = db.store.writer().undo_preview(run_id).expect("preview");
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    assert!(plan.changes > 0);
+    let outcome = undo(&db, run_id, &UndoChoices::default()).expect("undo");
+    let after = dump(db.store.writer().connection());
+    assert_same(
+        &without_log(after.clone()),
+        &without_log(before),
+        "after the undo",
+    );
+    for table in ["sync_run_items", "sync_run_changes"] {
+        let kept: Vec<&String> = log_before[table].iter().collect();
+        assert!(
+            kept.iter().all(|row| after[table].contains(row)),
+            "{table}: every earlier row is still there"
         );
     }
+    let runs = db.store.reader().runs().expect("runs");
+    assert_eq!(runs[0].id, outcome.undo_run);
+    assert_eq!(runs[0].undoes_run, Some(run_id));
+    assert_eq!(runs[1].status, aadsync_store::RunStatus::Undone);
+    // Undone once: a second undo is refused and writes nothing.
+    let again = db.store.writer().undo_preview(run_id);
+    assert!(matches!(again, Err(StoreError::Invalid(m)) if m.contains("undone already")));
+}
+
+#[test]
+fn a_later_edit_is_a_conflict_kept_unless_restored() {
+    for (resolution, ann_stays) in [(Resolution::KeepNewer, true), (Resolution::Restore, false)] {
+        let (db, run_id, _) = synced();
+        describe(&db, "carl", "Works remotely");
+        // A later sync renames ann: the undo of the first run meets it.
+        db.store
+            .writer()
+            .apply_directory_changes(
+                &run(),
+                &changes(
+                    vec![entra_user("o-ann", "ann@contoso.com", "Ann Smith")],
+                    vec![],
+                ),
+            )
+            .expect("second sync");
+        let plan = db.store.writer().undo_preview(run_id).expect("preview");
+        let conflicts: Vec<(&str, &str, &Problem)> = plan
+            .conflicts
+            .iter()
+            .map(|c| (c.object_type, c.object.as_str(), &c.problem))
+            .collect();
+        assert_eq!(
+            conflicts,
+            [("user", "ann@contoso.com", &Problem::ChangedSince)],
+            "{resolution:?}"
+        );
+        let fields: Vec<(&str, &str)> = plan.conflicts[0]
+            .fields
+            .iter()
+            .map(|f| (f.field.as_str(), f.now.as_str()))
+            .collect();
+        assert!(fields.contains(&("full name", "Ann Smith")), "{fields:?}");
+        let choices = UndoChoices {
+            all: resolution,
+            ..UndoChoices::default()
+        };
+        undo(&db, run_id, &choices).expect("undo");
+        let names: Vec<String> = db
+            .store
+            .reader()
+            .user_rows()
+            .expect("rows")
+            .into_iter()
+            .map(|r| r.account_name)
+            .collect();
+        assert_eq!(
+            names.contains(&"ann@contoso.com".to_owned()),
+            ann_stays,
+            "{names:?}"
+        );
+        assert!(!names.contains(&"bob@contoso.com".to_owned()), "{names:?}");
+        // carl's later edit is no part of the run: it stays either way.
+        let carl = user_id(&db, "carl");
+        let carl = db.store.reader().user(carl).expect("carl");
+        assert_eq!(carl.description, "Works remotely");
+    }
+}
+
+#[test]
+fn a_stale_preview_is_refused_and_writes_nothing() {
+    let (db, run_id, _) = synced();
+    let plan = db.store.writer().undo_preview(run_id).expect("preview");
+    db.store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(
+                vec![entra_user("o-bob", "bob@contoso.com", "Bob Ray Jr")],
+                vec![],
+            ),
+        )
+        .expect("a sync in between");
+    let before = dump(db.store.writer().connection());
+    let refused = db.store.writer().undo_run(
+        run_id,
+        &plan.token,
+        &UndoChoices::default(),
+        "admin@contoso.com",
+        &|| false,
+    );
+    assert!(matches!(refused, Err(StoreError::Stale(_))), "{refused:?}");
+    assert_same(
+        &dump(db.store.writer().connection()),
+        &before,
+        "after the refusal",
+    );
 }

@@ -72,8 +72,11 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
     );
     let before = env.stored_objects();
     assert!(before.is_empty());
-    let (_, snapshot) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
-    assert!(snapshot.is_file(), "a snapshot precedes the apply");
+    let (_, backup) = engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    assert!(
+        backup.is_some_and(|b| b.is_file()),
+        "a backup precedes the organization's first apply"
+    );
 
     assert_eq!(env.stored_users(), expected_users);
     let (stored_groups, memberships) = env.stored_groups();

@@ -1,9 +1,10 @@
-//! Undo: only the newest synchronization can be undone; undoing it restores the database as
-//! it was before that run, and the audit log keeps the undone run.
+//! Undo over real Graph reads: undoing the newest synchronization puts every table but the
+//! append-only log back as it was before that run; an older run can be undone too, and what a
+//! later run changed is a conflict that keeps its newer value.
 
 use crate::{Env, Selection, quiet, start};
 use aadsync_directory::graph::retry::RetryPolicy;
-use aadsync_store::StoreError;
+use aadsync_store::{Problem, StoreError, UndoChoices};
 use aadsync_sync::engine;
 use serde_json::json;
 
@@ -58,37 +59,43 @@ async fn the_last_synchronization_can_be_undone_and_the_audit_log_keeps_it() {
     let second_items = env.store.reader().run_items(second.run_id).expect("items");
     assert_eq!(second_items.len(), picked.len(), "one item per user");
 
-    // Only the newest run can be undone.
-    match env.store.writer().undo_preview(first.run_id) {
-        Err(StoreError::Invalid(why)) => assert_eq!(
-            why,
-            format!(
-                "only the last synchronization (run #{}) can be undone",
-                second.run_id
-            )
-        ),
-        other => panic!("{other:?}"),
-    }
+    // An older run meets what the newer one changed: the renamed user is a conflict.
+    let older = env
+        .store
+        .writer()
+        .undo_preview(first.run_id)
+        .expect("the first run can be undone too");
+    let conflicts: Vec<&Problem> = older.conflicts.iter().map(|c| &c.problem).collect();
+    assert_eq!(conflicts, [&Problem::ChangedSince], "{:?}", older.conflicts);
     let preview = env
         .store
         .writer()
         .undo_preview(second.run_id)
         .expect("preview");
-    assert_eq!(
-        (preview.run.id, preview.later_user_changes),
-        (second.run_id, 0)
-    );
+    assert!(preview.conflicts.is_empty(), "{:?}", preview.conflicts);
     let undo = env
         .store
         .writer()
-        .undo_run(second.run_id, "admin@contoso.com")
-        .expect("undo");
+        .undo_run(
+            second.run_id,
+            &preview.token,
+            &UndoChoices::default(),
+            "admin@contoso.com",
+            &|| false,
+        )
+        .expect("undo")
+        .undo_run;
 
     // Every table but the audit log is as it was before run 2.
     assert_eq!(title(&env), original, "back to before run 2");
     let mut after = env.dump();
     let mut before = before_second;
-    for audit in ["sync_runs", "sync_run_items"] {
+    for audit in [
+        "sync_runs",
+        "sync_run_items",
+        "sync_run_changes",
+        "azure_decisions",
+    ] {
         before.0.remove(audit);
         after.0.remove(audit);
     }
@@ -111,11 +118,17 @@ async fn the_last_synchronization_can_be_undone_and_the_audit_log_keeps_it() {
         second_items,
         "the undone run's items are kept"
     );
-    // The run before it is now the last one, and its snapshot is there: it can be undone too.
+    // Undone once is enough.
+    let again = env.store.writer().undo_preview(second.run_id);
+    assert!(
+        matches!(&again, Err(StoreError::Invalid(m)) if m.contains("undone already")),
+        "{again:?}"
+    );
+    // With run 2 undone, run 1 meets nothing newer.
     let preview = env
         .store
         .writer()
         .undo_preview(first.run_id)
         .expect("first run undoable");
-    assert_eq!(preview.run.id, first.run_id);
+    assert!(preview.conflicts.is_empty(), "{:?}", preview.conflicts);
 }

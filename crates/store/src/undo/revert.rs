@@ -1,0 +1,337 @@
+//! Carrying out an undo's plan: which units are conflicts (and how the preview words them),
+//! the row changes written back, the run's decisions withdrawn, and the undo's audit records.
+
+use super::classify::{self, Meets, Unit, field, field_label, value_text};
+use super::{
+    Planned, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, deletes, record,
+};
+use crate::changeset::{Op, RowChange};
+use crate::{Result, StoreError};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use std::collections::{BTreeMap, HashSet};
+
+/// The order tables are written back in: owners before what refers to them.
+const ORDER: &[&str] = &[
+    "users",
+    "groups",
+    "azure_users",
+    "azure_groups",
+    "memberships",
+    "azure_user_tombstones",
+    "azure_scope_roots",
+    "azure_scope_reasons",
+    "organizations",
+];
+
+/// Collects the conflicts of `planned`, one per user, group or membership in conflict.
+pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqlite::Result<()> {
+    let mut by_unit: BTreeMap<Unit, Vec<usize>> = BTreeMap::new();
+    for (i, unit) in planned.units.iter().enumerate() {
+        if !matches!(unit, Unit::Internal(_)) {
+            by_unit.entry(unit.clone()).or_default().push(i);
+        }
+    }
+    for (unit, members) in by_unit {
+        let mut problem = None;
+        let mut fields = Vec::new();
+        for &i in &members {
+            let change = &planned.changes[i];
+            match &planned.meets[i] {
+                Meets::Changed(changed) => {
+                    problem.get_or_insert(Problem::ChangedSince);
+                    for (column, now, restore) in changed {
+                        fields.push(super::FieldConflict {
+                            field: field_label(&change.table, column),
+                            now: value_text(now),
+                            restore: if change.op == Op::Delete {
+                                "(removed by the undo)".into()
+                            } else {
+                                value_text(restore)
+                            },
+                        });
+                    }
+                }
+                Meets::Gone => problem = Some(Problem::DeletedSince),
+                Meets::Taken(why) => problem = Some(Problem::Taken(why.clone())),
+                Meets::AsLeft | Meets::AlreadyBefore => {}
+            }
+        }
+        if let Some(later) = later_members(conn, planned, &unit, &members)? {
+            problem.get_or_insert(Problem::ChangedSince);
+            fields.push(later);
+        }
+        let Some(problem) = problem else { continue };
+        let restorable = problem == Problem::ChangedSince;
+        let id = u32::try_from(planned.plan.conflicts.len()).unwrap_or(u32::MAX);
+        planned
+            .conflict_of
+            .insert(unit.clone(), planned.plan.conflicts.len());
+        planned.plan.conflicts.push(UndoConflict {
+            id,
+            object_type: match unit {
+                Unit::User(_) => "user",
+                Unit::Group(_) => "group",
+                _ => "membership",
+            },
+            object: name_of(conn, planned, &unit)?,
+            problem,
+            fields,
+            restorable,
+        });
+    }
+    Ok(())
+}
+
+/// Memberships added since the run to a user or group the undo would delete: deleting it
+/// takes them away too, so they are a change the administrator must see.
+fn later_members(
+    conn: &Connection,
+    planned: &Planned,
+    unit: &Unit,
+    members: &[usize],
+) -> rusqlite::Result<Option<super::FieldConflict>> {
+    let (table, column, id) = match unit {
+        Unit::User(id) => ("users", "user_id", *id),
+        Unit::Group(id) => ("groups", "group_id", *id),
+        _ => return Ok(None),
+    };
+    if !members
+        .iter()
+        .any(|&i| deletes(&planned.changes[i], table) && planned.meets[i] == Meets::AsLeft)
+    {
+        return Ok(None);
+    }
+    let ours: HashSet<(i64, i64)> = planned
+        .changes
+        .iter()
+        .zip(&planned.units)
+        .filter(|(c, _)| deletes(c, "memberships"))
+        .filter_map(|(_, u)| match u {
+            Unit::Membership(g, u) => Some((*g, *u)),
+            _ => None,
+        })
+        .collect();
+    let name = if table == "users" {
+        "SELECT name FROM groups WHERE id = m.group_id"
+    } else {
+        "SELECT account_name FROM users WHERE id = m.user_id"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT m.group_id, m.user_id, ({name}) FROM memberships m WHERE m.{column} = ?1
+         ORDER BY 3"
+    ))?;
+    let later: Vec<String> = stmt
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|(g, u, _)| !ours.contains(&(*g, *u)))
+        .map(|(_, _, n)| n)
+        .collect();
+    if later.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(super::FieldConflict {
+        field: if table == "users" {
+            "member of"
+        } else {
+            "members"
+        }
+        .into(),
+        now: later.join(", "),
+        restore: "(removed by the undo)".into(),
+    }))
+}
+
+/// How the preview names a unit: from the database now, else from the changeset.
+fn name_of(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Result<String> {
+    let named = |table: &str, column: &str, id: i64| -> rusqlite::Result<String> {
+        let now: Option<String> = conn
+            .query_row(
+                &format!("SELECT {column} FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(now) = now {
+            return Ok(now);
+        }
+        let mut stmt =
+            conn.prepare_cached("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+        let cols = stmt
+            .query_map([table], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let from_run = planned
+            .changes
+            .iter()
+            .filter(|c| c.table == table && c.key().first() == Some(&Value::Integer(id)))
+            .map(|c| field(&cols, c, column))
+            .find(|v| *v != Value::Null);
+        Ok(match from_run {
+            Some(Value::Text(t)) => t,
+            _ => format!("{} #{id}", if table == "users" { "user" } else { "group" }),
+        })
+    };
+    match unit {
+        Unit::User(id) => named("users", "account_name", *id),
+        Unit::Group(id) => named("groups", "name", *id),
+        Unit::Membership(g, u) => Ok(format!(
+            "{} in {}",
+            named("users", "account_name", *u)?,
+            named("groups", "name", *g)?
+        )),
+        Unit::Internal(_) => Ok(String::new()),
+    }
+}
+
+/// Writes the plan back: every change not in a kept conflict, the decisions, the audit run.
+pub(super) fn revert(
+    tx: &Transaction<'_>,
+    planned: &mut Planned,
+    choices: &UndoChoices,
+    by: &str,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<UndoOutcome> {
+    let sql = |e| StoreError::Sqlite(e);
+    let resolution_of = |unit: &Unit| {
+        planned
+            .conflict_of
+            .get(unit)
+            .map(|&c| choices.of(&planned.plan.conflicts[c]))
+    };
+    let mut order: Vec<usize> = (0..planned.changes.len()).collect();
+    order.sort_by_key(|&i| {
+        ORDER
+            .iter()
+            .position(|t| *t == planned.changes[i].table)
+            .unwrap_or(ORDER.len())
+    });
+    let mut reverted = 0;
+    let mut touched: BTreeMap<Unit, Op> = BTreeMap::new();
+    for i in order {
+        if cancelled() {
+            return Err(StoreError::Interrupted);
+        }
+        let unit = planned.units[i].clone();
+        let change = planned.changes[i].clone();
+        let cols = planned.columns.of(tx, &change.table).map_err(sql)?.to_vec();
+        let write = match (&planned.meets[i], resolution_of(&unit)) {
+            (_, Some(Resolution::KeepNewer)) | (Meets::AlreadyBefore, _) => false,
+            (Meets::AsLeft, _) | (Meets::Changed(_), Some(Resolution::Restore)) => true,
+            (Meets::Changed(_), None) if change.table == "organizations" => {
+                forget_delta_links(tx, &cols, &change).map_err(sql)?;
+                false
+            }
+            _ => false,
+        };
+        if write && write_back(tx, &cols, &change).map_err(sql)? {
+            reverted += 1;
+            let main = matches!(change.table.as_str(), "users" | "groups");
+            let entry = touched.entry(unit).or_insert(Op::Update);
+            if main {
+                *entry = change.op;
+            }
+        }
+    }
+    let kept = planned
+        .plan
+        .conflicts
+        .iter()
+        .filter(|c| choices.of(c) == Resolution::KeepNewer)
+        .count();
+    let undo_run = record::record(tx, planned, choices, &touched, by).map_err(sql)?;
+    Ok(UndoOutcome {
+        undo_run,
+        reverted,
+        kept,
+    })
+}
+
+/// A later run moved the organization's change tracking on: the next sync must compare in
+/// full to find again what this undo reverted.
+fn forget_delta_links(
+    tx: &Connection,
+    cols: &[String],
+    change: &RowChange,
+) -> rusqlite::Result<()> {
+    let sql = format!(
+        "UPDATE organizations SET users_delta_link = NULL, groups_delta_link = NULL,
+                delta_taken_at = NULL WHERE {}",
+        classify::key_filter(cols, change)
+    );
+    tx.execute(&sql, params_from_iter(change.key()))?;
+    Ok(())
+}
+
+/// Writes one change back; whether a row changed. A membership whose user or group is not
+/// there (kept deleted) stays away.
+fn write_back(tx: &Connection, cols: &[String], change: &RowChange) -> rusqlite::Result<bool> {
+    let key = classify::key_filter(cols, change);
+    let table = &change.table;
+    let now = classify::current(tx, cols, change)?;
+    let written = match (change.op, now) {
+        (Op::Delete, None) => 0,
+        (Op::Delete, Some(_)) => tx.execute(
+            &format!("DELETE FROM \"{table}\" WHERE {key}"),
+            params_from_iter(change.key()),
+        )?,
+        (Op::Update, None) => 0,
+        (Op::Update, Some(now)) | (Op::Insert, Some(now)) => {
+            let mut sets = Vec::new();
+            let mut values: Vec<Value> = change.key();
+            for (i, c) in cols.iter().enumerate() {
+                let Some(back) = change.new[i].clone().filter(|_| !change.pk[i]) else {
+                    continue;
+                };
+                let moved_on = change.old[i].as_ref().is_some_and(|left| *left != now[i]);
+                if classify::is_bookkeeping(table, c) && moved_on {
+                    continue;
+                }
+                values.push(back);
+                sets.push(format!("\"{c}\" = ?{}", values.len()));
+            }
+            if sets.is_empty() {
+                0
+            } else {
+                tx.execute(
+                    &format!("UPDATE \"{table}\" SET {} WHERE {key}", sets.join(", ")),
+                    params_from_iter(values),
+                )?
+            }
+        }
+        (Op::Insert, None) => {
+            if table == "memberships" && !parents_exist(tx, cols, change)? {
+                return Ok(false);
+            }
+            let names: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
+            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+            tx.execute(
+                &format!(
+                    "INSERT INTO \"{table}\" ({}) VALUES ({})",
+                    names.join(", "),
+                    marks.join(", ")
+                ),
+                params_from_iter(change.new.iter().map(|v| v.clone().unwrap_or(Value::Null))),
+            )?
+        }
+    };
+    Ok(written > 0)
+}
+
+fn parents_exist(tx: &Connection, cols: &[String], change: &RowChange) -> rusqlite::Result<bool> {
+    tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1)
+            AND EXISTS (SELECT 1 FROM users WHERE id = ?2)",
+        params![
+            field(cols, change, "group_id"),
+            field(cols, change, "user_id")
+        ],
+        |r| r.get(0),
+    )
+}
