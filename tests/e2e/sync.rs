@@ -212,7 +212,7 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     .await?;
     let renamed = aadsync_testenv::db::dump(&app.expected_database)?;
     // An incremental sync: Alex's rows, the organization's last sync and links, and the audit
-    // log; nothing else.
+    // log with the run's changeset; nothing else.
     let changed: Vec<&String> = renamed
         .tables
         .keys()
@@ -223,6 +223,7 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
         [
             "azure_users",
             "organizations",
+            "sync_run_changes",
             "sync_run_items",
             "sync_runs",
             "users"
@@ -281,10 +282,24 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     );
     actions::type_into(&app, "users-filter", "").await?;
     checks::users_total_is(&app, 300).await?;
-    // Three runs and their snapshots later (the cancelled one took its snapshot too), still no
-    // token outside the keyring.
-    let snapshots = crate::signin::no_tokens_in_files(&app)?;
-    assert_eq!(snapshots, 3, "one snapshot per run that reached the write");
+    // Three runs later (one cancelled), still no token outside the keyring, in the database or
+    // in the one backup, written before the organization's first synchronization; runs keep
+    // their changesets, not snapshots.
+    let copies = crate::signin::no_tokens_in_files(&app)?;
+    let mut folder = app.expected_database.clone().into_os_string();
+    folder.push(".backups");
+    let listed: Vec<_> = std::fs::read_dir(&folder)?
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        copies,
+        crate::signin::Copies {
+            snapshots: 0,
+            backups: 1
+        },
+        "{listed:?}"
+    );
     app.finish().await
 }
 

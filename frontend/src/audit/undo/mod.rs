@@ -113,7 +113,8 @@ fn undo_error(undo: Action<UndoArgs, Result<UndoDone, IpcError>>) -> Signal<Opti
     })
 }
 
-/// The run, the summary, and the conflicts with their choices (or that there are none).
+/// The run, the summary (which counts the row changes reverted), and the conflicts with their
+/// choices (or that there are none).
 fn preview_view(p: UndoPreviewView, choices: RwSignal<Choices>) -> impl IntoView {
     let r = &p.run;
     let when = r.started_at.replace('T', " ");
@@ -122,15 +123,10 @@ fn preview_view(p: UndoPreviewView, choices: RwSignal<Choices>) -> impl IntoView
         "Run #{} · {} · {} by {}",
         r.id, r.organization, when, r.started_by
     );
-    let changes = match p.changes {
-        1 => "1 row change is reverted".to_owned(),
-        n => format!("{n} row changes are reverted"),
-    };
     let conflicts = p.conflicts;
     view! {
         <p class="lead" id="undo-run"><strong>{heading}</strong></p>
         <p id="undo-summary">{p.summary}</p>
-        <p class="muted" id="undo-changes">{changes}</p>
         {if conflicts.is_empty() {
             view! {
                 <p id="undo-no-conflicts">
