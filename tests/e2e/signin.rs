@@ -144,10 +144,10 @@ pub async fn launch_with(test: &str, play: &BrowserPlay) -> Result<App> {
 }
 
 /// Tokens live only in the keyring and in memory. Neither the database (with its WAL), nor its
-/// snapshots, nor the logs may hold any of the secrets the keyring holds (the refresh token is
+/// backups, nor the logs may hold any of the secrets the keyring holds (the refresh token is
 /// opaque on Entra ID, so looking for JWTs alone proves nothing), nor anything JWT-like (`eyJ`
 /// starts every base64url JSON header: ID and access tokens).
-/// Returns how many snapshots it read.
+/// Returns how many backups it read.
 pub fn no_tokens_in_files(app: &App) -> Result<usize> {
     let secrets = keyring_secrets(app)?;
     if secrets.is_empty() {
@@ -160,16 +160,19 @@ pub fn no_tokens_in_files(app: &App) -> Result<usize> {
         .data_home()
         .join("com.aadsync.desktop")
         .join("logs");
-    // Snapshots are kept next to the database, wherever it is.
-    let snapshots = database
-        .parent()
-        .ok_or("the database has no folder")?
-        .join("snapshots");
-    let mut snapshot_count = 0;
-    for dir in [&logs, &snapshots] {
+    // Backups are kept in a folder of the database's own, next to it, wherever it is.
+    let name = database
+        .file_name()
+        .ok_or("the database has no file name")?
+        .to_string_lossy()
+        .into_owned();
+    let backups = database.with_file_name(format!("{name}.backups"));
+    let mut backup_count = 0;
+    for dir in [&logs, &backups] {
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
-                snapshot_count += usize::from(dir == &snapshots);
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                backup_count += usize::from(dir == &backups && !hidden);
                 files.push(entry.path());
             }
         }
@@ -198,7 +201,7 @@ pub fn no_tokens_in_files(app: &App) -> Result<usize> {
     if checked < 2 {
         return Err("found neither the database nor a log to check".into());
     }
-    Ok(snapshot_count)
+    Ok(backup_count)
 }
 
 /// Every secret aadsync keeps in this test session's keyring (`secret-tool`, as an admin would
