@@ -143,22 +143,12 @@ pub async fn launch_with(test: &str, play: &BrowserPlay) -> Result<App> {
     .await
 }
 
-/// Copies of the database [`no_tokens_in_files`] read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Copies {
-    /// Pre-run snapshots (`snapshots/`, from versions before undo by changesets).
-    pub snapshots: usize,
-    /// Full backups (`<database file>.backups/*.sqlite3`; the folder's lock file is read but
-    /// not counted).
-    pub backups: usize,
-}
-
 /// Tokens live only in the keyring and in memory. Neither the database (with its WAL), nor its
-/// snapshots and backups, nor the logs may hold any of the secrets the keyring holds (the
-/// refresh token is opaque on Entra ID, so looking for JWTs alone proves nothing), nor anything
-/// JWT-like (`eyJ` starts every base64url JSON header: ID and access tokens).
-/// Returns how many snapshots and backups it read.
-pub fn no_tokens_in_files(app: &App) -> Result<Copies> {
+/// backups, nor the logs may hold any of the secrets the keyring holds (the refresh token is
+/// opaque on Entra ID, so looking for JWTs alone proves nothing), nor anything JWT-like (`eyJ`
+/// starts every base64url JSON header: ID and access tokens).
+/// Returns how many backups it read.
+pub fn no_tokens_in_files(app: &App) -> Result<usize> {
     let secrets = keyring_secrets(app)?;
     if secrets.is_empty() {
         return Err("the keyring holds no aadsync secret to look for".into());
@@ -170,24 +160,19 @@ pub fn no_tokens_in_files(app: &App) -> Result<Copies> {
         .data_home()
         .join("com.aadsync.desktop")
         .join("logs");
-    // Snapshots and backups are kept next to the database, wherever it is.
-    let snapshots = database
-        .parent()
-        .ok_or("the database has no folder")?
-        .join("snapshots");
-    let mut backups = database.clone().into_os_string();
-    backups.push(".backups");
-    let backups = PathBuf::from(backups);
-    let mut copies = Copies {
-        snapshots: 0,
-        backups: 0,
-    };
-    for dir in [&logs, &snapshots, &backups] {
+    // Backups are kept in a folder of the database's own, next to it, wherever it is.
+    let name = database
+        .file_name()
+        .ok_or("the database has no file name")?
+        .to_string_lossy()
+        .into_owned();
+    let backups = database.with_file_name(format!("{name}.backups"));
+    let mut backup_count = 0;
+    for dir in [&logs, &backups] {
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
-                let database_file = entry.path().extension().is_some_and(|e| e == "sqlite3");
-                copies.snapshots += usize::from(dir == &snapshots && database_file);
-                copies.backups += usize::from(dir == &backups && database_file);
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                backup_count += usize::from(dir == &backups && !hidden);
                 files.push(entry.path());
             }
         }
@@ -216,7 +201,7 @@ pub fn no_tokens_in_files(app: &App) -> Result<Copies> {
     if checked < 2 {
         return Err("found neither the database nor a log to check".into());
     }
-    Ok(copies)
+    Ok(backup_count)
 }
 
 /// Every secret aadsync keeps in this test session's keyring (`secret-tool`, as an admin would
