@@ -232,22 +232,25 @@ pub(crate) fn field_label(table: &str, column: &str) -> String {
     }
 }
 
-/// The unit each change belongs to: users and their Entra ID attributes (and tombstones, by
-/// object ID) as one user, groups likewise, memberships each on their own.
+/// The unit each change belongs to: users and their Entra ID attributes, tombstone and scope
+/// rows (by object ID) as one user, groups likewise, memberships each on their own.
 pub(crate) fn units(
     changes: &[RowChange],
     columns: &mut Columns,
     conn: &Connection,
 ) -> rusqlite::Result<Vec<Unit>> {
-    let mut by_object: HashMap<(String, String), i64> = HashMap::new();
-    for c in changes.iter().filter(|c| c.table == "azure_users") {
-        let cols = columns.of(conn, "azure_users")?.to_vec();
+    let mut by_object: HashMap<(String, String), Unit> = HashMap::new();
+    for c in changes {
+        let (id, unit): (&str, fn(i64) -> Unit) = match c.table.as_str() {
+            "azure_users" => ("user_id", Unit::User),
+            "azure_groups" => ("group_id", Unit::Group),
+            _ => continue,
+        };
+        let cols = columns.of(conn, &c.table)?.to_vec();
         let get = |name: &str| field(&cols, c, name);
-        if let Value::Integer(user_id) = get("user_id") {
-            by_object.insert(
-                (value_text(&get("tenant_id")), value_text(&get("object_id"))),
-                user_id,
-            );
+        if let Value::Integer(key) = get(id) {
+            let object = (value_text(&get("tenant_id")), value_text(&get("object_id")));
+            by_object.insert(object, unit(key));
         }
     }
     let mut units = Vec::with_capacity(changes.len());
@@ -257,6 +260,13 @@ pub(crate) fn units(
             Value::Integer(v) => Some(v),
             _ => None,
         };
+        let object = || {
+            let key = (
+                value_text(&field(&cols, c, "tenant_id")),
+                value_text(&field(&cols, c, "object_id")),
+            );
+            by_object.get(&key).cloned()
+        };
         let unit = match c.table.as_str() {
             "users" => int("id").map(Unit::User),
             "azure_users" => int("user_id").map(Unit::User),
@@ -265,18 +275,18 @@ pub(crate) fn units(
             "memberships" => int("group_id")
                 .zip(int("user_id"))
                 .map(|(g, u)| Unit::Membership(g, u)),
-            "azure_user_tombstones" => by_object
-                .get(&(
-                    value_text(&field(&cols, c, "tenant_id")),
-                    value_text(&field(&cols, c, "object_id")),
-                ))
-                .copied()
-                .map(Unit::User),
+            "azure_user_tombstones" | "azure_scope_roots" | "azure_scope_reasons" => object(),
             _ => None,
         };
         units.push(unit.unwrap_or(Unit::Internal(i)));
     }
     Ok(units)
+}
+
+/// Rows that follow their object's fate in an undo but never make a conflict themselves: why
+/// an object is in scope changes with every run that reads it.
+pub(crate) fn follows_its_object(table: &str) -> bool {
+    matches!(table, "azure_scope_roots" | "azure_scope_reasons")
 }
 
 /// A column's value in a change: the row's key or values as the run left or found them.

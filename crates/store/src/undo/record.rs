@@ -21,7 +21,7 @@ pub(super) fn record(
     tx: &Transaction<'_>,
     planned: &Planned,
     choices: &UndoChoices,
-    touched: &BTreeMap<Unit, Op>,
+    (touched, reverted): (&BTreeMap<Unit, Op>, usize),
     by: &str,
 ) -> rusqlite::Result<i64> {
     let run = &planned.plan.run;
@@ -49,9 +49,9 @@ pub(super) fn record(
             count(&items, "updated"),
             count(&items, "deleted"),
             format!(
-                "undid run #{}: {} row changes written back, {} newer values kept",
+                "undid run #{}: {} changes reverted, {} newer values kept",
                 run.id,
-                touched.len(),
+                reverted,
                 count(&items, "skipped")
             ),
             run.id

@@ -37,6 +37,9 @@ pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqli
         let mut fields = Vec::new();
         for &i in &members {
             let change = &planned.changes[i];
+            if classify::follows_its_object(&change.table) {
+                continue;
+            }
             match &planned.meets[i] {
                 Meets::Changed(changed) => {
                     problem.get_or_insert(Problem::ChangedSince);
@@ -245,7 +248,7 @@ pub(super) fn revert(
         .iter()
         .filter(|c| choices.of(c) == Resolution::KeepNewer)
         .count();
-    let undo_run = record::record(tx, planned, choices, &touched, by).map_err(sql)?;
+    let undo_run = record::record(tx, planned, choices, (&touched, reverted), by).map_err(sql)?;
     Ok(UndoOutcome {
         undo_run,
         reverted,

@@ -202,3 +202,65 @@ fn a_stale_preview_is_refused_and_writes_nothing() {
         "after the refusal",
     );
 }
+
+/// A user kept with its newer values keeps why it is in scope too; the one the undo removes
+/// takes its scope rows with it.
+#[test]
+fn a_kept_user_stays_in_scope_and_a_removed_one_leaves_it() {
+    use aadsync_store::{ObjectKind, Reason, ScopeRoot};
+    let db = contoso_with_carl();
+    let scoped = |users: Vec<aadsync_store::DirectoryUser>| {
+        let mut c = changes(users.clone(), vec![]);
+        c.roots = users
+            .iter()
+            .map(|u| ScopeRoot {
+                kind: ObjectKind::User,
+                object_id: u.object_id.clone(),
+                members: false,
+                nested: false,
+            })
+            .collect();
+        c.scope = Some(
+            users
+                .iter()
+                .map(|u| {
+                    let reason = Reason {
+                        root_id: u.object_id.clone(),
+                        path: String::new(),
+                    };
+                    (u.object_id.clone(), vec![reason])
+                })
+                .collect(),
+        );
+        c
+    };
+    let ann = entra_user("o-ann", "ann@contoso.com", "Ann Lee");
+    let bob = entra_user("o-bob", "bob@contoso.com", "Bob Ray");
+    let first = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &scoped(vec![ann.clone(), bob.clone()]))
+        .expect("first")
+        .run_id;
+    let renamed = entra_user("o-ann", "ann@contoso.com", "Ann Smith");
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &changes(vec![renamed], vec![]))
+        .expect("second");
+    undo(&db, first, &UndoChoices::default()).expect("undo");
+    let in_scope = |table: &str| -> Vec<String> {
+        dump(db.store.writer().connection())[table]
+            .iter()
+            .filter(|row| row.contains("o-ann") || row.contains("o-bob"))
+            .cloned()
+            .collect()
+    };
+    for table in ["azure_scope_roots", "azure_scope_reasons"] {
+        let rows = in_scope(table);
+        assert!(
+            rows.iter().all(|r| r.contains("o-ann")),
+            "{table}: {rows:?}"
+        );
+        assert!(!rows.is_empty(), "{table}: ann, kept, is still in scope");
+    }
+}
