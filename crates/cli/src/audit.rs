@@ -46,6 +46,20 @@ pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
         print_undo_plan(&plan);
         return Err("not undone (no --yes)".to_owned().into());
     };
+    if answer.token.is_none() && (answer.restore_all || !answer.restore.is_empty()) {
+        return Err(
+            "--restore and --restore-all need the --token of the preview they answer (conflict IDs belong to one preview)"
+                .to_owned()
+                .into(),
+        );
+    }
+    if let Some(id) = answer
+        .restore
+        .iter()
+        .find(|id| !plan.conflicts.iter().any(|c| c.id == **id))
+    {
+        return Err(format!("the preview has no conflict [{id}]").into());
+    }
     let choices = UndoChoices {
         all: if answer.restore_all {
             Resolution::Restore
@@ -59,7 +73,7 @@ pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
             .collect(),
     };
     let by = std::env::var("USER").unwrap_or_else(|_| "aadsync CLI".into());
-    let token = answer.token.unwrap_or(plan.token);
+    let token = answer.token.unwrap_or(plan.token.clone());
     let done = store
         .writer()
         .undo_run(run, &token, &choices, &by, &|| false)
@@ -68,14 +82,25 @@ pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
         "Run #{run} undone (recorded as run #{}): {} changes reverted, {} newer values kept.",
         done.undo_run, done.reverted, done.kept
     );
+    for c in &plan.conflicts {
+        let restored = choices.each.get(&c.id).copied().unwrap_or(choices.all)
+            == Resolution::Restore
+            && c.restorable;
+        let what = if restored {
+            "restored"
+        } else {
+            "kept as it is now"
+        };
+        println!("  [{}] {} {}: {what}", c.id, c.object_type, c.object);
+    }
     Ok(())
 }
 
 fn print_undo_plan(plan: &UndoPlan) {
     let r = &plan.run;
     println!(
-        "Undoing run #{} ({}, {} created, {} updated, {} disabled, {} deleted) reverts {} row changes of that run and nothing else.",
-        r.id, r.started_at, r.created, r.updated, r.disabled, r.deleted, plan.changes
+        "Undoing run #{} ({}) reverts {} changes it made and withdraws the decisions it recorded; nothing else changes. The next sync reads Entra ID again from before that run.",
+        r.id, r.started_at, plan.changes
     );
     if plan.conflicts.is_empty() {
         println!("Nothing it changed was changed since.");
@@ -100,7 +125,7 @@ fn print_undo_plan(plan: &UndoPlan) {
         );
         for f in &c.fields {
             println!(
-                "        {}: now {:?}, the undo would restore {:?}",
+                "        {}: now “{}”, the undo would restore “{}”",
                 f.field, f.now, f.restore
             );
         }

@@ -114,7 +114,7 @@ pub async fn sync(
         match write(&store, &planned, changes, options.dry_run, progress.clone()).await? {
             Written::Done(items, counts, summary) => break (planned, items, counts, summary),
             Written::Stale(why) if attempt < PLANS => {
-                eprintln!("{why}; planning again");
+                eprintln!("{why}; planning again.");
                 attempt += 1;
             }
             Written::Stale(why) => return Err(CliError::failed(why)),

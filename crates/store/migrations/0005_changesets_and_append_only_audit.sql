@@ -23,11 +23,12 @@ BEGIN
 END;
 
 -- A run is completed once (while it is 'running'); afterwards only the organization link may
--- change (set to NULL when its organization is removed).
+-- change, to NULL (when its organization is removed).
 CREATE TRIGGER sync_runs_are_never_rewritten
 BEFORE UPDATE ON sync_runs
 WHEN OLD.status <> 'running' AND (
-       NEW.id IS NOT OLD.id OR NEW.tenant_id IS NOT OLD.tenant_id OR NEW.kind IS NOT OLD.kind
+       (NEW.organization_id IS NOT OLD.organization_id AND NEW.organization_id IS NOT NULL)
+    OR NEW.id IS NOT OLD.id OR NEW.tenant_id IS NOT OLD.tenant_id OR NEW.kind IS NOT OLD.kind
     OR NEW.started_by IS NOT OLD.started_by OR NEW.started_at IS NOT OLD.started_at
     OR NEW.finished_at IS NOT OLD.finished_at OR NEW.status IS NOT OLD.status
     OR NEW.created IS NOT OLD.created OR NEW.updated IS NOT OLD.updated
@@ -61,4 +62,53 @@ CREATE TRIGGER sync_run_changes_are_never_changed
 BEFORE UPDATE ON sync_run_changes
 BEGIN
     SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; changesets are never changed');
+END;
+
+-- INSERT OR REPLACE deletes the row it replaces without firing the delete triggers above:
+-- an insert over an existing row of the log is refused instead.
+CREATE TRIGGER sync_runs_are_never_replaced
+BEFORE INSERT ON sync_runs WHEN EXISTS (SELECT 1 FROM sync_runs WHERE id = NEW.id)
+BEGIN
+    SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; runs are never replaced');
+END;
+
+CREATE TRIGGER sync_run_items_are_never_replaced
+BEFORE INSERT ON sync_run_items WHEN EXISTS (SELECT 1 FROM sync_run_items WHERE id = NEW.id)
+BEGIN
+    SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; items are never replaced');
+END;
+
+CREATE TRIGGER sync_run_changes_are_never_replaced
+BEFORE INSERT ON sync_run_changes
+WHEN EXISTS (SELECT 1 FROM sync_run_changes WHERE run_id = NEW.run_id)
+BEGIN
+    SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; changesets are never replaced');
+END;
+
+CREATE TRIGGER azure_decisions_are_never_replaced
+BEFORE INSERT ON azure_decisions WHEN EXISTS (SELECT 1 FROM azure_decisions WHERE id = NEW.id)
+BEGIN
+    SELECT RAISE(ABORT, 'aadsync: decisions are never replaced, only followed by a newer one');
+END;
+
+-- Server IDs of users and groups are never given twice (an undo must find at an ID the object
+-- its run wrote there, never a newer one that took a freed ID): every insert of a new user or
+-- group takes `last + 1`, and `last` follows every insert, restores and undos included.
+CREATE TABLE id_high_water (
+    name TEXT PRIMARY KEY CHECK (name IN ('users', 'groups')),
+    last INTEGER NOT NULL
+) STRICT;
+INSERT INTO id_high_water (name, last) SELECT 'users', coalesce(max(id), 0) FROM users;
+INSERT INTO id_high_water (name, last) SELECT 'groups', coalesce(max(id), 0) FROM groups;
+
+CREATE TRIGGER users_ids_rise
+AFTER INSERT ON users
+BEGIN
+    UPDATE id_high_water SET last = max(last, NEW.id) WHERE name = 'users';
+END;
+
+CREATE TRIGGER groups_ids_rise
+AFTER INSERT ON groups
+BEGIN
+    UPDATE id_high_water SET last = max(last, NEW.id) WHERE name = 'groups';
 END;

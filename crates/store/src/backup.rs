@@ -9,7 +9,7 @@
 //! for this database are listed or restored: the backup, and the snapshots its audit log names
 //! (`sync_runs.snapshot_path`), while they exist.
 
-mod decisions;
+pub(crate) mod decisions;
 mod restore;
 
 use crate::users::WriteHandle;

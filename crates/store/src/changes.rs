@@ -176,9 +176,9 @@ pub struct DirectoryChanges {
     /// failed: a failed object is in no later round of changes, so the next sync has to read
     /// from the old links (or compare everything) to try it again.
     pub delta: Option<DeltaLinks>,
-    /// [`crate::plan::Imported::digest`] of what the preview the administrator decided on was
-    /// planned from: the apply refuses with [`crate::StoreError::Stale`] when the database
-    /// holds something else for the tenant by then.
+    /// [`crate::plan::Imported::digest`] of what the run's read started from: the apply
+    /// refuses with [`crate::StoreError::Stale`] when the database holds something else for the
+    /// tenant by then (another sync or undo wrote in between).
     pub based_on: Option<u64>,
 }
 

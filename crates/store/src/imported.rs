@@ -10,6 +10,7 @@ use crate::changes::{
 };
 use crate::model::UserType;
 use crate::users::ReadHandle;
+use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 
 /// What the database holds for one imported user.
@@ -55,6 +56,9 @@ pub struct Imported {
     /// Keep does not end it — Keep changes nothing on the server.
     /// by object ID, with the finding of the Disable.
     pub held: HashMap<String, DecisionFinding>,
+    /// The organization's change-tracking links (users, groups) as stored: a run planned from
+    /// them must not write after an undo set them back.
+    pub links: (Option<String>, Option<String>),
 }
 
 impl Imported {
@@ -84,6 +88,7 @@ impl Imported {
             roots,
             set(5, &self.decisions),
             set(6, &self.held),
+            &self.links,
         ))
     }
 
@@ -103,6 +108,13 @@ pub(crate) fn load_imported(
     load_groups(conn, tenant_id, &mut imported)?;
     load_names(conn, tenant_id, &mut imported)?;
     load_scope(conn, tenant_id, &mut imported)?;
+    imported.links = conn
+        .prepare_cached(
+            "SELECT users_delta_link, groups_delta_link FROM organizations WHERE tenant_id = ?1",
+        )?
+        .query_row([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or_default();
     Ok(imported)
 }
 

@@ -10,4 +10,4 @@ pub use crate::model::{LIST_INSTEAD_OF_BATCH, Phase, Progress, Selection, SyncEr
 pub use crate::read::{
     FullReason, Gathered, ReadMode, check_deleted, gather, gather_incremental, removals,
 };
-pub use crate::write::{Cancel, apply, apply_cancellable, preview, preview_pinned};
+pub use crate::write::{Cancel, apply, apply_cancellable, preview};

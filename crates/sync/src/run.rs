@@ -209,6 +209,8 @@ pub async fn plan_run(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<PlannedRun, SyncError> {
     let (imported, links, organization) = stored(store, organization, request.full).await?;
+    // What the read starts from: the apply refuses when the database moved on meanwhile.
+    let pinned = imported.digest();
     let forced = match (request.check_deleted, request.full) {
         (true, _) => Some(FullReason::CheckDeleted),
         (false, true) => Some(FullReason::Requested),
@@ -243,7 +245,8 @@ pub async fn plan_run(
         phase: Phase::Planning,
         done: 0,
     });
-    let (changes, plan) = preview(store, &run.tenant_id, gathered.changes).await?;
+    let (mut changes, plan) = preview(store, &run.tenant_id, gathered.changes).await?;
+    changes.based_on = Some(pinned);
     Ok(PlannedRun {
         run,
         changes,
@@ -265,8 +268,7 @@ pub async fn preview(
 ) -> Result<(DirectoryChanges, Plan), SyncError> {
     let (store, tenant) = (Arc::clone(store), tenant_id.to_owned());
     blocking(move || {
-        let mut changes = changes;
-        let plan = engine::preview_pinned(&store, &tenant, &mut changes)?;
+        let plan = engine::preview(&store, &tenant, &changes)?;
         Ok((changes, plan))
     })
     .await

@@ -17,18 +17,6 @@ pub fn preview(
     Ok(aadsync_store::plan::plan(&imported, changes))
 }
 
-/// [`preview`] for a run that will be applied: `changes` remember what the preview was planned
-/// from, so the apply refuses when the database holds something else by then.
-pub fn preview_pinned(
-    store: &Store,
-    tenant_id: &str,
-    changes: &mut DirectoryChanges,
-) -> Result<Plan, SyncError> {
-    let imported = store.reader().imported(tenant_id)?;
-    changes.based_on = Some(imported.digest());
-    Ok(aadsync_store::plan::plan(&imported, changes))
-}
-
 /// Applies `changes` in one transaction. Before an organization's first synchronization, the
 /// one full backup is written first (its path comes back).
 pub fn apply(

@@ -78,14 +78,10 @@ pub async fn run_items(
 fn undo_view(plan: UndoPlan) -> ipc::UndoPreviewView {
     let r = &plan.run;
     let summary = format!(
-        "Undo run #{} ({}, {}): its own changes are reverted — {} created, {} updated, {} disabled and {} deleted users and groups ({} row changes). Nothing else changes.",
+        "Undo run #{} ({}, {}): {} changes it made are reverted (the users, groups and memberships it created, updated, disabled or deleted), and the decisions it recorded are withdrawn. Nothing else changes. The next synchronization reads Entra ID again from before this run, so what Entra ID still holds comes back then.",
         r.id,
         r.organization.clone().unwrap_or(r.tenant_id.clone()),
         r.started_at,
-        r.created,
-        r.updated,
-        r.disabled,
-        r.deleted,
         plan.changes
     );
     ipc::UndoPreviewView {

@@ -5,7 +5,7 @@
 //! (`imported::HELD`: a later Keep does not end a Disable).
 
 use crate::imported::HELD;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An object's (tenant ID, object ID).
@@ -17,7 +17,7 @@ type Standings = BTreeMap<Key, (Standing, About)>;
 
 /// Where an object's decision history stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct Standing {
+pub(crate) struct Standing {
     /// The newest row's action and finding.
     pub latest: Option<(String, String)>,
     /// The finding of the Disable that holds, if one does.
@@ -34,7 +34,7 @@ impl Standing {
 }
 
 /// The (action, finding) rows to append to `now`'s history so that it stands as `backup`'s.
-pub(super) fn rows_to_append(backup: &Standing, now: &Standing) -> Vec<(String, String)> {
+pub(crate) fn rows_to_append(backup: &Standing, now: &Standing) -> Vec<(String, String)> {
     let mut rows = Vec::new();
     let mut in_force = now.in_force().cloned();
     if backup.held != now.held {
@@ -67,6 +67,35 @@ pub(super) fn rows_to_append(backup: &Standing, now: &Standing) -> Vec<(String, 
         }
     }
     rows
+}
+
+/// Where one object's history stood before the row `before` (everything when `None`): the undo
+/// of a run appends what makes the object stand as it did before the run's first row.
+pub(crate) fn standing_before(
+    conn: &Connection,
+    tenant_id: &str,
+    object_id: &str,
+    before: Option<i64>,
+) -> rusqlite::Result<Standing> {
+    let bound = before.unwrap_or(i64::MAX);
+    let latest = conn
+        .query_row(
+            "SELECT action, finding FROM azure_decisions
+             WHERE tenant_id = ?1 AND object_id = ?2 AND id < ?3 ORDER BY id DESC LIMIT 1",
+            params![tenant_id, object_id, bound],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let held_sql = format!(
+        "WITH h AS (SELECT * FROM azure_decisions WHERE object_id = ?2 AND id < ?3) {}",
+        HELD.replace("FROM azure_decisions ", "FROM h ")
+    );
+    let held = conn
+        .query_row(&held_sql, params![tenant_id, object_id, bound], |r| {
+            r.get::<_, String>(1)
+        })
+        .optional()?;
+    Ok(Standing { latest, held })
 }
 
 /// Every object's standing and (type, display name) in `schema`'s decisions.

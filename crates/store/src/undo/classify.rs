@@ -5,7 +5,7 @@
 use crate::changeset::{Op, RowChange};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Columns that record when something happened rather than what an object is: they never make
 /// a conflict, and an undo puts them back only where nothing wrote them since.
@@ -70,6 +70,37 @@ impl Columns {
     }
 }
 
+/// An SQL identifier, quoted (a name from a changeset is data, never SQL).
+pub(crate) fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The columns of `change`'s table as its changeset has them: a changeset recorded before a
+/// column was added has fewer (the first ones); one for a table that is not recorded, or with
+/// more columns than the table has now, is refused.
+pub(crate) fn columns_of(
+    columns: &mut Columns,
+    conn: &Connection,
+    change: &RowChange,
+) -> Result<Vec<String>, String> {
+    if !crate::changeset::RECORDED.contains(&change.table.as_str()) {
+        return Err(format!(
+            "the changeset names table {:?}, which no synchronization writes",
+            change.table
+        ));
+    }
+    let all = columns.of(conn, &change.table).map_err(|e| e.to_string())?;
+    if all.len() < change.pk.len() {
+        return Err(format!(
+            "the changeset has {} columns for table {} but the table has {}",
+            change.pk.len(),
+            change.table,
+            all.len()
+        ));
+    }
+    Ok(all[..change.pk.len()].to_vec())
+}
+
 /// `"a" = ?1 AND "b" = ?2` for the primary key columns.
 pub(crate) fn key_filter(columns: &[String], change: &RowChange) -> String {
     columns
@@ -77,7 +108,7 @@ pub(crate) fn key_filter(columns: &[String], change: &RowChange) -> String {
         .zip(&change.pk)
         .filter(|(_, pk)| **pk)
         .enumerate()
-        .map(|(i, (c, _))| format!("\"{c}\" = ?{}", i + 1))
+        .map(|(i, (c, _))| format!("{} = ?{}", quoted(c), i + 1))
         .collect::<Vec<_>>()
         .join(" AND ")
 }
@@ -89,23 +120,28 @@ pub(crate) fn current(
     change: &RowChange,
 ) -> rusqlite::Result<Option<Vec<Value>>> {
     let sql = format!(
-        "SELECT * FROM \"{}\" WHERE {}",
-        change.table,
+        "SELECT * FROM {} WHERE {}",
+        quoted(&change.table),
         key_filter(columns, change)
     );
-    conn.query_row(&sql, rusqlite::params_from_iter(change.key()), |r| {
-        (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect()
-    })
-    .optional()
+    conn.prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(change.key()), |r| {
+            (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect()
+        })
+        .optional()
 }
 
-/// What `change` meets in the database now.
+/// What `change` meets in the database now. `movers` are the users whose account name this
+/// undo sets back: a name one of them holds now is free once the undo ran.
 pub(crate) fn meets(
     conn: &Connection,
     columns: &[String],
     change: &RowChange,
+    movers: &HashSet<i64>,
 ) -> rusqlite::Result<Meets> {
     let now = current(conn, columns, change)?;
+    // A field differs when it holds neither what the run left nor (already) what the undo
+    // would put back.
     let differing = |now: &[Value], expected: &[Option<Value>], restore: &[Option<Value>]| {
         columns
             .iter()
@@ -113,10 +149,9 @@ pub(crate) fn meets(
             .filter(|(i, c)| !change.pk[*i] && !is_bookkeeping(&change.table, c))
             .filter_map(|(i, c)| {
                 let want = expected[i].as_ref()?;
-                (now[i] != *want).then(|| {
-                    let back = restore[i].clone().unwrap_or(Value::Null);
-                    (c.clone(), now[i].clone(), back)
-                })
+                let back = restore[i].clone().unwrap_or(Value::Null);
+                let already = change.op == Op::Update && now[i] == back;
+                (now[i] != *want && !already).then(|| (c.clone(), now[i].clone(), back))
             })
             .collect::<Vec<_>>()
     };
@@ -133,10 +168,10 @@ pub(crate) fn meets(
         (Op::Update, None) => Meets::Gone,
         (Op::Update, Some(now)) => {
             let fields = differing(&now, &change.old, &change.new);
-            if fields.is_empty() {
-                Meets::AsLeft
-            } else {
-                Meets::Changed(fields)
+            match renamed_into(conn, columns, change, movers)? {
+                Some(why) => Meets::Taken(why),
+                None if fields.is_empty() => Meets::AsLeft,
+                None => Meets::Changed(fields),
             }
         }
         (Op::Insert, Some(now)) => {
@@ -158,7 +193,7 @@ pub(crate) fn meets(
                 Meets::Changed(fields)
             }
         }
-        (Op::Insert, None) => match taken(conn, columns, change)? {
+        (Op::Insert, None) => match taken(conn, columns, change, movers)? {
             Some(why) => Meets::Taken(why),
             None => Meets::AsLeft,
         },
@@ -171,6 +206,7 @@ fn taken(
     conn: &Connection,
     columns: &[String],
     change: &RowChange,
+    movers: &HashSet<i64>,
 ) -> rusqlite::Result<Option<String>> {
     let value = |name: &str| {
         columns
@@ -180,17 +216,7 @@ fn taken(
             .unwrap_or(Value::Null)
     };
     match change.table.as_str() {
-        "users" => {
-            let key = value("account_key");
-            let other: Option<String> = conn
-                .query_row(
-                    "SELECT account_name FROM users WHERE account_key = ?1",
-                    [&key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            Ok(other.map(|name| format!("the account name is now used by another user ({name})")))
-        }
+        "users" => name_owner(conn, &value("account_key"), None, movers),
         "azure_users" | "azure_groups" => {
             let (table, id) = if change.table == "azure_users" {
                 ("azure_users", "user_id")
@@ -210,6 +236,86 @@ fn taken(
     }
 }
 
+/// Who holds the account key `key` now, other than `me` and the users this undo renames back.
+fn name_owner(
+    conn: &Connection,
+    key: &Value,
+    me: Option<i64>,
+    movers: &HashSet<i64>,
+) -> rusqlite::Result<Option<String>> {
+    let other: Option<(i64, String)> = conn
+        .prepare_cached("SELECT id, account_name FROM users WHERE account_key = ?1")?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(other
+        .filter(|(id, _)| Some(*id) != me && !movers.contains(id))
+        .map(|(_, name)| format!("the account name is now used by another user ({name})")))
+}
+
+/// Whether setting a user's account name back would take a name another user holds now.
+fn renamed_into(
+    conn: &Connection,
+    columns: &[String],
+    change: &RowChange,
+    movers: &HashSet<i64>,
+) -> rusqlite::Result<Option<String>> {
+    if change.table != "users" {
+        return Ok(None);
+    }
+    let Some(key) = columns
+        .iter()
+        .position(|c| c == "account_key")
+        .and_then(|i| change.new[i].clone())
+    else {
+        return Ok(None);
+    };
+    let me = match change.key().first() {
+        Some(Value::Integer(id)) => Some(*id),
+        _ => None,
+    };
+    name_owner(conn, &key, me, movers)
+}
+
+/// The users whose account name the run changed (an undo sets it back).
+pub(crate) fn movers(
+    changes: &[RowChange],
+    columns: &mut Columns,
+    conn: &Connection,
+) -> rusqlite::Result<HashSet<i64>> {
+    let mut ids = HashSet::new();
+    for c in changes
+        .iter()
+        .filter(|c| c.table == "users" && c.op == Op::Update)
+    {
+        let cols = columns.of(conn, "users")?;
+        let renamed = cols
+            .iter()
+            .position(|n| n == "account_key")
+            .is_some_and(|i| c.new.get(i).is_some_and(Option::is_some));
+        if let (true, Some(Value::Integer(id))) = (renamed, c.key().first()) {
+            ids.insert(*id);
+        }
+    }
+    Ok(ids)
+}
+
+/// A column's value as the undo preview shows it: flags as yes/no.
+pub(crate) fn field_text(column: &str, value: &Value) -> String {
+    let flag = matches!(
+        column,
+        "enabled"
+            | "account_enabled"
+            | "mail_enabled"
+            | "security_enabled"
+            | "on_premises_sync_enabled"
+    );
+    match value {
+        Value::Integer(0) if flag => "no".into(),
+        Value::Integer(1) if flag => "yes".into(),
+        other => value_text(other),
+    }
+}
+
 /// A value as the undo preview shows it.
 pub(crate) fn value_text(value: &Value) -> String {
     match value {
@@ -225,7 +331,10 @@ pub(crate) fn value_text(value: &Value) -> String {
 /// A column as the undo preview names it: the server's own fields plainly, Entra ID's copy
 /// with "Entra ID" in front.
 pub(crate) fn field_label(table: &str, column: &str) -> String {
-    let plain = column.replace('_', " ");
+    let plain = match column {
+        "enabled" => "sign-in enabled".to_owned(),
+        other => other.replace('_', " "),
+    };
     match table {
         "azure_users" | "azure_groups" => format!("Entra ID {plain}"),
         _ => plain,
@@ -248,8 +357,21 @@ pub(crate) fn units(
         };
         let cols = columns.of(conn, &c.table)?.to_vec();
         let get = |name: &str| field(&cols, c, name);
-        if let Value::Integer(key) = get(id) {
-            let object = (value_text(&get("tenant_id")), value_text(&get("object_id")));
+        let Value::Integer(key) = get(id) else {
+            continue;
+        };
+        // An update names only the key and what changed: the object is looked up.
+        let object = match (get("tenant_id"), get("object_id")) {
+            (Value::Text(t), Value::Text(o)) => Some((t, o)),
+            _ => conn
+                .prepare_cached(&format!(
+                    "SELECT tenant_id, object_id FROM {} WHERE {id} = ?1",
+                    c.table
+                ))?
+                .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?,
+        };
+        if let Some(object) = object {
             by_object.insert(object, unit(key));
         }
     }

@@ -111,11 +111,16 @@ pub struct UndoOutcome {
 struct Planned {
     plan: UndoPlan,
     changes: Vec<RowChange>,
+    /// Each change's columns, as its changeset has them.
+    cols: Vec<Vec<String>>,
     units: Vec<Unit>,
+    /// The changes of each unit.
+    by_unit: BTreeMap<Unit, Vec<usize>>,
     meets: Vec<Meets>,
+    /// Users whose account name the undo sets back.
+    movers: std::collections::HashSet<i64>,
     /// The conflict each unit in conflict has.
     conflict_of: BTreeMap<Unit, usize>,
-    columns: Columns,
 }
 
 impl WriteHandle<'_> {
@@ -217,11 +222,23 @@ fn plan(conn: &Connection, run_id: i64, path: &std::path::Path) -> Result<Planne
     let (run, blob) = undoable(conn, run_id).map_err(StoreError::Invalid)?;
     let changes = changeset::inverted(&blob).map_err(sql)?;
     let mut columns = Columns::default();
-    let units = classify::units(&changes, &mut columns, conn).map_err(sql)?;
-    let mut meets = Vec::with_capacity(changes.len());
+    let mut cols = Vec::with_capacity(changes.len());
     for change in &changes {
-        let cols = columns.of(conn, &change.table).map_err(sql)?.to_vec();
-        meets.push(classify::meets(conn, &cols, change).map_err(sql)?);
+        cols.push(
+            classify::columns_of(&mut columns, conn, change).map_err(|why| {
+                StoreError::Invalid(format!("run #{run_id} cannot be undone: {why}"))
+            })?,
+        );
+    }
+    let units = classify::units(&changes, &mut columns, conn).map_err(sql)?;
+    let movers = classify::movers(&changes, &mut columns, conn).map_err(sql)?;
+    let mut meets = Vec::with_capacity(changes.len());
+    for (change, cols) in changes.iter().zip(&cols) {
+        meets.push(classify::meets(conn, cols, change, &movers).map_err(sql)?);
+    }
+    let mut by_unit: BTreeMap<Unit, Vec<usize>> = BTreeMap::new();
+    for (i, unit) in units.iter().enumerate() {
+        by_unit.entry(unit.clone()).or_default().push(i);
     }
     let mut planned = Planned {
         plan: UndoPlan {
@@ -231,10 +248,12 @@ fn plan(conn: &Connection, run_id: i64, path: &std::path::Path) -> Result<Planne
             token: String::new(),
         },
         changes,
+        cols,
         units,
+        by_unit,
         meets,
+        movers,
         conflict_of: BTreeMap::new(),
-        columns,
     };
     revert::find_conflicts(conn, &mut planned).map_err(sql)?;
     planned.plan.changes = planned

@@ -4,6 +4,7 @@
 
 use super::classify::{Unit, field};
 use super::{Planned, Resolution, UndoChoices};
+use crate::backup::decisions::{rows_to_append, standing_before};
 use crate::changeset::Op;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -52,7 +53,12 @@ pub(super) fn record(
                 "undid run #{}: {} changes reverted, {} newer values kept",
                 run.id,
                 reverted,
-                count(&items, "skipped")
+                planned
+                    .plan
+                    .conflicts
+                    .iter()
+                    .filter(|c| choices.of(c) == Resolution::KeepNewer)
+                    .count()
             ),
             run.id
         ],
@@ -96,6 +102,10 @@ fn kept(
         else {
             continue;
         };
+        // A membership is no object of the audit log's; the run's message counts it.
+        if matches!(unit, Unit::Membership(..)) {
+            continue;
+        }
         let who = identity(conn, planned, unit)?;
         objects.insert(who.object_id.clone());
         let fields: Vec<String> = conflict.fields.iter().map(|f| f.field.clone()).collect();
@@ -123,9 +133,9 @@ fn count(items: &[Item], outcome: &str) -> i64 {
     items.iter().filter(|(_, o, _)| *o == outcome).count() as i64
 }
 
-/// For each object whose decision in force the run wrote (and no later run replaced), the
-/// decision in force before the run is in force again: appended as it was, or — when there
-/// was none — the run's is appended as reversed. Objects kept as they are now keep theirs.
+/// For each object the run decided about (and no later run decided about since), the rows that
+/// make its decisions stand as they did before the run — the decision in force and the Disable
+/// that holds (`imported::HELD`) — are appended. Objects kept as they are now keep theirs.
 fn withdraw_decisions(
     tx: &Transaction<'_>,
     run_id: i64,
@@ -133,45 +143,34 @@ fn withdraw_decisions(
     kept_objects: &HashSet<String>,
     by: &str,
 ) -> rusqlite::Result<()> {
-    let mut latest = tx.prepare(
-        "SELECT d.tenant_id, d.object_id, d.id FROM azure_decisions d
-         WHERE d.run_id = ?1 AND d.id = (SELECT max(id) FROM azure_decisions
-                                         WHERE tenant_id = d.tenant_id AND object_id = d.object_id)",
+    let mut ours = tx.prepare(
+        "SELECT d.tenant_id, d.object_id, min(d.id), max(d.object_type), max(d.display_name)
+         FROM azure_decisions d WHERE d.run_id = ?1
+         GROUP BY d.tenant_id, d.object_id
+         HAVING max(d.id) = (SELECT max(id) FROM azure_decisions
+                             WHERE tenant_id = d.tenant_id AND object_id = d.object_id)",
     )?;
-    let ours: Vec<(String, String, i64)> = latest
-        .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    let objects: Vec<(String, String, i64, String, String)> = ours
+        .query_map([run_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    for (tenant, object_id, newest) in ours {
+    let mut insert = tx.prepare(
+        "INSERT INTO azure_decisions (tenant_id, object_id, object_type, display_name, action,
+                                      finding, decided_by, run_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (tenant, object_id, first, kind, name) in objects {
         if kept_objects.contains(&object_id) {
             continue;
         }
-        let before: Option<i64> = tx
-            .query_row(
-                "SELECT max(id) FROM azure_decisions WHERE tenant_id = ?1 AND object_id = ?2
-                   AND (run_id IS NOT ?3)",
-                params![tenant, object_id, run_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten();
-        let source = match before {
-            Some(id) if id < newest => id,
-            _ => newest,
-        };
-        let action = if source == newest {
-            "'reversed'"
-        } else {
-            "CASE WHEN action IN ('lifted', 'reversed') THEN 'reversed' ELSE action END"
-        };
-        tx.execute(
-            &format!(
-                "INSERT INTO azure_decisions (tenant_id, object_id, object_type, display_name,
-                                              action, finding, decided_by, run_id)
-                 SELECT tenant_id, object_id, object_type, display_name, {action}, finding, ?2, ?3
-                 FROM azure_decisions WHERE id = ?1"
-            ),
-            params![source, by, undo_run],
-        )?;
+        let before = standing_before(tx, &tenant, &object_id, Some(first))?;
+        let now = standing_before(tx, &tenant, &object_id, None)?;
+        for (action, finding) in rows_to_append(&before, &now) {
+            insert.execute(params![
+                tenant, object_id, kind, name, action, finding, by, undo_run
+            ])?;
+        }
     }
     Ok(())
 }
@@ -185,18 +184,15 @@ fn identity(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resu
     };
     let mut object_id = String::new();
     let mut display_name = String::new();
-    for (change, u) in planned.changes.iter().zip(&planned.units) {
-        if u != unit {
-            continue;
-        }
-        let cols = columns(conn, &change.table)?;
+    for &i in planned.by_unit.get(unit).into_iter().flatten() {
+        let (change, cols) = (&planned.changes[i], &planned.cols[i]);
         if change.table == table
-            && let Value::Text(t) = field(&cols, change, "object_id")
+            && let Value::Text(t) = field(cols, change, "object_id")
         {
             object_id = t;
         }
         if change.table == main
-            && let Value::Text(t) = field(&cols, change, name_column)
+            && let Value::Text(t) = field(cols, change, name_column)
         {
             display_name = t;
         }
@@ -231,9 +227,4 @@ fn identity(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resu
         object_id,
         display_name,
     })
-}
-
-fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
-    stmt.query_map([table], |r| r.get(0))?.collect()
 }

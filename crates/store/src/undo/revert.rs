@@ -1,7 +1,7 @@
 //! Carrying out an undo's plan: which units are conflicts (and how the preview words them),
 //! the row changes written back, the run's decisions withdrawn, and the undo's audit records.
 
-use super::classify::{self, Meets, Unit, field, field_label, value_text};
+use super::classify::{self, Meets, Unit, field, field_label, field_text};
 use super::{
     Planned, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, deletes, record,
 };
@@ -26,12 +26,13 @@ const ORDER: &[&str] = &[
 
 /// Collects the conflicts of `planned`, one per user, group or membership in conflict.
 pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqlite::Result<()> {
-    let mut by_unit: BTreeMap<Unit, Vec<usize>> = BTreeMap::new();
-    for (i, unit) in planned.units.iter().enumerate() {
-        if !matches!(unit, Unit::Internal(_)) {
-            by_unit.entry(unit.clone()).or_default().push(i);
-        }
-    }
+    let ours = memberships_removed(planned);
+    let by_unit: Vec<(Unit, Vec<usize>)> = planned
+        .by_unit
+        .iter()
+        .filter(|(u, _)| !matches!(u, Unit::Internal(_)))
+        .map(|(u, m)| (u.clone(), m.clone()))
+        .collect();
     for (unit, members) in by_unit {
         let mut problem = None;
         let mut fields = Vec::new();
@@ -43,14 +44,17 @@ pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqli
             match &planned.meets[i] {
                 Meets::Changed(changed) => {
                     problem.get_or_insert(Problem::ChangedSince);
-                    for (column, now, restore) in changed {
+                    // The account key is the account name, lower-cased: shown once.
+                    for (column, now, restore) in
+                        changed.iter().filter(|(c, ..)| c != "account_key")
+                    {
                         fields.push(super::FieldConflict {
                             field: field_label(&change.table, column),
-                            now: value_text(now),
+                            now: field_text(column, now),
                             restore: if change.op == Op::Delete {
                                 "(removed by the undo)".into()
                             } else {
-                                value_text(restore)
+                                field_text(column, restore)
                             },
                         });
                     }
@@ -60,7 +64,7 @@ pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqli
                 Meets::AsLeft | Meets::AlreadyBefore => {}
             }
         }
-        if let Some(later) = later_members(conn, planned, &unit, &members)? {
+        if let Some(later) = later_members(conn, planned, &unit, &members, &ours)? {
             problem.get_or_insert(Problem::ChangedSince);
             fields.push(later);
         }
@@ -86,26 +90,9 @@ pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqli
     Ok(())
 }
 
-/// Memberships added since the run to a user or group the undo would delete: deleting it
-/// takes them away too, so they are a change the administrator must see.
-fn later_members(
-    conn: &Connection,
-    planned: &Planned,
-    unit: &Unit,
-    members: &[usize],
-) -> rusqlite::Result<Option<super::FieldConflict>> {
-    let (table, column, id) = match unit {
-        Unit::User(id) => ("users", "user_id", *id),
-        Unit::Group(id) => ("groups", "group_id", *id),
-        _ => return Ok(None),
-    };
-    if !members
-        .iter()
-        .any(|&i| deletes(&planned.changes[i], table) && planned.meets[i] == Meets::AsLeft)
-    {
-        return Ok(None);
-    }
-    let ours: HashSet<(i64, i64)> = planned
+/// The memberships the undo removes (the run added them), by (group, user).
+fn memberships_removed(planned: &Planned) -> HashSet<(i64, i64)> {
+    planned
         .changes
         .iter()
         .zip(&planned.units)
@@ -114,7 +101,30 @@ fn later_members(
             Unit::Membership(g, u) => Some((*g, *u)),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Memberships added since the run to a user or group the undo would delete (as the run left
+/// it or, restored, as it is now): deleting it takes them away too, so they are a change the
+/// administrator must see.
+fn later_members(
+    conn: &Connection,
+    planned: &Planned,
+    unit: &Unit,
+    members: &[usize],
+    ours: &HashSet<(i64, i64)>,
+) -> rusqlite::Result<Option<super::FieldConflict>> {
+    let (table, column, id) = match unit {
+        Unit::User(id) => ("users", "user_id", *id),
+        Unit::Group(id) => ("groups", "group_id", *id),
+        _ => return Ok(None),
+    };
+    if !members.iter().any(|&i| {
+        deletes(&planned.changes[i], table)
+            && matches!(planned.meets[i], Meets::AsLeft | Meets::Changed(_))
+    }) {
+        return Ok(None);
+    }
     let name = if table == "users" {
         "SELECT name FROM groups WHERE id = m.group_id"
     } else {
@@ -165,16 +175,18 @@ fn name_of(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resul
         if let Some(now) = now {
             return Ok(now);
         }
-        let mut stmt =
-            conn.prepare_cached("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
-        let cols = stmt
-            .query_map([table], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let unit = if table == "users" {
+            Unit::User(id)
+        } else {
+            Unit::Group(id)
+        };
         let from_run = planned
-            .changes
-            .iter()
-            .filter(|c| c.table == table && c.key().first() == Some(&Value::Integer(id)))
-            .map(|c| field(&cols, c, column))
+            .by_unit
+            .get(&unit)
+            .into_iter()
+            .flatten()
+            .filter(|&&i| planned.changes[i].table == table)
+            .map(|&i| field(&planned.cols[i], &planned.changes[i], column))
             .find(|v| *v != Value::Null);
         Ok(match from_run {
             Some(Value::Text(t)) => t,
@@ -193,6 +205,28 @@ fn name_of(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resul
     }
 }
 
+/// Whether the undo writes change `i` back, given the administrator's choices: a change in a
+/// kept conflict stays, and so does a membership of a kept user or group.
+fn writes(planned: &Planned, choices: &UndoChoices, i: usize) -> bool {
+    let resolution_of = |unit: &Unit| {
+        planned
+            .conflict_of
+            .get(unit)
+            .map(|&c| choices.of(&planned.plan.conflicts[c]))
+    };
+    if let Unit::Membership(g, u) = planned.units[i] {
+        let kept = |unit: Unit| resolution_of(&unit) == Some(Resolution::KeepNewer);
+        if kept(Unit::Group(g)) || kept(Unit::User(u)) {
+            return false;
+        }
+    }
+    match (&planned.meets[i], resolution_of(&planned.units[i])) {
+        (_, Some(Resolution::KeepNewer)) | (Meets::AlreadyBefore, _) => false,
+        (Meets::AsLeft, _) | (Meets::Changed(_), Some(Resolution::Restore)) => true,
+        _ => false,
+    }
+}
+
 /// Writes the plan back: every change not in a kept conflict, the decisions, the audit run.
 pub(super) fn revert(
     tx: &Transaction<'_>,
@@ -201,13 +235,11 @@ pub(super) fn revert(
     by: &str,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<UndoOutcome> {
-    let sql = |e| StoreError::Sqlite(e);
-    let resolution_of = |unit: &Unit| {
-        planned
-            .conflict_of
-            .get(unit)
-            .map(|&c| choices.of(&planned.plan.conflicts[c]))
-    };
+    let sql = StoreError::Sqlite;
+    let write: Vec<bool> = (0..planned.changes.len())
+        .map(|i| writes(planned, choices, i))
+        .collect();
+    free_account_names(tx, planned, &write).map_err(sql)?;
     let mut order: Vec<usize> = (0..planned.changes.len()).collect();
     order.sort_by_key(|&i| {
         ORDER
@@ -221,22 +253,17 @@ pub(super) fn revert(
         if cancelled() {
             return Err(StoreError::Interrupted);
         }
-        let unit = planned.units[i].clone();
-        let change = planned.changes[i].clone();
-        let cols = planned.columns.of(tx, &change.table).map_err(sql)?.to_vec();
-        let write = match (&planned.meets[i], resolution_of(&unit)) {
-            (_, Some(Resolution::KeepNewer)) | (Meets::AlreadyBefore, _) => false,
-            (Meets::AsLeft, _) | (Meets::Changed(_), Some(Resolution::Restore)) => true,
-            (Meets::Changed(_), None) if change.table == "organizations" => {
-                forget_delta_links(tx, &cols, &change).map_err(sql)?;
-                false
-            }
-            _ => false,
-        };
-        if write && write_back(tx, &cols, &change).map_err(sql)? {
+        let (change, cols) = (&planned.changes[i], &planned.cols[i]);
+        // Never a conflict: a later run moved the links on, so the next sync compares everything.
+        if change.table == "organizations" && matches!(planned.meets[i], Meets::Changed(_)) {
+            forget_delta_links(tx, cols, change).map_err(sql)?;
+        }
+        if write[i] && write_back(tx, cols, change).map_err(sql)? {
             reverted += 1;
             let main = matches!(change.table.as_str(), "users" | "groups");
-            let entry = touched.entry(unit).or_insert(Op::Update);
+            let entry = touched
+                .entry(planned.units[i].clone())
+                .or_insert(Op::Update);
             if main {
                 *entry = change.op;
             }
@@ -254,6 +281,23 @@ pub(super) fn revert(
         reverted,
         kept,
     })
+}
+
+/// Users whose account name the undo sets back first give theirs up (for a unique placeholder),
+/// so names a run moved between users (x→y, y→z) go back in any order.
+fn free_account_names(tx: &Connection, planned: &Planned, write: &[bool]) -> rusqlite::Result<()> {
+    let mut park = tx.prepare("UPDATE users SET account_key = ?2 WHERE id = ?1")?;
+    for (i, change) in planned.changes.iter().enumerate() {
+        if !write[i] || change.table != "users" || change.op != Op::Update {
+            continue;
+        }
+        if let Some(Value::Integer(id)) = change.key().first()
+            && planned.movers.contains(id)
+        {
+            park.execute(params![id, format!("\u{1}undo {id}")])?;
+        }
+    }
+    Ok(())
 }
 
 /// A later run moved the organization's change tracking on: the next sync must compare in
@@ -281,7 +325,7 @@ fn write_back(tx: &Connection, cols: &[String], change: &RowChange) -> rusqlite:
     let written = match (change.op, now) {
         (Op::Delete, None) => 0,
         (Op::Delete, Some(_)) => tx.execute(
-            &format!("DELETE FROM \"{table}\" WHERE {key}"),
+            &format!("DELETE FROM {} WHERE {key}", classify::quoted(table)),
             params_from_iter(change.key()),
         )?,
         (Op::Update, None) => 0,
@@ -297,13 +341,17 @@ fn write_back(tx: &Connection, cols: &[String], change: &RowChange) -> rusqlite:
                     continue;
                 }
                 values.push(back);
-                sets.push(format!("\"{c}\" = ?{}", values.len()));
+                sets.push(format!("{} = ?{}", classify::quoted(c), values.len()));
             }
             if sets.is_empty() {
                 0
             } else {
                 tx.execute(
-                    &format!("UPDATE \"{table}\" SET {} WHERE {key}", sets.join(", ")),
+                    &format!(
+                        "UPDATE {} SET {} WHERE {key}",
+                        classify::quoted(table),
+                        sets.join(", ")
+                    ),
                     params_from_iter(values),
                 )?
             }
@@ -312,11 +360,12 @@ fn write_back(tx: &Connection, cols: &[String], change: &RowChange) -> rusqlite:
             if table == "memberships" && !parents_exist(tx, cols, change)? {
                 return Ok(false);
             }
-            let names: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
+            let names: Vec<String> = cols.iter().map(|c| classify::quoted(c)).collect();
             let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
             tx.execute(
                 &format!(
-                    "INSERT INTO \"{table}\" ({}) VALUES ({})",
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    classify::quoted(table),
                     names.join(", "),
                     marks.join(", ")
                 ),

@@ -15,3 +15,4 @@ mod pause;
 mod scope;
 mod support;
 mod undo;
+mod undo_edges;
