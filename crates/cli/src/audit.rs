@@ -50,10 +50,7 @@ pub struct UndoAnswer {
 
 /// `aadsync undo`: without an answer, the preview with its conflicts; with one, the undo.
 pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
-    let plan = store
-        .writer()
-        .undo_preview(run)
-        .map_err(CliError::failed)?;
+    let plan = store.writer().undo_preview(run).map_err(CliError::failed)?;
     let Some(answer) = answer else {
         print_undo_plan(&plan);
         return Err("not undone (no --yes)".to_owned().into());
@@ -104,10 +101,17 @@ fn print_undo_plan(plan: &UndoPlan) {
             c.object_type,
             c.object,
             c.problem.describe(),
-            if c.restorable { "" } else { " (keeps its newer value)" }
+            if c.restorable {
+                ""
+            } else {
+                " (keeps its newer value)"
+            }
         );
         for f in &c.fields {
-            println!("        {}: now {:?}, the undo would restore {:?}", f.field, f.now, f.restore);
+            println!(
+                "        {}: now {:?}, the undo would restore {:?}",
+                f.field, f.now, f.restore
+            );
         }
     }
     println!(

@@ -186,7 +186,10 @@ async fn write(
             c.failed,
             started.elapsed().as_secs_f64(),
             backup
-                .map(|b| format!(" (backup before the first synchronization: {})", b.display()))
+                .map(|b| format!(
+                    " (backup before the first synchronization: {})",
+                    b.display()
+                ))
                 .unwrap_or_default()
         );
         Ok(Written::Done(report.items, c, summary))

@@ -13,9 +13,9 @@ use crate::changes::{
 use crate::imported::{Imported, load_imported};
 use crate::model::UserType;
 use crate::plan::{self, ServerFields};
-use crate::{changeset, record};
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
+use crate::{changeset, record};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use std::collections::{HashMap, HashSet};
 
@@ -201,7 +201,7 @@ impl<'t> UserStatements<'t> {
                  WHERE id = ?1",
             )?,
             attributes: tx.prepare(
-"INSERT INTO azure_users (user_id, tenant_id, object_id, user_principal_name,
+                "INSERT INTO azure_users (user_id, tenant_id, object_id, user_principal_name,
                 display_name, given_name, surname, mail, job_title, department, office_location,
                 mobile_phone, business_phones, user_type, account_enabled, created_in_entra_at,
                 on_premises_sync_enabled, last_synchronized_at, deleted_in_directory,

@@ -2,11 +2,11 @@
 //! (the database's triggers refuse to delete or rewrite a finished run or any item), so a run
 //! an undo reverted is not marked: it is undone because an undo run names it.
 
-use crate::changes::ObjectKind;
 use crate::Result;
+use crate::changes::ObjectKind;
 use crate::users::ReadHandle;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::Row;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 /// Defines a closed set of words the audit log stores in a TEXT column (its CHECK constraint
 /// lists the same words), with the conversions both ways.
@@ -142,7 +142,10 @@ fn run(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     })
 }
 
-pub(crate) fn runs_query(conn: &rusqlite::Connection, filter: &str) -> rusqlite::Result<Vec<RunSummary>> {
+pub(crate) fn runs_query(
+    conn: &rusqlite::Connection,
+    filter: &str,
+) -> rusqlite::Result<Vec<RunSummary>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {RUN_COLUMNS} FROM sync_runs r LEFT JOIN organizations o ON o.id = r.organization_id
          {filter} ORDER BY r.id DESC"

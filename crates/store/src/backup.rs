@@ -14,8 +14,8 @@ mod restore;
 
 use crate::users::WriteHandle;
 use crate::{Result, Store, StoreError};
-use rusqlite::backup::{Backup, StepResult};
 use rusqlite::Connection;
+use rusqlite::backup::{Backup, StepResult};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 

@@ -31,7 +31,11 @@ pub(crate) fn record(conn: &Connection) -> rusqlite::Result<Session<'_>> {
 }
 
 /// Keeps what `session` recorded as the changeset of `run_id`.
-pub(crate) fn save(conn: &Connection, run_id: i64, session: &mut Session<'_>) -> rusqlite::Result<()> {
+pub(crate) fn save(
+    conn: &Connection,
+    run_id: i64,
+    session: &mut Session<'_>,
+) -> rusqlite::Result<()> {
     let mut blob = Vec::new();
     session.changeset_strm(&mut blob)?;
     conn.execute(

@@ -70,10 +70,9 @@ impl Imported {
             h.finish()
         }
         fn set<K: Hash, V: Hash>(tag: u8, map: &HashMap<K, V>) -> u64 {
-            map.iter()
-                .fold(one((tag, map.len())), |acc, (k, v)| {
-                    acc.wrapping_add(one((tag, k, v)))
-                })
+            map.iter().fold(one((tag, map.len())), |acc, (k, v)| {
+                acc.wrapping_add(one((tag, k, v)))
+            })
         }
         let mut roots: Vec<_> = self.roots.iter().map(one).collect();
         roots.sort_unstable();

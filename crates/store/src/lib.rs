@@ -10,10 +10,10 @@
 mod apply;
 mod audit;
 mod backup;
-mod changeset;
 #[cfg(feature = "baseline")]
 pub mod baseline;
 mod changes;
+mod changeset;
 mod decisions;
 mod error;
 mod imported;

@@ -6,9 +6,7 @@
 //! them and their vocabulary (`model`).
 
 pub use crate::convert::{to_directory_group, to_directory_user};
-pub use crate::model::{
-    LIST_INSTEAD_OF_BATCH, Phase, Progress, Selection, SyncError,
-};
+pub use crate::model::{LIST_INSTEAD_OF_BATCH, Phase, Progress, Selection, SyncError};
 pub use crate::read::{
     FullReason, Gathered, ReadMode, check_deleted, gather, gather_incremental, removals,
 };

@@ -611,7 +611,10 @@ mod tests {
             (Phase::ReadingMembers, "Reading group members"),
             (Phase::CheckingDeleted, "Checking for deleted objects"),
             (Phase::Planning, "Comparing with the database"),
-            (Phase::Backup, "Saving a backup of the database (first synchronization)"),
+            (
+                Phase::Backup,
+                "Saving a backup of the database (first synchronization)",
+            ),
             (Phase::Writing, "Writing to the database"),
         ];
         for (phase, label) in phases {

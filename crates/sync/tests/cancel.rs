@@ -239,8 +239,9 @@ fn a_cancel_at_the_last_write_rolls_back_and_one_after_the_commit_changes_nothin
     assert_eq!(before, after, "{:?}", before.differences(&after));
 
     let cancel = Cancel::default();
-    let (report, _) = engine::apply_cancellable(&db.store, &run(), &changes(0..8), &|_| {}, &cancel)
-        .expect("no Cancel");
+    let (report, _) =
+        engine::apply_cancellable(&db.store, &run(), &changes(0..8), &|_| {}, &cancel)
+            .expect("no Cancel");
     cancel.cancel();
     let conn = rusqlite::Connection::open(&db.path).expect("open");
     let status: String = conn

@@ -60,8 +60,7 @@ pub(crate) struct Columns {
 impl Columns {
     pub fn of(&mut self, conn: &Connection, table: &str) -> rusqlite::Result<&[String]> {
         if !self.by_table.contains_key(table) {
-            let mut stmt =
-                conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+            let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
             let names = stmt
                 .query_map([table], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -94,11 +93,9 @@ pub(crate) fn current(
         change.table,
         key_filter(columns, change)
     );
-    conn.query_row(
-        &sql,
-        rusqlite::params_from_iter(change.key()),
-        |r| (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect(),
-    )
+    conn.query_row(&sql, rusqlite::params_from_iter(change.key()), |r| {
+        (0..columns.len()).map(|i| r.get::<_, Value>(i)).collect()
+    })
     .optional()
 }
 
@@ -151,7 +148,11 @@ pub(crate) fn meets(
                 Meets::Taken(format!(
                     "its server ID {} now belongs to another {}",
                     change.key().first().map(value_text).unwrap_or_default(),
-                    if change.table == "users" { "user" } else { "group" }
+                    if change.table == "users" {
+                        "user"
+                    } else {
+                        "group"
+                    }
                 ))
             } else {
                 Meets::Changed(fields)
@@ -233,13 +234,20 @@ pub(crate) fn field_label(table: &str, column: &str) -> String {
 
 /// The unit each change belongs to: users and their Entra ID attributes (and tombstones, by
 /// object ID) as one user, groups likewise, memberships each on their own.
-pub(crate) fn units(changes: &[RowChange], columns: &mut Columns, conn: &Connection) -> rusqlite::Result<Vec<Unit>> {
+pub(crate) fn units(
+    changes: &[RowChange],
+    columns: &mut Columns,
+    conn: &Connection,
+) -> rusqlite::Result<Vec<Unit>> {
     let mut by_object: HashMap<(String, String), i64> = HashMap::new();
     for c in changes.iter().filter(|c| c.table == "azure_users") {
         let cols = columns.of(conn, "azure_users")?.to_vec();
         let get = |name: &str| field(&cols, c, name);
         if let Value::Integer(user_id) = get("user_id") {
-            by_object.insert((value_text(&get("tenant_id")), value_text(&get("object_id"))), user_id);
+            by_object.insert(
+                (value_text(&get("tenant_id")), value_text(&get("object_id"))),
+                user_id,
+            );
         }
     }
     let mut units = Vec::with_capacity(changes.len());

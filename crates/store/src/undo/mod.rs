@@ -183,7 +183,9 @@ fn undoable(conn: &Connection, run_id: i64) -> Result<(RunSummary, Vec<u8>), Str
         return Err(format!("there is no run #{run_id}"));
     };
     if run.kind != RunKind::Sync {
-        return Err(format!("run #{run_id} is an undo or a restore; it cannot be undone"));
+        return Err(format!(
+            "run #{run_id} is an undo or a restore; it cannot be undone"
+        ));
     }
     if run.status == RunStatus::Undone {
         return Err(format!("run #{run_id} was undone already"));

@@ -31,7 +31,10 @@ pub(super) fn record(
         if choices.of(conflict) != Resolution::KeepNewer {
             continue;
         }
-        let Some((unit, _)) = planned.conflict_of.iter().find(|(_, c)| **c == conflict.id as usize)
+        let Some((unit, _)) = planned
+            .conflict_of
+            .iter()
+            .find(|(_, c)| **c == conflict.id as usize)
         else {
             continue;
         };
@@ -186,7 +189,11 @@ fn identity(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resu
         }
     }
     if object_id.is_empty() && !table.is_empty() {
-        let key = if table == "azure_users" { "user_id" } else { "group_id" };
+        let key = if table == "azure_users" {
+            "user_id"
+        } else {
+            "group_id"
+        };
         object_id = conn
             .query_row(
                 &format!("SELECT object_id FROM {table} WHERE {key} = ?1"),

@@ -2,7 +2,9 @@
 //! the row changes written back, the run's decisions withdrawn, and the undo's audit records.
 
 use super::classify::{self, Meets, Unit, field, field_label, value_text};
-use super::{Planned, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, deletes, record};
+use super::{
+    Planned, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, deletes, record,
+};
 use crate::changeset::{Op, RowChange};
 use crate::{Result, StoreError};
 use rusqlite::types::Value;
@@ -62,7 +64,9 @@ pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqli
         let Some(problem) = problem else { continue };
         let restorable = problem == Problem::ChangedSince;
         let id = u32::try_from(planned.plan.conflicts.len()).unwrap_or(u32::MAX);
-        planned.conflict_of.insert(unit.clone(), planned.plan.conflicts.len());
+        planned
+            .conflict_of
+            .insert(unit.clone(), planned.plan.conflicts.len());
         planned.plan.conflicts.push(UndoConflict {
             id,
             object_type: match unit {
@@ -119,7 +123,11 @@ fn later_members(
     ))?;
     let later: Vec<String> = stmt
         .query_map([id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?
         .into_iter()
@@ -130,7 +138,12 @@ fn later_members(
         return Ok(None);
     }
     Ok(Some(super::FieldConflict {
-        field: if table == "users" { "member of" } else { "members" }.into(),
+        field: if table == "users" {
+            "member of"
+        } else {
+            "members"
+        }
+        .into(),
         now: later.join(", "),
         restore: "(removed by the undo)".into(),
     }))
@@ -149,7 +162,8 @@ fn name_of(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resul
         if let Some(now) = now {
             return Ok(now);
         }
-        let mut stmt = conn.prepare_cached("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
         let cols = stmt
             .query_map([table], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -241,7 +255,11 @@ pub(super) fn revert(
 
 /// A later run moved the organization's change tracking on: the next sync must compare in
 /// full to find again what this undo reverted.
-fn forget_delta_links(tx: &Connection, cols: &[String], change: &RowChange) -> rusqlite::Result<()> {
+fn forget_delta_links(
+    tx: &Connection,
+    cols: &[String],
+    change: &RowChange,
+) -> rusqlite::Result<()> {
     let sql = format!(
         "UPDATE organizations SET users_delta_link = NULL, groups_delta_link = NULL,
                 delta_taken_at = NULL WHERE {}",
@@ -310,7 +328,10 @@ fn parents_exist(tx: &Connection, cols: &[String], change: &RowChange) -> rusqli
     tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1)
             AND EXISTS (SELECT 1 FROM users WHERE id = ?2)",
-        params![field(cols, change, "group_id"), field(cols, change, "user_id")],
+        params![
+            field(cols, change, "group_id"),
+            field(cols, change, "user_id")
+        ],
         |r| r.get(0),
     )
 }

@@ -73,7 +73,11 @@ fn without_log(mut rows: Dump) -> Dump {
     rows
 }
 
-fn undo(db: &Db, run_id: i64, choices: &UndoChoices) -> Result<aadsync_store::UndoOutcome, StoreError> {
+fn undo(
+    db: &Db,
+    run_id: i64,
+    choices: &UndoChoices,
+) -> Result<aadsync_store::UndoOutcome, StoreError> {
     let plan = db.store.writer().undo_preview(run_id)?;
     db.store
         .writer()
@@ -89,7 +93,11 @@ fn undoing_the_last_run_puts_every_table_back_and_keeps_the_audit_log() {
     assert!(plan.changes > 0);
     let outcome = undo(&db, run_id, &UndoChoices::default()).expect("undo");
     let after = dump(db.store.writer().connection());
-    assert_same(&without_log(after.clone()), &without_log(before), "after the undo");
+    assert_same(
+        &without_log(after.clone()),
+        &without_log(before),
+        "after the undo",
+    );
     for table in ["sync_run_items", "sync_run_changes"] {
         let kept: Vec<&String> = log_before[table].iter().collect();
         assert!(
@@ -116,7 +124,10 @@ fn a_later_edit_is_a_conflict_kept_unless_restored() {
             .writer()
             .apply_directory_changes(
                 &run(),
-                &changes(vec![entra_user("o-ann", "ann@contoso.com", "Ann Smith")], vec![]),
+                &changes(
+                    vec![entra_user("o-ann", "ann@contoso.com", "Ann Smith")],
+                    vec![],
+                ),
             )
             .expect("second sync");
         let plan = db.store.writer().undo_preview(run_id).expect("preview");
@@ -149,7 +160,11 @@ fn a_later_edit_is_a_conflict_kept_unless_restored() {
             .into_iter()
             .map(|r| r.account_name)
             .collect();
-        assert_eq!(names.contains(&"ann@contoso.com".to_owned()), ann_stays, "{names:?}");
+        assert_eq!(
+            names.contains(&"ann@contoso.com".to_owned()),
+            ann_stays,
+            "{names:?}"
+        );
         assert!(!names.contains(&"bob@contoso.com".to_owned()), "{names:?}");
         // carl's later edit is no part of the run: it stays either way.
         let carl = user_id(&db, "carl");
@@ -166,7 +181,10 @@ fn a_stale_preview_is_refused_and_writes_nothing() {
         .writer()
         .apply_directory_changes(
             &run(),
-            &changes(vec![entra_user("o-bob", "bob@contoso.com", "Bob Ray Jr")], vec![]),
+            &changes(
+                vec![entra_user("o-bob", "bob@contoso.com", "Bob Ray Jr")],
+                vec![],
+            ),
         )
         .expect("a sync in between");
     let before = dump(db.store.writer().connection());
@@ -178,5 +196,9 @@ fn a_stale_preview_is_refused_and_writes_nothing() {
         &|| false,
     );
     assert!(matches!(refused, Err(StoreError::Stale(_))), "{refused:?}");
-    assert_same(&dump(db.store.writer().connection()), &before, "after the refusal");
+    assert_same(
+        &dump(db.store.writer().connection()),
+        &before,
+        "after the refusal",
+    );
 }
