@@ -67,6 +67,8 @@ fn without_log(mut rows: Dump) -> Dump {
         "sync_run_items",
         "sync_run_changes",
         "azure_decisions",
+        // The largest ids ever deleted: undoing a run that created rows raises them.
+        "row_id_high_water",
     ] {
         rows.remove(table);
     }
