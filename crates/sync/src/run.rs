@@ -243,7 +243,11 @@ pub async fn plan_run(
         phase: Phase::Planning,
         done: 0,
     });
-    let (changes, plan) = preview(store, &run.tenant_id, gathered.changes).await?;
+    let (mut changes, plan) = preview(store, &run.tenant_id, gathered.changes).await?;
+    // Graph was read relative to `imported` and its links: should the database have changed
+    // during the read (an undo putting the links back, another sync), the apply refuses and
+    // the run is planned again, rather than writing changes read from links no longer stored.
+    changes.based_on = Some(imported.digest());
     Ok(PlannedRun {
         run,
         changes,
