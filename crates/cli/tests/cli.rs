@@ -2,10 +2,12 @@
 //! Secret Service: organizations (add by device code, list, whoami, login through $BROWSER,
 //! revoked, remove, a non-administrator refused), then synchronizations checked against the
 //! rows in the SQLite file, with the expected rows read from the tenant's Graph: exit 0, 3
-//! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo.
+//! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo,
+//! and an undo racing a synchronization in another process (`undo_race`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod support;
+mod undo_race;
 
 use aadsync_emulator::browser::{Browser, Person};
 use aadsync_emulator::{Emulator, demo};
