@@ -2,10 +2,12 @@
 //! Secret Service: organizations (add by device code, list, whoami, login through $BROWSER,
 //! revoked, remove, a non-administrator refused), then synchronizations checked against the
 //! rows in the SQLite file, with the expected rows read from the tenant's Graph: exit 0, 3
-//! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo.
+//! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo,
+//! and an undo racing a synchronization in another process (`undo_race`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod support;
+mod undo_race;
 
 use aadsync_emulator::browser::{Browser, Person};
 use aadsync_emulator::{Emulator, demo};
@@ -752,6 +754,8 @@ struct TwoRuns {
     _emulator: Emulator,
     _dir: tempfile::TempDir,
     db: std::path::PathBuf,
+    /// Before the first run.
+    before_first: db::Dump,
     /// Before and after the second run.
     before: db::Dump,
     after: db::Dump,
@@ -767,6 +771,7 @@ async fn two_runs() -> TwoRuns {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("aadsync.sqlite3");
     add_organization(&emulator, &db).await;
+    let before_first = db::dump(&db);
     let marketing = tenant.group_id("Marketing").await;
     let first = run(aadsync(
         &db,
@@ -832,6 +837,7 @@ async fn two_runs() -> TwoRuns {
         _emulator: emulator,
         _dir: dir,
         db,
+        before_first,
         before,
         after,
         first: runs[0].id,
@@ -840,8 +846,20 @@ async fn two_runs() -> TwoRuns {
     }
 }
 
-/// `undo --run N --yes` puts back every row as it was before run N; the audit log marks the
-/// run undone and records the undo.
+/// The token `undo --run N` printed for `--yes --token`.
+fn token_in(preview: &str) -> String {
+    preview
+        .split("--token ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no token in {preview}"))
+        .to_owned()
+}
+
+/// `undo --run N` shows what undoing any run would do, with what changed since as conflicts
+/// named by user, and writes nothing; `--yes` undoes it (every table but the append-only log
+/// as before the run); a `--token` from a preview the database no longer matches is refused
+/// and writes nothing; both runs undone, newest first, leave the database as before both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_restores_the_database_as_it_was_before_the_run() {
     if !in_session(
@@ -854,6 +872,7 @@ async fn undo_restores_the_database_as_it_was_before_the_run() {
     let setup = two_runs().await;
     let TwoRuns {
         db,
+        before_first,
         before,
         after,
         first,
@@ -861,50 +880,85 @@ async fn undo_restores_the_database_as_it_was_before_the_run() {
         items,
         ..
     } = &setup;
-    let (first, second) = (*first, *second);
+    let (first, second) = (first.to_string(), second.to_string());
 
-    // Refused: not the last run; without --yes. Neither writes anything.
-    let not_last = run(aadsync(db, &["undo", "--run", &first.to_string(), "--yes"])).await;
-    assert_eq!(not_last.code, Some(1), "{not_last}");
+    // The older run can be undone too: what the newer run changed is a conflict, by name.
+    let older = run(aadsync(db, &["undo", "--run", &first])).await;
+    assert_eq!(older.code, Some(1), "{older}");
     assert!(
-        not_last
-            .stderr
-            .contains(&format!("only the last synchronization (run #{second})")),
-        "{not_last}"
+        older.stdout.contains("Changed since the run (2;")
+            && older
+                .stdout
+                .contains("user alex.renamed@contoso.com: changed since"),
+        "{older}"
     );
-    let run_arg = second.to_string();
-    let ask = run(aadsync(db, &["undo", "--run", &run_arg])).await;
+    let older_token = token_in(&older.stdout);
+    let ask = run(aadsync(db, &["undo", "--run", &second])).await;
     assert_eq!(ask.code, Some(1), "{ask}");
-    assert!(ask.stdout.contains("Run again with --yes"), "{ask}");
-    db::assert_same(after, &db::dump(db), "undo refused");
+    assert!(
+        ask.stdout.contains("Nothing it changed was changed since.")
+            && ask.stdout.contains("Run again with --yes --token "),
+        "{ask}"
+    );
+    db::assert_same(after, &db::dump(db), "previews write nothing");
 
-    let undo = run(aadsync(db, &["undo", "--run", &run_arg, "--yes"])).await;
+    let undo = run(aadsync(db, &["undo", "--run", &second, "--yes"])).await;
     assert_eq!(undo.code, Some(0), "{undo}");
     db::assert_same(
         &db::without(before, AUDIT_TABLES),
         &db::without(&db::dump(db), AUDIT_TABLES),
         "undo",
     );
+    // The preview of the older run was taken before that undo: refused, nothing written.
+    let undone_once = db::dump(db);
+    let stale = run(aadsync(
+        db,
+        &["undo", "--run", &first, "--yes", "--token", &older_token],
+    ))
+    .await;
+    assert_eq!(stale.code, Some(1), "{stale}");
+    assert!(
+        stale.stderr.contains(&format!(
+            "the database changed since the undo of run #{first} was previewed"
+        )),
+        "{stale}"
+    );
+    db::assert_same(&undone_once, &db::dump(db), "stale token");
+    let undo = run(aadsync(db, &["undo", "--run", &first, "--yes"])).await;
+    assert_eq!(undo.code, Some(0), "{undo}");
+    db::assert_same(
+        &db::without(before_first, AUDIT_TABLES),
+        &db::without(&db::dump(db), AUDIT_TABLES),
+        "both undone",
+    );
+
     let runs = db::runs(db);
+    let (first, second): (i64, i64) = (first.parse().expect("id"), second.parse().expect("id"));
+    // Append-only: the undone runs keep their row as it was; each undo names its run.
     assert_eq!(
         runs.iter()
-            .map(|r| (r.id, r.kind.as_str(), r.status.as_str()))
+            .map(|r| (r.id, r.kind.as_str(), r.status.as_str(), r.undoes_run))
             .collect::<Vec<_>>(),
         [
-            (first, "sync", "succeeded"),
-            (second, "sync", "undone"),
-            (second + 1, "undo", "succeeded")
+            (first, "sync", "succeeded", None),
+            (second, "sync", "succeeded", None),
+            (second + 1, "undo", "succeeded", Some(second)),
+            (second + 2, "undo", "succeeded", Some(first))
         ]
     );
-    assert!(
-        runs[2]
-            .message
-            .as_deref()
-            .is_some_and(|m| m.starts_with(&format!("undid run #{second} by restoring "))),
-        "{runs:?}"
-    );
-    // The undone run's items stay in the audit log, and `runs` shows what the table holds.
+    for (undo, undone) in [(2, second), (3, first)] {
+        assert!(
+            runs[undo]
+                .message
+                .as_deref()
+                .is_some_and(|m| m.starts_with(&format!("undid run #{undone}: "))),
+            "{runs:?}"
+        );
+    }
+    // The undone runs' items stay in the audit log, and `runs` shows the table with each run
+    // an undo names as undone.
     assert_eq!(db::run_items(db, second), items[&second]);
+    assert_eq!(db::run_items(db, first), items[&first]);
     let listed = run(aadsync(db, &["runs", "--json"])).await;
     assert_eq!(listed.code, Some(0), "{listed}");
     let listed: Vec<(i64, String, String)> = listed
@@ -920,13 +974,23 @@ async fn undo_restores_the_database_as_it_was_before_the_run() {
             )
         })
         .collect();
-    let mut stored: Vec<(i64, String, String)> =
-        runs.into_iter().map(|r| (r.id, r.kind, r.status)).collect();
+    let undone: Vec<i64> = runs.iter().filter_map(|r| r.undoes_run).collect();
+    let mut stored: Vec<(i64, String, String)> = runs
+        .into_iter()
+        .map(|r| {
+            let status = if undone.contains(&r.id) {
+                "undone".to_owned()
+            } else {
+                r.status
+            };
+            (r.id, r.kind, status)
+        })
+        .collect();
     stored.reverse();
     assert_eq!(listed, stored, "newest first");
 }
 
-/// Undo keeps the audit log of the runs before the undone one (the snapshot has them too).
+/// Undo keeps the audit log of the runs before the undone one: it only ever appends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_keeps_the_items_of_earlier_runs() {
     if !in_session(

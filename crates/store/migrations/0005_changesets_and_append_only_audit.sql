@@ -90,25 +90,3 @@ BEFORE INSERT ON azure_decisions WHEN EXISTS (SELECT 1 FROM azure_decisions WHER
 BEGIN
     SELECT RAISE(ABORT, 'aadsync: decisions are never replaced, only followed by a newer one');
 END;
-
--- Server IDs of users and groups are never given twice (an undo must find at an ID the object
--- its run wrote there, never a newer one that took a freed ID): every insert of a new user or
--- group takes `last + 1`, and `last` follows every insert, restores and undos included.
-CREATE TABLE id_high_water (
-    name TEXT PRIMARY KEY CHECK (name IN ('users', 'groups')),
-    last INTEGER NOT NULL
-) STRICT;
-INSERT INTO id_high_water (name, last) SELECT 'users', coalesce(max(id), 0) FROM users;
-INSERT INTO id_high_water (name, last) SELECT 'groups', coalesce(max(id), 0) FROM groups;
-
-CREATE TRIGGER users_ids_rise
-AFTER INSERT ON users
-BEGIN
-    UPDATE id_high_water SET last = max(last, NEW.id) WHERE name = 'users';
-END;
-
-CREATE TRIGGER groups_ids_rise
-AFTER INSERT ON groups
-BEGIN
-    UPDATE id_high_water SET last = max(last, NEW.id) WHERE name = 'groups';
-END;

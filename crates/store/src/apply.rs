@@ -12,6 +12,7 @@ use crate::changes::{
 };
 use crate::imported::{Imported, load_imported};
 use crate::model::UserType;
+use crate::open::next_id;
 use crate::plan::{self, ServerFields};
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
@@ -53,7 +54,7 @@ impl WriteHandle<'_> {
         let imported = load_imported(&tx, &run.tenant_id).map_err(sql)?;
         if changes.based_on.is_some_and(|d| d != imported.digest()) {
             return Err(StoreError::Stale(
-                "the database changed since this synchronization read it (another synchronization, undo or edit, perhaps from the command line); nothing was written".into(),
+                "the database changed since the preview (another synchronization, undo or edit of this organization's users, perhaps from the command line); nothing was written: preview again".into(),
             ));
         }
         let report = {
@@ -189,12 +190,13 @@ struct UserStatements<'t> {
 impl<'t> UserStatements<'t> {
     fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            insert: tx.prepare(
+            insert: tx.prepare(concat!(
                 "INSERT INTO users (id, account_name, account_key, auth_type, enabled, full_name,
                                     email, phone, department)
-                 VALUES ((SELECT last + 1 FROM id_high_water WHERE name = 'users'), ?1, ?2,
-                         'azure_ad', ?3, ?4, ?5, ?6, ?7)",
-            )?,
+                 VALUES (",
+                next_id!("users"),
+                ", ?1, ?2, 'azure_ad', ?3, ?4, ?5, ?6, ?7)"
+            ))?,
             update: tx.prepare(
                 "UPDATE users SET account_name = ?2, account_key = ?3, enabled = ?4,
                         full_name = ?5, email = ?6, phone = ?7, department = ?8,
@@ -398,10 +400,11 @@ impl Apply<'_, '_> {
 
     fn groups(&mut self, groups: &[DirectoryGroup], items: &[OutcomeItem]) -> rusqlite::Result<()> {
         let tx = self.tx;
-        let mut insert_group = tx.prepare(
-            "INSERT INTO groups (id, name, source, description)
-             VALUES ((SELECT last + 1 FROM id_high_water WHERE name = 'groups'), ?1, 'azure_ad', ?2)",
-        )?;
+        let mut insert_group = tx.prepare(concat!(
+            "INSERT INTO groups (id, name, source, description) VALUES (",
+            next_id!("groups"),
+            ", ?1, 'azure_ad', ?2)"
+        ))?;
         let mut update_group = tx.prepare(
             "UPDATE groups SET name = ?2, description = ?3,
                     updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",

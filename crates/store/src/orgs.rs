@@ -198,9 +198,13 @@ impl WriteHandle<'_> {
         let path = self.path;
         self.conn
             .query_row(
-                "INSERT INTO organizations (tenant_id, display_name, primary_domain, cloud,
-                     authority_url, graph_url, client_id, admin_upn, admin_object_id, demo)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                concat!(
+                    "INSERT INTO organizations (id, tenant_id, display_name, primary_domain,
+                         cloud, authority_url, graph_url, client_id, admin_upn, admin_object_id,
+                         demo)
+                     VALUES (",
+                    crate::open::next_id!("organizations"),
+                    ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (tenant_id) DO UPDATE SET
                      display_name = excluded.display_name,
                      primary_domain = excluded.primary_domain,
@@ -211,7 +215,8 @@ impl WriteHandle<'_> {
                      admin_upn = excluded.admin_upn,
                      admin_object_id = excluded.admin_object_id,
                      demo = excluded.demo
-                 RETURNING id",
+                 RETURNING id"
+                ),
                 params![
                     tenant,
                     org.display_name,

@@ -299,10 +299,14 @@ impl<'a> WriteHandle<'a> {
         let hash = password::hash(&user.password).map_err(StoreError::Invalid)?;
         self.conn
             .execute(
-                "INSERT INTO users (id, account_name, account_key, auth_type, enabled, full_name,
-                                    email, phone, department, description, password_hash)
-                 VALUES ((SELECT last + 1 FROM id_high_water WHERE name = 'users'), ?1, ?2,
-                         'local', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                concat!(
+                    "INSERT INTO users (id, account_name, account_key, auth_type, enabled,
+                                        full_name, email, phone, department, description,
+                                        password_hash)
+                     VALUES (",
+                    crate::open::next_id!("users"),
+                    ", ?1, ?2, 'local', ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                ),
                 params![
                     name,
                     key,

@@ -246,6 +246,9 @@ pub async fn plan_run(
         done: 0,
     });
     let (mut changes, plan) = preview(store, &run.tenant_id, gathered.changes).await?;
+    // Graph was read relative to `imported` and its links: should the database have changed
+    // during the read (an undo putting the links back, another sync), the apply refuses and
+    // the run is planned again, rather than writing changes read from links no longer stored.
     changes.based_on = Some(pinned);
     Ok(PlannedRun {
         run,

@@ -9,9 +9,16 @@ use std::path::Path;
 pub use aadsync_testenv::db::Dump;
 use rusqlite::{Connection, OpenFlags};
 
-/// The audit log: runs and their items. Undo rewrites it on purpose, so comparisons of "the
+/// The audit log (runs, their items and changesets, the decisions) and the largest row ids
+/// ever deleted: append-only history an undo adds to on purpose, so comparisons of "the
 /// database as it was" leave these out and check them separately.
-pub const AUDIT_TABLES: &[&str] = &["sync_runs", "sync_run_items"];
+pub const AUDIT_TABLES: &[&str] = &[
+    "sync_runs",
+    "sync_run_items",
+    "sync_run_changes",
+    "azure_decisions",
+    "row_id_high_water",
+];
 
 fn open(path: &Path) -> Connection {
     Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open read-only")
@@ -148,15 +155,18 @@ pub fn tombstones(path: &Path) -> BTreeSet<String> {
 pub struct RunRow {
     pub id: i64,
     pub kind: String,
+    /// As stored: a finished run is never rewritten, so an undone run still says how it ended.
     pub status: String,
     pub message: Option<String>,
+    /// For an undo: the run it undid.
+    pub undoes_run: Option<i64>,
 }
 
 /// Every run, oldest first.
 pub fn runs(path: &Path) -> Vec<RunRow> {
     let conn = open(path);
     let mut stmt = conn
-        .prepare("SELECT id, kind, status, message FROM sync_runs ORDER BY id")
+        .prepare("SELECT id, kind, status, message, undoes_run FROM sync_runs ORDER BY id")
         .expect("runs");
     stmt.query_map([], |r| {
         Ok(RunRow {
@@ -164,6 +174,7 @@ pub fn runs(path: &Path) -> Vec<RunRow> {
             kind: r.get(1)?,
             status: r.get(2)?,
             message: r.get(3)?,
+            undoes_run: r.get(4)?,
         })
     })
     .expect("runs")

@@ -9,7 +9,7 @@ use crate::changeset::{Op, RowChange};
 use crate::{Result, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The order tables are written back in: owners before what refers to them.
 const ORDER: &[&str] = &[
@@ -27,6 +27,7 @@ const ORDER: &[&str] = &[
 /// Collects the conflicts of `planned`, one per user, group or membership in conflict.
 pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqlite::Result<()> {
     let ours = memberships_removed(planned);
+    let mut history = None;
     let by_unit: Vec<(Unit, Vec<usize>)> = planned
         .by_unit
         .iter()
@@ -81,7 +82,7 @@ pub(super) fn find_conflicts(conn: &Connection, planned: &mut Planned) -> rusqli
                 Unit::Group(_) => "group",
                 _ => "membership",
             },
-            object: name_of(conn, planned, &unit)?,
+            object: name_of(conn, planned, &unit, &mut history)?,
             problem,
             fields,
             restorable,
@@ -163,8 +164,13 @@ fn later_members(
 }
 
 /// How the preview names a unit: from the database now, else from the changeset.
-fn name_of(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Result<String> {
-    let named = |table: &str, column: &str, id: i64| -> rusqlite::Result<String> {
+fn name_of(
+    conn: &Connection,
+    planned: &Planned,
+    unit: &Unit,
+    history: &mut Option<Gone>,
+) -> rusqlite::Result<String> {
+    let mut named = |table: &'static str, column: &str, id: i64| -> rusqlite::Result<String> {
         let now: Option<String> = conn
             .query_row(
                 &format!("SELECT {column} FROM {table} WHERE id = ?1"),
@@ -188,9 +194,15 @@ fn name_of(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resul
             .filter(|&&i| planned.changes[i].table == table)
             .map(|&i| field(&planned.cols[i], &planned.changes[i], column))
             .find(|v| *v != Value::Null);
-        Ok(match from_run {
-            Some(Value::Text(t)) => t,
-            _ => format!("{} #{id}", if table == "users" { "user" } else { "group" }),
+        if let Some(Value::Text(t)) = from_run {
+            return Ok(t);
+        }
+        if history.is_none() {
+            *history = Some(gone_names(conn, planned)?);
+        }
+        Ok(match history.as_ref().and_then(|h| h.get(&(table, id))) {
+            Some(name) => name.clone(),
+            None => format!("{} #{id}", if table == "users" { "user" } else { "group" }),
         })
     };
     match unit {
@@ -205,8 +217,75 @@ fn name_of(conn: &Connection, planned: &Planned, unit: &Unit) -> rusqlite::Resul
     }
 }
 
+/// The names of users and groups no longer in the database, by (table, row id).
+type Gone = HashMap<(&'static str, i64), String>;
+
+/// The last names the runs' changesets (newest first) hold for the plan's users and groups
+/// that are no longer in the database: a row id names one object forever (migration 0006),
+/// so a user deleted since is named as the run that last wrote her row knew her.
+fn gone_names(conn: &Connection, planned: &Planned) -> rusqlite::Result<Gone> {
+    let mut wanted: HashSet<(&'static str, i64)> = HashSet::new();
+    for unit in &planned.units {
+        let keys = match unit {
+            Unit::User(id) => vec![("users", *id)],
+            Unit::Group(id) => vec![("groups", *id)],
+            Unit::Membership(g, u) => vec![("groups", *g), ("users", *u)],
+            Unit::Internal(_) => vec![],
+        };
+        for (table, id) in keys {
+            let there: bool = conn.query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"),
+                [id],
+                |r| r.get(0),
+            )?;
+            if !there {
+                wanted.insert((table, id));
+            }
+        }
+    }
+    let mut names = Gone::new();
+    let mut stmt = conn.prepare("SELECT changeset FROM sync_run_changes ORDER BY run_id DESC")?;
+    let mut rows = stmt.query([])?;
+    while names.len() < wanted.len()
+        && let Some(row) = rows.next()?
+    {
+        let blob: Vec<u8> = row.get(0)?;
+        for change in crate::changeset::inverted(&blob)? {
+            let (table, column) = match change.table.as_str() {
+                "users" => ("users", "account_name"),
+                "groups" => ("groups", "name"),
+                _ => continue,
+            };
+            let Some(Value::Integer(id)) = change.key().first().cloned() else {
+                continue;
+            };
+            if !wanted.contains(&(table, id)) || names.contains_key(&(table, id)) {
+                continue;
+            }
+            let Some(i) = position(conn, table, column)? else {
+                continue;
+            };
+            // What the run wrote (old, in the inverse), else what it found.
+            if let Some(Value::Text(name)) = change.old[i].clone().or(change.new[i].clone()) {
+                names.insert((table, id), name);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Where `column` is among `table`'s columns (in a changeset's order).
+fn position(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<Option<usize>> {
+    let mut stmt = conn.prepare_cached("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+    let names = stmt
+        .query_map([table], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names.iter().position(|c| c == column))
+}
+
 /// Whether the undo writes change `i` back, given the administrator's choices: a change in a
-/// kept conflict stays, and so does a membership of a kept user or group.
+/// kept conflict stays. (A membership is its own unit: the run's membership of a kept user is
+/// still the run's own change, reverted unless it changed since.)
 fn writes(planned: &Planned, choices: &UndoChoices, i: usize) -> bool {
     let resolution_of = |unit: &Unit| {
         planned
@@ -214,12 +293,6 @@ fn writes(planned: &Planned, choices: &UndoChoices, i: usize) -> bool {
             .get(unit)
             .map(|&c| choices.of(&planned.plan.conflicts[c]))
     };
-    if let Unit::Membership(g, u) = planned.units[i] {
-        let kept = |unit: Unit| resolution_of(&unit) == Some(Resolution::KeepNewer);
-        if kept(Unit::Group(g)) || kept(Unit::User(u)) {
-            return false;
-        }
-    }
     match (&planned.meets[i], resolution_of(&planned.units[i])) {
         (_, Some(Resolution::KeepNewer)) | (Meets::AlreadyBefore, _) => false,
         (Meets::AsLeft, _) | (Meets::Changed(_), Some(Resolution::Restore)) => true,

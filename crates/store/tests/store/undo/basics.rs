@@ -1,15 +1,14 @@
-//! Undo by changesets: undoing a run reverts exactly its own writes (every table but the
+//! The first cases: undoing a run reverts exactly its own writes (every table but the
 //! append-only audit log and decisions back to the moment before it when nothing changed
 //! since), later changes are conflicts that are kept unless the administrator restores them,
-//! and the audit log only grows.
+//! and a preview the database no longer matches is refused.
 
+use super::{describe, undo, user_id, without_log};
 use crate::support::*;
-use aadsync_store::{
-    LocalUserEdit, PasswordPolicy, Problem, Resolution, StoreError, UndoChoices, UserId,
-};
+use aadsync_store::{Problem, Resolution, StoreError, UndoChoices};
 
 /// Contoso, the local user carl, then a sync of ann and bob with the group Sales.
-fn synced() -> (Db, i64, Dump) {
+pub fn synced() -> (Db, i64, Dump) {
     let db = contoso_with_carl();
     let before = dump(db.store.writer().connection());
     let report = db
@@ -27,63 +26,6 @@ fn synced() -> (Db, i64, Dump) {
         )
         .expect("sync");
     (db, report.run_id, before)
-}
-
-fn user_id(db: &Db, account: &str) -> UserId {
-    db.store
-        .reader()
-        .user_rows()
-        .expect("rows")
-        .iter()
-        .find(|r| r.account_name == account)
-        .map(|r| r.id)
-        .expect(account)
-}
-
-fn describe(db: &Db, account: &str, description: &str) {
-    let id = user_id(db, account);
-    let u = db.store.reader().user(id).expect("user");
-    let edit = LocalUserEdit {
-        account_name: u.account_name,
-        full_name: u.full_name,
-        email: u.email,
-        phone: u.phone,
-        department: u.department,
-        description: description.into(),
-        enabled: u.enabled,
-        auth_type: u.auth_type,
-        new_password: None,
-    };
-    db.store
-        .writer()
-        .update_user(id, &edit, &PasswordPolicy::default())
-        .expect("edit");
-}
-
-/// `rows` without the append-only tables, which the undo adds to on purpose, and the highest
-/// server IDs given, which only rise (an ID is never given twice).
-fn without_log(mut rows: Dump) -> Dump {
-    for table in [
-        "sync_runs",
-        "sync_run_items",
-        "sync_run_changes",
-        "azure_decisions",
-        "id_high_water",
-    ] {
-        rows.remove(table);
-    }
-    rows
-}
-
-fn undo(
-    db: &Db,
-    run_id: i64,
-    choices: &UndoChoices,
-) -> Result<aadsync_store::UndoOutcome, StoreError> {
-    let plan = db.store.writer().undo_preview(run_id)?;
-    db.store
-        .writer()
-        .undo_run(run_id, &plan.token, choices, "admin@contoso.com", &|| false)
 }
 
 #[test]
@@ -204,7 +146,6 @@ fn a_stale_preview_is_refused_and_writes_nothing() {
         "after the refusal",
     );
 }
-
 /// A user kept with its newer values keeps why it is in scope too; the one the undo removes
 /// takes its scope rows with it.
 #[test]
