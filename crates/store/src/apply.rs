@@ -10,9 +10,9 @@ use crate::changes::{
     ApplyOutcome, ApplyReport, ChangedField, DirectoryChanges, DirectoryGroup, DirectoryUser,
     ObjectKind, OutcomeItem, Removal, RunInfo,
 };
+use crate::ids::next_id;
 use crate::imported::{Imported, load_imported};
 use crate::model::UserType;
-use crate::open::next_id;
 use crate::plan::{self, ServerFields};
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};

@@ -16,6 +16,7 @@ mod changes;
 mod changeset;
 mod decisions;
 mod error;
+mod ids;
 mod imported;
 mod model;
 mod open;

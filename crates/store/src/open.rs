@@ -22,22 +22,6 @@ static MIGRATION_LIST: &[M<'static>] = &[
     )),
 ];
 
-/// The id a new row of `users`, `groups` or `organizations` takes (as an SQL expression): above
-/// every id in use and every id a deleted row had, so an id never passes to another object
-/// (`0006_row_ids_are_never_reused.sql`).
-macro_rules! next_id {
-    ($table:literal) => {
-        concat!(
-            "(SELECT max(high, coalesce((SELECT max(id) FROM ",
-            $table,
-            "), 0)) + 1 FROM row_id_high_water WHERE table_name = '",
-            $table,
-            "')"
-        )
-    };
-}
-pub(crate) use next_id;
-
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 

@@ -203,7 +203,7 @@ impl WriteHandle<'_> {
                          cloud, authority_url, graph_url, client_id, admin_upn, admin_object_id,
                          demo)
                      VALUES (",
-                    crate::open::next_id!("organizations"),
+                    crate::ids::next_id!("organizations"),
                     ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (tenant_id) DO UPDATE SET
                      display_name = excluded.display_name,

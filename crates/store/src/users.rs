@@ -304,7 +304,7 @@ impl<'a> WriteHandle<'a> {
                                         full_name, email, phone, department, description,
                                         password_hash)
                      VALUES (",
-                    crate::open::next_id!("users"),
+                    crate::ids::next_id!("users"),
                     ", ?1, ?2, 'local', ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
                 ),
                 params![
