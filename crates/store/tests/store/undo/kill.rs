@@ -10,12 +10,12 @@
 //! waits to be killed.
 #![cfg(unix)]
 
+use super::child::Helper;
 use super::{HIGH_WATER, assert_intact, without_log};
 use crate::support::{Dump, changes, contoso, dump, dump_file, entra_user, local, quick, run};
 use aadsync_store::{PasswordPolicy, Store, UndoChoices};
-use std::io::{BufRead, BufReader, Lines, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Set in the child: the database to undo in, and the run.
@@ -88,57 +88,14 @@ fn child(path: &Path, run_id: i64) -> ! {
     std::process::exit(3)
 }
 
-/// The child, killed when dropped.
-struct Undoer {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Undoer {
-    /// Starts the child on `path` and waits until it is ready to undo.
-    fn ready(path: &Path, run_id: i64) -> Self {
-        let mut child = Command::new(std::env::current_exe().expect("exe"))
-            .args(["--exact", THIS_TEST, "--nocapture", "--test-threads=1"])
-            .env(CHILD, path)
-            .env(CHILD_RUN, run_id.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("child");
-        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut undoer = Undoer { child, lines };
-        assert_eq!(undoer.said(), "ready");
-        undoer
-    }
-
-    /// The child's next line of its own.
-    fn said(&mut self) -> String {
-        for line in self.lines.by_ref() {
-            if let Some((_, said)) = line.expect("line").split_once(SAYS) {
-                return said.to_owned();
-            }
-        }
-        panic!("the child ended without saying more");
-    }
-
-    fn go(&mut self) {
-        let stdin = self.child.stdin.as_mut().expect("stdin");
-        stdin.write_all(b"go\n").expect("go");
-        stdin.flush().expect("flush");
-    }
-
-    /// SIGKILL: no destructor, no rollback by the process itself.
-    fn kill(&mut self) {
-        self.child.kill().expect("kill");
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Undoer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The child, on `path`, ready to undo `run_id`.
+fn start_undo(path: &Path, run_id: i64) -> Helper {
+    let run = run_id.to_string();
+    Helper::ready(
+        THIS_TEST,
+        SAYS,
+        &[(CHILD, path.as_os_str()), (CHILD_RUN, run.as_ref())],
+    )
 }
 
 /// `rows` of the append-only tables only.
@@ -175,7 +132,7 @@ fn a_killed_undo_leaves_the_database_as_before_or_after() {
 
     // The reference: the same undo to the end, timed from "go" to "done".
     let reference = copy("reference.sqlite3");
-    let mut undoer = Undoer::ready(&reference, run_id);
+    let mut undoer = start_undo(&reference, run_id);
     let started = Instant::now();
     undoer.go();
     let done = undoer.said();
@@ -194,7 +151,7 @@ fn a_killed_undo_leaves_the_database_as_before_or_after() {
     for point in 0..POINTS {
         let at = took.mul_f64(1.5 * f64::from(point) / f64::from(POINTS - 1));
         let path = copy(&format!("killed-{point}.sqlite3"));
-        let mut undoer = Undoer::ready(&path, run_id);
+        let mut undoer = start_undo(&path, run_id);
         let wal_at_go = wal_len(&path);
         undoer.go();
         std::thread::sleep(at);

@@ -12,6 +12,7 @@
 //! - `race`: two processes, one undoing with an earlier preview's token, one synchronizing.
 
 mod basics;
+mod child;
 mod faults;
 mod kill;
 mod later_syncs;

@@ -12,15 +12,15 @@
 //! every audit row from before is still there.
 #![cfg(unix)]
 
+use super::child::Helper;
 use super::{assert_intact, assert_log_kept};
 use crate::support::{TENANT, changes, contoso, dump, dump_file, entra_user, local, run};
 use aadsync_store::{
     DirectoryChanges, OpenOptions, PasswordPolicy, RunStatus, Store, StoreError, UndoChoices,
 };
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Lines, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 const CHILD: &str = "AADSYNC_UNDO_RACE_DB";
@@ -119,48 +119,13 @@ fn child(path: &Path, role: &str) -> ! {
     std::process::exit(0)
 }
 
-struct Racer {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Racer {
-    fn ready(path: &Path, role: &str) -> Self {
-        let mut child = Command::new(std::env::current_exe().expect("exe"))
-            .args(["--exact", THIS_TEST, "--nocapture", "--test-threads=1"])
-            .env(CHILD, path)
-            .env(CHILD_ROLE, role)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("child");
-        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut racer = Racer { child, lines };
-        assert_eq!(racer.said(), "ready");
-        racer
-    }
-
-    fn said(&mut self) -> String {
-        for line in self.lines.by_ref() {
-            if let Some((_, said)) = line.expect("line").split_once(SAYS) {
-                return said.to_owned();
-            }
-        }
-        panic!("a child ended without saying how it went");
-    }
-
-    fn go(&mut self) {
-        let stdin = self.child.stdin.as_mut().expect("stdin");
-        stdin.write_all(b"go\n").expect("go");
-        stdin.flush().expect("flush");
-    }
-}
-
-impl Drop for Racer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A child on `path` in `role` ("undo <run> <token>" or "sync <variant> <digest>").
+fn racer(path: &Path, role: &str) -> Helper {
+    Helper::ready(
+        THIS_TEST,
+        SAYS,
+        &[(CHILD, path.as_os_str()), (CHILD_ROLE, role.as_ref())],
+    )
 }
 
 /// Imported users as (object ID → full name), read with SQL.
@@ -203,8 +168,8 @@ fn race(
     } else {
         "disjoint"
     };
-    let mut undo = Racer::ready(&path, &format!("undo {undone_run} {token}"));
-    let mut sync = Racer::ready(&path, &format!("sync {variant} {based_on}"));
+    let mut undo = racer(&path, &format!("undo {undone_run} {token}"));
+    let mut sync = racer(&path, &format!("sync {variant} {based_on}"));
     let delay = Duration::from_millis([0, 2, 10, 40, 120][round % 5]);
     let (first, second) = if undo_first {
         (&mut undo, &mut sync)
