@@ -8,13 +8,14 @@
 //! URLs differ.
 //!
 //! The modules form layers, each using only those below it: `ids`, `cloud`, `clock` →
-//! `target` → `auth` (the flows and checks → `session` → `signin`) → `graph`.
+//! `target`, `paging` → `auth` (the flows and checks → `session` → `signin`) → `graph`.
 
 pub mod auth;
 pub mod clock;
 pub mod cloud;
 pub mod graph;
 pub mod ids;
+pub mod paging;
 pub mod target;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -5,6 +5,7 @@
 use super::retry::{RetryPolicy, parse_retry_after};
 use crate::auth::session::{Session, SessionError};
 use crate::clock::Clock;
+use crate::paging::{Pager, PagingError};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub enum GraphError {
     },
     #[error("{0}")]
     Session(#[from] SessionError),
+    #[error("{0}")]
+    Paging(#[from] PagingError),
     #[error("the operation was cancelled")]
     Cancelled,
 }
@@ -147,6 +150,12 @@ impl GraphClient {
     /// `https://graph.microsoft.com/v1.0` + `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}/v1.0{path}", self.root)
+    }
+
+    /// The pager for a listing starting at `first`: its links must stay under this client's
+    /// Graph root (`crate::paging`).
+    pub fn pager(&self, first: &str) -> Pager {
+        Pager::new(&self.root, first)
     }
 
     fn client_request_id(&self) -> String {

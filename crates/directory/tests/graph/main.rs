@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+mod paging;
+
 struct Env {
     emulator: Emulator,
     http: reqwest::Client,
