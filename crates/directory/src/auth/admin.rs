@@ -1,5 +1,6 @@
 //! Only administrators may connect a tenant: the roles that count, and how to read them.
 
+use crate::body::{MAX_SIGN_IN_BODY, read_json};
 use crate::paging::Pager;
 use serde_json::Value;
 
@@ -96,8 +97,7 @@ pub async fn roles_from_graph(
             .await
             .map_err(|e| unreadable(e.to_string()))?;
         let status = response.status();
-        let body: Value = response
-            .json()
+        let body: Value = read_json(response, MAX_SIGN_IN_BODY)
             .await
             .map_err(|e| unreadable(format!("unexpected answer ({e})")))?;
         if !status.is_success() {
