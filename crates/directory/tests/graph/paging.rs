@@ -136,3 +136,67 @@ async fn endless_fresh_links_stop_at_the_page_bound() {
     );
     assert_eq!(seen.lock().expect("seen").len(), 3);
 }
+
+static OTHER_FOR_BATCH: Mutex<String> = Mutex::new(String::new());
+
+#[tokio::test]
+async fn group_members_in_batch_do_not_take_a_path_from_a_foreign_link() {
+    let (other, other_seen) = stub(|_, _| json!({ "value": [] })).await;
+    *OTHER_FOR_BATCH.lock().expect("other") = other;
+    // Every inner answer links to the next page on another host (whose path, taken alone,
+    // would look like a page of ours).
+    let (graph, graph_seen) = stub(|_, _| {
+        let other = OTHER_FOR_BATCH.lock().expect("other").clone();
+        json!({ "responses": [{ "id": "0", "status": 200, "body": {
+            "value": [],
+            "@odata.nextLink": format!("{other}/v1.0/groups/g1/members?$skiptoken=1"),
+        }}]})
+    })
+    .await;
+    let client = client(&graph);
+    let expanded = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.expand_groups(&[("g1".into(), "G1".into())], false, &Default::default()),
+    )
+    .await
+    .expect("the expansion ends");
+    let error = expanded.expect_err("a foreign link is an error");
+    assert!(
+        matches!(error, GraphError::Paging(PagingError::Foreign { .. })),
+        "{error}"
+    );
+    assert_eq!(graph_seen.lock().expect("seen").len(), 1, "no second batch");
+    assert!(other_seen.lock().expect("seen").is_empty());
+}
+
+static OTHER_FOR_ROLES: Mutex<String> = Mutex::new(String::new());
+
+#[tokio::test]
+async fn the_role_check_does_not_follow_a_foreign_link_with_the_token() {
+    let (other, other_seen) = stub(|_, _| json!({ "value": [] })).await;
+    *OTHER_FOR_ROLES.lock().expect("other") = other;
+    let (graph, graph_seen) = stub(|_, _| {
+        let other = OTHER_FOR_ROLES.lock().expect("other").clone();
+        json!({ "value": [], "@odata.nextLink": format!("{other}/v1.0/me/memberOf?$skiptoken=1") })
+    })
+    .await;
+    let root = url::Url::parse(&graph).expect("root");
+    let roles = tokio::time::timeout(
+        Duration::from_secs(30),
+        aadsync_directory::auth::admin::roles_from_graph(
+            &reqwest::Client::new(),
+            &root,
+            "secret-bearer",
+            "admin@contoso.com",
+        ),
+    )
+    .await
+    .expect("the role check ends");
+    let error = roles.expect_err("a foreign link is an error");
+    assert!(
+        error.to_string().contains("outside its own root"),
+        "{error}"
+    );
+    assert_eq!(graph_seen.lock().expect("seen").len(), 1);
+    assert!(other_seen.lock().expect("seen").is_empty());
+}
