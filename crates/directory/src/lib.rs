@@ -2,22 +2,25 @@
 //!
 //! `ids` and `cloud` turn what an admin types into validated values before any network call;
 //! `target` is where one organization signs in and reads Graph, with the one HTTP client and
-//! the `clock` every time-dependent decision asks; `auth` signs an administrator in and keeps
+//! the `clock` every time-dependent decision asks (its time limits, and `body`'s size caps on
+//! every answer); `paging` checks every `@odata.nextLink` before it is followed; `auth` signs an administrator in and keeps
 //! the session's tokens fresh; `graph` reads users, groups and members with paging, batching
 //! and retries. The same code talks to a real tenant and to `aadsync-emulator`; only the base
 //! URLs differ.
 //!
-//! The modules form layers, each using only those below it: `ids`, `cloud`, `clock` →
-//! `target` → `auth` (the flows and checks → `session` → `signin`) → `graph`.
+//! The modules form layers, each using only those below it: `ids`, `cloud`, `clock`, `body` →
+//! `target`, `paging` → `auth` (the flows and checks → `session` → `signin`) → `graph`.
 
 pub mod auth;
+pub mod body;
 pub mod clock;
 pub mod cloud;
 pub mod graph;
 pub mod ids;
+pub mod paging;
 pub mod target;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use cloud::{Cloud, EndpointError, Endpoints};
 pub use ids::{ClientId, IdError, TenantRef};
-pub use target::{Target, TargetError};
+pub use target::{HttpLimits, Target, TargetError};

@@ -6,6 +6,7 @@
 //! that the sign-in opened instead of building a client of its own. The target also carries
 //! the [`Clock`] that time-dependent decisions ask (`crate::clock`).
 
+use crate::body::{CappedClient, MAX_GRAPH_BODY, MAX_SIGN_IN_BODY};
 use crate::clock::{Clock, SystemClock};
 use crate::cloud::{Cloud, EndpointError, Endpoints};
 use crate::ids::{ClientId, TenantRef};
@@ -17,6 +18,36 @@ use std::time::Duration;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long to wait for a connection: an unreachable host is reported, not waited out.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long one Graph request may take: a page of 999 users with every property can take a
+/// while on a slow tenant, longer than the sign-in calls' limit.
+pub const GRAPH_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Every HTTP call's time and size limits: each call through the target's client has a
+/// timeout, and each answer a size cap (`crate::body`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// A sign-in call (discovery, keys, code redemption, device code, renewal, roles).
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// A Graph request.
+    pub graph_request_timeout: Duration,
+    /// The most a sign-in answer may hold.
+    pub max_sign_in_body: usize,
+    /// The most a Graph answer may hold.
+    pub max_graph_body: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            request_timeout: REQUEST_TIMEOUT,
+            connect_timeout: CONNECT_TIMEOUT,
+            graph_request_timeout: GRAPH_REQUEST_TIMEOUT,
+            max_sign_in_body: MAX_SIGN_IN_BODY,
+            max_graph_body: MAX_GRAPH_BODY,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
@@ -34,6 +65,7 @@ pub struct Target {
     pub client_id: ClientId,
     pub endpoints: Endpoints,
     http: reqwest::Client,
+    limits: HttpLimits,
     clock: Arc<dyn Clock>,
 }
 
@@ -44,7 +76,9 @@ impl Target {
             endpoints: cloud.endpoints(&tenant)?,
             tenant,
             client_id,
-            http: http_client().map_err(|e| TargetError::Http(e.to_string()))?,
+            http: http_client(&HttpLimits::default())
+                .map_err(|e| TargetError::Http(e.to_string()))?,
+            limits: HttpLimits::default(),
             clock: Arc::new(SystemClock),
         })
     }
@@ -53,6 +87,23 @@ impl Target {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The same target with other time and size limits (tests: short ones), on a client of
+    /// its own built with them.
+    pub fn with_limits(mut self, limits: HttpLimits) -> Result<Self, TargetError> {
+        self.http = http_client(&limits).map_err(|e| TargetError::Http(e.to_string()))?;
+        self.limits = limits;
+        Ok(self)
+    }
+
+    pub fn limits(&self) -> &HttpLimits {
+        &self.limits
+    }
+
+    /// The shared HTTP client as the `oauth2` crate's client, capped at a sign-in answer's size.
+    pub fn oauth(&self) -> CappedClient {
+        CappedClient::new(self.http.clone(), self.limits.max_sign_in_body)
     }
 
     /// What every decision about token lifetimes and waits asks for the current time.
@@ -89,10 +140,10 @@ impl std::fmt::Debug for Target {
 /// The one place HTTP settings are chosen. Redirects are never followed: a token request or a
 /// Graph call that is redirected would carry a code or a bearer token to wherever the
 /// redirect points. TLS is rustls with the webpki roots (this crate's `reqwest` features).
-fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+fn http_client(limits: &HttpLimits) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(limits.request_timeout)
+        .connect_timeout(limits.connect_timeout)
         .build()
 }

@@ -1,5 +1,7 @@
 //! Only administrators may connect a tenant: the roles that count, and how to read them.
 
+use crate::body::{MAX_SIGN_IN_BODY, read_json};
+use crate::paging::Pager;
 use serde_json::Value;
 
 /// Directory roles accepted by default (role template IDs, which are the same in every tenant).
@@ -83,6 +85,9 @@ pub async fn roles_from_graph(
         "{}/v1.0/me/memberOf?$select=id,displayName,roleTemplateId",
         graph_root.as_str().trim_end_matches('/')
     );
+    // The next pages only through the pager: our token never follows a link off the Graph
+    // root, and a loop of links ends.
+    let mut pager = Pager::new(graph_root.as_str(), &url);
     let mut roles = Vec::new();
     loop {
         let response = http
@@ -92,8 +97,7 @@ pub async fn roles_from_graph(
             .await
             .map_err(|e| unreadable(e.to_string()))?;
         let status = response.status();
-        let body: Value = response
-            .json()
+        let body: Value = read_json(response, MAX_SIGN_IN_BODY)
             .await
             .map_err(|e| unreadable(format!("unexpected answer ({e})")))?;
         if !status.is_success() {
@@ -112,8 +116,8 @@ pub async fn roles_from_graph(
                 roles.push(id.to_owned());
             }
         }
-        match body["@odata.nextLink"].as_str() {
-            Some(next) => url = next.to_owned(),
+        match pager.next(&body).map_err(|e| unreadable(e.to_string()))? {
+            Some(next) => url = next.url,
             None => return Ok(roles),
         }
     }

@@ -1,6 +1,7 @@
 //! The authorization code flow with PKCE (S256), state and nonce, using the `oauth2` crate.
 
 use crate::auth::loopback::AuthorizationResponse;
+use crate::body::CappedClient;
 use crate::target::Target;
 use aadsync_keystore::SecretString;
 use oauth2::basic::{
@@ -98,7 +99,8 @@ pub struct Tokens {
 #[derive(Debug)]
 pub struct CodeFlow {
     client: EntraClient,
-    http: reqwest::Client,
+    /// The target's client: its timeouts, no redirects, and a cap on the answer.
+    http: CappedClient,
     pub authorize_url: url::Url,
     pub state: String,
     pub nonce: String,
@@ -153,7 +155,7 @@ impl CodeFlow {
         let (authorize_url, _) = request.url();
         Ok(Self {
             client,
-            http: target.http().clone(),
+            http: target.oauth(),
             authorize_url,
             state,
             nonce,

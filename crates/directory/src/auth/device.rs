@@ -1,6 +1,7 @@
 //! The device code flow ("Use a device code instead"): show a code and a URL, poll as told.
 
 use crate::auth::code::{EntraError, EntraTokenResponse, Tokens};
+use crate::body::CappedClient;
 use crate::target::Target;
 use aadsync_keystore::SecretString;
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse};
@@ -43,7 +44,8 @@ pub enum DeviceFlowError {
 #[derive(Debug)]
 pub struct DeviceFlow {
     client: DeviceClient,
-    http: reqwest::Client,
+    /// The target's client: its timeouts, no redirects, and a cap on each answer.
+    http: CappedClient,
     details: StandardDeviceAuthorizationResponse,
 }
 
@@ -69,7 +71,7 @@ impl DeviceFlow {
             request =
                 request.add_scope(Scope::new(format!("{}/{scope}", endpoints.graph_resource)));
         }
-        let http = target.http().clone();
+        let http = target.oauth();
         let details: StandardDeviceAuthorizationResponse =
             request.request_async(&http).await.map_err(|e| match e {
                 RequestTokenError::ServerResponse(err) => DeviceFlowError::Entra(err.to_string()),

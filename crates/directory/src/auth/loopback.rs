@@ -1,21 +1,27 @@
-//! The redirect URI of an interactive sign-in: a one-shot HTTP listener on 127.0.0.1.
+//! The redirect URI of an interactive sign-in: a one-shot HTTP listener on the loopback
+//! interface, both families.
 //!
 //! The browser comes back to `http://localhost:<port>` with the authorization code, either as
 //! query parameters (`response_mode=query`) or as a POSTed form (`form_post`, what MSAL uses).
-//! The listener accepts exactly one response whose `state` matches, answers anything else with
-//! an explanation and keeps waiting, and stops after the first accepted response, a timeout or
-//! a cancel. It binds the loopback interface only.
-
+//! The listener accepts exactly one response whose `state` matches (compared in constant
+//! time), answers anything else with an explanation and keeps waiting, and stops after the
+//! first accepted response, a timeout or a cancel.
+//!
+//! `localhost` may resolve to `127.0.0.1` or to `::1`, so the listener owns the port on both:
+//! were it only on 127.0.0.1, another local user could bind `[::1]:<port>` and receive the
+//! code, `state` and `client_info`. A port already taken on `::1` is given up for another
+//! one; a computer without an IPv6 loopback (nobody can bind `::1` there) gets 127.0.0.1 alone.
 use aadsync_keystore::SecretString;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Router};
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
 
 /// What the authorization server sent back.
 #[derive(Debug)]
@@ -30,6 +36,10 @@ pub struct AuthorizationResponse {
 pub enum LoopbackError {
     #[error("cannot listen for the sign-in response on this computer: {0}")]
     Bind(std::io::Error),
+    #[error(
+        "cannot listen for the sign-in response safely: another program holds port {port} on the IPv6 loopback ([::1]) and could receive the sign-in. Try again, or close the program that listens there"
+    )]
+    Squatted { port: u16 },
     #[error("sign-in was not completed: {description} ({error})")]
     Denied { error: String, description: String },
     #[error("sign-in timed out after {0:?}: nobody completed it in the browser")]
@@ -53,7 +63,7 @@ struct Shared {
 pub struct LoopbackListener {
     port: u16,
     outcome: oneshot::Receiver<Outcome>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<watch::Sender<bool>>,
     shared: Arc<Shared>,
 }
 
@@ -64,35 +74,64 @@ impl std::fmt::Debug for Shared {
 }
 
 impl LoopbackListener {
-    /// Binds a random port on 127.0.0.1. The sign-in's `state` is given to [`Self::wait`],
-    /// since it is generated with the authorization URL, which needs this redirect URI first.
+    /// Binds a random port on 127.0.0.1 and the same port on `[::1]` (see the module docs).
+    /// The sign-in's `state` is given to [`Self::wait`], since it is generated with the
+    /// authorization URL, which needs this redirect URI first.
     pub async fn bind() -> Result<Self, LoopbackError> {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        let mut squatted = 0;
+        for _ in 0..BIND_ATTEMPTS {
+            match Self::bind_at(0).await {
+                Err(LoopbackError::Squatted { port }) => squatted = port,
+                other => return other,
+            }
+        }
+        Err(LoopbackError::Squatted { port: squatted })
+    }
+
+    /// Binds `port` (0: any free one) on 127.0.0.1 and on `[::1]`; `Squatted` when another
+    /// program holds it on `[::1]`.
+    pub async fn bind_at(port: u16) -> Result<Self, LoopbackError> {
+        let v4 = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
             .await
             .map_err(LoopbackError::Bind)?;
-        let port = listener.local_addr().map_err(LoopbackError::Bind)?.port();
+        let port = v4.local_addr().map_err(LoopbackError::Bind)?.port();
+        let v6 = match TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
+            Ok(v6) => Some(v6),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(LoopbackError::Squatted { port });
+            }
+            // No IPv6 loopback on this computer: nobody can listen on [::1] either.
+            Err(e) if no_ipv6(&e) => {
+                tracing::debug!(error = %e, "no IPv6 loopback: listening on 127.0.0.1 only");
+                None
+            }
+            Err(e) => return Err(LoopbackError::Bind(e)),
+        };
         let (tx, rx) = oneshot::channel();
         let shared = Arc::new(Shared {
             state: Mutex::new(None),
             done: Mutex::new(Some(tx)),
         });
-        let shared_handle = Arc::clone(&shared);
         let app = Router::new()
             .route("/", axum::routing::get(on_query).post(on_form))
-            .with_state(shared);
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stop_rx.await;
-                })
-                .await;
-        });
+            .with_state(Arc::clone(&shared));
+        let (stop_tx, stop_rx) = watch::channel(false);
+        for listener in std::iter::once(v4).chain(v6) {
+            let (app, mut stop_rx) = (app.clone(), stop_rx.clone());
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop_rx.wait_for(|stop| *stop).await;
+                    })
+                    .await;
+            });
+        }
+        drop(stop_rx);
         Ok(Self {
             port,
             outcome: rx,
             stop: Some(stop_tx),
-            shared: shared_handle,
+            shared,
         })
     }
 
@@ -126,7 +165,7 @@ impl LoopbackListener {
                 _ = cancel => Err(LoopbackError::Cancelled),
             };
             if let Some(stop) = self.stop.take() {
-                let _ = stop.send(());
+                let _ = stop.send(true);
             }
             outcome
         }
@@ -136,9 +175,32 @@ impl LoopbackListener {
 impl Drop for LoopbackListener {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let _ = stop.send(true);
         }
     }
+}
+
+/// Random ports tried before giving up when each is taken on `[::1]` (a squatter would have to
+/// guess each one; a busy computer rarely collides twice).
+const BIND_ATTEMPTS: usize = 8;
+
+/// Whether a bind on `[::1]` failed because this computer has no IPv6 loopback.
+fn no_ipv6(error: &std::io::Error) -> bool {
+    // EAFNOSUPPORT (97 on Linux, 47 on macOS) when IPv6 is disabled altogether.
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::Unsupported
+    ) || matches!(error.raw_os_error(), Some(97 | 47))
+}
+
+/// `a == b` in time that depends only on the lengths: a response's `state` is compared with
+/// ours without telling, by how fast it is refused, how many leading characters matched.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(difference) == 0
 }
 
 async fn on_query(
@@ -177,7 +239,11 @@ fn handle(shared: &Shared, mut params: HashMap<String, String>) -> Response {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    if expected.is_none() || params.get("state") != expected.as_ref() {
+    let matches = match (expected.as_deref(), params.get("state")) {
+        (Some(expected), Some(got)) => same_secret(expected.as_bytes(), got.as_bytes()),
+        _ => false,
+    };
+    if !matches {
         // Not ours (a stale tab, another program, an attack): refuse, keep waiting for ours.
         tracing::warn!("ignored a sign-in response with a state that does not match");
         return page(
@@ -232,4 +298,24 @@ fn handle(shared: &Shared, mut params: HashMap<String, String>) -> Response {
         "You are signed in",
         "You can close this window and return to aadsync.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"state-4f1c", b"state-4f1c"));
+        assert!(same_secret(b"", b""));
+        for other in [
+            &b"state-4f1d"[..],
+            b"xtate-4f1c",
+            b"state-4f1",
+            b"state-4f1cc",
+            b"",
+        ] {
+            assert!(!same_secret(b"state-4f1c", other), "{other:?}");
+        }
+    }
 }

@@ -206,7 +206,7 @@ impl Session {
             .add_scope(Scope::new("offline_access".into()))
             .add_scope(Scope::new("openid".into()))
             .add_scope(Scope::new("profile".into()))
-            .request_async(self.target.http())
+            .request_async(&self.target.oauth())
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(err)

@@ -5,6 +5,7 @@ use super::client::{GraphClient, GraphError};
 use super::collections::{PAGE_SIZE, encode};
 use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
 use super::retry;
+use crate::paging::Pager;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -107,7 +108,7 @@ impl GraphClient {
         let mut level: Vec<(String, String)> = groups.to_vec();
         let mut seen: HashSet<String> = groups.iter().map(|(id, _)| id.clone()).collect();
         while !level.is_empty() {
-            let mut requests = first_pages(&level, nested);
+            let mut requests = first_pages(self, &level, nested);
             let mut next_level = Vec::new();
             while !requests.is_empty() {
                 let mut more = Vec::new();
@@ -133,11 +134,10 @@ impl GraphClient {
                         } else {
                             expansion.add_members(group_id, path, items, known);
                         }
-                        if let Some(next) = body["@odata.nextLink"].as_str() {
-                            more.push(PageRequest {
-                                path: self.relative(next),
-                                ..request
-                            });
+                        let mut request = request;
+                        if let Some(next) = request.pager.next(&body)? {
+                            request.path = next.relative;
+                            more.push(request);
                         }
                     }
                 }
@@ -146,14 +146,6 @@ impl GraphClient {
             level = next_level;
         }
         Ok(expansion)
-    }
-
-    /// A whole Graph URL as the path a `$batch` request takes (relative to `/v1.0`).
-    fn relative(&self, url: &str) -> String {
-        match url.find("/v1.0/") {
-            Some(at) => url[at + "/v1.0".len()..].to_owned(),
-            None => url.to_owned(),
-        }
     }
 }
 
@@ -165,28 +157,36 @@ struct PageRequest {
     groups_page: bool,
     /// Relative to `/v1.0`.
     path: String,
+    /// This group's member listing: its links stay on the Graph root, never repeat, and end.
+    pager: Pager,
 }
 
 /// The first page of each group's user members and, with `nested`, of its member groups.
-fn first_pages(level: &[(String, String)], nested: bool) -> Vec<PageRequest> {
+fn first_pages(client: &GraphClient, level: &[(String, String)], nested: bool) -> Vec<PageRequest> {
+    let request = |group, groups_page, path: String| PageRequest {
+        group,
+        groups_page,
+        pager: client.pager(&client.url(&path)),
+        path,
+    };
     let mut requests = Vec::new();
     for (group, (id, _)) in level.iter().enumerate() {
         let id = encode(id);
-        requests.push(PageRequest {
+        requests.push(request(
             group,
-            groups_page: false,
-            path: format!(
+            false,
+            format!(
                 "/groups/{id}/members/microsoft.graph.user?$select={USER_SELECT}&$top={PAGE_SIZE}"
             ),
-        });
+        ));
         if nested {
-            requests.push(PageRequest {
+            requests.push(request(
                 group,
-                groups_page: true,
-                path: format!(
+                true,
+                format!(
                     "/groups/{id}/members/microsoft.graph.group?$select={GROUP_SELECT}&$top={PAGE_SIZE}"
                 ),
-            });
+            ));
         }
     }
     requests

@@ -1,10 +1,14 @@
 //! One Microsoft Graph request, done right: bearer token from the session (renewed once on
 //! 401), `client-request-id`, bounded concurrency, retries on throttling, 5xx, dropped
-//! connections and unreadable bodies, and errors that carry Graph's `request-id`.
+//! connections and unreadable bodies, a timeout and a size cap on each answer (the target's
+//! `HttpLimits`), and errors that carry Graph's `request-id`.
 
 use super::retry::{RetryPolicy, parse_retry_after};
 use crate::auth::session::{Session, SessionError};
+use crate::body::{BodyError, read_capped};
 use crate::clock::Clock;
+use crate::paging::{Pager, PagingError};
+use crate::target::HttpLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -12,9 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
 
-/// How long one Graph request may take: a page of 999 users with every property can take a
-/// while on a slow tenant, longer than the sign-in calls' limit.
-pub const GRAPH_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+pub use crate::target::GRAPH_REQUEST_TIMEOUT;
 
 /// Requests in flight at once per client: Graph throttles per app and tenant, and a few
 /// parallel requests already saturate what it allows.
@@ -43,6 +45,10 @@ pub enum GraphError {
     },
     #[error("{0}")]
     Session(#[from] SessionError),
+    #[error("{0}")]
+    Paging(#[from] PagingError),
+    #[error("{0}")]
+    TooLarge(BodyError),
     #[error("the operation was cancelled")]
     Cancelled,
 }
@@ -73,6 +79,7 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
+    limits: HttpLimits,
     clock: Arc<dyn Clock>,
     root: String,
     session: Arc<Session>,
@@ -125,6 +132,7 @@ impl GraphClient {
             .to_owned();
         Ok(Self {
             http,
+            limits: *session.target().limits(),
             clock,
             root,
             session,
@@ -147,6 +155,12 @@ impl GraphClient {
     /// `https://graph.microsoft.com/v1.0` + `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}/v1.0{path}", self.root)
+    }
+
+    /// The pager for a listing starting at `first`: its links must stay under this client's
+    /// Graph root (`crate::paging`).
+    pub fn pager(&self, first: &str) -> Pager {
+        Pager::new(&self.root, first)
     }
 
     fn client_request_id(&self) -> String {
@@ -239,7 +253,7 @@ impl GraphClient {
         let mut request = self
             .http
             .request(method.clone(), url)
-            .timeout(GRAPH_REQUEST_TIMEOUT)
+            .timeout(self.limits.graph_request_timeout)
             .bearer_auth(token.expose())
             .header("client-request-id", &client_request_id)
             .header("return-client-request-id", "true");
@@ -269,11 +283,13 @@ impl GraphClient {
                 .map(str::to_owned),
             retry_after: retry_after(response.headers(), self.now()),
         };
-        let bytes = match response.bytes().await {
+        let bytes = match read_capped(response, self.limits.max_graph_body).await {
             Ok(b) => b,
+            // Too large is not a broken answer: another try gets the same size.
+            Err(e) if e.is_too_large() => return Attempt::Fail(GraphError::TooLarge(e)),
             Err(e) => {
                 return Attempt::Retry {
-                    detail: format!("the answer broke off: {}", e.without_url()),
+                    detail: format!("the answer broke off: {e}"),
                     retry_after: None,
                     request_id: answer.request_id,
                 };

@@ -1,5 +1,6 @@
 //! Whole collections page by page: users and groups with the properties aadsync stores,
-//! `$search` over what admins search by, and the nextLinks followed as Graph gave them.
+//! `$search` over what admins search by, and the nextLinks followed through the one pager
+//! (`crate::paging`: on the Graph root, no repeats, bounded).
 
 use super::client::{GraphClient, GraphError};
 use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
@@ -29,18 +30,20 @@ pub fn search_clause(query: &str, properties: &[&str]) -> String {
 }
 
 impl GraphClient {
-    /// Follows `@odata.nextLink` from `first` (each link used as given), handing each page's
-    /// `value` to `on_page` as it arrives.
+    /// Follows `@odata.nextLink` from `first` through the pager (a link off the Graph root, a
+    /// repeated link or too many pages is an error), handing each page's `value` to `on_page`
+    /// as it arrives.
     pub async fn pages(
         &self,
         first: String,
         eventual: bool,
         mut on_page: impl FnMut(Vec<Value>),
     ) -> Result<(), GraphError> {
+        let mut pager = self.pager(&first);
         let mut next = Some(first);
         while let Some(url) = next.take() {
             let mut page = self.get(&url, eventual).await?;
-            next = page["@odata.nextLink"].as_str().map(str::to_owned);
+            next = pager.next(&page)?.map(|link| link.url);
             let items = match page["value"].take() {
                 Value::Array(items) => items,
                 _ => Vec::new(),

@@ -182,6 +182,7 @@ impl GraphClient {
             return Ok(Err(Stale::Foreign));
         }
         let mut url = self.url(link);
+        let mut pager = self.pager(&url);
         let mut removed = Vec::new();
         loop {
             let mut page = match self.get(&url, false).await {
@@ -215,12 +216,13 @@ impl GraphClient {
                     on_item(item);
                 }
             }
-            if let Some(next) = page["@odata.nextLink"].as_str() {
-                // A next page elsewhere than our Graph root is not followed with our token.
-                if self.relative_link(next, kind).is_none() {
-                    return Err(malformed(next));
+            // A next page elsewhere than our Graph root is not followed with our token, nor
+            // one outside this kind's delta, a repeated one or one too many.
+            if let Some(next) = pager.next(&page)? {
+                if self.relative_link(&next.url, kind).is_none() {
+                    return Err(malformed(&next.url));
                 }
-                url = next.to_owned();
+                url = next.url;
                 continue;
             }
             return match page["@odata.deltaLink"].as_str() {

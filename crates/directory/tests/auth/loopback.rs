@@ -127,3 +127,58 @@ async fn errors_timeout_and_cancel() {
         Err(LoopbackError::Cancelled)
     ));
 }
+
+/// Whether this computer has an IPv6 loopback; if not, says so (the `[::1]` tests then have
+/// nothing to check: nobody can listen there either).
+fn has_ipv6_loopback() -> bool {
+    let has = std::net::TcpListener::bind("[::1]:0").is_ok();
+    if !has {
+        eprintln!("note: no IPv6 loopback on this computer; the [::1] squatting check is skipped");
+    }
+    has
+}
+
+#[tokio::test]
+async fn the_listener_owns_the_port_on_ipv6_loopback_too() {
+    if !has_ipv6_loopback() {
+        return;
+    }
+    let listener = LoopbackListener::bind().await.expect("bind");
+    let port = listener.port();
+    // Another local program cannot take [::1]:<port> after the listener started ...
+    assert!(
+        std::net::TcpListener::bind(("::1", port)).is_err(),
+        "[::1]:{port} was free for another program"
+    );
+    // ... and a browser that resolves localhost to ::1 reaches the listener itself.
+    let waiting = tokio::spawn(listener.wait(STATE, LONG, never()));
+    let status = reqwest::Client::new()
+        .get(format!("http://[::1]:{port}/?code=over-ipv6&state={STATE}"))
+        .send()
+        .await
+        .expect("served over ::1")
+        .status();
+    assert_eq!(status.as_u16(), 200);
+    let response = waiting.await.expect("join").expect("code");
+    assert_eq!(response.code.expose(), "over-ipv6");
+}
+
+#[tokio::test]
+async fn a_port_already_taken_on_ipv6_loopback_fails_the_sign_in() {
+    if !has_ipv6_loopback() {
+        return;
+    }
+    // Another program listens on [::1]:<port> before the sign-in picks that port.
+    let squatter = std::net::TcpListener::bind("[::1]:0").expect("squat");
+    let port = squatter.local_addr().expect("addr").port();
+    match LoopbackListener::bind_at(port).await {
+        Err(LoopbackError::Squatted { port: refused }) => {
+            assert_eq!(refused, port);
+            let message = LoopbackError::Squatted { port }.to_string();
+            assert!(message.contains("[::1]") && message.contains(&port.to_string()));
+        }
+        other => panic!("expected Squatted, got {other:?}"),
+    }
+    // The 127.0.0.1 half was given back: the port is free there again.
+    drop(std::net::TcpListener::bind(("127.0.0.1", port)).expect("127.0.0.1 released"));
+}

@@ -6,5 +6,6 @@
 mod code_flow;
 mod device_admin;
 mod id_token_rules;
+mod limits;
 mod loopback;
 mod signin;

@@ -16,6 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+mod limits;
+mod paging;
+
 struct Env {
     emulator: Emulator,
     http: reqwest::Client,

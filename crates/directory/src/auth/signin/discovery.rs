@@ -3,6 +3,7 @@
 //! when the admin typed a domain.
 
 use super::error::SignInError;
+use crate::body::read_json;
 use crate::ids::parse_guid;
 use crate::target::Target;
 use serde_json::Value;
@@ -22,7 +23,12 @@ pub async fn discover(target: &Target) -> Result<Discovery, SignInError> {
     let unreachable = |e| SignInError::unreachable(authority, e);
     let response = target.http().get(&url).send().await.map_err(unreachable)?;
     let status = response.status();
-    let body: Value = response.json().await.map_err(unreachable)?;
+    let body: Value = read_json(response, target.limits().max_sign_in_body)
+        .await
+        .map_err(|e| SignInError::Unreachable {
+            host: authority.to_owned(),
+            detail: e.to_string(),
+        })?;
     if !status.is_success() {
         let description = body["error_description"]
             .as_str()

@@ -22,9 +22,9 @@ pub use tenant::{TenantInfo, read_tenant};
 
 use crate::auth::admin::{AdminPolicy, roles_from_graph};
 use crate::auth::code::{CodeFlow, Tokens};
-use crate::auth::device::DeviceFlow;
+use crate::auth::device::{DeviceFlow, DeviceFlowError};
 use crate::auth::id_token::{self, Expectations, IdTokenClaims, IdTokenError, Jwks};
-use crate::auth::loopback::LoopbackListener;
+use crate::auth::loopback::{LoopbackError, LoopbackListener};
 use crate::auth::session::Session;
 use crate::clock::unix_seconds;
 use crate::target::Target;
@@ -78,7 +78,9 @@ impl Interactive {
         self.flow.authorize_url.as_str()
     }
 
-    /// Waits for the browser's answer, then redeems and checks it.
+    /// Waits for the browser's answer, then redeems and checks it. `cancel` stops it at any
+    /// stage: while waiting for the browser, during the code exchange and the checks after it
+    /// (each of which also has the target's timeout).
     pub async fn finish(
         self,
         policy: AdminPolicy,
@@ -91,10 +93,17 @@ impl Interactive {
             listener,
             flow,
         } = self;
-        let response = listener.wait(&flow.state, timeout, cancel).await?;
+        let mut cancel = std::pin::pin!(cancel);
+        let response = listener.wait(&flow.state, timeout, cancel.as_mut()).await?;
         let nonce = flow.nonce.clone();
-        let tokens = flow.redeem(response).await?;
-        complete(&target, &discovery, &policy, tokens, Some(&nonce)).await
+        let redeem_and_check = async {
+            let tokens = flow.redeem(response).await?;
+            complete(&target, &discovery, &policy, tokens, Some(&nonce)).await
+        };
+        tokio::select! {
+            outcome = redeem_and_check => outcome,
+            () = cancel => Err(SignInError::Loopback(LoopbackError::Cancelled)),
+        }
     }
 }
 
@@ -134,8 +143,13 @@ impl DeviceSignIn {
         policy: AdminPolicy,
         cancel: impl std::future::Future<Output = ()>,
     ) -> Result<SignedIn, SignInError> {
-        let tokens = self.flow.finish(cancel).await?;
-        complete(&self.target, &self.discovery, &policy, tokens, None).await
+        let mut cancel = std::pin::pin!(cancel);
+        let tokens = self.flow.finish(cancel.as_mut()).await?;
+        // Cancel still stops the checks after the code was accepted.
+        tokio::select! {
+            outcome = complete(&self.target, &self.discovery, &policy, tokens, None) => outcome,
+            () = cancel => Err(SignInError::Device(DeviceFlowError::Cancelled)),
+        }
     }
 }
 
@@ -199,14 +213,16 @@ pub async fn complete(
 
 /// The tenant's published signing keys (JWKS).
 async fn signing_keys(target: &Target, discovery: &Discovery) -> Result<Jwks, SignInError> {
-    target
+    let response = target
         .http()
         .get(&discovery.jwks_uri)
         .send()
         .await
-        .map_err(|e| SignInError::unreachable(&discovery.jwks_uri, e))?
-        .json()
+        .map_err(|e| SignInError::unreachable(&discovery.jwks_uri, e))?;
+    let keys = crate::body::read_json(response, target.limits().max_sign_in_body)
         .await
+        .map_err(|e| SignInError::Graph(format!("the signing keys are unreadable: {e}")))?;
+    serde_json::from_value(keys)
         .map_err(|e| SignInError::Graph(format!("the signing keys are unreadable: {e}")))
 }
 

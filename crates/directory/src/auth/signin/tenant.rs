@@ -2,6 +2,7 @@
 //! the app stores with the organization, and its ID, which must match the one discovery found.
 
 use super::error::SignInError;
+use crate::body::{MAX_SIGN_IN_BODY, read_json};
 use serde_json::Value;
 
 /// The tenant as Graph describes it.
@@ -31,8 +32,7 @@ pub async fn read_tenant(
         .await
         .map_err(|e| SignInError::unreachable(graph_root.as_str(), e))?;
     let status = response.status();
-    let body: Value = response
-        .json()
+    let body: Value = read_json(response, MAX_SIGN_IN_BODY)
         .await
         .map_err(|e| SignInError::Graph(format!("an unreadable answer ({e})")))?;
     if !status.is_success() {
