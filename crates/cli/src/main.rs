@@ -62,7 +62,7 @@ fn database_path(explicit: Option<PathBuf>) -> Result<PathBuf, CliError> {
 
 fn open_store(path: &Path) -> Result<Store, CliError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
+        aadsync_store::private::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     Store::open(path, &OpenOptions::default()).map_err(CliError::failed)

@@ -23,6 +23,7 @@ mod open;
 mod orgs;
 mod password;
 pub mod plan;
+pub mod private;
 mod record;
 mod scope;
 mod undo;

@@ -81,12 +81,7 @@ impl Store {
             source,
         })?;
         check_header(&path)?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
-        }
+        create_private(&path)?;
         let sql = |err| StoreError::from_sqlite(&path, err);
 
         let mut writer = Connection::open_with_flags(
@@ -109,6 +104,7 @@ impl Store {
         if found > known {
             return Err(StoreError::TooNew { path, found, known });
         }
+        restrict_existing(&path)?;
         configure(&writer).map_err(sql)?;
         if claim.mark {
             writer
@@ -164,6 +160,36 @@ impl Store {
             &self.path,
         )
     }
+}
+
+/// Creates the missing folders (0700) and a missing database file (0600) before SQLite does,
+/// so SQLite, which gives its WAL and shared-memory files the database file's mode, never
+/// creates anything with the umask's 0644.
+fn create_private(path: &Path) -> Result<()> {
+    let open = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        crate::private::create_dir_all(parent).map_err(open)?;
+    }
+    match crate::private::create_new(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => Err(open(err)),
+        _ => Ok(()),
+    }
+}
+
+/// Makes a database of ours, and its WAL and shared memory, 0600 (files from before the rule).
+fn restrict_existing(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(suffix);
+        crate::private::restrict(Path::new(&name)).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 /// What [`claim`] found out about a file that may be written.

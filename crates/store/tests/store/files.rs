@@ -259,3 +259,56 @@ fn an_aadsync_database_from_before_the_application_id_opens_and_gets_it() {
         );
     }
 }
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The database, its WAL and shared memory, the backups folder and its files: 0600 / 0700
+/// under umask 022, and a database from before the rule is made 0600 on open (issue 14).
+#[cfg(unix)]
+#[test]
+fn the_database_wal_and_backups_are_private_under_umask_022() {
+    if aadsync_testenv::under_umask_022(
+        "files::the_database_wal_and_backups_are_private_under_umask_022",
+    ) {
+        let dir = tempfile::tempdir().expect("dir");
+        let control = dir.path().join("control");
+        std::fs::write(&control, b"").expect("control");
+        assert_eq!(mode(&control), 0o644, "the umask is not 022");
+        let path = dir.path().join("new").join("db.sqlite3");
+        let store = Store::open(&path, &quick()).expect("create");
+        store
+            .writer()
+            .create_local_user(&local("ann"), &PasswordPolicy::default())
+            .expect("user");
+        let backup = store.writer().backup().expect("backup");
+        let backups = backup.parent().expect("backups folder").to_path_buf();
+        let mut expected = vec![
+            (dir.path().join("new"), 0o700),
+            (path.clone(), 0o600),
+            (dir.path().join("new").join("db.sqlite3-wal"), 0o600),
+            (dir.path().join("new").join("db.sqlite3-shm"), 0o600),
+            (backups.clone(), 0o700),
+        ];
+        for entry in std::fs::read_dir(&backups).expect("list") {
+            expected.push((entry.expect("entry").path(), 0o600));
+        }
+        assert!(expected.iter().any(|(p, _)| *p == backup), "{expected:?}");
+        for (file, want) in &expected {
+            assert_eq!(mode(file), *want, "{}", file.display());
+        }
+        drop(store);
+
+        let old = dir.path().join("old.sqlite3");
+        drop(Store::open(&old, &quick()).expect("create"));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        drop(Store::open(&old, &quick()).expect("reopen"));
+        assert_eq!(mode(&old), 0o600);
+    }
+}
