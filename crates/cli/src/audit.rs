@@ -2,24 +2,24 @@
 //! last synchronization, and reversing an administrator's decision.
 
 use crate::args::UndoAnswer;
-use crate::exit::{CliError, CliResult};
+use crate::exit::{CliError, CliResult, Exit};
 use aadsync_store::{Resolution, Store, UndoChoices, UndoPlan};
 
 /// `aadsync runs`: every run, newest first.
 pub fn runs(store: &Store, json: bool) -> CliResult {
     let runs = store.reader().runs().map_err(CliError::failed)?;
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&runs).map_err(CliError::failed)?
         );
         return Ok(());
     }
     if runs.is_empty() {
-        println!("No synchronizations yet.");
+        say!("No synchronizations yet.");
     }
     for r in runs {
-        println!(
+        say!(
             "#{:<4} {:<5} {:<10} {}  {:<24} by {}: {} created, {} updated, {} unchanged, {} disabled, {} deleted, {} failed{}",
             r.id,
             r.kind,
@@ -44,7 +44,7 @@ pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
     let plan = store.writer().undo_preview(run).map_err(CliError::failed)?;
     let Some(answer) = answer else {
         print_undo_plan(&plan);
-        return Err("not undone (no --yes)".to_owned().into());
+        return Err(CliError::new(Exit::PreviewOnly, "not undone (no --yes)"));
     };
     if answer.token.is_none() && (answer.restore_all || !answer.restore.is_empty()) {
         return Err(
@@ -78,9 +78,11 @@ pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
         .writer()
         .undo_run(run, &token, &choices, &by, &|| false)
         .map_err(CliError::failed)?;
-    println!(
+    say!(
         "Run #{run} undone (recorded as run #{}): {} changes reverted, {} newer values kept.",
-        done.undo_run, done.reverted, done.kept
+        done.undo_run,
+        done.reverted,
+        done.kept
     );
     for c in &plan.conflicts {
         let restored = choices.each.get(&c.id).copied().unwrap_or(choices.all)
@@ -91,27 +93,29 @@ pub fn undo(store: &Store, run: i64, answer: Option<UndoAnswer>) -> CliResult {
         } else {
             "kept as it is now"
         };
-        println!("  [{}] {} {}: {what}", c.id, c.object_type, c.object);
+        say!("  [{}] {} {}: {what}", c.id, c.object_type, c.object);
     }
     Ok(())
 }
 
 fn print_undo_plan(plan: &UndoPlan) {
     let r = &plan.run;
-    println!(
+    say!(
         "Undoing run #{} ({}) reverts {} changes it made and withdraws the decisions it recorded; nothing else changes. The next sync reads Entra ID again from before that run.",
-        r.id, r.started_at, plan.changes
+        r.id,
+        r.started_at,
+        plan.changes
     );
     if plan.conflicts.is_empty() {
-        println!("Nothing it changed was changed since.");
+        say!("Nothing it changed was changed since.");
     } else {
-        println!(
+        say!(
             "Changed since the run ({}; each keeps its newer value unless restored):",
             plan.conflicts.len()
         );
     }
     for c in &plan.conflicts {
-        println!(
+        say!(
             "  [{}] {} {}: {}{}",
             c.id,
             c.object_type,
@@ -124,13 +128,15 @@ fn print_undo_plan(plan: &UndoPlan) {
             }
         );
         for f in &c.fields {
-            println!(
+            say!(
                 "        {}: now “{}”, the undo would restore “{}”",
-                f.field, f.now, f.restore
+                f.field,
+                f.now,
+                f.restore
             );
         }
     }
-    println!(
+    say!(
         "Run again with --yes --token {} to undo (add --restore-all or --restore ID,… to restore conflicts).",
         plan.token
     );
@@ -150,6 +156,6 @@ pub fn reverse_decision(store: &Store, org: &aadsync_store::Organization, user: 
         .writer()
         .reverse_decision(&tenant, &object_id, &by)
         .map_err(CliError::failed)?;
-    println!("Decision about {user} reversed: the user follows Entra ID again.");
+    say!("Decision about {user} reversed: the user follows Entra ID again.");
     Ok(())
 }

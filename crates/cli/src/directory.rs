@@ -17,7 +17,7 @@ pub async fn list(
                 .users(search, |page| {
                     for u in page {
                         if !json {
-                            println!(
+                            say!(
                                 "{:<36}  {:<40}  {:<28}  {:<20}{}{}",
                                 u.id,
                                 u.user_principal_name.as_deref().unwrap_or(""),
@@ -50,7 +50,7 @@ pub async fn list(
                 .groups(search, |page| {
                     for g in page {
                         if !json {
-                            println!(
+                            say!(
                                 "{:<36}  {:<40}  {}",
                                 g.id,
                                 g.display_name,
@@ -72,7 +72,7 @@ pub async fn list(
     };
     result.map_err(CliError::failed)?;
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&rows).map_err(CliError::failed)?
         );

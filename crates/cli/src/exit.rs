@@ -14,6 +14,11 @@ pub enum Exit {
     SignInRequired = 4,
     /// 5: stopped before writing: the deletion safeguard would be exceeded.
     SafeguardExceeded = 5,
+    /// 6: only a preview was shown (`undo` or `restore-backup` without `--yes`); nothing was
+    /// written.
+    PreviewOnly = 6,
+    /// 7: `whoami`: at least one organization needs attention (its line says why).
+    NeedsAttention = 7,
 }
 
 impl From<Exit> for ExitCode {
@@ -65,5 +70,7 @@ mod tests {
         assert_eq!(Exit::SomeObjectsFailed as u8, 3);
         assert_eq!(Exit::SignInRequired as u8, 4);
         assert_eq!(Exit::SafeguardExceeded as u8, 5);
+        assert_eq!(Exit::PreviewOnly as u8, 6);
+        assert_eq!(Exit::NeedsAttention as u8, 7);
     }
 }

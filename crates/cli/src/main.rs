@@ -2,6 +2,8 @@
 //! the same database and keyring as the desktop app. Each subcommand group is a module; this
 //! one parses, opens what they need, and turns their result into an exit code.
 
+#[macro_use]
+mod term;
 mod args;
 mod audit;
 mod backups;
@@ -40,7 +42,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if !err.message.is_empty() {
-                eprintln!("aadsync: {}", err.message);
+                tell!("aadsync: {}", err.message);
             }
             err.exit.into()
         }
@@ -62,7 +64,7 @@ fn database_path(explicit: Option<PathBuf>) -> Result<PathBuf, CliError> {
 
 fn open_store(path: &Path) -> Result<Store, CliError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
+        aadsync_store::private::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     Store::open(path, &OpenOptions::default()).map_err(CliError::failed)

@@ -65,7 +65,7 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
             let removed = orgs::remove(store, &signins.tokens, org.id)
                 .await
                 .map_err(CliError::failed)?;
-            println!(
+            say!(
                 "Removed {} and its saved sign-in. Users imported from it are kept.",
                 name(&removed)
             );
@@ -81,7 +81,7 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
                 .writer()
                 .set_deletion_threshold(org.id, count, percent)
                 .map_err(CliError::failed)?;
-            println!(
+            say!(
                 "{}: a sync now stops before disabling or deleting more than {count} objects and more than {percent} % of the imported objects.",
                 name(&org)
             );
@@ -113,13 +113,13 @@ pub async fn whoami(store: &Store, signins: &Signins, org: Option<&str>) -> CliR
         None => store.reader().organizations().map_err(CliError::failed)?,
     };
     if list.is_empty() {
-        println!("No organizations. Add one with: aadsync org add --tenant … --client-id …");
+        say!("No organizations. Add one with: aadsync org add --tenant … --client-id …");
         return Ok(());
     }
     let mut failed = 0;
     for org in &list {
         match orgs::connect(org, &signins.tokens, &signins.policy).await {
-            Ok(connected) => println!(
+            Ok(connected) => say!(
                 "{}: {} ({})",
                 name(org),
                 connected.account.upn,
@@ -132,7 +132,7 @@ pub async fn whoami(store: &Store, signins: &Signins, org: Option<&str>) -> CliR
                 } else {
                     String::new()
                 };
-                println!("{}: not signed in: {err}{hint}", name(org));
+                say!("{}: not signed in: {err}{hint}", name(org));
             }
         }
     }
@@ -140,7 +140,7 @@ pub async fn whoami(store: &Store, signins: &Signins, org: Option<&str>) -> CliR
         Ok(())
     } else {
         Err(CliError::new(
-            Exit::Failed,
+            Exit::NeedsAttention,
             format!("{failed} organization(s) need attention"),
         ))
     }
@@ -200,14 +200,19 @@ fn list(store: &Store) -> CliResult {
     let list = store.reader().organizations().map_err(CliError::failed)?;
     let now = unix_now(&SystemClock);
     if list.is_empty() {
-        println!(
+        say!(
             "No organizations. Add one with: aadsync org add --tenant … --client-id …  (or --demo)"
         );
         return Ok(());
     }
-    println!(
+    say!(
         "{:<4} {:<24} {:<26} {:<38} {:<14} {:<30} LAST SYNC",
-        "#", "NAME", "DOMAIN", "TENANT ID", "CLOUD", "ADMINISTRATOR"
+        "#",
+        "NAME",
+        "DOMAIN",
+        "TENANT ID",
+        "CLOUD",
+        "ADMINISTRATOR"
     );
     for org in list {
         let cloud = match (org.demo, org.cloud) {
@@ -217,7 +222,7 @@ fn list(store: &Store) -> CliResult {
             (_, CloudKind::China) => "china",
             (_, CloudKind::Custom) => "custom",
         };
-        println!(
+        say!(
             "{:<4} {:<24} {:<26} {:<38} {:<14} {:<30} {}",
             org.id.0,
             org.display_name,
@@ -232,15 +237,16 @@ fn list(store: &Store) -> CliResult {
             org.delta_taken_at.as_deref(),
             now,
         ) {
-            println!(
+            say!(
                 "     {}{}",
                 if note.warning { "warning: " } else { "" },
                 note.text
             );
         }
-        println!(
+        say!(
             "     Deletion safeguard: more than {} objects and more than {} %.",
-            org.threshold_count, org.threshold_percent
+            org.threshold_count,
+            org.threshold_percent
         );
     }
     Ok(())
@@ -269,15 +275,15 @@ async fn sign_in_and_save(
             user_code,
             verification_uri,
             expires_in,
-        } => println!(
+        } => say!(
             "To sign in, open {verification_uri} and enter the code {user_code} (valid for {} minutes). Press Ctrl+C to cancel.",
             expires_in.as_secs() / 60
         ),
         Prompt::Browser { url } => match open_browser(&url) {
-            Ok(()) => println!(
+            Ok(()) => say!(
                 "Sign in with your administrator account in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
             ),
-            Err(err) => println!("{err}\nOpen this address to sign in:\n{url}"),
+            Err(err) => say!("{err}\nOpen this address to sign in:\n{url}"),
         },
     }
     let signed_in = sign_in
@@ -287,7 +293,7 @@ async fn sign_in_and_save(
     let connected = orgs::save(store, &signins.tokens, prepared, signed_in)
         .await
         .map_err(CliError::failed)?;
-    println!(
+    say!(
         "Signed in to {} as {} ({}). Organization #{} saved.",
         name(&connected.organization),
         connected.account.upn,

@@ -114,7 +114,7 @@ pub async fn sync(
         match write(&store, &planned, changes, options.dry_run, progress.clone()).await? {
             Written::Done(items, counts, summary) => break (planned, items, counts, summary),
             Written::Stale(why) if attempt < PLANS => {
-                eprintln!("{why}; planning again.");
+                tell!("{why}; planning again.");
                 attempt += 1;
             }
             Written::Stale(why) => return Err(CliError::failed(why)),
@@ -198,18 +198,18 @@ async fn write(
 
 /// How the run read, and what it leaves alone, on stderr.
 fn notes(planned: &PlannedRun, options: SyncOptions) {
-    eprintln!("{}", planned.read.describe());
+    tell!("{}", planned.read.describe());
     for line in planned.lifted() {
-        eprintln!("Decision lifted: {line}");
+        tell!("Decision lifted: {line}");
     }
     if planned.deleted_unchecked > 0 {
-        eprintln!(
+        tell!(
             "Entra ID reports {} imported object(s) as deleted; left as they are (--check-deleted decides about them)",
             planned.deleted_unchecked
         );
     }
     if !options.reimport && !planned.tombstoned.is_empty() {
-        eprintln!(
+        tell!(
             "{} user(s) deleted on this server left out (--reimport-deleted brings them back): {}",
             planned.tombstoned.len(),
             planned
@@ -225,7 +225,7 @@ fn notes(planned: &PlannedRun, options: SyncOptions) {
 /// Exit 5: the objects that would go, then what to do about it.
 fn safeguard_stop(refused: ThresholdExceeded) -> CliError {
     for o in &refused.objects {
-        eprintln!(
+        tell!(
             "{}  {}  ({})",
             if o.account.is_empty() {
                 "group"
@@ -265,14 +265,14 @@ fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: 
             "deleted_in_entra_unchecked": planned.deleted_unchecked,
             "items": items,
         });
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(CliError::failed)?
         );
         return Ok(());
     }
     for l in lines.iter().filter(|l| l.outcome != "unchanged") {
-        println!(
+        say!(
             "{:<9}  {:<5}  {}{}",
             l.outcome,
             l.item.kind.as_str(),
@@ -284,7 +284,7 @@ fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: 
             }
         );
     }
-    println!("{summary}");
+    say!("{summary}");
     Ok(())
 }
 

@@ -3,10 +3,12 @@
 //! revoked, remove, a non-administrator refused), then synchronizations checked against the
 //! rows in the SQLite file, with the expected rows read from the tenant's Graph: exit 0, 3
 //! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo,
-//! and an undo racing a synchronization in another process (`undo_race`).
+//! and an undo racing a synchronization in another process (`undo_race`); names with control
+//! characters escaped on the terminal (`terminal`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod support;
+mod terminal;
 mod undo_race;
 
 use aadsync_emulator::browser::{Browser, Person};
@@ -168,7 +170,7 @@ async fn organizations_from_the_command_line() {
         .revoke_refresh_tokens("admin@contoso.com")
         .expect("revoke");
     let whoami = run(aadsync(&db, &["whoami"])).await;
-    assert_eq!(whoami.code, Some(1), "{whoami}");
+    assert_eq!(whoami.code, Some(7), "{whoami}");
     assert!(whoami.stdout.contains("aadsync login --org 1"), "{whoami}");
 
     let (ok, text) = output(aadsync(&db, &["org", "remove", "contoso.com"])).await;
@@ -884,7 +886,7 @@ async fn undo_restores_the_database_as_it_was_before_the_run() {
 
     // The older run can be undone too: what the newer run changed is a conflict, by name.
     let older = run(aadsync(db, &["undo", "--run", &first])).await;
-    assert_eq!(older.code, Some(1), "{older}");
+    assert_eq!(older.code, Some(6), "{older}");
     assert!(
         older.stdout.contains("Changed since the run (2;")
             && older
@@ -894,7 +896,7 @@ async fn undo_restores_the_database_as_it_was_before_the_run() {
     );
     let older_token = token_in(&older.stdout);
     let ask = run(aadsync(db, &["undo", "--run", &second])).await;
-    assert_eq!(ask.code, Some(1), "{ask}");
+    assert_eq!(ask.code, Some(6), "{ask}");
     assert!(
         ask.stdout.contains("Nothing it changed was changed since.")
             && ask.stdout.contains("Run again with --yes --token "),
@@ -1143,7 +1145,7 @@ async fn backup_and_restore_backup_from_the_command_line() {
     );
 
     let ask = run(aadsync(&db, &["restore-backup", &path])).await;
-    assert_eq!(ask.code, Some(1), "{ask}");
+    assert_eq!(ask.code, Some(6), "{ask}");
     assert!(
         ask.stdout.contains("Run again with --yes") && ask.stdout.contains(&path),
         "{ask}"

@@ -188,7 +188,7 @@ impl WriteHandle<'_> {
             detail,
         };
         let dir = backups_dir_of(self.path);
-        std::fs::create_dir_all(&dir)
+        crate::private::own_dir(&dir)
             .map_err(|e| fail(format!("cannot create the folder {} ({e})", dir.display())))?;
         let _lock = self.lock_backup(&dir).map_err(&fail)?;
         // Only the holder of the lock writes this name: a file left there is a crashed one's.
@@ -219,11 +219,7 @@ impl WriteHandle<'_> {
     /// writes this database's backup, and holds that until the returned file is dropped.
     fn lock_backup(&self, dir: &Path) -> std::result::Result<std::fs::File, String> {
         let path = dir.join(format!(".{}.backup.lock", stem_of(self.path)));
-        let file = std::fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        let file = crate::private::open_or_create(&path)
             .map_err(|e| format!("cannot create {} ({e})", path.display()))?;
         let wait_ms: i64 = self
             .conn
@@ -252,6 +248,8 @@ impl WriteHandle<'_> {
 
     /// A consistent copy of the database as one self-contained file (no WAL) at `dest`.
     fn copy_to(&self, dest: &Path) -> rusqlite::Result<()> {
+        // Created 0600 first: SQLite would create it with the umask's mode.
+        crate::private::create_new(dest).map_err(io_error)?;
         let mut target = Connection::open(dest)?;
         copy_whole(&self.conn, &mut target)?;
         target.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
@@ -279,6 +277,14 @@ pub(crate) fn copy_whole(from: &Connection, to: &mut Connection) -> rusqlite::Re
         rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
         Some("the database stayed busy for 10 s".into()),
     ))
+}
+
+/// An I/O error where an SQLite one is expected (SQLITE_CANTOPEN with the reason).
+fn io_error(err: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+        Some(err.to_string()),
+    )
 }
 
 /// Removes `path` if it exists (a file of ours: a left-over partial or temporary copy).
@@ -315,8 +321,9 @@ impl WriteHandle<'_> {
             ));
         }
         if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+            crate::private::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
         }
+        crate::private::create_new(dest).map_err(|e| fail(e.to_string()))?;
         let mut target = Connection::open(dest).map_err(|e| fail(e.to_string()))?;
         let backup = Backup::new(&self.conn, &mut target).map_err(|e| fail(e.to_string()))?;
         backup

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error("{} is not an aadsync database (it is not an SQLite file). aadsync has not changed it: choose another file with --db, or move this one away", path.display())]
     NotADatabase { path: PathBuf },
+    #[error("{} is another program's SQLite database, not an aadsync database. aadsync has not changed it: choose another file with --db, or move this one away", path.display())]
+    NotOurs { path: PathBuf },
     #[error("the database {} is damaged ({detail}). aadsync has not changed it: restore it from a backup or a snapshot", path.display())]
     Corrupt { path: PathBuf, detail: String },
     #[error("the database {} is locked by another program (another aadsync, a backup tool or an SQLite browser). Close it and try again", path.display())]

@@ -23,6 +23,7 @@ mod open;
 mod orgs;
 mod password;
 pub mod plan;
+pub mod private;
 mod record;
 mod scope;
 mod undo;
@@ -42,7 +43,7 @@ pub use model::{
     AuthType, AzureUserAttributes, DirectoryDeletion, GroupRef, LocalUserEdit, NewLocalUser,
     UserDetails, UserId, UserRow, UserType,
 };
-pub use open::{MIGRATIONS, OpenOptions, Store};
+pub use open::{APPLICATION_ID, MIGRATIONS, OpenOptions, Store, schema_version};
 pub use orgs::{CloudKind, MAX_THRESHOLD_COUNT, NewOrganization, OrgId, Organization};
 pub use password::{PasswordPolicy, PasswordProblem};
 /// Stops the write connection's running statement (see [`Store::interrupt_handle`]).

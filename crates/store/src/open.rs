@@ -26,9 +26,15 @@ static MIGRATION_LIST: &[M<'static>] = &[
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
 /// The schema version this build writes (`PRAGMA user_version` after every migration).
-pub(crate) fn schema_version() -> usize {
+pub fn schema_version() -> usize {
     MIGRATION_LIST.len()
 }
+
+/// aadsync's `PRAGMA application_id` (header offset 68): `0x41414453`, "AADS" in ASCII. A new
+/// database gets it at creation, one written before it existed (user_version ≥ 1, our tables)
+/// gets it on its next open; any other SQLite file is refused unchanged
+/// ([`StoreError::NotOurs`]).
+pub const APPLICATION_ID: i32 = 0x4141_4453;
 
 pub(crate) const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
@@ -75,12 +81,7 @@ impl Store {
             source,
         })?;
         check_header(&path)?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
-        }
+        create_private(&path)?;
         let sql = |err| StoreError::from_sqlite(&path, err);
 
         let mut writer = Connection::open_with_flags(
@@ -97,16 +98,19 @@ impl Store {
                 r.get::<_, i64>(0)
             })
             .map_err(sql)?;
-        let found: usize = writer
-            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-            .map_err(sql)?
-            .try_into()
-            .unwrap_or(0);
-        let known = MIGRATION_LIST.len();
+        // Another program's SQLite file is refused here, before any write (WAL included).
+        let claim = claim(&writer, &path)?;
+        let (found, known) = (claim.version, MIGRATION_LIST.len());
         if found > known {
             return Err(StoreError::TooNew { path, found, known });
         }
+        restrict_existing(&path)?;
         configure(&writer).map_err(sql)?;
+        if claim.mark {
+            writer
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(sql)?;
+        }
         MIGRATIONS.to_latest(&mut writer).map_err(|err| match err {
             rusqlite_migration::Error::RusqliteError { err, .. } => sql(err),
             other => StoreError::Migration(other),
@@ -156,6 +160,104 @@ impl Store {
             &self.path,
         )
     }
+}
+
+/// Creates the missing folders (0700) and a missing database file (0600) before SQLite does,
+/// so SQLite, which gives its WAL and shared-memory files the database file's mode, never
+/// creates anything with the umask's 0644.
+fn create_private(path: &Path) -> Result<()> {
+    let open = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        crate::private::create_dir_all(parent).map_err(open)?;
+    }
+    match crate::private::create_new(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => Err(open(err)),
+        _ => Ok(()),
+    }
+}
+
+/// Makes a database of ours, and its WAL and shared memory, 0600 (files from before the rule).
+fn restrict_existing(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(suffix);
+        crate::private::restrict(Path::new(&name)).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// What [`claim`] found out about a file that may be written.
+struct Claim {
+    /// Its `user_version`.
+    version: usize,
+    /// It is ours but has no application_id yet (new, empty, or from before it existed).
+    mark: bool,
+}
+
+/// Decides whether the SQLite file behind `conn` is ours to write: it carries our
+/// application_id, or it is new or empty (no schema, user_version 0), or it is an aadsync
+/// database from before the application_id (user_version ≥ 1 and our tables). Reads only.
+fn claim(conn: &Connection, path: &Path) -> Result<Claim> {
+    let sql = |err| StoreError::from_sqlite(path, err);
+    let pragma = |name: &str| {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0))
+            .map_err(sql)
+    };
+    let (id, version) = (pragma("application_id")?, pragma("user_version")?);
+    let objects = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(sql)?;
+    let ours = id == i64::from(APPLICATION_ID)
+        || (id == 0 && version == 0 && objects == 0)
+        || (id == 0 && version >= 1 && has_our_shape(conn).map_err(sql)?);
+    if !ours {
+        return Err(StoreError::NotOurs {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(Claim {
+        version: usize::try_from(version).unwrap_or(0),
+        mark: id == 0,
+    })
+}
+
+/// The tables (and some of their columns) every aadsync schema since 0001 has.
+const OUR_SHAPE: &[(&str, &[&str])] = &[
+    (
+        "users",
+        &[
+            "id",
+            "account_name",
+            "account_key",
+            "auth_type",
+            "password_hash",
+        ],
+    ),
+    (
+        "sync_runs",
+        &["id", "organization_id", "tenant_id", "started_by", "status"],
+    ),
+];
+
+fn has_our_shape(conn: &Connection) -> rusqlite::Result<bool> {
+    let mut statement = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    for (table, columns) in OUR_SHAPE {
+        let found = statement
+            .query_map([table], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if !columns.iter().all(|c| found.iter().any(|f| f == c)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -13,7 +13,7 @@ mod wait;
 
 mod rerun;
 pub use process::{ChildGuard, terminate};
-pub use rerun::in_session;
+pub use rerun::{in_session, under_umask_022};
 pub use session::{Desktop, DesktopOptions, KeyringMode};
 pub use wait::{WaitError, wait_until};
 

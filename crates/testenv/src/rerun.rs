@@ -52,3 +52,43 @@ pub fn in_session(test: &str, keyring: KeyringMode) -> bool {
     }
     false
 }
+
+const UMASK_CHILD: &str = "AADSYNC_TESTENV_UMASK_022";
+
+/// Like [`in_session`], for file modes: true in a copy of the test binary started under
+/// umask 022 (a test cannot set its own umask without unsafe code); false in the parent, after
+/// that child passed exactly this test.
+///
+/// # Panics
+/// In the parent, when the child cannot run or its test fails.
+#[allow(clippy::panic)]
+pub fn under_umask_022(test: &str) -> bool {
+    if std::env::var_os(UMASK_CHILD).is_some() {
+        return true;
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => panic!("cannot find the test binary: {e}"),
+    };
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            "umask 022 && exec \"$0\" --exact \"$1\" --nocapture --test-threads=1",
+        ])
+        .arg(exe)
+        .arg(test)
+        .env(UMASK_CHILD, "1")
+        .output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run the child test: {e}"),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !(output.status.success() && stdout.contains("1 passed")) {
+        panic!(
+            "the test failed under umask 022:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    false
+}

@@ -22,6 +22,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 pub(crate) fn to_ipc(err: StoreError) -> IpcError {
     let code = match &err {
         StoreError::NotADatabase { .. }
+        | StoreError::NotOurs { .. }
         | StoreError::Corrupt { .. }
         | StoreError::Locked { .. }
         | StoreError::TooNew { .. }

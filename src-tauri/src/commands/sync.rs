@@ -177,10 +177,7 @@ pub async fn export_run<R: tauri::Runtime>(
     })?;
     let (extension, content) = match args.format {
         ipc::ExportFormat::Csv => ("csv", jobs::to_csv(&result)),
-        ipc::ExportFormat::Json => (
-            "json",
-            serde_json::to_string_pretty(&result).map_err(|e| IpcError::internal(e.to_string()))?,
-        ),
+        ipc::ExportFormat::Json => ("json", jobs::to_json(&result)?),
     };
     let dir = crate::export::downloads(&app)?;
     let stem = format!("aadsync-run-{}", result.run_id);

@@ -78,7 +78,7 @@ async fn undo_and_sync_in_two_processes_serialize() {
     let imported: Vec<String> = db::imported_users(db).into_keys().collect();
     let second = second.to_string();
     let preview = run(aadsync(db, &["undo", "--run", &second])).await;
-    assert_eq!(preview.code, Some(1), "{preview}");
+    assert_eq!(preview.code, Some(6), "{preview}");
     let token = crate::token_in(&preview.stdout);
 
     let mut outcomes = Vec::new();

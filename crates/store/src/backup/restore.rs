@@ -206,7 +206,7 @@ fn prepare_copy(source: &Path, db: &Path) -> Result<PathBuf> {
         });
     }
     let dir = backups_dir_of(db);
-    std::fs::create_dir_all(&dir)
+    crate::private::own_dir(&dir)
         .map_err(|e| fail(format!("cannot create the folder {} ({e})", dir.display())))?;
     let copy = dir.join(format!(
         ".{}.restoring.{}.sqlite3",
@@ -229,6 +229,8 @@ fn copy_and_migrate(
     migrate: bool,
 ) -> std::result::Result<(), String> {
     let copy_error = |e: rusqlite::Error| format!("it cannot be copied ({e})");
+    // Created 0600 first: it becomes the database, and SQLite would use the umask's mode.
+    crate::private::create_new(copy).map_err(|e| format!("it cannot be copied ({e})"))?;
     let mut target = Connection::open(copy).map_err(copy_error)?;
     copy_whole(backup, &mut target).map_err(copy_error)?;
     target

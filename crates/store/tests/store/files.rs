@@ -152,3 +152,163 @@ fn a_newer_schema_is_refused() {
         "{err:?}"
     );
 }
+
+/// Another program's SQLite file (issue 14): refused before anything writes to it, whatever
+/// its user_version, and left byte-identical.
+#[test]
+fn another_programs_sqlite_file_is_refused_and_left_byte_identical() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cases = [
+        (
+            "places.sqlite",
+            "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);",
+        ),
+        (
+            "app-v5.db",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); PRAGMA user_version = 5;",
+        ),
+        ("other-id.db", "PRAGMA application_id = 1234;"),
+        (
+            "other-id-our-tables.db",
+            "PRAGMA application_id = 1234; PRAGMA user_version = 6;
+             CREATE TABLE users (id, account_name, account_key, auth_type, password_hash);
+             CREATE TABLE sync_runs (id, organization_id, tenant_id, started_by, status);",
+        ),
+    ];
+    for (name, sql) in cases {
+        let path = dir.path().join(name);
+        Connection::open(&path)
+            .and_then(|c| c.execute_batch(sql))
+            .expect("foreign database");
+        let bytes = std::fs::read(&path).expect("read");
+        let err = Store::open(&path, &quick()).err();
+        assert!(
+            matches!(&err, Some(StoreError::NotOurs { path: p }) if *p == path),
+            "{name}: {err:?}"
+        );
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            bytes,
+            "{name} was modified"
+        );
+        assert!(
+            !dir.path().join(format!("{name}-wal")).exists(),
+            "{name}: a WAL was created"
+        );
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("another program's SQLite database")
+                && message.contains("has not changed it"),
+            "{message}"
+        );
+    }
+}
+
+fn application_id(path: &std::path::Path) -> (i64, i64) {
+    let conn = Connection::open(path).expect("open");
+    let get = |p: &str| {
+        conn.query_row(&format!("PRAGMA {p}"), [], |r| r.get::<_, i64>(0))
+            .expect("pragma")
+    };
+    (get("application_id"), get("user_version"))
+}
+
+#[test]
+fn a_new_path_and_an_empty_file_become_ours() {
+    let dir = tempfile::tempdir().expect("dir");
+    let new = dir.path().join("new.sqlite3");
+    let empty = dir.path().join("empty.sqlite3");
+    std::fs::write(&empty, b"").expect("empty file");
+    let latest = i64::try_from(aadsync_store::schema_version()).expect("version");
+    for path in [new, empty] {
+        drop(Store::open(&path, &quick()).expect("open"));
+        assert_eq!(
+            application_id(&path),
+            (i64::from(aadsync_store::APPLICATION_ID), latest),
+            "{}",
+            path.display()
+        );
+        drop(Store::open(&path, &quick()).expect("reopen"));
+    }
+}
+
+/// Databases written before the application_id (user_version ≥ 1, our tables, id 0) still
+/// open, and get the id.
+#[test]
+fn an_aadsync_database_from_before_the_application_id_opens_and_gets_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let latest = i64::try_from(aadsync_store::schema_version()).expect("version");
+    for version in [1, aadsync_store::schema_version()] {
+        let path = dir.path().join(format!("v{version}.sqlite3"));
+        let mut conn = Connection::open(&path).expect("create");
+        MIGRATIONS
+            .to_version(&mut conn, version)
+            .expect("old schema");
+        drop(conn);
+        assert_eq!(application_id(&path).0, 0);
+        let store = Store::open(&path, &quick()).expect("open");
+        store
+            .writer()
+            .create_local_user(&local("kept"), &PasswordPolicy::default())
+            .expect("user");
+        drop(store);
+        assert_eq!(
+            application_id(&path),
+            (i64::from(aadsync_store::APPLICATION_ID), latest),
+            "v{version}"
+        );
+    }
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The database, its WAL and shared memory, the backups folder and its files: 0600 / 0700
+/// under umask 022, and a database from before the rule is made 0600 on open (issue 14).
+#[cfg(unix)]
+#[test]
+fn the_database_wal_and_backups_are_private_under_umask_022() {
+    if aadsync_testenv::under_umask_022(
+        "files::the_database_wal_and_backups_are_private_under_umask_022",
+    ) {
+        let dir = tempfile::tempdir().expect("dir");
+        let control = dir.path().join("control");
+        std::fs::write(&control, b"").expect("control");
+        assert_eq!(mode(&control), 0o644, "the umask is not 022");
+        let path = dir.path().join("new").join("db.sqlite3");
+        let store = Store::open(&path, &quick()).expect("create");
+        store
+            .writer()
+            .create_local_user(&local("ann"), &PasswordPolicy::default())
+            .expect("user");
+        let backup = store.writer().backup().expect("backup");
+        let backups = backup.parent().expect("backups folder").to_path_buf();
+        let mut expected = vec![
+            (dir.path().join("new"), 0o700),
+            (path.clone(), 0o600),
+            (dir.path().join("new").join("db.sqlite3-wal"), 0o600),
+            (dir.path().join("new").join("db.sqlite3-shm"), 0o600),
+            (backups.clone(), 0o700),
+        ];
+        for entry in std::fs::read_dir(&backups).expect("list") {
+            expected.push((entry.expect("entry").path(), 0o600));
+        }
+        assert!(expected.iter().any(|(p, _)| *p == backup), "{expected:?}");
+        for (file, want) in &expected {
+            assert_eq!(mode(file), *want, "{}", file.display());
+        }
+        drop(store);
+
+        let old = dir.path().join("old.sqlite3");
+        drop(Store::open(&old, &quick()).expect("create"));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        drop(Store::open(&old, &quick()).expect("reopen"));
+        assert_eq!(mode(&old), 0o600);
+    }
+}
