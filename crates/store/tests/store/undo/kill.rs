@@ -184,6 +184,22 @@ fn a_killed_undo_leaves_the_database_as_before_or_after() {
             println!("{what}: as after");
         }
     }
+    // Under a loaded machine the undo can take more than 1.5 times the reference: then one more
+    // child is killed only once it said it is done, so "after" is always seen too.
+    if as_after == 0 {
+        let path = copy("killed-after-done.sqlite3");
+        let mut undoer = start_undo(&path, run_id);
+        undoer.go();
+        assert!(undoer.said().starts_with("done Ok("));
+        undoer.kill();
+        let now = reopened(&path, "killed after it was done");
+        assert_eq!(
+            without_log(now),
+            without_log(after.clone()),
+            "killed after done"
+        );
+        as_after += 1;
+    }
     assert!(
         as_before > 0 && as_after > 0,
         "{as_before} before, {as_after} after"
