@@ -15,12 +15,23 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Entra ID's token response fields beyond RFC 6749.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Entra ID's token response fields beyond RFC 6749. `Debug` redacts the ID token (oauth2
+/// prints the whole response, these fields included, when it is debugged).
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct EntraFields {
     pub id_token: Option<String>,
     pub client_info: Option<String>,
     pub ext_expires_in: Option<u64>,
+}
+
+impl fmt::Debug for EntraFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EntraFields")
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
+            .field("client_info", &self.client_info)
+            .field("ext_expires_in", &self.ext_expires_in)
+            .finish()
+    }
 }
 
 impl ExtraTokenFields for EntraFields {}
@@ -90,7 +101,7 @@ pub enum CodeFlowError {
 pub struct Tokens {
     pub access_token: SecretString,
     pub refresh_token: Option<SecretString>,
-    pub id_token: Option<String>,
+    pub id_token: Option<SecretString>,
     pub expires_in: Option<std::time::Duration>,
     pub scopes: Vec<String>,
 }
@@ -184,12 +195,42 @@ impl CodeFlow {
             refresh_token: token
                 .refresh_token()
                 .map(|r| SecretString::new(r.secret().clone())),
-            id_token: token.extra_fields().id_token.clone(),
+            id_token: token.extra_fields().id_token.clone().map(SecretString::new),
             expires_in: token.expires_in(),
             scopes: token
                 .scopes()
                 .map(|s| s.iter().map(|s| s.to_string()).collect())
                 .unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJub25jZSI6InNlY3JldCJ9.c2lnbmF0dXJl";
+
+    /// The ID token is as secret as the access token: neither the token response's extra
+    /// fields nor the tokens a sign-in returns print it (issue 14, item 8).
+    #[test]
+    fn debug_never_shows_the_id_token() {
+        let fields = EntraFields {
+            id_token: Some(ID_TOKEN.to_owned()),
+            client_info: Some("eyJ1aWQiOiJ4In0".to_owned()),
+            ext_expires_in: Some(3600),
+        };
+        let tokens = Tokens {
+            access_token: SecretString::new("access-1234567890"),
+            refresh_token: Some(SecretString::new("refresh-1234567890")),
+            id_token: Some(SecretString::new(ID_TOKEN)),
+            expires_in: None,
+            scopes: vec!["User.Read.All".to_owned()],
+        };
+        let printed = format!("{fields:?} {fields:#?} {tokens:?} {tokens:#?}");
+        for secret in [ID_TOKEN, "access-1234567890", "refresh-1234567890"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        assert!(printed.contains("ext_expires_in: Some(3600)"), "{printed}");
     }
 }

@@ -124,7 +124,7 @@ impl DeviceFlow {
             refresh_token: token
                 .refresh_token()
                 .map(|r| SecretString::new(r.secret().clone())),
-            id_token: token.extra_fields().id_token.clone(),
+            id_token: token.extra_fields().id_token.clone().map(SecretString::new),
             expires_in: token.expires_in(),
             scopes: token
                 .scopes()

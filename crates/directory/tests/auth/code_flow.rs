@@ -3,7 +3,7 @@
 
 use crate::loopback::browser_for;
 use aadsync_directory::auth::id_token::{self, Expectations, IdTokenError, Jwks};
-use aadsync_directory::auth::{CodeFlow, CodeFlowError, LoopbackListener};
+use aadsync_directory::auth::{CodeFlow, CodeFlowError, LoopbackListener, Tokens};
 use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::{Emulator, demo};
 use std::time::Duration;
@@ -44,12 +44,14 @@ async fn sign_in_redeem_and_validate_the_id_token() {
         tokio::spawn(listener.wait(&state, Duration::from_secs(30), std::future::pending()));
     browser_for(&emulator, &url).await;
     let response = waiting.await.expect("join").expect("code");
+    let code = response.code.expose().to_owned();
+    assert!(
+        !format!("{response:?}").contains(&code),
+        "the authorization code is redacted in Debug"
+    );
     let tokens = flow.redeem(response).await.expect("tokens");
     assert!(tokens.refresh_token.is_some() && tokens.access_token.len() > 100);
-    assert!(
-        !format!("{tokens:?}").contains(tokens.access_token.expose()),
-        "tokens are redacted in Debug"
-    );
+    assert_tokens_redacted(&tokens);
 
     let jwks: Jwks = reqwest::get(format!("{}/discovery/v2.0/keys", endpoints.authority))
         .await
@@ -57,7 +59,7 @@ async fn sign_in_redeem_and_validate_the_id_token() {
         .json()
         .await
         .expect("json");
-    let id = tokens.id_token.as_deref().expect("id token");
+    let id = tokens.id_token.as_ref().expect("id token").expose();
     let now = emulator.clock().now();
     let tid = emulator.tenant_id();
     let expect = Expectations {
@@ -177,4 +179,27 @@ async fn a_wrong_client_id_fails_with_the_aadsts_code() {
         Err(CodeFlowError::Entra(err)) => assert_eq!(err.error_codes, vec![700016], "{err}"),
         other => panic!("expected an Entra error, got {other:?}"),
     }
+}
+
+/// `Debug` of the tokens a sign-in produced shows none of them: not the access token, the
+/// refresh token or the ID token (issue 14, item 8).
+pub(crate) fn assert_tokens_redacted(tokens: &Tokens) {
+    let printed = format!("{tokens:?} {tokens:#?}");
+    let secrets = [
+        Some(&tokens.access_token),
+        tokens.refresh_token.as_ref(),
+        tokens.id_token.as_ref(),
+    ];
+    for secret in secrets {
+        let secret = secret.expect("the sign-in returned every token").expose();
+        assert!(secret.len() > 20, "a real token: {}", secret.len());
+        assert!(!printed.contains(secret), "a token in Debug: {printed}");
+        // Not even a recognisable part of one (a JWT's header and payload are base64url).
+        let head = &secret[..20];
+        assert!(
+            !printed.contains(head),
+            "part of a token in Debug: {printed}"
+        );
+    }
+    assert!(printed.contains("<redacted>"), "{printed}");
 }

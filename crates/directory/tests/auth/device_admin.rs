@@ -46,6 +46,7 @@ async fn device_code_approved_declined_and_cancelled() {
     approve(&emulator, &uri, &code, true).await;
     let tokens = flow.finish(std::future::pending()).await.expect("tokens");
     assert!(tokens.refresh_token.is_some() && tokens.id_token.is_some());
+    super::code_flow::assert_tokens_redacted(&tokens);
 
     let flow = DeviceFlow::start(&target, &["User.Read.All"])
         .await

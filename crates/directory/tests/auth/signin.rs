@@ -79,6 +79,11 @@ async fn administrator_signs_in_tokens_rotate_into_the_keyring_and_resume() {
     signed_in.session.persist_to(store.clone(), key.clone());
     signed_in.session.save_refresh_token().await.expect("save");
     let first = store.load(&key).expect("load").expect("saved");
+    let printed = format!("{signed_in:?} {signed_in:#?}");
+    assert!(
+        !printed.contains(first.expose()),
+        "the signed-in session's Debug shows its refresh token: {printed}"
+    );
 
     // Renewal rotates the refresh token, and the new one is what the keyring holds.
     signed_in.session.renew_now().await.expect("renew");

@@ -28,6 +28,7 @@ use crate::auth::loopback::{LoopbackError, LoopbackListener};
 use crate::auth::session::Session;
 use crate::clock::unix_seconds;
 use crate::target::Target;
+use aadsync_keystore::SecretString;
 use std::time::Duration;
 
 /// How long an interactive sign-in may take in the browser.
@@ -164,7 +165,8 @@ pub async fn complete(
 ) -> Result<SignedIn, SignInError> {
     let id_token = tokens
         .id_token
-        .as_deref()
+        .as_ref()
+        .map(SecretString::expose)
         .ok_or(SignInError::Missing("an ID token"))?;
     let jwks = signing_keys(target, discovery).await?;
     let claims = check_id_token(target, discovery, &jwks, id_token, nonce)?;
