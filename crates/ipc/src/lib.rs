@@ -11,6 +11,7 @@ mod audit;
 mod error;
 mod orgs;
 pub mod safeguard;
+mod secret;
 mod sync;
 mod users;
 
@@ -28,6 +29,7 @@ pub use orgs::{
     SignInStarted, SignInTarget, StartSignIn,
 };
 pub use safeguard::Safeguard;
+pub use secret::Password;
 pub use sync::{
     CancelSync, Counts, DeletedAction, DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry,
     EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef, ListingPage, ListingPageCmd,

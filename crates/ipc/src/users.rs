@@ -1,6 +1,6 @@
 //! Commands of the Users area and the User properties dialog.
 
-use crate::Command;
+use crate::{Command, Password};
 use serde::{Deserialize, Serialize};
 
 /// A window of the (filtered, sorted) users table.
@@ -216,7 +216,7 @@ pub struct AzureAttributes {
 }
 
 /// The New user dialog. The password travels once, to be hashed; it is never sent back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewLocalUser {
     pub account_name: String,
     pub full_name: String,
@@ -225,10 +225,10 @@ pub struct NewLocalUser {
     pub department: String,
     pub description: String,
     pub enabled: bool,
-    pub password: String,
+    pub password: Password,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserUpdate {
     pub id: i64,
     pub account_name: String,
@@ -240,5 +240,53 @@ pub struct UserUpdate {
     pub enabled: bool,
     pub authentication: Authentication,
     /// A new password for a local user; `None` keeps the current one.
-    pub new_password: Option<String>,
+    pub new_password: Option<Password>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "Correct-Horse-9-secret";
+
+    /// The dialogs' passwords reach the backend as typed, but `Debug` of the arguments (a
+    /// log line, a panic message) never shows them (issue 14, item 8).
+    #[test]
+    fn debug_of_the_dialogs_arguments_never_shows_the_password() {
+        let new = NewLocalUser {
+            account_name: "jdoe".into(),
+            full_name: "Jane Doe".into(),
+            email: String::new(),
+            phone: String::new(),
+            department: String::new(),
+            description: String::new(),
+            enabled: true,
+            password: Password::new(SECRET),
+        };
+        let update = UserUpdate {
+            id: 7,
+            account_name: "jdoe".into(),
+            full_name: "Jane Doe".into(),
+            email: String::new(),
+            phone: String::new(),
+            department: String::new(),
+            description: String::new(),
+            enabled: true,
+            authentication: Authentication::Local,
+            new_password: Some(Password::new(SECRET)),
+        };
+        let printed = format!("{new:?} {new:#?} {update:?} {update:#?}");
+        assert!(!printed.contains(SECRET), "{printed}");
+        assert!(printed.contains("jdoe"), "{printed}");
+
+        // On the wire the password is the string the backend hashes.
+        let wire = serde_json::to_value(&new).expect("json");
+        assert_eq!(wire["password"], SECRET);
+        let back: UserUpdate =
+            serde_json::from_value(serde_json::to_value(&update).expect("json")).expect("back");
+        assert_eq!(
+            back.new_password.map(Password::into_exposed).as_deref(),
+            Some(SECRET)
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! backend error is shown.
 
 use aadsync_ipc::{
-    Authentication, AzureAttributes, ErrorCode, GroupMembership, IpcError, NewLocalUser,
+    Authentication, AzureAttributes, ErrorCode, GroupMembership, IpcError, NewLocalUser, Password,
     UserDetails, UserUpdate,
 };
 
@@ -177,7 +177,7 @@ impl UserForm {
             department: self.department.clone(),
             description: self.description.clone(),
             enabled: self.enabled,
-            password: self.password.clone(),
+            password: Password::new(self.password.clone()),
         }
     }
 
@@ -194,7 +194,7 @@ impl UserForm {
             authentication: self.authentication,
             new_password: (self.authentication == Authentication::Local
                 && !self.password.is_empty())
-            .then(|| self.password.clone()),
+            .then(|| Password::new(self.password.clone())),
         }
     }
 }

@@ -65,7 +65,7 @@ pub async fn create_local_user(
             department: args.department,
             description: args.description,
             enabled: args.enabled,
-            password: SecretString::new(args.password),
+            password: SecretString::new(args.password.into_exposed()),
         };
         let id = store
             .writer()
@@ -97,7 +97,7 @@ pub async fn update_user(
             new_password: args
                 .new_password
                 .filter(|p| !p.is_empty())
-                .map(SecretString::new),
+                .map(|p| SecretString::new(p.into_exposed())),
         };
         store
             .writer()
