@@ -13,6 +13,7 @@ mod local_users;
 mod orgs;
 mod pause;
 mod scope;
+mod secrets;
 mod support;
 mod undo;
 mod undo_edges;
