@@ -57,16 +57,7 @@ pub async fn create_local_user(
     let database = state.inner().database_handle();
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
-        let user = store::NewLocalUser {
-            account_name: args.account_name,
-            full_name: args.full_name,
-            email: args.email,
-            phone: args.phone,
-            department: args.department,
-            description: args.description,
-            enabled: args.enabled,
-            password: SecretString::new(args.password.into_exposed()),
-        };
+        let user = new_local_user(args);
         let id = store
             .writer()
             .create_local_user(&user, &PasswordPolicy::default())
@@ -85,23 +76,10 @@ pub async fn update_user(
     let database = state.inner().database_handle();
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
-        let edit = store::LocalUserEdit {
-            account_name: args.account_name,
-            full_name: args.full_name,
-            email: args.email,
-            phone: args.phone,
-            department: args.department,
-            description: args.description,
-            enabled: args.enabled,
-            auth_type: auth_type(args.authentication),
-            new_password: args
-                .new_password
-                .filter(|p| !p.is_empty())
-                .map(|p| SecretString::new(p.into_exposed())),
-        };
+        let (id, edit) = local_user_edit(args);
         store
             .writer()
-            .update_user(UserId(args.id), &edit, &PasswordPolicy::default())
+            .update_user(id, &edit, &PasswordPolicy::default())
             .map_err(to_ipc)?;
         database.changed();
         Ok(())
@@ -167,6 +145,39 @@ fn row(r: &store::UserRow) -> ipc::UserRow {
         department: r.department.clone(),
         last_synchronized: r.last_synchronized_at.clone(),
     }
+}
+
+/// The New user dialog's arguments; the password becomes a `SecretString` here.
+fn new_local_user(args: ipc::NewLocalUser) -> store::NewLocalUser {
+    store::NewLocalUser {
+        account_name: args.account_name,
+        full_name: args.full_name,
+        email: args.email,
+        phone: args.phone,
+        department: args.department,
+        description: args.description,
+        enabled: args.enabled,
+        password: SecretString::new(args.password.into_exposed()),
+    }
+}
+
+/// The User properties dialog's arguments; an empty new password keeps the current one.
+fn local_user_edit(args: ipc::UserUpdate) -> (UserId, store::LocalUserEdit) {
+    let edit = store::LocalUserEdit {
+        account_name: args.account_name,
+        full_name: args.full_name,
+        email: args.email,
+        phone: args.phone,
+        department: args.department,
+        description: args.description,
+        enabled: args.enabled,
+        auth_type: auth_type(args.authentication),
+        new_password: args
+            .new_password
+            .filter(|p| !p.is_empty())
+            .map(|p| SecretString::new(p.into_exposed())),
+    };
+    (UserId(args.id), edit)
 }
 
 fn user_details(d: store::UserDetails) -> ipc::UserDetails {
@@ -281,4 +292,92 @@ pub async fn reverse_decision(
         Ok(())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aadsync_ipc::Password;
+
+    const FIRST: &str = "Ipc-Scan-First-5e8c1a";
+    const SECOND: &str = "Ipc-Scan-Second-90d7f4";
+
+    fn payload<T: serde::Serialize>(args: &T) -> serde_json::Value {
+        serde_json::json!({ ipc::ARGS_KEY: args })
+    }
+
+    fn args_of<T: serde::de::DeserializeOwned>(payload: serde_json::Value) -> T {
+        serde_json::from_value(payload[ipc::ARGS_KEY].clone()).expect("args")
+    }
+
+    /// A password reaches the backend in the one payload that carries it, and no answer the
+    /// frontend can get about the user (its row, its properties) carries it back; `Debug` of
+    /// the arguments on either side shows neither password (issue 14, item 8).
+    #[test]
+    fn a_password_crosses_ipc_once_and_never_comes_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = store::Store::open(
+            &dir.path().join("users.sqlite3"),
+            &store::OpenOptions::default(),
+        )
+        .expect("open");
+        let policy = PasswordPolicy::default();
+
+        // What the New user dialog sends (the frontend serialises ipc::NewLocalUser).
+        let sent = payload(&ipc::NewLocalUser {
+            account_name: "jdoe".into(),
+            full_name: "Jane Doe".into(),
+            email: "jdoe@example.org".into(),
+            phone: String::new(),
+            department: String::new(),
+            description: String::new(),
+            enabled: true,
+            password: Password::new(FIRST),
+        });
+        assert!(sent.to_string().contains(FIRST), "the one trip: {sent}");
+        let args: ipc::NewLocalUser = args_of(sent);
+        let user = new_local_user(args);
+        let id = db
+            .writer()
+            .create_local_user(&user, &policy)
+            .expect("create");
+
+        let sent = payload(&ipc::UserUpdate {
+            id: id.0,
+            account_name: "jdoe".into(),
+            full_name: "Jane Doe".into(),
+            email: "jdoe@example.org".into(),
+            phone: String::new(),
+            department: String::new(),
+            description: String::new(),
+            enabled: true,
+            authentication: ipc::Authentication::Local,
+            new_password: Some(Password::new(SECOND)),
+        });
+        let args: ipc::UserUpdate = args_of(sent);
+        let printed = format!("{args:?} {user:?}");
+        let (id, edit) = local_user_edit(args);
+        let printed = format!("{printed} {edit:?}");
+        db.writer().update_user(id, &edit, &policy).expect("update");
+        assert!(
+            db.reader()
+                .password_matches(id, &SecretString::new(SECOND))
+                .expect("verify")
+        );
+
+        let details = user_details(db.reader().user(id).expect("user"));
+        assert!(details.has_password);
+        let rows = db.reader().user_rows().expect("rows");
+        let answers = format!(
+            "{} {} {}",
+            serde_json::to_string(&ipc::UserRef { id: id.0 }).expect("json"),
+            serde_json::to_string(&details).expect("json"),
+            serde_json::to_string(&rows.iter().map(row).collect::<Vec<_>>()).expect("json"),
+        );
+        assert!(answers.contains("jdoe"), "{answers}");
+        for secret in [FIRST, SECOND] {
+            assert!(!answers.contains(secret), "an answer carries it: {answers}");
+            assert!(!printed.contains(secret), "Debug shows it: {printed}");
+        }
+    }
 }
