@@ -13,7 +13,8 @@
 // each other or `server`; `state` ties together the bottom modules, which are built from the
 // tenant `model` and its helpers.
 
-// Top: the app and its lifecycle.
+// Top: the app and its lifecycle, and the check every request passes first.
+mod loopback_host;
 mod server;
 
 // Handlers.

@@ -127,7 +127,12 @@ impl Emulator {
         shared.set_base_url(format!("{scheme}://{addr}"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
-        serve(listener, app(&shared), tls, rx);
+        // Only requests addressed to the loopback at this port (DNS rebinding, see the module).
+        let app = app(&shared).layer(axum::middleware::from_fn_with_state(
+            addr.port(),
+            crate::loopback_host::only_loopback,
+        ));
+        serve(listener, app, tls, rx);
         tracing::info!(base = %shared.base_url(), "entra emulator listening");
         Ok(Self {
             shared,

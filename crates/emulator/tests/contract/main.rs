@@ -7,5 +7,6 @@
 mod control;
 mod delta;
 mod graph;
+mod host;
 mod identity;
 mod support;
