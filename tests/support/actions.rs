@@ -7,13 +7,22 @@ use fantoccini::actions::{
 use fantoccini::key::Key;
 
 pub async fn click(app: &App, id: &str) -> Result {
-    finders::by_id(app, id)
-        .await?
-        .click()
-        .await
-        .map_err(|e| format!("clicking #{id}: {e:?}"))?;
-    Ok(())
+    let mut attempt = 1;
+    loop {
+        let clicked = finders::by_id(app, id).await?.click().await;
+        match clicked {
+            Ok(()) => return Ok(()),
+            // WebKitWebDriver's click first asks the page whether the element is a file input;
+            // when the view re-renders at that moment the question fails with this message and
+            // nothing was clicked. The element is found again and clicked again.
+            Err(e) if attempt < 3 && format!("{e:?}").contains(DRIVER_HICCUP) => attempt += 1,
+            Err(e) => return Err(format!("clicking #{id}: {e:?}").into()),
+        }
+    }
 }
+
+/// The message of WebKitWebDriver's transient click failure (see [`click`]).
+const DRIVER_HICCUP: &str = "Could not parse element file upload information";
 
 /// Opens a top-level menu with the mouse and clicks one of its items.
 pub async fn choose_menu(app: &App, menu: &str, item: &str) -> Result {
