@@ -228,6 +228,17 @@ fn keyring_secrets(app: &App) -> Result<Vec<String>> {
 pub async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {
     actions::type_into(app, "new-tenant", tenant).await?;
     actions::type_into(app, "new-client-id", demo::CLIENT_ID).await?;
+    // The custom authority is an advanced option (issue 14, item 3): not offered before.
+    let offered = app
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "#new-cloud option[value='custom']",
+        ))
+        .await?;
+    if !offered.is_empty() {
+        return Err("the cloud dropdown offers a custom authority without advanced options".into());
+    }
+    actions::click(app, "new-advanced").await?;
     actions::click_css(app, "#new-cloud option[value='custom']").await?;
     actions::type_into(app, "new-authority", authority).await
 }

@@ -38,6 +38,15 @@ pub enum StoreError {
     UserNotFound(i64),
     #[error("no organization with id {0} (it may have been removed)")]
     OrganizationNotFound(i64),
+    /// A sign-in to a stored tenant came through another authority than the stored one.
+    #[error(
+        "the tenant {tenant} is stored as an organization signed in through {stored}, but this sign-in came through {offered}. aadsync has not changed the organization or its saved sign-in. If the organization really moved, remove it in step 1 (or `aadsync org remove`) and add it again"
+    )]
+    AnotherAuthority {
+        tenant: String,
+        stored: String,
+        offered: String,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("{} is not one of this database's backups: only a backup or snapshot aadsync wrote for it can be restored (aadsync backups lists them)", path.display())]

@@ -81,6 +81,46 @@ pub struct Organization {
     pub threshold_percent: u32,
 }
 
+/// SQL that is true when two organization rows (`$a` and `$b`) came through the same authority.
+///
+/// An organization is (authority, tenant), not the tenant GUID alone: anyone can run an
+/// authority that claims a known tenant's GUID, and re-pointing a stored organization at it
+/// would send later silent syncs (and their decisions) to that server. The offline demo's port
+/// changes with every start, so demo rows match each other and nothing else. URLs compare
+/// without case or a trailing slash, as `Cloud` serializes them.
+macro_rules! same_authority {
+    ($a:literal, $b:literal) => {
+        concat!(
+            "(",
+            $a,
+            ".demo = ",
+            $b,
+            ".demo AND (",
+            $a,
+            ".demo OR (",
+            "lower(rtrim(",
+            $a,
+            ".authority_url, '/')) = lower(rtrim(",
+            $b,
+            ".authority_url, '/'))",
+            " AND lower(rtrim(",
+            $a,
+            ".graph_url, '/')) = lower(rtrim(",
+            $b,
+            ".graph_url, '/')))))"
+        )
+    };
+}
+
+/// How an organization's origin is named in messages.
+fn where_from(demo: bool, authority: &str, graph: &str) -> String {
+    if demo {
+        "the offline demo tenant".to_owned()
+    } else {
+        format!("{authority} (Graph {graph})")
+    }
+}
+
 /// The largest count the safeguard accepts (the column's CHECK).
 pub const MAX_THRESHOLD_COUNT: u32 = 1_000_000;
 
@@ -113,6 +153,26 @@ fn organization(r: &Row<'_>) -> rusqlite::Result<Organization> {
     })
 }
 
+/// The refusal for a sign-in to a stored tenant through another authority.
+fn another_authority(conn: &rusqlite::Connection, org: &NewOrganization) -> StoreError {
+    let tenant = org.tenant_id.trim().to_ascii_lowercase();
+    let stored = conn
+        .query_row(
+            "SELECT demo, authority_url, graph_url FROM organizations WHERE tenant_id = ?1",
+            [&tenant],
+            |r| {
+                let (authority, graph): (String, String) = (r.get(1)?, r.get(2)?);
+                Ok(where_from(r.get(0)?, &authority, &graph))
+            },
+        )
+        .unwrap_or_else(|e| format!("an authority this check could not read ({e})"));
+    StoreError::AnotherAuthority {
+        tenant,
+        stored,
+        offered: where_from(org.demo, &org.authority_url, &org.graph_url),
+    }
+}
+
 impl ReadHandle<'_> {
     /// Every organization, by display name.
     pub fn organizations(&self) -> Result<Vec<Organization>> {
@@ -139,6 +199,36 @@ impl ReadHandle<'_> {
             .optional()
             .map_err(|e| self.error(e))?
             .ok_or(StoreError::OrganizationNotFound(id.0))
+    }
+
+    /// Refuses (with [`StoreError::AnotherAuthority`]) a sign-in to a stored tenant through
+    /// another authority, before anything of it (its refresh token first) is saved.
+    /// [`WriteHandle::save_organization`] checks the same again as it writes.
+    pub fn check_authority(&self, org: &NewOrganization) -> Result<()> {
+        let matches: Option<bool> = self
+            .connection()
+            .query_row(
+                concat!(
+                    "SELECT ",
+                    same_authority!("o", "n"),
+                    " FROM organizations o,
+                       (SELECT ?2 AS demo, ?3 AS authority_url, ?4 AS graph_url) n
+                     WHERE o.tenant_id = ?1"
+                ),
+                params![
+                    org.tenant_id.trim().to_ascii_lowercase(),
+                    org.demo,
+                    org.authority_url,
+                    org.graph_url
+                ],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))?;
+        match matches {
+            Some(false) => Err(another_authority(self.connection(), org)),
+            _ => Ok(()),
+        }
     }
 
     /// The tenant's change-tracking links, when both were stored by a sync.
@@ -215,7 +305,9 @@ impl WriteHandle<'_> {
                      admin_upn = excluded.admin_upn,
                      admin_object_id = excluded.admin_object_id,
                      demo = excluded.demo
-                 RETURNING id"
+                   WHERE ",
+                    same_authority!("organizations", "excluded"),
+                    " RETURNING id"
                 ),
                 params![
                     tenant,
@@ -231,7 +323,10 @@ impl WriteHandle<'_> {
                 ],
                 |r| r.get(0).map(OrgId),
             )
-            .map_err(|e| StoreError::from_sqlite(path, e))
+            .optional()
+            .map_err(|e| StoreError::from_sqlite(path, e))?
+            // The update's WHERE refused: the tenant is stored under another authority.
+            .map_or_else(|| Err(another_authority(&self.conn, org)), Ok)
     }
 
     /// Removes an organization and returns what it was (so its keyring entries can be deleted).

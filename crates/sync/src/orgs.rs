@@ -223,23 +223,27 @@ pub async fn save(
         account,
         mut session,
     } = signed_in;
-    let key = TokenKey::new(&tenant.tenant_id, &account.object_id);
-    session.persist_to(tokens.clone(), key.clone());
-    session.save_refresh_token().await?;
-
+    let row = organization_row(&tenant, &account, prepared);
+    // Before the refresh token is written: a sign-in through another authority that claims a
+    // stored tenant (and perhaps its administrator's object ID) must not replace that
+    // administrator's saved sign-in, nor delete it when the save is then refused.
     let previous = {
-        let (store, tenant_id) = (Arc::clone(store), tenant.tenant_id.clone());
+        let (store, row) = (Arc::clone(store), row.clone());
         off_thread(move || {
-            let stored = store.reader().organizations()?;
+            let reader = store.reader();
+            reader.check_authority(&row)?;
             Ok::<_, StoreError>(
-                stored
+                reader
+                    .organizations()?
                     .into_iter()
-                    .find(|o| o.tenant_id.eq_ignore_ascii_case(&tenant_id)),
+                    .find(|o| o.tenant_id.eq_ignore_ascii_case(&row.tenant_id)),
             )
         })
         .await?
     };
-    let row = organization_row(&tenant, &account, prepared);
+    let key = TokenKey::new(&tenant.tenant_id, &account.object_id);
+    session.persist_to(tokens.clone(), key.clone());
+    session.save_refresh_token().await?;
     let saved = {
         let store = Arc::clone(store);
         off_thread(move || {

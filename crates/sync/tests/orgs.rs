@@ -294,3 +294,80 @@ async fn a_failed_database_save_takes_the_token_out_of_the_keyring_again() {
     );
     assert!(store.reader().organizations().expect("list").is_empty());
 }
+
+/// Issue 14, item 3: a second authority that claims a stored tenant's GUID (here a second
+/// emulator with the same tenant and the same administrator) re-points nothing: the sign-in is
+/// refused before its refresh token is written, and the stored organization, its saved sign-in
+/// and a later sign-in through the stored authority are as they were.
+#[tokio::test]
+async fn another_authority_claiming_a_stored_tenant_is_refused_and_changes_nothing() {
+    if !in_session(
+        "another_authority_claiming_a_stored_tenant_is_refused_and_changes_nothing",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let genuine = Emulator::start_demo().await.expect("emulator");
+    let impostor = Emulator::start_demo().await.expect("second emulator");
+    assert_eq!(genuine.tenant_id(), impostor.tenant_id());
+    let dir = tempfile::tempdir().expect("dir");
+    let store =
+        Arc::new(Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db"));
+    let tokens = TokenStore::platform();
+
+    let prepared = orgs::prepare_new(&custom(&genuine, "contoso.com")).expect("prepare");
+    let signed_in = sign_in(&prepared, Person::demo_admin(genuine.clock().now()))
+        .await
+        .expect("admin");
+    let admin_id = signed_in.account.object_id.clone();
+    let key = TokenKey::new(&genuine.tenant_id(), &admin_id);
+    let stored = orgs::save(&store, &tokens, &prepared, signed_in)
+        .await
+        .expect("save")
+        .organization;
+    let token = tokens.load(&key).expect("load").expect("token saved");
+
+    let elsewhere = orgs::prepare_new(&custom(&impostor, &impostor.tenant_id())).expect("prepare");
+    let claimed = sign_in(&elsewhere, Person::demo_admin(impostor.clock().now()))
+        .await
+        .expect("the impostor's own sign-in succeeds");
+    assert_eq!(
+        claimed.account.object_id, admin_id,
+        "the impostor claims the same administrator too"
+    );
+    let refused = orgs::save(&store, &tokens, &elsewhere, claimed)
+        .await
+        .expect_err("another authority");
+    assert!(
+        matches!(
+            refused,
+            OrgError::Store(aadsync_store::StoreError::AnotherAuthority { .. })
+        ),
+        "{refused:?}"
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains(genuine.base_url()) && message.contains(impostor.base_url()),
+        "names both authorities: {message}"
+    );
+    assert_eq!(
+        store.reader().organizations().expect("list"),
+        vec![stored.clone()],
+        "the stored organization is unchanged"
+    );
+    assert_eq!(
+        tokens.load(&key).expect("load"),
+        Some(token),
+        "the administrator's saved sign-in is untouched"
+    );
+
+    // Signing in again through the stored authority still works.
+    let again = sign_in(&prepared, Person::demo_admin(genuine.clock().now()))
+        .await
+        .expect("admin again");
+    let resaved = orgs::save(&store, &tokens, &prepared, again)
+        .await
+        .expect("same authority");
+    assert_eq!(resaved.organization.id, stored.id);
+    tokens.delete(&key).expect("clean up");
+}

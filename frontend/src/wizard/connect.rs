@@ -9,6 +9,9 @@ pub struct NewOrgForm {
     pub client_id: String,
     pub cloud: CloudName,
     pub authority_host: String,
+    /// Advanced options shown: only then is a custom authority offered, because a sign-in
+    /// through an authority the admin typed is trusted with the tenant it claims.
+    pub advanced: bool,
 }
 
 impl Default for NewOrgForm {
@@ -18,6 +21,7 @@ impl Default for NewOrgForm {
             client_id: String::new(),
             cloud: CloudName::Global,
             authority_host: String::new(),
+            advanced: false,
         }
     }
 }
@@ -49,12 +53,33 @@ pub fn cloud_from_value(value: &str) -> CloudName {
 }
 
 impl NewOrgForm {
+    /// The clouds the dropdown offers: the custom authority only with advanced options.
+    pub fn offered_clouds(&self) -> impl Iterator<Item = CloudName> + '_ {
+        CLOUDS
+            .iter()
+            .copied()
+            .filter(|c| *c != CloudName::Custom || self.advanced)
+    }
+
+    /// Hiding the advanced options takes a chosen custom authority back to the global cloud,
+    /// so what is sent is always what the dropdown shows.
+    pub fn set_advanced(&mut self, advanced: bool) {
+        self.advanced = advanced;
+        if !advanced && self.cloud == CloudName::Custom {
+            self.cloud = CloudName::Global;
+        }
+    }
+
     pub fn to_request(&self) -> NewOrganization {
         NewOrganization {
             tenant: self.tenant.trim().to_owned(),
             client_id: self.client_id.trim().to_owned(),
-            cloud: self.cloud,
-            authority_host: if self.cloud == CloudName::Custom {
+            cloud: if self.cloud == CloudName::Custom && !self.advanced {
+                CloudName::Global
+            } else {
+                self.cloud
+            },
+            authority_host: if self.cloud == CloudName::Custom && self.advanced {
                 self.authority_host.trim().to_owned()
             } else {
                 String::new()
@@ -118,12 +143,34 @@ mod tests {
             client_id: "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37".into(),
             cloud: CloudName::Global,
             authority_host: "http://127.0.0.1:1".into(),
+            advanced: false,
         };
         assert_eq!(form.to_request().tenant, "contoso.com");
         assert_eq!(form.to_request().authority_host, "");
         form.cloud = CloudName::Custom;
+        assert_eq!(
+            (
+                form.to_request().cloud,
+                form.to_request().authority_host.as_str()
+            ),
+            (CloudName::Global, ""),
+            "no custom authority without advanced options"
+        );
+        form.set_advanced(true);
+        form.cloud = CloudName::Custom;
         assert_eq!(form.to_request().authority_host, "http://127.0.0.1:1");
         assert_eq!(NewOrgForm::demo().cloud, CloudName::Demo);
+    }
+
+    #[test]
+    fn the_custom_authority_is_an_advanced_option() {
+        let mut form = NewOrgForm::default();
+        assert!(!form.offered_clouds().any(|c| c == CloudName::Custom));
+        form.set_advanced(true);
+        assert!(form.offered_clouds().any(|c| c == CloudName::Custom));
+        form.cloud = CloudName::Custom;
+        form.set_advanced(false);
+        assert_eq!(form.cloud, CloudName::Global);
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub(crate) fn to_ipc(err: StoreError) -> IpcError {
         | StoreError::OrganizationNotFound(_)
         | StoreError::NotABackup { .. } => ErrorCode::NotFound,
         StoreError::Invalid(_) => ErrorCode::InvalidInput,
+        StoreError::AnotherAuthority { .. } => ErrorCode::InvalidAuthority,
         StoreError::Interrupted => ErrorCode::Cancelled,
         StoreError::Stale(_) => ErrorCode::Stale,
         // The message says what to do (update aadsync, choose another backup).

@@ -200,3 +200,101 @@ fn the_deletion_safeguard_is_per_organization_and_validated() {
         Err(StoreError::OrganizationNotFound(n)) if n == id.0 + 1
     ));
 }
+
+/// Issue 14, item 3: an organization is (authority, tenant). A save for a stored tenant
+/// through another authority or Graph root is refused and leaves the row as it was; the same
+/// authority spelled with another case or a trailing slash, and the demo on another port, are
+/// the same organization.
+#[test]
+fn a_stored_tenant_is_saved_again_only_through_its_own_authority() {
+    type Change = fn(&mut aadsync_store::NewOrganization);
+    let cases: [(&str, Change, bool); 8] = [
+        (
+            "same authority, new admin",
+            |o| o.admin_upn = "it@contoso.com".into(),
+            true,
+        ),
+        (
+            "authority in capitals with a slash",
+            |o| o.authority_url = "HTTPS://LOGIN.microsoftonline.com/".into(),
+            true,
+        ),
+        (
+            "another cloud's name, same URLs",
+            |o| o.cloud = CloudKind::UsGovernment,
+            true,
+        ),
+        (
+            "another authority host",
+            |o| o.authority_url = "https://login.evil.example".into(),
+            false,
+        ),
+        (
+            "a local authority",
+            |o| o.authority_url = "http://127.0.0.1:4000".into(),
+            false,
+        ),
+        (
+            "same authority, another Graph root",
+            |o| o.graph_url = "https://graph.evil.example".into(),
+            false,
+        ),
+        ("the offline demo claiming it", |o| o.demo = true, false),
+        (
+            "another client ID",
+            |o| o.client_id = "00000000-0000-4000-8000-0000000000aa".into(),
+            true,
+        ),
+    ];
+    for (case, change, accepted) in cases {
+        let (db, id) = with_contoso();
+        let before = db.store.reader().organization(id).expect("read");
+        let mut offered = contoso();
+        change(&mut offered);
+        let checked = db.store.reader().check_authority(&offered);
+        let saved = db.store.writer().save_organization(&offered);
+        let after = db.store.reader().organization(id).expect("read");
+        if accepted {
+            assert!(checked.is_ok(), "{case}: {checked:?}");
+            assert_eq!(saved.expect(case), id, "{case}");
+        } else {
+            for refusal in [checked.expect_err(case), saved.expect_err(case)] {
+                assert!(
+                    matches!(&refusal, StoreError::AnotherAuthority { tenant, .. } if tenant == TENANT),
+                    "{case}: {refusal:?}"
+                );
+                assert!(
+                    refusal.to_string().contains("login.microsoftonline.com"),
+                    "{case}: {refusal}"
+                );
+            }
+            assert_eq!(
+                after, before,
+                "{case}: the stored organization is unchanged"
+            );
+        }
+    }
+
+    // The demo's emulator listens on another port at every start: still the same organization.
+    let db = fresh();
+    let mut demo = contoso();
+    (demo.demo, demo.cloud) = (true, CloudKind::Custom);
+    demo.authority_url = "http://127.0.0.1:40001".into();
+    demo.graph_url = demo.authority_url.clone();
+    let id = db.store.writer().save_organization(&demo).expect("demo");
+    demo.authority_url = "http://127.0.0.1:40002".into();
+    demo.graph_url = demo.authority_url.clone();
+    assert_eq!(
+        db.store
+            .writer()
+            .save_organization(&demo)
+            .expect("demo again"),
+        id
+    );
+    let mut real = contoso();
+    real.tenant_id = demo.tenant_id.clone();
+    assert!(matches!(
+        db.store.writer().save_organization(&real),
+        Err(StoreError::AnotherAuthority { .. })
+    ));
+}

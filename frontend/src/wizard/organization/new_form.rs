@@ -3,9 +3,7 @@
 
 use crate::components::error::{ErrorMessage, Look};
 use crate::wizard::Wizard;
-use crate::wizard::connect::{
-    CLOUDS, FormErrors, NewOrgForm, cloud_from_value, cloud_value, place,
-};
+use crate::wizard::connect::{FormErrors, NewOrgForm, cloud_from_value, cloud_value, place};
 use aadsync_ipc::{CloudName, SignInMethod, SignInTarget};
 use leptos::prelude::*;
 
@@ -95,12 +93,25 @@ fn tenant_fields(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl
         prop:value=move || cloud_value(form.with(|f| f.cloud))
         on:change=move |ev| form.update(|f| f.cloud = cloud_from_value(&event_target_value(&ev)))
     >
-        {CLOUDS
-            .iter()
-            .map(|c| view! { <option value=cloud_value(*c)>{c.label()}</option> })
-            .collect_view()}
+        {move || form.with(|f| {
+            f.offered_clouds()
+                .map(|c| view! { <option value=cloud_value(c) selected=c == f.cloud>{c.label()}</option> })
+                .collect_view()
+        })}
     </select>
-    <Show when=move || form.with(|f| f.cloud == CloudName::Custom)>
+    <label class="check">
+        <input
+            type="checkbox"
+            id="new-advanced"
+            prop:checked=move || form.with(|f| f.advanced)
+            on:change=move |ev| form.update(|f| f.set_advanced(event_target_checked(&ev)))
+        />
+        "Advanced: sign in through another authority"
+    </label>
+    <Show when=move || form.with(|f| f.advanced && f.cloud == CloudName::Custom)>
+        <p class="muted" id="new-authority-warning">
+            "Only for a test or emulator authority you run yourself: aadsync trusts this server with the tenant it names, and an organization stays bound to the authority it was first added through."
+        </p>
         <label for="new-authority">"Authority host"</label>
         <input
             id="new-authority"
