@@ -19,6 +19,9 @@ pub type Outcome = Result<aadsync_ipc::ConnectedOrganization, IpcError>;
 struct Flow {
     cancel: Option<oneshot::Sender<()>>,
     outcome: Option<oneshot::Receiver<Outcome>>,
+    /// `start_sign_in` has answered with the flow's number; until then only
+    /// [`SignIns::cancel_starting`] reaches it.
+    started: bool,
 }
 
 #[derive(Debug)]
@@ -56,6 +59,7 @@ impl SignIns {
                 Flow {
                     cancel: Some(cancel_tx),
                     outcome: Some(outcome_rx),
+                    started: false,
                 },
             );
         (id, cancel_rx, outcome_tx)
@@ -78,6 +82,28 @@ impl SignIns {
             .remove(&id);
         if let Some(cancel) = flow.and_then(|mut f| f.cancel.take()) {
             let _ = cancel.send(());
+        }
+    }
+
+    /// The flow's number is about to reach the wizard, which cancels it by number from now on.
+    pub fn started(&self, id: u64) {
+        if let Some(flow) = self
+            .flows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(&id)
+        {
+            flow.started = true;
+        }
+    }
+
+    /// Cancels every flow still starting: the wizard has no number for them yet.
+    pub fn cancel_starting(&self) {
+        let mut flows = self.flows.lock().unwrap_or_else(PoisonError::into_inner);
+        for flow in flows.values_mut().filter(|f| !f.started) {
+            if let Some(cancel) = flow.cancel.take() {
+                let _ = cancel.send(());
+            }
         }
     }
 

@@ -143,47 +143,42 @@ pub async fn launch_with(test: &str, play: &BrowserPlay) -> Result<App> {
     .await
 }
 
-/// Tokens live only in the keyring and in memory. Neither the database (with its WAL), nor its
-/// backups, nor the logs may hold any of the secrets the keyring holds (the refresh token is
-/// opaque on Entra ID, so looking for JWTs alone proves nothing), nor anything JWT-like (`eyJ`
-/// starts every base64url JSON header: ID and access tokens).
-/// Returns how many backups it read.
+/// Tokens live only in the keyring and in memory. No file the app could have written in this
+/// test's session — the database with its WAL, backups, logs, exports in Downloads, the web
+/// view's storage and caches: the whole fake home and data folders — may hold any of the
+/// secrets the keyring holds (the refresh token is opaque on Entra ID, so looking for JWTs
+/// alone proves nothing), nor a JWT (`eyJ…` header `.` `eyJ…` payload: ID and access tokens).
+/// Only the keyring's own files are left out. Returns how many backups there are.
 pub fn no_tokens_in_files(app: &App) -> Result<usize> {
     let secrets = keyring_secrets(app)?;
     if secrets.is_empty() {
         return Err("the keyring holds no aadsync secret to look for".into());
     }
     let database = &app.expected_database;
-    let mut files = vec![database.clone(), database.with_extension("sqlite3-wal")];
-    let logs = app
-        .desktop
-        .data_home()
-        .join("com.aadsync.desktop")
-        .join("logs");
-    // Backups are kept in a folder of the database's own, next to it, wherever it is.
-    let name = database
-        .file_name()
-        .ok_or("the database has no file name")?
-        .to_string_lossy()
-        .into_owned();
-    let backups = database.with_file_name(format!("{name}.backups"));
-    let mut backup_count = 0;
-    for dir in [&logs, &backups] {
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                let hidden = entry.file_name().to_string_lossy().starts_with('.');
-                backup_count += usize::from(dir == &backups && !hidden);
-                files.push(entry.path());
-            }
-        }
+    let mut files = Vec::new();
+    for root in [
+        app.desktop.root(),
+        database.parent().ok_or("no database folder")?,
+    ] {
+        files_under(root, &mut files);
     }
-    let mut checked = 0;
-    for file in files {
-        let Ok(bytes) = std::fs::read(&file) else {
+    files.sort();
+    files.dedup();
+    let must_see = [database.clone(), database.with_extension("sqlite3-wal")];
+    if let Some(missed) = must_see.iter().find(|f| !files.contains(f)) {
+        return Err(format!("the scan did not reach {}", missed.display()).into());
+    }
+    if !files
+        .iter()
+        .any(|f| f.components().any(|c| c.as_os_str() == "logs"))
+    {
+        return Err("the scan found no log file".into());
+    }
+    for file in &files {
+        let Ok(bytes) = std::fs::read(file) else {
             continue;
         };
-        checked += 1;
-        if bytes.windows(3).any(|w| w == b"eyJ") {
+        if holds_a_jwt(&bytes) {
             return Err(format!("{} contains a JWT", file.display()).into());
         }
         // Any 24 characters of a secret: a token logged in part is as bad as whole. (Shorter
@@ -198,10 +193,48 @@ pub fn no_tokens_in_files(app: &App) -> Result<usize> {
             }
         }
     }
-    if checked < 2 {
-        return Err("found neither the database nor a log to check".into());
+    let name = database
+        .file_name()
+        .ok_or("the database has no file name")?
+        .to_string_lossy()
+        .into_owned();
+    // Backups are kept in a folder of the database's own, next to it, wherever it is.
+    let backups = database.with_file_name(format!("{name}.backups"));
+    Ok(files
+        .iter()
+        .filter(|f| f.parent() == Some(backups.as_path()))
+        .filter(|f| {
+            !f.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .count())
+}
+
+/// Every file under `dir`, but the keyring's own (gnome-keyring keeps the secrets there).
+fn files_under(dir: &Path, into: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() && entry.file_name() != "keyrings" => files_under(&path, into),
+            Ok(t) if t.is_file() => into.push(path),
+            _ => {}
+        }
     }
-    Ok(backup_count)
+}
+
+/// Whether `bytes` hold a JWT's start: base64url JSON (`eyJ`), a dot, base64url JSON again.
+fn holds_a_jwt(bytes: &[u8]) -> bool {
+    let b64 = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_';
+    bytes.windows(3).enumerate().any(|(at, w)| {
+        if w != b"eyJ" {
+            return false;
+        }
+        let header = bytes[at..].iter().take_while(|b| b64(b)).count();
+        header >= 10 && bytes[at + header..].starts_with(b".eyJ")
+    })
 }
 
 /// Every secret aadsync keeps in this test session's keyring (`secret-tool`, as an admin would
@@ -266,6 +299,38 @@ async fn new_organization_refusal_cancel_and_device_code() -> Result {
     app.screenshot("new-organization-invalid-tenant").await?;
     assert_eq!(play.opened(), 0);
 
+    // An authority that accepts the connection and never answers: Cancel stops the start
+    // (issue 14, item 7) long before the request timeout, and the form is ready again.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let silent_url = format!("http://{}", silent.local_addr()?);
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    actions::type_into(&app, "new-tenant", "contoso.com").await?;
+    actions::type_into(&app, "new-authority", &silent_url).await?;
+    actions::click(&app, "new-sign-in").await?;
+    let asked = std::time::Instant::now();
+    actions::click(&app, "new-cancel-start").await?;
+    checks::text_becomes(&app, "new-sign-in", "the form ready again", |t| {
+        t == "Sign in…"
+    })
+    .await?;
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(15),
+        "Cancel took {:?}: it waited for the request timeout",
+        asked.elapsed()
+    );
+    held.abort();
+    assert_eq!(
+        play.opened(),
+        0,
+        "no browser for a sign-in that never started"
+    );
+    actions::type_into(&app, "new-authority", emulator.base_url()).await?;
+
     // A non-administrator is refused by name; nothing is stored.
     actions::type_into(&app, "new-tenant", "contoso.com").await?;
     actions::click(&app, "new-sign-in").await?;
@@ -329,4 +394,23 @@ async fn new_organization_refusal_cancel_and_device_code() -> Result {
     .await?;
     no_tokens_in_files(&app)?;
     app.finish().await
+}
+
+#[test]
+fn the_token_scan_recognises_a_jwt_and_not_a_lone_prefix() {
+    assert!(holds_a_jwt(
+        b"log: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"
+    ));
+    assert!(!holds_a_jwt(
+        b"eyJ then nothing, eyJhbGciOiJSUzI1NiJ9 and no payload"
+    ));
+    let mut found = Vec::new();
+    files_under(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e").as_path(),
+        &mut found,
+    );
+    assert!(
+        found.iter().any(|f| f.ends_with("signin.rs")),
+        "walks into folders"
+    );
 }

@@ -74,6 +74,10 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     let path = saved.trim_start_matches("Saved to ").trim().to_owned();
     let csv = std::fs::read_to_string(&path)?;
     assert_eq!(csv.lines().count(), 326, "a header and one line per object");
+    assert!(
+        std::path::Path::new(&path).starts_with(app.desktop.root()),
+        "the export lands in the session's home, where the token scan looks: {path}"
+    );
     actions::click(&app, "wizard-cancel").await?;
     checks::gone(&app, "wizard").await?;
     assert_imported_exactly(&app, &tenant)?;

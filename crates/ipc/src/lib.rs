@@ -23,10 +23,10 @@ pub use audit::{
 };
 pub use error::{ErrorCode, IpcError};
 pub use orgs::{
-    CancelSignIn, CloudName, ConnectOrganization, ConnectedOrganization, DeletionThreshold,
-    DeviceCode, FinishSignIn, FlowRef, ListOrganizations, NewOrganization, OrganizationRef,
-    OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod, SignInRequest,
-    SignInStarted, SignInTarget, StartSignIn,
+    CancelSignIn, CancelStartingSignIn, CloudName, ConnectOrganization, ConnectedOrganization,
+    DeletionThreshold, DeviceCode, FinishSignIn, FlowRef, ListOrganizations, NewOrganization,
+    OrganizationRef, OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod,
+    SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
 pub use safeguard::Safeguard;
 pub use secret::Password;
@@ -78,6 +78,7 @@ pub const COMMANDS: &[&str] = &[
     StartSignIn::NAME,
     FinishSignIn::NAME,
     CancelSignIn::NAME,
+    CancelStartingSignIn::NAME,
     ConnectOrganization::NAME,
     RemoveOrganization::NAME,
     SetDeletionThreshold::NAME,

@@ -189,6 +189,18 @@ impl Command for CancelSignIn {
     type Output = ();
 }
 
+/// Stops every sign-in that is still starting (finding the tenant's endpoints, asking for a
+/// device code): its `start_sign_in` then answers `SignInCancelled`. Started sign-ins are
+/// stopped with [`CancelSignIn`], by the flow number `start_sign_in` answered.
+#[derive(Debug)]
+pub enum CancelStartingSignIn {}
+
+impl Command for CancelStartingSignIn {
+    const NAME: &'static str = "cancel_starting_sign_in";
+    type Args = crate::NoArgs;
+    type Output = ();
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganizationRef {
     pub id: i64,

@@ -118,6 +118,9 @@ struct XdgDirs {
     config: PathBuf,
     cache: PathBuf,
     runtime: PathBuf,
+    /// `HOME` too: with no XDG user dirs the app saves exports in the home folder, which must
+    /// be the session's, not the developer's.
+    home: PathBuf,
 }
 
 impl XdgDirs {
@@ -140,6 +143,7 @@ impl XdgDirs {
             config: make("config")?,
             cache: make("cache")?,
             runtime: make("runtime")?,
+            home: make("home")?,
             root,
         };
         #[cfg(unix)]
@@ -158,6 +162,7 @@ impl XdgDirs {
             ("XDG_CONFIG_HOME".into(), s(&self.config)),
             ("XDG_CACHE_HOME".into(), s(&self.cache)),
             ("XDG_RUNTIME_DIR".into(), s(&self.runtime)),
+            ("HOME".into(), s(&self.home)),
         ]
     }
 }

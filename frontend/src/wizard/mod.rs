@@ -21,8 +21,8 @@ mod synchronize;
 
 use crate::ipc;
 use aadsync_ipc::{
-    CancelSignIn, ConnectedOrganization, FlowRef, IpcError, SignInMethod, SignInRequest,
-    SignInStarted, SignInTarget, StartSignIn,
+    CancelSignIn, CancelStartingSignIn, ConnectedOrganization, FlowRef, IpcError, NoArgs,
+    SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
 use flow::Flow;
 pub use frame::WizardFrame;
@@ -135,6 +135,18 @@ impl Wizard {
     pub fn cancel_sign_in(self) {
         if let Some(started) = self.started.try_update(Option::take).flatten() {
             self.cancel_flow.dispatch(started.flow);
+        } else {
+            self.cancel_starting();
         }
+    }
+
+    /// Stops a sign-in that has not started yet (the tenant's endpoints or a device code are
+    /// still being asked for): its `start_sign_in` answers `SignInCancelled`.
+    pub fn cancel_starting(self) {
+        leptos::task::spawn_local(async move {
+            if let Err(err) = ipc::call::<CancelStartingSignIn>(&NoArgs {}).await {
+                leptos::logging::warn!("cancelling the starting sign-in failed: {err}");
+            }
+        });
     }
 }

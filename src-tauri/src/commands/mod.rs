@@ -38,6 +38,7 @@ app_commands![
     orgs::start_sign_in,
     orgs::finish_sign_in,
     orgs::cancel_sign_in,
+    orgs::cancel_starting_sign_in,
     orgs::connect_organization,
     orgs::remove_organization,
     orgs::set_deletion_threshold,

@@ -136,18 +136,25 @@ pub async fn start_sign_in(
 ) -> Result<ipc::SignInStarted, IpcError> {
     let (prepared, hint) = prepare(&state, args.target).await?;
     let signins = Arc::clone(&state.signins);
-    let (flow, cancel, outcome) = signins.register();
+    let (flow, mut cancel, outcome) = signins.register();
     let method = match args.method {
         ipc::SignInMethod::Browser => Method::Browser,
         ipc::SignInMethod::DeviceCode => Method::DeviceCode,
     };
-    let sign_in = match SignIn::start(&prepared, method, hint.as_deref()).await {
+    // Finding the endpoints and asking for a device code may wait on a slow or silent server
+    // for up to the connect and request timeouts: Cancel works here too.
+    let starting = tokio::select! {
+        started = SignIn::start(&prepared, method, hint.as_deref()) => started.map_err(org_error),
+        _ = &mut cancel => Err(IpcError::new(ErrorCode::SignInCancelled, "Sign-in was cancelled")),
+    };
+    let sign_in = match starting {
         Ok(sign_in) => sign_in,
         Err(e) => {
             signins.forget_flow(flow);
-            return Err(org_error(e));
+            return Err(e);
         }
     };
+    signins.started(flow);
     let answer = started(flow, sign_in.prompt());
     let database = state.database_handle();
     tauri::async_runtime::spawn(async move {
@@ -198,6 +205,16 @@ pub async fn cancel_sign_in(
     args: ipc::FlowRef,
 ) -> Result<(), IpcError> {
     state.signins.cancel(args.flow);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn cancel_starting_sign_in(
+    state: State<'_, AppState>,
+    args: ipc::NoArgs,
+) -> Result<(), IpcError> {
+    let ipc::NoArgs {} = args;
+    state.signins.cancel_starting();
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use crate::components::error::{ErrorMessage, Look};
 use crate::wizard::Wizard;
 use crate::wizard::connect::{FormErrors, NewOrgForm, cloud_from_value, cloud_value, place};
-use aadsync_ipc::{CloudName, SignInMethod, SignInTarget};
+use aadsync_ipc::{CloudName, ErrorCode, SignInMethod, SignInTarget};
 use leptos::prelude::*;
 
 /// The New… form; Sign in… (or the demo) starts a browser sign-in and moves to step 2.
@@ -19,7 +19,8 @@ pub fn NewOrganizationForm() -> impl IntoView {
     let answer = start.value();
     // Where the last refusal goes; cleared while a new attempt runs.
     let errors = Signal::derive(move || match answer.get() {
-        Some(Err(err)) if !busy.get() => place(&err),
+        // Cancel is the admin's own doing: nothing to report.
+        Some(Err(err)) if !busy.get() && err.code != ErrorCode::SignInCancelled => place(&err),
         _ => FormErrors::default(),
     });
 
@@ -50,6 +51,11 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 >
                     {move || if busy.get() { "Starting sign-in…" } else { "Sign in…" }}
                 </button>
+                <Show when=move || busy.get()>
+                    <button id="new-cancel-start" on:click=move |_| wizard.cancel_starting()>
+                        "Cancel"
+                    </button>
+                </Show>
             </div>
         </fieldset>
     }
