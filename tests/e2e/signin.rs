@@ -52,6 +52,18 @@ impl BrowserPlay {
             .unwrap_or(0)
     }
 
+    /// `scheme://host:port` of the last page the app opened in the browser.
+    pub fn last_origin(&self) -> Result<String> {
+        let log = std::fs::read_to_string(&self.log)?;
+        let url = log
+            .lines()
+            .filter_map(|l| l.strip_prefix("open "))
+            .last()
+            .ok_or("the app opened no page")?;
+        let url = reqwest::Url::parse(url.trim())?;
+        Ok(url.origin().ascii_serialization())
+    }
+
     pub fn env(&self) -> Vec<(String, String)> {
         let path = |p: &Path| p.display().to_string();
         vec![
@@ -77,6 +89,7 @@ async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Res
     })
     .await?;
     app.screenshot("demo-signed-in").await?;
+    shipped_demo_has_no_control_api_and_only_loopback_hosts(&play.last_origin()?).await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "wizard-step-title", "step 3", |t| {
         t == "Select objects"
@@ -141,6 +154,33 @@ pub async fn launch_with(test: &str, play: &BrowserPlay) -> Result<App> {
         },
     )
     .await
+}
+
+/// The demo tenant inside the shipped app (built without the emulator's `control` feature)
+/// answers the protocols but has no control API, and a request naming another host (DNS
+/// rebinding from a web page) gets 421 (issue 14, item 5).
+async fn shipped_demo_has_no_control_api_and_only_loopback_hosts(origin: &str) -> Result {
+    let http = reqwest::Client::new();
+    let get = |path: &str, host: Option<&str>| {
+        let mut request = http.get(format!("{origin}{path}"));
+        if let Some(host) = host {
+            request = request.header(reqwest::header::HOST, host);
+        }
+        request.send()
+    };
+    let discovery = "/common/v2.0/.well-known/openid-configuration";
+    let status = get(discovery, None).await?.status().as_u16();
+    assert_eq!(status, 200, "{origin} is the demo tenant");
+    for control in ["/_emulator/users", "/_emulator/faults", "/_emulator/clock"] {
+        let status = get(control, None).await?.status().as_u16();
+        assert_eq!(status, 404, "{control} in the shipped demo");
+    }
+    let status = get(discovery, Some("attacker.example"))
+        .await?
+        .status()
+        .as_u16();
+    assert_eq!(status, 421, "a foreign Host header");
+    Ok(())
 }
 
 /// Tokens live only in the keyring and in memory. No file the app could have written in this

@@ -38,6 +38,9 @@ async fn device_code_approved_declined_and_cancelled() {
         .await
         .expect("start");
     assert_eq!(flow.user_code().len(), 9);
+    // The device code redeems the sign-in: Debug (logs, panics) shows it redacted.
+    let debug = format!("{flow:?}");
+    assert!(debug.contains("DeviceCode([redacted])"), "{debug}");
     assert!(flow.verification_uri().ends_with("/devicelogin"));
     let (uri, code) = (
         flow.verification_uri().to_owned(),
