@@ -58,7 +58,7 @@ impl BrowserPlay {
         let url = log
             .lines()
             .filter_map(|l| l.strip_prefix("open "))
-            .last()
+            .next_back()
             .ok_or("the app opened no page")?;
         let url = reqwest::Url::parse(url.trim())?;
         Ok(url.origin().ascii_serialization())
