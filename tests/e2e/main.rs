@@ -10,6 +10,7 @@
 //! `cargo test -p aadsync-e2e` (tauri-driver and WebKitWebDriver on PATH).
 
 mod about;
+mod basket;
 mod decisions;
 mod shell;
 mod signin;

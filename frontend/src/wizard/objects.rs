@@ -83,6 +83,7 @@ pub fn SelectObjectsStep() -> impl IntoView {
                 </div>
             </div>
             <p class="muted" id="dir-counts" role="status">{move || counts_text(wizard, loading.get())}</p>
+            {basket(wizard)}
             {options(wizard)}
             {move || select_menu(wizard, menu)}
         </div>
@@ -187,6 +188,29 @@ fn connected_text(wizard: Wizard) -> Option<String> {
             c.roles.join(", ")
         )
     })
+}
+
+/// What is selected, whatever search listed it: folded, with a way to empty it.
+fn basket(wizard: Wizard) -> impl IntoView {
+    let empty = move || wizard.select.with(|m| m.counts() == (0, 0));
+    view! {
+        <Show when=move || !empty()>
+            <details class="basket" id="dir-basket">
+                <summary>"Show the selection"</summary>
+                <ul id="dir-basket-list">
+                    {move || wizard.select.with(|m| {
+                        m.basket()
+                            .into_iter()
+                            .map(|e| view! { <li data-id=e.id.clone()>{e.display_name.clone()}" — "{e.principal.clone()}</li> })
+                            .collect_view()
+                    })}
+                </ul>
+                <button id="dir-basket-clear" on:click=move |_| wizard.select.update(|m| m.select_none())>
+                    "Clear the selection"
+                </button>
+            </details>
+        </Show>
+    }
 }
 
 /// "3 users selected · 300 users and 25 groups listed (loading…)".

@@ -1,8 +1,8 @@
-//! Step 3's list model: loaded rows, the instant local filter, checked objects, Shift-click
+//! Step 3's list model: loaded rows, the instant local filter, the selection basket, Shift-click
 //! ranges, Select all / none / Invert, counts. Plain data, unit-tested.
 
 use aadsync_ipc::{DirectoryEntry, EntryKind, SyncSelection};
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SelectModel {
@@ -12,7 +12,9 @@ pub struct SelectModel {
     filter: String,
     /// Indices into `rows` that pass the filter, in order.
     visible: Vec<usize>,
-    checked: HashSet<String>,
+    /// The selection basket, by object ID: what was ticked stays ticked when Search now
+    /// replaces the rows (search "ann", tick Ann, search "bob", tick Bob: both are selected).
+    checked: BTreeMap<String, DirectoryEntry>,
     /// The last row clicked without Shift (position in `visible`), for ranges.
     anchor: Option<usize>,
 }
@@ -66,7 +68,18 @@ impl SelectModel {
     }
 
     pub fn is_checked(&self, id: &str) -> bool {
-        self.checked.contains(id)
+        self.checked.contains_key(id)
+    }
+
+    /// Ticks (or unticks) visible row `i`.
+    fn set(&mut self, i: usize, on: bool) {
+        if let Some(row) = self.row(i).cloned() {
+            if on {
+                self.checked.insert(row.id.clone(), row);
+            } else {
+                self.checked.remove(&row.id);
+            }
+        }
     }
 
     /// A click on visible row `i`; with Shift, everything from the anchor to `i` gets the
@@ -77,42 +90,33 @@ impl SelectModel {
         };
         match (shift, self.anchor) {
             (true, Some(anchor)) => {
-                let on = self
-                    .row(anchor)
-                    .is_some_and(|r| self.checked.contains(&r.id));
+                let on = self.row(anchor).is_some_and(|r| self.is_checked(&r.id));
                 let (a, b) = if anchor <= i {
                     (anchor, i)
                 } else {
                     (i, anchor)
                 };
                 for pos in a..=b {
-                    if let Some(id) = self.row(pos).map(|r| r.id.clone()) {
-                        if on {
-                            self.checked.insert(id);
-                        } else {
-                            self.checked.remove(&id);
-                        }
-                    }
+                    self.set(pos, on);
                 }
             }
             _ => {
-                if !self.checked.remove(&id) {
-                    self.checked.insert(id);
-                }
+                let on = !self.is_checked(&id);
+                self.set(i, on);
                 self.anchor = Some(i);
             }
         }
     }
 
-    /// Select all (the visible rows: what the filter shows is what the admin means).
+    /// Select all (the visible rows: what the filter shows is what the admin means). Objects
+    /// selected earlier, under another search, stay selected.
     pub fn select_all(&mut self) {
         for i in 0..self.visible.len() {
-            if let Some(id) = self.row(i).map(|r| r.id.clone()) {
-                self.checked.insert(id);
-            }
+            self.set(i, true);
         }
     }
 
+    /// Empties the basket, whatever search found its objects.
     pub fn select_none(&mut self) {
         self.checked.clear();
         self.anchor = None;
@@ -120,32 +124,26 @@ impl SelectModel {
 
     pub fn invert(&mut self) {
         for i in 0..self.visible.len() {
-            if let Some(id) = self.row(i).map(|r| r.id.clone())
-                && !self.checked.remove(&id)
-            {
-                self.checked.insert(id);
-            }
+            let on = self.row(i).is_some_and(|r| !self.is_checked(&r.id));
+            self.set(i, on);
         }
     }
 
-    /// (users, groups) checked.
+    /// (users, groups) in the basket, loaded now or not.
     pub fn counts(&self) -> (usize, usize) {
-        self.tally(|r| self.checked.contains(&r.id))
+        tally(self.checked.values())
     }
 
     /// (users, groups) loaded.
     pub fn loaded_counts(&self) -> (usize, usize) {
-        self.tally(|_| true)
+        tally(self.rows.iter())
     }
 
-    fn tally(&self, counted: impl Fn(&DirectoryEntry) -> bool) -> (usize, usize) {
-        self.rows
-            .iter()
-            .filter(|r| counted(r))
-            .fold((0, 0), |(u, g), r| match r.kind {
-                EntryKind::User => (u + 1, g),
-                EntryKind::Group => (u, g + 1),
-            })
+    /// The basket's objects, by name: what the admin has selected, whatever is listed now.
+    pub fn basket(&self) -> Vec<&DirectoryEntry> {
+        let mut entries: Vec<&DirectoryEntry> = self.checked.values().collect();
+        entries.sort_by_cached_key(|e| (e.display_name.to_lowercase(), e.id.clone()));
+        entries
     }
 
     pub fn selection(&self, members: bool, nested: bool) -> SyncSelection {
@@ -154,7 +152,7 @@ impl SelectModel {
             nested: members && nested,
             ..SyncSelection::default()
         };
-        for row in self.rows.iter().filter(|r| self.checked.contains(&r.id)) {
+        for row in self.checked.values() {
             match row.kind {
                 EntryKind::User => selection.users.push(row.id.clone()),
                 EntryKind::Group => selection.groups.push(row.id.clone()),
@@ -162,6 +160,13 @@ impl SelectModel {
         }
         selection
     }
+}
+
+fn tally<'a>(entries: impl Iterator<Item = &'a DirectoryEntry>) -> (usize, usize) {
+    entries.fold((0, 0), |(u, g), r| match r.kind {
+        EntryKind::User => (u + 1, g),
+        EntryKind::Group => (u, g + 1),
+    })
 }
 
 /// "3 users and 1 group".
@@ -240,5 +245,36 @@ mod tests {
         );
         assert!(!m.selection(false, true).nested, "nested needs members");
         assert_eq!(plural(1, 2), "1 user and 2 groups");
+    }
+
+    #[test]
+    fn the_basket_survives_search_now() {
+        // Search "ann", tick Ann; Search now "bob" replaces the rows, tick Bob: both stay.
+        let mut m = SelectModel::default();
+        m.push(vec![
+            entry("u1", EntryKind::User, "Ann"),
+            entry("g1", EntryKind::Group, "Annual"),
+        ]);
+        m.click(0, false);
+        m.clear_rows();
+        m.push(vec![entry("u2", EntryKind::User, "Bob")]);
+        m.click(0, false);
+        assert_eq!(m.counts(), (2, 0));
+        assert_eq!(m.loaded_counts(), (1, 0));
+        assert!(m.is_checked("u1"), "Ann is selected though not listed");
+        let names: Vec<&str> = m.basket().iter().map(|e| e.display_name.as_str()).collect();
+        assert_eq!(names, ["Ann", "Bob"]);
+        let s = m.selection(false, false);
+        assert_eq!(
+            (s.users, s.groups),
+            (vec!["u1".into(), "u2".into()], vec![])
+        );
+        // Select all and Invert act on what is listed; the rest of the basket stays.
+        m.invert();
+        assert_eq!(m.counts(), (1, 0), "Bob unticked, Ann kept");
+        m.select_all();
+        assert_eq!(m.counts(), (2, 0));
+        m.select_none();
+        assert_eq!(m.counts(), (0, 0), "Select none empties the whole basket");
     }
 }

@@ -1,0 +1,110 @@
+//! The selection basket, in the order an administrator works (issue 15, item 1): Search now
+//! for one user and tick it, Search now for another and tick it, then Synchronize. Both are
+//! imported — checked in the SQLite file, by object ID — although the second search replaced
+//! the rows the first tick was made on.
+
+use crate::signin::{BrowserPlay, launch_with};
+use crate::sync::connect_new;
+use aadsync_e2e::support::{App, Result, actions, checks};
+use aadsync_emulator::Emulator;
+use aadsync_emulator::model::User;
+use std::collections::BTreeSet;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticks_survive_search_now_and_both_searches_are_imported() -> Result {
+    let emulator = Emulator::start_demo().await?;
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let mut app = launch_with("basket", &play).await?;
+    checks::shell_is_rendered(&app).await?;
+    connect_new(&app, &emulator).await?;
+    checks::text_becomes(&app, "dir-counts", "the directory", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
+    let chosen = two_users(&tenant)?;
+    for (ticked, user) in chosen.iter().enumerate() {
+        search_now_and_tick(&app, user).await?;
+        let expected = format!("{} user", ticked + 1);
+        checks::text_becomes(&app, "dir-counts", "the basket's count", |t| {
+            t.starts_with(&expected)
+        })
+        .await?;
+    }
+    // The list shows only the second search, the basket both.
+    checks::content_becomes(&app, "dir-basket-list", "both users", |t| {
+        chosen.iter().all(|u| t.contains(&u.user_principal_name))
+    })
+    .await?;
+    app.screenshot("basket").await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "preview-counts", "the plan", |t| {
+        t.contains("2 to create")
+    })
+    .await?;
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "results-totals", "the results", |t| {
+        t.contains("2 created")
+    })
+    .await?;
+    let imported = imported_object_ids(&app)?;
+    let expected: BTreeSet<String> = chosen.iter().map(|u| u.id.clone()).collect();
+    assert_eq!(imported, expected, "exactly the two ticked users");
+    app.finish().await
+}
+
+/// Search now for the part of the user's account before "@" (WebKitWebDriver may type
+/// without Shift), wait for the search's own answer, tick the user.
+async fn search_now_and_tick(app: &App, user: &User) -> Result {
+    let upn = &user.user_principal_name;
+    let local = upn.split('@').next().unwrap_or(upn);
+    actions::type_into(app, "dir-search", local).await?;
+    actions::click(app, "dir-search-now").await?;
+    checks::text_becomes(app, "dir-counts", "the search's answer", |t| {
+        !t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    actions::click_css(app, &format!("#dir-list .dir-row[data-id='{}']", user.id)).await
+}
+
+/// Two enabled members whose accounts no search for the other one finds.
+fn two_users(tenant: &aadsync_emulator::Tenant) -> Result<Vec<User>> {
+    let members: Vec<&User> = tenant
+        .users
+        .iter()
+        .filter(|u| {
+            u.account_enabled
+                && u.user_type == "Member"
+                && !u.user_principal_name.starts_with("admin@")
+        })
+        .collect();
+    let local = |u: &User| {
+        u.user_principal_name
+            .split('@')
+            .next()
+            .unwrap_or("")
+            .to_lowercase()
+    };
+    let first = *members.first().ok_or("no member in the demo tenant")?;
+    let second = members
+        .iter()
+        .find(|u| {
+            let (a, b) = (local(first), local(u));
+            a != b && !a.contains(&b) && !b.contains(&a)
+        })
+        .ok_or("no second member")?;
+    Ok(vec![first.clone(), (*second).clone()])
+}
+
+fn imported_object_ids(app: &App) -> Result<BTreeSet<String>> {
+    let db = rusqlite::Connection::open_with_flags(
+        &app.expected_database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    let mut stmt = db.prepare("SELECT object_id FROM azure_users")?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
