@@ -1,7 +1,8 @@
 //! The selection basket, in the order an administrator works (issue 15, item 1): Search now
 //! for one user and tick it, Search now for another and tick it, then Synchronize. Both are
 //! imported — checked in the SQLite file, by object ID — although the second search replaced
-//! the rows the first tick was made on.
+//! the rows the first tick was made on. Before anything is ticked, the button that would write
+//! says Synchronize and stays disabled with the reason shown (issue 15, item 2).
 
 use crate::signin::{BrowserPlay, launch_with};
 use crate::sync::connect_new;
@@ -22,6 +23,19 @@ async fn ticks_survive_search_now_and_both_searches_are_imported() -> Result {
         t.contains("300 users and 25 groups listed") && !t.contains("loading")
     })
     .await?;
+    // Nothing ticked and nothing imported yet: the preview says so and Synchronize waits.
+    actions::click(&app, "wizard-next").await?;
+    checks::text_becomes(&app, "preview-nothing", "the reason", |t| {
+        t.starts_with("Nothing to synchronize yet")
+    })
+    .await?;
+    checks::text_becomes(&app, "wizard-next", "the write's own word", |t| {
+        t == "Synchronize"
+    })
+    .await?;
+    checks::enabled_is(&app, "wizard-next", false).await?;
+    actions::click(&app, "wizard-back").await?;
+
     let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
     let chosen = two_users(&tenant)?;
     for (ticked, user) in chosen.iter().enumerate() {

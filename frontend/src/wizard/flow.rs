@@ -95,6 +95,14 @@ impl Flow {
         }
     }
 
+    /// The primary button's word: it says Synchronize where pressing it starts the write.
+    pub fn next_label(&self) -> &'static str {
+        match self.steps().get(self.index() + 1) {
+            Some(Step::Synchronize) => "Synchronize",
+            _ => "Next >",
+        }
+    }
+
     /// Back to the Preview from Synchronize, whose write was refused because the database
     /// changed since the preview: the Preview plans again when it is shown.
     pub fn replan(&mut self) {
@@ -239,5 +247,33 @@ mod tests {
         assert_eq!(flow.current(), Step::DeletedObjects);
         assert!(flow.back());
         assert_eq!(flow.current(), Step::Preview);
+    }
+
+    #[test]
+    fn the_button_that_starts_the_write_says_synchronize() {
+        for check_deleted in [false, true] {
+            let mut flow = Flow::default();
+            flow.set_check_deleted(check_deleted);
+            flow.skip_sign_in();
+            let mut labels = vec![(flow.current(), flow.next_label())];
+            while flow.next() {
+                labels.push((flow.current(), flow.next_label()));
+            }
+            let synchronize: Vec<Step> = labels
+                .iter()
+                .filter(|(_, label)| *label == "Synchronize")
+                .map(|(step, _)| *step)
+                .collect();
+            let last_before_write = if check_deleted {
+                Step::DeletedObjects
+            } else {
+                Step::Preview
+            };
+            assert_eq!(
+                synchronize,
+                [last_before_write],
+                "check deleted: {check_deleted}"
+            );
+        }
     }
 }

@@ -80,7 +80,7 @@ pub fn WizardFrame(
                         wizard.ready.set(false);
                     }
                 >
-                    "Next >"
+                    {move || flow.with(Flow::next_label)}
                 </button>
                 <button id="wizard-cancel" on:click=move |_| close.run(())>
                     {move || if current.get() == Step::Results { "Close" } else { "Cancel" }}

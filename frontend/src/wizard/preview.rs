@@ -88,8 +88,17 @@ fn adopt(wizard: Wizard, preview: SyncPreview) {
     );
     wizard.confirm_mass.set(false);
     wizard.reimport.set(Vec::new());
+    let selected = wizard.select.with_untracked(|m| m.counts());
+    wizard
+        .ready
+        .set(!nothing_to_synchronize(selected, preview.imported_total));
     wizard.preview.set(Some(preview));
-    wizard.ready.set(true);
+}
+
+/// Nothing selected and nothing imported from this organization yet: a synchronization would
+/// only record an empty run, so Synchronize stays disabled and the preview says why.
+pub fn nothing_to_synchronize(selected: (usize, usize), imported_total: u64) -> bool {
+    selected == (0, 0) && imported_total == 0
 }
 
 /// What the read is doing: "Reading users… 1200 so far".
@@ -105,7 +114,16 @@ fn loading_text(progress: Option<PlanProgress>) -> String {
 fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
     let c = p.counts;
     let check_deleted = wizard.flow.with_untracked(|f| f.check_deleted());
+    let nothing = nothing_to_synchronize(
+        wizard.select.with_untracked(|m| m.counts()),
+        p.imported_total,
+    );
     view! {
+        <Show when=move || nothing>
+            <p class="notice" id="preview-nothing" role="status">
+                "Nothing to synchronize yet: go Back to step 3 and tick the users or groups to import (right-click for Select all)."
+            </p>
+        </Show>
         <p id="preview-counts" class="counts" role="status">
             <span>{format!("{} to create", c.create)}</span>
             <span>{format!("{} to update", c.update)}</span>
@@ -139,5 +157,21 @@ fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
         <p class="muted" id="preview-read-mode">{p.read_mode.clone()}</p>
         <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
         <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nothing_to_synchronize;
+
+    #[test]
+    fn an_empty_first_synchronization_is_refused_and_a_refresh_is_not() {
+        assert!(nothing_to_synchronize((0, 0), 0));
+        assert!(
+            !nothing_to_synchronize((0, 0), 12),
+            "refreshing what was imported"
+        );
+        assert!(!nothing_to_synchronize((1, 0), 0));
+        assert!(!nothing_to_synchronize((0, 1), 0));
     }
 }
