@@ -11,6 +11,7 @@
 
 mod about;
 mod basket;
+mod cancel_write;
 mod decisions;
 mod shell;
 mod signin;

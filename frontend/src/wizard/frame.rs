@@ -2,7 +2,7 @@
 
 use super::connect::NewOrgForm;
 use super::flow::{Flow, Step};
-use super::{Wizard, WizardStart};
+use super::{Closing, Wizard, WizardStart};
 use super::{deleted, objects, organization, preview, results, signin, synchronize};
 use crate::components::dialog::Dialog;
 use crate::components::error::{ErrorMessage, failure};
@@ -25,8 +25,23 @@ pub fn WizardFrame(
     let flow = wizard.flow;
     let current = Memo::new(move |_| flow.with(Flow::current));
     let close = Callback::new(move |()| {
+        // A synchronization being written is not left running unseen: the step asks first.
+        if wizard.running_job.get_untracked().is_some() {
+            if wizard.closing.get_untracked() == Closing::No {
+                wizard.closing.set(Closing::Asked);
+            }
+            return;
+        }
         wizard.cancel_sign_in();
         on_close.run(());
+    });
+    // "Stop and close": the wizard closes once the run has ended (rolled back, or finished
+    // before the stop reached it).
+    Effect::new(move |_| {
+        if wizard.closing.get() == Closing::Stopping && wizard.running_job.get().is_none() {
+            wizard.closing.set(Closing::No);
+            on_close.run(());
+        }
     });
     // Step 1 handles its own Next (it may sign in silently first).
     let next_handler: RwSignal<Option<Callback<()>>> = RwSignal::new(None);

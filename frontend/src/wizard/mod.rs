@@ -73,6 +73,21 @@ pub struct Wizard {
     /// Why the Preview is shown again: Synchronize found the database changed since the
     /// previous preview (another synchronization or undo, perhaps from the command line).
     pub replanned: RwSignal<Option<String>>,
+    /// Step 6: the synchronization being written, while it runs.
+    pub running_job: RwSignal<Option<u64>>,
+    /// Closing the wizard (Cancel, ✕, Escape) while a synchronization runs asks first.
+    pub closing: RwSignal<Closing>,
+}
+
+/// Where a request to close the wizard during a synchronization stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Closing {
+    #[default]
+    No,
+    /// The Synchronize step asks: stop the run (nothing is written), or keep it running.
+    Asked,
+    /// The run was asked to stop; the wizard closes when it has ended.
+    Stopping,
 }
 
 impl Wizard {
@@ -104,6 +119,8 @@ impl Wizard {
             reimport: RwSignal::new(Vec::new()),
             data_changed,
             replanned: RwSignal::new(None),
+            running_job: RwSignal::new(None),
+            closing: RwSignal::new(Closing::No),
         }
     }
 

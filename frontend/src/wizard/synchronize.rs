@@ -1,8 +1,8 @@
 //! Step 6, Synchronize: runs the previewed plan with the admin's decisions, shows its
 //! progress, and offers Cancel while it runs.
 
-use super::Wizard;
 use super::flow::Flow;
+use super::{Closing, Wizard};
 use crate::components::error::{ErrorMessage, failure};
 use crate::ipc;
 use crate::timer::sleep;
@@ -38,7 +38,14 @@ pub fn SynchronizeStep() -> impl IntoView {
             wizard.replanned.set(None);
             let started = ipc::call::<StartSync>(&plan).await?.job;
             job.set(Some(started));
-            let result = match follow(started, progress).await {
+            wizard.running_job.set(Some(started));
+            let followed = follow(started, progress).await;
+            wizard.running_job.set(None);
+            // The run ended while the question was open: nothing is left to stop.
+            if wizard.closing.get_untracked() == Closing::Asked {
+                wizard.closing.set(Closing::No);
+            }
+            let result = match followed {
                 Err(e) if e.code == ErrorCode::Stale => {
                     wizard.replanned.set(Some(e.message));
                     wizard.flow.update(Flow::replan);
@@ -75,6 +82,7 @@ pub fn SynchronizeStep() -> impl IntoView {
                 <div class="progress-fill" style:width=move || format!("{}%", progress.percent.get())></div>
             </div>
             <ErrorMessage id="sync-error" message=error />
+            {close_question(wizard, job, cancel)}
             <button
                 id="sync-cancel"
                 disabled=move || job.get().is_none() || error.with(Option::is_some)
@@ -88,6 +96,47 @@ pub fn SynchronizeStep() -> impl IntoView {
             </button>
             <p class="muted">"The changes are written in one transaction (with the record an undo needs), so a cancelled or failed run leaves the database as it was."</p>
         </div>
+    }
+}
+
+/// Asked when the wizard is closed while the run is being written: stop it (it rolls back, the
+/// database stays as it was) and close, or keep it running.
+fn close_question(
+    wizard: Wizard,
+    job: RwSignal<Option<u64>>,
+    cancel: Action<u64, Result<(), IpcError>>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || wizard.closing.get() != Closing::No>
+            <div class="notice" id="sync-close-question" role="alertdialog" aria-labelledby="sync-close-text">
+                <p id="sync-close-text">
+                    {move || if wizard.closing.get() == Closing::Stopping {
+                        "Stopping the synchronization; the wizard closes when it has stopped…"
+                    } else {
+                        "The synchronization is still being written. Stop it and close? Nothing of it will be written: the database stays as it was."
+                    }}
+                </p>
+                <button
+                    id="sync-stop-close"
+                    disabled=move || wizard.closing.get() == Closing::Stopping
+                    on:click=move |_| {
+                        wizard.closing.set(Closing::Stopping);
+                        if let Some(j) = job.get_untracked() {
+                            cancel.dispatch(j);
+                        }
+                    }
+                >
+                    "Stop and close"
+                </button>
+                <button
+                    id="sync-keep"
+                    disabled=move || wizard.closing.get() == Closing::Stopping
+                    on:click=move |_| wizard.closing.set(Closing::No)
+                >
+                    "Keep synchronizing"
+                </button>
+            </div>
+        </Show>
     }
 }
 
