@@ -9,6 +9,7 @@ use crate::sync::connect_new;
 use aadsync_e2e::support::{App, Result, actions, checks};
 use aadsync_emulator::Emulator;
 use aadsync_emulator::model::User;
+use fantoccini::key::Key;
 use std::collections::BTreeSet;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,6 +52,7 @@ async fn ticks_survive_search_now_and_both_searches_are_imported() -> Result {
         chosen.iter().all(|u| t.contains(&u.user_principal_name))
     })
     .await?;
+    escape_closes_only_the_innermost_thing(&mut app).await?;
     app.screenshot("basket").await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "preview-counts", "the plan", |t| {
@@ -66,6 +68,37 @@ async fn ticks_survive_search_now_and_both_searches_are_imported() -> Result {
     let expected: BTreeSet<String> = chosen.iter().map(|u| u.id.clone()).collect();
     assert_eq!(imported, expected, "exactly the two ticked users");
     app.finish().await
+}
+
+/// Escape in the search box empties it; Escape in the context menu closes the menu; then
+/// Escape asks before the selection is lost, and Keep working keeps it (issue 15, item 3).
+async fn escape_closes_only_the_innermost_thing(app: &mut App) -> Result {
+    actions::press(app, "dir-search", Key::Escape).await?;
+    checks::value_becomes(app, "dir-search", "an empty search box", |v| v.is_empty()).await?;
+    checks::text_becomes(app, "wizard-step-title", "still step 3", |t| {
+        t == "Select objects"
+    })
+    .await?;
+    actions::right_click(app, "#dir-list .dir-row[data-index='0']").await?;
+    actions::press_on_focused(app, Key::Escape).await?;
+    checks::gone(app, "dir-menu").await?;
+    checks::text_becomes(app, "wizard-step-title", "still step 3", |t| {
+        t == "Select objects"
+    })
+    .await?;
+    actions::press(app, "dir-list", Key::Escape).await?;
+    checks::text_becomes(app, "wizard-discard-text", "the question", |t| {
+        t.contains("The selection (2 users and 0 groups)")
+    })
+    .await?;
+    app.screenshot("close-would-lose-the-selection").await?;
+    actions::click(app, "wizard-keep").await?;
+    checks::gone(app, "wizard-discard-question").await?;
+    checks::text_becomes(app, "dir-counts", "the selection kept", |t| {
+        t.starts_with("2 users")
+    })
+    .await?;
+    Ok(())
 }
 
 /// Search now for the part of the user's account before "@" (WebKitWebDriver may type

@@ -32,8 +32,22 @@ pub fn WizardFrame(
             }
             return;
         }
+        let losing = matches!(
+            flow.with_untracked(Flow::current),
+            Step::SelectObjects | Step::Preview | Step::DeletedObjects
+        ) && wizard.select.with_untracked(|m| m.counts() != (0, 0));
+        if losing && !wizard.discard_asked.get_untracked() {
+            wizard.discard_asked.set(true);
+            return;
+        }
+        wizard.discard_asked.set(false);
         wizard.cancel_sign_in();
         on_close.run(());
+    });
+    // A question about closing is about the step it was asked on.
+    Effect::new(move |_| {
+        current.track();
+        wizard.discard_asked.set(false);
     });
     // "Stop and close": the wizard closes once the run has ended (rolled back, or finished
     // before the stop reached it).
@@ -66,6 +80,7 @@ pub fn WizardFrame(
                     {move || step_body(current.get())}
                 </section>
             </div>
+            {discard_question(wizard, close)}
             <div class="dialog-buttons">
                 <button
                     id="wizard-back"
@@ -102,6 +117,25 @@ pub fn WizardFrame(
                 </button>
             </div>
         </Dialog>
+    }
+}
+
+/// Asked when closing would lose the selection: close anyway (the same close again) or keep.
+fn discard_question(wizard: Wizard, close: Callback<()>) -> impl IntoView {
+    let what = move || {
+        let (users, groups) = wizard.select.with(|m| m.counts());
+        super::select::plural(users, groups)
+    };
+    view! {
+        <Show when=move || wizard.discard_asked.get()>
+            <div class="notice" id="wizard-discard-question" role="alertdialog" aria-labelledby="wizard-discard-text">
+                <p id="wizard-discard-text">
+                    {move || format!("Close the wizard? The selection ({}) is not synchronized and will be lost.", what())}
+                </p>
+                <button id="wizard-discard" on:click=move |_| close.run(())>"Close and lose the selection"</button>
+                <button id="wizard-keep" on:click=move |_| wizard.discard_asked.set(false)>"Keep working"</button>
+            </div>
+        </Show>
     }
 }
 

@@ -77,6 +77,8 @@ pub struct Wizard {
     pub running_job: RwSignal<Option<u64>>,
     /// Closing the wizard (Cancel, ✕, Escape) while a synchronization runs asks first.
     pub closing: RwSignal<Closing>,
+    /// Closing the wizard would lose the selection: the frame asks first.
+    pub discard_asked: RwSignal<bool>,
 }
 
 /// Where a request to close the wizard during a synchronization stands.
@@ -121,6 +123,7 @@ impl Wizard {
             replanned: RwSignal::new(None),
             running_job: RwSignal::new(None),
             closing: RwSignal::new(Closing::No),
+            discard_asked: RwSignal::new(false),
         }
     }
 

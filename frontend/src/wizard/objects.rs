@@ -50,7 +50,17 @@ pub fn SelectObjectsStep() -> impl IntoView {
     };
 
     view! {
-        <div class="step-objects">
+        <div
+            class="step-objects"
+            on:keydown=move |ev| {
+                // Escape closes the open context menu, not the wizard.
+                if ev.key() == "Escape" && menu.get_untracked().is_some() {
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    menu.set(None);
+                }
+            }
+        >
             <p class="muted" id="wizard-connected">
                 {move || connected_text(wizard)}
             </p>
@@ -255,6 +265,13 @@ fn search_row(
                     let text = search.get_untracked();
                     wizard.select.update(|m| m.set_filter(""));
                     wizard.listing.dispatch(text);
+                }
+                // Escape empties the search text first; only an empty box lets the wizard see it.
+                if ev.key() == "Escape" && !search.get_untracked().is_empty() {
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    wizard.select.update(|m| m.set_filter(""));
+                    search.set(String::new());
                 }
             }
         />
