@@ -155,3 +155,55 @@ fn imported_object_ids(app: &App) -> Result<BTreeSet<String>> {
         .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }
+
+/// Step 3 from the keyboard only (issue 15, item 4): arrows, Space, Shift+arrows, Shift+F10
+/// for the menu with arrow keys and Enter in it, Ctrl+A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_object_list_works_from_the_keyboard() -> Result {
+    let emulator = Emulator::start_demo().await?;
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let mut app = launch_with("list_keyboard", &play).await?;
+    checks::shell_is_rendered(&app).await?;
+    connect_new(&app, &emulator).await?;
+    checks::text_becomes(&app, "dir-counts", "the directory", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    let keys = |ks: &[Key]| ks.iter().map(|k| char::from(*k)).collect::<String>();
+    actions::press(&app, "dir-list", Key::Down).await?;
+    checks::focus_is(&app, "the list", "dir-list").await?;
+    send(&app, &keys(&[Key::Down, Key::Space])).await?;
+    checks::text_becomes(&app, "dir-counts", "Space ticks", |t| {
+        t.starts_with("1 user")
+    })
+    .await?;
+    send(&app, &keys(&[Key::Shift, Key::Down, Key::Down, Key::Null])).await?;
+    checks::text_becomes(&app, "dir-counts", "a range", |t| t.starts_with("3 users")).await?;
+    checks::attr_is(&app, "dir-list", "aria-activedescendant", "dir-row-3").await?;
+    app.screenshot("list-keyboard").await?;
+
+    send(&app, &keys(&[Key::Shift, Key::F10, Key::Null])).await?;
+    checks::focus_is(&app, "the menu's first item", "dir-select-all").await?;
+    send(&app, &keys(&[Key::Down])).await?;
+    checks::focus_is(&app, "the next item", "dir-select-none").await?;
+    send(&app, &keys(&[Key::Enter])).await?;
+    checks::text_becomes(&app, "dir-counts", "Select none", |t| {
+        t.starts_with("0 users")
+    })
+    .await?;
+    checks::focus_is(&app, "focus back on the list", "dir-list").await?;
+    let ctrl_a = format!("{}a{}", char::from(Key::Control), char::from(Key::Null));
+    send(&app, &ctrl_a).await?;
+    checks::text_becomes(&app, "dir-counts", "Ctrl+A", |t| {
+        t.starts_with("300 users and 25 groups selected")
+    })
+    .await?;
+    app.finish().await
+}
+
+/// Keys to whatever has focus, as one WebDriver action (modifiers held until `Key::Null`).
+async fn send(app: &App, text: &str) -> Result {
+    app.client.active_element().await?.send_keys(text).await?;
+    Ok(())
+}

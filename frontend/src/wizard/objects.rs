@@ -2,12 +2,13 @@
 //! Shift-click ranges, the right-click menu (Select all / Select none / Invert), options.
 
 use super::Wizard;
-use super::select::{SelectModel, plural};
+use super::select::{ListKey, SelectModel, plural};
 use crate::components::error::{ErrorMessage, failure};
 use crate::users::window::{self, ROW_HEIGHT};
 use aadsync_ipc::{DirectoryEntry, EntryKind};
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Height of the list viewport in CSS pixels (the stylesheet uses the same value).
 const LIST_HEIGHT: f64 = 252.0;
@@ -58,6 +59,7 @@ pub fn SelectObjectsStep() -> impl IntoView {
                     ev.prevent_default();
                     ev.stop_propagation();
                     menu.set(None);
+                    focus_later("dir-list");
                 }
             }
         >
@@ -83,6 +85,8 @@ pub fn SelectObjectsStep() -> impl IntoView {
                     ev.prevent_default();
                     menu.set(Some((ev.client_x(), ev.client_y())));
                 }
+                aria-activedescendant=move || wizard.select.with(|m| m.active().map(|i| format!("dir-row-{i}")))
+                on:keydown=move |ev| list_key(wizard, list, scroll_top, menu, &ev)
             >
                 <div class="table-spacer" style:height=move || format!("{}px", total() as f64 * ROW_HEIGHT)>
                     <For
@@ -92,6 +96,9 @@ pub fn SelectObjectsStep() -> impl IntoView {
                     />
                 </div>
             </div>
+            <p class="muted hint" id="dir-keys-hint">
+                "Arrows move, Space ticks, Shift+arrows tick a range, Ctrl+A selects all; right-click or Shift+F10 for Select all, Select none, Invert."
+            </p>
             <p class="muted" id="dir-counts" role="status">{move || counts_text(wizard, loading.get())}</p>
             {basket(wizard)}
             {options(wizard)}
@@ -112,6 +119,8 @@ fn dir_row(wizard: Wizard, i: u32, row: DirectoryEntry, checked: bool) -> impl I
         <div
             class="dir-row"
             class:checked=checked
+            class:active=move || wizard.select.with(|m| m.active() == Some(i as usize))
+            id=format!("dir-row-{i}")
             role="option"
             aria-selected=checked.to_string()
             data-index=i.to_string()
@@ -170,16 +179,95 @@ fn options(wizard: Wizard) -> impl IntoView {
     }
 }
 
+/// The list's keys: the listbox pattern (see [`ListKey`]) and the context-menu key or
+/// Shift+F10, which open the menu at the active row with its first item focused.
+fn list_key(
+    wizard: Wizard,
+    list: NodeRef<html::Div>,
+    scroll_top: RwSignal<f64>,
+    menu: RwSignal<Option<(i32, i32)>>,
+    ev: &web_sys::KeyboardEvent,
+) {
+    let Some(el) = list.get_untracked() else {
+        return;
+    };
+    if ev.key() == "ContextMenu" || (ev.shift_key() && ev.key() == "F10") {
+        ev.prevent_default();
+        let rect = el.get_bounding_client_rect();
+        let row = wizard.select.with_untracked(|m| m.active().unwrap_or(0)) as f64;
+        let y =
+            rect.top() + (row * ROW_HEIGHT - scroll_top.get_untracked()).clamp(0.0, LIST_HEIGHT);
+        menu.set(Some(((rect.left() + 24.0) as i32, (y + ROW_HEIGHT) as i32)));
+        focus_later("dir-select-all");
+        return;
+    }
+    let Some(key) = ListKey::from_event(&ev.key(), ev.ctrl_key() || ev.meta_key()) else {
+        return;
+    };
+    ev.prevent_default();
+    let page = (LIST_HEIGHT / ROW_HEIGHT) as usize;
+    wizard.select.update(|m| {
+        m.key(key, ev.shift_key(), page);
+    });
+    // Keep the active row in view.
+    if let Some(active) = wizard.select.with_untracked(|m| m.active()) {
+        let (top, bottom) = (active as f64 * ROW_HEIGHT, (active + 1) as f64 * ROW_HEIGHT);
+        let now = f64::from(el.scroll_top());
+        let wanted = if top < now {
+            top
+        } else if bottom > now + LIST_HEIGHT {
+            bottom - LIST_HEIGHT
+        } else {
+            now
+        };
+        if wanted != now {
+            el.set_scroll_top(wanted as i32);
+            scroll_top.set(wanted);
+        }
+    }
+}
+
+/// Focuses element `id` once the view that adds it has rendered.
+fn focus_later(id: &'static str) {
+    leptos::task::spawn_local(async move {
+        crate::timer::sleep(0).await;
+        if let Some(el) = document().get_element_by_id(id)
+            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
+/// Arrow keys move between the menu's items; Escape (handled by the step) closes it.
+fn menu_key(ev: &web_sys::KeyboardEvent) {
+    let step = match ev.key().as_str() {
+        "ArrowDown" => 1,
+        "ArrowUp" => -1,
+        _ => return,
+    };
+    ev.prevent_default();
+    let items = ["dir-select-all", "dir-select-none", "dir-invert"];
+    let now = document()
+        .active_element()
+        .map(|e| e.id())
+        .and_then(|id| items.iter().position(|i| *i == id))
+        .unwrap_or(0);
+    let next = (now as i32 + step).rem_euclid(items.len() as i32) as usize;
+    focus_later(items[next]);
+}
+
 /// The right-click menu of the list, while open: Select all, Select none, Invert selection.
 fn select_menu(wizard: Wizard, menu: RwSignal<Option<(i32, i32)>>) -> Option<impl IntoView> {
     let (x, y) = menu.get()?;
     let act = move |f: fn(&mut SelectModel)| {
         wizard.select.update(f);
         menu.set(None);
+        focus_later("dir-list");
     };
     Some(view! {
         <div class="menu-dismiss" on:click=move |_| menu.set(None) on:contextmenu=move |ev| { ev.prevent_default(); menu.set(None) }></div>
-        <div class="menu-list context-menu" role="menu" id="dir-menu" style:left=format!("{x}px") style:top=format!("{y}px")>
+        <div class="menu-list context-menu" role="menu" id="dir-menu" style:left=format!("{x}px") style:top=format!("{y}px") on:keydown=move |ev| menu_key(&ev)>
             <button class="menu-item" role="menuitem" id="dir-select-all" on:click=move |_| act(|m| m.select_all())>"Select all"</button>
             <button class="menu-item" role="menuitem" id="dir-select-none" on:click=move |_| act(|m| m.select_none())>"Select none"</button>
             <button class="menu-item" role="menuitem" id="dir-invert" on:click=move |_| act(|m| m.invert())>"Invert selection"</button>

@@ -17,6 +17,40 @@ pub struct SelectModel {
     checked: BTreeMap<String, DirectoryEntry>,
     /// The last row clicked without Shift (position in `visible`), for ranges.
     anchor: Option<usize>,
+    /// The row the keyboard is on (position in `visible`).
+    active: Option<usize>,
+}
+
+/// A key the object list acts on (the WAI-ARIA listbox pattern, multi-select).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKey {
+    Up,
+    Down,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    /// Space: ticks or unticks the active row.
+    Toggle,
+    /// Ctrl/Cmd+A: Select all.
+    SelectAll,
+}
+
+impl ListKey {
+    /// The key an event means, with Shift telling whether the move extends the selection.
+    pub fn from_event(key: &str, ctrl_or_cmd: bool) -> Option<Self> {
+        Some(match key {
+            "ArrowUp" => ListKey::Up,
+            "ArrowDown" => ListKey::Down,
+            "Home" => ListKey::Home,
+            "End" => ListKey::End,
+            "PageUp" => ListKey::PageUp,
+            "PageDown" => ListKey::PageDown,
+            " " | "Spacebar" => ListKey::Toggle,
+            "a" | "A" if ctrl_or_cmd => ListKey::SelectAll,
+            _ => return None,
+        })
+    }
 }
 
 impl SelectModel {
@@ -25,6 +59,7 @@ impl SelectModel {
         self.haystack.clear();
         self.visible.clear();
         self.anchor = None;
+        self.active = None;
     }
 
     pub fn push(&mut self, rows: Vec<DirectoryEntry>) {
@@ -52,6 +87,55 @@ impl SelectModel {
             .filter(|i| self.matches(&self.haystack[*i]))
             .collect();
         self.anchor = None;
+        self.active = None;
+    }
+
+    /// The row the keyboard is on.
+    pub fn active(&self) -> Option<usize> {
+        self.active
+    }
+
+    /// A key pressed in the list; `page` rows make a page. With `shift`, a move ticks every row
+    /// from the anchor (the last row clicked or toggled) to where it lands. Returns whether the
+    /// list changed.
+    pub fn key(&mut self, key: ListKey, shift: bool, page: usize) -> bool {
+        let last = match self.visible.len() {
+            0 => return false,
+            n => n - 1,
+        };
+        let from = self.active.unwrap_or(0);
+        let to = match key {
+            ListKey::Toggle => {
+                let i = self.active.unwrap_or(0);
+                self.click(i, false);
+                self.active = Some(i);
+                return true;
+            }
+            ListKey::SelectAll => {
+                self.select_all();
+                return true;
+            }
+            _ if self.active.is_none() => 0,
+            ListKey::Up => from.saturating_sub(1),
+            ListKey::Down => (from + 1).min(last),
+            ListKey::Home => 0,
+            ListKey::End => last,
+            ListKey::PageUp => from.saturating_sub(page.max(1)),
+            ListKey::PageDown => (from + page.max(1)).min(last),
+        };
+        if shift {
+            let anchor = *self.anchor.get_or_insert(from);
+            let (a, b) = if anchor <= to {
+                (anchor, to)
+            } else {
+                (to, anchor)
+            };
+            for pos in a..=b {
+                self.set(pos, true);
+            }
+        }
+        self.active = Some(to);
+        true
     }
 
     pub fn loaded(&self) -> usize {
@@ -106,6 +190,7 @@ impl SelectModel {
                 self.anchor = Some(i);
             }
         }
+        self.active = Some(i);
     }
 
     /// Select all (the visible rows: what the filter shows is what the admin means). Objects
@@ -276,5 +361,49 @@ mod tests {
         assert_eq!(m.counts(), (2, 0));
         m.select_none();
         assert_eq!(m.counts(), (0, 0), "Select none empties the whole basket");
+    }
+
+    #[test]
+    fn the_keyboard_moves_ticks_and_selects_ranges() {
+        let mut m = model();
+        assert!(
+            m.key(ListKey::Down, false, 2),
+            "the first key lands on the first row"
+        );
+        assert_eq!(m.active(), Some(0));
+        m.key(ListKey::Down, false, 2);
+        m.key(ListKey::Toggle, false, 2);
+        assert!(
+            m.is_checked("u2") && m.counts() == (1, 0),
+            "Space ticks Bob"
+        );
+        m.key(ListKey::Toggle, false, 2);
+        assert_eq!(m.counts(), (0, 0), "Space again unticks");
+        m.key(ListKey::Toggle, false, 2);
+        m.key(ListKey::Down, true, 2);
+        m.key(ListKey::Down, true, 2);
+        assert_eq!(
+            m.counts(),
+            (2, 1),
+            "Shift+Down ticks from Bob down to Annual"
+        );
+        assert_eq!(m.active(), Some(3));
+        m.key(ListKey::Down, false, 2);
+        assert_eq!(m.active(), Some(3), "stops at the last row");
+        m.key(ListKey::Home, false, 2);
+        assert_eq!(m.active(), Some(0));
+        m.key(ListKey::PageDown, false, 2);
+        assert_eq!(m.active(), Some(2));
+        m.key(ListKey::End, false, 2);
+        m.key(ListKey::PageUp, false, 10);
+        assert_eq!(m.active(), Some(0));
+        m.select_none();
+        m.key(ListKey::SelectAll, false, 2);
+        assert_eq!(m.counts(), (3, 1), "Ctrl+A selects all listed");
+        assert_eq!(ListKey::from_event("a", true), Some(ListKey::SelectAll));
+        assert_eq!(ListKey::from_event("a", false), None, "a alone is typing");
+        assert_eq!(ListKey::from_event(" ", false), Some(ListKey::Toggle));
+        let mut empty = SelectModel::default();
+        assert!(!empty.key(ListKey::Down, true, 2));
     }
 }
