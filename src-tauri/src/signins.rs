@@ -20,9 +20,13 @@ struct Flow {
     cancel: Option<oneshot::Sender<()>>,
     outcome: Option<oneshot::Receiver<Outcome>>,
     /// `start_sign_in` has answered with the flow's number; until then only
-    /// [`SignIns::cancel_starting`] reaches it.
+    /// [`SignIns::cancel_starting`] reaches it, by the wizard's attempt number.
     started: bool,
+    attempt: u64,
 }
+
+/// Attempts cancelled before their start arrived, remembered this many at most.
+const EARLY_CANCELS: usize = 32;
 
 #[derive(Debug)]
 pub struct SignIns {
@@ -30,6 +34,8 @@ pub struct SignIns {
     pub policy: AdminPolicy,
     next: AtomicU64,
     flows: Mutex<HashMap<u64, Flow>>,
+    /// Attempts whose cancel came before their `start_sign_in` registered them.
+    early_cancels: Mutex<Vec<u64>>,
     connected: Mutex<HashMap<i64, Connected>>,
 }
 
@@ -40,28 +46,38 @@ impl Default for SignIns {
             policy: AdminPolicy::default(),
             next: AtomicU64::new(1),
             flows: Mutex::new(HashMap::new()),
+            early_cancels: Mutex::new(Vec::new()),
             connected: Mutex::new(HashMap::new()),
         }
     }
 }
 
 impl SignIns {
-    /// Registers a flow; returns its number, the cancel signal and where to send the outcome.
-    pub fn register(&self) -> (u64, oneshot::Receiver<()>, oneshot::Sender<Outcome>) {
+    /// Registers a flow for the wizard's `attempt`; returns its number, the cancel signal and
+    /// where to send the outcome. An attempt cancelled before it arrived starts cancelled.
+    pub fn register(&self, attempt: u64) -> (u64, oneshot::Receiver<()>, oneshot::Sender<Outcome>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (cancel_tx, cancel_rx) = oneshot::channel();
         let (outcome_tx, outcome_rx) = oneshot::channel();
+        let mut early = self
+            .early_cancels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let cancelled = attempt != 0 && early.contains(&attempt);
+        early.retain(|a| *a != attempt);
+        let mut flow = Flow {
+            cancel: Some(cancel_tx),
+            outcome: Some(outcome_rx),
+            started: false,
+            attempt,
+        };
+        if cancelled && let Some(cancel) = flow.cancel.take() {
+            let _ = cancel.send(());
+        }
         self.flows
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                id,
-                Flow {
-                    cancel: Some(cancel_tx),
-                    outcome: Some(outcome_rx),
-                    started: false,
-                },
-            );
+            .insert(id, flow);
         (id, cancel_rx, outcome_tx)
     }
 
@@ -97,13 +113,33 @@ impl SignIns {
         }
     }
 
-    /// Cancels every flow still starting: the wizard has no number for them yet.
-    pub fn cancel_starting(&self) {
+    /// Cancels the wizard's `attempt` while it is still starting (the wizard has no flow
+    /// number for it yet); an attempt not registered yet is cancelled when it arrives.
+    pub fn cancel_starting(&self, attempt: u64) {
+        // Held across both steps, so a `register` in between cannot miss the cancel.
+        let mut early = self
+            .early_cancels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut flows = self.flows.lock().unwrap_or_else(PoisonError::into_inner);
-        for flow in flows.values_mut().filter(|f| !f.started) {
-            if let Some(cancel) = flow.cancel.take() {
-                let _ = cancel.send(());
+        match flows
+            .values_mut()
+            .find(|f| f.attempt == attempt && attempt != 0)
+        {
+            Some(flow) if !flow.started => {
+                if let Some(cancel) = flow.cancel.take() {
+                    let _ = cancel.send(());
+                }
             }
+            // Started: the wizard cancels it by its flow number.
+            Some(_) => {}
+            None if attempt != 0 => {
+                if early.len() >= EARLY_CANCELS {
+                    early.remove(0);
+                }
+                early.push(attempt);
+            }
+            None => {}
         }
     }
 
@@ -154,5 +190,39 @@ impl SignIns {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&org);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancel_reaches_its_attempt_before_during_and_never_after_the_start() {
+        let signins = SignIns::default();
+        // The cancel arrives first (two IPC calls race): the start begins cancelled.
+        signins.cancel_starting(7);
+        let (_, mut early, _) = signins.register(7);
+        assert_eq!(early.try_recv(), Ok(()));
+        // While starting.
+        let (_, mut starting, _) = signins.register(8);
+        signins.cancel_starting(8);
+        assert_eq!(starting.try_recv(), Ok(()));
+        // Started: only its flow number cancels it.
+        let (flow, mut started, _) = signins.register(9);
+        signins.started(flow);
+        signins.cancel_starting(9);
+        assert!(matches!(
+            started.try_recv(),
+            Err(oneshot::error::TryRecvError::Empty)
+        ));
+        signins.cancel(flow);
+        assert_eq!(started.try_recv(), Ok(()));
+        // Another attempt is untouched, and an early cancel is used once.
+        let (_, mut other, _) = signins.register(7);
+        assert!(matches!(
+            other.try_recv(),
+            Err(oneshot::error::TryRecvError::Empty)
+        ));
     }
 }

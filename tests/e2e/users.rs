@@ -358,3 +358,50 @@ async fn a_database_locked_by_another_process_is_reported_then_works() -> Result
     checks::users_total_is(&app, 2).await?;
     app.finish().await
 }
+
+/// The User properties dialog from the keyboard (issue 15, item 4): arrows move between the
+/// tabs (WAI-ARIA tabs), Tab and Shift+Tab stay inside the dialog, and closing it gives the
+/// focus back to the button that opened it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_dialog_keeps_and_returns_the_focus_and_its_tabs_take_arrows() -> Result {
+    use fantoccini::key::Key;
+    let app = App::launch("users_dialog_keyboard", AppOptions::default()).await?;
+    checks::shell_is_rendered(&app).await?;
+    actions::press(&app, "users-empty-new", Key::Enter).await?;
+    checks::text_becomes(&app, "tab-general", "the dialog", |t| t == "General").await?;
+    actions::press(&app, "tab-general", Key::Right).await?;
+    checks::focus_is(&app, "the next tab", "tab-account").await?;
+    checks::attr_is(&app, "tab-account", "aria-selected", "true").await?;
+    actions::press(&app, "tab-account", Key::End).await?;
+    actions::press_on_focused(&app, Key::Home).await?;
+    checks::focus_is(&app, "the first tab", "tab-general").await?;
+
+    // Tab from the last button wraps to the first focusable element, Shift+Tab back again.
+    actions::press(&app, "user-cancel", Key::Tab).await?;
+    let first = finders::focused_id(&app).await?;
+    let inside = app
+        .client
+        .execute(
+            "return document.getElementById('user-dialog').contains(document.activeElement)",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        inside,
+        serde_json::json!(true),
+        "focus left the dialog for #{first}"
+    );
+    let back = format!(
+        "{}{}{}",
+        char::from(Key::Shift),
+        char::from(Key::Tab),
+        char::from(Key::Null)
+    );
+    app.client.active_element().await?.send_keys(&back).await?;
+    checks::focus_is(&app, "Shift+Tab back to the last button", "user-cancel").await?;
+
+    actions::press_on_focused(&app, Key::Escape).await?;
+    checks::gone(&app, "user-dialog").await?;
+    checks::focus_is(&app, "focus back on the opener", "users-empty-new").await?;
+    app.finish().await
+}

@@ -23,10 +23,10 @@ pub use audit::{
 };
 pub use error::{ErrorCode, IpcError};
 pub use orgs::{
-    CancelSignIn, CancelStartingSignIn, CloudName, ConnectOrganization, ConnectedOrganization,
-    DeletionThreshold, DeviceCode, FinishSignIn, FlowRef, ListOrganizations, NewOrganization,
-    OrganizationRef, OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod,
-    SignInRequest, SignInStarted, SignInTarget, StartSignIn,
+    AttemptRef, CancelSignIn, CancelStartingSignIn, CloudName, ConnectOrganization,
+    ConnectedOrganization, DeletionThreshold, DeviceCode, FinishSignIn, FlowRef, ListOrganizations,
+    NewOrganization, OrganizationRef, OrganizationSummary, RemoveOrganization,
+    SetDeletionThreshold, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
 pub use safeguard::Safeguard;
 pub use secret::Password;

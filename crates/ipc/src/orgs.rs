@@ -131,6 +131,16 @@ pub enum SignInMethod {
 pub struct SignInRequest {
     pub target: SignInTarget,
     pub method: SignInMethod,
+    /// Chosen by the wizard for this attempt, so [`CancelStartingSignIn`] can name it before
+    /// `start_sign_in` has answered (even if the cancel reaches the backend first); 0 = none.
+    #[serde(default)]
+    pub attempt: u64,
+}
+
+/// The sign-in attempt a [`CancelStartingSignIn`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptRef {
+    pub attempt: u64,
 }
 
 /// Validates, prepares and starts a sign-in. Field errors come back as
@@ -189,15 +199,16 @@ impl Command for CancelSignIn {
     type Output = ();
 }
 
-/// Stops every sign-in that is still starting (finding the tenant's endpoints, asking for a
-/// device code): its `start_sign_in` then answers `SignInCancelled`. Started sign-ins are
-/// stopped with [`CancelSignIn`], by the flow number `start_sign_in` answered.
+/// Stops the sign-in attempt that is still starting (finding the tenant's endpoints, asking
+/// for a device code): its `start_sign_in` then answers `SignInCancelled`, also when this
+/// cancel arrives before the start. Started sign-ins are stopped with [`CancelSignIn`], by
+/// the flow number `start_sign_in` answered.
 #[derive(Debug)]
 pub enum CancelStartingSignIn {}
 
 impl Command for CancelStartingSignIn {
     const NAME: &'static str = "cancel_starting_sign_in";
-    type Args = crate::NoArgs;
+    type Args = AttemptRef;
     type Output = ();
 }
 

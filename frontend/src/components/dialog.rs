@@ -1,6 +1,8 @@
 //! A modal dialog: title bar, body, Escape to close (only the innermost one, when a dialog
-//! opens another), focus moved inside on open.
+//! opens another), focus moved inside on open, kept inside while open (Tab wraps), and given
+//! back to the opener on close.
 
+use crate::components::focus::{focus_later, trap_tab};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -25,6 +27,16 @@ pub fn Dialog(
             let _ = panel.focus();
         }
     });
+    // When the dialog closes, focus goes back to what opened it (by id: elements are not Send).
+    let opener = document()
+        .active_element()
+        .map(|e| e.id())
+        .filter(|id| !id.is_empty());
+    on_cleanup(move || {
+        if let Some(id) = opener {
+            focus_later(id);
+        }
+    });
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
     view! {
@@ -38,6 +50,9 @@ pub fn Dialog(
                 aria-labelledby=labelled_by
                 tabindex="-1"
                 on:keydown=move |ev| {
+                    if let Some(panel) = panel.get_untracked() {
+                        trap_tab(&panel, &ev);
+                    }
                     if ev.key() == "Escape" {
                         ev.prevent_default();
                         // A dialog opened from another closes alone.

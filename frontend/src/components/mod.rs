@@ -2,4 +2,5 @@
 
 pub mod dialog;
 pub mod error;
+pub mod focus;
 pub mod menubar;

@@ -4,6 +4,7 @@ use super::FormContext;
 use super::form::{FormErrors, Tab, UserForm};
 use super::tabs;
 use crate::components::error::ErrorMessage;
+use crate::components::focus::{Axis, focus_later, roving};
 use crate::ipc;
 use aadsync_ipc::{CreateLocalUser, IpcError, UpdateUser};
 use leptos::prelude::*;
@@ -56,8 +57,24 @@ pub fn Editor(form: UserForm, on_close: Callback<()>, on_saved: Callback<()>) ->
     };
 
     view! {
-        <div class="tabs" role="tablist" aria-label="User properties">
-            {tabs.into_iter().map(|tab| view! {
+        <div
+            class="tabs"
+            role="tablist"
+            aria-label="User properties"
+            on:keydown={
+                let order = tabs.clone();
+                move |ev| {
+                    let tabs = &order;
+                    let now = tabs.iter().position(|t| *t == active.get_untracked()).unwrap_or(0);
+                    if let Some(next) = roving(&ev.key(), now, tabs.len(), Axis::Horizontal) {
+                        ev.prevent_default();
+                        active.set(tabs[next]);
+                        focus_later(tabs[next].id());
+                    }
+                }
+            }
+        >
+            {tabs.iter().copied().map(|tab| view! {
                 <button
                     role="tab"
                     id=tab.id()

@@ -6,6 +6,7 @@ use super::{Closing, Wizard, WizardStart};
 use super::{deleted, objects, organization, preview, results, signin, synchronize};
 use crate::components::dialog::Dialog;
 use crate::components::error::{ErrorMessage, failure};
+use crate::components::focus::focus_later;
 use aadsync_ipc::{SignInMethod, SignInTarget};
 use leptos::prelude::*;
 
@@ -44,10 +45,14 @@ pub fn WizardFrame(
         wizard.cancel_sign_in();
         on_close.run(());
     });
-    // A question about closing is about the step it was asked on.
-    Effect::new(move |_| {
+    // A question about closing is about the step it was asked on. A new step takes the focus
+    // to its title, so it never falls to the page when the button pressed becomes disabled.
+    Effect::new(move |first: Option<()>| {
         current.track();
         wizard.discard_asked.set(false);
+        if first.is_some() {
+            focus_later("wizard-step-title");
+        }
     });
     // "Stop and close": the wizard closes once the run has ended (rolled back, or finished
     // before the stop reached it).
@@ -74,8 +79,8 @@ pub fn WizardFrame(
                 <ol class="wizard-steps" aria-label="Steps">
                     {move || step_list(flow, current.get())}
                 </ol>
-                <section class="wizard-page" aria-live="polite" id="wizard-page">
-                    <h3 id="wizard-step-title">{move || current.get().title()}</h3>
+                <section class="wizard-page" id="wizard-page" aria-labelledby="wizard-step-title">
+                    <h3 id="wizard-step-title" tabindex="-1">{move || current.get().title()}</h3>
                     <ErrorMessage id="wizard-demo-error" message=failure(demo) />
                     {move || step_body(current.get())}
                 </section>

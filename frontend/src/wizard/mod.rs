@@ -21,7 +21,7 @@ mod synchronize;
 
 use crate::ipc;
 use aadsync_ipc::{
-    CancelSignIn, CancelStartingSignIn, ConnectedOrganization, FlowRef, IpcError, NoArgs,
+    AttemptRef, CancelSignIn, CancelStartingSignIn, ConnectedOrganization, FlowRef, IpcError,
     SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
 use flow::Flow;
@@ -79,6 +79,8 @@ pub struct Wizard {
     pub closing: RwSignal<Closing>,
     /// Closing the wizard would lose the selection: the frame asks first.
     pub discard_asked: RwSignal<bool>,
+    /// The number of the last sign-in attempt, for Cancel before its start has answered.
+    pub attempt: RwSignal<u64>,
 }
 
 /// Where a request to close the wizard during a synchronization stands.
@@ -124,6 +126,7 @@ impl Wizard {
             running_job: RwSignal::new(None),
             closing: RwSignal::new(Closing::No),
             discard_asked: RwSignal::new(false),
+            attempt: RwSignal::new(0),
         }
     }
 
@@ -133,9 +136,15 @@ impl Wizard {
         target: SignInTarget,
         method: SignInMethod,
     ) -> Result<(), IpcError> {
+        // Unique enough within this app run: milliseconds since 1970, then a counter.
+        let attempt = (js_sys::Date::now() as u64)
+            .wrapping_mul(1000)
+            .wrapping_add(self.attempt.get_untracked() % 1000 + 1);
+        self.attempt.set(attempt);
         let started = ipc::call::<StartSignIn>(&SignInRequest {
             target: target.clone(),
             method,
+            attempt,
         })
         .await?;
         self.target.set(Some(target));
@@ -163,8 +172,11 @@ impl Wizard {
     /// Stops a sign-in that has not started yet (the tenant's endpoints or a device code are
     /// still being asked for): its `start_sign_in` answers `SignInCancelled`.
     pub fn cancel_starting(self) {
+        let attempt = AttemptRef {
+            attempt: self.attempt.get_untracked(),
+        };
         leptos::task::spawn_local(async move {
-            if let Err(err) = ipc::call::<CancelStartingSignIn>(&NoArgs {}).await {
+            if let Err(err) = ipc::call::<CancelStartingSignIn>(&attempt).await {
                 leptos::logging::warn!("cancelling the starting sign-in failed: {err}");
             }
         });

@@ -4,11 +4,11 @@
 use super::Wizard;
 use super::select::{ListKey, SelectModel, plural};
 use crate::components::error::{ErrorMessage, failure};
+use crate::components::focus::{Axis, focus_later, roving};
 use crate::users::window::{self, ROW_HEIGHT};
 use aadsync_ipc::{DirectoryEntry, EntryKind};
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Height of the list viewport in CSS pixels (the stylesheet uses the same value).
 const LIST_HEIGHT: f64 = 252.0;
@@ -227,34 +227,18 @@ fn list_key(
     }
 }
 
-/// Focuses element `id` once the view that adds it has rendered.
-fn focus_later(id: &'static str) {
-    leptos::task::spawn_local(async move {
-        crate::timer::sleep(0).await;
-        if let Some(el) = document().get_element_by_id(id)
-            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
-        {
-            let _ = el.focus();
-        }
-    });
-}
-
 /// Arrow keys move between the menu's items; Escape (handled by the step) closes it.
 fn menu_key(ev: &web_sys::KeyboardEvent) {
-    let step = match ev.key().as_str() {
-        "ArrowDown" => 1,
-        "ArrowUp" => -1,
-        _ => return,
-    };
-    ev.prevent_default();
     let items = ["dir-select-all", "dir-select-none", "dir-invert"];
     let now = document()
         .active_element()
         .map(|e| e.id())
         .and_then(|id| items.iter().position(|i| *i == id))
         .unwrap_or(0);
-    let next = (now as i32 + step).rem_euclid(items.len() as i32) as usize;
-    focus_later(items[next]);
+    if let Some(next) = roving(&ev.key(), now, items.len(), Axis::Vertical) {
+        ev.prevent_default();
+        focus_later(items[next]);
+    }
 }
 
 /// The right-click menu of the list, while open: Select all, Select none, Invert selection.
@@ -332,6 +316,7 @@ fn search_row(
 ) -> impl IntoView {
     view! {
     <div class="field-row">
+        <label for="dir-search" class="visually-hidden">"Search users and groups"</label>
         <input
             id="dir-search"
             type="search"

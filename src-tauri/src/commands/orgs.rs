@@ -136,7 +136,7 @@ pub async fn start_sign_in(
 ) -> Result<ipc::SignInStarted, IpcError> {
     let (prepared, hint) = prepare(&state, args.target).await?;
     let signins = Arc::clone(&state.signins);
-    let (flow, mut cancel, outcome) = signins.register();
+    let (flow, mut cancel, outcome) = signins.register(args.attempt);
     let method = match args.method {
         ipc::SignInMethod::Browser => Method::Browser,
         ipc::SignInMethod::DeviceCode => Method::DeviceCode,
@@ -211,10 +211,9 @@ pub async fn cancel_sign_in(
 #[tauri::command]
 pub async fn cancel_starting_sign_in(
     state: State<'_, AppState>,
-    args: ipc::NoArgs,
+    args: ipc::AttemptRef,
 ) -> Result<(), IpcError> {
-    let ipc::NoArgs {} = args;
-    state.signins.cancel_starting();
+    state.signins.cancel_starting(args.attempt);
     Ok(())
 }
 
