@@ -11,6 +11,7 @@
 
 mod about;
 mod decisions;
+mod https;
 mod shell;
 mod signin;
 mod sync;
