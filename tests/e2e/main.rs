@@ -13,6 +13,7 @@ mod about;
 mod basket;
 mod cancel_write;
 mod decisions;
+mod https;
 mod shell;
 mod signin;
 mod sync;

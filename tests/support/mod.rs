@@ -7,6 +7,7 @@ pub mod actions;
 pub mod app;
 pub mod checks;
 pub mod finders;
+pub mod trust;
 
 pub use app::{App, AppOptions};
 

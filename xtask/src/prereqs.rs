@@ -48,6 +48,9 @@ const APT_TEST: &[&str] = &[
     "gnome-keyring",
     // `secret-tool`: the end-to-end tests read the keyring to look for its secrets elsewhere.
     "libsecret-tools",
+    // `update-ca-certificates`: the HTTPS sign-in test puts the emulator's CA in the OS trust
+    // store, and only there (tests/support/trust.rs).
+    "ca-certificates",
     // The MSAL Python compatibility check of the emulator.
     "python3",
     "python3-venv",

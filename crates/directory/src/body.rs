@@ -25,7 +25,7 @@ pub enum BodyError {
         size(*cap)
     )]
     TooLarge { host: String, cap: usize },
-    #[error("{0}")]
+    #[error("{}", crate::net::describe(.0))]
     Http(reqwest::Error),
     #[error("an unreadable answer ({0})")]
     Json(#[from] serde_json::Error),

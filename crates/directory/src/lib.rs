@@ -6,9 +6,10 @@
 //! every answer); `paging` checks every `@odata.nextLink` before it is followed; `auth` signs an administrator in and keeps
 //! the session's tokens fresh; `graph` reads users, groups and members with paging, batching
 //! and retries. The same code talks to a real tenant and to `aadsync-emulator`; only the base
-//! URLs differ.
+//! URLs differ. `net` makes that client trust the OS trust store and follow the OS proxy
+//! settings (never for loopback), and words a refused certificate for the admin.
 //!
-//! The modules form layers, each using only those below it: `ids`, `cloud`, `clock`, `body` →
+//! The modules form layers, each using only those below it: `ids`, `cloud`, `clock`, `net` → `body` →
 //! `target`, `paging` → `auth` (the flows and checks → `session` → `signin`) → `graph`.
 
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod clock;
 pub mod cloud;
 pub mod graph;
 pub mod ids;
+pub mod net;
 pub mod paging;
 pub mod target;
 

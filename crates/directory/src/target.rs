@@ -139,9 +139,10 @@ impl std::fmt::Debug for Target {
 
 /// The one place HTTP settings are chosen. Redirects are never followed: a token request or a
 /// Graph call that is redirected would carry a code or a bearer token to wherever the
-/// redirect points. TLS is rustls with the webpki roots (this crate's `reqwest` features).
+/// redirect points. TLS (rustls) trusts the OS trust store, and requests go through the OS
+/// proxy settings except to loopback (`crate::net`).
 fn http_client(limits: &HttpLimits) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    crate::net::configure(reqwest::Client::builder())
         .redirect(reqwest::redirect::Policy::none())
         .timeout(limits.request_timeout)
         .connect_timeout(limits.connect_timeout)

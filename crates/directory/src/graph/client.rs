@@ -51,6 +51,11 @@ pub enum GraphError {
     TooLarge(BodyError),
     #[error("the operation was cancelled")]
     Cancelled,
+    #[error(
+        "cannot connect securely to Microsoft Graph: {} ({verdict})",
+        crate::net::UNTRUSTED_CERTIFICATE
+    )]
+    UntrustedCertificate { verdict: String },
 }
 
 fn support(request_id: &Option<String>) -> String {
@@ -267,6 +272,10 @@ impl GraphClient {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
+                // Another try meets the same certificate: say why at once.
+                if let Some(verdict) = crate::net::untrusted_certificate(&e) {
+                    return Attempt::Fail(GraphError::UntrustedCertificate { verdict });
+                }
                 return Attempt::Retry {
                     detail: format!("connection failed: {}", e.without_url()),
                     retry_after: None,

@@ -8,4 +8,5 @@ mod device_admin;
 mod id_token_rules;
 mod limits;
 mod loopback;
+mod network;
 mod signin;

@@ -13,6 +13,11 @@ pub enum SignInError {
     UnknownTenant(String),
     #[error("cannot reach {host}: {detail}. Check the network connection and the cloud setting")]
     Unreachable { host: String, detail: String },
+    #[error(
+        "cannot connect securely to {host}: {} ({verdict})",
+        crate::net::UNTRUSTED_CERTIFICATE
+    )]
+    UntrustedCertificate { host: String, verdict: String },
     #[error("{0}")]
     Loopback(#[from] LoopbackError),
     #[error("{0}")]
@@ -48,10 +53,15 @@ impl SignInError {
     }
 
     /// `url` could not be reached (or its answer broke off): named by host, without the URL,
-    /// whose query may carry more than the admin needs to see.
+    /// whose query may carry more than the admin needs to see. A certificate this computer
+    /// does not trust is its own case: the network is fine, the trust store is not.
     pub(crate) fn unreachable(url: &str, error: reqwest::Error) -> Self {
+        let host = host_of(url);
+        if let Some(verdict) = crate::net::untrusted_certificate(&error) {
+            return SignInError::UntrustedCertificate { host, verdict };
+        }
         SignInError::Unreachable {
-            host: host_of(url),
+            host,
             detail: error.without_url().to_string(),
         }
     }
