@@ -113,3 +113,35 @@ async fn only_administrators_are_accepted() {
         "{err}"
     );
 }
+
+/// "Allow public client flows" off: the code starts and the admin signs in; the poll then fails
+/// and the error says which switch to turn on.
+#[tokio::test]
+async fn device_code_with_public_client_flows_off_names_the_switch() {
+    let mut tenant = aadsync_emulator::demo_tenant().expect("demo");
+    for app in &mut tenant.applications {
+        app.public_client_flows = false;
+    }
+    let emulator = Emulator::start(aadsync_emulator::EmulatorConfig::new(tenant))
+        .await
+        .expect("emulator");
+    let target = Target::new(
+        TenantRef::parse(&emulator.tenant_id()).expect("tenant"),
+        ClientId::parse(demo::CLIENT_ID).expect("client"),
+        &Cloud::custom(emulator.base_url(), emulator.base_url()).expect("cloud"),
+    )
+    .expect("target");
+    let flow = DeviceFlow::start(&target, &["User.Read.All"])
+        .await
+        .expect("the code starts");
+    approve(&emulator, flow.verification_uri(), flow.user_code(), true).await;
+    let err = flow
+        .finish(std::future::pending())
+        .await
+        .expect_err("refused at the poll");
+    assert!(
+        matches!(err, DeviceFlowError::PublicClientFlowsOff)
+            && err.to_string().contains("Allow public client flows"),
+        "{err:?}"
+    );
+}
