@@ -1,6 +1,7 @@
 //! Wizard steps 1–2 in the real app: the offline demo one click from the empty Users area,
-//! silent sign-in after a restart, New… validation, a non-administrator refused, Cancel, the
-//! device code, and removing an organization. The system browser is `browser-helper`.
+//! silent sign-in after a restart, New… validation, a non-administrator refused (with the PIM
+//! advice), the likely causes after 30 s without a redirect, Cancel, the device code, and
+//! removing an organization. The offline demo's app registration is the README's. The system browser is `browser-helper`.
 
 use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
 use aadsync_emulator::browser::{Browser, Person};
@@ -377,6 +378,7 @@ async fn new_organization_refusal_cancel_and_device_code() -> Result {
     checks::text_becomes(&app, "signin-error", "the refusal", |t| {
         t.contains("alex.wilber@contoso.com is not an administrator")
             && t.contains("Global Administrator, Privileged Role Administrator, User Administrator")
+            && t.contains("Privileged Identity Management")
     })
     .await?;
     app.screenshot("non-admin-refused").await?;
@@ -400,6 +402,18 @@ async fn new_organization_refusal_cancel_and_device_code() -> Result {
     })
     .await?;
     app.screenshot("waiting-for-browser").await?;
+    // 30 s without a redirect: the errors Entra shows only in the browser, each with its fix;
+    // the sign-in still waits (Cancel is still there).
+    checks::text_becomes(&app, "signin-no-redirect", "the likely causes", |t| {
+        t.contains("AADSTS50011")
+            && t.contains("Mobile and desktop applications")
+            && t.contains("AADSTS700016")
+            && t.contains("AADSTS90002")
+            && t.contains("Allow public client flows")
+            && t.contains("keeps waiting")
+    })
+    .await?;
+    app.screenshot("no-redirect-hint").await?;
     actions::click(&app, "signin-cancel").await?;
     checks::text_becomes(&app, "signin-error", "cancelled", |t| {
         t.contains("cancelled")

@@ -209,7 +209,13 @@ pub enum OrgCommand {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CloudArg {
     Global,
-    UsGovernment,
+    /// Government Community Cloud (the global endpoints).
+    Gcc,
+    /// US Government L4; `us-government` is what earlier versions called it.
+    #[value(alias = "us-government")]
+    GccHigh,
+    /// US Government L5 (Department of Defense).
+    Dod,
     China,
     Custom,
 }

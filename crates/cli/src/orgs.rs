@@ -4,11 +4,11 @@
 use crate::args::{CloudArg, OrgCommand};
 use crate::exit::{CliError, CliResult, Exit};
 use aadsync_directory::auth::admin::AdminPolicy;
-use aadsync_directory::auth::signin::open_browser;
+use aadsync_directory::auth::signin::{NO_REDIRECT_AFTER, open_browser};
 use aadsync_keystore::TokenStore;
-use aadsync_store::{CloudKind, Organization, Store};
+use aadsync_store::{Organization, Store};
 use aadsync_sync::clock::{SystemClock, unix_now};
-use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared};
+use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared, stored_cloud};
 use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
 
@@ -42,7 +42,9 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
             let cloud = match (demo, cloud) {
                 (true, _) => CloudChoice::Demo,
                 (_, CloudArg::Global) => CloudChoice::Global,
-                (_, CloudArg::UsGovernment) => CloudChoice::UsGovernment,
+                (_, CloudArg::Gcc) => CloudChoice::Gcc,
+                (_, CloudArg::GccHigh) => CloudChoice::GccHigh,
+                (_, CloudArg::Dod) => CloudChoice::Dod,
                 (_, CloudArg::China) => CloudChoice::China,
                 (_, CloudArg::Custom) => CloudChoice::Custom {
                     authority_host: authority.unwrap_or_default(),
@@ -215,12 +217,14 @@ fn list(store: &Store) -> CliResult {
         "ADMINISTRATOR"
     );
     for org in list {
-        let cloud = match (org.demo, org.cloud) {
-            (true, _) => "offline demo",
-            (_, CloudKind::Global) => "global",
-            (_, CloudKind::UsGovernment) => "us-government",
-            (_, CloudKind::China) => "china",
-            (_, CloudKind::Custom) => "custom",
+        let cloud = match stored_cloud(&org) {
+            CloudChoice::Demo => "offline demo",
+            CloudChoice::Global => "global",
+            CloudChoice::Gcc => "gcc",
+            CloudChoice::GccHigh => "gcc-high",
+            CloudChoice::Dod => "dod",
+            CloudChoice::China => "china",
+            CloudChoice::Custom { .. } => "custom",
         };
         say!(
             "{:<4} {:<24} {:<26} {:<38} {:<14} {:<30} {}",
@@ -279,17 +283,30 @@ async fn sign_in_and_save(
             "To sign in, open {verification_uri} and enter the code {user_code} (valid for {} minutes). Press Ctrl+C to cancel.",
             expires_in.as_secs() / 60
         ),
-        Prompt::Browser { url } => match open_browser(&url) {
+        Prompt::Browser { url, .. } => match open_browser(&url) {
             Ok(()) => say!(
                 "Sign in with your administrator account in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
             ),
             Err(err) => say!("{err}\nOpen this address to sign in:\n{url}"),
         },
     }
-    let signed_in = sign_in
-        .finish(signins.policy.clone(), cancel)
-        .await
-        .map_err(CliError::failed)?;
+    let hint = match sign_in.prompt() {
+        Prompt::Browser {
+            no_redirect_hint, ..
+        } => Some(no_redirect_hint),
+        Prompt::DeviceCode { .. } => None,
+    };
+    let finishing = sign_in.finish(signins.policy.clone(), cancel);
+    tokio::pin!(finishing);
+    // After a while without a redirect, the likely causes; the sign-in goes on waiting.
+    let signed_in = tokio::select! {
+        outcome = &mut finishing => outcome,
+        () = tokio::time::sleep(NO_REDIRECT_AFTER), if hint.is_some() => {
+            say!("{}", hint.unwrap_or_default());
+            finishing.await
+        }
+    }
+    .map_err(CliError::failed)?;
     let connected = orgs::save(store, &signins.tokens, prepared, signed_in)
         .await
         .map_err(CliError::failed)?;

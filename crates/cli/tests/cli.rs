@@ -7,6 +7,7 @@
 //! characters escaped on the terminal (`terminal`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod signin_hints;
 mod support;
 mod terminal;
 mod undo_race;
@@ -94,7 +95,8 @@ async fn organizations_from_the_command_line() {
     };
     let (ok, text) = with_device_code(add(), alex).await;
     assert!(
-        !ok && text.contains("alex.wilber@contoso.com is not an administrator"),
+        !ok && text.contains("alex.wilber@contoso.com is not an administrator")
+            && text.contains("Privileged Identity Management"),
         "{text}"
     );
     assert_eq!(db::organizations(&db), []);

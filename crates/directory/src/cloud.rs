@@ -1,4 +1,8 @@
 //! National clouds and the custom authority of the emulator: where to sign in, where Graph is.
+//! The endpoints are Microsoft Learn's ("Microsoft Graph national cloud deployments"): GCC
+//! (Microsoft 365 Government Community Cloud) uses the global endpoints; GCC High is US
+//! Government L4 (`login.microsoftonline.us`, `graph.microsoft.us`); DoD is US Government L5
+//! (`login.microsoftonline.us`, `dod-graph.microsoft.us`); China is operated by 21Vianet.
 
 use crate::ids::TenantRef;
 use url::Url;
@@ -7,7 +11,12 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cloud {
     Global,
-    UsGovernment,
+    /// Government Community Cloud: the global endpoints.
+    Gcc,
+    /// US Government L4 (what "US Government" meant in earlier versions).
+    GccHigh,
+    /// US Government L5 (Department of Defense).
+    Dod,
     China,
     /// An explicit authority host and Graph root, e.g. the offline demo's emulator.
     Custom {
@@ -68,15 +77,20 @@ impl Cloud {
 
     fn hosts(&self) -> (String, String, String) {
         match self {
-            Cloud::Global => (
+            Cloud::Global | Cloud::Gcc => (
                 "https://login.microsoftonline.com".into(),
                 "https://graph.microsoft.com".into(),
                 "https://graph.microsoft.com".into(),
             ),
-            Cloud::UsGovernment => (
+            Cloud::GccHigh => (
                 "https://login.microsoftonline.us".into(),
                 "https://graph.microsoft.us".into(),
                 "https://graph.microsoft.us".into(),
+            ),
+            Cloud::Dod => (
+                "https://login.microsoftonline.us".into(),
+                "https://dod-graph.microsoft.us".into(),
+                "https://dod-graph.microsoft.us".into(),
             ),
             Cloud::China => (
                 "https://login.chinacloudapi.cn".into(),
@@ -119,9 +133,19 @@ mod tests {
                 "https://graph.microsoft.com/",
             ),
             (
-                Cloud::UsGovernment,
+                Cloud::Gcc,
+                "https://login.microsoftonline.com/contoso.com",
+                "https://graph.microsoft.com/",
+            ),
+            (
+                Cloud::GccHigh,
                 "https://login.microsoftonline.us/contoso.com",
                 "https://graph.microsoft.us/",
+            ),
+            (
+                Cloud::Dod,
+                "https://login.microsoftonline.us/contoso.com",
+                "https://dod-graph.microsoft.us/",
             ),
             (
                 Cloud::China,

@@ -18,14 +18,13 @@ pub const USER_LOCAL_PART: &str = "alex.wilber";
 pub const USER_PASSWORD: &str = "Demo-User-2026!";
 pub const USER_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CT";
 
-/// Delegated Graph permissions granted (with admin consent) to the demo app.
-pub const GRANTED_SCOPES: &[&str] = &[
-    "User.Read",
-    "User.Read.All",
-    "GroupMember.Read.All",
-    "Group.Read.All",
-    "Directory.Read.All",
-];
+/// Application (client) ID of a second registration, identical except that its token
+/// configuration has no groups claim: no `wids`, so the administrator check must ask Graph.
+pub const NO_ROLES_CLAIM_CLIENT_ID: &str = "7c0d4b2e-3f6a-4e19-8b5d-9a2c1e7f4d63";
+
+/// Delegated Graph permissions granted (with admin consent) to the demo app: exactly what
+/// README "Connecting your own tenant" tells an administrator to grant.
+pub const GRANTED_SCOPES: &[&str] = &["User.Read", "User.Read.All", "GroupMember.Read.All"];
 
 pub fn admin(id: String, created: String, domain: &str) -> User {
     User {
@@ -75,6 +74,9 @@ pub fn regular_user(id: String, created: String, domain: &str) -> User {
     }
 }
 
+/// The registration README "Connecting your own tenant" describes: `http://localhost` under
+/// "Mobile and desktop applications", public client flows on, the README's permissions, and
+/// Token configuration → groups claim → "Directory roles" (`wids`).
 pub fn application() -> Application {
     Application {
         client_id: CLIENT_ID.into(),
@@ -83,5 +85,16 @@ pub fn application() -> Application {
         public_client_flows: true,
         granted_scopes: GRANTED_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
         wids_in_tokens: true,
+    }
+}
+
+/// The README's registration with its token configuration step skipped: the administrator
+/// check cannot tell from the token and asks Graph, which lists roles with limited information.
+pub fn application_without_roles_claim() -> Application {
+    Application {
+        client_id: NO_ROLES_CLAIM_CLIENT_ID.into(),
+        display_name: "aadsync (no groups claim)".into(),
+        wids_in_tokens: false,
+        ..application()
     }
 }

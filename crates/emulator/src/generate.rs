@@ -261,8 +261,9 @@ pub fn generate(config: GeneratorConfig) -> Tenant {
         role_assignments: vec![RoleAssignment {
             role_template_id: roles::GLOBAL_ADMINISTRATOR.into(),
             members: vec![admin_id],
+            eligible: Vec::new(),
         }],
-        applications: vec![demo::application()],
+        applications: vec![demo::application(), demo::application_without_roles_claim()],
     }
 }
 
@@ -383,6 +384,7 @@ fn department_group(rng: &mut Rng, users: &[User], d: usize, dept: &str, domain:
         created_date_time: iso_date(17_800 + d as i64, 3_600),
         members,
         deleted_date_time: None,
+        is_assignable_to_role: false,
     }
 }
 
@@ -399,6 +401,7 @@ fn all_staff(rng: &mut Rng, member_ids: &[&str], domain: &str) -> Group {
         created_date_time: iso_date(17_790, 0),
         members: member_ids.iter().map(|s| (*s).to_owned()).collect(),
         deleted_date_time: None,
+        is_assignable_to_role: false,
     }
 }
 
@@ -436,6 +439,7 @@ fn add_teams(
             created_date_time: iso_date(18_000 + rng.below(1_500) as i64, 0),
             members,
             deleted_date_time: None,
+            is_assignable_to_role: false,
         });
         team += 1;
     }

@@ -50,6 +50,7 @@ pub use error::EmulatorError;
 pub use generate::{GeneratorConfig, generate};
 pub use model::Tenant;
 pub use server::{Emulator, EmulatorConfig};
+pub use state::LimitedInformation;
 
 /// Reads a tenant fixture (JSON, see `fixtures/README.md`).
 pub fn load_fixture(path: &std::path::Path) -> Result<Tenant, String> {

@@ -122,13 +122,22 @@ pub struct Group {
     /// deleted permanently, as in Entra ID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_date_time: Option<String>,
+    /// A role-assignable group (`isAssignableToRole`): directory roles may be assigned to it,
+    /// and its members hold them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_assignable_to_role: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleAssignment {
     pub role_template_id: String,
+    /// Active assignments: users, or role-assignable groups whose members then hold the role.
     pub members: Vec<String>,
+    /// PIM-eligible users who have not activated the role: they hold nothing until they do, so
+    /// the role is in none of `memberOf`, `transitiveMemberOf` or `wids`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible: Vec<String>,
 }
 
 /// An app registration that can sign users in.
@@ -146,7 +155,9 @@ pub struct Application {
     /// Delegated Microsoft Graph permissions with admin consent, e.g. "User.Read.All".
     #[serde(default)]
     pub granted_scopes: Vec<String>,
-    /// Put the user's directory roles into the ID token's `wids` claim.
+    /// Put the user's directory roles into the ID token's `wids` claim: the registration's
+    /// Token configuration → groups claim → "Directory roles" (`groupMembershipClaims`
+    /// `DirectoryRole` or `All`).
     #[serde(default)]
     pub wids_in_tokens: bool,
 }
@@ -177,11 +188,30 @@ impl Tenant {
             .unwrap_or("contoso.onmicrosoft.com")
     }
 
-    /// Role template IDs held by a user.
+    /// Role template IDs assigned to the user directly (what `memberOf` lists).
     pub fn roles_of(&self, user_id: &str) -> Vec<&str> {
         self.role_assignments
             .iter()
             .filter(|r| r.members.iter().any(|m| m == user_id))
+            .map(|r| r.role_template_id.as_str())
+            .collect()
+    }
+
+    /// Role template IDs the user holds directly or through a role-assignable group it is a
+    /// member of (what `transitiveMemberOf` and `wids` show). Role-assignable groups cannot
+    /// contain groups, so direct membership is the whole path.
+    pub fn held_roles_of(&self, user_id: &str) -> Vec<&str> {
+        let through_group = |m: &String| {
+            self.groups.iter().any(|g| {
+                &g.id == m
+                    && g.is_assignable_to_role
+                    && g.deleted_date_time.is_none()
+                    && g.members.iter().any(|x| x == user_id)
+            })
+        };
+        self.role_assignments
+            .iter()
+            .filter(|r| r.members.iter().any(|m| m == user_id || through_group(m)))
             .map(|r| r.role_template_id.as_str())
             .collect()
     }
@@ -215,7 +245,12 @@ impl Tenant {
             }
         }
         for r in &self.role_assignments {
-            if let Some(m) = r.members.iter().find(|m| !ids.contains(m.as_str())) {
+            if let Some(m) = r
+                .members
+                .iter()
+                .chain(&r.eligible)
+                .find(|m| !ids.contains(m.as_str()))
+            {
                 return Err(format!(
                     "role {} has unknown member {m}",
                     r.role_template_id

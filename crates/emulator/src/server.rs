@@ -4,7 +4,7 @@ use crate::clock::Clock;
 use crate::error::EmulatorError;
 use crate::keys::SigningKeys;
 use crate::model::{Tenant, roles};
-use crate::state::Shared;
+use crate::state::{LimitedInformation, Shared};
 use serde_json::json;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -41,6 +41,8 @@ pub struct EmulatorConfig {
     pub demo_hints: bool,
     /// Serve https with a generated CA (see [`Emulator::ca_pem`]) instead of plain http.
     pub tls: bool,
+    /// How objects the token may not read are listed (strict by default).
+    pub limited_information: LimitedInformation,
 }
 
 impl EmulatorConfig {
@@ -51,6 +53,7 @@ impl EmulatorConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             demo_hints: false,
             tls: false,
+            limited_information: LimitedInformation::Strict,
         }
     }
 }
@@ -116,7 +119,12 @@ impl Emulator {
             .validate()
             .map_err(EmulatorError::InvalidTenant)?;
         let keys = SigningKeys::well_known().map_err(EmulatorError::Keys)?;
-        let shared = Shared::new(config.tenant, keys, config.demo_hints);
+        let shared = Shared::new(
+            config.tenant,
+            keys,
+            config.demo_hints,
+            config.limited_information,
+        );
         let (listener, addr) = bind(SocketAddr::new(config.host, config.port)).await?;
         let tls = if config.tls {
             Some(crate::tls::TlsMaterial::generate().map_err(EmulatorError::Tls)?)
@@ -174,7 +182,7 @@ impl Emulator {
         let tenant = &directory.tenant;
         let oid = user["id"].as_str().unwrap_or_default();
         let mut wids: Vec<String> = tenant
-            .roles_of(oid)
+            .held_roles_of(oid)
             .into_iter()
             .map(str::to_owned)
             .collect();

@@ -25,10 +25,26 @@ pub struct Inner {
     #[cfg(feature = "control")]
     request_log: Mutex<VecDeque<LoggedRequest>>,
     demo_hints: bool,
+    pub limited_information: LimitedInformation,
     pub keys: SigningKeys,
     pub clock: Clock,
     base_url: OnceLock<String>,
     ids: Mutex<Rng>,
+}
+
+/// How Graph answers a relationship (`memberOf`, `transitiveMemberOf`) listing directory
+/// objects of a type the token may not read: Microsoft Learn, "Limited information returned
+/// for inaccessible member objects".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitedInformation {
+    /// As documented: only `id` and `@odata.type`, every other property null.
+    #[default]
+    Strict,
+    /// As some field reports describe it: `roleTemplateId` survives, the rest is null.
+    KeepRoleTemplateId,
+    /// Every object in full whatever the token may read (for unit tests that need it; never
+    /// the demo or the app's end-to-end tests).
+    Lenient,
 }
 
 /// State shared by every request handler.
@@ -44,7 +60,12 @@ impl std::ops::Deref for Shared {
 
 impl Shared {
     /// State for a new emulator serving `tenant` (already validated).
-    pub fn new(tenant: Tenant, keys: SigningKeys, demo_hints: bool) -> Self {
+    pub fn new(
+        tenant: Tenant,
+        keys: SigningKeys,
+        demo_hints: bool,
+        limited_information: LimitedInformation,
+    ) -> Self {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -61,6 +82,7 @@ impl Shared {
             #[cfg(feature = "control")]
             request_log: Mutex::new(VecDeque::new()),
             demo_hints,
+            limited_information,
             keys,
             clock: Clock::default(),
             base_url: OnceLock::new(),

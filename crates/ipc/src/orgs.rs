@@ -22,7 +22,12 @@ impl Command for ListOrganizations {
 #[serde(rename_all = "snake_case")]
 pub enum CloudName {
     Global,
-    UsGovernment,
+    /// Government Community Cloud: the global endpoints.
+    Gcc,
+    /// US Government L4 (`login.microsoftonline.us`, `graph.microsoft.us`).
+    GccHigh,
+    /// US Government L5 (`login.microsoftonline.us`, `dod-graph.microsoft.us`).
+    Dod,
     China,
     Custom,
     /// The offline demo tenant inside the app.
@@ -33,7 +38,9 @@ impl CloudName {
     pub fn label(self) -> &'static str {
         match self {
             CloudName::Global => "Global",
-            CloudName::UsGovernment => "US Government",
+            CloudName::Gcc => "GCC",
+            CloudName::GccHigh => "GCC High (US Government L4)",
+            CloudName::Dod => "DoD (US Government L5)",
             CloudName::China => "China (21Vianet)",
             CloudName::Custom => "Custom authority",
             CloudName::Demo => "Offline demo",
@@ -164,6 +171,12 @@ pub struct SignInStarted {
     pub browser_error: Option<String>,
     /// Device code method: what to show.
     pub device_code: Option<DeviceCode>,
+    /// Browser method: the likely causes (one a line, each with its fix) to show when no
+    /// redirect has arrived after `no_redirect_after_seconds`; the sign-in goes on waiting.
+    #[serde(default)]
+    pub no_redirect_hint: Option<String>,
+    #[serde(default)]
+    pub no_redirect_after_seconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

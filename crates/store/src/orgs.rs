@@ -10,10 +10,15 @@ use rusqlite::{OptionalExtension, Row, params};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct OrgId(pub i64);
 
-/// Which Microsoft cloud; `Custom` has explicit URLs (an emulator, a test authority).
+/// Which Microsoft cloud; `Custom` has explicit URLs (an emulator, a test authority). The column
+/// keeps its first values (a CHECK constraint): GCC, which uses the global endpoints, is stored
+/// as `Global`, and `UsGovernment` is GCC High or DoD, told apart by the stored Graph URL
+/// (`graph.microsoft.us` or `dod-graph.microsoft.us`) — so an organization saved as "US
+/// Government" before DoD existed stays GCC High, which is what it meant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CloudKind {
     Global,
+    /// GCC High or DoD (see above).
     UsGovernment,
     China,
     Custom,

@@ -29,4 +29,4 @@ pub mod scope;
 pub mod signin;
 pub mod write;
 
-pub use orgs::{CloudChoice, Connected, NewOrganizationInput, OrgError, Prepared};
+pub use orgs::{CloudChoice, Connected, NewOrganizationInput, OrgError, Prepared, stored_cloud};

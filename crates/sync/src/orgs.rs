@@ -6,7 +6,7 @@
 //! the organization written to the database. A failure at any step undoes the steps before it.
 
 use crate::demo::demo_tenant;
-use aadsync_directory::auth::admin::AdminPolicy;
+use aadsync_directory::auth::admin::{AdminError, AdminPolicy};
 use aadsync_directory::auth::signin::{Account, SignInError, SignedIn, TenantInfo};
 use aadsync_directory::auth::{Session, SessionError};
 use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, Target, TargetError, TenantRef};
@@ -18,7 +18,12 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloudChoice {
     Global,
-    UsGovernment,
+    /// Government Community Cloud (global endpoints).
+    Gcc,
+    /// US Government L4: what "US Government" meant in earlier versions.
+    GccHigh,
+    /// US Government L5 (Department of Defense).
+    Dod,
     China,
     /// An explicit authority host and Graph root (an emulator, a test authority). https is
     /// required except on loopback.
@@ -85,7 +90,11 @@ impl OrgError {
 
     /// The account that signed in holds no administrator role.
     pub fn not_administrator(&self) -> bool {
-        matches!(self, OrgError::SignIn(SignInError::NotAdmin(_)))
+        // "Cannot tell" and a refused role read are about the app registration, not the account.
+        matches!(
+            self,
+            OrgError::SignIn(SignInError::NotAdmin(AdminError::NotAdmin { .. }))
+        )
     }
 
     /// The administrator (or the front end) cancelled the sign-in.
@@ -140,7 +149,9 @@ pub fn prepare_new(input: &NewOrganizationInput) -> Result<Prepared, OrgError> {
     let client = ClientId::parse(&input.client_id).map_err(OrgError::ClientId)?;
     let (cloud, kind) = match &input.cloud {
         CloudChoice::Global => (Cloud::Global, CloudKind::Global),
-        CloudChoice::UsGovernment => (Cloud::UsGovernment, CloudKind::UsGovernment),
+        CloudChoice::Gcc => (Cloud::Gcc, CloudKind::Global),
+        CloudChoice::GccHigh => (Cloud::GccHigh, CloudKind::UsGovernment),
+        CloudChoice::Dod => (Cloud::Dod, CloudKind::UsGovernment),
         CloudChoice::China => (Cloud::China, CloudKind::China),
         CloudChoice::Custom {
             authority_host,
@@ -165,6 +176,31 @@ pub fn prepare_new(input: &NewOrganizationInput) -> Result<Prepared, OrgError> {
     })
 }
 
+/// The cloud a stored organization is in, as the New… form names it. The database keeps the
+/// cloud column's first values: "US Government" is DoD when its Graph URL is DoD's, else GCC
+/// High (all it could mean before DoD was a choice); GCC is stored as Global (same endpoints).
+pub fn stored_cloud(org: &Organization) -> CloudChoice {
+    if org.demo {
+        return CloudChoice::Demo;
+    }
+    match org.cloud {
+        CloudKind::Global => CloudChoice::Global,
+        CloudKind::UsGovernment => {
+            let graph = org.graph_url.trim().trim_end_matches('/');
+            if graph.eq_ignore_ascii_case("https://dod-graph.microsoft.us") {
+                CloudChoice::Dod
+            } else {
+                CloudChoice::GccHigh
+            }
+        }
+        CloudKind::China => CloudChoice::China,
+        CloudKind::Custom => CloudChoice::Custom {
+            authority_host: org.authority_url.clone(),
+            graph_root: org.graph_url.clone(),
+        },
+    }
+}
+
 /// Where a stored organization signs in.
 pub fn prepare_existing(org: &Organization) -> Result<Prepared, OrgError> {
     let tenant = TenantRef::parse(&org.tenant_id).map_err(OrgError::Tenant)?;
@@ -172,11 +208,12 @@ pub fn prepare_existing(org: &Organization) -> Result<Prepared, OrgError> {
     let cloud = if org.demo {
         demo_cloud()?.0
     } else {
-        match org.cloud {
-            CloudKind::Global => Cloud::Global,
-            CloudKind::UsGovernment => Cloud::UsGovernment,
-            CloudKind::China => Cloud::China,
-            CloudKind::Custom => {
+        match stored_cloud(org) {
+            CloudChoice::Gcc | CloudChoice::Global => Cloud::Global,
+            CloudChoice::GccHigh => Cloud::GccHigh,
+            CloudChoice::Dod => Cloud::Dod,
+            CloudChoice::China => Cloud::China,
+            CloudChoice::Custom { .. } | CloudChoice::Demo => {
                 Cloud::custom(&org.authority_url, &org.graph_url).map_err(OrgError::Authority)?
             }
         }

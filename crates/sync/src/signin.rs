@@ -4,7 +4,9 @@
 
 use crate::orgs::{OrgError, Prepared};
 use aadsync_directory::auth::admin::AdminPolicy;
-use aadsync_directory::auth::signin::{BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignedIn};
+use aadsync_directory::auth::signin::{
+    BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignedIn, no_redirect_hint,
+};
 use std::future::Future;
 use std::time::Duration;
 
@@ -20,8 +22,13 @@ pub enum Method {
 /// What the administrator has to do while the sign-in waits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
-    /// Open this address (the front end tries to open it in the system browser).
-    Browser { url: String },
+    /// Open this address (the front end tries to open it in the system browser). When no
+    /// redirect has arrived after [`aadsync_directory::auth::signin::NO_REDIRECT_AFTER`], the
+    /// front end shows `no_redirect_hint` (the likely causes, one a line) and keeps waiting.
+    Browser {
+        url: String,
+        no_redirect_hint: String,
+    },
     DeviceCode {
         user_code: String,
         verification_uri: String,
@@ -33,6 +40,7 @@ pub enum Prompt {
 #[derive(Debug)]
 pub struct SignIn {
     flow: Flow,
+    hint: String,
 }
 
 #[derive(Debug)]
@@ -52,13 +60,16 @@ impl SignIn {
             Method::Browser => Flow::Browser(Interactive::prepare(&prepared.target, hint).await?),
             Method::DeviceCode => Flow::Device(DeviceSignIn::start(&prepared.target).await?),
         };
-        Ok(Self { flow })
+        let target = &prepared.target;
+        let hint = no_redirect_hint(target.client_id.as_str(), target.tenant.segment());
+        Ok(Self { flow, hint })
     }
 
     pub fn prompt(&self) -> Prompt {
         match &self.flow {
             Flow::Browser(interactive) => Prompt::Browser {
                 url: interactive.authorize_url().to_owned(),
+                no_redirect_hint: self.hint.clone(),
             },
             Flow::Device(device) => Prompt::DeviceCode {
                 user_code: device.user_code().to_owned(),

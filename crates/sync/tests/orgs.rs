@@ -76,6 +76,84 @@ fn the_new_form_is_validated_before_any_network_call() {
     );
 }
 
+/// Every cloud of the New… form at Microsoft Learn's endpoints ("Microsoft Graph national cloud
+/// deployments"), stored and read back as the same choice; an organization saved as "US
+/// Government" by an earlier version (its stored Graph URL `graph.microsoft.us/`) is GCC High.
+#[test]
+fn clouds_have_their_documented_endpoints_and_survive_the_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("db.sqlite3"), &OpenOptions::default()).expect("db");
+    let cases = [
+        (
+            CloudChoice::Global,
+            "https://login.microsoftonline.com/",
+            "https://graph.microsoft.com/",
+            CloudChoice::Global,
+        ),
+        (
+            CloudChoice::Gcc,
+            "https://login.microsoftonline.com/",
+            "https://graph.microsoft.com/",
+            CloudChoice::Global,
+        ),
+        (
+            CloudChoice::GccHigh,
+            "https://login.microsoftonline.us/",
+            "https://graph.microsoft.us/",
+            CloudChoice::GccHigh,
+        ),
+        (
+            CloudChoice::Dod,
+            "https://login.microsoftonline.us/",
+            "https://dod-graph.microsoft.us/",
+            CloudChoice::Dod,
+        ),
+        (
+            CloudChoice::China,
+            "https://login.chinacloudapi.cn/",
+            "https://microsoftgraph.chinacloudapi.cn/",
+            CloudChoice::China,
+        ),
+    ];
+    for (i, (choice, authority, graph, stored_as)) in cases.into_iter().enumerate() {
+        let prepared = orgs::prepare_new(&NewOrganizationInput {
+            tenant: "contoso.com".into(),
+            client_id: demo::CLIENT_ID.into(),
+            cloud: choice.clone(),
+        })
+        .expect("prepare");
+        let endpoints = &prepared.target.endpoints;
+        assert_eq!(
+            (endpoints.authority.as_str(), endpoints.graph_root.as_str()),
+            (format!("{authority}contoso.com").as_str(), graph),
+            "{choice:?}"
+        );
+        let id = store
+            .writer()
+            .save_organization(&aadsync_store::NewOrganization {
+                tenant_id: format!("3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e1{i}"),
+                display_name: "Contoso".into(),
+                primary_domain: "contoso.com".into(),
+                cloud: prepared.cloud,
+                authority_url: endpoints.authority.origin().ascii_serialization(),
+                graph_url: graph.into(),
+                client_id: demo::CLIENT_ID.into(),
+                admin_upn: "admin@contoso.com".into(),
+                admin_object_id: "7f0e0f8e-0000-4000-8000-000000000001".into(),
+                demo: false,
+            })
+            .expect("save");
+        let org = store.reader().organization(id).expect("read");
+        assert_eq!(aadsync_sync::stored_cloud(&org), stored_as, "{choice:?}");
+        let again = orgs::prepare_existing(&org).expect("existing");
+        assert_eq!(
+            again.target.endpoints.graph_root.as_str(),
+            graph,
+            "{choice:?} signs in again where it was saved"
+        );
+    }
+}
+
 #[tokio::test]
 async fn sign_in_saves_resumes_silently_and_removal_deletes_the_token() {
     if !in_session(

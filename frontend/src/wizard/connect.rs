@@ -29,7 +29,9 @@ impl Default for NewOrgForm {
 /// The clouds the form offers, as `<option>` value and label.
 pub const CLOUDS: &[CloudName] = &[
     CloudName::Global,
-    CloudName::UsGovernment,
+    CloudName::Gcc,
+    CloudName::GccHigh,
+    CloudName::Dod,
     CloudName::China,
     CloudName::Custom,
 ];
@@ -37,7 +39,9 @@ pub const CLOUDS: &[CloudName] = &[
 pub fn cloud_value(cloud: CloudName) -> &'static str {
     match cloud {
         CloudName::Global => "global",
-        CloudName::UsGovernment => "us_government",
+        CloudName::Gcc => "gcc",
+        CloudName::GccHigh => "gcc_high",
+        CloudName::Dod => "dod",
         CloudName::China => "china",
         CloudName::Custom => "custom",
         CloudName::Demo => "demo",

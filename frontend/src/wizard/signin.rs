@@ -211,6 +211,7 @@ fn waiting_view(wizard: Wizard) -> AnyView {
     let device = started.as_ref().and_then(|s| s.device_code.clone());
     let browser_url = started.as_ref().and_then(|s| s.browser_url.clone());
     let browser_error = started.as_ref().and_then(|s| s.browser_error.clone());
+    let hint = started.as_ref().and_then(no_redirect_hint);
     match device {
         Some(code) => view! {
             <div class="device-code" id="signin-device">
@@ -236,8 +237,39 @@ fn waiting_view(wizard: Wizard) -> AnyView {
                     <p class="muted">"If no browser window appeared, open this address yourself:"</p>
                     <input class="url" id="signin-url" readonly=true prop:value=url />
                 })}
+                {hint}
             </div>
         }
         .into_any(),
     }
+}
+
+/// The likely causes when no redirect has arrived, shown once the backend's delay has passed
+/// (the sign-in goes on waiting). A new sign-in renders this view again with a new timer; the
+/// old timer's signal is gone by then, so it shows nothing.
+fn no_redirect_hint(started: &SignInStarted) -> Option<AnyView> {
+    let text = started.no_redirect_hint.clone()?;
+    let due = RwSignal::new(false);
+    let wait_ms =
+        i32::try_from(started.no_redirect_after_seconds.saturating_mul(1000)).unwrap_or(i32::MAX);
+    spawn_local(async move {
+        crate::timer::sleep(wait_ms).await;
+        let _ = due.try_set(true);
+    });
+    let mut lines = text.lines().map(str::to_owned);
+    let lead = lines.next().unwrap_or_default();
+    let causes: Vec<String> = lines.collect();
+    Some(
+        view! {
+            <Show when=move || due.get()>
+                <div class="notice" id="signin-no-redirect" role="status">
+                    <p>{lead.clone()}</p>
+                    <ul>
+                        {causes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
+        }
+        .into_any(),
+    )
 }

@@ -2,12 +2,12 @@
 
 use crate::commands::errors::{blocking, capitalize, org_error, to_ipc};
 use crate::state::AppState;
-use aadsync_directory::auth::signin::open_browser;
+use aadsync_directory::auth::signin::{NO_REDIRECT_AFTER, open_browser};
 use aadsync_ipc as ipc;
 use aadsync_ipc::{ErrorCode, IpcError};
-use aadsync_store::{CloudKind, OrgId, Organization};
+use aadsync_store::{OrgId, Organization};
 use aadsync_sync::clock::{SystemClock, unix_now};
-use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared};
+use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared, stored_cloud};
 use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
 use tauri::State;
@@ -24,12 +24,14 @@ fn summary(org: &Organization) -> ipc::OrganizationSummary {
         tenant_id: org.tenant_id.clone(),
         display_name: org.display_name.clone(),
         primary_domain: org.primary_domain.clone(),
-        cloud: match (org.demo, org.cloud) {
-            (true, _) => ipc::CloudName::Demo,
-            (_, CloudKind::Global) => ipc::CloudName::Global,
-            (_, CloudKind::UsGovernment) => ipc::CloudName::UsGovernment,
-            (_, CloudKind::China) => ipc::CloudName::China,
-            (_, CloudKind::Custom) => ipc::CloudName::Custom,
+        cloud: match stored_cloud(org) {
+            CloudChoice::Demo => ipc::CloudName::Demo,
+            CloudChoice::Global => ipc::CloudName::Global,
+            CloudChoice::Gcc => ipc::CloudName::Gcc,
+            CloudChoice::GccHigh => ipc::CloudName::GccHigh,
+            CloudChoice::Dod => ipc::CloudName::Dod,
+            CloudChoice::China => ipc::CloudName::China,
+            CloudChoice::Custom { .. } => ipc::CloudName::Custom,
         },
         admin_upn: org.admin_upn.clone(),
         last_sync_at: org.last_sync_at.clone(),
@@ -66,7 +68,9 @@ pub async fn list_organizations(
 fn cloud_choice(new: &ipc::NewOrganization) -> CloudChoice {
     match new.cloud {
         ipc::CloudName::Global => CloudChoice::Global,
-        ipc::CloudName::UsGovernment => CloudChoice::UsGovernment,
+        ipc::CloudName::Gcc => CloudChoice::Gcc,
+        ipc::CloudName::GccHigh => CloudChoice::GccHigh,
+        ipc::CloudName::Dod => CloudChoice::Dod,
         ipc::CloudName::China => CloudChoice::China,
         ipc::CloudName::Custom => CloudChoice::Custom {
             authority_host: new.authority_host.clone(),
@@ -104,11 +108,16 @@ async fn prepare(
 
 fn started(flow: u64, prompt: Prompt) -> ipc::SignInStarted {
     match prompt {
-        Prompt::Browser { url } => ipc::SignInStarted {
+        Prompt::Browser {
+            url,
+            no_redirect_hint,
+        } => ipc::SignInStarted {
             flow,
             browser_error: open_browser(&url).err().map(|e| capitalize(&e.to_string())),
             browser_url: Some(url),
             device_code: None,
+            no_redirect_hint: Some(no_redirect_hint),
+            no_redirect_after_seconds: NO_REDIRECT_AFTER.as_secs(),
         },
         Prompt::DeviceCode {
             user_code,
@@ -123,6 +132,8 @@ fn started(flow: u64, prompt: Prompt) -> ipc::SignInStarted {
                 verification_uri,
                 expires_in_seconds: expires_in.as_secs(),
             }),
+            no_redirect_hint: None,
+            no_redirect_after_seconds: 0,
         },
     }
 }

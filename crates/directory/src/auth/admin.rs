@@ -1,4 +1,9 @@
-//! Only administrators may connect a tenant: the roles that count, and how to read them.
+//! Only administrators may connect a tenant: the roles that count, and how to read them — from
+//! the ID token's `wids` when the app registration's token configuration puts them there, else
+//! from Graph's `me/transitiveMemberOf` (which, unlike `memberOf`, includes roles held through
+//! a role-assignable group). With only the README's permissions Graph lists directory roles
+//! with "limited information" (no `roleTemplateId`): such a role proves nothing either way, so
+//! the answer is then "cannot tell" with the registration change that makes it tell.
 
 use crate::body::{MAX_SIGN_IN_BODY, read_json};
 use crate::paging::Pager;
@@ -20,11 +25,28 @@ pub const DEFAULT_ADMIN_ROLES: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminError {
     #[error(
-        "the account {account} is not an administrator of this tenant. Sign in with an account that has one of these roles: {needed}"
+        "the account {account} is not an administrator of this tenant. Sign in with an account that has one of these roles: {needed}. If the role is eligible in Privileged Identity Management (PIM), activate it there (Microsoft Entra admin center → Identity Governance → Privileged Identity Management → My roles) and sign in again"
     )]
     NotAdmin { account: String, needed: String },
+    #[error(
+        "cannot tell whether {account} is an administrator: Microsoft Graph lists {limited} directory role(s) of the account without saying which, because the app registration may not read directory roles. In the Microsoft Entra admin center open App registrations → this app → Token configuration → Add groups claim, tick \"Directory roles\" and save, then sign in again (or grant the delegated permission RoleManagement.Read.Directory with admin consent)"
+    )]
+    CannotTell { account: String, limited: usize },
+    #[error(
+        "cannot read the directory roles of {account}: Microsoft Graph refused (403). The app registration lacks the delegated Microsoft Graph permission User.Read with admin consent: in the Microsoft Entra admin center open App registrations → this app → API permissions, add User.Read and choose \"Grant admin consent\""
+    )]
+    NoUserRead { account: String },
     #[error("cannot read the directory roles of {account}: {detail}")]
     Unreadable { account: String, detail: String },
+}
+
+/// What Graph's `me/transitiveMemberOf` says about the account's directory roles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GraphRoles {
+    /// Role template IDs of the roles Graph showed in full.
+    pub templates: Vec<String>,
+    /// Directory roles listed with limited information (no `roleTemplateId`).
+    pub limited: usize,
 }
 
 /// Which roles are accepted, by template ID with a display name for messages.
@@ -45,6 +67,22 @@ impl Default for AdminPolicy {
 }
 
 impl AdminPolicy {
+    /// From Graph: an accepted role is proof; otherwise a role listed with limited information
+    /// means "cannot tell", never a refusal (it may be the accepted one) nor an acceptance.
+    pub fn decide_from_graph(
+        &self,
+        account: &str,
+        roles: &GraphRoles,
+    ) -> Result<Vec<String>, AdminError> {
+        match self.decide(account, &roles.templates) {
+            Err(AdminError::NotAdmin { .. }) if roles.limited > 0 => Err(AdminError::CannotTell {
+                account: account.to_owned(),
+                limited: roles.limited,
+            }),
+            decided => decided,
+        }
+    }
+
     /// The accepted roles the account holds, or why it is refused.
     pub fn decide(&self, account: &str, held: &[String]) -> Result<Vec<String>, AdminError> {
         let matched: Vec<String> = self
@@ -70,25 +108,41 @@ impl AdminPolicy {
     }
 }
 
-/// Role template IDs of the signed-in user, from Graph's `me/memberOf` (all pages).
+/// The account's accepted roles: from the ID token's `wids` when present (the registration's
+/// groups claim includes directory roles), else from Graph.
+pub async fn check_roles(
+    policy: &AdminPolicy,
+    wids: &[String],
+    graph: (&reqwest::Client, &url::Url, &str),
+    account: &str,
+) -> Result<Vec<String>, AdminError> {
+    if !wids.is_empty() {
+        return policy.decide(account, wids);
+    }
+    let (http, graph_root, access_token) = graph;
+    let roles = roles_from_graph(http, graph_root, access_token, account).await?;
+    policy.decide_from_graph(account, &roles)
+}
+
+/// The signed-in user's directory roles from Graph's `me/transitiveMemberOf` (all pages).
 pub async fn roles_from_graph(
     http: &reqwest::Client,
     graph_root: &url::Url,
     access_token: &str,
     account: &str,
-) -> Result<Vec<String>, AdminError> {
+) -> Result<GraphRoles, AdminError> {
     let unreadable = |detail: String| AdminError::Unreadable {
         account: account.to_owned(),
         detail,
     };
     let mut url = format!(
-        "{}/v1.0/me/memberOf?$select=id,displayName,roleTemplateId",
+        "{}/v1.0/me/transitiveMemberOf?$select=id,roleTemplateId",
         graph_root.as_str().trim_end_matches('/')
     );
     // The next pages only through the pager: our token never follows a link off the Graph
     // root, and a loop of links ends.
     let mut pager = Pager::new(graph_root.as_str(), &url);
-    let mut roles = Vec::new();
+    let mut roles = GraphRoles::default();
     loop {
         let response = http
             .get(&url)
@@ -100,6 +154,11 @@ pub async fn roles_from_graph(
         let body: Value = read_json(response, MAX_SIGN_IN_BODY)
             .await
             .map_err(|e| unreadable(format!("unexpected answer ({e})")))?;
+        if status == reqwest::StatusCode::FORBIDDEN {
+            return Err(AdminError::NoUserRead {
+                account: account.to_owned(),
+            });
+        }
         if !status.is_success() {
             let message = body["error"]["message"]
                 .as_str()
@@ -110,10 +169,12 @@ pub async fn roles_from_graph(
             )));
         }
         for item in body["value"].as_array().into_iter().flatten() {
-            if item["@odata.type"] == "#microsoft.graph.directoryRole"
-                && let Some(id) = item["roleTemplateId"].as_str()
-            {
-                roles.push(id.to_owned());
+            if item["@odata.type"] != "#microsoft.graph.directoryRole" {
+                continue;
+            }
+            match item["roleTemplateId"].as_str() {
+                Some(id) => roles.templates.push(id.to_owned()),
+                None => roles.limited += 1,
             }
         }
         match pager.next(&body).map_err(|e| unreadable(e.to_string()))? {
@@ -162,10 +223,57 @@ mod tests {
             Err(
                 "the account a@x is not an administrator of this tenant. Sign in with an account \
                  that has one of these roles: Global Administrator, Privileged Role \
-                 Administrator, User Administrator"
+                 Administrator, User Administrator. If the role is eligible in Privileged \
+                 Identity Management (PIM), activate it there (Microsoft Entra admin center → \
+                 Identity Governance → Privileged Identity Management → My roles) and sign in \
+                 again"
                     .to_owned()
             ),
             "no roles at all"
+        );
+    }
+
+    /// Roles from Graph: a role with limited information is neither proof nor refusal.
+    #[test]
+    fn graph_answers_with_limited_information() {
+        let policy = AdminPolicy::default();
+        let roles = |templates: &[&str], limited| GraphRoles {
+            templates: templates.iter().map(|s| (*s).to_owned()).collect(),
+            limited,
+        };
+        const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+        const READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+        let kind = |r: Result<Vec<String>, AdminError>| match r {
+            Ok(names) => names.join(","),
+            Err(AdminError::NotAdmin { .. }) => "refused".into(),
+            Err(AdminError::CannotTell { limited, .. }) => format!("cannot tell ({limited})"),
+            Err(other) => other.to_string(),
+        };
+        let cases = [
+            (roles(&[GA], 0), "Global Administrator"),
+            (roles(&[GA], 2), "Global Administrator"),
+            (roles(&[], 0), "refused"),
+            (roles(&[READER], 0), "refused"),
+            (roles(&[], 1), "cannot tell (1)"),
+            (roles(&[READER], 1), "cannot tell (1)"),
+        ];
+        for (graph, expected) in cases {
+            assert_eq!(
+                kind(policy.decide_from_graph("a@x", &graph)),
+                expected,
+                "{graph:?}"
+            );
+        }
+        let message = AdminError::CannotTell {
+            account: "a@x".into(),
+            limited: 1,
+        }
+        .to_string();
+        assert!(
+            message.contains("Token configuration")
+                && message.contains("Directory roles")
+                && message.contains("RoleManagement.Read.Directory"),
+            "{message}"
         );
     }
 }

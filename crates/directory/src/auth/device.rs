@@ -36,6 +36,10 @@ pub enum DeviceFlowError {
     Expired,
     #[error("sign-in was declined in the browser")]
     Declined,
+    #[error(
+        "the app registration does not allow public client flows, which device code sign-in needs (AADSTS7000218). In the Microsoft Entra admin center open App registrations → this app → Authentication → Advanced settings, set \"Allow public client flows\" to Yes and save, then sign in again"
+    )]
+    PublicClientFlowsOff,
     #[error("sign-in was cancelled")]
     Cancelled,
 }
@@ -112,6 +116,10 @@ impl DeviceFlow {
                 RequestTokenError::ServerResponse(err) => match err.error().as_ref() {
                     "expired_token" => DeviceFlowError::Expired,
                     "authorization_declined" | "access_denied" => DeviceFlowError::Declined,
+                    // Entra refuses only here, after the admin signed in.
+                    _ if err.error_description().is_some_and(|d| d.starts_with("AADSTS7000218")) => {
+                        DeviceFlowError::PublicClientFlowsOff
+                    }
                     _ => DeviceFlowError::Entra(err.error_description().cloned().unwrap_or_else(|| err.error().as_ref().to_owned())),
                 },
                 RequestTokenError::Other(text) if text.contains("timeout") || text.contains("Timeout") => DeviceFlowError::Expired,

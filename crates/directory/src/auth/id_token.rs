@@ -63,8 +63,12 @@ pub struct Jwk {
 /// What the token must say.
 #[derive(Debug, Clone)]
 pub struct Expectations<'a> {
-    /// The authority's scheme and host, e.g. `https://login.microsoftonline.com`.
-    pub authority_origin: &'a str,
+    /// The `issuer` of the tenant's OpenID configuration, e.g.
+    /// `https://login.microsoftonline.com/<tenant GUID>/v2.0`; a `{tenantid}` in it (the
+    /// multi-tenant documents) stands for the token's `tid`, which `tenant_id` then pins. Taken
+    /// from discovery, never built from the authority host: national clouds and custom
+    /// authorities publish their own.
+    pub issuer: &'a str,
     pub client_id: &'a str,
     pub nonce: &'a str,
     /// The tenant GUID when the admin configured one (a domain is checked after sign-in).
@@ -102,6 +106,23 @@ pub fn validate(
             })
             .unwrap_or_default(),
     })
+}
+
+/// The `wids` of an ID token received straight from the token endpoint over TLS when a session
+/// renews (OpenID Connect Core 3.1.3.7 lets TLS stand in for the signature there); only the
+/// administrator re-check of a saved sign-in reads it.
+pub(crate) fn wids_from_token_endpoint(token: &str) -> Vec<String> {
+    let claims = token
+        .split('.')
+        .nth(1)
+        .and_then(|c| decode(c).ok())
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+    claims
+        .and_then(|c| c["wids"].as_array().cloned())
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w.as_str().map(str::to_owned))
+        .collect()
 }
 
 fn decode(part: &str) -> Result<Vec<u8>, IdTokenError> {
@@ -156,10 +177,7 @@ fn check_issuance(
     expect: &Expectations<'_>,
 ) -> Result<(), IdTokenError> {
     let text = |k: &str| claims[k].as_str().unwrap_or_default().to_owned();
-    let expected_issuer = format!(
-        "{}/{tid}/v2.0",
-        expect.authority_origin.trim_end_matches('/')
-    );
+    let expected_issuer = expect.issuer.replace("{tenantid}", tid);
     if text("iss") != expected_issuer {
         return Err(IdTokenError::WrongIssuer {
             expected: expected_issuer,

@@ -1,7 +1,7 @@
 //! A signed-in organization's tokens: the access token only in memory, renewed shortly before
 //! it expires, and the refresh token rotated into the OS keyring at every renewal.
 
-use crate::auth::admin::{AdminError, AdminPolicy, roles_from_graph};
+use crate::auth::admin::{AdminError, AdminPolicy, check_roles};
 use crate::auth::code::{EntraError, EntraTokenResponse};
 use crate::target::Target;
 use aadsync_keystore::{SecretString, TokenError, TokenKey, TokenStore};
@@ -77,6 +77,9 @@ impl Access {
 struct State {
     access: Option<Access>,
     refresh: Option<SecretString>,
+    /// The directory roles of the last ID token (`wids`; empty when the registration does not
+    /// put them there), for the administrator re-check.
+    wids: Vec<String>,
 }
 
 /// Tokens of one organization + account.
@@ -96,7 +99,12 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    fn new(target: Target, refresh: Option<SecretString>, access: Option<Access>) -> Self {
+    fn new(
+        target: Target,
+        refresh: Option<SecretString>,
+        access: Option<Access>,
+        wids: Vec<String>,
+    ) -> Self {
         let authority = target.endpoints.authority.as_str().trim_end_matches('/');
         let token_url = TokenUrl::new(format!("{authority}/oauth2/v2.0/token"));
         let client =
@@ -109,7 +117,11 @@ impl Session {
         Self {
             target,
             client,
-            state: Mutex::new(State { access, refresh }),
+            state: Mutex::new(State {
+                access,
+                refresh,
+                wids,
+            }),
             keyring: None,
         }
     }
@@ -120,9 +132,10 @@ impl Session {
         access: SecretString,
         expires_in: Option<Duration>,
         refresh: SecretString,
+        wids: Vec<String>,
     ) -> Self {
         let access = Access::new(access, target.clock().now(), expires_in);
-        Self::new(target, Some(refresh), Some(access))
+        Self::new(target, Some(refresh), Some(access), wids)
     }
 
     /// A session from tokens obtained elsewhere (another client, a test's minted token).
@@ -133,13 +146,13 @@ impl Session {
         refresh: Option<SecretString>,
     ) -> Self {
         let access = Access::new(access, target.clock().now(), Some(expires_in));
-        Self::new(target, refresh, Some(access))
+        Self::new(target, refresh, Some(access), Vec::new())
     }
 
     /// A session from a refresh token read from the keyring; nothing is checked until
     /// [`Session::access_token`] (or [`Session::verify_admin`]) runs.
     pub fn resume(target: Target, refresh: SecretString) -> Self {
-        Self::new(target, Some(refresh), None)
+        Self::new(target, Some(refresh), None, Vec::new())
     }
 
     /// Saves every rotated refresh token under `key`.
@@ -221,6 +234,9 @@ impl Session {
                 other => SessionError::Service(other.to_string()),
             })?;
         let access = SecretString::new(token.access_token().secret().as_str());
+        if let Some(id_token) = &token.extra_fields().id_token {
+            state.wids = crate::auth::id_token::wids_from_token_endpoint(id_token);
+        }
         if let Some(rotated) = token.refresh_token() {
             let rotated = SecretString::new(rotated.secret().as_str());
             // Saved before use: if the keyring fails, the old refresh token (still valid at
@@ -243,14 +259,13 @@ impl Session {
         account: &str,
     ) -> Result<Vec<String>, SessionError> {
         let access = self.access_token().await?;
-        let roles = roles_from_graph(
+        let wids = self.state.lock().await.wids.clone();
+        let graph = (
             self.target.http(),
             &self.target.endpoints.graph_root,
             access.expose(),
-            account,
-        )
-        .await?;
-        Ok(policy.decide(account, &roles)?)
+        );
+        Ok(check_roles(policy, &wids, graph, account).await?)
     }
 
     /// Forgets the tokens held in memory (the keyring entry is the caller's to delete).

@@ -62,8 +62,9 @@ async fn sign_in_redeem_and_validate_the_id_token() {
     let id = tokens.id_token.as_ref().expect("id token").expose();
     let now = emulator.clock().now();
     let tid = emulator.tenant_id();
+    let issuer = format!("{}/{tid}/v2.0", emulator.base_url());
     let expect = Expectations {
-        authority_origin: emulator.base_url(),
+        issuer: &issuer,
         client_id: demo::CLIENT_ID,
         nonce: &nonce,
         tenant_id: Some(&tid),
@@ -124,7 +125,7 @@ async fn sign_in_redeem_and_validate_the_id_token() {
             "other issuer",
             id.to_owned(),
             Expectations {
-                authority_origin: "https://login.microsoftonline.com",
+                issuer: "https://login.microsoftonline.com/{tenantid}/v2.0",
                 ..expect.clone()
             },
             IdTokenError::WrongIssuer {

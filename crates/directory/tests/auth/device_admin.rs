@@ -1,6 +1,6 @@
 //! Device code sign-in and the administrator check, against the emulator.
 
-use aadsync_directory::auth::admin::{AdminPolicy, roles_from_graph};
+use aadsync_directory::auth::admin::{AdminError, AdminPolicy, roles_from_graph};
 use aadsync_directory::auth::{DeviceFlow, DeviceFlowError};
 use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::browser::{Browser, Person};
@@ -73,36 +73,36 @@ async fn device_code_approved_declined_and_cancelled() {
     ));
 }
 
+/// `roles_from_graph` reads `me/transitiveMemberOf`: with only User.Read the role comes with
+/// limited information ("cannot tell"), with a permission that reads roles it is proof, a user
+/// without roles is refused, and a token Graph refuses names User.Read.
 #[tokio::test]
 async fn only_administrators_are_accepted() {
     let (emulator, target) = setup().await;
     let endpoints = &target.endpoints;
     let http = reqwest::Client::new();
     let policy = AdminPolicy::default();
-    let admin = emulator
-        .mint_access_token("admin@contoso.com", &["User.Read"], 600)
-        .expect("token");
-    let roles = roles_from_graph(&http, &endpoints.graph_root, &admin, "admin@contoso.com")
-        .await
-        .expect("roles");
+    let check = async |upn: &str, scopes: &[&str]| {
+        let token = emulator.mint_access_token(upn, scopes, 600).expect("token");
+        match roles_from_graph(&http, &endpoints.graph_root, &token, upn).await {
+            Ok(roles) => policy.decide_from_graph(upn, &roles),
+            Err(e) => Err(e),
+        }
+    };
+    let admin = "admin@contoso.com";
     assert_eq!(
-        policy.decide("admin@contoso.com", &roles),
+        check(admin, &["User.Read", "RoleManagement.Read.Directory"]).await,
         Ok(vec!["Global Administrator".to_owned()])
     );
-
-    let user = emulator
-        .mint_access_token("alex.wilber@contoso.com", &["User.Read"], 600)
-        .expect("token");
-    let roles = roles_from_graph(
-        &http,
-        &endpoints.graph_root,
-        &user,
-        "alex.wilber@contoso.com",
-    )
-    .await
-    .expect("roles");
-    let refused = policy
-        .decide("alex.wilber@contoso.com", &roles)
+    assert!(
+        matches!(
+            check(admin, &["User.Read"]).await,
+            Err(AdminError::CannotTell { limited: 1, .. })
+        ),
+        "a role with limited information proves nothing"
+    );
+    let refused = check("alex.wilber@contoso.com", &["User.Read"])
+        .await
         .expect_err("not an admin")
         .to_string();
     assert!(
@@ -110,13 +110,41 @@ async fn only_administrators_are_accepted() {
             && refused.contains("Global Administrator"),
         "{refused}"
     );
+    let err = check(admin, &["Mail.Read"]).await.expect_err("403");
+    assert!(
+        matches!(err, AdminError::NoUserRead { .. }) && err.to_string().contains("User.Read"),
+        "{err}"
+    );
+}
 
-    // A token without the right scope: a clear error, not a crash.
-    let no_scope = emulator
-        .mint_access_token("admin@contoso.com", &["Mail.Read"], 600)
-        .expect("token");
-    let err = roles_from_graph(&http, &endpoints.graph_root, &no_scope, "admin@contoso.com")
+/// "Allow public client flows" off: the code starts and the admin signs in; the poll then fails
+/// and the error says which switch to turn on.
+#[tokio::test]
+async fn device_code_with_public_client_flows_off_names_the_switch() {
+    let mut tenant = aadsync_emulator::demo_tenant().expect("demo");
+    for app in &mut tenant.applications {
+        app.public_client_flows = false;
+    }
+    let emulator = Emulator::start(aadsync_emulator::EmulatorConfig::new(tenant))
         .await
-        .expect_err("403");
-    assert!(err.to_string().contains("403"), "{err}");
+        .expect("emulator");
+    let target = Target::new(
+        TenantRef::parse(&emulator.tenant_id()).expect("tenant"),
+        ClientId::parse(demo::CLIENT_ID).expect("client"),
+        &Cloud::custom(emulator.base_url(), emulator.base_url()).expect("cloud"),
+    )
+    .expect("target");
+    let flow = DeviceFlow::start(&target, &["User.Read.All"])
+        .await
+        .expect("the code starts");
+    approve(&emulator, flow.verification_uri(), flow.user_code(), true).await;
+    let err = flow
+        .finish(std::future::pending())
+        .await
+        .expect_err("refused at the poll");
+    assert!(
+        matches!(err, DeviceFlowError::PublicClientFlowsOff)
+            && err.to_string().contains("Allow public client flows"),
+        "{err:?}"
+    );
 }

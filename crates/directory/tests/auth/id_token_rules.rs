@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 
 const ORIGIN: &str = "https://login.example.test";
 const TENANT: &str = "3f1c2e2a-5d0b-4a4f-9f3e-2b8c6a7d9e10";
+/// The multi-tenant discovery document's issuer: `{tenantid}` stands for the token's `tid`.
+const ISSUER: &str = "https://login.example.test/{tenantid}/v2.0";
 const CLIENT: &str = "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37";
 const NONCE: &str = "n-0123456789";
 /// When the token was issued, and its lifetime.
@@ -32,7 +34,7 @@ fn token(keys: &SigningKeys) -> String {
 
 fn expect(now: i64) -> Expectations<'static> {
     Expectations {
-        authority_origin: ORIGIN,
+        issuer: ISSUER,
         client_id: CLIENT,
         nonce: NONCE,
         tenant_id: Some(TENANT),
@@ -114,5 +116,50 @@ fn expiry_and_not_before_allow_exactly_the_clock_skew() {
             expected,
             "{why}"
         );
+    }
+}
+
+/// `iss` is compared with the discovery document's `issuer` (its `{tenantid}` standing for the
+/// token's tenant), whatever host the authority has: a national cloud or a custom authority
+/// publishes its own.
+#[test]
+fn the_issuer_is_the_discovery_documents() {
+    let keys = SigningKeys::well_known().expect("keys");
+    let jwks = rollover_jwks(&keys);
+    let token = token(&keys);
+    let tenant_specific = format!("{ORIGIN}/{TENANT}/v2.0");
+    let cases = [
+        (
+            ISSUER,
+            Ok(()),
+            "multi-tenant document: {tenantid} substituted",
+        ),
+        (tenant_specific.as_str(), Ok(()), "tenant-specific document"),
+        (
+            "https://login.example.test/11111111-2222-4333-8444-555555555555/v2.0",
+            Err("https://login.example.test/11111111-2222-4333-8444-555555555555/v2.0".to_owned()),
+            "another tenant's document",
+        ),
+        (
+            "https://sts.example.test/{tenantid}/",
+            Err(format!("https://sts.example.test/{TENANT}/")),
+            "the document names another issuer than the authority host",
+        ),
+    ];
+    for (issuer, expected, why) in cases {
+        let got = id_token::validate(
+            &token,
+            &jwks,
+            &Expectations {
+                issuer,
+                ..expect(IAT)
+            },
+        )
+        .map(|_| ())
+        .map_err(|e| match e {
+            IdTokenError::WrongIssuer { expected, .. } => expected,
+            other => other.to_string(),
+        });
+        assert_eq!(got, expected, "{why}");
     }
 }

@@ -3,6 +3,7 @@
 // A failed expectation in a test is the failure report.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod admin_check;
 mod code_flow;
 mod device_admin;
 mod id_token_rules;

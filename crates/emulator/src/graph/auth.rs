@@ -15,7 +15,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn has_any(&self, scopes: &[&str]) -> bool {
+    pub(super) fn has_any(&self, scopes: &[&str]) -> bool {
         scopes
             .iter()
             .any(|s| self.scopes.iter().any(|have| have.eq_ignore_ascii_case(s)))
@@ -41,6 +41,34 @@ pub(super) const READ_ME: &[&str] = &[
     "User.ReadWrite",
     "User.Read.All",
     "Directory.Read.All",
+];
+/// `GET /me/memberOf`, as its Microsoft Learn permissions table lists them (User.Read.All is not
+/// among them).
+pub(super) const READ_MY_MEMBER_OF: &[&str] = &[
+    "User.Read",
+    "GroupMember.Read.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// `GET /me/transitiveMemberOf`, as its Microsoft Learn permissions table lists them.
+pub(super) const READ_MY_TRANSITIVE_MEMBER_OF: &[&str] = &[
+    "User.Read",
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// `GET /organization`, as its Microsoft Learn permissions table lists them.
+pub(super) const READ_ORGANIZATION: &[&str] =
+    &["User.Read", "Directory.Read.All", "Directory.ReadWrite.All"];
+/// What reads a directoryRole in full (`directoryRole` get/list); without one a relationship
+/// lists roles with limited information.
+pub(super) const READ_ROLES: &[&str] = &[
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
 ];
 
 /// Checks the bearer token: signature, audience, tenant, lifetime.

@@ -1,11 +1,15 @@
-//! The signed-in user: `/me`, `/me/memberOf` (directory roles and groups) and the tenant's
-//! `/organization`.
+//! The signed-in user: `/me`, `/me/memberOf` and `/me/transitiveMemberOf` (directory roles and
+//! groups, with "limited information" for types the token may not read) and the tenant's
+//! `/organization`, each with the permissions Microsoft Learn lists for it.
 
-use super::auth::{READ_ME, begin};
+use super::auth::{
+    Caller, READ_GROUPS, READ_ME, READ_MY_MEMBER_OF, READ_MY_TRANSITIVE_MEMBER_OF,
+    READ_ORGANIZATION, READ_ROLES, begin,
+};
 use super::projection::{GROUP_DEFAULT, USER_DEFAULT, entity, known_any, known_user, project};
 use super::query::{self, Kind};
 use super::response::GraphError;
-use crate::state::Shared;
+use crate::state::{LimitedInformation, Shared};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -43,18 +47,43 @@ pub(super) async fn me(
     }
 }
 
-/// Directory roles (with `roleTemplateId`) and groups the signed-in user belongs to.
+/// `GET /me/memberOf`: the directory roles assigned to the user directly and the groups it is a
+/// direct member of. A role held through a role-assignable group is not here (the group is).
 pub(super) async fn me_member_of(
     State(shared): State<Shared>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let call = match begin(&shared, &headers, READ_ME) {
+    memberships(&shared, &headers, raw.as_deref(), false)
+}
+
+/// `GET /me/transitiveMemberOf`: roles held directly or through a role-assignable group, and
+/// every group reached through nested membership.
+pub(super) async fn me_transitive_member_of(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    memberships(&shared, &headers, raw.as_deref(), true)
+}
+
+fn memberships(
+    shared: &Shared,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+    transitive: bool,
+) -> Response {
+    let needs = if transitive {
+        READ_MY_TRANSITIVE_MEMBER_OF
+    } else {
+        READ_MY_MEMBER_OF
+    };
+    let call = match begin(shared, headers, needs) {
         Ok(c) => c,
         Err(r) => return r,
     };
     let q = match query::parse_list(
-        query::parse_pairs(raw.as_deref()),
+        query::parse_pairs(raw),
         call.eventual,
         Kind::DirectoryObject,
         &|p| known_any(p) || p == "roleTemplateId",
@@ -63,15 +92,18 @@ pub(super) async fn me_member_of(
         Err(e) => return call.ids.error(e),
     };
     let me = &call.caller.object_id;
-    let mut value: Vec<Value> = call
-        .directory
-        .tenant
-        .roles_of(me)
+    let tenant = &call.directory.tenant;
+    let roles = if transitive {
+        tenant.held_roles_of(me)
+    } else {
+        tenant.roles_of(me)
+    };
+    let mut value: Vec<Value> = roles
         .into_iter()
         .map(|template| {
             json!({
                 "@odata.type": "#microsoft.graph.directoryRole",
-                "id": crate::directory::role_object_id(&call.directory.tenant.id, template),
+                "id": crate::directory::role_object_id(&tenant.id, template),
                 "deletedDateTime": null,
                 "description": crate::model::roles::display_name(template),
                 "displayName": crate::model::roles::display_name(template),
@@ -79,14 +111,8 @@ pub(super) async fn me_member_of(
             })
         })
         .collect();
-    for group in call
-        .directory
-        .tenant
-        .groups
-        .iter()
-        .filter(|g| g.members.iter().any(|m| m == me))
-    {
-        if let Some(g) = call.directory.group(&group.id) {
+    for group in groups_of(tenant, me, transitive) {
+        if let Some(g) = call.directory.group(group) {
             value.push(project(
                 g,
                 q.select.as_deref(),
@@ -95,17 +121,64 @@ pub(super) async fn me_member_of(
             ));
         }
     }
-    if let Some(select) = &q.select {
-        for v in &mut value {
-            if let Value::Object(map) = v {
-                map.retain(|k, _| k == "@odata.type" || select.iter().any(|s| s == k));
-            }
+    for v in &mut value {
+        if let (Some(select), Value::Object(map)) = (&q.select, &mut *v) {
+            map.retain(|k, _| k == "@odata.type" || select.iter().any(|s| s == k));
         }
+        limit(shared.limited_information, &call.caller, v);
     }
     call.ids.json(json!({
         "@odata.context": format!("{}/v1.0/$metadata#directoryObjects", shared.base_url()),
         "value": value,
     }))
+}
+
+/// IDs of the active groups the user is a member of: directly, or (transitive) through any
+/// chain of nested groups.
+fn groups_of<'t>(tenant: &'t crate::model::Tenant, user: &str, transitive: bool) -> Vec<&'t str> {
+    let active = |g: &&crate::model::Group| g.deleted_date_time.is_none();
+    let mut found: Vec<&str> = tenant
+        .groups
+        .iter()
+        .filter(active)
+        .filter(|g| g.members.iter().any(|m| m == user))
+        .map(|g| g.id.as_str())
+        .collect();
+    let mut next = 0;
+    while transitive && next < found.len() {
+        let inner = found[next];
+        next += 1;
+        for g in tenant.groups.iter().filter(active) {
+            if g.members.iter().any(|m| m == inner) && !found.contains(&g.id.as_str()) {
+                found.push(&g.id);
+            }
+        }
+    }
+    found
+}
+
+/// "Limited information": an object of a type the token may not read keeps its `id` and
+/// `@odata.type`; every other property is null (or, in the field-report variant, a role keeps
+/// its `roleTemplateId`).
+fn limit(mode: LimitedInformation, caller: &Caller, object: &mut Value) {
+    let readable = match object["@odata.type"].as_str() {
+        Some("#microsoft.graph.directoryRole") => caller.has_any(READ_ROLES),
+        Some("#microsoft.graph.group") => caller.has_any(READ_GROUPS),
+        _ => true,
+    };
+    if readable || mode == LimitedInformation::Lenient {
+        return;
+    }
+    if let Value::Object(map) = object {
+        for (key, v) in map.iter_mut() {
+            let kept = key == "id"
+                || key == "@odata.type"
+                || (key == "roleTemplateId" && mode == LimitedInformation::KeepRoleTemplateId);
+            if !kept {
+                *v = Value::Null;
+            }
+        }
+    }
 }
 
 /// The signed-in user's tenant: `GET /organization` (basic properties need only User.Read).
@@ -114,7 +187,7 @@ pub(super) async fn organization(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let call = match begin(&shared, &headers, READ_ME) {
+    let call = match begin(&shared, &headers, READ_ORGANIZATION) {
         Ok(c) => c,
         Err(r) => return r,
     };

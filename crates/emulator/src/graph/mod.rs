@@ -53,5 +53,9 @@ pub fn router(dispatch: Dispatch) -> Router<Shared> {
         )
         .route("/v1.0/me", get(me::me))
         .route("/v1.0/me/memberOf", get(me::me_member_of))
+        .route(
+            "/v1.0/me/transitiveMemberOf",
+            get(me::me_transitive_member_of),
+        )
         .route("/v1.0/organization", get(me::organization))
 }

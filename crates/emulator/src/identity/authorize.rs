@@ -13,9 +13,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::collections::HashMap;
 
-/// Whether `given` is allowed for the registered URIs. A registered `http://localhost` (or
-/// `127.0.0.1`) URI matches any port on either loopback host with the same path ('/' when
-/// none); anything else must match exactly.
+/// Whether `given` is allowed for the registered URIs, as Microsoft Learn's "Redirect URI (reply
+/// URL) restrictions and limitations" describes it: a registered `http://localhost` or
+/// `http://127.0.0.1` URI matches any port on that same host with the same path ('/' when
+/// none) — `localhost` and `127.0.0.1` are different hosts, and `[::1]` is not supported;
+/// anything else must match exactly.
 pub fn redirect_allowed(registered: &[String], given: &str) -> bool {
     fn split(uri: &str) -> Option<(&str, &str, Option<&str>, &str)> {
         let (scheme, rest) = uri.split_once("://")?;
@@ -32,6 +34,9 @@ pub fn redirect_allowed(registered: &[String], given: &str) -> bool {
     let Some((scheme, host, _, path)) = split(given) else {
         return false;
     };
+    if host.eq_ignore_ascii_case("[::1]") {
+        return false;
+    }
     registered.iter().any(|r| {
         if r == given {
             return true;
@@ -43,7 +48,7 @@ pub fn redirect_allowed(registered: &[String], given: &str) -> bool {
         scheme == "http"
             && r_scheme == "http"
             && loopback(r_host)
-            && loopback(host)
+            && r_host.eq_ignore_ascii_case(host)
             && r_path == path
     })
 }
@@ -297,14 +302,31 @@ mod tests {
         let cases = [
             ("http://localhost:53117", true),
             ("http://localhost:53117/", true),
-            ("http://127.0.0.1:8400", true),
+            ("http://127.0.0.1:8400", false),
+            ("http://LOCALHOST:8400", true),
             ("http://localhost:53117/other", false),
             ("https://localhost:53117", false),
             ("http://[::1]:53117", false),
+            ("http://[::1]", false),
             ("https://app.example.com/cb", true),
             ("https://app.example.com/cb2", false),
             ("http://evil.example.com", false),
             ("", false),
+        ];
+        for (uri, expect) in cases {
+            assert_eq!(redirect_allowed(&registered, uri), expect, "{uri}");
+        }
+    }
+
+    #[test]
+    fn a_registered_127_0_0_1_is_its_own_host_and_ipv6_loopback_is_refused() {
+        let registered = vec!["http://127.0.0.1".to_owned(), "http://[::1]".to_owned()];
+        let cases = [
+            ("http://127.0.0.1:8400", true),
+            ("http://127.0.0.1", true),
+            ("http://localhost:8400", false),
+            ("http://[::1]:8400", false),
+            ("http://[::1]", false),
         ];
         for (uri, expect) in cases {
             assert_eq!(redirect_allowed(&registered, uri), expect, "{uri}");

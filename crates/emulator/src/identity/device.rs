@@ -46,13 +46,6 @@ pub async fn devicecode(
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
             .ok_or_else(|| Aadsts::new("unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{}'.", directory.tenant.display_name)))?;
-        if !app.public_client_flows {
-            return Err(Aadsts::new(
-                "invalid_client",
-                7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            ));
-        }
         let scopes: Vec<String> = form
             .get("scope")
             .map(|s| s.split_whitespace().map(str::to_owned).collect())

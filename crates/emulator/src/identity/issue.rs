@@ -136,7 +136,7 @@ fn access_token(
     now: i64,
 ) -> String {
     let mut wids: Vec<String> = tenant
-        .roles_of(&user.id)
+        .held_roles_of(&user.id)
         .into_iter()
         .map(str::to_owned)
         .collect();
@@ -225,7 +225,7 @@ fn id_token(
 }
 
 fn body_wids(tenant: &Tenant, user_id: &str) -> Value {
-    let mut wids: Vec<&str> = tenant.roles_of(user_id);
+    let mut wids: Vec<&str> = tenant.held_roles_of(user_id);
     wids.push(roles::DEFAULT_MEMBER);
     json!(wids)
 }

@@ -253,6 +253,22 @@ fn redeem_device_code(request: &TokenRequest<'_>) -> Result<Value, Aadsts> {
         request.field("device_code")
     };
     let (user_id, scopes) = super::device::poll(request.shared, code, request.client_id)?;
+    // Entra starts a device code for any registered app and refuses only here, once the admin
+    // has signed in, when "Allow public client flows" is off.
+    let public_flows = request
+        .directory
+        .tenant
+        .applications
+        .iter()
+        .any(|a| a.client_id == request.client_id && a.public_client_flows);
+    if !public_flows {
+        return Err(Aadsts::new(
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        )
+        .with_status(StatusCode::UNAUTHORIZED));
+    }
     request.issue(&Grant {
         user_id: &user_id,
         client_id: request.client_id,

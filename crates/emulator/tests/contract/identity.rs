@@ -542,6 +542,50 @@ async fn device_browser(
         .expect("device login")
 }
 
+/// "Allow public client flows" off: Entra still starts a device code and lets the admin sign
+/// in; the token poll then fails with AADSTS7000218.
+#[tokio::test]
+async fn device_code_with_public_client_flows_off_fails_at_the_poll() {
+    let mut tenant = aadsync_emulator::generate(aadsync_emulator::GeneratorConfig {
+        users: 5,
+        groups: 0,
+        seed: 3,
+    });
+    for app in &mut tenant.applications {
+        app.public_client_flows = false;
+    }
+    let emulator = aadsync_emulator::Emulator::start(aadsync_emulator::EmulatorConfig::new(tenant))
+        .await
+        .expect("start");
+    let (base, tid) = (emulator.base_url().to_owned(), emulator.tenant_id());
+    let started = device_start(&base, &tid).await;
+    let device_code = started["device_code"]
+        .as_str()
+        .expect("devicecode answers: {started}");
+    assert_eq!(
+        device_poll(&base, &tid, device_code).await.1["error"],
+        json!("authorization_pending")
+    );
+    let done = device_browser(
+        started["verification_uri"].as_str().expect("uri"),
+        started["user_code"].as_str().expect("code"),
+        true,
+        emulator.clock().now(),
+    )
+    .await;
+    assert!(done.contains("You're signed in"), "{done}");
+    let (status, refused) = device_poll(&base, &tid, device_code).await;
+    assert_eq!(
+        (
+            status,
+            refused["error"].clone(),
+            refused["error_codes"].clone()
+        ),
+        (401, json!("invalid_client"), json!([7000218])),
+        "{refused}"
+    );
+}
+
 #[tokio::test]
 async fn device_code_flow_pending_approved_declined_expired() {
     let env = start(60, 6).await;

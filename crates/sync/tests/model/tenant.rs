@@ -196,6 +196,7 @@ impl Tenant {
                 created_date_time: created.clone(),
                 members: g.members.clone(),
                 deleted_date_time: (g.life == Life::Recycled).then(|| created.clone()),
+                is_assignable_to_role: false,
             })
             .collect();
         base

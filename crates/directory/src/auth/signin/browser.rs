@@ -60,6 +60,24 @@ fn commands(url: &str, browser: Option<&str>) -> Vec<Vec<String>> {
     candidates
 }
 
+/// How long a browser sign-in waits before it lists the likely reasons nothing came back.
+pub const NO_REDIRECT_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What to check when no redirect has arrived: Entra shows these errors in the browser and never
+/// sends them to the redirect URI, so the app cannot know which one it is. One cause a line,
+/// each with the fix in the Microsoft Entra admin center.
+pub fn no_redirect_hint(client_id: &str, tenant: &str) -> String {
+    format!(
+        "No answer from the browser yet. If Microsoft's sign-in page shows an error, fix it in the \
+Microsoft Entra admin center (App registrations → the app {client_id}), then sign in again:
+AADSTS50011 (redirect URI mismatch): under Authentication, add the platform \"Mobile and desktop applications\" with the redirect URI http://localhost exactly (not 127.0.0.1, no port, no path)
+AADSTS700016 (application not found in the directory): the application (client) ID given to aadsync must be the one on the app registration's Overview page, registered in tenant {tenant}
+AADSTS90002 (tenant not found): the tenant must be the directory (tenant) ID or a verified domain of the organization, in the cloud chosen in aadsync (Global, GCC, GCC High, DoD or China)
+AADSTS7000218 (public client flows): under Authentication → Advanced settings, set \"Allow public client flows\" to Yes
+aadsync keeps waiting for the sign-in; Cancel stops it."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

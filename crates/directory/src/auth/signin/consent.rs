@@ -6,8 +6,11 @@
 /// so an app registration with `Group.Read.All` instead of `GroupMember.Read.All` works as is.
 pub const GRAPH_SCOPES: &[&str] = &[".default"];
 
-/// Permissions needed, as alternatives: one of each inner list.
+/// Permissions needed, as alternatives: one of each inner list. `User.Read` (or a permission
+/// Microsoft Learn lists above it for `GET /organization`) is first: without it the tenant
+/// cannot be read, and an admin who removed the registration's default must hear its name.
 pub const REQUIRED_PERMISSIONS: &[&[&str]] = &[
+    &["User.Read", "Directory.Read.All", "Directory.ReadWrite.All"],
     &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All"],
     &[
         "GroupMember.Read.All",
@@ -48,7 +51,7 @@ mod tests {
         let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             missing_permission(&s(&[
-                "https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Group.Read.All openid"
+                "https://graph.microsoft.com/User.Read https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Group.Read.All openid"
             ])),
             None
         );
@@ -61,8 +64,13 @@ mod tests {
             Some("User.Read.All".into())
         );
         assert_eq!(
-            missing_permission(&s(&["User.Read.All"])),
+            missing_permission(&s(&["User.Read", "User.Read.All"])),
             Some("GroupMember.Read.All".into())
+        );
+        assert_eq!(
+            missing_permission(&s(&["User.Read.All", "GroupMember.Read.All"])),
+            Some("User.Read".into()),
+            "User.Read removed from the registration"
         );
     }
 }

@@ -14,6 +14,8 @@ pub struct Discovery {
     /// The tenant GUID (from the issuer), even when the admin typed a domain.
     pub tenant_id: String,
     pub jwks_uri: String,
+    /// The document's `issuer`, which ID tokens must carry as `iss`.
+    pub issuer: String,
 }
 
 /// Reads the tenant's OpenID configuration: proves the tenant exists before the browser opens.
@@ -56,5 +58,6 @@ pub async fn discover(target: &Target) -> Result<Discovery, SignInError> {
     Ok(Discovery {
         tenant_id,
         jwks_uri,
+        issuer: issuer.to_owned(),
     })
 }

@@ -14,13 +14,13 @@ mod discovery;
 mod error;
 mod tenant;
 
-pub use browser::open_browser;
+pub use browser::{NO_REDIRECT_AFTER, no_redirect_hint, open_browser};
 pub use consent::{GRAPH_SCOPES, REQUIRED_PERMISSIONS, missing_permission};
 pub use discovery::{Discovery, discover};
 pub use error::SignInError;
 pub use tenant::{TenantInfo, read_tenant};
 
-use crate::auth::admin::{AdminPolicy, roles_from_graph};
+use crate::auth::admin::{AdminPolicy, check_roles};
 use crate::auth::code::{CodeFlow, Tokens};
 use crate::auth::device::{DeviceFlow, DeviceFlowError};
 use crate::auth::id_token::{self, Expectations, IdTokenClaims, IdTokenError, Jwks};
@@ -176,14 +176,15 @@ pub async fn complete(
         claims.preferred_username.clone()
     };
     let access = tokens.access_token.expose();
-    let roles = held_roles(target, &claims, access, &account_name).await?;
-    let accepted = policy.decide(&account_name, &roles)?;
+    // Permissions first: without them the role check's own answer would be misleading.
     if let Some(missing) = missing_permission(&tokens.scopes) {
         return Err(SignInError::Consent {
             client_id: target.client_id.as_str().to_owned(),
             missing,
         });
     }
+    let graph = (target.http(), &target.endpoints.graph_root, access);
+    let accepted = check_roles(policy, &claims.wids, graph, &account_name).await?;
     let tenant = read_tenant(target.http(), &target.endpoints.graph_root, access).await?;
     if !tenant.tenant_id.eq_ignore_ascii_case(&discovery.tenant_id) {
         return Err(IdTokenError::WrongTenant {
@@ -200,6 +201,7 @@ pub async fn complete(
         tokens.access_token,
         tokens.expires_in,
         refresh,
+        claims.wids.clone(),
     );
     Ok(SignedIn {
         tenant,
@@ -228,21 +230,6 @@ async fn signing_keys(target: &Target, discovery: &Discovery) -> Result<Jwks, Si
         .map_err(|e| SignInError::Graph(format!("the signing keys are unreadable: {e}")))
 }
 
-/// The account's directory roles: from the ID token's `wids` when the app registration puts
-/// them there, else from Graph.
-async fn held_roles(
-    target: &Target,
-    claims: &IdTokenClaims,
-    access_token: &str,
-    account_name: &str,
-) -> Result<Vec<String>, SignInError> {
-    if !claims.wids.is_empty() {
-        return Ok(claims.wids.clone());
-    }
-    let graph_root = &target.endpoints.graph_root;
-    Ok(roles_from_graph(target.http(), graph_root, access_token, account_name).await?)
-}
-
 /// The ID token checked against the tenant's keys, this sign-in's nonce, and the time on the
 /// target's clock.
 fn check_id_token(
@@ -252,12 +239,11 @@ fn check_id_token(
     id_token: &str,
     nonce: Option<&str>,
 ) -> Result<IdTokenClaims, IdTokenError> {
-    let origin = target.endpoints.authority.origin().ascii_serialization();
     id_token::validate(
         id_token,
         jwks,
         &Expectations {
-            authority_origin: &origin,
+            issuer: &discovery.issuer,
             client_id: target.client_id.as_str(),
             nonce: nonce.unwrap_or_default(),
             tenant_id: Some(&discovery.tenant_id),
@@ -293,6 +279,7 @@ mod tests {
         let discovery = Discovery {
             tenant_id: TENANT.into(),
             jwks_uri: String::new(),
+            issuer: issuer.clone(),
         };
         let check = |now: u64| {
             let target = Target::new(

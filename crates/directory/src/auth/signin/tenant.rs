@@ -35,6 +35,11 @@ pub async fn read_tenant(
     let body: Value = read_json(response, MAX_SIGN_IN_BODY)
         .await
         .map_err(|e| SignInError::Graph(format!("an unreadable answer ({e})")))?;
+    if status == reqwest::StatusCode::FORBIDDEN {
+        return Err(SignInError::Graph(
+            "403 Forbidden on GET /organization: the app registration lacks the delegated Microsoft Graph permission User.Read with admin consent (App registrations → this app → API permissions → add User.Read → Grant admin consent)".into(),
+        ));
+    }
     if !status.is_success() {
         return Err(SignInError::Graph(format!(
             "{status}: {}",
