@@ -57,6 +57,41 @@ pub fn Editor(form: UserForm, on_close: Callback<()>, on_saved: Callback<()>) ->
     };
 
     view! {
+        {tab_list(tabs, active)}
+        <div class="dialog-body tab-panel" role="tabpanel" aria-labelledby=move || active.get().id()>
+            {move || match active.get() {
+                Tab::General => view! { <tabs::General /> }.into_any(),
+                Tab::Account => view! { <tabs::Account /> }.into_any(),
+                Tab::MemberOf => view! { <tabs::MemberOf /> }.into_any(),
+                Tab::AzureAd => view! { <tabs::AzureAd /> }.into_any(),
+            }}
+            <ErrorMessage
+                id="user-error"
+                message=Signal::derive(move || ctx.errors.with(|e| e.general.clone()))
+            />
+        </div>
+        <div class="dialog-buttons">
+            <button id="user-save" class="primary" disabled=move || saving.get() on:click=ok>
+                "OK"
+            </button>
+            <button id="user-cancel" on:click=move |_| on_close.run(())>"Cancel"</button>
+        </div>
+    }
+}
+
+/// Creates the user (New user) or saves the changes (an existing one).
+async fn save_user(form: &UserForm) -> Result<(), IpcError> {
+    match form.id {
+        None => ipc::call::<CreateLocalUser>(&form.to_new())
+            .await
+            .map(|_| ()),
+        Some(id) => ipc::call::<UpdateUser>(&form.to_update(id)).await,
+    }
+}
+
+/// The tabs (WAI-ARIA tabs pattern): a click or the arrows, Home and End choose one.
+fn tab_list(tabs: Vec<Tab>, active: RwSignal<Tab>) -> impl IntoView {
+    view! {
         <div
             class="tabs"
             role="tablist"
@@ -87,33 +122,5 @@ pub fn Editor(form: UserForm, on_close: Callback<()>, on_saved: Callback<()>) ->
                 </button>
             }).collect_view()}
         </div>
-        <div class="dialog-body tab-panel" role="tabpanel" aria-labelledby=move || active.get().id()>
-            {move || match active.get() {
-                Tab::General => view! { <tabs::General /> }.into_any(),
-                Tab::Account => view! { <tabs::Account /> }.into_any(),
-                Tab::MemberOf => view! { <tabs::MemberOf /> }.into_any(),
-                Tab::AzureAd => view! { <tabs::AzureAd /> }.into_any(),
-            }}
-            <ErrorMessage
-                id="user-error"
-                message=Signal::derive(move || ctx.errors.with(|e| e.general.clone()))
-            />
-        </div>
-        <div class="dialog-buttons">
-            <button id="user-save" class="primary" disabled=move || saving.get() on:click=ok>
-                "OK"
-            </button>
-            <button id="user-cancel" on:click=move |_| on_close.run(())>"Cancel"</button>
-        </div>
-    }
-}
-
-/// Creates the user (New user) or saves the changes (an existing one).
-async fn save_user(form: &UserForm) -> Result<(), IpcError> {
-    match form.id {
-        None => ipc::call::<CreateLocalUser>(&form.to_new())
-            .await
-            .map(|_| ()),
-        Some(id) => ipc::call::<UpdateUser>(&form.to_update(id)).await,
     }
 }

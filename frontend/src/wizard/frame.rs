@@ -25,43 +25,7 @@ pub fn WizardFrame(
     provide_context(wizard);
     let flow = wizard.flow;
     let current = Memo::new(move |_| flow.with(Flow::current));
-    let close = Callback::new(move |()| {
-        // A synchronization being written is not left running unseen: the step asks first.
-        if wizard.running_job.get_untracked().is_some() {
-            if wizard.closing.get_untracked() == Closing::No {
-                wizard.closing.set(Closing::Asked);
-            }
-            return;
-        }
-        let losing = matches!(
-            flow.with_untracked(Flow::current),
-            Step::SelectObjects | Step::Preview | Step::DeletedObjects
-        ) && wizard.select.with_untracked(|m| m.counts() != (0, 0));
-        if losing && !wizard.discard_asked.get_untracked() {
-            wizard.discard_asked.set(true);
-            return;
-        }
-        wizard.discard_asked.set(false);
-        wizard.cancel_sign_in();
-        on_close.run(());
-    });
-    // A question about closing is about the step it was asked on. A new step takes the focus
-    // to its title, so it never falls to the page when the button pressed becomes disabled.
-    Effect::new(move |first: Option<()>| {
-        current.track();
-        wizard.discard_asked.set(false);
-        if first.is_some() {
-            focus_later("wizard-step-title");
-        }
-    });
-    // "Stop and close": the wizard closes once the run has ended (rolled back, or finished
-    // before the stop reached it).
-    Effect::new(move |_| {
-        if wizard.closing.get() == Closing::Stopping && wizard.running_job.get().is_none() {
-            wizard.closing.set(Closing::No);
-            on_close.run(());
-        }
-    });
+    let close = closing(wizard, current, on_close);
     // Step 1 handles its own Next (it may sign in silently first).
     let next_handler: RwSignal<Option<Callback<()>>> = RwSignal::new(None);
     provide_context(next_handler);
@@ -142,6 +106,50 @@ fn discard_question(wizard: Wizard, close: Callback<()>) -> impl IntoView {
             </div>
         </Show>
     }
+}
+
+/// Cancel, ✕ and Escape: closes the wizard, unless a synchronization is being written or the
+/// selection would be lost, which ask first; and the effects that finish what they asked.
+fn closing(wizard: Wizard, current: Memo<Step>, on_close: Callback<()>) -> Callback<()> {
+    let flow = wizard.flow;
+    let close = Callback::new(move |()| {
+        // A synchronization being written is not left running unseen: the step asks first.
+        if wizard.running_job.get_untracked().is_some() {
+            if wizard.closing.get_untracked() == Closing::No {
+                wizard.closing.set(Closing::Asked);
+            }
+            return;
+        }
+        let losing = matches!(
+            flow.with_untracked(Flow::current),
+            Step::SelectObjects | Step::Preview | Step::DeletedObjects
+        ) && wizard.select.with_untracked(|m| m.counts() != (0, 0));
+        if losing && !wizard.discard_asked.get_untracked() {
+            wizard.discard_asked.set(true);
+            return;
+        }
+        wizard.discard_asked.set(false);
+        wizard.cancel_sign_in();
+        on_close.run(());
+    });
+    // A question about closing is about the step it was asked on. A new step takes the focus
+    // to its title, so it never falls to the page when the button pressed becomes disabled.
+    Effect::new(move |first: Option<()>| {
+        current.track();
+        wizard.discard_asked.set(false);
+        if first.is_some() {
+            focus_later("wizard-step-title");
+        }
+    });
+    // "Stop and close": the wizard closes once the run has ended (rolled back, or finished
+    // before the stop reached it).
+    Effect::new(move |_| {
+        if wizard.closing.get() == Closing::Stopping && wizard.running_job.get().is_none() {
+            wizard.closing.set(Closing::No);
+            on_close.run(());
+        }
+    });
+    close
 }
 
 /// The numbered steps of this run of the wizard, the current one marked.

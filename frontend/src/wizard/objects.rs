@@ -37,19 +37,6 @@ pub fn SelectObjectsStep() -> impl IntoView {
     }
     wizard.ready.set(true);
 
-    let total = move || wizard.select.with(|m| m.visible_len());
-    let rows = move || {
-        let (first, end) = window::visible(scroll_top.get(), LIST_HEIGHT, total() as u32);
-        wizard.select.with(|m| {
-            (first..end)
-                .filter_map(|i| {
-                    m.row(i as usize)
-                        .map(|r| (i, r.clone(), m.is_checked(&r.id)))
-                })
-                .collect::<Vec<_>>()
-        })
-    };
-
     view! {
         <div
             class="step-objects"
@@ -68,6 +55,39 @@ pub fn SelectObjectsStep() -> impl IntoView {
             </p>
             {search_row(wizard, search, list, scroll_top)}
             <ErrorMessage id="dir-error" message=listing_error />
+            {dir_list(wizard, list, scroll_top, menu)}
+            <p class="muted hint" id="dir-keys-hint">
+                "Arrows move, Space ticks, Shift+arrows tick a range, Ctrl+A selects all; right-click or Shift+F10 for Select all, Select none, Invert."
+            </p>
+            <p class="muted" id="dir-counts" role="status">{move || counts_text(wizard, loading.get())}</p>
+            {basket(wizard)}
+            {options(wizard)}
+            {move || select_menu(wizard, menu)}
+        </div>
+    }
+}
+
+/// The virtualized list of users and groups: a multi-select listbox (mouse and keyboard).
+fn dir_list(
+    wizard: Wizard,
+    list: NodeRef<html::Div>,
+    scroll_top: RwSignal<f64>,
+    menu: RwSignal<Option<(i32, i32)>>,
+) -> impl IntoView {
+    let total = move || wizard.select.with(|m| m.visible_len());
+    let rows = move || {
+        let (first, end) = window::visible(scroll_top.get(), LIST_HEIGHT, total() as u32);
+        wizard.select.with(|m| {
+            (first..end)
+                .filter_map(|i| {
+                    m.row(i as usize)
+                        .map(|r| (i, r.clone(), m.is_checked(&r.id)))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+
+    view! {
             <div
                 class="dir-list"
                 id="dir-list"
@@ -96,14 +116,6 @@ pub fn SelectObjectsStep() -> impl IntoView {
                     />
                 </div>
             </div>
-            <p class="muted hint" id="dir-keys-hint">
-                "Arrows move, Space ticks, Shift+arrows tick a range, Ctrl+A selects all; right-click or Shift+F10 for Select all, Select none, Invert."
-            </p>
-            <p class="muted" id="dir-counts" role="status">{move || counts_text(wizard, loading.get())}</p>
-            {basket(wizard)}
-            {options(wizard)}
-            {move || select_menu(wizard, menu)}
-        </div>
     }
 }
 
