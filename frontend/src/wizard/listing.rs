@@ -66,6 +66,7 @@ async fn read_pages(
             select.update(|m| m.push(page.rows));
         }
         if page.done {
+            select.update(SelectModel::listing_ended);
             return page.error.map_or(Ok(()), Err);
         }
         if !got_rows {

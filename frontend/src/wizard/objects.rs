@@ -35,7 +35,12 @@ pub fn SelectObjectsStep() -> impl IntoView {
     if wizard.select.with_untracked(|m| m.loaded() == 0) && !loading.get_untracked() {
         wizard.listing.dispatch(String::new());
     }
-    wizard.ready.set(true);
+    // Synchronize waits while a Select all still takes rows that are loading.
+    Effect::new(move |_| {
+        wizard
+            .ready
+            .set(!wizard.select.with(SelectModel::all_pending))
+    });
 
     view! {
         <div
@@ -264,7 +269,13 @@ fn select_menu(wizard: Wizard, menu: RwSignal<Option<(i32, i32)>>) -> Option<imp
     Some(view! {
         <div class="menu-dismiss" on:click=move |_| menu.set(None) on:contextmenu=move |ev| { ev.prevent_default(); menu.set(None) }></div>
         <div class="menu-list context-menu" role="menu" id="dir-menu" style:left=format!("{x}px") style:top=format!("{y}px") on:keydown=move |ev| menu_key(&ev)>
-            <button class="menu-item" role="menuitem" id="dir-select-all" on:click=move |_| act(|m| m.select_all())>"Select all"</button>
+            <button class="menu-item" role="menuitem" id="dir-select-all" on:click=move |_| {
+                if wizard.listing.pending().get_untracked() {
+                    act(SelectModel::select_all_while_loading)
+                } else {
+                    act(SelectModel::select_all)
+                }
+            }>"Select all"</button>
             <button class="menu-item" role="menuitem" id="dir-select-none" on:click=move |_| act(|m| m.select_none())>"Select none"</button>
             <button class="menu-item" role="menuitem" id="dir-invert" on:click=move |_| act(|m| m.invert())>"Invert selection"</button>
         </div>
@@ -311,7 +322,11 @@ fn basket(wizard: Wizard) -> impl IntoView {
 fn counts_text(wizard: Wizard, loading: bool) -> String {
     let (u, g) = wizard.select.with(|m| m.counts());
     let (lu, lg) = wizard.select.with(|m| m.loaded_counts());
-    let loading = if loading { " (loading…)" } else { "" };
+    let loading = match (loading, wizard.select.with(SelectModel::all_pending)) {
+        (true, true) => " (loading… Select all takes every match as it arrives)",
+        (true, false) => " (loading…)",
+        _ => "",
+    };
     format!(
         "{} selected · {} listed{loading}",
         plural(u, g),

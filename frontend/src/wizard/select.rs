@@ -19,6 +19,9 @@ pub struct SelectModel {
     anchor: Option<usize>,
     /// The row the keyboard is on (position in `visible`).
     active: Option<usize>,
+    /// Select all was chosen while the list was still loading: rows that arrive and match are
+    /// selected too, until the listing ends (then every match is in the basket).
+    all_pending: bool,
 }
 
 /// A key the object list acts on (the WAI-ARIA listbox pattern, multi-select).
@@ -55,6 +58,7 @@ impl ListKey {
 
 impl SelectModel {
     pub fn clear_rows(&mut self) {
+        self.all_pending = false;
         self.rows.clear();
         self.haystack.clear();
         self.visible.clear();
@@ -71,6 +75,9 @@ impl SelectModel {
             .to_lowercase();
             if self.matches(&text) {
                 self.visible.push(self.rows.len());
+                if self.all_pending {
+                    self.checked.insert(row.id.clone(), row.clone());
+                }
             }
             self.haystack.push(text);
             self.rows.push(row);
@@ -82,6 +89,8 @@ impl SelectModel {
     }
 
     pub fn set_filter(&mut self, filter: &str) {
+        // "All" meant what the old filter showed.
+        self.all_pending = false;
         self.filter = filter.trim().to_lowercase();
         self.visible = (0..self.rows.len())
             .filter(|i| self.matches(&self.haystack[*i]))
@@ -201,13 +210,32 @@ impl SelectModel {
         }
     }
 
+    /// Select all while the list is still loading: every match, including rows not loaded
+    /// yet. Synchronize waits for [`SelectModel::listing_ended`].
+    pub fn select_all_while_loading(&mut self) {
+        self.select_all();
+        self.all_pending = true;
+    }
+
+    /// The listing has delivered its last row: a pending Select all is complete.
+    pub fn listing_ended(&mut self) {
+        self.all_pending = false;
+    }
+
+    /// A Select all still waits for rows.
+    pub fn all_pending(&self) -> bool {
+        self.all_pending
+    }
+
     /// Empties the basket, whatever search found its objects.
     pub fn select_none(&mut self) {
+        self.all_pending = false;
         self.checked.clear();
         self.anchor = None;
     }
 
     pub fn invert(&mut self) {
+        self.all_pending = false;
         for i in 0..self.visible.len() {
             let on = self.row(i).is_some_and(|r| !self.is_checked(&r.id));
             self.set(i, on);
@@ -405,5 +433,28 @@ mod tests {
         assert_eq!(ListKey::from_event(" ", false), Some(ListKey::Toggle));
         let mut empty = SelectModel::default();
         assert!(!empty.key(ListKey::Down, true, 2));
+    }
+
+    #[test]
+    fn select_all_while_loading_takes_the_rows_still_to_come() {
+        let mut m = SelectModel::default();
+        m.push(vec![entry("u1", EntryKind::User, "Ann")]);
+        m.select_all_while_loading();
+        assert!(m.all_pending());
+        m.push(vec![
+            entry("u2", EntryKind::User, "Bob"),
+            entry("g1", EntryKind::Group, "Annual"),
+        ]);
+        m.listing_ended();
+        assert!(!m.all_pending());
+        assert_eq!(m.counts(), (2, 1), "the rows that came later are selected");
+        m.push(vec![entry("u3", EntryKind::User, "Cid")]);
+        assert_eq!(m.counts(), (2, 1), "only until the listing ended");
+        // A filter set meanwhile narrows what "all" means, so it ends the pending select.
+        let mut f = SelectModel::default();
+        f.select_all_while_loading();
+        f.set_filter("bob");
+        f.push(vec![entry("u2", EntryKind::User, "Bob")]);
+        assert_eq!(f.counts(), (0, 0));
     }
 }
