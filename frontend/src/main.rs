@@ -9,6 +9,7 @@ mod app;
 mod audit;
 mod components;
 mod ipc;
+mod time;
 mod timer;
 mod user_properties;
 mod users;

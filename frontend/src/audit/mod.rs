@@ -66,7 +66,7 @@ pub fn AuditDialog(
     let restored = Callback::new(move |(backup, run): (BackupView, i64)| {
         let text = format!(
             "Restored the backup of {} (recorded as run #{run})",
-            backup.taken_at.replace('T', " ").trim_end_matches('Z')
+            crate::time::local(&backup.taken_at)
         );
         message.set(Some(("restore-result", Ok(text))));
         restoring.set(false);

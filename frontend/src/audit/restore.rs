@@ -118,15 +118,15 @@ fn backup_row(i: usize, b: BackupView, chosen: RwSignal<Option<BackupView>>) -> 
     }
 }
 
-/// "2026-11-30 10:04:05" from an ISO 8601 UTC time.
+/// A stored UTC time in local time with its offset.
 fn when(iso: &str) -> String {
-    iso.replace('T', " ").trim_end_matches('Z').to_owned()
+    crate::time::local(iso)
 }
 
 /// What restoring `backup` means, in one sentence.
 fn explanation(backup: &BackupView) -> String {
     format!(
-        "Users, groups and memberships go back to how they were in the backup of {} UTC; \
+        "Users, groups and memberships go back to how they were in the backup of {}; \
          what changed since is replaced. The audit log keeps every run and records the restore.",
         when(&backup.taken_at)
     )
@@ -178,7 +178,10 @@ mod tests {
             text.starts_with("Users, groups and memberships go back"),
             "{text}"
         );
-        assert!(text.contains("backup of 2026-11-30 10:04:05 UTC"), "{text}");
+        assert!(
+            text.contains("backup of 2026-11-30 10:04 UTC+00:00"),
+            "{text}"
+        );
         assert!(text.contains("The audit log keeps every run"), "{text}");
     }
 }

@@ -89,7 +89,7 @@ fn run_row(r: RunView, selected: RwSignal<Option<i64>>, on_undo: Callback<i64>) 
             on:click=move |_| selected.set(Some(id))
         >
             <td>{format!("#{id} {}", r.kind)}</td>
-            <td>{r.started_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
+            <td>{crate::time::local(&r.started_at)}</td>
             <td>{r.organization}</td>
             <td>{r.started_by}</td>
             <td>{r.status}</td>

@@ -3,11 +3,9 @@
 use aadsync_ipc::{Authentication, UserRow};
 use leptos::prelude::*;
 
-/// "2026-11-26T04:19:06Z" → "2026-11-26 04:19" (UTC, as stored).
+/// A stored UTC time in this computer's local time, with its offset ([`crate::time::local`]).
 pub fn short_time(iso: &str) -> String {
-    iso.get(..16)
-        .map(|s| s.replace('T', " "))
-        .unwrap_or_else(|| iso.to_owned())
+    crate::time::local(iso)
 }
 
 /// The cells of `row`, in the order of the column headers.

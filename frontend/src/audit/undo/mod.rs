@@ -117,8 +117,7 @@ fn undo_error(undo: Action<UndoArgs, Result<UndoDone, IpcError>>) -> Signal<Opti
 /// choices (or that there are none).
 fn preview_view(p: UndoPreviewView, choices: RwSignal<Choices>) -> impl IntoView {
     let r = &p.run;
-    let when = r.started_at.replace('T', " ");
-    let when = when.trim_end_matches('Z');
+    let when = crate::time::local(&r.started_at);
     let heading = format!(
         "Run #{} · {} · {} by {}",
         r.id, r.organization, when, r.started_by
