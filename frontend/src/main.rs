@@ -8,6 +8,7 @@ mod about;
 mod app;
 mod audit;
 mod components;
+mod contrast;
 mod ipc;
 mod time;
 mod timer;
