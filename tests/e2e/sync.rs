@@ -458,7 +458,9 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     // The audit log shows both runs; undoing the last one brings the two users back.
     actions::choose_menu(&app, "tools", "menu-audit-log").await?;
     checks::content_becomes(&app, "audit-runs", "both runs", |t| {
-        t.contains("#2 sync") && t.contains("#1 sync") && t.contains("2 deleted")
+        t.contains("#2 Synchronization")
+            && t.contains("#1 Synchronization")
+            && t.contains("2 deleted")
     })
     .await?;
     actions::click_css(&app, "#audit-runs tr[data-id='2'] td").await?;
@@ -482,7 +484,7 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     })
     .await?;
     checks::content_becomes(&app, "audit-runs", "the undo recorded", |t| {
-        t.contains("#3 undo") && t.contains("undone")
+        t.contains("#3 Undo") && t.contains("Undone by a later run")
     })
     .await?;
     app.screenshot("audit-log").await?;

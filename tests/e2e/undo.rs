@@ -57,7 +57,7 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
     // Audit log → Undo… on run 1: the renamed user is listed as changed since.
     actions::choose_menu(&app, "tools", "menu-audit-log").await?;
     checks::content_becomes(&app, "audit-runs", "both runs", |t| {
-        t.contains("#2 sync") && t.contains("#1 sync")
+        t.contains("#2 Synchronization") && t.contains("#1 Synchronization")
     })
     .await?;
     actions::click(&app, "audit-undo-1").await?;
@@ -131,7 +131,7 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
     .await?;
     checks::gone(&app, "undo-dialog").await?;
     checks::content_becomes(&app, "audit-runs", "the undo run", |t| {
-        t.contains("#3 undo")
+        t.contains("#3 Undo")
     })
     .await?;
     app.screenshot("undo-done").await?;
@@ -179,7 +179,11 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
         );
     }
     // The Audit log says so: run 1 undone, run 2 succeeded, run 3 the undo.
-    for (run, status) in [(1, "undone"), (2, "succeeded"), (3, "succeeded")] {
+    for (run, status) in [
+        (1, "Undone by a later run"),
+        (2, "Succeeded"),
+        (3, "Succeeded"),
+    ] {
         let row = finders::by_css(&app, &format!("#audit-runs tr[data-id='{run}']")).await?;
         let cells = row.find_all(fantoccini::Locator::Css("td")).await?;
         assert_eq!(cells[4].text().await?, status, "run {run}");

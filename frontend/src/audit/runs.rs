@@ -88,20 +88,53 @@ fn run_row(r: RunView, selected: RwSignal<Option<i64>>, on_undo: Callback<i64>) 
             data-id=id.to_string()
             on:click=move |_| selected.set(Some(id))
         >
-            <td>{format!("#{id} {}", r.kind)}</td>
+            <td>{format!("#{id} {}", kind_words(&r.kind))}</td>
             <td>{crate::time::local(&r.started_at)}</td>
             <td>{r.organization}</td>
             <td>{r.started_by}</td>
-            <td>{r.status}</td>
+            <td>{status_words(&r.status)}</td>
             <td>{result}</td>
             <td class="actions">{undo}</td>
         </tr>
     }
 }
 
+/// A run's kind as the administrator reads it.
+fn kind_words(kind: &str) -> String {
+    match kind {
+        "sync" => "Synchronization".to_owned(),
+        "undo" => "Undo".to_owned(),
+        "restore" => "Backup restored".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// A run's status as the administrator reads it.
+fn status_words(status: &str) -> String {
+    match status {
+        "running" => "Running".to_owned(),
+        "succeeded" => "Succeeded".to_owned(),
+        "failed" => "Failed".to_owned(),
+        "cancelled" => "Cancelled (nothing written)".to_owned(),
+        "undone" => "Undone by a later run".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_and_statuses_are_words_not_codes() {
+        for code in ["sync", "undo", "restore"] {
+            assert_ne!(kind_words(code), code);
+        }
+        for code in ["running", "succeeded", "failed", "cancelled", "undone"] {
+            assert_ne!(status_words(code), code);
+            assert!(status_words(code).starts_with(char::is_uppercase));
+        }
+    }
 
     #[test]
     fn undo_is_offered_on_every_succeeded_synchronization() {
