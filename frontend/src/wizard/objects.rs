@@ -149,9 +149,10 @@ fn dir_row(wizard: Wizard, i: u32, row: DirectoryEntry, checked: bool) -> impl I
         >
             <input type="checkbox" tabindex="-1" prop:checked=checked aria-hidden="true" />
             <span class=format!("type-icon {}", icon.0) title=icon.1 aria-label=icon.1></span>
-            <span class="dir-name">{row.display_name.clone()}</span>
-            <span class="dir-principal">{row.principal.clone()}</span>
-            <span class="dir-department">{row.department.clone()}</span>
+            // Cut-off text is readable in full on hover.
+            <span class="dir-name" title=row.display_name.clone()>{row.display_name.clone()}</span>
+            <span class="dir-principal" title=row.principal.clone()>{row.principal.clone()}</span>
+            <span class="dir-department" title=row.department.clone()>{row.department.clone()}</span>
             <span class="dir-imported">{if row.imported { "imported" } else { "" }}</span>
         </div>
     }
