@@ -199,6 +199,30 @@ async fn the_object_list_works_from_the_keyboard() -> Result {
         t.starts_with("300 users and 25 groups selected")
     })
     .await?;
+
+    // Show only groups, sorted by name: Select all then takes the groups alone (item 5).
+    send(&app, &keys(&[Key::Shift, Key::F10, Key::Null])).await?;
+    send(&app, &keys(&[Key::Down, Key::Enter])).await?;
+    actions::click_css(&app, "#dir-show option[value='groups']").await?;
+    actions::click(&app, "dir-sort-name").await?;
+    checks::attr_is(&app, "dir-sort-name", "aria-sort", "ascending").await?;
+    let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
+    let first = tenant
+        .groups
+        .iter()
+        .map(|g| g.display_name.clone())
+        .min_by_key(|n| n.to_lowercase())
+        .ok_or("no group")?;
+    checks::content_becomes(&app, "dir-row-0", "the first group by name", |t| {
+        t.contains(&first)
+    })
+    .await?;
+    actions::press(&app, "dir-list", Key::Home).await?;
+    send(&app, &ctrl_a).await?;
+    checks::text_becomes(&app, "dir-counts", "the groups alone", |t| {
+        t.starts_with("0 users and 25 groups selected")
+    })
+    .await?;
     app.finish().await
 }
 

@@ -9,6 +9,7 @@ mod connect;
 mod deleted;
 mod flow;
 mod frame;
+mod list_view;
 mod listing;
 mod objects;
 mod organization;

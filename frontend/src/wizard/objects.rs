@@ -2,6 +2,7 @@
 //! Shift-click ranges, the right-click menu (Select all / Select none / Invert), options.
 
 use super::Wizard;
+use super::list_view::{Column, Show};
 use super::select::{ListKey, SelectModel, plural};
 use crate::components::error::{ErrorMessage, failure};
 use crate::components::focus::{Axis, focus_later, roving};
@@ -60,6 +61,7 @@ pub fn SelectObjectsStep() -> impl IntoView {
             </p>
             {search_row(wizard, search, list, scroll_top)}
             <ErrorMessage id="dir-error" message=listing_error />
+            {list_header(wizard)}
             {dir_list(wizard, list, scroll_top, menu)}
             <p class="muted hint" id="dir-keys-hint">
                 "Arrows move, Space ticks, Shift+arrows tick a range, Ctrl+A selects all; right-click or Shift+F10 for Select all, Select none, Invert."
@@ -68,6 +70,42 @@ pub fn SelectObjectsStep() -> impl IntoView {
             {basket(wizard)}
             {options(wizard)}
             {move || select_menu(wizard, menu)}
+        </div>
+    }
+}
+
+/// Above the list: which kind of rows to show, and the column headers, which sort.
+fn list_header(wizard: Wizard) -> impl IntoView {
+    let header = move |column: Column, id: &'static str, title: &'static str| {
+        view! {
+            <button
+                id=id
+                aria-sort=move || wizard.select.with(|m| m.sort().aria(column))
+                title="Sort by this column (again: reverse, a third time: as Entra ID listed)"
+                on:click=move |_| wizard.select.update(|m| m.set_sort(m.sort().clicked(column)))
+            >
+                {title}
+            </button>
+        }
+    };
+    view! {
+        <div class="dir-show">
+            <label for="dir-show">"Show"</label>
+            <select
+                id="dir-show"
+                prop:value=move || wizard.select.with(|m| m.show().value())
+                on:change=move |ev| wizard.select.update(|m| m.set_show(Show::from_value(&event_target_value(&ev))))
+            >
+                {Show::ALL.map(|s| view! { <option value=s.value()>{s.label()}</option> }).into_iter().collect_view()}
+            </select>
+        </div>
+        <div class="dir-header" role="presentation">
+            <span></span>
+            <span></span>
+            {header(Column::Name, "dir-sort-name", "Name")}
+            {header(Column::Principal, "dir-sort-principal", "Account or mail")}
+            {header(Column::Department, "dir-sort-department", "Department")}
+            <span>"Imported"</span>
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! Step 3's list model: loaded rows, the instant local filter, the selection basket, Shift-click
 //! ranges, Select all / none / Invert, counts. Plain data, unit-tested.
 
+use super::list_view::{Show, Sort};
 use aadsync_ipc::{DirectoryEntry, EntryKind, SyncSelection};
 use std::collections::BTreeMap;
 
@@ -10,6 +11,9 @@ pub struct SelectModel {
     /// Lower-cased text per row, built once, for the filter.
     haystack: Vec<String>,
     filter: String,
+    /// Which kinds of rows show, and in which order.
+    show: Show,
+    sort: Sort,
     /// Indices into `rows` that pass the filter, in order.
     visible: Vec<usize>,
     /// The selection basket, by object ID: what was ticked stays ticked when Search now
@@ -73,7 +77,7 @@ impl SelectModel {
                 row.display_name, row.principal, row.department
             )
             .to_lowercase();
-            if self.matches(&text) {
+            if self.matches(&text, &row) {
                 self.visible.push(self.rows.len());
                 if self.all_pending {
                     self.checked.insert(row.id.clone(), row.clone());
@@ -82,21 +86,50 @@ impl SelectModel {
             self.haystack.push(text);
             self.rows.push(row);
         }
+        if self.sort.by.is_some() {
+            self.sort.apply(&self.rows, &mut self.visible);
+        }
     }
 
-    fn matches(&self, text: &str) -> bool {
-        self.filter.is_empty() || text.contains(&self.filter)
+    fn matches(&self, text: &str, row: &DirectoryEntry) -> bool {
+        (self.filter.is_empty() || text.contains(&self.filter)) && self.show.shows(row)
+    }
+
+    /// Recomputes the shown rows after the filter, the kind shown or the order changed.
+    fn refresh(&mut self) {
+        self.visible = (0..self.rows.len())
+            .filter(|i| self.matches(&self.haystack[*i], &self.rows[*i]))
+            .collect();
+        self.sort.apply(&self.rows, &mut self.visible);
+        self.anchor = None;
+        self.active = None;
+    }
+
+    pub fn show(&self) -> Show {
+        self.show
+    }
+
+    /// Shows only one kind of rows; like the text filter, it ends a pending Select all.
+    pub fn set_show(&mut self, show: Show) {
+        self.all_pending = false;
+        self.show = show;
+        self.refresh();
+    }
+
+    pub fn sort(&self) -> Sort {
+        self.sort
+    }
+
+    pub fn set_sort(&mut self, sort: Sort) {
+        self.sort = sort;
+        self.refresh();
     }
 
     pub fn set_filter(&mut self, filter: &str) {
         // "All" meant what the old filter showed.
         self.all_pending = false;
         self.filter = filter.trim().to_lowercase();
-        self.visible = (0..self.rows.len())
-            .filter(|i| self.matches(&self.haystack[*i]))
-            .collect();
-        self.anchor = None;
-        self.active = None;
+        self.refresh();
     }
 
     /// The row the keyboard is on.
