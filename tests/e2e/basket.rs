@@ -6,7 +6,7 @@
 
 use crate::signin::{BrowserPlay, launch_with};
 use crate::sync::connect_new;
-use aadsync_e2e::support::{App, Result, actions, checks};
+use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
 use aadsync_emulator::Emulator;
 use aadsync_emulator::model::User;
 use fantoccini::key::Key;
@@ -163,7 +163,15 @@ async fn the_object_list_works_from_the_keyboard() -> Result {
     let emulator = Emulator::start_demo().await?;
     let play = BrowserPlay::new()?;
     play.admin()?;
-    let mut app = launch_with("list_keyboard", &play).await?;
+    let mut app = App::launch(
+        "list_keyboard",
+        AppOptions {
+            env: play.env(),
+            screen: Some((1280, 1200)),
+            ..AppOptions::default()
+        },
+    )
+    .await?;
     checks::shell_is_rendered(&app).await?;
     connect_new(&app, &emulator).await?;
     checks::text_becomes(&app, "dir-counts", "the directory", |t| {
@@ -171,6 +179,27 @@ async fn the_object_list_works_from_the_keyboard() -> Result {
     })
     .await?;
     let keys = |ks: &[Key]| ks.iter().map(|k| char::from(*k)).collect::<String>();
+    // The list takes the height the window gives it, and draws rows down to its bottom.
+    let measure = "const l = document.getElementById('dir-list'); \
+                   return [l.clientHeight, l.querySelectorAll('.dir-row').length];";
+    let before = app.client.execute(measure, vec![]).await?;
+    app.client.set_window_size(1180, 1150).await?;
+    let grown = |sizes: &serde_json::Value| sizes[0].as_f64().unwrap_or(0.0);
+    let mut after = app.client.execute(measure, vec![]).await?;
+    let drawn = |sizes: &serde_json::Value| sizes[1].as_f64().unwrap_or(0.0);
+    for _ in 0..50 {
+        if grown(&after) > grown(&before) + 100.0 && drawn(&after) * 28.0 >= grown(&after) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        after = app.client.execute(measure, vec![]).await?;
+    }
+    let (height, drawn) = (grown(&after), drawn(&after));
+    assert!(
+        height > grown(&before) + 100.0,
+        "the list grew with the window: {before} → {after}"
+    );
+    assert!(drawn * 28.0 >= height, "{drawn} rows drawn for {height}px");
     actions::press(&app, "dir-list", Key::Down).await?;
     checks::focus_is(&app, "the list", "dir-list").await?;
     send(&app, &keys(&[Key::Down, Key::Space])).await?;

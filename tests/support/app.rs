@@ -25,6 +25,8 @@ pub struct AppOptions {
     pub prepare: Option<fn(&Path) -> Result>,
     /// Extra environment for the app (e.g. `BROWSER`), passed through tauri-driver.
     pub env: Vec<(String, String)>,
+    /// The virtual screen's size, when a test needs a bigger (or smaller) one than usual.
+    pub screen: Option<(u32, u32)>,
 }
 
 impl Default for AppOptions {
@@ -34,6 +36,7 @@ impl Default for AppOptions {
             explicit_database: true,
             prepare: None,
             env: Vec::new(),
+            screen: None,
         }
     }
 }
@@ -68,9 +71,11 @@ impl App {
         let turn = Arc::clone(&ONE_APP_AT_A_TIME).lock_owned().await;
         let app_binary = app_binary()?;
         let driver_binary = tauri_driver()?;
+        let defaults = DesktopOptions::default();
         let desktop = Desktop::start(&DesktopOptions {
             keyring: options.keyring,
-            ..DesktopOptions::default()
+            screen: options.screen.unwrap_or(defaults.screen),
+            ..defaults
         })?;
 
         let expected_database = if options.explicit_database {

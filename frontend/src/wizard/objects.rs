@@ -11,8 +11,50 @@ use aadsync_ipc::{DirectoryEntry, EntryKind};
 use leptos::html;
 use leptos::prelude::*;
 
-/// Height of the list viewport in CSS pixels (the stylesheet uses the same value).
+/// The list viewport's smallest height in CSS pixels (the stylesheet's `min-height`); it grows
+/// with the window, and the rows drawn follow its measured height.
 const LIST_HEIGHT: f64 = 252.0;
+
+/// Keeps `height` equal to the list's laid-out height (the window, and with it the wizard,
+/// may be resized at any time).
+fn watch_height(list: NodeRef<html::Div>, height: RwSignal<f64>) {
+    use leptos::__reexports::send_wrapper::SendWrapper;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let changed = Closure::<dyn FnMut()>::new(move || height.set(measured(list)));
+    let Ok(observer) = web_sys::ResizeObserver::new(changed.as_ref().unchecked_ref()) else {
+        return;
+    };
+    let watch = SendWrapper::new(Watch {
+        observer,
+        _callback: changed,
+    });
+    Effect::new(move |_| {
+        if let Some(el) = list.get() {
+            watch.observer.observe(&el);
+        }
+    });
+}
+
+/// An observer and the callback it calls: disconnected before the callback is freed.
+struct Watch {
+    observer: web_sys::ResizeObserver,
+    /// Kept alive while the observer may call it.
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
+/// The list's height now, as laid out.
+fn measured(list: NodeRef<html::Div>) -> f64 {
+    list.get_untracked().map_or(LIST_HEIGHT, |el| {
+        f64::from(el.client_height()).max(LIST_HEIGHT)
+    })
+}
 
 /// The Select objects step; lists the whole directory the first time it is shown.
 #[component]
@@ -118,8 +160,16 @@ fn dir_list(
     menu: RwSignal<Option<(i32, i32)>>,
 ) -> impl IntoView {
     let total = move || wizard.select.with(|m| m.visible_len());
+    // Measured once laid out and again when the window (and with it the wizard) is resized.
+    let height = RwSignal::new(LIST_HEIGHT);
+    Effect::new(move |_| {
+        if list.get().is_some() {
+            height.set(measured(list));
+        }
+    });
+    watch_height(list, height);
     let rows = move || {
-        let (first, end) = window::visible(scroll_top.get(), LIST_HEIGHT, total() as u32);
+        let (first, end) = window::visible(scroll_top.get(), height.get(), total() as u32);
         wizard.select.with(|m| {
             (first..end)
                 .filter_map(|i| {
@@ -252,7 +302,7 @@ fn list_key(
         let rect = el.get_bounding_client_rect();
         let row = wizard.select.with_untracked(|m| m.active().unwrap_or(0)) as f64;
         let y =
-            rect.top() + (row * ROW_HEIGHT - scroll_top.get_untracked()).clamp(0.0, LIST_HEIGHT);
+            rect.top() + (row * ROW_HEIGHT - scroll_top.get_untracked()).clamp(0.0, measured(list));
         menu.set(Some(((rect.left() + 24.0) as i32, (y + ROW_HEIGHT) as i32)));
         focus_later("dir-select-all");
         return;
@@ -261,7 +311,8 @@ fn list_key(
         return;
     };
     ev.prevent_default();
-    let page = (LIST_HEIGHT / ROW_HEIGHT) as usize;
+    let viewport = measured(list);
+    let page = (viewport / ROW_HEIGHT) as usize;
     wizard.select.update(|m| {
         m.key(key, ev.shift_key(), page);
     });
@@ -271,8 +322,8 @@ fn list_key(
         let now = f64::from(el.scroll_top());
         let wanted = if top < now {
             top
-        } else if bottom > now + LIST_HEIGHT {
-            bottom - LIST_HEIGHT
+        } else if bottom > now + viewport {
+            bottom - viewport
         } else {
             now
         };
