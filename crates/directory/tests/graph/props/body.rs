@@ -69,7 +69,7 @@ fn answer(body: &[u8], framing: &Framing) -> (Vec<u8>, Option<Vec<u8>>) {
     }
 }
 
-async fn read(raw: Vec<u8>, cap: usize) -> Result<Vec<u8>, BodyError> {
+async fn read(http: reqwest::Client, raw: Vec<u8>, cap: usize) -> Result<Vec<u8>, BodyError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -82,11 +82,7 @@ async fn read(raw: Vec<u8>, cap: usize) -> Result<Vec<u8>, BodyError> {
             let _ = socket.shutdown().await;
         }
     });
-    let response = reqwest::Client::new()
-        .get(url)
-        .send()
-        .await
-        .map_err(BodyError::Http)?;
+    let response = http.get(url).send().await.map_err(BodyError::Http)?;
     read_capped(response, cap).await
 }
 
@@ -100,7 +96,7 @@ proptest! {
         cap in 0usize..1500,
     ) {
         let (raw, delivered) = answer(&body, &framing);
-        let read = stub().run(read(raw, cap));
+        let read = stub().run(read(stub().http(), raw, cap));
         match (delivered, read) {
             (Some(whole), Ok(got)) => {
                 prop_assert!(whole.len() <= cap);

@@ -23,6 +23,7 @@ mod body;
 mod collections;
 mod delta;
 mod regress;
+mod roles;
 
 /// Cases per property: 256 unless `PROPTEST_CASES` says otherwise.
 pub fn config() -> Config {
@@ -107,6 +108,14 @@ impl Stub {
         policy.base_delay = Duration::from_millis(1);
         policy.max_delay = Duration::from_millis(4);
         GraphClient::with_policy(Arc::new(session), policy, 4).expect("client")
+    }
+
+    /// A plain HTTP client, built once per test thread (loading the TLS roots is slow).
+    pub fn http(&self) -> reqwest::Client {
+        thread_local! {
+            static HTTP: reqwest::Client = reqwest::Client::new();
+        }
+        HTTP.with(reqwest::Client::clone)
     }
 
     /// Runs `future` on the stub's runtime, failing after 30 s (a hang is a failure too).

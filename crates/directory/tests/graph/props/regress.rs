@@ -170,3 +170,24 @@ fn delta_rounds_refuse_a_new_link_past_lost_changes() {
         );
     }
 }
+
+#[test]
+fn the_role_check_refuses_a_page_without_its_list() {
+    for page in ["{}", r#"{"value":null}"#, r#"{"value":{}}"#, "[]"] {
+        serve(vec![page.to_owned()]);
+        let root = url::Url::parse(&stub().base).expect("root");
+        let read = stub().run(aadsync_directory::auth::admin::roles_from_graph(
+            &reqwest::Client::new(),
+            &root,
+            "secret-bearer",
+            "admin@contoso.com",
+        ));
+        assert!(
+            matches!(
+                read,
+                Err(aadsync_directory::auth::admin::AdminError::Unreadable { .. })
+            ),
+            "{page}: {read:?}"
+        );
+    }
+}
