@@ -28,6 +28,10 @@ pub enum PagingError {
     )]
     Repeated { link: String },
     #[error(
+        "Microsoft Graph returned a paging link that is not a link ({link}); stopped instead of taking the page for the last one. Try again later"
+    )]
+    Unreadable { link: String },
+    #[error(
         "Microsoft Graph kept returning further pages after {pages} pages, more than the collection can have; stopped. Try again later"
     )]
     TooMany { pages: u64 },
@@ -84,8 +88,16 @@ impl Pager {
         if let Some(count) = page["@odata.count"].as_u64() {
             self.limit = self.limit.min(count.saturating_add(1));
         }
-        let Some(link) = page["@odata.nextLink"].as_str() else {
-            return Ok(None);
+        // Absent (or null): the last page. Anything else that is not a string is a broken
+        // link, not the end of the listing.
+        let link = match &page["@odata.nextLink"] {
+            Value::Null => return Ok(None),
+            Value::String(link) => link,
+            other => {
+                return Err(PagingError::Unreadable {
+                    link: other.to_string(),
+                });
+            }
         };
         let next = self.check(link)?;
         if self.pages >= self.limit {

@@ -168,7 +168,13 @@ pub async fn roles_from_graph(
                 "Microsoft Graph answered {status}: {message}"
             )));
         }
-        for item in body["value"].as_array().into_iter().flatten() {
+        // A page without its list is unreadable, not an account without roles.
+        let Some(items) = body["value"].as_array() else {
+            return Err(unreadable(
+                "Microsoft Graph answered without the list of memberships".into(),
+            ));
+        };
+        for item in items {
             if item["@odata.type"] != "#microsoft.graph.directoryRole" {
                 continue;
             }

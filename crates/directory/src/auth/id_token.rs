@@ -201,12 +201,13 @@ fn check_issuance(
 /// Within `exp` and `nbf` at `now`, give or take [`SKEW_SECONDS`].
 fn check_lifetime(claims: &Value, now: i64) -> Result<(), IdTokenError> {
     let exp = claims["exp"].as_i64().ok_or(IdTokenError::Malformed)?;
-    if exp + SKEW_SECONDS < now {
+    // Saturating: a signed `exp` of i64::MAX (or `nbf` of i64::MIN) is far off, not a panic.
+    if exp.saturating_add(SKEW_SECONDS) < now {
         return Err(IdTokenError::Expired);
     }
     if claims["nbf"]
         .as_i64()
-        .is_some_and(|nbf| nbf - SKEW_SECONDS > now)
+        .is_some_and(|nbf| nbf.saturating_sub(SKEW_SECONDS) > now)
     {
         return Err(IdTokenError::NotYetValid);
     }

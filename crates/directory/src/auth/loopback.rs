@@ -205,16 +205,28 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
 
 async fn on_query(
     State(shared): State<Arc<Shared>>,
-    Query(params): Query<HashMap<String, String>>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     handle(&shared, params)
 }
 
 async fn on_form(
     State(shared): State<Arc<Shared>>,
-    Form(params): Form<HashMap<String, String>>,
+    Form(params): Form<Vec<(String, String)>>,
 ) -> Response {
     handle(&shared, params)
+}
+
+/// The parameters by name, or `None` when one is given twice: RFC 6749 (3.1) allows none to
+/// be, and taking the first or the last `code` (or `state`) would be a guess.
+fn unique(pairs: Vec<(String, String)>) -> Option<HashMap<String, String>> {
+    let mut params = HashMap::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        if params.insert(name, value).is_some() {
+            return None;
+        }
+    }
+    Some(params)
 }
 
 fn page(status: StatusCode, heading: &str, text: &str) -> Response {
@@ -233,12 +245,13 @@ fn page(status: StatusCode, heading: &str, text: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
-fn handle(shared: &Shared, mut params: HashMap<String, String>) -> Response {
+fn handle(shared: &Shared, pairs: Vec<(String, String)>) -> Response {
     let expected = shared
         .state
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
+    let mut params = unique(pairs).unwrap_or_default();
     let matches = match (expected.as_deref(), params.get("state")) {
         (Some(expected), Some(got)) => same_secret(expected.as_bytes(), got.as_bytes()),
         _ => false,

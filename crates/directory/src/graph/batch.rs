@@ -1,8 +1,8 @@
 //! Many requests in few round trips: `$batch` (20 GETs each, throttled inner requests retried
 //! alone), users by ID, and the members of groups, nested groups included.
 
-use super::client::{GraphClient, GraphError};
-use super::collections::{PAGE_SIZE, encode};
+use super::client::{GraphClient, GraphError, page_items};
+use super::collections::{PAGE_SIZE, encode, every};
 use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
 use super::retry;
 use crate::paging::Pager;
@@ -14,7 +14,9 @@ pub const BATCH_SIZE: usize = 20;
 
 impl GraphClient {
     /// Runs GETs (paths relative to `/v1.0`) in `$batch`es of 20; returns each path's status
-    /// and body. Throttled or failed inner requests are retried through the client's policy.
+    /// and body. Throttled or failed inner requests, and requests the answer left out, are
+    /// asked again, waiting as the client's retry policy says; an answer that names one
+    /// request twice is an error.
     pub async fn batch_get(&self, paths: &[String]) -> Result<Vec<(u16, Value)>, GraphError> {
         let mut results: Vec<Option<(u16, Value)>> = vec![None; paths.len()];
         let mut pending: Vec<usize> = (0..paths.len()).collect();
@@ -31,49 +33,71 @@ impl GraphClient {
                 let answer = self
                     .post(&self.url("/$batch"), &json!({ "requests": requests }))
                     .await?;
-                let mut answered = HashSet::new();
-                for response in answer["responses"].as_array().into_iter().flatten() {
-                    let Some(i) = response["id"]
-                        .as_str()
-                        .and_then(|s| s.parse::<usize>().ok())
-                    else {
-                        continue;
-                    };
-                    if !chunk.contains(&i) {
-                        continue;
-                    }
-                    answered.insert(i);
-                    let status = response["status"].as_u64().unwrap_or(0) as u16;
-                    if matches!(status, 429 | 500 | 502 | 503 | 504) {
-                        wait = wait.max(inner_retry_after(response, self.now()));
-                        retry.push(i);
-                    } else {
-                        results[i] = Some((status, response["body"].clone()));
-                    }
-                }
+                let answered =
+                    self.sort_answers(chunk, &answer, &mut results, &mut retry, &mut wait)?;
                 // A response the batch left out is asked again.
                 retry.extend(chunk.iter().filter(|i| !answered.contains(i)));
             }
             if retry.is_empty() {
                 break;
             }
-            if rounds >= 6 {
+            let wait = self.policy().delay(rounds, wait);
+            if rounds >= 6 || wait > self.policy().max_retry_after {
                 return Err(GraphError::Exhausted {
                     retries: rounds - 1,
                     detail: format!("{} requests in a $batch kept failing", retry.len()),
                     request_id: None,
                 });
             }
-            tokio::time::sleep(
-                wait.unwrap_or(std::time::Duration::from_millis(400 * (1 << rounds))),
-            )
-            .await;
+            tokio::time::sleep(wait).await;
             pending = retry;
         }
         Ok(results
             .into_iter()
             .map(|r| r.unwrap_or((0, Value::Null)))
             .collect())
+    }
+
+    /// The inner answers of one `$batch` for the requests in `chunk`: each final one into
+    /// `results`, each to retry into `retry` (with the longest `Retry-After` into `wait`).
+    /// The requests answered, or an error for an answer naming one of them twice.
+    fn sort_answers(
+        &self,
+        chunk: &[usize],
+        answer: &Value,
+        results: &mut [Option<(u16, Value)>],
+        retry: &mut Vec<usize>,
+        wait: &mut Option<std::time::Duration>,
+    ) -> Result<HashSet<usize>, GraphError> {
+        let mut answered = HashSet::new();
+        for response in answer["responses"].as_array().into_iter().flatten() {
+            let Some(i) = response["id"]
+                .as_str()
+                .and_then(|s| s.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            if !chunk.contains(&i) {
+                continue;
+            }
+            if !answered.insert(i) {
+                return Err(GraphError::unreadable(format!(
+                    "Microsoft Graph answered request {i} of a $batch twice"
+                )));
+            }
+            // Not a status (absent, or out of range: 65,736 is no 200): 0, an error below.
+            let status = response["status"]
+                .as_u64()
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or(0);
+            if matches!(status, 429 | 500 | 502 | 503 | 504) {
+                *wait = (*wait).max(inner_retry_after(response, self.now()));
+                retry.push(i);
+            } else if let Some(slot) = results.get_mut(i) {
+                *slot = Some((status, response["body"].clone()));
+            }
+        }
+        Ok(answered)
     }
 
     /// Users by object ID (20 per `$batch`). IDs Graph no longer has come back in `missing`.
@@ -86,7 +110,12 @@ impl GraphClient {
         let mut missing = Vec::new();
         for (id, (status, body)) in ids.iter().zip(self.batch_get(&paths).await?) {
             match status {
-                200 => found.extend(RemoteUser::from_json(body)),
+                // An unreadable user is neither found nor missing: an error, not left out.
+                200 => found.push(RemoteUser::from_json(body).ok_or_else(|| {
+                    GraphError::unreadable(format!(
+                        "Microsoft Graph described the user {id} unreadably"
+                    ))
+                })?),
                 404 => missing.push(id.clone()),
                 _ => return Err(batch_error(status, &body)),
             }
@@ -124,15 +153,18 @@ impl GraphClient {
                         if status != 200 {
                             return Err(batch_error(status, &body));
                         }
-                        let items = match body["value"].take() {
-                            Value::Array(items) => items,
-                            _ => Vec::new(),
-                        };
+                        let items = page_items(&mut body)?;
                         let (group_id, path) = &level[request.group];
                         if request.groups_page {
-                            expansion.add_groups(group_id, items, path, &mut seen, &mut next_level);
+                            expansion.add_groups(
+                                group_id,
+                                items,
+                                path,
+                                &mut seen,
+                                &mut next_level,
+                            )?;
                         } else {
-                            expansion.add_members(group_id, path, items, known);
+                            expansion.add_members(group_id, path, items, known)?;
                         }
                         let mut request = request;
                         if let Some(next) = request.pager.next(&body)? {
@@ -245,15 +277,16 @@ impl Expansion {
         path: &str,
         seen: &mut HashSet<String>,
         next_level: &mut Vec<(String, String)>,
-    ) {
+    ) -> Result<(), GraphError> {
         let children = self.children.entry(group_id.to_owned()).or_default();
-        for child in items.into_iter().filter_map(RemoteGroup::from_json) {
+        for child in every(items, RemoteGroup::from_json, "group")? {
             children.push(child.id.clone());
             if seen.insert(child.id.clone()) {
                 next_level.push((child.id.clone(), format!("{path} / {}", child.display_name)));
                 self.nested.push(child);
             }
         }
+        Ok(())
     }
 
     /// User members of `group_id`; a user neither `known` nor seen before is kept, with the
@@ -264,20 +297,17 @@ impl Expansion {
         path: &str,
         items: Vec<Value>,
         known: &HashSet<String>,
-    ) {
+    ) -> Result<(), GraphError> {
         let members = self.members.entry(group_id.to_owned()).or_default();
-        for item in items {
-            let Some(id) = item["id"].as_str().map(str::to_owned) else {
-                continue;
-            };
-            if !known.contains(&id)
-                && !self.users.contains_key(&id)
-                && let Some(user) = RemoteUser::from_json(item)
-            {
+        // Every member is read, known or not: one left out would leave the group.
+        for user in every(items, RemoteUser::from_json, "user")? {
+            let id = user.id.clone();
+            if !known.contains(&id) && !self.users.contains_key(&id) {
                 self.users.insert(id.clone(), (user, path.to_owned()));
             }
             members.push(id);
         }
+        Ok(())
     }
 }
 

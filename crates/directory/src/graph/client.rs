@@ -66,6 +66,18 @@ fn support(request_id: &Option<String>) -> String {
 }
 
 impl GraphError {
+    /// An answer Graph gave with success but that cannot be read whole (a page without its
+    /// `value` list, an object without an ID): deciding from the readable part would treat
+    /// what was lost as absent, so the read fails instead.
+    pub fn unreadable(detail: impl Into<String>) -> Self {
+        GraphError::Http {
+            status: 200,
+            code: "unreadableAnswer".into(),
+            message: detail.into(),
+            request_id: None,
+        }
+    }
+
     /// Missing permission or consent: worth a different message in the UI.
     pub fn is_forbidden(&self) -> bool {
         matches!(self, GraphError::Http { status: 403, .. })
@@ -146,6 +158,11 @@ impl GraphClient {
             stats: Arc::new(Stats::default()),
             ids: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// How this client waits between tries (a `$batch`'s inner retries follow it too).
+    pub(super) fn policy(&self) -> &RetryPolicy {
+        &self.policy
     }
 
     /// The current time on the session's clock (an HTTP-date `Retry-After` counts from it).
@@ -366,6 +383,17 @@ impl GraphClient {
                 request_id,
             }),
         }
+    }
+}
+
+/// The objects of one collection page: its `value` list, taken out of `page`. A page that is
+/// no JSON object or has no `value` list is an error, never an empty page.
+pub(super) fn page_items(page: &mut Value) -> Result<Vec<Value>, GraphError> {
+    match page.as_object_mut().and_then(|o| o.remove("value")) {
+        Some(Value::Array(items)) => Ok(items),
+        _ => Err(GraphError::unreadable(
+            "Microsoft Graph answered a page without its list of objects",
+        )),
     }
 }
 

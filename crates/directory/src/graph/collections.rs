@@ -2,7 +2,7 @@
 //! `$search` over what admins search by, and the nextLinks followed through the one pager
 //! (`crate::paging`: on the Graph root, no repeats, bounded).
 
-use super::client::{GraphClient, GraphError};
+use super::client::{GraphClient, GraphError, page_items};
 use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
 use serde_json::Value;
 
@@ -32,23 +32,19 @@ pub fn search_clause(query: &str, properties: &[&str]) -> String {
 impl GraphClient {
     /// Follows `@odata.nextLink` from `first` through the pager (a link off the Graph root, a
     /// repeated link or too many pages is an error), handing each page's `value` to `on_page`
-    /// as it arrives.
+    /// as it arrives. A page without a `value` list, or one `on_page` cannot read, is an error.
     pub async fn pages(
         &self,
         first: String,
         eventual: bool,
-        mut on_page: impl FnMut(Vec<Value>),
+        mut on_page: impl FnMut(Vec<Value>) -> Result<(), GraphError>,
     ) -> Result<(), GraphError> {
         let mut pager = self.pager(&first);
         let mut next = Some(first);
         while let Some(url) = next.take() {
             let mut page = self.get(&url, eventual).await?;
             next = pager.next(&page)?.map(|link| link.url);
-            let items = match page["value"].take() {
-                Value::Array(items) => items,
-                _ => Vec::new(),
-            };
-            on_page(items);
+            on_page(page_items(&mut page)?)?;
         }
         Ok(())
     }
@@ -84,12 +80,8 @@ impl GraphClient {
             &["displayName", "userPrincipalName", "mail"],
         );
         self.pages(url, eventual, |items| {
-            on_page(
-                items
-                    .into_iter()
-                    .filter_map(RemoteUser::from_json)
-                    .collect(),
-            )
+            on_page(every(items, RemoteUser::from_json, "user")?);
+            Ok(())
         })
         .await
     }
@@ -107,15 +99,31 @@ impl GraphClient {
             &["displayName", "mail", "description"],
         );
         self.pages(url, eventual, |items| {
-            on_page(
-                items
-                    .into_iter()
-                    .filter_map(RemoteGroup::from_json)
-                    .collect(),
-            )
+            on_page(every(items, RemoteGroup::from_json, "group")?);
+            Ok(())
         })
         .await
     }
+}
+
+/// Every item of a page read with `read`, or an error naming the first unreadable one: a
+/// listing that skipped it would report the object as gone from the tenant.
+pub(super) fn every<T>(
+    items: Vec<Value>,
+    read: impl Fn(Value) -> Option<T>,
+    kind: &str,
+) -> Result<Vec<T>, GraphError> {
+    items
+        .into_iter()
+        .map(|item| {
+            let id = item["id"].to_string();
+            read(item).ok_or_else(|| {
+                GraphError::unreadable(format!(
+                    "Microsoft Graph described the {kind} {id} unreadably"
+                ))
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

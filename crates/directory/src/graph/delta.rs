@@ -5,7 +5,7 @@
 //! tenant's root changes with every app start, and a stored link must never send the bearer
 //! token to a host other than the organization's Graph root.
 
-use super::client::{GraphClient, GraphError};
+use super::client::{GraphClient, GraphError, page_items};
 use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -104,9 +104,11 @@ impl GraphClient {
         let mut changed = Vec::new();
         let answer = self
             .delta_round(link, DeltaKind::Users, |item| {
-                if item["id"].as_str().is_some_and(&wanted) {
-                    changed.extend(RemoteUser::from_json(item));
+                let id = item["id"].as_str().ok_or_else(unreadable_item)?;
+                if wanted(id) {
+                    changed.push(RemoteUser::from_json(item).ok_or_else(unreadable_item)?);
                 }
+                Ok(())
             })
             .await?;
         Ok(answer.map(|(removed, next_link)| DeltaRound {
@@ -126,24 +128,26 @@ impl GraphClient {
         let answer = self
             .delta_round(link, DeltaKind::Groups, |mut item| {
                 let Some(id) = item["id"].as_str().map(str::to_owned) else {
-                    return;
+                    return Err(unreadable_item());
                 };
                 if !wanted(&id) {
-                    return;
+                    return Ok(());
                 }
-                let members = item.as_object_mut().and_then(|o| o.remove("members@delta"));
+                let members = match item.as_object_mut().and_then(|o| o.remove("members@delta")) {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(Value::Array(members)) => members,
+                    Some(_) => return Err(unreadable_item()),
+                };
                 let change = by_id.entry(id).or_default();
-                for member in members
-                    .as_ref()
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                for member in &members {
                     let is_user = member["@odata.type"]
                         .as_str()
                         .is_none_or(|t| t.eq_ignore_ascii_case("#microsoft.graph.user"));
-                    let Some(member_id) = member["id"].as_str().filter(|_| is_user) else {
+                    if !is_user {
                         continue;
+                    }
+                    let Some(member_id) = member["id"].as_str() else {
+                        return Err(unreadable_item());
                     };
                     let member_id = member_id.to_owned();
                     change.added.retain(|m| *m != member_id);
@@ -156,11 +160,10 @@ impl GraphClient {
                 }
                 // An item carrying only members@delta (no display name) keeps the attributes
                 // an earlier item of the same group gave.
-                if item.get("displayName").is_some()
-                    && let Some(group) = RemoteGroup::from_json(item)
-                {
-                    change.group = Some(group);
+                if item.get("displayName").is_some() {
+                    change.group = Some(RemoteGroup::from_json(item).ok_or_else(unreadable_item)?);
                 }
+                Ok(())
             })
             .await?;
         Ok(answer.map(|(removed, next_link)| DeltaRound {
@@ -171,12 +174,14 @@ impl GraphClient {
     }
 
     /// Follows `link` through its nextLinks to the new deltaLink. Objects marked `@removed`
-    /// are collected; every other item goes to `on_item`.
+    /// are collected; every other item goes to `on_item`. A page without its `value` list, an
+    /// item without an ID or one `on_item` cannot read fails the round: the new link would
+    /// otherwise pass over the change for good.
     async fn delta_round(
         &self,
         link: &str,
         kind: DeltaKind,
-        mut on_item: impl FnMut(Value),
+        mut on_item: impl FnMut(Value) -> Result<(), GraphError>,
     ) -> Result<Result<(Vec<RemovedObject>, String), Stale>, GraphError> {
         if !link.starts_with(kind.collection()) {
             return Ok(Err(Stale::Foreign));
@@ -200,20 +205,15 @@ impl GraphClient {
                 }
                 Err(other) => return Err(other),
             };
-            let items = match page["value"].take() {
-                Value::Array(items) => items,
-                _ => Vec::new(),
-            };
-            for item in items {
+            for item in page_items(&mut page)? {
                 if let Some(reason) = item.get("@removed") {
-                    if let Some(id) = item["id"].as_str() {
-                        removed.push(RemovedObject {
-                            id: id.to_owned(),
-                            permanently: reason["reason"].as_str() != Some("changed"),
-                        });
-                    }
+                    let id = item["id"].as_str().ok_or_else(unreadable_item)?;
+                    removed.push(RemovedObject {
+                        id: id.to_owned(),
+                        permanently: reason["reason"].as_str() != Some("changed"),
+                    });
                 } else {
-                    on_item(item);
+                    on_item(item)?;
                 }
             }
             // A next page elsewhere than our Graph root is not followed with our token, nor
@@ -246,6 +246,10 @@ impl GraphClient {
         let rel = link.strip_prefix(&root)?;
         rel.starts_with(kind.collection()).then(|| rel.to_owned())
     }
+}
+
+fn unreadable_item() -> GraphError {
+    GraphError::unreadable("Microsoft Graph described a changed object unreadably")
 }
 
 fn malformed(link: &str) -> GraphError {

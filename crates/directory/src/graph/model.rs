@@ -55,9 +55,14 @@ pub struct RemoteUser {
 }
 
 impl RemoteUser {
-    /// `None` for something that is not a user with an ID (a malformed item is skipped, and
-    /// logged, rather than failing the whole page).
+    /// `None` for something that is not a user with an ID, logged; the caller decides
+    /// whether that fails its read. Only an object is one: serde would also read a list
+    /// (`["id"]`) as a user, field by field in order.
     pub fn from_json(value: Value) -> Option<Self> {
+        if !value.is_object() {
+            tracing::warn!("skipped a user Graph described as no object");
+            return None;
+        }
         match serde_json::from_value(value) {
             Ok(user) => Some(user),
             Err(err) => {
@@ -95,7 +100,12 @@ pub struct RemoteGroup {
 }
 
 impl RemoteGroup {
+    /// As [`RemoteUser::from_json`]: an object with an ID, or `None`.
     pub fn from_json(value: Value) -> Option<Self> {
+        if !value.is_object() {
+            tracing::warn!("skipped a group Graph described as no object");
+            return None;
+        }
         match serde_json::from_value(value) {
             Ok(group) => Some(group),
             Err(err) => {
@@ -126,5 +136,8 @@ mod tests {
             RemoteGroup::from_json(json!({"id": "g", "groupTypes": null, "mailEnabled": null}))
                 .expect("group");
         assert!(group.group_types.is_empty() && !group.mail_enabled);
+        // Found by the property tests: serde reads a list as a struct, field by field.
+        assert_eq!(RemoteUser::from_json(json!(["an id"])), None);
+        assert_eq!(RemoteGroup::from_json(json!(["an id", "a name"])), None);
     }
 }

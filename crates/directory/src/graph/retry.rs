@@ -81,7 +81,10 @@ impl RetryPolicy {
 pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        // Finite and not negative, only too large for a `Duration` is left: that is "longer
+        // than any wait honoured", not a panic.
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
     let date = httpdate(value)?;
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
@@ -97,8 +100,14 @@ fn httpdate(text: &str) -> Option<std::time::SystemTime> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = months.iter().position(|m| m == month)? as i64 + 1;
-    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<i64> = time.split(':').filter_map(|p| p.parse().ok()).collect();
+    // Fixed digits as IMF-fixdate has them, so the arithmetic below cannot overflow.
+    let digits = |p: &str, n: usize| {
+        (p.len() == n && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<i64>().ok())
+            .flatten()
+    };
+    let (day, year) = (digits(day, 2)?, digits(year, 4)?);
+    let hms: Vec<i64> = time.split(':').filter_map(|p| digits(p, 2)).collect();
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
@@ -136,6 +145,12 @@ mod tests {
                 Some(Duration::from_secs(7)),
             ),
             ("Sun, 06 Nov 1994 08:49:00 GMT", Some(Duration::ZERO)),
+            // Found by the property tests: panics (a float too large for a Duration, an
+            // overflow in debug builds), now the longest wait or no date.
+            ("1e300", Some(Duration::MAX)),
+            ("Sun, 06 Nov 99999999999999999 08:49:00 GMT", None),
+            ("Sun, 99999999999999999 Nov 1994 08:49:00 GMT", None),
+            ("Sun, 06 Nov 1994 99999999999999999:49:00 GMT", None),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_retry_after(text, now), expected, "{text:?}");

@@ -163,3 +163,27 @@ fn the_issuer_is_the_discovery_documents() {
         assert_eq!(got, expected, "{why}");
     }
 }
+
+/// Found by the property tests: a signed `exp` of i64::MAX or `nbf` of i64::MIN overflowed
+/// (a panic in debug builds); they are far in the future and the past.
+#[test]
+fn lifetimes_at_the_ends_of_the_integers_do_not_overflow() {
+    let keys = SigningKeys::well_known().expect("keys");
+    let jwks = rollover_jwks(&keys);
+    let signed = |exp: i64, nbf: i64| {
+        keys.sign(&json!({
+            "iss": format!("{ORIGIN}/{TENANT}/v2.0"), "aud": CLIENT, "tid": TENANT,
+            "nonce": NONCE, "exp": exp, "nbf": nbf,
+        }))
+    };
+    let now = IAT + 60;
+    let cases = [
+        (i64::MAX, i64::MIN, Ok(())),
+        (i64::MIN, IAT, Err(IdTokenError::Expired)),
+        (IAT + LIFETIME, i64::MAX, Err(IdTokenError::NotYetValid)),
+    ];
+    for (exp, nbf, expected) in cases {
+        let got = id_token::validate(&signed(exp, nbf), &jwks, &expect(now)).map(|_| ());
+        assert_eq!(got, expected, "exp {exp}, nbf {nbf}");
+    }
+}

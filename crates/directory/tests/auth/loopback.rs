@@ -87,6 +87,30 @@ async fn ignores_a_foreign_state_and_accepts_one_response_only() {
     }
 }
 
+/// Found by the property tests: a parameter given twice was taken from its last occurrence.
+/// RFC 6749 (3.1) allows none twice; such a response is refused and ours still awaited.
+#[tokio::test]
+async fn a_response_with_a_parameter_twice_is_refused() {
+    let listener = LoopbackListener::bind().await.expect("bind");
+    let port = listener.port();
+    let waiting = tokio::spawn(listener.wait(STATE, LONG, never()));
+    for query in [
+        format!("code=a&state=other&state={STATE}"),
+        format!("code=a&code=b&state={STATE}"),
+        format!("code=a&state={STATE}&error=access_denied&error=x"),
+    ] {
+        assert_eq!(deliver(port, &query).await.expect("served"), 400, "{query}");
+    }
+    assert_eq!(
+        deliver(port, &format!("code=ours&state={STATE}"))
+            .await
+            .expect("served"),
+        200
+    );
+    let response = waiting.await.expect("join").expect("code");
+    assert_eq!(response.code.expose(), "ours");
+}
+
 #[tokio::test]
 async fn errors_timeout_and_cancel() {
     let listener = LoopbackListener::bind().await.expect("bind");

@@ -10,4 +10,5 @@ mod id_token_rules;
 mod limits;
 mod loopback;
 mod network;
+mod props;
 mod signin;

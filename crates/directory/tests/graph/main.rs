@@ -18,6 +18,7 @@ use std::time::Duration;
 
 mod limits;
 mod paging;
+mod props;
 
 struct Env {
     emulator: Emulator,
