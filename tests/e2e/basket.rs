@@ -5,8 +5,8 @@
 //! says Synchronize and stays disabled with the reason shown (issue 15, item 2).
 
 use crate::signin::{BrowserPlay, launch_with};
-use crate::sync::connect_new;
-use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
+use crate::sync::{at_step_3, connect_new};
+use aadsync_e2e::support::{App, Result, actions, checks};
 use aadsync_emulator::Emulator;
 use aadsync_emulator::model::User;
 use fantoccini::key::Key;
@@ -15,15 +15,7 @@ use std::collections::BTreeSet;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ticks_survive_search_now_and_both_searches_are_imported() -> Result {
     let emulator = Emulator::start_demo().await?;
-    let play = BrowserPlay::new()?;
-    play.admin()?;
-    let mut app = launch_with("basket", &play).await?;
-    checks::shell_is_rendered(&app).await?;
-    connect_new(&app, &emulator).await?;
-    checks::text_becomes(&app, "dir-counts", "the directory", |t| {
-        t.contains("300 users and 25 groups listed") && !t.contains("loading")
-    })
-    .await?;
+    let (mut app, _play) = at_step_3(&emulator, "basket", None).await?;
     // Nothing ticked and nothing imported yet: the preview says so and Synchronize waits.
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "preview-nothing", "the reason", |t| {
@@ -161,23 +153,7 @@ fn imported_object_ids(app: &App) -> Result<BTreeSet<String>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_object_list_works_from_the_keyboard() -> Result {
     let emulator = Emulator::start_demo().await?;
-    let play = BrowserPlay::new()?;
-    play.admin()?;
-    let mut app = App::launch(
-        "list_keyboard",
-        AppOptions {
-            env: play.env(),
-            screen: Some((1280, 1200)),
-            ..AppOptions::default()
-        },
-    )
-    .await?;
-    checks::shell_is_rendered(&app).await?;
-    connect_new(&app, &emulator).await?;
-    checks::text_becomes(&app, "dir-counts", "the directory", |t| {
-        t.contains("300 users and 25 groups listed") && !t.contains("loading")
-    })
-    .await?;
+    let (mut app, _play) = at_step_3(&emulator, "list_keyboard", Some((1280, 1200))).await?;
     let keys = |ks: &[Key]| ks.iter().map(|k| char::from(*k)).collect::<String>();
     // The list takes the height the window gives it, and draws rows down to its bottom.
     let measure = "const l = document.getElementById('dir-list'); \

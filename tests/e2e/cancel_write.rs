@@ -4,23 +4,14 @@
 //! Another program holds the database's write lock meanwhile, so the write is certainly still
 //! running when the administrator closes.
 
-use crate::signin::{BrowserPlay, launch_with};
-use crate::sync::connect_new;
+use crate::sync::at_step_3;
 use aadsync_e2e::support::{Result, actions, checks};
 use aadsync_emulator::Emulator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_during_the_write_asks_and_stopping_leaves_the_database_as_it_was() -> Result {
     let emulator = Emulator::start_demo().await?;
-    let play = BrowserPlay::new()?;
-    play.admin()?;
-    let mut app = launch_with("cancel_write", &play).await?;
-    checks::shell_is_rendered(&app).await?;
-    connect_new(&app, &emulator).await?;
-    checks::text_becomes(&app, "dir-counts", "the directory", |t| {
-        t.contains("300 users and 25 groups listed") && !t.contains("loading")
-    })
-    .await?;
+    let (mut app, _play) = at_step_3(&emulator, "cancel_write", None).await?;
     actions::right_click(&app, "#dir-list .dir-row[data-index='1']").await?;
     actions::click(&app, "dir-select-all").await?;
     actions::click(&app, "wizard-next").await?;

@@ -3,7 +3,7 @@
 //! imported users; a rename in Entra ID updates the same user on the next sync.
 
 use crate::signin::{BrowserPlay, fill_new_form, launch_with};
-use aadsync_e2e::support::{App, Result, actions, checks};
+use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
 use aadsync_emulator::Emulator;
 
 const ALEX: &str = "a34546e6-5f9d-46cd-a270-950da42fb985";
@@ -291,6 +291,34 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     let backups = crate::signin::no_tokens_in_files(&app)?;
     assert_eq!(backups, 1, "one backup, before the first synchronization");
     app.finish().await
+}
+
+/// The app in its own session (`screen` if given), the demo administrator signed in to
+/// `emulator` through New…, and step 3 listing the whole directory. The browser play is
+/// returned so that it lives as long as the app.
+pub(crate) async fn at_step_3(
+    emulator: &Emulator,
+    test: &str,
+    screen: Option<(u32, u32)>,
+) -> Result<(App, BrowserPlay)> {
+    let play = BrowserPlay::new()?;
+    play.admin()?;
+    let app = App::launch(
+        test,
+        AppOptions {
+            env: play.env(),
+            screen,
+            ..AppOptions::default()
+        },
+    )
+    .await?;
+    checks::shell_is_rendered(&app).await?;
+    connect_new(&app, emulator).await?;
+    checks::text_becomes(&app, "dir-counts", "the whole directory", |t| {
+        t.contains("300 users and 25 groups listed") && !t.contains("loading")
+    })
+    .await?;
+    Ok((app, play))
 }
 
 /// Tools → wizard → New… for `emulator` → signed in → step 3.
