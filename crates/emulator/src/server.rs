@@ -41,6 +41,9 @@ pub struct EmulatorConfig {
     pub demo_hints: bool,
     /// Serve https with a generated CA (see [`Emulator::ca_pem`]) instead of plain http.
     pub tls: bool,
+    /// Graph's documented irregularities (repeated delta items, split `members@delta`, both
+    /// expiry answers, shuffled `$batch`): all on unless a unit test turns one off.
+    pub quirks: crate::quirks::GraphQuirks,
 }
 
 impl EmulatorConfig {
@@ -51,6 +54,7 @@ impl EmulatorConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             demo_hints: false,
             tls: false,
+            quirks: crate::quirks::GraphQuirks::default(),
         }
     }
 }
@@ -116,7 +120,7 @@ impl Emulator {
             .validate()
             .map_err(EmulatorError::InvalidTenant)?;
         let keys = SigningKeys::well_known().map_err(EmulatorError::Keys)?;
-        let shared = Shared::new(config.tenant, keys, config.demo_hints);
+        let shared = Shared::new(config.tenant, keys, config.demo_hints, config.quirks);
         let (listener, addr) = bind(SocketAddr::new(config.host, config.port)).await?;
         let tls = if config.tls {
             Some(crate::tls::TlsMaterial::generate().map_err(EmulatorError::Tls)?)

@@ -10,6 +10,7 @@ use crate::faults::{Fault, LOG_CAP, LoggedRequest};
 use crate::generate::Rng;
 use crate::keys::SigningKeys;
 use crate::model::Tenant;
+use crate::quirks::{ExpiredCount, GraphQuirks};
 use crate::sign_in::IdentityState;
 #[cfg(feature = "control")]
 use std::collections::VecDeque;
@@ -29,6 +30,8 @@ pub struct Inner {
     pub clock: Clock,
     base_url: OnceLock<String>,
     ids: Mutex<Rng>,
+    pub quirks: GraphQuirks,
+    pub expired_answers: ExpiredCount,
 }
 
 /// State shared by every request handler.
@@ -44,7 +47,7 @@ impl std::ops::Deref for Shared {
 
 impl Shared {
     /// State for a new emulator serving `tenant` (already validated).
-    pub fn new(tenant: Tenant, keys: SigningKeys, demo_hints: bool) -> Self {
+    pub fn new(tenant: Tenant, keys: SigningKeys, demo_hints: bool, quirks: GraphQuirks) -> Self {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -65,6 +68,8 @@ impl Shared {
             clock: Clock::default(),
             base_url: OnceLock::new(),
             ids: Mutex::new(Rng::new(seed)),
+            quirks,
+            expired_answers: ExpiredCount::default(),
         }))
     }
 

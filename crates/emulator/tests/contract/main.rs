@@ -9,4 +9,5 @@ mod delta;
 mod graph;
 mod host;
 mod identity;
+mod strict;
 mod support;
