@@ -108,6 +108,9 @@ pub struct Connected {
     pub organization: Organization,
     pub account: Account,
     pub session: Arc<Session>,
+    /// After an interactive sign-in: one line per feature whose Graph permission was not
+    /// granted (`auth::permissions`); empty after a silent one, which does not re-read it.
+    pub missing_features: Vec<String>,
 }
 
 fn target(tenant: TenantRef, client_id: ClientId, cloud: &Cloud) -> Result<Target, OrgError> {
@@ -222,6 +225,7 @@ pub async fn save(
         tenant,
         account,
         mut session,
+        granted,
     } = signed_in;
     let key = TokenKey::new(&tenant.tenant_id, &account.object_id);
     session.persist_to(tokens.clone(), key.clone());
@@ -272,6 +276,7 @@ pub async fn save(
         organization,
         account,
         session: Arc::new(session),
+        missing_features: aadsync_directory::auth::permissions::missing_lines(&granted),
     })
 }
 
@@ -338,6 +343,7 @@ pub async fn connect(
             roles,
         },
         session: Arc::new(session),
+        missing_features: Vec::new(),
     })
 }
 

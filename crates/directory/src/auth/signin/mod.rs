@@ -50,6 +50,8 @@ pub struct SignedIn {
     pub tenant: TenantInfo,
     pub account: Account,
     pub session: Session,
+    /// The token response's `scope`: what the admin consented (see `auth::permissions`).
+    pub granted: Vec<String>,
 }
 
 /// A prepared interactive sign-in: the URL is known, the listener is waiting to be awaited.
@@ -178,6 +180,7 @@ pub async fn complete(
     let access = tokens.access_token.expose();
     let roles = held_roles(target, &claims, access, &account_name).await?;
     let accepted = policy.decide(&account_name, &roles)?;
+    let granted = tokens.scopes.clone();
     if let Some(missing) = missing_permission(&tokens.scopes) {
         return Err(SignInError::Consent {
             client_id: target.client_id.as_str().to_owned(),
@@ -210,6 +213,7 @@ pub async fn complete(
             roles: accepted,
         },
         session,
+        granted,
     })
 }
 
