@@ -55,6 +55,7 @@ fn imported_users(path: &Path) -> Result {
         security_enabled: false,
         group_types: vec!["Unified".into()],
         members: Some(vec![megan.object_id.clone()]),
+        members_unreadable: None,
     };
     store.writer().apply_directory_changes(
         &RunInfo {

@@ -317,5 +317,9 @@ async fn sign_in_and_save(
         connected.account.roles.join(", "),
         connected.organization.id.0
     );
+    // Per feature, the Graph permission the admin did not grant and what aadsync does without.
+    for line in &connected.missing_features {
+        say!("Permission missing: {line}");
+    }
     Ok(())
 }

@@ -202,6 +202,9 @@ fn notes(planned: &PlannedRun, options: SyncOptions) {
     for line in planned.lifted() {
         tell!("Decision lifted: {line}");
     }
+    for skipped in &planned.deleted_skipped {
+        tell!("{skipped}");
+    }
     if planned.deleted_unchecked > 0 {
         tell!(
             "Entra ID reports {} imported object(s) as deleted; left as they are (--check-deleted decides about them)",
@@ -263,6 +266,7 @@ fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: 
             "summary": summary,
             "read": planned.read.describe(),
             "deleted_in_entra_unchecked": planned.deleted_unchecked,
+            "deleted_check_skipped": planned.deleted_skipped,
             "items": items,
         });
         say!(

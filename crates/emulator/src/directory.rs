@@ -113,7 +113,12 @@ pub(crate) fn group_json(g: &Group) -> Value {
         "mailNickname": g.mail.as_deref().and_then(|m| m.split('@').next()).unwrap_or("00000000-0000-0000-0000-000000000000"),
         "securityEnabled": g.security_enabled, "groupTypes": g.group_types,
         "createdDateTime": g.created_date_time, "deletedDateTime": g.deleted_date_time,
-        "classification": null, "visibility": if unified { json!("Public") } else { Value::Null },
+        "classification": null,
+        "visibility": match &g.visibility {
+            Some(v) => json!(v),
+            None if unified => json!("Public"),
+            None => Value::Null,
+        },
         "membershipRule": null,
     }))
 }

@@ -376,6 +376,7 @@ fn department_group(rng: &mut Rng, users: &[User], d: usize, dept: &str, domain:
         mail: Some(format!("{}@{domain}", ascii_slug(dept))),
         mail_enabled: d.is_multiple_of(2),
         security_enabled: true,
+        visibility: None,
         group_types: if d.is_multiple_of(3) {
             vec!["Unified".into()]
         } else {
@@ -397,6 +398,7 @@ fn all_staff(rng: &mut Rng, member_ids: &[&str], domain: &str) -> Group {
         mail: Some(format!("allstaff@{domain}")),
         mail_enabled: true,
         security_enabled: false,
+        visibility: None,
         group_types: vec!["Unified".into()],
         created_date_time: iso_date(17_790, 0),
         members: member_ids.iter().map(|s| (*s).to_owned()).collect(),
@@ -435,6 +437,7 @@ fn add_teams(
             mail: None,
             mail_enabled: false,
             security_enabled: true,
+            visibility: None,
             group_types: vec![],
             created_date_time: iso_date(18_000 + rng.below(1_500) as i64, 0),
             members,

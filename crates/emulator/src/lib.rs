@@ -31,6 +31,7 @@ mod error;
 #[cfg(feature = "control")]
 mod faults;
 mod query_string;
+pub mod quirks;
 mod sign_in;
 mod state;
 
@@ -49,6 +50,7 @@ pub use clock::Clock;
 pub use error::EmulatorError;
 pub use generate::{GeneratorConfig, generate};
 pub use model::Tenant;
+pub use quirks::{ExpiredDelta, GraphQuirks};
 pub use server::{Emulator, EmulatorConfig};
 pub use state::LimitedInformation;
 

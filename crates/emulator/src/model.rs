@@ -114,6 +114,10 @@ pub struct Group {
     /// e.g. `["Unified"]` for Microsoft 365 groups.
     #[serde(default)]
     pub group_types: Vec<String>,
+    /// `Public`, `Private` or `HiddenMembership` (Microsoft 365 groups); absent: Graph's
+    /// default (`Public` for a Microsoft 365 group, null for a security group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
     pub created_date_time: String,
     /// Direct members: user or group IDs.
     #[serde(default)]

@@ -43,6 +43,9 @@ pub struct EmulatorConfig {
     pub tls: bool,
     /// How objects the token may not read are listed (strict by default).
     pub limited_information: LimitedInformation,
+    /// Graph's documented irregularities (repeated delta items, split `members@delta`, both
+    /// expiry answers, shuffled `$batch`): all on unless a unit test turns one off.
+    pub quirks: crate::quirks::GraphQuirks,
 }
 
 impl EmulatorConfig {
@@ -54,6 +57,7 @@ impl EmulatorConfig {
             demo_hints: false,
             tls: false,
             limited_information: LimitedInformation::Strict,
+            quirks: crate::quirks::GraphQuirks::default(),
         }
     }
 }
@@ -124,6 +128,7 @@ impl Emulator {
             keys,
             config.demo_hints,
             config.limited_information,
+            config.quirks,
         );
         let (listener, addr) = bind(SocketAddr::new(config.host, config.port)).await?;
         let tls = if config.tls {

@@ -10,6 +10,7 @@ use crate::faults::{Fault, LOG_CAP, LoggedRequest};
 use crate::generate::Rng;
 use crate::keys::SigningKeys;
 use crate::model::Tenant;
+use crate::quirks::{ExpiredCount, GraphQuirks};
 use crate::sign_in::IdentityState;
 #[cfg(feature = "control")]
 use std::collections::VecDeque;
@@ -30,6 +31,8 @@ pub struct Inner {
     pub clock: Clock,
     base_url: OnceLock<String>,
     ids: Mutex<Rng>,
+    pub quirks: GraphQuirks,
+    pub expired_answers: ExpiredCount,
 }
 
 /// How Graph answers a relationship (`memberOf`, `transitiveMemberOf`) listing directory
@@ -65,6 +68,7 @@ impl Shared {
         keys: SigningKeys,
         demo_hints: bool,
         limited_information: LimitedInformation,
+        quirks: GraphQuirks,
     ) -> Self {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -87,6 +91,8 @@ impl Shared {
             clock: Clock::default(),
             base_url: OnceLock::new(),
             ids: Mutex::new(Rng::new(seed)),
+            quirks,
+            expired_answers: ExpiredCount::default(),
         }))
     }
 

@@ -247,6 +247,10 @@ pub struct ConnectedOrganization {
     pub account: String,
     /// Accepted administrator roles the account holds.
     pub roles: Vec<String>,
+    /// After an interactive sign-in: one line per feature whose Graph permission was not
+    /// granted, with what aadsync does without it (empty: all granted, or a silent sign-in).
+    #[serde(default)]
+    pub missing_permissions: Vec<String>,
 }
 
 /// Removes an organization and its saved sign-in; imported users stay.

@@ -197,6 +197,10 @@ pub struct SyncPreview {
     /// objects" (which is where they are decided about).
     #[serde(default)]
     pub deleted_unchecked: u64,
+    /// Parts of "Check deleted objects" left unchecked, one sentence each saying why (deleted
+    /// groups without `Group.Read.All`); nothing was decided about their objects.
+    #[serde(default)]
+    pub deleted_skipped: Vec<String>,
     /// Decisions this run lifts because their finding no longer holds ("Ann Lee: back in
     /// scope").
     #[serde(default)]
@@ -374,6 +378,7 @@ mod tests {
             tombstoned: Vec::new(),
             read_mode: String::new(),
             deleted_unchecked: 0,
+            deleted_skipped: Vec::new(),
             lifted: Vec::new(),
         }
     }

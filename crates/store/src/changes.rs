@@ -51,6 +51,9 @@ pub struct DirectoryGroup {
     /// Object IDs of the group's user members; `None` leaves the memberships as they are.
     /// Members that are not imported users are ignored.
     pub members: Option<Vec<String>>,
+    /// Why Entra ID would not list the group's members (a hidden membership without
+    /// `Member.Read.Hidden`): the group is a failed object of the run, nothing of it written.
+    pub members_unreadable: Option<String>,
 }
 
 /// What to do with an imported user Entra ID no longer has (or has disabled, or put out of

@@ -214,6 +214,7 @@ fn load_groups(
                 security_enabled: r.get(6)?,
                 group_types: serde_json::from_str(&types).unwrap_or_default(),
                 members: None,
+                members_unreadable: None,
             },
         })
     })?;

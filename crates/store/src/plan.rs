@@ -293,6 +293,11 @@ fn decide_group(
             reason: "Entra ID returned no display name for this group".into(),
         };
     }
+    if let Some(reason) = &group.members_unreadable {
+        return ApplyOutcome::Failed {
+            reason: reason.clone(),
+        };
+    }
     let Some(stored) = stored else {
         return ApplyOutcome::Created;
     };
@@ -724,6 +729,16 @@ mod tests {
                     ..group(&[])
                 },
                 "g-1 failed: Entra ID returned no display name for this group",
+            ),
+            (
+                "members not listable",
+                DirectoryGroup {
+                    display_name: "Board".into(),
+                    members: None,
+                    members_unreadable: Some("needs Member.Read.Hidden".into()),
+                    ..group(&[])
+                },
+                "g-1 failed: needs Member.Read.Hidden",
             ),
         ];
         for (name, g, expected) in cases {

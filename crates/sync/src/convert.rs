@@ -40,6 +40,7 @@ pub fn to_directory_group(group: RemoteGroup, members: Option<Vec<String>>) -> D
         security_enabled: group.security_enabled,
         group_types: group.group_types,
         members,
+        members_unreadable: None,
     }
 }
 

@@ -8,6 +8,7 @@
 pub use crate::convert::{to_directory_group, to_directory_user};
 pub use crate::model::{LIST_INSTEAD_OF_BATCH, Phase, Progress, Selection, SyncError};
 pub use crate::read::{
-    FullReason, Gathered, ReadMode, check_deleted, gather, gather_incremental, removals,
+    DeletedCheck, FullReason, GROUPS_SKIPPED, Gathered, ReadMode, check_deleted,
+    check_deleted_noting, gather, gather_incremental, removals,
 };
 pub use crate::write::{Cancel, apply, apply_cancellable, preview};

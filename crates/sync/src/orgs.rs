@@ -117,6 +117,9 @@ pub struct Connected {
     pub organization: Organization,
     pub account: Account,
     pub session: Arc<Session>,
+    /// After an interactive sign-in: one line per feature whose Graph permission was not
+    /// granted (`auth::permissions`); empty after a silent one, which does not re-read it.
+    pub missing_features: Vec<String>,
 }
 
 fn target(tenant: TenantRef, client_id: ClientId, cloud: &Cloud) -> Result<Target, OrgError> {
@@ -259,6 +262,7 @@ pub async fn save(
         tenant,
         account,
         mut session,
+        granted,
     } = signed_in;
     let row = organization_row(&tenant, &account, prepared);
     // Before the refresh token is written: a sign-in through another authority that claims a
@@ -313,6 +317,7 @@ pub async fn save(
         organization,
         account,
         session: Arc::new(session),
+        missing_features: aadsync_directory::auth::permissions::missing_lines(&granted),
     })
 }
 
@@ -379,6 +384,7 @@ pub async fn connect(
             roles,
         },
         session: Arc::new(session),
+        missing_features: Vec::new(),
     })
 }
 

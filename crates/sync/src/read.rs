@@ -4,7 +4,9 @@
 //! usable, else by reading all of it) — and which decisions in force no longer hold. Nothing
 //! here writes; a failure leaves everything as it was.
 
-pub use crate::check::{check_deleted, removals};
+pub use crate::check::{
+    DeletedCheck, GROUPS_SKIPPED, check_deleted, check_deleted_noting, removals,
+};
 use crate::clock::{Clock, unix_now};
 use crate::convert::{
     apply_group_change, remote_from_stored, to_directory_group, to_directory_user,
@@ -102,24 +104,12 @@ pub async fn gather_incremental(
     Ok(gathered)
 }
 
-/// Links for the changes from now on. A Graph that refuses change tracking for this request
-/// (a 4xx other than authentication and throttling, which the client handles) costs only the
-/// incremental reads: every sync then compares everything, as without links.
+/// Links for the changes from now on. Any error is the run's: a Graph that refuses the
+/// request is a real failure to report (the admin sees why), never quietly "compare everything
+/// from now on".
 async fn fresh_links(graph: &GraphClient, now: i64) -> Result<Option<DeltaLinks>, GraphError> {
-    let refused = |e: &GraphError| matches!(e, GraphError::Http { status, .. } if matches!(status, 400 | 404 | 405 | 501));
-    let mut links = Vec::with_capacity(2);
-    for kind in [DeltaKind::Users, DeltaKind::Groups] {
-        match graph.latest_delta_link(kind).await {
-            Ok(link) => links.push(link),
-            Err(e) if refused(&e) => {
-                tracing::warn!(error = %e, ?kind, "Graph refused change tracking; full comparisons only");
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    let groups = links.pop().unwrap_or_default();
-    let users = links.pop().unwrap_or_default();
+    let users = graph.latest_delta_link(DeltaKind::Users).await?;
+    let groups = graph.latest_delta_link(DeltaKind::Groups).await?;
     Ok(Some(DeltaLinks {
         users,
         groups,
@@ -142,6 +132,9 @@ struct Reading<'a> {
     missing_groups: Vec<String>,
     /// Group ID → its user members, for the groups whose member lists were read.
     memberships: BTreeMap<String, Vec<String>>,
+    /// Groups whose members Graph refused to list (hidden membership), with why: each is a
+    /// failed object of the run.
+    unreadable: BTreeMap<String, String>,
     /// Imported groups with a round's changes applied (incremental reads only).
     changed_groups: Vec<DirectoryGroup>,
     /// The roots this run's selection adds (users by the IDs Graph resolved them to).
@@ -176,6 +169,7 @@ async fn gather_with(
         groups: BTreeMap::new(),
         missing_groups: Vec::new(),
         memberships: BTreeMap::new(),
+        unreadable: BTreeMap::new(),
         changed_groups: Vec::new(),
         new_roots: Vec::new(),
         roots: Vec::new(),
@@ -356,7 +350,9 @@ impl Reading<'_> {
         let rest: Vec<(String, String)> = self
             .groups
             .values()
-            .filter(|g| !self.memberships.contains_key(&g.id))
+            .filter(|g| {
+                !self.memberships.contains_key(&g.id) && !self.unreadable.contains_key(&g.id)
+            })
             .map(|g| (g.id.clone(), g.display_name.clone()))
             .collect();
         if !rest.is_empty() {
@@ -364,6 +360,7 @@ impl Reading<'_> {
             let known: HashSet<String> = self.users.keys().cloned().collect();
             let expansion = self.graph.expand_groups(&rest, false, &known).await?;
             self.memberships.extend(expansion.members);
+            self.unreadable.extend(expansion.unreadable);
         }
         self.phase(Phase::ReadingMembers, self.memberships.len() as u64);
         Ok(())
@@ -404,6 +401,7 @@ impl Reading<'_> {
             self.groups.entry(group.id.clone()).or_insert(group);
         }
         self.memberships.extend(expansion.members);
+        self.unreadable.extend(expansion.unreadable);
         for (group, children) in expansion.children {
             self.children.entry(group).or_default().extend(children);
         }
@@ -500,7 +498,11 @@ impl Reading<'_> {
             .into_values()
             .map(|g| {
                 let members = memberships.remove(&g.id);
-                to_directory_group(g, members)
+                let unreadable = self.unreadable.remove(&g.id);
+                DirectoryGroup {
+                    members_unreadable: unreadable,
+                    ..to_directory_group(g, members)
+                }
             })
             .collect();
         groups.extend(self.changed_groups);

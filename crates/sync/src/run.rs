@@ -55,6 +55,9 @@ pub struct PlannedRun {
     /// Imported objects Entra ID reports deleted that nobody decides about because "Check
     /// deleted objects" was off (0 when it was on).
     pub deleted_unchecked: usize,
+    /// Parts of "Check deleted objects" left unchecked, one line each with why (a missing
+    /// permission); nothing in `deleted` comes from them.
+    pub deleted_skipped: Vec<String>,
 }
 
 /// Users deleted on this server that a run brings back.
@@ -232,9 +235,9 @@ pub async fn plan_run(
             phase: Phase::CheckingDeleted,
             done: 0,
         });
-        engine::check_deleted(graph, &imported, &gathered, clock).await?
+        engine::check_deleted_noting(graph, &imported, &gathered, clock).await?
     } else {
-        Vec::new()
+        engine::DeletedCheck::default()
     };
     let deleted_unchecked = if request.check_deleted {
         0
@@ -254,7 +257,8 @@ pub async fn plan_run(
         run,
         changes,
         plan,
-        deleted,
+        deleted: deleted.objects,
+        deleted_skipped: deleted.skipped,
         tombstoned: gathered.tombstoned,
         imported_total: imported.users.len() + imported.groups.len(),
         safeguard: safeguard_of(&organization),
@@ -326,6 +330,7 @@ mod tests {
             safeguard,
             read: ReadMode::Full(FullReason::Requested),
             deleted_unchecked: 0,
+            deleted_skipped: Vec::new(),
         }
     }
 

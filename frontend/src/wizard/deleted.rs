@@ -29,6 +29,13 @@ pub fn DeletedObjectsStep() -> impl IntoView {
                     .filter(|p| !p.tombstoned.is_empty())
                     .map(|p| tombstoned_table(wizard, p.tombstoned))
             }}
+            {move || {
+                wizard.preview.get().filter(|p| !p.deleted_skipped.is_empty()).map(|p| view! {
+                    <div class="notice" id="deleted-skipped">
+                        {p.deleted_skipped.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+                    </div>
+                })
+            }}
             {move || wizard.preview.get().map(|p| deleted_view(wizard, menu, p))}
             {move || bulk_menu(wizard, menu)}
         </div>

@@ -143,6 +143,11 @@ fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
             };
             view! { <p class="notice" id="preview-tombstoned">{text}</p> }
         })}
+        {(!p.deleted_skipped.is_empty()).then(|| view! {
+            <div class="notice" id="preview-deleted-skipped">
+                {p.deleted_skipped.iter().map(|line| view! { <p>{line.clone()}</p> }).collect_view()}
+            </div>
+        })}
         {(p.deleted_unchecked > 0).then(|| view! {
             <p class="notice" id="preview-deleted-unchecked">
                 {format!("Entra ID reports {} imported objects as deleted. They are left as they are: turn on Check deleted objects (step 3) to decide about them.", p.deleted_unchecked)}

@@ -181,6 +181,14 @@ fn phase_view(
         .into_any(),
         Phase::Done(connected) => view! {
             <p class="success" id="signin-done" role="status">{signed_in_text(&connected)}</p>
+            {(!connected.missing_permissions.is_empty()).then(|| view! {
+                <div class="notice" id="signin-permissions">
+                    <p>"Permissions not granted to this app registration:"</p>
+                    <ul>
+                        {connected.missing_permissions.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}
+                    </ul>
+                </div>
+            })}
             <p class="muted">"Choose Next to pick the users and groups to synchronize."</p>
         }
         .into_any(),

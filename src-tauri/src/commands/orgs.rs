@@ -47,6 +47,7 @@ fn connected_answer(connected: &aadsync_sync::Connected) -> ipc::ConnectedOrgani
         organization: summary(&connected.organization),
         account: connected.account.upn.clone(),
         roles: connected.account.roles.clone(),
+        missing_permissions: connected.missing_features.clone(),
     }
 }
 

@@ -96,6 +96,7 @@ pub(crate) fn preview(plan: u64, planned: &PlannedRun) -> ipc::SyncPreview {
         tombstoned: planned.tombstoned.iter().map(tombstone_row).collect(),
         read_mode: planned.read.describe(),
         deleted_unchecked: planned.deleted_unchecked as u64,
+        deleted_skipped: planned.deleted_skipped.clone(),
         lifted: planned.lifted(),
     }
 }

@@ -216,6 +216,7 @@ mod tests {
             safeguard: case.safeguard,
             read: ReadMode::Full(FullReason::Requested),
             deleted_unchecked: 0,
+            deleted_skipped: Vec::new(),
         }
     }
 

@@ -6,6 +6,7 @@ pub mod code;
 pub mod device;
 pub mod id_token;
 pub mod loopback;
+pub mod permissions;
 pub mod session;
 pub mod signin;
 

@@ -150,11 +150,20 @@ impl GraphClient {
                     let paths: Vec<String> = chunk.iter().map(|r| r.path.clone()).collect();
                     let answers = self.batch_get(&paths).await?;
                     for (request, (status, mut body)) in chunk.into_iter().zip(answers) {
+                        let (group_id, path) = &level[request.group];
+                        // "List group members": a group with hidden membership answers 403
+                        // without Member.Read.Hidden. That group fails alone; the rest go on.
+                        if status == 403 {
+                            expansion.refused(group_id, &body);
+                            continue;
+                        }
                         if status != 200 {
                             return Err(batch_error(status, &body));
                         }
+                        if expansion.unreadable.contains_key(group_id) {
+                            continue;
+                        }
                         let items = page_items(&mut body)?;
-                        let (group_id, path) = &level[request.group];
                         if request.groups_page {
                             expansion.add_groups(
                                 group_id,
@@ -265,9 +274,28 @@ pub struct Expansion {
     /// With `nested`: the member groups of each expanded group, by group ID (every edge, also
     /// to groups reached before through another path).
     pub children: HashMap<String, Vec<String>>,
+    /// Groups whose members Graph refused to list (403), with the reason for the admin. Such a
+    /// group has no entry in `members` or `children`.
+    pub unreadable: BTreeMap<String, String>,
+}
+
+/// Why a group's members could not be read, for the run's results.
+pub fn members_refused(code: &str) -> String {
+    format!(
+        "Entra ID refused to list this group's members (403 {code}). A group with hidden membership lists its members only with the Microsoft Graph permission Member.Read.Hidden: add it to the app registration and grant admin consent, or leave the group out"
+    )
 }
 
 impl Expansion {
+    /// Records a group whose members Graph refused to list, forgetting what it gave of them.
+    fn refused(&mut self, group_id: &str, body: &Value) {
+        self.members.remove(group_id);
+        self.children.remove(group_id);
+        let code = body["error"]["code"].as_str().unwrap_or("Forbidden");
+        self.unreadable
+            .insert(group_id.to_owned(), members_refused(code));
+    }
+
     /// Member groups found through the group at `path`: each one new to the expansion is
     /// expanded next, under its path ("Sales / EMEA").
     fn add_groups(

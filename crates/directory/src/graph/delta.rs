@@ -66,8 +66,8 @@ pub struct DeltaRound<T> {
 /// Why a stored link cannot be used: the caller falls back to a full comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stale {
-    /// 410 Gone / `syncStateNotFound` / `resyncRequired` (or a 400 for a token Graph cannot
-    /// read): Graph no longer has the state.
+    /// 410 Gone, or 400 `syncStateNotFound` / `resyncRequired` ([`is_expired`]): Graph no
+    /// longer has the state.
     Expired,
     /// Not a delta link of this organization's Graph root.
     Foreign,
@@ -94,25 +94,28 @@ impl GraphClient {
         }
     }
 
-    /// Users changed or removed since `link`. `wanted` filters the changed users kept in
-    /// memory (the tenant may have changed far more users than were imported).
+    /// Users changed or removed since `link`, each once: Graph may report a user more than
+    /// once in a round, and the last copy is its state. `wanted` filters the changed users
+    /// kept in memory (the tenant may have changed far more users than were imported).
     pub async fn user_changes(
         &self,
         link: &str,
         wanted: impl Fn(&str) -> bool,
     ) -> Result<DeltaAnswer<RemoteUser>, GraphError> {
-        let mut changed = Vec::new();
+        let mut changed: BTreeMap<String, RemoteUser> = BTreeMap::new();
         let answer = self
-            .delta_round(link, DeltaKind::Users, |item| {
-                let id = item["id"].as_str().ok_or_else(unreadable_item)?;
-                if wanted(id) {
-                    changed.push(RemoteUser::from_json(item).ok_or_else(unreadable_item)?);
+            .delta_round(link, DeltaKind::Users, |id, item| {
+                // A later copy replaces an earlier one, a removal included.
+                changed.remove(id);
+                if let Some(item) = item.filter(|_| wanted(id)) {
+                    let user = RemoteUser::from_json(item).ok_or_else(unreadable_item)?;
+                    changed.insert(id.to_owned(), user);
                 }
                 Ok(())
             })
             .await?;
         Ok(answer.map(|(removed, next_link)| DeltaRound {
-            changed,
+            changed: changed.into_values().collect(),
             removed,
             next_link,
         }))
@@ -126,13 +129,16 @@ impl GraphClient {
     ) -> Result<DeltaAnswer<(String, GroupChange)>, GraphError> {
         let mut by_id: BTreeMap<String, GroupChange> = BTreeMap::new();
         let answer = self
-            .delta_round(link, DeltaKind::Groups, |mut item| {
-                let Some(id) = item["id"].as_str().map(str::to_owned) else {
-                    return Err(unreadable_item());
+            .delta_round(link, DeltaKind::Groups, |id, item| {
+                // Removed after earlier items: the removal is the group's last state.
+                let Some(mut item) = item else {
+                    by_id.remove(id);
+                    return Ok(());
                 };
-                if !wanted(&id) {
+                if !wanted(id) {
                     return Ok(());
                 }
+                let id = id.to_owned();
                 let members = match item.as_object_mut().and_then(|o| o.remove("members@delta")) {
                     None | Some(Value::Null) => Vec::new(),
                     Some(Value::Array(members)) => members,
@@ -173,15 +179,17 @@ impl GraphClient {
         }))
     }
 
-    /// Follows `link` through its nextLinks to the new deltaLink. Objects marked `@removed`
-    /// are collected; every other item goes to `on_item`. A page without its `value` list, an
-    /// item without an ID or one `on_item` cannot read fails the round: the new link would
-    /// otherwise pass over the change for good.
+    /// Follows `link` through its nextLinks to the new deltaLink. Every item goes to
+    /// `on_item` in order, with its ID (`None` for an object marked `@removed`); the removed
+    /// objects are also collected, each once, and dropped again when a later copy reports the
+    /// object present (Graph may repeat an object; the last copy wins). A page without its
+    /// `value` list, an item without an ID or one `on_item` cannot read fails the round: the
+    /// new link would otherwise pass over the change for good.
     async fn delta_round(
         &self,
         link: &str,
         kind: DeltaKind,
-        mut on_item: impl FnMut(Value) -> Result<(), GraphError>,
+        mut on_item: impl FnMut(&str, Option<Value>) -> Result<(), GraphError>,
     ) -> Result<Result<(Vec<RemovedObject>, String), Stale>, GraphError> {
         if !link.starts_with(kind.collection()) {
             return Ok(Err(Stale::Foreign));
@@ -192,28 +200,20 @@ impl GraphClient {
         loop {
             let mut page = match self.get(&url, false).await {
                 Ok(page) => page,
-                // 400: a token Graph cannot read (another format, a damaged row) is as good
-                // as an expired one: start over with a full comparison.
-                Err(GraphError::Http { status, code, .. })
-                    if matches!(status, 400 | 410)
-                        || matches!(
-                            code.as_str(),
-                            "syncStateNotFound" | "resyncRequired" | "syncStateInvalid"
-                        ) =>
-                {
-                    return Ok(Err(Stale::Expired));
-                }
+                Err(e) if is_expired(&e) => return Ok(Err(Stale::Expired)),
                 Err(other) => return Err(other),
             };
             for item in page_items(&mut page)? {
+                let id = item["id"].as_str().ok_or_else(unreadable_item)?.to_owned();
+                removed.retain(|r: &RemovedObject| r.id != id);
                 if let Some(reason) = item.get("@removed") {
-                    let id = item["id"].as_str().ok_or_else(unreadable_item)?;
                     removed.push(RemovedObject {
-                        id: id.to_owned(),
+                        id: id.clone(),
                         permanently: reason["reason"].as_str() != Some("changed"),
                     });
+                    on_item(&id, None)?;
                 } else {
-                    on_item(item)?;
+                    on_item(&id, Some(item))?;
                 }
             }
             // A next page elsewhere than our Graph root is not followed with our token, nor
@@ -250,6 +250,20 @@ impl GraphClient {
 
 fn unreadable_item() -> GraphError {
     GraphError::unreadable("Microsoft Graph described a changed object unreadably")
+}
+
+/// The answers Microsoft documents for a delta token it no longer honours, all meaning "start
+/// over with a full synchronization": 410 Gone ("Use delta query", synchronization reset), and
+/// 400 with the code `syncStateNotFound` (directory tokens past their 7 days) or
+/// `resyncRequired`. Any other error is a real failure and is reported as one.
+pub fn is_expired(error: &GraphError) -> bool {
+    match error {
+        GraphError::Http { status: 410, .. } => true,
+        GraphError::Http {
+            status: 400, code, ..
+        } => matches!(code.as_str(), "syncStateNotFound" | "resyncRequired"),
+        _ => false,
+    }
 }
 
 fn malformed(link: &str) -> GraphError {

@@ -13,7 +13,7 @@ mod model;
 mod recycle_bin;
 pub mod retry;
 
-pub use batch::{BATCH_SIZE, Expansion, UsersById, batch_error};
+pub use batch::{BATCH_SIZE, Expansion, UsersById, batch_error, members_refused};
 pub use client::{DEFAULT_CONCURRENCY, GRAPH_REQUEST_TIMEOUT, GraphClient, GraphError, Stats};
 pub use collections::{PAGE_SIZE, search_clause};
 pub use delta::{DELTA_WINDOW_SECONDS, DeltaKind, DeltaRound, GroupChange, RemovedObject, Stale};

@@ -47,6 +47,7 @@ async fn tenant() -> Emulator {
         mail_enabled: false,
         security_enabled: true,
         group_types: vec![],
+        visibility: None,
         created_date_time: "2024-01-01T00:00:00Z".into(),
         members: vec![via.id.clone()],
         deleted_date_time: None,

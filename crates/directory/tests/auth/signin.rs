@@ -3,6 +3,7 @@
 //! tokens, non-admin refused, unknown tenant, missing consent, device code.
 
 use aadsync_directory::auth::admin::AdminPolicy;
+use aadsync_directory::auth::permissions;
 use aadsync_directory::auth::signin::{DeviceSignIn, Interactive, SignInError};
 use aadsync_directory::auth::{Session, SessionError};
 use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
@@ -211,4 +212,44 @@ async fn missing_admin_consent_names_the_permission_and_the_fix() {
         text.contains("User.Read.All") && text.contains("Grant admin consent"),
         "{text}"
     );
+}
+
+/// After sign-in, the token response's `scope` says per feature which permission is missing:
+/// with the README's minimal registration, deleted groups and hidden-membership groups; with
+/// the optional permissions too, nothing.
+#[tokio::test]
+async fn the_granted_scopes_say_which_feature_lacks_which_permission() {
+    let readme = ["User.Read", "User.Read.All", "GroupMember.Read.All"];
+    let all = [&readme[..], &["Group.Read.All", "Member.Read.Hidden"]].concat();
+    let cases: [(&str, &[&str], &[&str]); 2] = [
+        (
+            "7d3c1f2e-2222-4a2b-9c3d-4e5f6a7b8c9d",
+            &readme,
+            &["Member.Read.Hidden", "Group.Read.All"],
+        ),
+        ("7d3c1f2e-3333-4a2b-9c3d-4e5f6a7b8c9d", &all, &[]),
+    ];
+    let mut tenant = aadsync_emulator::demo_tenant().expect("demo");
+    for (client, granted, _) in &cases {
+        tenant.applications.push(Application {
+            client_id: (*client).into(),
+            display_name: "aadsync".into(),
+            redirect_uris: vec!["http://localhost".into()],
+            public_client_flows: true,
+            granted_scopes: granted.iter().map(|s| (*s).to_owned()).collect(),
+            wids_in_tokens: true,
+        });
+    }
+    let emulator = emulator_with(tenant).await;
+    for (client, granted, missing) in cases {
+        let target = target(&emulator, "contoso.com", client);
+        let signed_in = interactive(&target, Person::demo_admin(emulator.clock().now()))
+            .await
+            .expect("signed in");
+        let lacking: Vec<&str> = permissions::feature_access(&signed_in.granted)
+            .into_iter()
+            .filter_map(|a| a.missing)
+            .collect();
+        assert_eq!(lacking, missing, "{granted:?}");
+    }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+mod delta;
 mod limits;
 mod paging;
 mod props;
@@ -28,15 +29,19 @@ struct Env {
 }
 
 async fn start(users: usize, groups: usize) -> Env {
+    start_with(users, groups, aadsync_emulator::GraphQuirks::default()).await
+}
+
+async fn start_with(users: usize, groups: usize, quirks: aadsync_emulator::GraphQuirks) -> Env {
     let tenant = generate(GeneratorConfig {
         users,
         groups,
         seed: 7,
     });
     let admin = tenant.users[0].user_principal_name.clone();
-    let emulator = Emulator::start(EmulatorConfig::new(tenant.clone()))
-        .await
-        .expect("emulator");
+    let mut config = EmulatorConfig::new(tenant.clone());
+    config.quirks = quirks;
+    let emulator = Emulator::start(config).await.expect("emulator");
     Env {
         emulator,
         http: reqwest::Client::new(),

@@ -36,6 +36,27 @@ pub(super) const READ_GROUPS: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+/// `directory/deletedItems/microsoft.graph.user`: "List deleted items" documents
+/// `User.Read.All` as the least privileged delegated permission (`User.ReadBasic.All` is not
+/// listed).
+pub(super) const READ_DELETED_USERS: &[&str] = &[
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// `directory/deletedItems/microsoft.graph.group`: `Group.Read.All` at least; the
+/// `GroupMember.*` permissions do not reach the recycle bin.
+pub(super) const READ_DELETED_GROUPS: &[&str] = &[
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// The members of a group whose `visibility` is `HiddenMembership`: Graph documents
+/// `Member.Read.Hidden` as required on top of the group permissions.
+const READ_HIDDEN_MEMBERS: &[&str] = &["Member.Read.Hidden"];
+
 pub(super) const READ_ME: &[&str] = &[
     "User.Read",
     "User.ReadWrite",
@@ -70,6 +91,19 @@ pub(super) const READ_ROLES: &[&str] = &[
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
+
+impl Call {
+    /// Whether the caller may read the members of `group` (a JSON group of the snapshot):
+    /// always, unless its membership is hidden and `Member.Read.Hidden` was not granted.
+    pub(super) fn may_read_members(&self, group: &serde_json::Value) -> bool {
+        group["visibility"].as_str() != Some(HIDDEN_MEMBERSHIP)
+            || self.caller.has_any(READ_HIDDEN_MEMBERS)
+    }
+}
+
+/// The `visibility` of a group whose members only owners and holders of
+/// `Member.Read.Hidden` may list.
+pub const HIDDEN_MEMBERSHIP: &str = "HiddenMembership";
 
 /// Checks the bearer token: signature, audience, tenant, lifetime.
 fn authenticate(

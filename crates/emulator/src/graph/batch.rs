@@ -126,9 +126,28 @@ pub async fn batch(
         statuses.insert(id.clone(), json!(status));
         responses.push(json!({"id": id, "status": status, "headers": out_headers, "body": body}));
     }
-    // Graph answers in any order; reversed here so clients cannot rely on the request order.
-    responses.reverse();
+    // Graph answers in any order ("JSON batching"): shuffled by a seed fixed per batch size, so
+    // a failure replays and clients cannot rely on the request order.
+    if shared.quirks.shuffle_batch {
+        shuffle(&mut responses);
+    }
     ids.json(json!({"responses": responses}))
+}
+
+/// A fixed permutation per length that moves the answers of a batch of two or more (a
+/// Fisher–Yates draw, rotated once more when it left them in request order).
+fn shuffle(responses: &mut Vec<Value>) {
+    let n = responses.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = crate::generate::Rng::new(0x5eed ^ n as u64);
+    for i in (1..n).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    if order.iter().enumerate().all(|(i, o)| i == *o) {
+        order.rotate_left(1);
+    }
+    let mut taken: Vec<Option<Value>> = responses.drain(..).map(Some).collect();
+    responses.extend(order.into_iter().filter_map(|i| taken[i].take()));
 }
 
 /// Whether the request depends on one that failed (or has not run).

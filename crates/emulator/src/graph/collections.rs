@@ -1,7 +1,7 @@
 //! `users`, `groups` (lists, single objects, `$count`) and the recycle bin
 //! `directory/deletedItems`.
 
-use super::auth::{Call, READ_GROUPS, READ_USERS, begin};
+use super::auth::{Call, READ_DELETED_GROUPS, READ_DELETED_USERS, READ_GROUPS, READ_USERS, begin};
 use super::projection::{
     GROUP_DEFAULT, Known, USER_DEFAULT, entity, known_any, known_group, known_user, page,
 };
@@ -189,30 +189,36 @@ fn count(call: &Call, n: usize, raw: Option<&str>, kind: Kind) -> Response {
     }
 }
 
-/// `directory/deletedItems/microsoft.graph.user|group`: the recycle bin (the cast is required).
+/// `directory/deletedItems/microsoft.graph.user|group`: the recycle bin (the cast is required;
+/// Graph also takes the short `graph.user`/`graph.group` that Microsoft's SDKs send). Each type
+/// needs its own permission, as "List deleted items" documents.
 pub(super) async fn deleted_items(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(cast): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let scopes: &[&str] = if cast == "microsoft.graph.group" {
-        READ_GROUPS
-    } else {
-        READ_USERS
+    let kind = match cast.as_str() {
+        "microsoft.graph.user" | "graph.user" => Some(Kind::User),
+        "microsoft.graph.group" | "graph.group" => Some(Kind::Group),
+        _ => None,
+    };
+    let scopes: &[&str] = match kind {
+        Some(Kind::Group) => READ_DELETED_GROUPS,
+        _ => READ_DELETED_USERS,
     };
     let call = match begin(&shared, &headers, scopes) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (kind, items, known, context): (Kind, &[Value], Known<'_>, &str) = match cast.as_str() {
-        "microsoft.graph.user" => (
+    let (kind, items, known, context): (Kind, &[Value], Known<'_>, &str) = match kind {
+        Some(Kind::User) => (
             Kind::User,
             &call.directory.deleted_users_json,
             &known_user,
             "directory/deletedItems/microsoft.graph.user",
         ),
-        "microsoft.graph.group" => (
+        Some(Kind::Group) => (
             Kind::Group,
             &call.directory.deleted_groups_json,
             &known_group,

@@ -5,6 +5,7 @@
 use super::auth::{Call, READ_GROUPS, READ_USERS, begin};
 use super::projection::{GROUP_DEFAULT, Known, USER_DEFAULT, known_group, known_user, project};
 use super::query;
+use super::replay;
 use super::response::GraphError;
 use crate::changes::{NetChange, Seen, member_delta};
 use crate::directory::Kind;
@@ -194,7 +195,7 @@ async fn delta(
             body.insert("value".into(), Value::Array(value));
             call.ids.json(Value::Object(body))
         }
-        Err(Expired) => expired(&call, &links.base, &options.keep),
+        Err(Expired) => expired(&shared, &call, &links.base, &options.keep),
     }
 }
 
@@ -292,7 +293,7 @@ fn read_token(
             // History this instance never had: the state is not available.
             if epoch != log.epoch || version > log.version {
                 drop(log);
-                return Err(expired(call, &collection.base(shared), keep));
+                return Err(expired(shared, call, &collection.base(shared), keep));
             }
             Ok(t)
         }
@@ -474,9 +475,20 @@ fn changes(
     // One lock for the changes and the version the next link starts from: a mutation between
     // the two would otherwise be skipped or reported twice.
     let log = shared.changes();
-    let value = (log.since(view.collection.kind, version).iter())
-        .filter_map(|change| changed_object(view, change))
-        .collect();
+    let quirks = shared.quirks;
+    let mut value = Vec::new();
+    for (i, change) in log.since(view.collection.kind, version).iter().enumerate() {
+        let Some(item) = changed_object(view, change) else {
+            continue;
+        };
+        if quirks.repeat_delta_items
+            && i % 2 == 0
+            && let (Seen::Listed(before), Seen::Listed(_)) = (change.before, change.after)
+        {
+            value.push(view.project(&before.json));
+        }
+        value.extend(replay::split_members(item, quirks.split_members_delta));
+    }
     body.insert(
         "@odata.deltaLink".into(),
         json!(links.to(Token::Delta {
@@ -538,8 +550,19 @@ fn typed(id: &str, kind: Kind) -> Value {
     json!({"@odata.type": format!("#{}", kind.type_name()), "id": id})
 }
 
-/// An expired token: 410 Gone, and where to start over.
-fn expired(call: &Call, base: &str, keep: &[(String, String)]) -> Response {
+/// An expired token: 410 Gone with where to start over, or 400 `syncStateNotFound` (the
+/// answer Microsoft documents for directory tokens past their 7 days), as `quirks` choose.
+fn expired(shared: &Shared, call: &Call, base: &str, keep: &[(String, String)]) -> Response {
+    if shared
+        .expired_answers
+        .next_is_bad_request(shared.quirks.expired_delta)
+    {
+        return call.ids.error(GraphError {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            code: "syncStateNotFound",
+            message: "The sync state generation is not found. The delta token is expired and data must be synchronized again.".into(),
+        });
+    }
     let mut response = call.ids.error(GraphError {
         status: axum::http::StatusCode::GONE,
         code: "syncStateNotFound",

@@ -70,16 +70,23 @@ async fn members(
     };
     let (only, kind, context) = match cast.as_deref() {
         None => (None, Kind::DirectoryObject, "directoryObjects"),
-        Some("microsoft.graph.user") => (Some(Kind::User), Kind::User, "users"),
-        Some("microsoft.graph.group") => (Some(Kind::Group), Kind::Group, "groups"),
+        // The SDKs (Kiota's request builders) send the short `graph.user`; Graph takes both.
+        Some("microsoft.graph.user" | "graph.user") => (Some(Kind::User), Kind::User, "users"),
+        Some("microsoft.graph.group" | "graph.group") => (Some(Kind::Group), Kind::Group, "groups"),
         Some(other) => {
             return call.ids.error(GraphError::bad_request(format!(
                 "Resource not found for the segment '{other}'."
             )));
         }
     };
-    if call.directory.group(&id).is_none() {
-        return call.ids.error(GraphError::not_found(&id));
+    match call.directory.group(&id) {
+        None => return call.ids.error(GraphError::not_found(&id)),
+        // "List group members": a group with hidden membership lists its members only with
+        // Member.Read.Hidden; otherwise Authorization_RequestDenied.
+        Some(group) if !call.may_read_members(group) => {
+            return call.ids.error(GraphError::forbidden());
+        }
+        Some(_) => {}
     }
     let member_ids = call.directory.members_of(&id, transitive);
     let items: Vec<(&Value, Kind)> = member_ids

@@ -8,6 +8,7 @@ mod me;
 mod members;
 mod projection;
 pub mod query;
+mod replay;
 mod response;
 
 pub use auth::Caller;
@@ -25,6 +26,14 @@ pub fn router(dispatch: Dispatch) -> Router<Shared> {
         .route("/v1.0/users", get(collections::list_users))
         .route("/v1.0/users/delta", get(delta::users))
         .route("/v1.0/groups/delta", get(delta::groups))
+        // The OData function-call form and the fully qualified name ("/delta is a shortcut for
+        // /microsoft.graph.delta") that Microsoft's SDKs send; Graph serves them all.
+        .route("/v1.0/users/delta()", get(delta::users))
+        .route("/v1.0/groups/delta()", get(delta::groups))
+        .route("/v1.0/users/microsoft.graph.delta()", get(delta::users))
+        .route("/v1.0/groups/microsoft.graph.delta()", get(delta::groups))
+        .route("/v1.0/users/microsoft.graph.delta", get(delta::users))
+        .route("/v1.0/groups/microsoft.graph.delta", get(delta::groups))
         .route("/v1.0/users/{id}", get(collections::get_user))
         .route("/v1.0/groups", get(collections::list_groups))
         .route("/v1.0/groups/{id}", get(collections::get_group))

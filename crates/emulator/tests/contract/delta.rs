@@ -3,7 +3,7 @@
 //! `delta-query-groups.md`), and a seeded check that a round applied to the state at its link
 //! gives the state Graph shows now.
 
-use crate::support::{ALL_SCOPES, Env, start};
+use crate::support::{ALL_SCOPES, Env, start, start_lenient};
 use aadsync_emulator::generate::Rng;
 use aadsync_emulator::{GeneratorConfig, Tenant, generate};
 use reqwest::Method;
@@ -145,7 +145,7 @@ fn removed_ref(mut reference: Value) -> Value {
 
 #[tokio::test]
 async fn a_member_deleted_restored_and_deleted_for_good_shows_in_users_and_in_each_of_his_groups() {
-    let env = start(40, 4).await;
+    let env = start_lenient(40, 4).await;
     let t = tenant(40, 4);
     let (user, other) = (t.users[5].id.as_str(), t.users[6].id.as_str());
     let team = new_group(&env, "Team", false, &[user, other]).await;
@@ -265,7 +265,7 @@ async fn a_member_deleted_restored_and_deleted_for_good_shows_in_users_and_in_ea
 
 #[tokio::test]
 async fn a_nested_group_added_and_removed_is_a_members_delta_of_the_parent_only() {
-    let env = start(20, 2).await;
+    let env = start_lenient(20, 2).await;
     let t = tenant(20, 2);
     let user = t.users[3].id.as_str();
     let parent = new_group(&env, "Parent", false, &[]).await;
@@ -297,7 +297,7 @@ async fn a_nested_group_added_and_removed_is_a_members_delta_of_the_parent_only(
 
 #[tokio::test]
 async fn a_group_soft_deleted_and_restored_leaves_and_rejoins_its_parents() {
-    let env = start(20, 2).await;
+    let env = start_lenient(20, 2).await;
     let t = tenant(20, 2);
     let (a, b) = (t.users[2].id.as_str(), t.users[3].id.as_str());
     let child = new_group(&env, "Child", true, &[a, b]).await;
@@ -375,7 +375,7 @@ async fn patch(env: &Env, user: &str, body: Value) {
 
 #[tokio::test]
 async fn attribute_changes_appear_when_tracked_and_new_objects_appear_whole() {
-    let env = start(20, 2).await;
+    let env = start_lenient(20, 2).await;
     let t = tenant(20, 2);
     let (renamed, disabled) = (t.users[4].id.as_str(), t.users[5].id.as_str());
     let team = new_group(&env, "Team", false, &[renamed]).await;
@@ -456,7 +456,7 @@ async fn attribute_changes_appear_when_tracked_and_new_objects_appear_whole() {
 
 #[tokio::test]
 async fn a_move_between_groups_is_a_removal_in_one_and_an_addition_in_the_other() {
-    let env = start(20, 2).await;
+    let env = start_lenient(20, 2).await;
     let t = tenant(20, 2);
     let user = t.users[7].id.as_str();
     let from = new_group(&env, "From", false, &[user]).await;
@@ -518,8 +518,14 @@ impl Model {
             let delta = props
                 .as_object_mut()
                 .and_then(|o| o.remove("members@delta"));
+            // Graph may report a group over several items (one carrying only its id and more
+            // members) and repeat an object: properties merge, the last copy winning.
             let entry = self.groups.entry(id).or_default();
-            entry.0 = props;
+            if let (Some(known), Some(new)) = (entry.0.as_object_mut(), props.as_object()) {
+                known.extend(new.clone());
+            } else {
+                entry.0 = props;
+            }
             for m in delta
                 .as_ref()
                 .and_then(Value::as_array)

@@ -10,4 +10,5 @@ mod graph;
 mod host;
 mod identity;
 mod memberships;
+mod strict;
 mod support;

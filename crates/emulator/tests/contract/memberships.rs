@@ -27,6 +27,7 @@ fn group(id: &str, name: &str, members: Vec<String>, assignable: bool) -> Group 
         mail_enabled: false,
         security_enabled: true,
         group_types: vec![],
+        visibility: None,
         created_date_time: "2024-01-01T00:00:00Z".into(),
         members,
         deleted_date_time: None,

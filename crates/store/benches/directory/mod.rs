@@ -91,6 +91,7 @@ pub fn directory(users: usize, groups: usize, per_group: usize) -> DirectoryChan
                     .map(|k| object_id(1, (g * per_group + k * 7919) % users))
                     .collect(),
             ),
+            members_unreadable: None,
         })
         .collect();
     DirectoryChanges {

@@ -88,6 +88,7 @@ pub fn entra_group(object_id: &str, name: &str, members: &[&str]) -> DirectoryGr
         security_enabled: true,
         group_types: vec![],
         members: Some(members.iter().map(|m| (*m).to_owned()).collect()),
+        members_unreadable: None,
     }
 }
 

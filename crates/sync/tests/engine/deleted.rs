@@ -2,7 +2,7 @@
 //! recycle bin), disabled or put out of scope are sorted; a recycle bin that cannot be read
 //! decides nothing and writes nothing; the admin's decisions reach the database.
 
-use crate::{Selection, quiet, start};
+use crate::{README_PERMISSIONS, Selection, WITH_GROUP_READ_ALL, quiet, start};
 use aadsync_directory::graph::GraphError;
 use aadsync_directory::graph::retry::RetryPolicy;
 use aadsync_sync::clock::SystemClock;
@@ -163,7 +163,8 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
 async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_members_back() {
     let env = start().await;
     env.save_org();
-    let graph = env.graph(RetryPolicy::new(4, 50));
+    // Deleted groups are read with Group.Read.All ("List deleted items").
+    let graph = env.graph_with(WITH_GROUP_READ_ALL, RetryPolicy::new(4, 50));
     let listed = env
         .graph_json("/groups?$top=12&$select=id,groupTypes")
         .await;
@@ -290,4 +291,103 @@ async fn groups_deleted_in_entra_id_are_triaged_and_a_restored_group_gets_its_me
     expected.sort();
     assert_eq!(members, expected);
     assert!(!imported.groups[&m365].deleted_in_directory, "mark cleared");
+}
+
+/// Without `Group.Read.All` (the README's minimal set), Graph refuses the deleted groups: the
+/// check still sorts the users, says why groups were skipped, and decides nothing about any
+/// group; with it, the same tenant lists the group.
+#[tokio::test]
+async fn without_group_read_all_users_are_checked_and_groups_skipped_with_the_reason() {
+    let env = start().await;
+    env.save_org();
+    let minimal = env.graph_with(README_PERMISSIONS, RetryPolicy::new(4, 50));
+    let listed = env
+        .graph_json("/groups?$top=12&$select=id,groupTypes")
+        .await;
+    let m365 = (listed["value"].as_array().expect("groups").iter())
+        .find(|g| {
+            g["groupTypes"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("Unified")))
+        })
+        .and_then(|g| g["id"].as_str())
+        .expect("a Microsoft 365 group")
+        .to_owned();
+    let lone = env.graph_json("/users?$top=30&$select=id").await["value"][25]["id"]
+        .as_str()
+        .expect("user")
+        .to_owned();
+    let selection = Selection {
+        users: vec![lone.clone()],
+        groups: vec![m365.clone()],
+        members: true,
+        ..Selection::default()
+    };
+    env.import(&minimal, &selection).await;
+    let members_before = env.imported().groups[&m365].directory.members.clone();
+    env.delete_days_ago(&format!("groups/{m365}"), 2).await;
+    env.delete_days_ago(&format!("users/{lone}"), 2).await;
+
+    let (read, found) = check_with(&env, &minimal).await;
+    // Users are checked: the deleted one, and the members the deleted group no longer keeps
+    // in scope (read from `/groups`, which the minimal permissions cover). No group at all.
+    assert!(
+        found
+            .objects
+            .iter()
+            .all(|o| o.kind == aadsync_store::ObjectKind::User),
+        "{:?}",
+        found.objects
+    );
+    let lone_finding = (found.objects.iter())
+        .find(|o| o.object_id == lone)
+        .map(|o| o.finding.clone());
+    assert_eq!(lone_finding, Some(Finding::SoftDeleted { days_left: 28 }));
+    assert_eq!(found.skipped, vec![engine::GROUPS_SKIPPED.to_owned()]);
+    assert!(engine::GROUPS_SKIPPED.contains("Group.Read.All"));
+    // The admin's Disable reaches the user; the group, about which nothing was decided, keeps
+    // its members and no deletion mark.
+    let mut objects = found.objects;
+    for o in &mut objects {
+        o.action = Action::Disable;
+    }
+    let mut changes = read.changes.clone();
+    changes.removals = engine::removals(&objects);
+    engine::apply(&env.store, &env.run(), &changes, &quiet).expect("apply");
+    let imported = env.imported();
+    assert!(!imported.groups[&m365].deleted_in_directory);
+    assert_eq!(imported.groups[&m365].directory.members, members_before);
+    assert!(
+        !imported.users[&lone].enabled,
+        "the deleted user was disabled"
+    );
+
+    let full = env.graph_with(WITH_GROUP_READ_ALL, RetryPolicy::new(4, 50));
+    let (_, found) = check_with(&env, &full).await;
+    assert!(found.skipped.is_empty());
+    assert!(
+        found.objects.iter().any(|o| o.object_id == m365),
+        "{:?}",
+        found.objects
+    );
+}
+
+/// A full read and "Check deleted objects" through `graph`.
+async fn check_with(
+    env: &crate::Env,
+    graph: &aadsync_directory::graph::GraphClient,
+) -> (engine::Gathered, engine::DeletedCheck) {
+    let imported = env.imported();
+    let read = env
+        .read(
+            graph,
+            &Selection::default(),
+            env.links().as_ref(),
+            Some(engine::FullReason::CheckDeleted),
+        )
+        .await;
+    let found = engine::check_deleted_noting(graph, &imported, &read, &SystemClock)
+        .await
+        .expect("a check, not a failed run");
+    (read, found)
 }

@@ -1,7 +1,7 @@
 //! Faults while reading: a fault once is retried exactly once and the read is the same as
 //! without it; a Graph that stays down fails the run with the reason, after a known number of
 //! attempts, and the whole use case (read, then apply) leaves every table as it was. A Graph
-//! that refuses change tracking (4xx) costs only the incremental reads.
+//! that refuses new change-tracking links fails the run with its answer.
 
 use crate::{Dump, Env, Selection, quiet, start};
 use aadsync_directory::graph::GraphError;
@@ -220,7 +220,7 @@ async fn a_round_of_changes_that_fails_writes_nothing_and_keeps_the_links() {
 }
 
 #[tokio::test]
-async fn a_graph_that_refuses_change_tracking_costs_only_the_incremental_reads() {
+async fn a_graph_refusing_new_links_fails_the_run_with_its_error_and_writes_nothing() {
     let env = start().await;
     env.save_org();
     let picked = env.tenant_users("/users?$top=3", "").await;
@@ -228,31 +228,39 @@ async fn a_graph_that_refuses_change_tracking_costs_only_the_incremental_reads()
         users: picked.keys().cloned().collect(),
         ..Selection::default()
     };
-
-    // A 400 to `$deltatoken=latest`: a tenant that refuses the query, not a failure.
-    env.control(
-        reqwest::Method::POST,
-        "faults",
-        json!({"path": "*deltatoken=latest*", "kind": "error", "status": 400, "code": "Request_UnsupportedQuery"}),
-    )
-    .await;
-    env.clear_requests().await;
     let graph = env.graph(RetryPolicy::new(3, 10));
-    let read = env.read(&graph, &selection, None, None).await;
-    assert_eq!(
-        read.read,
-        engine::ReadMode::Full(engine::FullReason::NoLinks)
-    );
-    assert_eq!(read.changes.delta, None);
-    assert_eq!(env.requests("/v1.0/users/delta").await, [400]);
-    assert_eq!(env.requests("/v1.0/groups/delta").await, Vec::<u64>::new());
-    engine::apply(&env.store, &env.run(), &read.changes, &quiet).expect("apply");
-    assert_eq!(env.stored_users(), picked);
-    assert_eq!(env.links(), None);
+    env.sync_like_the_app(&graph, &selection, false)
+        .await
+        .expect("first import");
+
+    // Any error taking new links (`$deltatoken=latest`) is Graph's answer to report, never a
+    // quiet "compare everything from now on": only an expired round means that.
+    for (status, code) in [
+        (400, "Request_UnsupportedQuery"),
+        (404, "Request_ResourceNotFound"),
+        (405, "Request_BadRequest"),
+        (501, "NotImplemented"),
+    ] {
+        env.control(
+            reqwest::Method::POST,
+            "faults",
+            json!({"path": "*deltatoken=latest*", "kind": "error", "status": status, "code": code}),
+        )
+        .await;
+        let before: Dump = env.dump();
+        let run = env.sync_like_the_app(&graph, &selection, true).await;
+        env.assert_unchanged(&before, "a refused read writes nothing");
+        match run {
+            Err(SyncError::Graph(GraphError::Http {
+                status: s, code: c, ..
+            })) if s == status && c == code => {}
+            other => panic!("{status} {code}: expected the error, got {other:?}"),
+        }
+        env.control(reqwest::Method::DELETE, "faults", json!({}))
+            .await;
+    }
 
     // A server error that outlasts the retries is a failure: nothing written.
-    env.control(reqwest::Method::DELETE, "faults", json!({}))
-        .await;
     env.control(
         reqwest::Method::POST,
         "faults",
@@ -267,6 +275,11 @@ async fn a_graph_that_refuses_change_tracking_costs_only_the_incremental_reads()
     )
     .await;
     env.clear_requests().await;
-    failing_run_changes_nothing(&env, &env.graph(RetryPolicy::new(3, 10)), &selection, 2).await;
+    let before: Dump = env.dump();
+    let run = env
+        .sync_like_the_app(&env.graph(RetryPolicy::new(3, 10)), &selection, true)
+        .await;
+    env.assert_unchanged(&before, "a failed read writes nothing");
+    assert_gave_up(run, 2);
     assert_eq!(env.requests("/v1.0/users/delta").await, [503, 503, 503]);
 }

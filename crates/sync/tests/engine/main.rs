@@ -8,6 +8,7 @@
 
 mod deleted;
 mod faults;
+mod hidden;
 mod incremental;
 mod selection;
 mod undo;
@@ -45,11 +46,16 @@ pub(crate) async fn start() -> Env {
 
 /// A generated tenant of `users` and `groups` (seed 3: `generate` gives the same tenant again).
 pub(crate) async fn start_with(users: usize, groups: usize) -> Env {
-    let tenant = generate(GeneratorConfig {
+    start_tenant(generate(GeneratorConfig {
         users,
         groups,
         seed: 3,
-    });
+    }))
+    .await
+}
+
+/// The emulator (strict) serving `tenant`, and an empty database.
+pub(crate) async fn start_tenant(tenant: aadsync_emulator::Tenant) -> Env {
     let admin = tenant.users[0].user_principal_name.clone();
     let emulator = Emulator::start(EmulatorConfig::new(tenant))
         .await
@@ -104,20 +110,29 @@ impl Dump {
     }
 }
 
+/// The delegated permissions README.md's "Connecting your own tenant" asks for at least.
+pub const README_PERMISSIONS: &[&str] = &["User.Read", "User.Read.All", "GroupMember.Read.All"];
+/// …and with the optional `Group.Read.All` that checking deleted groups needs.
+pub const WITH_GROUP_READ_ALL: &[&str] = &[
+    "User.Read",
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "Group.Read.All",
+];
+
 impl Env {
-    /// An access token for the tenant's administrator with the README's permissions.
-    fn token(&self) -> String {
-        self.emulator
-            .mint_access_token(
-                &self.admin,
-                &["User.Read.All", "GroupMember.Read.All"],
-                3600,
-            )
-            .expect("token")
+    /// A Graph client with the README's minimal permissions (no `Group.Read.All`: deleted
+    /// groups are not readable).
+    pub fn graph(&self, policy: RetryPolicy) -> GraphClient {
+        self.graph_with(README_PERMISSIONS, policy)
     }
 
-    pub fn graph(&self, policy: RetryPolicy) -> GraphClient {
-        let token = self.token();
+    /// A Graph client whose token carries `scopes`.
+    pub fn graph_with(&self, scopes: &[&str], policy: RetryPolicy) -> GraphClient {
+        let token = self
+            .emulator
+            .mint_access_token(&self.admin, scopes, 3600)
+            .expect("token");
         let target = Target::new(
             TenantRef::parse(&self.emulator.tenant_id()).expect("tenant"),
             ClientId::parse(demo::CLIENT_ID).expect("client"),
@@ -209,7 +224,10 @@ impl Env {
 
     /// A Graph answer read with a plain HTTP client (not the code under test).
     pub async fn graph_json(&self, path: &str) -> Value {
-        let token = self.token();
+        let token = self
+            .emulator
+            .mint_access_token(&self.admin, README_PERMISSIONS, 3600)
+            .expect("token");
         reqwest::Client::new()
             .get(format!("{}/v1.0{path}", self.emulator.base_url()))
             .bearer_auth(token)

@@ -96,7 +96,8 @@ impl Env {
         self.emulator
             .mint_access_token(
                 &self.admin,
-                &["User.Read.All", "GroupMember.Read.All"],
+                // The model checks deleted groups too, which needs Group.Read.All.
+                &["User.Read.All", "GroupMember.Read.All", "Group.Read.All"],
                 3600,
             )
             .expect("token")

@@ -188,6 +188,7 @@ impl Tenant {
                 mail: None,
                 mail_enabled: g.unified,
                 security_enabled: !g.unified,
+                visibility: None,
                 group_types: if g.unified {
                     vec!["Unified".into()]
                 } else {

@@ -50,6 +50,8 @@ pub struct SignedIn {
     pub tenant: TenantInfo,
     pub account: Account,
     pub session: Session,
+    /// The token response's `scope`: what the admin consented (see `auth::permissions`).
+    pub granted: Vec<String>,
 }
 
 /// A prepared interactive sign-in: the URL is known, the listener is waiting to be awaited.
@@ -177,6 +179,7 @@ pub async fn complete(
     };
     let access = tokens.access_token.expose();
     // Permissions first: without them the role check's own answer would be misleading.
+    let granted = tokens.scopes.clone();
     if let Some(missing) = missing_permission(&tokens.scopes) {
         return Err(SignInError::Consent {
             client_id: target.client_id.as_str().to_owned(),
@@ -212,6 +215,7 @@ pub async fn complete(
             roles: accepted,
         },
         session,
+        granted,
     })
 }
 
