@@ -124,6 +124,12 @@ async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Res
         t.contains("admin@contoso.com (Global Administrator)")
     })
     .await?;
+    // The demo's registration is the README's: without the optional Group.Read.All, which
+    // step 3 says after a silent sign-in too.
+    checks::content_becomes(&app, "dir-permissions", "the missing permission", |t| {
+        t.contains("Group.Read.All")
+    })
+    .await?;
     app.screenshot("silent-sign-in").await?;
     assert_eq!(play.opened(), 1, "a silent sign-in opens no browser");
 

@@ -121,12 +121,17 @@ pub async fn whoami(store: &Store, signins: &Signins, org: Option<&str>) -> CliR
     let mut failed = 0;
     for org in &list {
         match orgs::connect(org, &signins.tokens, &signins.policy).await {
-            Ok(connected) => say!(
-                "{}: {} ({})",
-                name(org),
-                connected.account.upn,
-                connected.account.roles.join(", ")
-            ),
+            Ok(connected) => {
+                say!(
+                    "{}: {} ({})",
+                    name(org),
+                    connected.account.upn,
+                    connected.account.roles.join(", ")
+                );
+                for line in &connected.missing_features {
+                    say!("  Permission missing: {line}");
+                }
+            }
             Err(err) => {
                 failed += 1;
                 let hint = if err.needs_sign_in() {

@@ -117,8 +117,8 @@ pub struct Connected {
     pub organization: Organization,
     pub account: Account,
     pub session: Arc<Session>,
-    /// After an interactive sign-in: one line per feature whose Graph permission was not
-    /// granted (`auth::permissions`); empty after a silent one, which does not re-read it.
+    /// One line per feature whose Graph permission was not granted (`auth::permissions`), from
+    /// the interactive sign-in's token answer or, after a silent one, the renewal's.
     pub missing_features: Vec<String>,
 }
 
@@ -375,6 +375,13 @@ pub async fn connect(
     let mut session = Session::resume(prepared.target, refresh);
     session.persist_to(tokens.clone(), key);
     let roles = session.verify_admin(policy, &upn).await?;
+    // Verifying renewed the access token, whose answer says what is granted now (an admin may
+    // have removed a permission since the interactive sign-in).
+    let missing_features = session
+        .granted()
+        .await
+        .map(|granted| aadsync_directory::auth::permissions::missing_lines(&granted))
+        .unwrap_or_default();
     Ok(Connected {
         organization: org.clone(),
         account: Account {
@@ -384,7 +391,7 @@ pub async fn connect(
             roles,
         },
         session: Arc::new(session),
-        missing_features: Vec::new(),
+        missing_features,
     })
 }
 

@@ -224,6 +224,24 @@ async fn sign_in_saves_resumes_silently_and_removal_deletes_the_token() {
         .expect("silent");
     assert_eq!(again.account.roles, ["Global Administrator"]);
     assert!(again.session.access_token().await.is_ok());
+    // The README's registration has no Group.Read.All: a silent sign-in says so too, from what
+    // the renewal was granted, as the interactive one does.
+    assert!(
+        again
+            .missing_features
+            .iter()
+            .any(|line| line.contains("Group.Read.All")),
+        "{:?}",
+        again.missing_features
+    );
+    assert!(
+        !again
+            .missing_features
+            .iter()
+            .any(|l| l.contains("User.Read.All")),
+        "{:?}",
+        again.missing_features
+    );
 
     // Revoked → "sign in again", not a crash, and the organization stays.
     emulator

@@ -101,6 +101,7 @@ pub fn SelectObjectsStep() -> impl IntoView {
             <p class="muted" id="wizard-connected">
                 {move || connected_text(wizard)}
             </p>
+            {missing_permissions(wizard)}
             {search_row(wizard, search, list, scroll_top)}
             <ErrorMessage id="dir-error" message=listing_error />
             {list_header(wizard)}
@@ -370,6 +371,23 @@ fn select_menu(wizard: Wizard, menu: RwSignal<Option<(i32, i32)>>) -> Option<imp
             <button class="menu-item" role="menuitem" id="dir-invert" on:click=move |_| act(|m| m.invert())>"Invert selection"</button>
         </div>
     })
+}
+
+/// After any sign-in, silent ones included: the features whose Graph permission this app
+/// registration lacks, folded.
+fn missing_permissions(wizard: Wizard) -> impl IntoView {
+    move || {
+        let lines = wizard
+            .connected
+            .with(|c| c.as_ref().map(|c| c.missing_permissions.clone()))
+            .filter(|lines| !lines.is_empty())?;
+        Some(view! {
+            <details class="notice" id="dir-permissions">
+                <summary>{format!("{} feature(s) need a permission this app registration was not granted", lines.len())}</summary>
+                <ul>{lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+            </details>
+        })
+    }
 }
 
 /// "Contoso (contoso.com) — signed in as admin@contoso.com (Global Administrator)".

@@ -80,6 +80,9 @@ struct State {
     /// The directory roles of the last ID token (`wids`; empty when the registration does not
     /// put them there), for the administrator re-check.
     wids: Vec<String>,
+    /// The Graph permissions the last token answer said were granted (its `scope`), for the
+    /// per-feature permission check after a silent sign-in; `None` before a renewal.
+    granted: Option<Vec<String>>,
 }
 
 /// Tokens of one organization + account.
@@ -121,6 +124,7 @@ impl Session {
                 access,
                 refresh,
                 wids,
+                granted: None,
             }),
             keyring: None,
         }
@@ -237,6 +241,9 @@ impl Session {
         if let Some(id_token) = &token.extra_fields().id_token {
             state.wids = crate::auth::id_token::wids_from_token_endpoint(id_token);
         }
+        if let Some(scopes) = token.scopes() {
+            state.granted = Some(scopes.iter().map(|s| s.to_string()).collect());
+        }
         if let Some(rotated) = token.refresh_token() {
             let rotated = SecretString::new(rotated.secret().as_str());
             // Saved before use: if the keyring fails, the old refresh token (still valid at
@@ -250,6 +257,12 @@ impl Session {
             token.expires_in(),
         ));
         Ok(access)
+    }
+
+    /// The Graph permissions the last renewal was granted (`None` before one, or when Entra
+    /// sent no `scope`).
+    pub async fn granted(&self) -> Option<Vec<String>> {
+        self.state.lock().await.granted.clone()
     }
 
     /// Re-checks that the account still holds an accepted administrator role.
