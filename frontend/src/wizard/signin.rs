@@ -15,7 +15,8 @@ enum Phase {
     /// Nothing running: a stored organization whose saved sign-in is gone.
     Idle,
     Waiting,
-    Done(ConnectedOrganization),
+    // Boxed: the organization is far larger than the other phases.
+    Done(Box<ConnectedOrganization>),
     Failed {
         code: ErrorCode,
         message: String,
@@ -46,7 +47,7 @@ fn signed_in_text(c: &ConnectedOrganization) -> String {
 pub fn SignInStep() -> impl IntoView {
     let wizard = expect_context::<Wizard>();
     let phase = RwSignal::new(match wizard.connected.get_untracked() {
-        Some(c) => Phase::Done(c),
+        Some(c) => Phase::Done(Box::new(c)),
         None => Phase::Idle,
     });
     let awaited = StoredValue::new(None::<u64>);
@@ -133,7 +134,7 @@ fn await_sign_in(
             Ok(connected) => {
                 wizard.connected.set(Some(connected.clone()));
                 wizard.notice.set(None);
-                phase.set(Phase::Done(connected));
+                phase.set(Phase::Done(Box::new(connected)));
                 wizard.ready.set(true);
             }
             Err(err) => phase.set(Phase::Failed {
