@@ -122,17 +122,11 @@ impl Sort {
             }
             .to_lowercase()
         };
-        visible.sort_by_cached_key(|i| (key(i), *i));
+        // The row index breaks ties: equal keys keep Entra ID's order, descending or not.
         if self.descending {
-            visible.reverse();
-            // Ties in Entra ID's order, descending or not.
-            let mut start = 0;
-            while start < visible.len() {
-                let k = key(&visible[start]);
-                let end = start + visible[start..].iter().take_while(|i| key(i) == k).count();
-                visible[start..end].reverse();
-                start = end;
-            }
+            visible.sort_by_cached_key(|i| (std::cmp::Reverse(key(i)), *i));
+        } else {
+            visible.sort_by_cached_key(|i| (key(i), *i));
         }
     }
 }
