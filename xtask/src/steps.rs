@@ -263,11 +263,13 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
 }
 
-/// Runs `crates/emulator/compat/msal_check.py` with the pinned MSAL Python against an
-/// emulator started with TLS: what a real Microsoft client library makes of it.
+/// Runs `crates/emulator/compat/msal_check.py` with the pinned MSAL Python, then
+/// `graph_sdk_check.py` with Microsoft's Graph SDK for Python on the token MSAL got, against
+/// an emulator started with TLS: what Microsoft's own client libraries make of it.
 pub fn compat(ctx: &mut Ctx) -> Result<(), String> {
     let compat = ctx.root.join("crates/emulator/compat");
-    let venv = ctx.tools_dir.join("msal-python-1.39.0");
+    // Named for its requirements: a new set gets a new folder, so it is installed once.
+    let venv = ctx.tools_dir.join("msal-1.39.0-msgraph-sdk-1.65.0");
     let python = venv.join(if cfg!(windows) {
         "Scripts/python.exe"
     } else {
@@ -276,11 +278,11 @@ pub fn compat(ctx: &mut Ctx) -> Result<(), String> {
     if !python.is_file() {
         let mut create = ctx.command("python3");
         create.arg("-m").arg("venv").arg(&venv);
-        ctx.step("python venv for MSAL (once)", &mut create)?;
+        ctx.step("python venv for MSAL and the Graph SDK (once)", &mut create)?;
         let mut pip = ctx.command(&python);
         pip.args(["-m", "pip", "install", "-q", "-r"])
             .arg(compat.join("requirements.txt"));
-        ctx.step("install MSAL Python (once)", &mut pip)?;
+        ctx.step("install MSAL and the Graph SDK for Python (once)", &mut pip)?;
     }
     let mut build = ctx.cargo();
     build.args([
@@ -321,12 +323,27 @@ pub fn compat(ctx: &mut Ctx) -> Result<(), String> {
         Some(authority) => {
             let mut check = ctx.command(&python);
             // requests lets REQUESTS_CA_BUNDLE override `verify=`, so set it to the emulator's CA.
+            let token = scratch.join("graph-token");
             check
                 .arg(compat.join("msal_check.py"))
                 .arg(&authority)
                 .arg(&ca)
+                .arg(&token)
                 .env("REQUESTS_CA_BUNDLE", &ca);
             ctx.step("MSAL Python against the emulator", &mut check)
+                .and_then(|()| {
+                    let mut sdk = ctx.command(&python);
+                    sdk.arg(compat.join("graph_sdk_check.py"))
+                        .arg(&authority)
+                        .arg(&ca)
+                        .arg(&token);
+                    let result = ctx.step(
+                        "Microsoft Graph SDK (Python) against the emulator",
+                        &mut sdk,
+                    );
+                    let _ = std::fs::remove_file(&token);
+                    result
+                })
         }
         None => Err("entra-emulator did not print its authority".into()),
     };

@@ -67,3 +67,12 @@ silent = app.acquire_token_silent(SCOPES, account=account, force_refresh=True)
 assert silent and "access_token" in silent, silent
 me = requests.get(AUTH.rsplit("/", 1)[0] + "/v1.0/me/memberOf", headers={"Authorization": "Bearer " + silent["access_token"]}, verify=CA).json()
 print("silent refresh: ok; /me/memberOf role:", [v.get("displayName") for v in me["value"] if v["@odata.type"].endswith("directoryRole")])
+
+# The token for graph_sdk_check.py (Microsoft's Graph SDK), when asked for: `.default`, as the
+# app asks, i.e. everything the README's registration was consented (User.Read included).
+if len(sys.argv) > 3:
+    default = app.acquire_token_silent(["https://graph.microsoft.com/.default"], account=account, force_refresh=True)
+    assert default and "access_token" in default, default
+    print(".default: ok, scope:", default.get("scope"))
+    with open(sys.argv[3], "w") as out:
+        out.write(default["access_token"])
