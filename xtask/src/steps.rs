@@ -263,6 +263,39 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
 }
 
+/// MSAL Python signs in against the emulator at `authority` and writes a token; Microsoft's
+/// Graph SDK for Python then reads the emulator with it.
+fn client_checks(
+    ctx: &mut Ctx,
+    python: &Path,
+    compat: &Path,
+    authority: &str,
+    ca: &Path,
+    scratch: &Path,
+) -> Result<(), String> {
+    let token = scratch.join("graph-token");
+    let mut check = ctx.command(python);
+    // requests lets REQUESTS_CA_BUNDLE override `verify=`, so set it to the emulator's CA.
+    check
+        .arg(compat.join("msal_check.py"))
+        .arg(authority)
+        .arg(ca)
+        .arg(&token)
+        .env("REQUESTS_CA_BUNDLE", ca);
+    ctx.step("MSAL Python against the emulator", &mut check)?;
+    let mut sdk = ctx.command(python);
+    sdk.arg(compat.join("graph_sdk_check.py"))
+        .arg(authority)
+        .arg(ca)
+        .arg(&token);
+    let result = ctx.step(
+        "Microsoft Graph SDK (Python) against the emulator",
+        &mut sdk,
+    );
+    let _ = std::fs::remove_file(&token);
+    result
+}
+
 /// Runs `crates/emulator/compat/msal_check.py` with the pinned MSAL Python, then
 /// `graph_sdk_check.py` with Microsoft's Graph SDK for Python on the token MSAL got, against
 /// an emulator started with TLS: what Microsoft's own client libraries make of it.
@@ -320,31 +353,7 @@ pub fn compat(ctx: &mut Ctx) -> Result<(), String> {
         }
     }
     let result = match authority {
-        Some(authority) => {
-            let mut check = ctx.command(&python);
-            // requests lets REQUESTS_CA_BUNDLE override `verify=`, so set it to the emulator's CA.
-            let token = scratch.join("graph-token");
-            check
-                .arg(compat.join("msal_check.py"))
-                .arg(&authority)
-                .arg(&ca)
-                .arg(&token)
-                .env("REQUESTS_CA_BUNDLE", &ca);
-            ctx.step("MSAL Python against the emulator", &mut check)
-                .and_then(|()| {
-                    let mut sdk = ctx.command(&python);
-                    sdk.arg(compat.join("graph_sdk_check.py"))
-                        .arg(&authority)
-                        .arg(&ca)
-                        .arg(&token);
-                    let result = ctx.step(
-                        "Microsoft Graph SDK (Python) against the emulator",
-                        &mut sdk,
-                    );
-                    let _ = std::fs::remove_file(&token);
-                    result
-                })
-        }
+        Some(authority) => client_checks(ctx, &python, &compat, &authority, &ca, &scratch),
         None => Err("entra-emulator did not print its authority".into()),
     };
     let _ = emulator.kill();
