@@ -81,6 +81,10 @@ fn passwords_reach_no_file_and_no_log_line() {
     let path = dir.path().join("users.sqlite3");
 
     tracing::subscriber::with_default(subscriber, || {
+        // Other tests of this binary run on other threads without a subscriber: a callsite
+        // they registered first may have cached "never" before this scoped subscriber existed
+        // (seen once in CI: the "local user created" line missing). Recompute with it present.
+        tracing::callsite::rebuild_interest_cache();
         let store = Store::open(&path, &OpenOptions::default()).expect("open");
         let policy = PasswordPolicy::default();
         let mut refused = local("bob");
