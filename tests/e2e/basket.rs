@@ -210,7 +210,7 @@ async fn the_object_list_works_from_the_keyboard() -> Result {
     send(&app, &keys(&[Key::Down, Key::Enter])).await?;
     actions::click_css(&app, "#dir-show option[value='groups']").await?;
     actions::click(&app, "dir-sort-name").await?;
-    checks::attr_is(&app, "dir-sort-name", "aria-sort", "ascending").await?;
+    checks::attr_is(&app, "dir-sort-name", "data-sort", "ascending").await?;
     let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
     let first = tenant
         .groups

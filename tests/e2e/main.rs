@@ -9,6 +9,7 @@
 //! Run with `cargo xtask test`, or after `cargo build -p aadsync-desktop` with
 //! `cargo test -p aadsync-e2e` (tauri-driver and WebKitWebDriver on PATH).
 
+mod a11y;
 mod about;
 mod basket;
 mod cancel_write;

@@ -56,6 +56,9 @@ const APT_TEST: &[&str] = &[
     "python3-venv",
 ];
 
+/// The axe-core release the accessibility audit runs (npm registry).
+const AXE_VERSION: &str = "4.14.1";
+
 /// A cargo-installed tool pinned to one version.
 struct Tool {
     krate: &'static str,
@@ -208,6 +211,17 @@ fn ensure_linux_packages(purpose: Purpose) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
+    apt_install(&missing)?;
+    let still = missing_debs(&wanted);
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("apt-get did not install: {}", still.join(" ")))
+    }
+}
+
+/// `apt-get install` of `missing`, as root or through passwordless sudo.
+fn apt_install(missing: &[String]) -> Result<(), String> {
     println!("installing Debian packages: {}", missing.join(" "));
     let is_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
     let sudo: &[&str] = if is_root {
@@ -243,12 +257,42 @@ fn ensure_linux_packages(purpose: Purpose) -> Result<(), String> {
     apt(&["update", "-q"])?;
     let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
     install.extend(missing.iter().map(String::as_str));
-    apt(&install)?;
-    let still = missing_debs(&wanted);
-    if still.is_empty() {
-        Ok(())
+    apt(&install)
+}
+
+/// axe-core, the accessibility engine the end-to-end audit injects (tests/e2e/a11y.rs), from
+/// the npm registry, once; returns its `axe.min.js`. npm is the machine's (Node.js ships it),
+/// or Debian's when there is none.
+pub fn ensure_axe(ctx: &mut Ctx) -> Result<PathBuf, String> {
+    let root = ctx.tools_dir.join(format!("axe-core-{AXE_VERSION}"));
+    let script = root.join("node_modules/axe-core/axe.min.js");
+    if script.is_file() {
+        return Ok(script);
+    }
+    if find_on_path("npm").is_none() {
+        if !is_debian_like() {
+            return Err(
+                "npm is needed for the accessibility audit's axe-core: install Node.js".into(),
+            );
+        }
+        apt_install(&["npm".to_owned()])?;
+    }
+    std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let mut npm = ctx.command("npm");
+    npm.args([
+        "install",
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+    ])
+    .arg(&root)
+    .arg(format!("axe-core@{AXE_VERSION}"));
+    ctx.step(&format!("install axe-core {AXE_VERSION} (once)"), &mut npm)?;
+    if script.is_file() {
+        Ok(script)
     } else {
-        Err(format!("apt-get did not install: {}", still.join(" ")))
+        Err(format!("npm did not produce {}", script.display()))
     }
 }
 

@@ -256,9 +256,11 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     ctx.step("build the app for end-to-end tests", &mut build)?;
 
     let app = ctx.target_dir().join("debug").join("aadsync-desktop");
+    let axe = crate::prereqs::ensure_axe(ctx)?;
     let mut e2e = ctx.cargo();
     e2e.args(["test", "--locked", "-p", "aadsync-e2e"])
         .env("AADSYNC_APP_BIN", &app)
+        .env("AADSYNC_AXE_JS", &axe)
         .args(["--", "--test-threads=2"]); // apps still queue one at a time inside
     ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
 }

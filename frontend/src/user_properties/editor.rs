@@ -58,7 +58,7 @@ pub fn Editor(form: UserForm, on_close: Callback<()>, on_saved: Callback<()>) ->
 
     view! {
         {tab_list(tabs, active)}
-        <div class="dialog-body tab-panel" role="tabpanel" aria-labelledby=move || active.get().id()>
+        <div class="dialog-body tab-panel" role="tabpanel" tabindex="0" aria-labelledby=move || active.get().id()>
             {move || match active.get() {
                 Tab::General => view! { <tabs::General /> }.into_any(),
                 Tab::Account => view! { <tabs::Account /> }.into_any(),

@@ -86,8 +86,10 @@ pub fn UsersTable(
     let ms = |t: RwSignal<Option<f64>>| move || t.get().map(|t| format!("{t:.1}"));
 
     view! {
+        // The grid holds rows only (ARIA); its status and the empty-filter note sit beside it.
+        <div class="table-frame">
         <div
-            class="table-frame"
+            class="table-grid"
             id="users-table"
             role="grid"
             aria-label="Server users"
@@ -102,6 +104,7 @@ pub fn UsersTable(
             </div>
             <div
                 class="table-body"
+                role="rowgroup"
                 node_ref=body
                 tabindex="0"
                 on:scroll=move |_| {
@@ -119,10 +122,11 @@ pub fn UsersTable(
                         children=move |(i, row)| row_view(state, menu, on_open, i, row)
                     />
                 </div>
-                <Show when=move || page.with(|p| p.as_ref().is_some_and(|(_, pg)| pg.total == 0))>
-                    <p class="no-match" id="users-no-match">"No user matches the filter"</p>
-                </Show>
             </div>
+        </div>
+            <Show when=move || page.with(|p| p.as_ref().is_some_and(|(_, pg)| pg.total == 0))>
+                <p class="no-match" id="users-no-match">"No user matches the filter"</p>
+            </Show>
             <div class="table-status" aria-live="polite" id="users-count">
                 {move || count_text(state, total())}
             </div>

@@ -77,7 +77,7 @@ fn action_from(value: &str) -> DeletedAction {
 fn tombstoned_table(wizard: Wizard, rows: Vec<TombstoneRow>) -> impl IntoView {
     view! {
         <p>"Deleted on this server, still in Entra ID:"</p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="outcomes" id="tombstoned-rows">
                 <thead><tr><th>"Account"</th><th>"Name"</th><th>"On the server"</th></tr></thead>
                 <tbody>
@@ -94,6 +94,7 @@ fn tombstoned_row(wizard: Wizard, i: usize, row: TombstoneRow) -> impl IntoView 
         let id = id.clone();
         move || wizard.reimport.with(|r| r.contains(&id))
     };
+    let label = format!("What to do with {}", row.display_name);
     view! {
         <tr data-id=row.id.clone()>
             <td>{row.account}</td>
@@ -101,6 +102,7 @@ fn tombstoned_row(wizard: Wizard, i: usize, row: TombstoneRow) -> impl IntoView 
             <td>
                 <select
                     id=format!("tombstone-action-{i}")
+                    aria-label=label
                     prop:value=move || if chosen() { "reimport" } else { "ignore" }
                     on:change=move |ev| {
                         let on = event_target_value(&ev) == "reimport";
@@ -132,7 +134,7 @@ fn deleted_view(wizard: Wizard, menu: BulkMenu, p: SyncPreview) -> AnyView {
     view! {
         <p>"These objects were imported earlier. Choose what happens to each on the server (right-click for all at once):"</p>
         <p class="muted">"For a group, Disable takes away its Azure AD members (the group stays, marked as deleted in Entra ID) and Delete removes it; its users stay either way."</p>
-        <div class="table-scroll" on:contextmenu=move |ev| { ev.prevent_default(); menu.set(Some((ev.client_x(), ev.client_y()))); }>
+        <div class="table-scroll" tabindex="0" on:contextmenu=move |ev| { ev.prevent_default(); menu.set(Some((ev.client_x(), ev.client_y()))); }>
             <table class="outcomes" id="deleted-rows">
                 <thead><tr><th>"Account"</th><th>"Name"</th><th>"In Entra ID"</th><th>"On the server"</th></tr></thead>
                 <tbody>
@@ -159,6 +161,7 @@ fn deleted_row(wizard: Wizard, i: usize, row: DeletedRow) -> impl IntoView {
             })
         }
     };
+    let label = format!("What to do with {}", row.display_name);
     view! {
         <tr data-id=row.id.clone()>
             <td>{if row.kind == EntryKind::Group {
@@ -171,6 +174,7 @@ fn deleted_row(wizard: Wizard, i: usize, row: DeletedRow) -> impl IntoView {
             <td>
                 <select
                     id=format!("deleted-action-{i}")
+                    aria-label=label
                     prop:value=move || action_value(current())
                     on:change=move |ev| {
                         let action = action_from(&event_target_value(&ev));

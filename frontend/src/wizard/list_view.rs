@@ -98,7 +98,7 @@ impl Sort {
         }
     }
 
-    /// `aria-sort` of `column`'s header.
+    /// How `column` sorts the list now: ascending, descending or none (a header's `data-sort`).
     pub fn aria(self, column: Column) -> &'static str {
         match (self.by, self.descending) {
             (Some(c), false) if c == column => "ascending",

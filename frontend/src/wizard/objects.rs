@@ -123,11 +123,18 @@ fn list_header(wizard: Wizard) -> impl IntoView {
         view! {
             <button
                 id=id
-                aria-sort=move || wizard.select.with(|m| m.sort().aria(column))
+                data-sort=move || wizard.select.with(|m| m.sort().aria(column))
                 title="Sort by this column (again: reverse, a third time: as Entra ID listed)"
                 on:click=move |_| wizard.select.update(|m| m.set_sort(m.sort().clicked(column)))
             >
                 {title}
+                <span class="visually-hidden">
+                    {move || match wizard.select.with(|m| m.sort().aria(column)) {
+                        "ascending" => ", sorted ascending",
+                        "descending" => ", sorted descending",
+                        _ => "",
+                    }}
+                </span>
             </button>
         }
     };
@@ -236,7 +243,7 @@ fn dir_row(wizard: Wizard, i: u32, row: DirectoryEntry, checked: bool) -> impl I
                 wizard.select.update(|m| m.click(i as usize, ev.shift_key()));
             }
         >
-            <input type="checkbox" tabindex="-1" prop:checked=checked aria-hidden="true" />
+            <span class="tick" aria-hidden="true"></span>
             <span class=format!("type-icon {}", icon.0) title=icon.1 aria-label=icon.1></span>
             // Cut-off text is readable in full on hover.
             <span class="dir-name" title=row.display_name.clone()>{row.display_name.clone()}</span>

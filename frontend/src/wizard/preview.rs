@@ -161,7 +161,7 @@ fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
         })}
         <p class="muted" id="preview-read-mode">{p.read_mode.clone()}</p>
         <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
-        <div class="table-scroll">{outcome_table("preview-rows", p.rows, false)}</div>
+        <div class="table-scroll" tabindex="0">{outcome_table("preview-rows", p.rows, false)}</div>
     }
 }
 

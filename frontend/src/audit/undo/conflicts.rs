@@ -51,7 +51,7 @@ pub fn ConflictsTable(
                 {move || format!("{} kept, {} restored", n - restored(), restored())}
             </span>
         </div>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="outcomes undo-conflicts" id="undo-conflicts">
                 <thead>
                     <tr>
