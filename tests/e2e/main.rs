@@ -15,6 +15,7 @@ mod basket;
 mod cancel_write;
 mod decisions;
 mod https;
+mod keyboard;
 mod shell;
 mod signin;
 mod sync;

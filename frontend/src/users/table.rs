@@ -104,6 +104,7 @@ pub fn UsersTable(
             </div>
             <div
                 class="table-body"
+                id="users-rows"
                 role="rowgroup"
                 node_ref=body
                 tabindex="0"
