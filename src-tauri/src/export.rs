@@ -1,8 +1,10 @@
-//! Files the admin exports (run results, the audit log): CSV quoting, and saving to the
-//! Downloads folder without overwriting anything.
+//! Files the admin exports (run results, the audit log): CSV quoting, the OS save dialog,
+//! writing without leaving half a file, and "Show in folder" for what this session exported.
 
 use aadsync_ipc::IpcError;
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use tauri::Manager;
 
 /// The first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
@@ -21,39 +23,118 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// The Downloads folder (the home folder where there is none).
-pub fn downloads<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<PathBuf, IpcError> {
-    app.path()
-        .download_dir()
-        .or_else(|_| app.path().home_dir())
-        .map_err(|e| IpcError::internal(format!("No folder to save to: {e}")))
+/// What the save dialog offers: a file name and one file type.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub file_name: String,
+    pub type_label: &'static str,
+    pub extension: &'static str,
 }
 
-/// Writes `content` to `dir/stem.ext`, or `stem-2.ext`, … if that exists; returns the path.
-pub fn save_new(
-    dir: &std::path::Path,
-    stem: &str,
-    ext: &str,
-    content: &str,
-) -> Result<String, IpcError> {
+/// Asks where to save through the OS save dialog, opened in Downloads with `offer`'s name
+/// (the dialog asks before replacing a file). `None`: the admin cancelled.
+pub async fn ask_path<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    offer: Offer,
+) -> Result<Option<PathBuf>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title("Export")
+        .set_file_name(&offer.file_name)
+        .add_filter(offer.type_label, &[offer.extension]);
+    if let Ok(dir) = app.path().download_dir().or_else(|_| app.path().home_dir()) {
+        dialog = dialog.set_directory(dir);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |chosen| {
+        let _ = tx.send(chosen);
+    });
+    let chosen = rx
+        .await
+        .map_err(|_| IpcError::internal("The save dialog closed without an answer"))?;
+    chosen
+        .map(|path| {
+            path.into_path().map_err(|e| {
+                IpcError::new(
+                    aadsync_ipc::ErrorCode::InvalidInput,
+                    format!(
+                        "That place cannot be saved to ({e}): choose a folder on this computer"
+                    ),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Writes `content` to `path`, replacing what is there only once the whole file is written:
+/// a temporary file next to it (0600 on Unix, an export holds the directory's names and
+/// addresses), then a rename.
+pub fn write_replacing(path: &Path, content: &str) -> Result<(), IpcError> {
     use std::io::Write;
-    aadsync_store::private::create_dir_all(dir).map_err(|e| IpcError::internal(e.to_string()))?;
-    let mut path = dir.join(format!("{stem}.{ext}"));
-    let mut n = 1;
-    // Created new and 0600 (Unix): an export holds names and addresses of the whole directory.
-    let mut file = loop {
-        match aadsync_store::private::create_new(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                n += 1;
-                path = dir.join(format!("{stem}-{n}.{ext}"));
-            }
-            other => break other,
+    let cannot =
+        |e: std::io::Error| IpcError::internal(format!("Cannot write {}: {e}", path.display()));
+    let name = path.file_name().ok_or_else(|| {
+        IpcError::new(
+            aadsync_ipc::ErrorCode::InvalidInput,
+            "Choose a file name to save to",
+        )
+    })?;
+    let mut partial = name.to_owned();
+    partial.push(format!(".{}.partial", std::process::id()));
+    let temporary = path.with_file_name(partial);
+    let written = aadsync_store::private::create_new(&temporary)
+        .and_then(|mut file| {
+            file.write_all(content.as_bytes())
+                .and_then(|()| file.sync_all())
+        })
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(cannot)
+}
+
+/// The files exported in this session: "Show in folder" opens a file manager on these only,
+/// never on a path the web view names.
+#[derive(Debug, Default)]
+pub struct Exported(Mutex<HashSet<PathBuf>>);
+
+impl Exported {
+    pub fn remember(&self, path: &Path) {
+        if let Ok(mut paths) = self.0.lock() {
+            paths.insert(path.to_path_buf());
         }
     }
-    .map_err(|e| IpcError::internal(format!("Cannot write {}: {e}", path.display())))?;
-    file.write_all(content.as_bytes())
-        .map_err(|e| IpcError::internal(format!("Cannot write {}: {e}", path.display())))?;
-    Ok(path.display().to_string())
+
+    /// `path` if this session exported it.
+    pub fn check(&self, path: &str) -> Result<PathBuf, IpcError> {
+        let path = PathBuf::from(path);
+        let known = self.0.lock().map(|p| p.contains(&path)).unwrap_or(false);
+        if known {
+            Ok(path)
+        } else {
+            Err(IpcError::new(
+                aadsync_ipc::ErrorCode::InvalidInput,
+                "Only a file exported in this session can be shown in its folder",
+            ))
+        }
+    }
+}
+
+/// Asks the desktop's file manager to show `path` selected in its folder.
+pub fn reveal<R: tauri::Runtime>(app: &tauri::AppHandle<R>, path: &Path) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener().reveal_item_in_dir(path).map_err(|e| {
+        IpcError::new(
+            aadsync_ipc::ErrorCode::DesktopUnavailable,
+            format!(
+                "No file manager answered ({e}). The file is at {}",
+                path.display()
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -103,8 +184,15 @@ mod tests {
         let control = dir.path().join("control");
         let _ = std::fs::write(&control, "");
         assert_eq!(mode(&control), 0o644, "the umask is not 022");
-        let export = save_new(dir.path(), "run", "csv", "a,b").unwrap_or_default();
-        assert_eq!(mode(std::path::Path::new(&export)), 0o600, "{export}");
+        // A new export, and one replacing a file the admin had made readable to others.
+        let export = dir.path().join("run.csv");
+        let replaced = dir.path().join("old.csv");
+        let _ = std::fs::write(&replaced, "old");
+        assert_eq!(mode(&replaced), 0o644);
+        for path in [&export, &replaced] {
+            write_replacing(path, "a,b").unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(mode(path), 0o600, "{}", path.display());
+        }
         let logs = dir.path().join("logs");
         let _guard = crate::logging::init(&logs).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(mode(&logs), 0o700);
@@ -120,18 +208,39 @@ mod tests {
     }
 
     #[test]
-    fn fields_and_new_files() {
+    fn fields_and_replaced_files() {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("Lee, \"Ann\""), "\"Lee, \"\"Ann\"\"\"");
         assert_eq!(csv_field("a-b=c"), "a-b=c");
-        let dir = std::env::temp_dir().join(format!("aadsync-export-{}", std::process::id()));
-        let first = save_new(&dir, "run", "csv", "a").unwrap_or_default();
-        let second = save_new(&dir, "run", "csv", "b").unwrap_or_default();
-        assert!(
-            first.ends_with("run.csv") && second.ends_with("run-2.csv"),
-            "{first} {second}"
-        );
-        assert_eq!(std::fs::read_to_string(&first).ok().as_deref(), Some("a"));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("run.csv");
+        std::fs::write(&path, "an older, longer export").unwrap_or_else(|e| panic!("{e}"));
+        write_replacing(&path, "a").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some("a"));
+        // Nothing else is left next to it, and a folder that does not exist is an error.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["run.csv"]);
+        let missing = dir.path().join("gone").join("run.csv");
+        let err = write_replacing(&missing, "a").err().map(|e| e.message);
+        assert!(err.is_some_and(|m| m.contains("Cannot write")));
+    }
+
+    #[test]
+    fn only_files_this_session_exported_are_shown() {
+        let exported = Exported::default();
+        exported.remember(Path::new("/home/a/run.csv"));
+        assert!(exported.check("/home/a/run.csv").is_ok());
+        for other in ["/home/a/run.csv/..", "/etc/passwd", "/home/a/other.csv", ""] {
+            let refused = exported.check(other).err();
+            assert_eq!(
+                refused.map(|e| e.code),
+                Some(aadsync_ipc::ErrorCode::InvalidInput),
+                "{other}"
+            );
+        }
     }
 }

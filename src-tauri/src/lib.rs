@@ -29,6 +29,10 @@ pub fn run() {
         }
     };
     let builder = tauri::Builder::default()
+        // Used from the backend only (the save dialog, "Show in folder"): the web view is
+        // granted none of their commands (capabilities/main.json).
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(move |app| {
             let state = state::AppState::init(app.handle(), &options)?;
             app.manage(state);

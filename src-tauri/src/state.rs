@@ -17,6 +17,8 @@ pub struct AppState {
     pub signins: Arc<SignIns>,
     pub jobs: Arc<Jobs>,
     pub log_dir: PathBuf,
+    /// What this session exported: the files "Show in folder" may open a file manager on.
+    pub exported: crate::export::Exported,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
@@ -52,6 +54,7 @@ impl AppState {
             signins: Arc::new(SignIns::default()),
             jobs: Arc::new(Jobs::default()),
             log_dir,
+            exported: crate::export::Exported::default(),
             _log_guard: log_guard,
         })
     }

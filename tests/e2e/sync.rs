@@ -66,18 +66,7 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     })
     .await?;
     app.screenshot("results").await?;
-    actions::click(&app, "export-csv").await?;
-    let saved = checks::text_becomes(&app, "export-path", "the export", |t| {
-        t.starts_with("Saved to ")
-    })
-    .await?;
-    let path = saved.trim_start_matches("Saved to ").trim().to_owned();
-    let csv = std::fs::read_to_string(&path)?;
-    assert_eq!(csv.lines().count(), 326, "a header and one line per object");
-    assert!(
-        std::path::Path::new(&path).starts_with(app.desktop.root()),
-        "the export lands in the session's home, where the token scan looks: {path}"
-    );
+    export_through_the_save_dialog(&app).await?;
     actions::click(&app, "wizard-cancel").await?;
     checks::gone(&app, "wizard").await?;
     assert_imported_exactly(&app, &tenant)?;
@@ -291,6 +280,44 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
     let backups = crate::signin::no_tokens_in_files(&app)?;
     assert_eq!(backups, 1, "one backup, before the first synchronization");
     app.finish().await
+}
+
+/// Export CSV (issue 15, item 6): the OS save dialog first cancelled (nothing written), then
+/// given a path in a folder of the admin's; the file has every object; Show in folder asks
+/// the desktop's file manager to show exactly that file.
+async fn export_through_the_save_dialog(app: &App) -> Result {
+    use aadsync_e2e::support::desktop;
+    let files = desktop::FileManager::start(app)?;
+    let folder = app.desktop.root().join("reports");
+    std::fs::create_dir_all(&folder)?;
+    actions::click(app, "export-csv").await?;
+    desktop::cancel_dialog(app, "Export")?;
+    checks::text_becomes(app, "export-path", "nothing exported", |t| {
+        t.contains("cancelled")
+    })
+    .await?;
+    assert_eq!(std::fs::read_dir(&folder)?.count(), 0);
+
+    let path = folder.join("first sync.csv");
+    actions::click(app, "export-csv").await?;
+    desktop::save_as(app, "Export", &path)?;
+    checks::text_becomes(app, "export-path", "the export", |t| {
+        t == format!("Saved to {}", path.display())
+    })
+    .await?;
+    let csv = std::fs::read_to_string(&path)?;
+    assert_eq!(csv.lines().count(), 326, "a header and one line per object");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)?.permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an export holds the directory's names");
+    }
+    actions::click(app, "export-path-reveal").await?;
+    let uri = format!("file://{}", path.display()).replace(' ', "%20");
+    checks::eventually("the file manager was asked to show the export", || {
+        files.shown() == [uri.clone()]
+    })
 }
 
 /// The app in its own session (`screen` if given), the demo administrator signed in to

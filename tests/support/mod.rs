@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod app;
 pub mod checks;
+pub mod desktop;
 pub mod finders;
 pub mod trust;
 

@@ -196,12 +196,13 @@ impl Command for RestoreBackup {
     type Output = i64;
 }
 
-/// Writes the audit log (runs and items) as CSV to the Downloads folder; returns the path.
+/// Writes the audit log (runs and items) as CSV where the admin chooses in the OS save
+/// dialog; returns the path, or `None` when the admin cancelled the dialog.
 #[derive(Debug)]
 pub enum ExportAudit {}
 
 impl Command for ExportAudit {
     const NAME: &'static str = "export_audit";
     type Args = NoArgs;
-    type Output = String;
+    type Output = Option<String>;
 }

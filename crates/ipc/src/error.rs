@@ -47,6 +47,9 @@ pub enum ErrorCode {
     /// The database changed since the preview the admin decided on (another synchronization or
     /// undo, perhaps by the CLI): nothing was written; the view previews again.
     Stale,
+    /// The desktop could not do what was asked of it (no file manager answered "Show in
+    /// folder"); the message says where the file is.
+    DesktopUnavailable,
 }
 
 /// An error answered by a backend command: a code to branch on and a message to show.

@@ -32,10 +32,10 @@ pub use safeguard::Safeguard;
 pub use secret::Password;
 pub use sync::{
     CancelSync, Counts, DeletedAction, DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry,
-    EntryKind, ExportFormat, ExportRequest, ExportRun, JobRef, ListingPage, ListingPageCmd,
-    ListingRequest, Outcome, OutcomeRow, PageRequest, PlanProgress, PlanProgressCmd, PlanRef,
-    PlanRequest, PlanSync, StartListing, StartSync, SyncPreview, SyncResult, SyncSelection,
-    SyncStatus, SyncStatusCmd, TombstoneRow,
+    EntryKind, ExportFormat, ExportRequest, ExportRun, ExportedFile, JobRef, ListingPage,
+    ListingPageCmd, ListingRequest, Outcome, OutcomeRow, PageRequest, PlanProgress,
+    PlanProgressCmd, PlanRef, PlanRequest, PlanSync, RevealExport, StartListing, StartSync,
+    SyncPreview, SyncResult, SyncSelection, SyncStatus, SyncStatusCmd, TombstoneRow,
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,
@@ -98,6 +98,7 @@ pub const COMMANDS: &[&str] = &[
     BackupNow::NAME,
     RestoreBackup::NAME,
     ExportAudit::NAME,
+    RevealExport::NAME,
 ];
 
 #[cfg(test)]

@@ -339,14 +339,32 @@ pub struct ExportRequest {
     pub format: ExportFormat,
 }
 
-/// Writes a run's results to the Downloads folder; returns the file's path.
+/// Writes a run's results where the admin chooses in the OS save dialog; returns the file's
+/// path, or `None` when the admin cancelled the dialog.
 #[derive(Debug)]
 pub enum ExportRun {}
 
 impl Command for ExportRun {
     const NAME: &'static str = "export_run";
     type Args = ExportRequest;
-    type Output = String;
+    type Output = Option<String>;
+}
+
+/// A file this session exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedFile {
+    pub path: String,
+}
+
+/// Shows an exported file selected in the desktop's file manager ("Show in folder"). Only
+/// files exported in this session: a path the web view makes up is refused.
+#[derive(Debug)]
+pub enum RevealExport {}
+
+impl Command for RevealExport {
+    const NAME: &'static str = "reveal_export";
+    type Args = ExportedFile;
+    type Output = ();
 }
 
 #[cfg(test)]

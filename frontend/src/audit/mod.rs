@@ -9,6 +9,7 @@ mod undo;
 
 use crate::components::dialog::Dialog;
 use crate::components::error::ErrorMessage;
+use crate::components::exported::exported_note;
 use crate::ipc;
 use aadsync_ipc::{
     BackupNow, BackupView, ExportAudit, ListRuns, NoArgs, RunItems, RunRef, UndoDone,
@@ -72,6 +73,8 @@ pub fn AuditDialog(
         restoring.set(false);
         changed();
     });
+    let commands = commands(message);
+    let export = commands.export;
 
     view! {
         <Dialog id="audit" title="Audit log" on_close=on_close wide=true>
@@ -86,8 +89,9 @@ pub fn AuditDialog(
                 />
                 <ItemsTable items=Signal::derive(move || items.get().and_then(Result::ok).flatten()) selected=selected />
                 {move || status_line(message)}
+                {move || exported_note("audit-message", export.value().get())}
             </div>
-            {buttons(commands(message), message, restoring, on_close)}
+            {buttons(commands, message, restoring, on_close)}
             {move || undoing.get().map(|run| view! {
                 <UndoDialog run=run on_close=move || undoing.set(None) on_done=undone />
             })}
@@ -137,10 +141,12 @@ fn status_line(message: Message) -> Option<AnyView> {
 }
 
 /// The dialog's own commands; each reports on the status line.
+#[derive(Clone, Copy)]
 struct Commands {
     /// Back up now: writes the full backup.
     backup: Action<(), ()>,
-    export: Action<(), ()>,
+    /// Export CSV: the OS save dialog; its answer is shown by [`exported_note`].
+    export: Action<(), Result<Option<String>, aadsync_ipc::IpcError>>,
 }
 
 fn commands(message: Message) -> Commands {
@@ -154,13 +160,8 @@ fn commands(message: Message) -> Commands {
         )));
     });
     let export = Action::new_unsync(move |()| async move {
-        let answer = ipc::call::<ExportAudit>(&NoArgs {}).await;
-        message.set(Some((
-            "audit-message",
-            answer
-                .map(|p| format!("Saved to {p}"))
-                .map_err(|e| e.message),
-        )));
+        message.set(None);
+        ipc::call::<ExportAudit>(&NoArgs {}).await
     });
     Commands { backup, export }
 }

@@ -2,5 +2,6 @@
 
 pub mod dialog;
 pub mod error;
+pub mod exported;
 pub mod focus;
 pub mod menubar;

@@ -1,8 +1,9 @@
-//! Step 7, Results: per-object outcomes, totals, duration, and export to CSV or JSON.
+//! Step 7, Results: per-object outcomes, totals, duration, and export to CSV or JSON (the OS
+//! save dialog, then Show in folder).
 
 use super::Wizard;
 use super::outcomes::outcome_table;
-use crate::components::error::{ErrorMessage, Look};
+use crate::components::exported::exported_note;
 use crate::ipc;
 use aadsync_ipc::{ExportFormat, ExportRequest, ExportRun, SyncResult};
 use leptos::prelude::*;
@@ -29,10 +30,7 @@ pub fn ResultsStep() -> impl IntoView {
             <div class="form-buttons">
                 <button id="export-csv" disabled=move || exporting.get() on:click=move |_| export_as(ExportFormat::Csv)>"Export CSV"</button>
                 <button id="export-json" disabled=move || exporting.get() on:click=move |_| export_as(ExportFormat::Json)>"Export JSON"</button>
-                {move || exported.get().map(|e| match e {
-                    Ok(path) => view! { <span class="muted" id="export-path">{format!("Saved to {path}")}</span> }.into_any(),
-                    Err(err) => view! { <ErrorMessage id="export-path" message=Some(err.message) look=Look::Inline /> }.into_any(),
-                })}
+                {move || exported_note("export-path", exported.get())}
             </div>
             <p class="muted">"The run is kept in the audit log. Close the wizard to see the users."</p>
         </div>

@@ -185,11 +185,10 @@ pub async fn export_audit<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     args: ipc::NoArgs,
-) -> Result<String, IpcError> {
+) -> Result<Option<String>, IpcError> {
     let _ = args;
-    let dir = crate::export::downloads(&app)?;
     let database = state.database_handle();
-    blocking(move || {
+    let csv = blocking(move || {
         let store = database.store().map_err(to_ipc)?;
         let reader = store.reader();
         let quote = crate::export::csv_field;
@@ -225,11 +224,13 @@ pub async fn export_audit<R: tauri::Runtime>(
                 ));
             }
         }
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        crate::export::save_new(&dir, &format!("aadsync-audit-{stamp}"), "csv", &csv)
+        Ok(csv)
     })
-    .await
+    .await?;
+    let offer = crate::export::Offer {
+        file_name: "aadsync-audit-log.csv".to_owned(),
+        type_label: "CSV",
+        extension: "csv",
+    };
+    super::exports::save_export(&app, &state, offer, csv).await
 }

@@ -5,6 +5,7 @@ mod audit;
 mod backups;
 mod connection;
 mod errors;
+mod exports;
 mod listing;
 mod orgs;
 mod rows;
@@ -58,6 +59,7 @@ app_commands![
     backups::backup_now,
     backups::restore_backup,
     audit::export_audit,
+    exports::reveal_export,
 ];
 
 #[cfg(test)]

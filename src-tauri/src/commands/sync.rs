@@ -168,20 +168,23 @@ pub async fn export_run<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     args: ipc::ExportRequest,
-) -> Result<String, IpcError> {
+) -> Result<Option<String>, IpcError> {
     let result = state.jobs.result(args.run_id).ok_or_else(|| {
         IpcError::new(
             ErrorCode::NotFound,
             "This run's results are no longer in memory",
         )
     })?;
-    let (extension, content) = match args.format {
-        ipc::ExportFormat::Csv => ("csv", jobs::to_csv(&result)),
-        ipc::ExportFormat::Json => ("json", jobs::to_json(&result)?),
+    let (extension, type_label, content) = match args.format {
+        ipc::ExportFormat::Csv => ("csv", "CSV", jobs::to_csv(&result)),
+        ipc::ExportFormat::Json => ("json", "JSON", jobs::to_json(&result)?),
     };
-    let dir = crate::export::downloads(&app)?;
-    let stem = format!("aadsync-run-{}", result.run_id);
-    blocking(move || crate::export::save_new(&dir, &stem, extension, &content)).await
+    let offer = crate::export::Offer {
+        file_name: format!("aadsync-run-{}.{extension}", result.run_id),
+        type_label,
+        extension,
+    };
+    crate::commands::exports::save_export(&app, &state, offer, content).await
 }
 
 #[cfg(test)]
