@@ -406,3 +406,52 @@ async fn the_user_dialog_keeps_and_returns_the_focus_and_its_tabs_take_arrows() 
     checks::focus_is(&app, "focus back on the opener", "users-empty-new").await?;
     app.finish().await
 }
+
+/// The Users table's columns resize (issue 15, item 5): dragging a header's edge widens that
+/// column in the header and the rows alike, the arrow keys on the focused edge move it by 16
+/// pixels, and the widths are still there after the app restarts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_users_columns_resize_with_the_pointer_and_the_keys_and_keep_their_width() -> Result {
+    use fantoccini::key::Key;
+    let mut app = App::launch(
+        "users_columns_resize",
+        AppOptions {
+            prepare: Some(one_local_user),
+            ..AppOptions::default()
+        },
+    )
+    .await?;
+    checks::content_becomes(&app, "users-table", "the user", |t| t.contains("first")).await?;
+    let widths = "const w = e => Math.round(e.getBoundingClientRect().width); \
+                  return [w(document.getElementById('column-account')), \
+                          w(document.querySelector('#users-table .row .cell'))];";
+    let measure = async |app: &App| -> Result<(i64, i64)> {
+        let v = app.client.execute(widths, vec![]).await?;
+        Ok((v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0)))
+    };
+    let (header, cell) = measure(&app).await?;
+    assert_eq!(header, cell, "the header and the rows share their columns");
+
+    actions::drag_by(&app, "#resize-0", 90.0).await?;
+    let (dragged, dragged_cell) = measure(&app).await?;
+    assert!(
+        (header + 80..=header + 100).contains(&dragged) && dragged_cell == dragged,
+        "dragged 90px: {header} → {dragged} (row cell {dragged_cell})"
+    );
+    actions::press(&app, "resize-0", Key::Left).await?;
+    actions::press(&app, "resize-0", Key::Left).await?;
+    let (keyed, _) = measure(&app).await?;
+    assert_eq!(keyed, dragged - 32, "two Left presses");
+    checks::attr_is(&app, "resize-0", "aria-valuenow", &keyed.to_string()).await?;
+    app.screenshot("resized-column").await?;
+
+    app.restart().await?;
+    checks::content_becomes(&app, "users-table", "the user", |t| t.contains("first")).await?;
+    let (kept, kept_cell) = measure(&app).await?;
+    assert_eq!(
+        (kept, kept_cell),
+        (keyed, keyed),
+        "the width survives a restart"
+    );
+    app.finish().await
+}

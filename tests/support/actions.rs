@@ -102,6 +102,40 @@ pub async fn right_click(app: &App, css: &str) -> Result {
     mouse(app, css, MOUSE_BUTTON_RIGHT, 1).await
 }
 
+/// Drags the element matching `css` by `dx` pixels sideways with the left button held.
+pub async fn drag_by(app: &App, css: &str, dx: f64) -> Result {
+    let element = finders::by_css(app, css).await?;
+    let button = MOUSE_BUTTON_LEFT;
+    let actions = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down { button })
+        .then(PointerAction::MoveBy {
+            duration: Some(std::time::Duration::from_millis(200)),
+            x: dx / 2.0,
+            y: 0.0,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(std::time::Duration::from_millis(200)),
+            x: dx / 2.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Up { button });
+    app.client
+        .perform_actions(actions)
+        .await
+        .map_err(|e| format!("dragging {css}: {e:?}"))?;
+    app.client
+        .release_actions()
+        .await
+        .map_err(|e| format!("releasing the mouse: {e:?}"))?;
+    Ok(())
+}
+
 /// Clicks the first element matching a CSS selector.
 pub async fn click_css(app: &App, css: &str) -> Result {
     finders::by_css(app, css)

@@ -1,6 +1,7 @@
 //! The Users area: the server's users in a virtualized table, and the actions on them.
 
 pub(crate) mod cells;
+mod columns;
 mod delete;
 mod empty;
 pub(crate) mod table;

@@ -2,6 +2,7 @@
 
 use super::UsersState;
 use super::cells::Cells;
+use super::columns;
 use super::window::{self, ROW_HEIGHT};
 use crate::ipc;
 use aadsync_ipc::{ListUsers, SortColumn, UserPage, UserQuery, UserRow};
@@ -73,6 +74,9 @@ pub fn UsersTable(
         filter_ipc_ms: RwSignal::new(None),
     };
     let menu: ContextMenu = RwSignal::new(None);
+    let widths = RwSignal::new(columns::load());
+    let (grid, head) = (NodeRef::<html::Div>::new(), NodeRef::<html::Div>::new());
+    columns::apply(grid, widths.into());
 
     let measure = move || {
         if let Some(el) = body.get_untracked() {
@@ -91,6 +95,7 @@ pub fn UsersTable(
         <div
             class="table-grid"
             id="users-table"
+            node_ref=grid
             role="grid"
             aria-label="Server users"
             aria-rowcount=move || total().to_string()
@@ -99,8 +104,12 @@ pub fn UsersTable(
             data-filter-ms=ms(timings.filter_ms)
             data-filter-ipc-ms=ms(timings.filter_ipc_ms)
         >
-            <div class="table-head" role="row">
-                {SortColumn::ALL.into_iter().map(|c| column_header(state, c)).collect_view()}
+            <div class="table-head" role="row" node_ref=head>
+                {SortColumn::ALL
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| column_header(state, c, columns::handle(widths, head, i, c.heading())))
+                    .collect_view()}
             </div>
             <div
                 class="table-body"
@@ -299,8 +308,8 @@ fn select_offset(state: UsersState, page: Page, body: NodeRef<html::Div>, delta:
     }
 }
 
-/// A column header: click sorts by it, a second click reverses.
-fn column_header(state: UsersState, column: SortColumn) -> impl IntoView {
+/// A column header: click sorts by it, a second click reverses; `resize` is its width handle.
+fn column_header(state: UsersState, column: SortColumn, resize: impl IntoView) -> impl IntoView {
     let aria = move || match state.sort.get() {
         (c, false) if c == column => "ascending",
         (c, true) if c == column => "descending",
@@ -322,6 +331,7 @@ fn column_header(state: UsersState, column: SortColumn) -> impl IntoView {
                     {move || match aria() { "ascending" => "▲", "descending" => "▼", _ => "" }}
                 </span>
             </button>
+            {resize}
         </div>
     }
 }
