@@ -104,6 +104,9 @@ pub fn ensure(ctx: &mut Ctx, purpose: Purpose) -> Result<(), String> {
     for tool in tools(ctx, purpose)? {
         ensure_tool(ctx, &tool)?;
     }
+    if purpose == Purpose::Test && cfg!(target_os = "linux") {
+        ctx.axe_js = Some(ensure_axe(ctx)?);
+    }
     ctx.record("prerequisites (including installs above)", start.elapsed());
     Ok(())
 }
@@ -265,7 +268,7 @@ fn apt_install(missing: &[String]) -> Result<(), String> {
 /// axe-core, the accessibility engine the end-to-end audit injects (tests/e2e/a11y.rs), from
 /// the npm registry, once; returns its `axe.min.js`. npm is the machine's (Node.js ships it),
 /// or Debian's when there is none.
-pub fn ensure_axe(ctx: &mut Ctx) -> Result<PathBuf, String> {
+fn ensure_axe(ctx: &mut Ctx) -> Result<PathBuf, String> {
     let root = ctx.tools_dir.join(format!("axe-core-{AXE_VERSION}"));
     let script = root.join("node_modules/axe-core/axe.min.js");
     if script.is_file() {

@@ -38,6 +38,9 @@ pub struct Ctx {
     pub tools_dir: PathBuf,
     /// Directories put in front of PATH for every child (the cached tools' `bin`s).
     pub path_front: Vec<PathBuf>,
+    /// axe-core's `axe.min.js` once the test prerequisites installed it: every child gets it
+    /// as `AADSYNC_AXE_JS` (the end-to-end accessibility audit).
+    pub axe_js: Option<PathBuf>,
     timings: Vec<(String, Duration)>,
     counts: Counts,
     started: Instant,
@@ -54,6 +57,7 @@ impl Ctx {
             tools_dir: tools_dir()?,
             root,
             path_front: Vec::new(),
+            axe_js: None,
             timings: Vec::new(),
             counts: Counts::default(),
             started: Instant::now(),
@@ -74,6 +78,9 @@ impl Ctx {
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
         command.current_dir(&self.root).env("PATH", self.path_env());
+        if let Some(axe) = &self.axe_js {
+            command.env("AADSYNC_AXE_JS", axe);
+        }
         command
     }
 
@@ -256,11 +263,9 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     ctx.step("build the app for end-to-end tests", &mut build)?;
 
     let app = ctx.target_dir().join("debug").join("aadsync-desktop");
-    let axe = crate::prereqs::ensure_axe(ctx)?;
     let mut e2e = ctx.cargo();
     e2e.args(["test", "--locked", "-p", "aadsync-e2e"])
         .env("AADSYNC_APP_BIN", &app)
-        .env("AADSYNC_AXE_JS", &axe)
         .args(["--", "--test-threads=2"]); // apps still queue one at a time inside
     ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
 }

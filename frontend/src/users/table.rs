@@ -41,6 +41,17 @@ struct Timings {
     filter_ipc_ms: RwSignal<Option<f64>>,
 }
 
+impl Timings {
+    fn start() -> Self {
+        Self {
+            mounted_at: now(),
+            first_paint: RwSignal::new(None),
+            filter_ms: RwSignal::new(None),
+            filter_ipc_ms: RwSignal::new(None),
+        }
+    }
+}
+
 /// Where the table body is scrolled to and how tall it is.
 #[derive(Debug, Clone, Copy)]
 struct Viewport {
@@ -67,12 +78,7 @@ pub fn UsersTable(
     };
     let body = viewport.body;
     let page: Page = RwSignal::new(None);
-    let timings = Timings {
-        mounted_at: now(),
-        first_paint: RwSignal::new(None),
-        filter_ms: RwSignal::new(None),
-        filter_ipc_ms: RwSignal::new(None),
-    };
+    let timings = Timings::start();
     let menu: ContextMenu = RwSignal::new(None);
     let widths = RwSignal::new(columns::load());
     let (grid, head) = (NodeRef::<html::Div>::new(), NodeRef::<html::Div>::new());
@@ -104,13 +110,7 @@ pub fn UsersTable(
             data-filter-ms=ms(timings.filter_ms)
             data-filter-ipc-ms=ms(timings.filter_ipc_ms)
         >
-            <div class="table-head" role="row" node_ref=head>
-                {SortColumn::ALL
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, c)| column_header(state, c, columns::handle(widths, head, i, c.heading())))
-                    .collect_view()}
-            </div>
+            {head_row(state, widths, head)}
             <div
                 class="table-body"
                 id="users-rows"
@@ -305,6 +305,23 @@ fn select_offset(state: UsersState, page: Page, body: NodeRef<html::Div>, delta:
         } else if top + ROW_HEIGHT > current_top + view_h {
             el.set_scroll_top((top + ROW_HEIGHT - view_h) as i32);
         }
+    }
+}
+
+/// The header row: a sortable, resizable header per column.
+fn head_row(
+    state: UsersState,
+    widths: RwSignal<columns::Widths>,
+    head: NodeRef<html::Div>,
+) -> impl IntoView {
+    view! {
+        <div class="table-head" role="row" node_ref=head>
+            {SortColumn::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| column_header(state, c, columns::handle(widths, head, i, c.heading())))
+                .collect_view()}
+        </div>
     }
 }
 
