@@ -150,7 +150,22 @@ fn list_header(wizard: Wizard) -> impl IntoView {
             </select>
         </div>
         <div class="dir-header" role="presentation">
-            <span></span>
+            <input
+                type="checkbox"
+                id="dir-check-shown"
+                aria-label="Select all shown"
+                title="Select or unselect every row shown (rows not loaded yet too)"
+                prop:checked=move || wizard.select.with(|m| m.shown_checked().0)
+                prop:indeterminate=move || wizard.select.with(|m| { let (all, some) = m.shown_checked(); some && !all })
+                on:change=move |_| {
+                    let loading = wizard.listing.pending().get_untracked();
+                    wizard.select.update(|m| match (m.shown_checked().0, loading) {
+                        (true, _) => m.unselect_shown(),
+                        (false, true) => m.select_all_while_loading(),
+                        (false, false) => m.select_all(),
+                    });
+                }
+            />
             <span></span>
             {header(Column::Name, "dir-sort-name", "Name")}
             {header(Column::Principal, "dir-sort-principal", "Account or mail")}

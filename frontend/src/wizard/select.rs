@@ -260,6 +260,30 @@ impl SelectModel {
         self.all_pending
     }
 
+    /// The header checkbox: `(all, some)` of the rows shown now are selected (none shown: not
+    /// all).
+    pub fn shown_checked(&self) -> (bool, bool) {
+        let mut checked = (0..self.visible.len())
+            .filter_map(|i| self.row(i))
+            .map(|r| self.is_checked(&r.id));
+        let (mut all, mut some) = (true, false);
+        let mut any = false;
+        for on in checked.by_ref() {
+            any = true;
+            all &= on;
+            some |= on;
+        }
+        (any && all, some)
+    }
+
+    /// Unticks the rows shown now; what other searches put in the basket stays.
+    pub fn unselect_shown(&mut self) {
+        self.all_pending = false;
+        for i in 0..self.visible.len() {
+            self.set(i, false);
+        }
+    }
+
     /// Empties the basket, whatever search found its objects.
     pub fn select_none(&mut self) {
         self.all_pending = false;
@@ -351,6 +375,34 @@ mod tests {
             entry("g1", EntryKind::Group, "Annual"),
         ]);
         m
+    }
+
+    #[test]
+    fn the_header_checkbox_follows_and_changes_only_the_rows_shown() {
+        let mut m = model();
+        assert_eq!(m.shown_checked(), (false, false));
+        m.click(0, false);
+        assert_eq!(m.shown_checked(), (false, true), "some: indeterminate");
+        m.set_filter("ann");
+        m.select_all();
+        assert_eq!(m.shown_checked(), (true, true));
+        m.set_filter("bob");
+        assert_eq!(m.shown_checked(), (false, false));
+        m.select_all();
+        m.unselect_shown();
+        m.set_filter("");
+        let ids: Vec<&str> = m.basket().iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["u1", "g1"],
+            "Bob unticked, the earlier search's ticks kept"
+        );
+        m.set_filter("zzz");
+        assert_eq!(
+            m.shown_checked(),
+            (false, false),
+            "nothing shown is not all"
+        );
     }
 
     #[test]
