@@ -231,7 +231,10 @@ async fn the_object_list_works_from_the_keyboard() -> Result {
     // The header checkbox says so, and unticks the rows shown.
     checks::attr_is(&app, "dir-check-shown", "aria-label", "Select all shown").await?;
     let checked = "return document.getElementById('dir-check-shown').checked";
-    assert_eq!(app.client.execute(checked, vec![]).await?, serde_json::json!(true));
+    assert_eq!(
+        app.client.execute(checked, vec![]).await?,
+        serde_json::json!(true)
+    );
     actions::click(&app, "dir-check-shown").await?;
     checks::text_becomes(&app, "dir-counts", "the header checkbox", |t| {
         t.starts_with("0 users")

@@ -145,6 +145,46 @@ pub enum Command {
         /// Import again users that were deleted on this server (otherwise they are left out).
         #[arg(long)]
         reimport_deleted: bool,
+        /// Started by a schedule (`aadsync schedule add`): recorded as such in the audit log.
+        #[arg(long, hide = true)]
+        scheduled: bool,
+    },
+    /// Synchronize an organization on a schedule (a systemd user timer), unattended.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Run `aadsync sync --org X` every interval, with the organization's saved scope and
+    /// stored sign-in. The deletion safeguard applies: a run that would exceed it stops and
+    /// records why.
+    Add {
+        #[arg(long)]
+        org: String,
+        /// How often: 30m, 6h, 1d … (15m to 7d).
+        #[arg(long)]
+        every: crate::schedule::every::Every,
+        /// Also handle users imported earlier that Entra ID deleted, disabled or no longer
+        /// puts in scope.
+        #[arg(long)]
+        check_deleted: bool,
+        /// What to do with them on the server.
+        #[arg(long, value_enum, default_value_t = DeletedArg::Disable, requires = "check_deleted")]
+        deleted_action: DeletedArg,
+        /// Print the job's files instead of installing them.
+        #[arg(long)]
+        print: bool,
+    },
+    /// The installed schedules and each one's last run.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an organization's schedule.
+    Remove {
+        #[arg(long)]
+        org: String,
     },
 }
 
@@ -153,6 +193,17 @@ pub enum DeletedArg {
     Keep,
     Disable,
     Delete,
+}
+
+impl DeletedArg {
+    /// The word on the command line.
+    pub fn word(self) -> &'static str {
+        match self {
+            DeletedArg::Keep => "keep",
+            DeletedArg::Disable => "disable",
+            DeletedArg::Delete => "delete",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

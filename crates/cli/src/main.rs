@@ -10,6 +10,7 @@ mod backups;
 mod directory;
 mod exit;
 mod orgs;
+mod schedule;
 mod sync;
 
 use crate::args::{Cli, Command, DeletedArg};
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 /// Same place as the desktop app (Tauri's app-data directory for its identifier).
-const APP_IDENTIFIER: &str = "com.aadsync.desktop";
+pub(crate) const APP_IDENTIFIER: &str = "com.aadsync.desktop";
 const DATABASE_FILE: &str = "aadsync.sqlite3";
 
 #[tokio::main]
@@ -71,7 +72,8 @@ fn open_store(path: &Path) -> Result<Store, CliError> {
 }
 
 async fn run(cli: Cli) -> CliResult {
-    let store = Arc::new(open_store(&database_path(cli.db)?)?);
+    let database = database_path(cli.db)?;
+    let store = Arc::new(open_store(&database)?);
     let signins = Signins::platform();
     match cli.command {
         Command::Org(command) => orgs::org(&store, &signins, command).await,
@@ -80,6 +82,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Whoami { org } => orgs::whoami(&store, &signins, org.as_deref()).await,
         Command::Runs { json } => audit::runs(&store, json),
+        Command::Schedule(command) => schedule::schedule(&store, &database, command),
         Command::Undo { run, yes, answer } => audit::undo(&store, run, yes.then_some(answer)),
         Command::Backup => backups::backup(&store),
         Command::Backups { json } => backups::list(&store, json),
@@ -110,6 +113,7 @@ async fn run(cli: Cli) -> CliResult {
             deleted_action,
             allow_mass_delete,
             reimport_deleted,
+            scheduled,
         } => {
             let (connected, graph) = connect(&store, &signins, &org).await?;
             let request = RunRequest {
@@ -134,6 +138,7 @@ async fn run(cli: Cli) -> CliResult {
                 reimport: reimport_deleted,
                 dry_run,
                 json,
+                scheduled,
             };
             sync::sync(store, &graph, &connected, request, options).await
         }

@@ -27,6 +27,8 @@ pub struct SyncOptions {
     pub reimport: bool,
     pub dry_run: bool,
     pub json: bool,
+    /// Started by `aadsync schedule`: the run is recorded as the schedule's.
+    pub scheduled: bool,
 }
 
 /// One line of the results, in the tense of a plan (`done` false) or a report.
@@ -90,7 +92,11 @@ pub async fn sync(
     let progress = progress();
     let run = RunInfo {
         tenant_id: connected.organization.tenant_id.clone(),
-        started_by: connected.account.upn.clone(),
+        started_by: if options.scheduled {
+            crate::schedule::started_by(&connected.account.upn)
+        } else {
+            connected.account.upn.clone()
+        },
     };
     let mut attempt = 1;
     let (planned, items, counts, summary) = loop {

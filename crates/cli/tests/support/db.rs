@@ -160,13 +160,16 @@ pub struct RunRow {
     pub message: Option<String>,
     /// For an undo: the run it undid.
     pub undoes_run: Option<i64>,
+    pub started_by: String,
 }
 
 /// Every run, oldest first.
 pub fn runs(path: &Path) -> Vec<RunRow> {
     let conn = open(path);
     let mut stmt = conn
-        .prepare("SELECT id, kind, status, message, undoes_run FROM sync_runs ORDER BY id")
+        .prepare(
+            "SELECT id, kind, status, message, undoes_run, started_by FROM sync_runs ORDER BY id",
+        )
         .expect("runs");
     stmt.query_map([], |r| {
         Ok(RunRow {
@@ -175,6 +178,7 @@ pub fn runs(path: &Path) -> Vec<RunRow> {
             status: r.get(2)?,
             message: r.get(3)?,
             undoes_run: r.get(4)?,
+            started_by: r.get(5)?,
         })
     })
     .expect("runs")

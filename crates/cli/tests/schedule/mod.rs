@@ -1,0 +1,170 @@
+//! `aadsync schedule` (issue 18): the systemd units it generates pass `systemd-analyze
+//! verify` without a warning, and the command line they run, executed by hand as the timer
+//! would, synchronizes the organization's saved scope as the schedule (in the audit log), and
+//! stops with nothing written when Entra ID deleted more than the deletion safeguard allows.
+
+use crate::support::db;
+use crate::support::tenant::Tenant;
+use crate::support::{aadsync, add_organization, run};
+use aadsync_emulator::Emulator;
+use aadsync_testenv::{KeyringMode, in_session};
+use reqwest::Method;
+use serde_json::json;
+use std::path::Path;
+
+/// `# <name>.service` / `# <name>.timer` sections of `schedule add --print`.
+fn sections(printed: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in printed.lines() {
+        match line
+            .strip_prefix("# ")
+            .filter(|l| l.starts_with("aadsync-sync-"))
+        {
+            Some(name) => out.push((name.to_owned(), String::new())),
+            None => {
+                if let Some((_, text)) = out.last_mut() {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `ExecStart=` split as systemd splits it (double quotes, `\` escapes, `%%`, `$$`).
+fn exec_start(service: &str) -> Vec<String> {
+    let line = service
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let mut args = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            assert_eq!(c, ' ', "unquoted text in {line}");
+            continue;
+        }
+        let mut arg = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => arg.push(chars.next().expect("escape")),
+                '%' | '$' => {
+                    assert_eq!(chars.next(), Some(c), "{c} not doubled in {line}");
+                    arg.push(c);
+                }
+                c => arg.push(c),
+            }
+        }
+        args.push(arg);
+    }
+    args
+}
+
+fn verify(dir: &Path, units: &[(String, String)]) {
+    let mut paths = Vec::new();
+    for (name, text) in units {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("unit");
+        paths.push(path);
+    }
+    let out = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(&paths)
+        .output()
+        .expect("systemd-analyze (Debian package systemd)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "systemd-analyze verify: {stderr}\n{units:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
+    if !in_session(
+        "schedule::a_scheduled_run_is_the_generated_command_line_with_the_safeguard",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let emulator = Emulator::start_demo().await.expect("emulator");
+    let tenant = Tenant::new(&emulator);
+    let dir = tempfile::tempdir().expect("dir");
+    // A path systemd would misread unless quoted and escaped.
+    let data = dir.path().join("100% $HOME data");
+    std::fs::create_dir_all(&data).expect("data");
+    let db = data.join("aadsync.sqlite3");
+    add_organization(&emulator, &db).await;
+    let marketing = tenant.group_id("Marketing").await;
+    let first = run(aadsync(
+        &db,
+        &["sync", "--org", "1", "--group", &marketing, "--members"],
+    ))
+    .await;
+    assert_eq!(first.code, Some(0), "{first}");
+
+    let printed = run(aadsync(
+        &db,
+        &[
+            "schedule",
+            "add",
+            "--org",
+            "contoso.com",
+            "--every",
+            "6h",
+            "--check-deleted",
+            "--print",
+        ],
+    ))
+    .await;
+    assert_eq!(printed.code, Some(0), "{printed}");
+    let units = sections(&printed.stdout);
+    let names: Vec<&str> = units.iter().map(|(n, _)| n.as_str()).collect();
+    let job = format!("aadsync-sync-{}", emulator.tenant_id().to_ascii_lowercase());
+    assert_eq!(names, [format!("{job}.service"), format!("{job}.timer")]);
+    let unit_dir = dir.path().join("units");
+    std::fs::create_dir_all(&unit_dir).expect("units");
+    verify(&unit_dir, &units);
+    assert!(
+        units[1].1.contains("OnUnitActiveSec=360min"),
+        "{}",
+        units[1].1
+    );
+
+    // The timer's command, run by hand: the saved scope (Marketing and its members) again.
+    let args = exec_start(&units[0].1);
+    assert_eq!(args[1..3], ["--db".to_owned(), db.display().to_string()]);
+    assert!(!args.iter().any(|a| a == "--allow-mass-delete"));
+    let scheduled = |args: &[String]| {
+        let mut command = tokio::process::Command::new(&args[0]);
+        command.args(&args[1..]).kill_on_drop(true);
+        command
+    };
+    let ran = run(scheduled(&args)).await;
+    assert_eq!(ran.code, Some(0), "{ran}");
+    let runs = db::runs(&db);
+    let last = runs.last().expect("a run");
+    assert_eq!(last.started_by, "admin@contoso.com (schedule)", "{runs:?}");
+    let members = tenant.user_members(&marketing).await;
+    let imported: std::collections::BTreeSet<String> =
+        db::imported_users(&db).keys().cloned().collect();
+    assert_eq!(imported, members, "the saved scope, nothing else");
+
+    // Entra ID deletes most of them: the scheduled run stops at the safeguard, writes nothing.
+    for id in members.iter().take(members.len() - 1) {
+        tenant
+            .control(Method::DELETE, &format!("users/{id}"), json!({}))
+            .await;
+    }
+    let before = db::dump(&db);
+    let stopped = run(scheduled(&args)).await;
+    assert_eq!(stopped.code, Some(5), "{stopped}");
+    assert!(stopped.stderr.contains("nothing was written"), "{stopped}");
+    db::assert_same(
+        &before,
+        &db::dump(&db),
+        "a scheduled run stopped by the safeguard",
+    );
+}
