@@ -10,6 +10,7 @@ mod backups;
 mod directory;
 mod exit;
 mod orgs;
+mod resolve;
 mod sync;
 
 use crate::args::{Cli, Command, DeletedArg};
@@ -110,6 +111,8 @@ async fn run(cli: Cli) -> CliResult {
             deleted_action,
             allow_mass_delete,
             reimport_deleted,
+            links,
+            import_as,
         } => {
             let (connected, graph) = connect(&store, &signins, &org).await?;
             let request = RunRequest {
@@ -135,7 +138,8 @@ async fn run(cli: Cli) -> CliResult {
                 dry_run,
                 json,
             };
-            sync::sync(store, &graph, &connected, request, options).await
+            let requested = resolve::Requested { links, import_as };
+            sync::sync(store, &graph, &connected, request, options, &requested).await
         }
     }
 }
