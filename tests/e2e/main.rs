@@ -12,6 +12,7 @@
 mod about;
 mod basket;
 mod cancel_write;
+mod conflicts;
 mod decisions;
 mod https;
 mod shell;
