@@ -13,6 +13,7 @@ mod a11y;
 mod about;
 mod basket;
 mod cancel_write;
+mod conflicts;
 mod decisions;
 mod https;
 mod keyboard;

@@ -145,6 +145,15 @@ pub enum Command {
         /// Import again users that were deleted on this server (otherwise they are left out).
         #[arg(long)]
         reimport_deleted: bool,
+        /// Resolve an account-name conflict by linking the Entra ID user (object ID or UPN) to
+        /// the local user holding its account name, which becomes an Azure AD user
+        /// (repeatable): `--link ann@contoso.com=ann@contoso.com`.
+        #[arg(long = "link", value_name = "USER=LOCAL_ACCOUNT", value_parser = crate::resolve::pair)]
+        links: Vec<(String, String)>,
+        /// Resolve an account-name conflict by importing the Entra ID user (object ID or UPN)
+        /// under another account name, kept by later runs (repeatable).
+        #[arg(long = "import-as", value_name = "USER=ACCOUNT_NAME", value_parser = crate::resolve::pair)]
+        import_as: Vec<(String, String)>,
         /// Started by a schedule (`aadsync schedule add`): recorded as such in the audit log.
         #[arg(long, hide = true)]
         scheduled: bool,

@@ -10,6 +10,7 @@ mod backups;
 mod directory;
 mod exit;
 mod orgs;
+mod resolve;
 mod schedule;
 mod sync;
 
@@ -113,6 +114,8 @@ async fn run(cli: Cli) -> CliResult {
             deleted_action,
             allow_mass_delete,
             reimport_deleted,
+            links,
+            import_as,
             scheduled,
         } => {
             let (connected, graph) = connect(&store, &signins, &org).await?;
@@ -140,7 +143,8 @@ async fn run(cli: Cli) -> CliResult {
                 json,
                 scheduled,
             };
-            sync::sync(store, &graph, &connected, request, options).await
+            let requested = resolve::Requested { links, import_as };
+            sync::sync(store, &graph, &connected, request, options, &requested).await
         }
     }
 }

@@ -2,6 +2,7 @@
 //! flags, the safeguard as exit code 5, and the results as a table or JSON.
 
 use crate::exit::{CliError, CliResult, Exit};
+use crate::resolve::{self, Requested};
 use aadsync_directory::graph::GraphClient;
 use aadsync_store::{
     ApplyOutcome, ChangedField, Counts, DirectoryChanges, OutcomeItem, RunInfo, Store, StoreError,
@@ -42,6 +43,14 @@ fn line(item: &OutcomeItem, done: bool) -> Line<'_> {
     let tense = |plan: &'static str, report: &'static str| if done { report } else { plan };
     let (outcome, detail) = match &item.outcome {
         ApplyOutcome::Created => (tense("create", "created"), String::new()),
+        ApplyOutcome::CreatedAs { .. } => (
+            tense("create", "created"),
+            item.outcome.resolution_note().unwrap_or_default(),
+        ),
+        ApplyOutcome::Linked { .. } => (
+            tense("link", "linked"),
+            item.outcome.resolution_note().unwrap_or_default(),
+        ),
         ApplyOutcome::Updated { fields } => {
             (tense("update", "updated"), ChangedField::join(fields))
         }
@@ -68,8 +77,13 @@ fn progress() -> Arc<dyn Fn(Progress) + Send + Sync> {
 }
 
 /// The administrator's decisions, as the flags give them.
-fn decisions(options: SyncOptions) -> Decisions {
-    Decisions {
+fn decisions(
+    options: SyncOptions,
+    planned: &PlannedRun,
+    requested: &Requested,
+) -> Result<Decisions, CliError> {
+    Ok(Decisions {
+        resolutions: resolve::resolutions(planned, requested)?,
         default_action: options.deleted.map(|d| d.action),
         reimport: if options.reimport {
             Reimport::All
@@ -79,7 +93,7 @@ fn decisions(options: SyncOptions) -> Decisions {
         // A dry run writes nothing, so there is nothing to stop.
         confirm_mass: options.dry_run || options.deleted.is_some_and(|d| d.allow_mass),
         ..Decisions::default()
-    }
+    })
 }
 
 pub async fn sync(
@@ -88,6 +102,7 @@ pub async fn sync(
     connected: &Connected,
     request: RunRequest,
     options: SyncOptions,
+    requested: &Requested,
 ) -> CliResult {
     let progress = progress();
     let run = RunInfo {
@@ -99,7 +114,7 @@ pub async fn sync(
         },
     };
     let mut attempt = 1;
-    let (planned, items, counts, summary) = loop {
+    let (planned, decided, items, counts, summary) = loop {
         let planned = run::plan_run(
             graph,
             &store,
@@ -111,14 +126,15 @@ pub async fn sync(
         )
         .await
         .map_err(CliError::failed)?;
+        let decided = decisions(options, &planned, requested)?;
         if !options.json && attempt == 1 {
-            notes(&planned, options);
+            notes(&planned, options, &decided);
         }
-        let changes = planned
-            .decide(&decisions(options))
-            .map_err(safeguard_stop)?;
+        let changes = planned.decide(&decided).map_err(safeguard_stop)?;
         match write(&store, &planned, changes, options.dry_run, progress.clone()).await? {
-            Written::Done(items, counts, summary) => break (planned, items, counts, summary),
+            Written::Done(items, counts, summary) => {
+                break (planned, decided, items, counts, summary);
+            }
             Written::Stale(why) if attempt < PLANS => {
                 tell!("{why}; planning again.");
                 attempt += 1;
@@ -130,7 +146,8 @@ pub async fn sync(
         eprint!("\r\x1b[2K");
     }
     let lines: Vec<Line<'_>> = items.iter().map(|i| line(i, !options.dry_run)).collect();
-    print_results(&planned, &lines, &summary, options.json)?;
+    let open = resolve::hints(&planned, &decided.resolutions);
+    print_results(&planned, &lines, &summary, options.json, &open)?;
     if counts.failed > 0 {
         return Err(CliError::new(Exit::SomeObjectsFailed, ""));
     }
@@ -203,13 +220,16 @@ async fn write(
 }
 
 /// How the run read, and what it leaves alone, on stderr.
-fn notes(planned: &PlannedRun, options: SyncOptions) {
+fn notes(planned: &PlannedRun, options: SyncOptions, decided: &Decisions) {
     tell!("{}", planned.read.describe());
     for line in planned.lifted() {
         tell!("Decision lifted: {line}");
     }
     for skipped in &planned.deleted_skipped {
         tell!("{skipped}");
+    }
+    for hint in resolve::hints(planned, &decided.resolutions) {
+        tell!("{hint}");
     }
     if planned.deleted_unchecked > 0 {
         tell!(
@@ -254,7 +274,13 @@ fn safeguard_stop(refused: ThresholdExceeded) -> CliError {
     )
 }
 
-fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: bool) -> CliResult {
+fn print_results(
+    planned: &PlannedRun,
+    lines: &[Line<'_>],
+    summary: &str,
+    json: bool,
+    conflicts: &[String],
+) -> CliResult {
     if json {
         let items: Vec<serde_json::Value> = lines
             .iter()
@@ -273,6 +299,7 @@ fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: 
             "read": planned.read.describe(),
             "deleted_in_entra_unchecked": planned.deleted_unchecked,
             "deleted_check_skipped": planned.deleted_skipped,
+            "conflicts": conflicts,
             "items": items,
         });
         say!(

@@ -7,6 +7,7 @@
 //! characters escaped on the terminal (`terminal`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod conflicts;
 mod schedule;
 mod signin_hints;
 mod support;

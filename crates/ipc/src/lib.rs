@@ -31,11 +31,12 @@ pub use orgs::{
 pub use safeguard::Safeguard;
 pub use secret::Password;
 pub use sync::{
-    CancelSync, Counts, DeletedAction, DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry,
-    EntryKind, ExportFormat, ExportRequest, ExportRun, ExportedFile, JobRef, ListingPage,
-    ListingPageCmd, ListingRequest, Outcome, OutcomeRow, PageRequest, PlanProgress,
-    PlanProgressCmd, PlanRef, PlanRequest, PlanSync, RevealExport, StartListing, StartSync,
-    SyncPreview, SyncResult, SyncSelection, SyncStatus, SyncStatusCmd, TombstoneRow,
+    CancelSync, ConflictChoice, ConflictDecision, ConflictRow, Counts, DeletedAction,
+    DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry, EntryKind, ExportFormat,
+    ExportRequest, ExportRun, ExportedFile, JobRef, ListingPage, ListingPageCmd, ListingRequest,
+    Outcome, OutcomeRow, PageRequest, PlanProgress, PlanProgressCmd, PlanRef, PlanRequest,
+    PlanSync, RevealExport, StartListing, StartSync, SyncPreview, SyncResult, SyncSelection,
+    SyncStatus, SyncStatusCmd, TombstoneRow,
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,

@@ -205,6 +205,38 @@ pub struct SyncPreview {
     /// scope").
     #[serde(default)]
     pub lifted: Vec<String>,
+    /// New users not imported because another server user holds their account name, for the
+    /// administrator to resolve (link, import as another name) or skip.
+    #[serde(default)]
+    pub conflicts: Vec<ConflictRow>,
+}
+
+/// A new Entra ID user whose account name another server user holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictRow {
+    pub id: String,
+    pub display_name: String,
+    /// The account name it would have had (its UPN), held by another user.
+    pub account: String,
+    /// The holder is a local user, whom the Entra ID user may be linked to.
+    pub linkable: bool,
+}
+
+/// How the administrator resolves a conflict (a conflict not named is skipped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictChoice {
+    /// Link to the local user holding the account name: it becomes an Azure AD user.
+    Link,
+    /// Import under this account name instead.
+    ImportAs { account_name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictDecision {
+    /// The conflict's object ID.
+    pub id: String,
+    pub choice: ConflictChoice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -279,6 +311,9 @@ pub struct PlanRef {
     /// Users deleted on this server to import again (object IDs from `tombstoned`).
     #[serde(default)]
     pub reimport: Vec<String>,
+    /// The preview's conflicts the administrator resolved.
+    #[serde(default)]
+    pub resolutions: Vec<ConflictDecision>,
 }
 
 /// Snapshots the database and applies a previewed plan.
@@ -398,6 +433,7 @@ mod tests {
             deleted_unchecked: 0,
             deleted_skipped: Vec::new(),
             lifted: Vec::new(),
+            conflicts: Vec::new(),
         }
     }
 

@@ -160,6 +160,18 @@ pub struct Lift {
     pub finding: DecisionFinding,
 }
 
+/// What the administrator chose for a new Entra ID user whose account name another server user
+/// holds (by default the user is not imported: the run reports the conflict).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConflictResolution {
+    /// Link the Entra ID user to the local user with this account name (matched
+    /// case-insensitively): that user becomes an Azure AD user and keeps its server ID, its
+    /// memberships and its history.
+    Link { local_account: String },
+    /// Import the user under this account name instead of its UPN; later runs keep it.
+    ImportAs { account_name: String },
+}
+
 /// What to write.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryChanges {
@@ -183,6 +195,8 @@ pub struct DirectoryChanges {
     /// refuses with [`crate::StoreError::Stale`] when the database holds something else for the
     /// tenant by then (another sync or undo wrote in between).
     pub based_on: Option<u64>,
+    /// The administrator's resolutions of account-name conflicts, by object ID.
+    pub resolutions: std::collections::BTreeMap<String, ConflictResolution>,
 }
 
 /// A server-side field (or group of fields) a sync changed on an object, as the preview and the
@@ -230,23 +244,62 @@ impl ChangedField {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApplyOutcome {
     Created,
-    Updated { fields: Vec<ChangedField> },
+    /// Created under the account name the administrator chose instead of its UPN.
+    CreatedAs {
+        account_name: String,
+    },
+    /// Linked to the local user that held its account name, which became an Azure AD user.
+    Linked {
+        local_account: String,
+    },
+    Updated {
+        fields: Vec<ChangedField>,
+    },
     Unchanged,
-    Disabled { reason: String },
-    Deleted { reason: String },
-    Failed { reason: String },
+    Disabled {
+        reason: String,
+    },
+    Deleted {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 impl ApplyOutcome {
     /// As the audit log stores it (`sync_run_items.outcome`).
     pub fn as_sql(&self) -> &'static str {
         match self {
-            ApplyOutcome::Created => "created",
+            ApplyOutcome::Created | ApplyOutcome::CreatedAs { .. } => "created",
+            // The server user existed before: it changed, it was not created.
+            ApplyOutcome::Linked { .. } => "updated",
             ApplyOutcome::Updated { .. } => "updated",
             ApplyOutcome::Unchanged => "unchanged",
             ApplyOutcome::Disabled { .. } => "disabled",
             ApplyOutcome::Deleted { .. } => "deleted",
             ApplyOutcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+impl ApplyOutcome {
+    /// Whether the Entra ID object has a server row after this outcome that it had not before.
+    pub fn adds_object(&self) -> bool {
+        matches!(
+            self,
+            ApplyOutcome::Created | ApplyOutcome::CreatedAs { .. } | ApplyOutcome::Linked { .. }
+        )
+    }
+
+    /// How a resolved conflict is reported ("linked to local user ann", "imported as ann2").
+    pub fn resolution_note(&self) -> Option<String> {
+        match self {
+            ApplyOutcome::CreatedAs { account_name } => Some(format!("imported as {account_name}")),
+            ApplyOutcome::Linked { local_account } => {
+                Some(format!("linked to local user {local_account}"))
+            }
+            _ => None,
         }
     }
 }
@@ -274,7 +327,8 @@ pub struct Counts {
 impl Counts {
     pub fn count(&mut self, outcome: &ApplyOutcome) {
         let counter = match outcome {
-            ApplyOutcome::Created => &mut self.created,
+            ApplyOutcome::Created | ApplyOutcome::CreatedAs { .. } => &mut self.created,
+            ApplyOutcome::Linked { .. } => &mut self.updated,
             ApplyOutcome::Updated { .. } => &mut self.updated,
             ApplyOutcome::Unchanged => &mut self.unchanged,
             ApplyOutcome::Disabled { .. } => &mut self.disabled,

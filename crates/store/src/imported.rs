@@ -44,6 +44,12 @@ pub struct Imported {
     pub groups: HashMap<String, StoredGroup>,
     /// Every server user's account key (lower-cased name) → user id, to find clashes.
     pub account_owners: HashMap<String, i64>,
+    /// The local users among them (account key → user id): the only ones a conflict may be
+    /// resolved by linking to.
+    pub local_accounts: HashMap<String, i64>,
+    /// This tenant's users imported under an account name the administrator chose instead of
+    /// their UPN: object ID → that name, which later runs keep.
+    pub chosen_names: HashMap<String, String>,
     /// Users of this tenant deleted on the server: object ID → UPN at deletion. A sync does not
     /// bring them back unless the admin says so.
     pub tombstones: HashMap<String, String>,
@@ -89,6 +95,8 @@ impl Imported {
             set(5, &self.decisions),
             set(6, &self.held),
             &self.links,
+            set(7, &self.local_accounts),
+            set(8, &self.chosen_names),
         ))
     }
 
@@ -228,7 +236,8 @@ fn load_groups(
     Ok(())
 }
 
-/// The tenant's tombstones, and every server account name (whichever tenant, or local).
+/// The tenant's tombstones, every server account name (whichever tenant, or local), and the
+/// account names chosen for the tenant's users.
 fn load_names(
     conn: &rusqlite::Connection,
     tenant_id: &str,
@@ -242,11 +251,24 @@ fn load_names(
         let (id, upn): (String, String) = row?;
         imported.tombstones.insert(id, upn);
     }
-    let mut owners = conn.prepare_cached("SELECT account_key, id FROM users")?;
-    let rows = owners.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let mut owners =
+        conn.prepare_cached("SELECT account_key, id, auth_type = 'local' FROM users")?;
+    let rows = owners.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     for row in rows {
-        let (key, id): (String, i64) = row?;
+        let (key, id, local): (String, i64, bool) = row?;
+        if local {
+            imported.local_accounts.insert(key.clone(), id);
+        }
         imported.account_owners.insert(key, id);
+    }
+    let mut chosen = conn.prepare_cached(
+        "SELECT object_id, account_name_chosen FROM azure_users
+         WHERE tenant_id = ?1 AND account_name_chosen IS NOT NULL",
+    )?;
+    let rows = chosen.query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (id, name): (String, String) = row?;
+        imported.chosen_names.insert(id, name);
     }
     Ok(())
 }

@@ -33,9 +33,9 @@ pub mod view;
 pub use audit::{RunItem, RunKind, RunStatus, RunSummary};
 pub use backup::{BackupFile, BackupKind};
 pub use changes::{
-    ApplyOutcome, ApplyReport, ChangedField, Counts, Decision, DecisionAction, DecisionFinding,
-    DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind, OutcomeItem,
-    Reason, Removal, RemovalAction, RunInfo, ScopeRoot, StandingDecision,
+    ApplyOutcome, ApplyReport, ChangedField, ConflictResolution, Counts, Decision, DecisionAction,
+    DecisionFinding, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind,
+    OutcomeItem, Reason, Removal, RemovalAction, RunInfo, ScopeRoot, StandingDecision,
 };
 pub use decisions::DecisionEntry;
 pub use error::StoreError;

@@ -6,8 +6,8 @@
 //! database changed in between (and then the results say what really happened).
 
 use crate::changes::{
-    ApplyOutcome, ChangedField, Counts, DirectoryChanges, DirectoryGroup, DirectoryUser,
-    ObjectKind, OutcomeItem, Removal, RemovalAction,
+    ApplyOutcome, ChangedField, ConflictResolution, Counts, DirectoryChanges, DirectoryGroup,
+    DirectoryUser, ObjectKind, OutcomeItem, Removal, RemovalAction,
 };
 pub use crate::imported::{Imported, StoredGroup, StoredUser};
 use crate::model::UserType;
@@ -25,6 +25,21 @@ pub struct Plan {
     /// One per `changes.groups`, in input order.
     pub groups: Vec<OutcomeItem>,
     pub counts: Counts,
+    /// The new users not imported because another server user holds their account name, which
+    /// the administrator may resolve (link, or import as another name).
+    pub conflicts: Vec<Conflict>,
+}
+
+/// A new Entra ID user whose account name another server user holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub object_id: String,
+    pub display_name: String,
+    /// The account name the user would have had (from its UPN).
+    pub account_name: String,
+    /// The holder is a local user, so the Entra ID user may be linked to it; an Azure AD
+    /// user, or another user of this run, can only be avoided by another name.
+    pub linkable: bool,
 }
 
 impl Plan {
@@ -46,6 +61,9 @@ fn item(kind: ObjectKind, id: &str, name: &str, outcome: ApplyOutcome) -> Outcom
 /// The server-side fields of an imported user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ServerFields {
+    /// The UPN, trimmed: the copy of Entra ID's attributes keeps it.
+    pub upn: String,
+    /// The UPN, or the name the administrator chose instead.
     pub account_name: String,
     pub account_key: String,
     pub full_name: String,
@@ -76,15 +94,45 @@ pub(crate) fn held_disabled<'a>(
         .collect()
 }
 
-/// The server-side fields of `user`; `held`: a standing decision keeps the account disabled.
-pub(crate) fn server_fields(user: &DirectoryUser, held: bool) -> Result<ServerFields, String> {
+/// The account name the administrator chose for `object_id` instead of its UPN: stored by an
+/// earlier run, or chosen in this one for a user not imported yet.
+pub(crate) fn chosen_name<'a>(
+    imported: &'a Imported,
+    changes: &'a DirectoryChanges,
+    object_id: &str,
+) -> Option<&'a str> {
+    if let Some(name) = imported.chosen_names.get(object_id) {
+        return Some(name);
+    }
+    if imported.users.contains_key(object_id) {
+        return None;
+    }
+    match changes.resolutions.get(object_id) {
+        Some(ConflictResolution::ImportAs { account_name }) => Some(account_name),
+        _ => None,
+    }
+}
+
+/// The server-side fields of `user`; `held`: a standing decision keeps the account disabled;
+/// `chosen`: the account name to use instead of the UPN.
+pub(crate) fn server_fields(
+    user: &DirectoryUser,
+    held: bool,
+    chosen: Option<&str>,
+) -> Result<ServerFields, String> {
     let upn = user
         .user_principal_name
         .as_deref()
         .filter(|u| !u.trim().is_empty())
         .ok_or("Entra ID returned no user principal name for this user")?;
-    let (account_name, account_key) = account_name(upn).map_err(|e| e.to_string())?;
+    let (upn, upn_key) = account_name(upn).map_err(|e| e.to_string())?;
+    let (account_name, account_key) = match chosen {
+        Some(name) => account_name(name)
+            .map_err(|e| format!("the account name chosen for this user is not valid: {e}"))?,
+        None => (upn.clone(), upn_key),
+    };
     Ok(ServerFields {
+        upn,
         account_name,
         account_key,
         full_name: user.display_name.clone(),
@@ -102,7 +150,7 @@ pub(crate) fn server_fields(user: &DirectoryUser, held: bool) -> Result<ServerFi
 /// The incoming user as it will be stored (the form `StoredUser::directory` has).
 pub(crate) fn normalized(user: &DirectoryUser, fields: &ServerFields) -> DirectoryUser {
     DirectoryUser {
-        user_principal_name: Some(fields.account_name.clone()),
+        user_principal_name: Some(fields.upn.clone()),
         user_type: Some(user.user_type.unwrap_or(UserType::Member)),
         ..user.clone()
     }
@@ -127,14 +175,19 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
 
     let held = held_disabled(imported, changes);
     let mut users = Vec::with_capacity(changes.users.len());
+    let mut conflicts = Vec::new();
     for user in &changes.users {
         let outcome = decide_user(
-            imported,
+            &Inputs {
+                imported,
+                changes,
+                held: held.contains(user.object_id.as_str()),
+            },
             &mut owners,
             user,
-            held.contains(user.object_id.as_str()),
+            &mut conflicts,
         );
-        if outcome == ApplyOutcome::Created {
+        if outcome.adds_object() {
             present.insert(&user.object_id);
         }
         users.push(item(
@@ -168,6 +221,7 @@ pub fn plan(imported: &Imported, changes: &DirectoryChanges) -> Plan {
         removals,
         groups,
         counts,
+        conflicts,
     }
 }
 
@@ -208,17 +262,33 @@ fn decide_removal<'a>(
     item(removal.kind, &removal.object_id, name, outcome)
 }
 
+/// What a user's decision reads besides the user.
+struct Inputs<'a> {
+    imported: &'a Imported,
+    changes: &'a DirectoryChanges,
+    /// A standing decision keeps the user disabled.
+    held: bool,
+}
+
 fn decide_user(
-    imported: &Imported,
+    inputs: &Inputs<'_>,
     owners: &mut HashMap<String, Holder>,
     user: &DirectoryUser,
-    held: bool,
+    conflicts: &mut Vec<Conflict>,
 ) -> ApplyOutcome {
-    let fields = match server_fields(user, held) {
+    let imported = inputs.imported;
+    let chosen = chosen_name(imported, inputs.changes, &user.object_id);
+    let fields = match server_fields(user, inputs.held, chosen) {
         Ok(f) => f,
         Err(reason) => return ApplyOutcome::Failed { reason },
     };
     let existing = imported.users.get(&user.object_id);
+    if existing.is_none()
+        && let Some(ConflictResolution::Link { local_account }) =
+            inputs.changes.resolutions.get(&user.object_id)
+    {
+        return link(imported, owners, user, &fields, local_account);
+    }
     let me = match existing {
         Some(s) => Holder::Stored(s.user_id),
         None => Holder::New(user.object_id.clone()),
@@ -226,6 +296,15 @@ fn decide_user(
     if let Some(holder) = owners.get(&fields.account_key)
         && *holder != me
     {
+        if existing.is_none() && chosen.is_none() {
+            conflicts.push(Conflict {
+                object_id: user.object_id.clone(),
+                display_name: user.display_name.clone(),
+                account_name: fields.account_name.clone(),
+                linkable: matches!(holder, Holder::Stored(id)
+                    if imported.local_accounts.get(&fields.account_key) == Some(id)),
+            });
+        }
         return ApplyOutcome::Failed {
             reason: format!(
                 "the account name {} is already used by another user",
@@ -236,39 +315,92 @@ fn decide_user(
     match existing {
         None => {
             owners.insert(fields.account_key, me);
-            ApplyOutcome::Created
-        }
-        Some(s) => {
-            let incoming = normalized(user, &fields);
-            let checks: [(ChangedField, bool); 7] = [
-                (
-                    ChangedField::AccountName,
-                    s.account_name != fields.account_name,
-                ),
-                (ChangedField::Enabled, s.enabled != fields.enabled),
-                (ChangedField::FullName, s.full_name != fields.full_name),
-                (ChangedField::Email, s.email != fields.email),
-                (ChangedField::Phone, s.phone != fields.phone),
-                (ChangedField::Department, s.department != fields.department),
-                (
-                    ChangedField::EntraAttributes,
-                    !same_user(&s.directory, &incoming),
-                ),
-            ];
-            let changed: Vec<ChangedField> =
-                checks.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
-            if s.account_key != fields.account_key {
-                if owners.get(&s.account_key) == Some(&me) {
-                    owners.remove(&s.account_key);
-                }
-                owners.insert(fields.account_key, me);
-            }
-            if changed.is_empty() {
-                ApplyOutcome::Unchanged
-            } else {
-                ApplyOutcome::Updated { fields: changed }
+            match chosen {
+                Some(_) => ApplyOutcome::CreatedAs {
+                    account_name: fields.account_name,
+                },
+                None => ApplyOutcome::Created,
             }
         }
+        Some(s) => decide_stored(owners, user, s, fields),
+    }
+}
+
+/// A user imported earlier: which of its fields change; its account name moves in `owners`.
+fn decide_stored(
+    owners: &mut HashMap<String, Holder>,
+    user: &DirectoryUser,
+    s: &StoredUser,
+    fields: ServerFields,
+) -> ApplyOutcome {
+    let me = Holder::Stored(s.user_id);
+    let incoming = normalized(user, &fields);
+    let checks: [(ChangedField, bool); 7] = [
+        (
+            ChangedField::AccountName,
+            s.account_name != fields.account_name,
+        ),
+        (ChangedField::Enabled, s.enabled != fields.enabled),
+        (ChangedField::FullName, s.full_name != fields.full_name),
+        (ChangedField::Email, s.email != fields.email),
+        (ChangedField::Phone, s.phone != fields.phone),
+        (ChangedField::Department, s.department != fields.department),
+        (
+            ChangedField::EntraAttributes,
+            !same_user(&s.directory, &incoming),
+        ),
+    ];
+    let changed: Vec<ChangedField> = checks.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
+    if s.account_key != fields.account_key {
+        if owners.get(&s.account_key) == Some(&me) {
+            owners.remove(&s.account_key);
+        }
+        owners.insert(fields.account_key, me);
+    }
+    if changed.is_empty() {
+        ApplyOutcome::Unchanged
+    } else {
+        ApplyOutcome::Updated { fields: changed }
+    }
+}
+
+/// The local user a new Entra ID user is linked to, as the administrator asked: the one that
+/// holds the user's account name, and only a local user (an Azure AD user of this or another
+/// organization, or an Active Directory user, already signs in elsewhere).
+fn link(
+    imported: &Imported,
+    owners: &mut HashMap<String, Holder>,
+    user: &DirectoryUser,
+    fields: &ServerFields,
+    local_account: &str,
+) -> ApplyOutcome {
+    let failed = |reason: String| ApplyOutcome::Failed { reason };
+    let key = match account_name(local_account) {
+        Ok((_, key)) => key,
+        Err(e) => return failed(format!("cannot link to {local_account:?}: {e}")),
+    };
+    if key != fields.account_key {
+        return failed(format!(
+            "cannot link to the local user {local_account}: only the user with the account name {} can be linked",
+            fields.account_name
+        ));
+    }
+    match owners.get(&key) {
+        None => failed(format!(
+            "cannot link: the local user {local_account} no longer exists"
+        )),
+        Some(Holder::Stored(id)) if imported.local_accounts.get(&key) == Some(id) => {
+            owners.insert(key, Holder::New(user.object_id.clone()));
+            ApplyOutcome::Linked {
+                local_account: local_account.trim().to_owned(),
+            }
+        }
+        Some(Holder::Stored(_)) => failed(format!(
+            "cannot link to {local_account}: it is not a local user (only local users can be linked)"
+        )),
+        Some(Holder::New(_)) => failed(format!(
+            "cannot link to {local_account}: another user of this synchronization takes that account"
+        )),
     }
 }
 
@@ -423,6 +555,7 @@ mod tests {
         }
         for (id, key) in locals {
             state.account_owners.insert((*key).to_owned(), *id);
+            state.local_accounts.insert((*key).to_owned(), *id);
         }
         state
     }
@@ -433,8 +566,8 @@ mod tests {
         let mut tally = [0u64; 6];
         for item in plan.items() {
             let slot = match item.outcome {
-                ApplyOutcome::Created => 0,
-                ApplyOutcome::Updated { .. } => 1,
+                ApplyOutcome::Created | ApplyOutcome::CreatedAs { .. } => 0,
+                ApplyOutcome::Updated { .. } | ApplyOutcome::Linked { .. } => 1,
                 ApplyOutcome::Unchanged => 2,
                 ApplyOutcome::Disabled { .. } => 3,
                 ApplyOutcome::Deleted { .. } => 4,
@@ -457,6 +590,12 @@ mod tests {
         plan.items()
             .map(|i| match &i.outcome {
                 ApplyOutcome::Created => format!("{} created", i.object_id),
+                ApplyOutcome::CreatedAs { account_name } => {
+                    format!("{} created as {account_name}", i.object_id)
+                }
+                ApplyOutcome::Linked { local_account } => {
+                    format!("{} linked to {local_account}", i.object_id)
+                }
                 ApplyOutcome::Updated { fields } => {
                     let fields: Vec<&str> = fields.iter().map(|f| f.label()).collect();
                     format!("{} updated {}", i.object_id, fields.join("+"))
@@ -474,6 +613,7 @@ mod tests {
     fn server_fields_cases() {
         let fields = |account: &str, key: &str, email: &str, phone: &str, department: &str| {
             Ok(ServerFields {
+                upn: account.into(),
                 account_name: account.into(),
                 account_key: key.into(),
                 full_name: "Ann Lee".into(),
@@ -539,7 +679,7 @@ mod tests {
             ),
         ];
         for (name, user, expected) in cases {
-            assert_eq!(server_fields(&user, false), expected, "{name}");
+            assert_eq!(server_fields(&user, false, None), expected, "{name}");
         }
     }
 
@@ -786,5 +926,171 @@ mod tests {
             );
             assert_eq!(outcomes(&p), expected);
         }
+    }
+
+    /// Conflicts of account names and the administrator's resolutions: each case gives the
+    /// outcomes and the conflicts the preview offers to resolve (object ID, linkable).
+    #[test]
+    fn conflict_cases() {
+        use ConflictResolution::{ImportAs, Link};
+        let link = |name: &str| Link {
+            local_account: name.into(),
+        };
+        let import_as = |name: &str| ImportAs {
+            account_name: name.into(),
+        };
+        let local_ann = || imported(&[], &[(7, "ann@contoso.com"), (9, "bob@contoso.com")]);
+        // Ann's name held by an Azure AD user of another organization.
+        let azure_ann = || {
+            let mut state = imported(&[], &[]);
+            state.account_owners.insert("ann@contoso.com".into(), 8);
+            state
+        };
+        // Ann imported earlier as ann2@contoso.com because a local user holds her UPN.
+        let imported_as = || {
+            let mut stored = ann_stored();
+            stored.account_name = "ann2@contoso.com".into();
+            stored.account_key = "ann2@contoso.com".into();
+            let mut state = imported(&[stored], &[(7, "ann@contoso.com")]);
+            state
+                .chosen_names
+                .insert("o-ann".into(), "ann2@contoso.com".into());
+            state
+        };
+        type Case = (
+            &'static str,
+            Imported,
+            Option<ConflictResolution>,
+            Vec<&'static str>,
+            Vec<(&'static str, bool)>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "a local user holds the name: a conflict that can be linked",
+                local_ann(),
+                None,
+                vec![
+                    "o-ann failed: the account name ann@contoso.com is already used by another user",
+                ],
+                vec![("o-ann", true)],
+            ),
+            (
+                "an Azure AD user holds the name: only another name resolves it",
+                azure_ann(),
+                None,
+                vec![
+                    "o-ann failed: the account name ann@contoso.com is already used by another user",
+                ],
+                vec![("o-ann", false)],
+            ),
+            (
+                "link to the local user, whatever the case of its name",
+                local_ann(),
+                Some(link("ANN@Contoso.com")),
+                vec!["o-ann linked to ANN@Contoso.com"],
+                vec![],
+            ),
+            (
+                "link to an Azure AD user is refused",
+                azure_ann(),
+                Some(link("ann@contoso.com")),
+                vec![
+                    "o-ann failed: cannot link to ann@contoso.com: it is not a local user (only local users can be linked)",
+                ],
+                vec![],
+            ),
+            (
+                "link when the local user was deleted meanwhile",
+                imported(&[], &[]),
+                Some(link("ann@contoso.com")),
+                vec!["o-ann failed: cannot link: the local user ann@contoso.com no longer exists"],
+                vec![],
+            ),
+            (
+                "link to a local user of another name is refused",
+                local_ann(),
+                Some(link("bob@contoso.com")),
+                vec![
+                    "o-ann failed: cannot link to the local user bob@contoso.com: only the user with the account name ann@contoso.com can be linked",
+                ],
+                vec![],
+            ),
+            (
+                "import as another name",
+                local_ann(),
+                Some(import_as(" ann2@contoso.com ")),
+                vec!["o-ann created as ann2@contoso.com"],
+                vec![],
+            ),
+            (
+                "import as a taken name (case-insensitively)",
+                local_ann(),
+                Some(import_as("BOB@contoso.com")),
+                vec![
+                    "o-ann failed: the account name BOB@contoso.com is already used by another user",
+                ],
+                vec![],
+            ),
+            (
+                "import as an empty name",
+                local_ann(),
+                Some(import_as("  ")),
+                vec![
+                    "o-ann failed: the account name chosen for this user is not valid: the account name is empty",
+                ],
+                vec![],
+            ),
+            (
+                "a later run keeps the chosen name",
+                imported_as(),
+                None,
+                vec!["o-ann unchanged"],
+                vec![],
+            ),
+            (
+                "a resolution for a user imported earlier changes nothing",
+                imported_as(),
+                Some(link("ann@contoso.com")),
+                vec!["o-ann unchanged"],
+                vec![],
+            ),
+        ];
+        for (name, state, resolution, expected, conflicts) in cases {
+            let changes = DirectoryChanges {
+                users: vec![ann()],
+                resolutions: resolution
+                    .into_iter()
+                    .map(|r| ("o-ann".to_owned(), r))
+                    .collect(),
+                ..DirectoryChanges::default()
+            };
+            let p = plan(&state, &changes);
+            assert_eq!(outcomes(&p), expected, "{name}");
+            let listed: Vec<(&str, bool)> = p
+                .conflicts
+                .iter()
+                .map(|c| (c.object_id.as_str(), c.linkable))
+                .collect();
+            assert_eq!(listed, conflicts, "{name}: conflicts");
+        }
+        // Two Entra ID users for one local user: the first link wins, the second is refused.
+        let changes = DirectoryChanges {
+            users: vec![ann(), user("o-2", "Ann@contoso.com")],
+            resolutions: [
+                ("o-ann", link("ann@contoso.com")),
+                ("o-2", link("ann@contoso.com")),
+            ]
+            .into_iter()
+            .map(|(id, r)| (id.to_owned(), r))
+            .collect(),
+            ..DirectoryChanges::default()
+        };
+        assert_eq!(
+            outcomes(&plan(&local_ann(), &changes)),
+            [
+                "o-ann linked to ann@contoso.com",
+                "o-2 failed: cannot link to ann@contoso.com: another user of this synchronization takes that account"
+            ]
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! One synchronization as the app and the CLI both run it: [`plan_run`] reads and plans,
 //! [`PlannedRun::decide`] turns the administrator's decisions about deleted objects into the
-//! changes to write (refusing a mass removal that was not confirmed), and [`apply`] writes them.
+//! changes to write (refusing a mass removal that was not confirmed) with the resolutions of
+//! account-name conflicts, and [`apply`] writes them.
 //! The front ends only translate their input into a [`RunRequest`] and [`Decisions`], and the
 //! results into what they show.
 
@@ -13,10 +14,10 @@ use aadsync_directory::graph::GraphClient;
 use aadsync_ipc::Safeguard;
 use aadsync_store::plan::{Imported, Plan};
 use aadsync_store::{
-    ApplyReport, Decision, DecisionAction, DecisionFinding, DeltaLinks, DirectoryChanges,
-    DirectoryUser, Lift, Organization, RunInfo, Store, StoreError,
+    ApplyReport, ConflictResolution, Decision, DecisionAction, DecisionFinding, DeltaLinks,
+    DirectoryChanges, DirectoryUser, Lift, Organization, RunInfo, Store, StoreError,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -80,6 +81,9 @@ pub struct Decisions {
     pub reimport: Reimport,
     /// The administrator confirmed disabling or deleting more than the safeguard allows.
     pub confirm_mass: bool,
+    /// How each account-name conflict of the preview is resolved, by object ID; a conflict
+    /// named nowhere is skipped (the user is not imported).
+    pub resolutions: BTreeMap<String, ConflictResolution>,
 }
 
 /// More objects would be disabled or deleted than the organization's safeguard allows, and
@@ -147,6 +151,7 @@ impl PlannedRun {
                 Reimport::Only(ids) => ids.contains(&u.object_id),
             });
         changes.users.extend(reimported.cloned());
+        changes.resolutions = decisions.resolutions.clone();
         Ok(changes)
     }
 }

@@ -1,10 +1,11 @@
 //! The Azure AD Synchronization wizard: the state the steps share, and the commands on it
 //! that several steps run (signing in, cancelling a sign-in, listing the directory).
 //!
-//! One file per step (`organization/`, `signin`, `objects`, `preview`, `deleted`,
+//! One file per step (`organization/`, `signin`, `objects`, `preview` with `conflicts`, `deleted`,
 //! `synchronize`, `results`) and for the frame around them (`frame`); their rules are plain
 //! Rust in `flow` (step order), `connect` (the New… form) and `select` (step 3's model).
 
+mod conflicts;
 mod connect;
 mod deleted;
 mod flow;
@@ -69,6 +70,8 @@ pub struct Wizard {
     pub confirm_mass: RwSignal<bool>,
     /// Step 5: users deleted on this server to import again.
     pub reimport: RwSignal<Vec<String>>,
+    /// Step 4: how the preview's account-name conflicts are resolved (unnamed: skipped).
+    pub resolutions: RwSignal<Vec<aadsync_ipc::ConflictDecision>>,
     /// Bumped when the database changed, so the Users area reloads.
     pub data_changed: RwSignal<u32>,
     /// Why the Preview is shown again: Synchronize found the database changed since the
@@ -122,6 +125,7 @@ impl Wizard {
             decisions: RwSignal::new(Vec::new()),
             confirm_mass: RwSignal::new(false),
             reimport: RwSignal::new(Vec::new()),
+            resolutions: RwSignal::new(Vec::new()),
             data_changed,
             replanned: RwSignal::new(None),
             running_job: RwSignal::new(None),

@@ -2,6 +2,7 @@
 //! do (counts, notices, then the rows), before anything is written.
 
 use super::Wizard;
+use super::conflicts::ConflictChoices;
 use super::outcomes::outcome_table;
 use crate::components::error::{ErrorMessage, Look, failure};
 use crate::ipc;
@@ -88,6 +89,7 @@ fn adopt(wizard: Wizard, preview: SyncPreview) {
     );
     wizard.confirm_mass.set(false);
     wizard.reimport.set(Vec::new());
+    wizard.resolutions.set(Vec::new());
     let selected = wizard.select.with_untracked(|m| m.counts());
     wizard
         .ready
@@ -160,7 +162,10 @@ fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
             </div>
         })}
         <p class="muted" id="preview-read-mode">{p.read_mode.clone()}</p>
-        <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts are skipped and reported."</p>
+        {(!p.conflicts.is_empty()).then(|| view! {
+            <ConflictChoices conflicts=p.conflicts.clone() nothing=nothing />
+        })}
+        <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts not resolved above are skipped and reported."</p>
         <div class="table-scroll" tabindex="0">{outcome_table("preview-rows", p.rows, false)}</div>
     }
 }

@@ -71,6 +71,7 @@ pub fn SynchronizeStep() -> impl IntoView {
             decisions: wizard.decisions.get_untracked(),
             confirm_mass: wizard.confirm_mass.get_untracked(),
             reimport: wizard.reimport.get_untracked(),
+            resolutions: wizard.resolutions.get_untracked(),
         });
     }
     let error = failure(run);

@@ -2,9 +2,12 @@
 //! users deleted on this server.
 
 use aadsync_ipc as ipc;
-use aadsync_store::{ApplyOutcome, ChangedField, Counts, DirectoryUser, ObjectKind, OutcomeItem};
+use aadsync_store::{
+    ApplyOutcome, ChangedField, ConflictResolution, Counts, DirectoryUser, ObjectKind, OutcomeItem,
+};
 use aadsync_sync::deleted::{Action, DeletedObject, Finding};
 use aadsync_sync::run::PlannedRun;
+use std::collections::BTreeMap;
 
 pub(crate) fn entry_kind(kind: ObjectKind) -> ipc::EntryKind {
     match kind {
@@ -16,6 +19,14 @@ pub(crate) fn entry_kind(kind: ObjectKind) -> ipc::EntryKind {
 pub(crate) fn outcome_row(item: &OutcomeItem) -> ipc::OutcomeRow {
     let (outcome, detail) = match &item.outcome {
         ApplyOutcome::Created => (ipc::Outcome::Create, String::new()),
+        ApplyOutcome::CreatedAs { .. } => (
+            ipc::Outcome::Create,
+            item.outcome.resolution_note().unwrap_or_default(),
+        ),
+        ApplyOutcome::Linked { .. } => (
+            ipc::Outcome::Update,
+            item.outcome.resolution_note().unwrap_or_default(),
+        ),
         ApplyOutcome::Updated { fields } => (ipc::Outcome::Update, ChangedField::join(fields)),
         ApplyOutcome::Unchanged => (ipc::Outcome::Unchanged, String::new()),
         ApplyOutcome::Disabled { reason } => (ipc::Outcome::Disable, reason.clone()),
@@ -40,6 +51,34 @@ pub(crate) fn counts(c: &Counts) -> ipc::Counts {
         delete: c.deleted,
         conflict: c.failed,
     }
+}
+
+/// The preview's conflicts as the administrator resolved them: a link names the local user
+/// holding the conflict's account name; a decision for an object that is no conflict of this
+/// plan is ignored.
+pub(crate) fn resolutions(
+    planned: &PlannedRun,
+    decided: &[ipc::ConflictDecision],
+) -> BTreeMap<String, ConflictResolution> {
+    decided
+        .iter()
+        .filter_map(|d| {
+            let conflict = planned
+                .plan
+                .conflicts
+                .iter()
+                .find(|c| c.object_id == d.id)?;
+            let resolution = match &d.choice {
+                ipc::ConflictChoice::Link => ConflictResolution::Link {
+                    local_account: conflict.account_name.clone(),
+                },
+                ipc::ConflictChoice::ImportAs { account_name } => ConflictResolution::ImportAs {
+                    account_name: account_name.clone(),
+                },
+            };
+            Some((d.id.clone(), resolution))
+        })
+        .collect()
 }
 
 pub(crate) fn deleted_action(action: Action) -> ipc::DeletedAction {
@@ -98,5 +137,16 @@ pub(crate) fn preview(plan: u64, planned: &PlannedRun) -> ipc::SyncPreview {
         deleted_unchecked: planned.deleted_unchecked as u64,
         deleted_skipped: planned.deleted_skipped.clone(),
         lifted: planned.lifted(),
+        conflicts: planned
+            .plan
+            .conflicts
+            .iter()
+            .map(|c| ipc::ConflictRow {
+                id: c.object_id.clone(),
+                display_name: c.display_name.clone(),
+                account: c.account_name.clone(),
+                linkable: c.linkable,
+            })
+            .collect(),
     }
 }

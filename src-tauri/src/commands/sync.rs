@@ -69,6 +69,7 @@ fn decide(plan: &PlannedRun, args: &ipc::PlanRef) -> Result<DirectoryChanges, Ip
         default_action: None,
         reimport: Reimport::Only(args.reimport.iter().cloned().collect()),
         confirm_mass: args.confirm_mass,
+        resolutions: rows::resolutions(plan, &args.resolutions),
     };
     plan.decide(&decisions).map_err(|refused| {
         IpcError::invalid_input(format!(
@@ -245,6 +246,7 @@ mod tests {
                 decisions,
                 confirm_mass: false,
                 reimport: Vec::new(),
+                resolutions: Vec::new(),
             };
             let unconfirmed = decide(&plan, &args);
             if case.exceeded {

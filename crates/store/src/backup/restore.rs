@@ -36,7 +36,8 @@ pub(crate) const REPLACED: &[(&str, &str)] = &[
         "user_id, tenant_id, object_id, user_principal_name, display_name, given_name, \
          surname, mail, job_title, department, office_location, mobile_phone, business_phones, \
          user_type, account_enabled, created_in_entra_at, on_premises_sync_enabled, \
-         last_synchronized_at, deleted_in_directory, deleted_detected_at, imported_via",
+         last_synchronized_at, deleted_in_directory, deleted_detected_at, imported_via, \
+         account_name_chosen",
     ),
     (
         "azure_groups",

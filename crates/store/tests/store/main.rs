@@ -6,6 +6,7 @@
 mod apply;
 mod backup;
 mod backup_kill;
+mod conflicts;
 mod files;
 mod guards;
 mod kill;

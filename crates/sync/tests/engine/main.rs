@@ -6,6 +6,7 @@
 //! comparing them with each other proves nothing about what was written.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod conflicts;
 mod deleted;
 mod faults;
 mod hidden;

@@ -242,6 +242,7 @@ pub async fn sync(
             Reimport::None
         },
         confirm_mass: true,
+        resolutions: Default::default(),
     };
     let changes = planned
         .decide(&decisions)

@@ -7,17 +7,19 @@
 //! carries it out.
 
 use crate::changes::{
-    ApplyOutcome, ApplyReport, ChangedField, DirectoryChanges, DirectoryGroup, DirectoryUser,
-    ObjectKind, OutcomeItem, Removal, RunInfo,
+    ApplyOutcome, ApplyReport, ChangedField, DirectoryChanges, DirectoryGroup, ObjectKind,
+    OutcomeItem, Removal, RunInfo,
 };
 use crate::ids::next_id;
 use crate::imported::{Imported, load_imported};
-use crate::model::UserType;
-use crate::plan::{self, ServerFields};
+use crate::plan;
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
 use crate::{changeset, record};
-use rusqlite::{OptionalExtension, Statement, Transaction, params};
+use statements::UserStatements;
+
+mod statements;
+use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
 
 impl WriteHandle<'_> {
@@ -123,7 +125,7 @@ fn apply_in(
         .users
         .iter()
         .chain(&decided.groups)
-        .filter(|i| i.outcome == ApplyOutcome::Created)
+        .filter(|i| i.outcome.adds_object())
         .map(|i| i.object_id.as_str())
         .collect();
     record::write_decisions(tx, run, run_id, changes, imported, &created)?;
@@ -180,140 +182,55 @@ fn finish_organization(
     Ok(())
 }
 
-/// The statements that write imported users, prepared once per apply.
-struct UserStatements<'t> {
-    insert: Statement<'t>,
-    update: Statement<'t>,
-    attributes: Statement<'t>,
-}
-
-impl<'t> UserStatements<'t> {
-    fn prepare(tx: &'t Transaction<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            insert: tx.prepare(concat!(
-                "INSERT INTO users (id, account_name, account_key, auth_type, enabled, full_name,
-                                    email, phone, department)
-                 VALUES (",
-                next_id!("users"),
-                ", ?1, ?2, 'azure_ad', ?3, ?4, ?5, ?6, ?7)"
-            ))?,
-            update: tx.prepare(
-                "UPDATE users SET account_name = ?2, account_key = ?3, enabled = ?4,
-                        full_name = ?5, email = ?6, phone = ?7, department = ?8,
-                        updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-                 WHERE id = ?1",
-            )?,
-            attributes: tx.prepare(
-                "INSERT INTO azure_users (user_id, tenant_id, object_id, user_principal_name,
-                display_name, given_name, surname, mail, job_title, department, office_location,
-                mobile_phone, business_phones, user_type, account_enabled, created_in_entra_at,
-                on_premises_sync_enabled, last_synchronized_at, deleted_in_directory,
-                deleted_detected_at, imported_via)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), NULL, NULL, ?18)
-         ON CONFLICT (user_id) DO UPDATE SET
-                user_principal_name = excluded.user_principal_name,
-                display_name = excluded.display_name, given_name = excluded.given_name,
-                surname = excluded.surname, mail = excluded.mail, job_title = excluded.job_title,
-                department = excluded.department, office_location = excluded.office_location,
-                mobile_phone = excluded.mobile_phone, business_phones = excluded.business_phones,
-                user_type = excluded.user_type, account_enabled = excluded.account_enabled,
-                created_in_entra_at = excluded.created_in_entra_at,
-                on_premises_sync_enabled = excluded.on_premises_sync_enabled,
-                last_synchronized_at = excluded.last_synchronized_at,
-                deleted_in_directory = NULL, deleted_detected_at = NULL,
-                imported_via = excluded.imported_via",
-            )?,
-        })
-    }
-
-    /// The user's copy of Entra ID's attributes (inserted, or replacing the stored one).
-    fn write_attributes(
-        &mut self,
-        user_id: i64,
-        tenant_id: &str,
-        user: &DirectoryUser,
-        fields: &ServerFields,
-    ) -> rusqlite::Result<usize> {
-        self.attributes.execute(params![
-            user_id,
-            tenant_id,
-            user.object_id,
-            fields.account_name,
-            user.display_name,
-            user.given_name,
-            user.surname,
-            user.mail,
-            user.job_title,
-            user.department,
-            user.office_location,
-            user.mobile_phone,
-            serde_json::to_string(&user.business_phones).unwrap_or_else(|_| "[]".into()),
-            user.user_type.unwrap_or(UserType::Member).as_sql(),
-            user.account_enabled,
-            user.created_in_entra_at,
-            user.on_premises_sync_enabled,
-            user.imported_via,
-        ])
-    }
-
-    fn create(&mut self, fields: &ServerFields) -> rusqlite::Result<usize> {
-        self.insert.execute(params![
-            fields.account_name,
-            fields.account_key,
-            fields.enabled,
-            fields.full_name,
-            fields.email,
-            fields.phone,
-            fields.department
-        ])
-    }
-
-    fn update(&mut self, user_id: i64, fields: &ServerFields) -> rusqlite::Result<usize> {
-        self.update.execute(params![
-            user_id,
-            fields.account_name,
-            fields.account_key,
-            fields.enabled,
-            fields.full_name,
-            fields.email,
-            fields.phone,
-            fields.department
-        ])
-    }
-}
-
 impl Apply<'_, '_> {
     fn users(&mut self, changes: &DirectoryChanges, items: &[OutcomeItem]) -> rusqlite::Result<()> {
         let mut statements = UserStatements::prepare(self.tx)?;
         let held = plan::held_disabled(self.imported, changes);
         for (user, item) in changes.users.iter().zip(items) {
             let held = held.contains(user.object_id.as_str());
-            let Ok(fields) = plan::server_fields(user, held) else {
+            let chosen = plan::chosen_name(self.imported, changes, &user.object_id);
+            let Ok(fields) = plan::server_fields(user, held, chosen) else {
                 continue;
             };
             let existing = self.imported.users.get(&user.object_id);
-            match (&item.outcome, existing) {
-                (ApplyOutcome::Created, _) => {
+            let user_id = match (&item.outcome, existing) {
+                (ApplyOutcome::Created | ApplyOutcome::CreatedAs { .. }, _) => {
                     statements.create(&fields)?;
-                    let user_id = self.tx.last_insert_rowid();
-                    statements.write_attributes(user_id, &self.run.tenant_id, user, &fields)?;
-                    self.user_ids.insert(user.object_id.clone(), user_id);
-                    // Re-imported after being deleted here: the tombstone has served its purpose.
-                    if self.imported.tombstones.contains_key(&user.object_id) {
-                        self.tx.execute(
-                            "DELETE FROM azure_user_tombstones
-                             WHERE tenant_id = ?1 AND object_id = ?2",
-                            params![self.run.tenant_id, user.object_id],
-                        )?;
-                    }
+                    self.tx.last_insert_rowid()
+                }
+                (ApplyOutcome::Linked { .. }, _) => {
+                    let Some(&local) = self.imported.local_accounts.get(&fields.account_key) else {
+                        continue;
+                    };
+                    statements.link(local, &fields)?;
+                    local
                 }
                 (ApplyOutcome::Updated { .. }, Some(s)) => {
                     statements.update(s.user_id, &fields)?;
                     statements.write_attributes(s.user_id, &self.run.tenant_id, user, &fields)?;
+                    continue;
                 }
-                (ApplyOutcome::Failed { .. }, _) | (_, None) => {}
-                (_, Some(s)) => self.touched_users.push(s.user_id),
+                (ApplyOutcome::Failed { .. }, _) | (_, None) => continue,
+                (_, Some(s)) => {
+                    self.touched_users.push(s.user_id);
+                    continue;
+                }
+            };
+            statements.write_attributes(user_id, &self.run.tenant_id, user, &fields)?;
+            if chosen.is_some() {
+                self.tx.execute(
+                    "UPDATE azure_users SET account_name_chosen = ?2 WHERE user_id = ?1",
+                    params![user_id, fields.account_name],
+                )?;
+            }
+            self.user_ids.insert(user.object_id.clone(), user_id);
+            // Re-imported after being deleted here: the tombstone has served its purpose.
+            if self.imported.tombstones.contains_key(&user.object_id) {
+                self.tx.execute(
+                    "DELETE FROM azure_user_tombstones
+                     WHERE tenant_id = ?1 AND object_id = ?2",
+                    params![self.run.tenant_id, user.object_id],
+                )?;
             }
         }
         Ok(())
@@ -528,7 +445,10 @@ fn write_audit(tx: &Transaction<'_>, report: &ApplyReport) -> rusqlite::Result<(
         let (reason, fields) = match &it.outcome {
             ApplyOutcome::Failed { reason }
             | ApplyOutcome::Disabled { reason }
-            | ApplyOutcome::Deleted { reason } => (Some(reason.as_str()), "[]".to_owned()),
+            | ApplyOutcome::Deleted { reason } => (Some(reason.clone()), "[]".to_owned()),
+            ApplyOutcome::CreatedAs { .. } | ApplyOutcome::Linked { .. } => {
+                (it.outcome.resolution_note(), "[]".to_owned())
+            }
             ApplyOutcome::Updated { fields } => {
                 let labels: Vec<&str> = fields.iter().map(|f| f.label()).collect();
                 (
