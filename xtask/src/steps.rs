@@ -443,16 +443,18 @@ pub fn screenshots(ctx: &mut Ctx) -> Result<(), String> {
         "--test",
         "e2e",
         "--",
-        "signin::",
-        "sync::",
     ])
+    .args(SCREENSHOT_TESTS)
     .env("AADSYNC_APP_BIN", &app);
-    ctx.test_step("wizard end-to-end tests", &mut e2e)?;
+    ctx.test_step(
+        "end-to-end tests that take the README's screenshots",
+        &mut e2e,
+    )?;
     let shots = ctx.target_dir().join("e2e").join("screenshots");
     let docs = ctx.root.join("docs").join("screenshots");
     std::fs::create_dir_all(&docs).map_err(|e| format!("{}: {e}", docs.display()))?;
-    for (from, to) in SCREENSHOTS {
-        let source = shots.join(from);
+    for (test, shot, to) in SCREENSHOTS {
+        let source = find_shot(&shots.join(test), shot)?;
         std::fs::copy(&source, docs.join(to))
             .map_err(|e| format!("copying {}: {e}", source.display()))?;
         println!("docs/screenshots/{to}");
@@ -460,41 +462,92 @@ pub fn screenshots(ctx: &mut Ctx) -> Result<(), String> {
     Ok(())
 }
 
-/// E2E screenshot → README name.
-const SCREENSHOTS: &[(&str, &str)] = &[
+/// `dir/NN-shot.png`: a test numbers its screenshots in the order it takes them, so the
+/// number changes when a test takes one more; the name does not.
+fn find_shot(dir: &Path, shot: &str) -> Result<PathBuf, String> {
+    let suffix = format!("-{shot}.png");
+    std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(&suffix))
+                .is_some_and(|number| {
+                    !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+                })
+        })
+        .ok_or_else(|| format!("no screenshot {shot:?} in {}", dir.display()))
+}
+
+/// The end-to-end tests (filters) that take the README's screenshots.
+const SCREENSHOT_TESTS: &[&str] = &[
+    "signin::",
+    "sync::",
+    "undo::",
+    "basket::ticks_survive",
+    "cancel_write::",
+    "conflicts::",
+    "a11y::every_screen_passes_axe_in_dark_mode",
+];
+
+/// (test's screenshot folder, screenshot name, README file name).
+const SCREENSHOTS: &[(&str, &str, &str)] = &[
+    ("signin_demo", "empty-users-area", "1-users-area-empty.png"),
     (
-        "signin_demo/01-empty-users-area.png",
-        "1-users-area-empty.png",
-    ),
-    (
-        "signin_new_organization/01-new-organization-invalid-tenant.png",
+        "signin_new_organization",
+        "new-organization-invalid-tenant",
         "2-organization-new.png",
     ),
     (
-        "signin_new_organization/04-device-code.png",
+        "signin_new_organization",
+        "device-code",
         "3-sign-in-device-code.png",
     ),
     (
-        "signin_new_organization/02-non-admin-refused.png",
+        "signin_new_organization",
+        "non-admin-refused",
         "4-sign-in-refused.png",
     ),
-    ("sync_wizard/01-select-objects.png", "5-select-objects.png"),
-    ("sync_wizard/03-preview.png", "6-preview.png"),
-    ("sync_wizard/04-results.png", "7-results.png"),
-    ("sync_wizard/05-azure-ad-tab.png", "8-azure-ad-tab.png"),
+    ("sync_wizard", "select-objects", "5-select-objects.png"),
+    ("sync_wizard", "preview", "6-preview.png"),
+    ("sync_wizard", "results", "7-results.png"),
+    ("sync_wizard", "azure-ad-tab", "8-azure-ad-tab.png"),
     (
-        "sync_wizard/06-organization-last-synchronized.png",
+        "sync_wizard",
+        "organization-last-synchronized",
         "9-organization-last-synchronized.png",
     ),
     (
-        "sync_deleted_objects/01-deletion-safeguard.png",
+        "sync_deleted_objects",
+        "deletion-safeguard",
         "10-deletion-safeguard.png",
     ),
     (
-        "sync_deleted_objects/02-deleted-objects-threshold.png",
+        "sync_deleted_objects",
+        "deleted-objects-threshold",
         "11-deleted-objects.png",
     ),
-    ("sync_deleted_objects/06-audit-log.png", "12-audit-log.png"),
+    ("sync_deleted_objects", "audit-log", "12-audit-log.png"),
+    (
+        "undo_older_run",
+        "undo-preview-conflict",
+        "13-undo-conflict.png",
+    ),
+    ("basket", "basket", "14-selection-basket.png"),
+    ("conflicts", "conflicts-resolved", "15-conflicts.png"),
+    (
+        "cancel_write",
+        "close-during-write",
+        "16-close-during-write.png",
+    ),
+    ("a11y_dark", "wizard-objects", "17-dark-select-objects.png"),
+    (
+        "a11y_dark",
+        "user-properties-azure-ad",
+        "18-dark-azure-ad-tab.png",
+    ),
 ];
 
 #[cfg(test)]
