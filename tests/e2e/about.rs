@@ -13,6 +13,12 @@ async fn about_shows_version_database_and_a_working_keyring() -> Result {
     actions::choose_menu(&app, "help", "menu-about").await?;
     let version = env!("CARGO_PKG_VERSION");
     checks::text_becomes(&app, "about-version", "the app version", |t| t == version).await?;
+    // The commit this checkout is at, as git says it (not as the app's build script did).
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()?;
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    checks::text_becomes(&app, "about-build", "the build's commit", |t| t == head).await?;
     let database = app.expected_database.display().to_string();
     checks::text_becomes(&app, "about-database", "the --db/AADSYNC_DB path", |t| {
         t == database

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "aadsync",
-    version,
+    version = aadsync_ipc::VERSION_LINE,
     about = "Synchronize Microsoft Entra ID users and groups into the server's user database"
 )]
 pub struct Cli {

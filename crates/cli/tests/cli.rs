@@ -1204,3 +1204,22 @@ async fn backup_and_restore_backup_from_the_command_line() {
         "{restore}"
     );
 }
+
+/// `aadsync --version` names the version and the commit it was built from (issue 18), as git
+/// reports this checkout's.
+#[tokio::test]
+async fn version_names_the_build_commit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ran = run(aadsync(&dir.path().join("x.sqlite3"), &["--version"])).await;
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .expect("git");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    assert_eq!(head.len(), 12, "a git checkout");
+    assert_eq!(
+        ran.stdout.trim(),
+        format!("aadsync {} (build {head})", env!("CARGO_PKG_VERSION")),
+        "{ran}"
+    );
+}

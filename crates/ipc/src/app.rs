@@ -17,6 +17,8 @@ impl Command for AppStatus {
 pub struct AppStatusInfo {
     /// The application version (`CARGO_PKG_VERSION` of the desktop crate).
     pub version: String,
+    /// The git commit the app was built from ([`crate::BUILD_COMMIT`]).
+    pub build: String,
     /// Absolute path of the SQLite database file the app uses.
     pub database_path: String,
     /// Directory where the rolling log files are written.

@@ -46,6 +46,17 @@ pub use users::{
 
 use serde::{Serialize, de::DeserializeOwned};
 
+/// The git commit this build was made from (see `build.rs`).
+pub const BUILD_COMMIT: &str = env!("AADSYNC_BUILD_COMMIT");
+
+/// `<version> (build <commit>)`, as `aadsync --version` and Help → About show it.
+pub const VERSION_LINE: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (build ",
+    env!("AADSYNC_BUILD_COMMIT"),
+    ")"
+);
+
 /// One request the frontend can make of the backend.
 pub trait Command {
     /// The command's name on the wire; also the Rust name of the backend handler.

@@ -14,6 +14,8 @@ pub fn StatusTable(info: AppStatusInfo) -> impl IntoView {
         <dl class="facts">
             <dt>"Version"</dt>
             <dd id="about-version">{info.version}</dd>
+            <dt>"Build"</dt>
+            <dd id="about-build">{info.build}</dd>
             <dt>"Database"</dt>
             <dd id="about-database" class="path">{info.database_path}</dd>
             <dt>"Logs"</dt>

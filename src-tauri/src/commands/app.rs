@@ -31,6 +31,7 @@ pub async fn app_status(
     };
     Ok(AppStatusInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        build: aadsync_ipc::BUILD_COMMIT.to_owned(),
         database_path: state.database.path().display().to_string(),
         log_dir: state.log_dir.display().to_string(),
         keyring,
