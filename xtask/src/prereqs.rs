@@ -51,6 +51,8 @@ const APT_TEST: &[&str] = &[
     // `update-ca-certificates`: the HTTPS sign-in test puts the emulator's CA in the OS trust
     // store, and only there (tests/support/trust.rs).
     "ca-certificates",
+    // The CLI's generated man page is rendered with man's own checks (crates/cli/tests).
+    "man-db",
     // The end-to-end tests type into GTK's save dialog with real key events (XTEST).
     "xdotool",
     // The MSAL Python compatibility check of the emulator.

@@ -158,6 +158,15 @@ pub enum Command {
         #[arg(long, hide = true)]
         scheduled: bool,
     },
+    /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell
+    /// (e.g. `aadsync completions bash > /etc/bash_completion.d/aadsync`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from this command line's own help.
+    #[command(hide = true)]
+    Man,
     /// Synchronize an organization on a schedule (a systemd user timer), unattended.
     #[command(subcommand)]
     Schedule(ScheduleCommand),

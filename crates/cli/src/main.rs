@@ -22,7 +22,7 @@ use aadsync_store::{OpenOptions, Store};
 use aadsync_sync::deleted::Action;
 use aadsync_sync::engine::Selection;
 use aadsync_sync::run::RunRequest;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -73,6 +73,17 @@ fn open_store(path: &Path) -> Result<Store, CliError> {
 }
 
 async fn run(cli: Cli) -> CliResult {
+    // Generated from the definitions alone: no database is opened for them.
+    match cli.command {
+        Command::Completions { shell } => {
+            return generated(|out| {
+                clap_complete::generate(shell, &mut Cli::command(), "aadsync", out);
+                Ok(())
+            });
+        }
+        Command::Man => return generated(|out| clap_mangen::Man::new(Cli::command()).render(out)),
+        _ => {}
+    }
     let database = database_path(cli.db)?;
     let store = Arc::new(open_store(&database)?);
     let signins = Signins::platform();
@@ -83,6 +94,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Whoami { org } => orgs::whoami(&store, &signins, org.as_deref()).await,
         Command::Runs { json } => audit::runs(&store, json),
+        Command::Completions { .. } | Command::Man => Ok(()), // generated above
         Command::Schedule(command) => schedule::schedule(&store, &database, command),
         Command::Undo { run, yes, answer } => audit::undo(&store, run, yes.then_some(answer)),
         Command::Backup => backups::backup(&store),
@@ -146,6 +158,20 @@ async fn run(cli: Cli) -> CliResult {
             let requested = resolve::Requested { links, import_as };
             sync::sync(store, &graph, &connected, request, options, &requested).await
         }
+    }
+}
+
+/// Writes what `write` generates to stdout. Generated into memory first: clap_complete
+/// panics on a write error, and `aadsync completions bash | head` closes the pipe early.
+fn generated(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> CliResult {
+    use std::io::Write;
+    let mut text = Vec::new();
+    write(&mut text).map_err(|e| format!("cannot generate the output: {e}"))?;
+    match std::io::stdout().lock().write_all(&text) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the output: {e}").into())
+        }
+        _ => Ok(()),
     }
 }
 

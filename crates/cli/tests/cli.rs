@@ -1223,3 +1223,68 @@ async fn version_names_the_build_commit() {
         "{ran}"
     );
 }
+
+/// Shell completions and the man page come from the command line's own definitions (issue
+/// 18): bash accepts the script and it completes the subcommands and their options; `man`
+/// renders the page without a warning, and it documents every subcommand.
+#[tokio::test]
+async fn completions_and_the_man_page_cover_every_subcommand() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("x.sqlite3");
+    let bash = run(aadsync(&db, &["completions", "bash"])).await;
+    assert_eq!(bash.code, Some(0), "{bash}");
+    let script = dir.path().join("aadsync.bash");
+    std::fs::write(&script, &bash.stdout).expect("script");
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .expect("bash");
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    for word in [
+        "schedule",
+        "--every",
+        "--check-deleted",
+        "restore-backup",
+        "completions",
+    ] {
+        assert!(bash.stdout.contains(word), "{word} is not completed");
+    }
+    assert!(!db.exists(), "generating opens no database");
+
+    let man = run(aadsync(&db, &["man"])).await;
+    assert_eq!(man.code, Some(0), "{man}");
+    let page = dir.path().join("aadsync.1");
+    std::fs::write(&page, &man.stdout).expect("page");
+    let rendered = std::process::Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(&page)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .expect("man (Debian package man-db)");
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    let warnings = String::from_utf8_lossy(&rendered.stderr);
+    assert!(
+        rendered.status.success() && warnings.trim().is_empty(),
+        "{warnings}"
+    );
+    for subcommand in [
+        "org",
+        "sync",
+        "schedule",
+        "undo",
+        "backup",
+        "restore-backup",
+        "runs",
+    ] {
+        assert!(
+            text.contains(&format!("aadsync-{subcommand}(1)")),
+            "{subcommand} missing from:\n{text}"
+        );
+    }
+}
