@@ -154,6 +154,37 @@ impl PlannedRun {
         changes.resolutions = decisions.resolutions.clone();
         Ok(changes)
     }
+
+    /// The users the decided `changes` would treat otherwise than the preview showed: one
+    /// whose outcome changes, or a resolved conflict that would still fail. E.g. a name chosen
+    /// with "import as" that another user of this run also has (the later of the two would
+    /// fail). A run with any is refused, so Synchronize never does what the preview did not
+    /// show.
+    pub fn unpreviewed(
+        &self,
+        store: &aadsync_store::Store,
+        changes: &DirectoryChanges,
+    ) -> Result<Vec<String>, crate::model::SyncError> {
+        if changes.resolutions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = crate::write::preview(store, &self.run.tenant_id, changes)?;
+        Ok(now
+            .users
+            .iter()
+            .filter(|item| {
+                if changes.resolutions.contains_key(&item.object_id) {
+                    return matches!(item.outcome, aadsync_store::ApplyOutcome::Failed { .. });
+                }
+                self.plan
+                    .users
+                    .iter()
+                    .find(|p| p.object_id == item.object_id)
+                    .is_some_and(|p| p.outcome != item.outcome)
+            })
+            .map(|item| item.display_name.clone())
+            .collect())
+    }
 }
 
 /// An object's decided action, as the run records it.

@@ -110,6 +110,24 @@ pub async fn start_sync(
     })?;
     let changes = Arc::new(decide(&plan, &args)?);
     let database = state.database_handle();
+    if !changes.resolutions.is_empty() {
+        let (database, plan, changes) = (
+            Arc::clone(&database),
+            Arc::clone(&plan),
+            Arc::clone(&changes),
+        );
+        let others = blocking(move || {
+            let store = database.store().map_err(to_ipc)?;
+            plan.unpreviewed(&store, &changes).map_err(sync_error)
+        })
+        .await?;
+        if !others.is_empty() {
+            return Err(IpcError::invalid_input(format!(
+                "A name chosen for a conflict is also the account name of {} in this synchronization: choose another name",
+                others.join(", ")
+            )));
+        }
+    }
     let (job, sync) = state.jobs.new_sync();
     let app = Arc::clone(&state.jobs);
     tauri::async_runtime::spawn(async move {

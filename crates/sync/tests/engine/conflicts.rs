@@ -205,3 +205,86 @@ async fn resolved_conflicts_are_written_and_kept_by_the_next_incremental_run() {
         )
     );
 }
+
+/// "Import as" a name that another new user of the same run has: the decided run would fail
+/// one of the two (whichever comes later) although the preview showed neither failing for it,
+/// so `unpreviewed` names that user (the wizard refuses such a Synchronize); a free name
+/// changes nothing else.
+#[tokio::test]
+async fn an_import_as_name_another_user_of_the_run_has_is_named_before_writing() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let listed = env
+        .graph_json("/users?$top=2&$select=id,userPrincipalName,displayName")
+        .await;
+    let users: Vec<(String, String, String)> = listed["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| {
+            let text = |k: &str| u[k].as_str().expect(k).to_owned();
+            (text("id"), text("userPrincipalName"), text("displayName"))
+        })
+        .collect();
+    let [(conflicting, conflicting_upn, _), (other, other_upn, _)] = &users[..] else {
+        panic!("two users: {users:?}");
+    };
+    env.store
+        .writer()
+        .create_local_user(&local(conflicting_upn), &PasswordPolicy::default())
+        .expect("local");
+    let organization = env.store.reader().organizations().expect("orgs")[0].clone();
+    let request = run::RunRequest {
+        selection: Selection {
+            users: vec![conflicting.clone(), other.clone()],
+            ..Selection::default()
+        },
+        ..run::RunRequest::default()
+    };
+    let planned = run::plan_run(
+        &graph,
+        &env.store,
+        env.run(),
+        &organization,
+        &request,
+        &SystemClock,
+        &quiet,
+    )
+    .await
+    .expect("plan");
+    let import_as = |name: &str| run::Decisions {
+        resolutions: [(
+            conflicting.clone(),
+            ConflictResolution::ImportAs {
+                account_name: name.into(),
+            },
+        )]
+        .into_iter()
+        .collect(),
+        ..run::Decisions::default()
+    };
+    let taken = planned
+        .decide(&import_as(&other_upn.to_uppercase()))
+        .expect("decide");
+    // Whichever of the two comes later in the run finds the name taken and would fail.
+    let later = planned
+        .plan
+        .users
+        .iter()
+        .rev()
+        .find(|u| [conflicting, other].contains(&&u.object_id))
+        .map(|u| u.display_name.clone())
+        .expect("both planned");
+    assert_eq!(
+        planned.unpreviewed(&env.store, &taken).expect("check"),
+        [later]
+    );
+    let free = planned
+        .decide(&import_as("a.free.name@contoso.com"))
+        .expect("decide");
+    assert_eq!(
+        planned.unpreviewed(&env.store, &free).expect("check"),
+        Vec::<String>::new()
+    );
+}
