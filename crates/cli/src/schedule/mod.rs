@@ -30,9 +30,11 @@ pub struct Job {
 }
 
 impl Job {
-    /// The job's name: `aadsync-sync-<tenant ID>`.
+    /// The job's name: `aadsync-sync-<tenant ID>-<database>`, the database as a short hash
+    /// of its absolute path: two databases (staging, production) with one tenant get a
+    /// schedule each.
     pub fn name(&self) -> String {
-        format!("aadsync-sync-{}", self.tenant_id.to_ascii_lowercase())
+        name(&self.tenant_id, &self.database)
     }
 
     /// The command line a run executes, one argument per item.
@@ -53,6 +55,22 @@ impl Job {
         }
         args
     }
+}
+
+/// The name of the schedule of `tenant_id` on `database` (absolute).
+pub fn name(tenant_id: &str, database: &Path) -> String {
+    format!(
+        "aadsync-sync-{}-{:08x}",
+        tenant_id.to_ascii_lowercase(),
+        fnv1a(database.display().to_string().as_bytes()) as u32
+    )
+}
+
+/// FNV-1a (64-bit): a hash that stays the same across Rust versions, unlike std's.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// What a scheduled run records as its starter: the administrator whose sign-in it uses,
@@ -90,8 +108,7 @@ pub fn schedule(store: &Store, database: &Path, command: ScheduleCommand) -> Cli
                 deleted: check_deleted.then_some(deleted_action),
                 program: std::env::current_exe()
                     .map_err(|e| format!("cannot tell where aadsync is installed: {e}"))?,
-                database: std::path::absolute(database)
-                    .map_err(|e| format!("{}: {e}", database.display()))?,
+                database: absolute(database)?,
             };
             let (service, timer) = systemd::units(&job, &found.display_name, &log_file()?);
             if print {
@@ -111,25 +128,33 @@ pub fn schedule(store: &Store, database: &Path, command: ScheduleCommand) -> Cli
             );
             Ok(())
         }
-        ScheduleCommand::List { json } => list(store, &dir, json),
+        ScheduleCommand::List { json } => list(store, &dir, &absolute(database)?, json),
         ScheduleCommand::Remove { org } => {
-            let found = crate::orgs::find(store, &org)?;
-            let name = format!("aadsync-sync-{}", found.tenant_id.to_ascii_lowercase());
-            if systemd::uninstall(&dir, &name)? {
-                say!("Removed the schedule of {}.", found.display_name);
+            // An organization removed from aadsync can still have a schedule: its tenant ID
+            // (as `schedule list` shows it) names it then.
+            let (tenant, shown) = match crate::orgs::find(store, &org) {
+                Ok(found) => (found.tenant_id, found.display_name),
+                Err(_) => (org.trim().to_owned(), org.trim().to_owned()),
+            };
+            if systemd::uninstall(&dir, &name(&tenant, &absolute(database)?))? {
+                say!("Removed the schedule of {shown}.");
                 Ok(())
             } else {
-                Err(format!(
-                    "{} has no schedule; see: aadsync schedule list",
-                    found.display_name
+                Err(
+                    format!("{shown} has no schedule on this database; see: aadsync schedule list")
+                        .into(),
                 )
-                .into())
             }
         }
     }
 }
 
-fn list(store: &Store, dir: &Path, json: bool) -> CliResult {
+fn absolute(database: &Path) -> Result<PathBuf, CliError> {
+    std::path::absolute(database).map_err(|e| format!("{}: {e}", database.display()).into())
+}
+
+/// The schedules of this database (a schedule names its database in its job name).
+fn list(store: &Store, dir: &Path, database: &Path, json: bool) -> CliResult {
     let runs = store.reader().runs().map_err(CliError::failed)?;
     let orgs = store.reader().organizations().map_err(CliError::failed)?;
     let mut rows = Vec::new();
@@ -137,6 +162,9 @@ fn list(store: &Store, dir: &Path, json: bool) -> CliResult {
         let Some((tenant, every, deleted)) = systemd::read_marker(&timer) else {
             continue;
         };
+        if name != self::name(&tenant, database) {
+            continue;
+        }
         let org = orgs
             .iter()
             .find(|o| o.tenant_id.eq_ignore_ascii_case(&tenant))

@@ -106,10 +106,12 @@ pub fn unit_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| "cannot find the user's configuration folder (~/.config)".into())
 }
 
-/// Writes the units and enables the timer; on any failure nothing stays installed.
+/// Writes the units and enables the timer; on any failure the files are as they were (an
+/// earlier schedule of the same name stays, a new one is not left behind).
 pub fn install(dir: &Path, name: &str, service: &str, timer: &str) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let (service_path, timer_path) = paths(dir, name);
+    let earlier = [&service_path, &timer_path].map(|p| std::fs::read_to_string(p).ok());
     let written = std::fs::write(&service_path, service)
         .and_then(|()| std::fs::write(&timer_path, timer))
         .map_err(|e| format!("cannot write {}: {e}", dir.display()));
@@ -118,8 +120,12 @@ pub fn install(dir: &Path, name: &str, service: &str, timer: &str) -> Result<(),
         systemctl(&["enable", "--now", &format!("{name}.timer")])
     });
     if let Err(err) = enabled {
-        let _ = std::fs::remove_file(&service_path);
-        let _ = std::fs::remove_file(&timer_path);
+        for (path, before) in [&service_path, &timer_path].into_iter().zip(earlier) {
+            let _ = match before {
+                Some(text) => std::fs::write(path, text),
+                None => std::fs::remove_file(path),
+            };
+        }
         let _ = systemctl(&["daemon-reload"]);
         return Err(err);
     }
@@ -246,9 +252,19 @@ mod tests {
                 "disable".into()
             ))
         );
+        // The database's hash in the name: FNV-1a of its path, the same in every build.
         assert_eq!(
             job().name(),
-            "aadsync-sync-c1b4bb72-8dd9-4dc3-bc94-d6cba1d4622c"
+            "aadsync-sync-c1b4bb72-8dd9-4dc3-bc94-d6cba1d4622c-2fc3f710"
+        );
+        let staging = Job {
+            database: "/srv/staging.sqlite3".into(),
+            ..job()
+        };
+        assert_ne!(
+            staging.name(),
+            job().name(),
+            "another database, another schedule"
         );
     }
 

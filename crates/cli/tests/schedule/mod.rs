@@ -122,7 +122,17 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     assert_eq!(printed.code, Some(0), "{printed}");
     let units = sections(&printed.stdout);
     let names: Vec<&str> = units.iter().map(|(n, _)| n.as_str()).collect();
-    let job = format!("aadsync-sync-{}", emulator.tenant_id().to_ascii_lowercase());
+    let job = names[0]
+        .strip_suffix(".service")
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        job.starts_with(&format!(
+            "aadsync-sync-{}-",
+            emulator.tenant_id().to_ascii_lowercase()
+        )),
+        "{names:?}"
+    );
     assert_eq!(names, [format!("{job}.service"), format!("{job}.timer")]);
     let unit_dir = dir.path().join("units");
     std::fs::create_dir_all(&unit_dir).expect("units");
@@ -131,6 +141,32 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
         units[1].1.contains("OnUnitActiveSec=360min"),
         "{}",
         units[1].1
+    );
+
+    // Installing needs the user's systemd instance, which this session has not: a clear
+    // error, and nothing left behind.
+    let user_units = dirs_config().join("systemd").join("user");
+    let add = run(aadsync(
+        &db,
+        &["schedule", "add", "--org", "1", "--every", "6h"],
+    ))
+    .await;
+    assert_eq!(add.code, Some(1), "{add}");
+    assert!(add.stderr.contains("loginctl enable-linger"), "{add}");
+    let left = std::fs::read_dir(&user_units).map_or(0, |d| d.flatten().count());
+    assert_eq!(left, 0, "files left in {}", user_units.display());
+
+    // Installed (as systemd would find them), listed with this database's runs, removed.
+    std::fs::create_dir_all(&user_units).expect("unit dir");
+    for (name, text) in &units {
+        std::fs::write(user_units.join(name), text).expect("unit");
+    }
+    let other_db = dir.path().join("other.sqlite3");
+    let listed = run(aadsync(&other_db, &["schedule", "list", "--json"])).await;
+    assert_eq!(
+        listed.json(),
+        json!([]),
+        "another database has no schedule: {listed}"
     );
 
     // The timer's command, run by hand: the saved scope (Marketing and its members) again.
@@ -146,6 +182,7 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     assert_eq!(ran.code, Some(0), "{ran}");
     let runs = db::runs(&db);
     let last = runs.last().expect("a run");
+    let last_id = last.id;
     assert_eq!(last.started_by, "admin@contoso.com (schedule)", "{runs:?}");
     let members = tenant.user_members(&marketing).await;
     let imported: std::collections::BTreeSet<String> =
@@ -167,4 +204,31 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
         &db::dump(&db),
         "a scheduled run stopped by the safeguard",
     );
+
+    let listed = run(aadsync(&db, &["schedule", "list", "--json"]))
+        .await
+        .json();
+    assert_eq!(listed[0]["every"], "6h", "{listed}");
+    assert_eq!(listed[0]["deleted_action"], "disable", "{listed}");
+    assert_eq!(listed[0]["last_run"]["id"], json!(last_id), "{listed}");
+    let removed = run(aadsync(
+        &db,
+        &["schedule", "remove", "--org", "contoso.com"],
+    ))
+    .await;
+    assert_eq!(removed.code, Some(0), "{removed}");
+    assert_eq!(std::fs::read_dir(&user_units).expect("dir").count(), 0);
+    let again = run(aadsync(
+        &db,
+        &["schedule", "remove", "--org", "contoso.com"],
+    ))
+    .await;
+    assert_eq!(again.code, Some(1), "{again}");
+}
+
+/// `~/.config` of this test's session.
+fn dirs_config() -> std::path::PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .expect("the session sets XDG_CONFIG_HOME")
 }
