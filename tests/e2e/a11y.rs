@@ -65,6 +65,9 @@ async fn audit_every_screen(test: &str, dark: bool) -> Result {
     audit(&mut app, "about").await?;
     actions::press_on_focused(&app, fantoccini::key::Key::Escape).await?;
 
+    // A local user holding an Entra user's name (made as another program would, on the same
+    // file): the preview shows a conflict with its choices.
+    local_alex(&app.expected_database)?;
     actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
     audit(&mut app, "wizard-organization").await?;
     actions::click(&app, "wizard-cancel").await?;
@@ -79,13 +82,17 @@ async fn audit_every_screen(test: &str, dark: bool) -> Result {
     actions::click(&app, "dir-select-all").await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "preview-counts", "the plan", |t| {
-        t.contains("325 to create")
+        t.contains("324 to create")
+    })
+    .await?;
+    checks::content_becomes(&app, "wizard", "the conflict's choices", |t| {
+        t.contains("Link to the local user")
     })
     .await?;
     audit(&mut app, "wizard-preview").await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "results-totals", "the results", |t| {
-        t.contains("325 created")
+        t.contains("324 created")
     })
     .await?;
     audit(&mut app, "wizard-results").await?;
@@ -138,6 +145,24 @@ async fn audit_every_screen(test: &str, dark: bool) -> Result {
     );
     drop(play);
     app.finish().await
+}
+
+fn local_alex(path: &std::path::Path) -> Result {
+    let store = aadsync_store::Store::open(path, &aadsync_store::OpenOptions::default())?;
+    store.writer().create_local_user(
+        &aadsync_store::NewLocalUser {
+            account_name: "alex.wilber@contoso.com".into(),
+            full_name: "Alex (local)".into(),
+            email: String::new(),
+            phone: String::new(),
+            department: String::new(),
+            description: String::new(),
+            enabled: true,
+            password: aadsync_keystore::SecretString::new("Correct-Horse-Battery-1"),
+        },
+        &aadsync_store::PasswordPolicy::default(),
+    )?;
+    Ok(())
 }
 
 /// Two users deleted in Entra ID, then the wizard again with Check deleted objects, up to

@@ -258,7 +258,7 @@ pub fn no_tokens_in_files(app: &App) -> Result<usize> {
 }
 
 /// Every file under `dir`, but the keyring's own (gnome-keyring keeps the secrets there).
-fn files_under(dir: &Path, into: &mut Vec<PathBuf>) {
+pub(crate) fn files_under(dir: &Path, into: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

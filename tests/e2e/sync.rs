@@ -290,13 +290,30 @@ async fn export_through_the_save_dialog(app: &App) -> Result {
     let files = desktop::FileManager::start(app)?;
     let folder = app.desktop.root().join("reports");
     std::fs::create_dir_all(&folder)?;
+    // Every file of the session (home, Downloads, data) before the cancel, and after it.
+    let session_files = |root: &std::path::Path| {
+        let mut all = Vec::new();
+        crate::signin::files_under(root, &mut all);
+        all.sort();
+        all
+    };
+    let before = session_files(app.desktop.root());
     actions::click(app, "export-csv").await?;
     desktop::cancel_dialog(app, "Export")?;
     checks::text_becomes(app, "export-path", "nothing exported", |t| {
         t.contains("cancelled")
     })
     .await?;
-    assert_eq!(std::fs::read_dir(&folder)?.count(), 0);
+    let csvs = |all: Vec<std::path::PathBuf>| {
+        all.into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        csvs(session_files(app.desktop.root())),
+        csvs(before),
+        "a cancel writes no export"
+    );
 
     let path = folder.join("first sync.csv");
     actions::click(app, "export-csv").await?;

@@ -20,7 +20,7 @@ pub fn ItemsTable(
             let n = list.len();
             view! {
                 <h4 id="audit-items-title">{move || selected.get().map(|id| format!("Run #{id}: {n} objects"))}</h4>
-                <div class="table-scroll" tabindex="0">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Items of the run">
                     <table class="outcomes" id="audit-items">
                         <thead><tr><th>"Type"</th><th>"Name"</th><th>"Outcome"</th><th>"Details"</th></tr></thead>
                         <tbody>

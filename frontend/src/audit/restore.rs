@@ -72,7 +72,7 @@ pub fn RestoreDialog(
 fn backups_table(list: Vec<BackupView>, chosen: RwSignal<Option<BackupView>>) -> impl IntoView {
     view! {
         <p class="lead">"Choose the backup to go back to:"</p>
-        <div class="table-scroll" tabindex="0">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Backups">
             <table class="outcomes" id="restore-backups">
                 <thead><tr><th></th><th>"Kind"</th><th>"Taken"</th><th>"Size"</th><th>"File"</th></tr></thead>
                 <tbody>

@@ -43,7 +43,7 @@ pub fn RunsTable(
     #[prop(into)] on_undo: Callback<i64>,
 ) -> impl IntoView {
     view! {
-        <div class="table-scroll" tabindex="0">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Runs">
             <table class="outcomes" id="audit-runs">
                 <thead><tr><th>"Run"</th><th>"When"</th><th>"Organization"</th><th>"By"</th><th>"Status"</th><th>"Result"</th><th></th></tr></thead>
                 <tbody>

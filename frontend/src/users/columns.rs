@@ -168,6 +168,8 @@ pub fn handle(
                 }
             }
             on:pointerup=move |_| drag.set_value(None)
+            on:pointercancel=move |_| drag.set_value(None)
+            on:lostpointercapture=move |_| drag.set_value(None)
             on:click=move |ev| ev.stop_propagation()
             on:keydown=move |ev: web_sys::KeyboardEvent| {
                 let delta = match ev.key().as_str() {

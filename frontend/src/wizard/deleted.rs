@@ -77,7 +77,7 @@ fn action_from(value: &str) -> DeletedAction {
 fn tombstoned_table(wizard: Wizard, rows: Vec<TombstoneRow>) -> impl IntoView {
     view! {
         <p>"Deleted on this server, still in Entra ID:"</p>
-        <div class="table-scroll" tabindex="0">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Users deleted on this server">
             <table class="outcomes" id="tombstoned-rows">
                 <thead><tr><th>"Account"</th><th>"Name"</th><th>"On the server"</th></tr></thead>
                 <tbody>
@@ -134,7 +134,7 @@ fn deleted_view(wizard: Wizard, menu: BulkMenu, p: SyncPreview) -> AnyView {
     view! {
         <p>"These objects were imported earlier. Choose what happens to each on the server (right-click for all at once):"</p>
         <p class="muted">"For a group, Disable takes away its Azure AD members (the group stays, marked as deleted in Entra ID) and Delete removes it; its users stay either way."</p>
-        <div class="table-scroll" tabindex="0" on:contextmenu=move |ev| { ev.prevent_default(); menu.set(Some((ev.client_x(), ev.client_y()))); }>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Objects deleted, disabled or out of scope in Entra ID" on:contextmenu=move |ev| { ev.prevent_default(); menu.set(Some((ev.client_x(), ev.client_y()))); }>
             <table class="outcomes" id="deleted-rows">
                 <thead><tr><th>"Account"</th><th>"Name"</th><th>"In Entra ID"</th><th>"On the server"</th></tr></thead>
                 <tbody>

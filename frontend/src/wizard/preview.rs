@@ -166,7 +166,7 @@ fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
             <ConflictChoices conflicts=p.conflicts.clone() nothing=nothing />
         })}
         <p class="muted">"Nothing has been written yet. Objects imported earlier from this organization are refreshed too. Conflicts not resolved above are skipped and reported."</p>
-        <div class="table-scroll" tabindex="0">{outcome_table("preview-rows", p.rows, false)}</div>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Rows of the preview">{outcome_table("preview-rows", p.rows, false)}</div>
     }
 }
 

@@ -50,6 +50,6 @@ fn totals(r: SyncResult) -> impl IntoView {
             <span class:error={c.conflict > 0}>{format!("{} failed", c.conflict)}</span>
             <span class="muted">{format!("in {:.1} s · run #{}", r.duration_ms as f64 / 1000.0, r.run_id)}</span>
         </p>
-        <div class="table-scroll" tabindex="0">{outcome_table("results-rows", r.rows, true)}</div>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Results per object">{outcome_table("results-rows", r.rows, true)}</div>
     }
 }

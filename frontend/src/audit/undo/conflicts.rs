@@ -51,7 +51,7 @@ pub fn ConflictsTable(
                 {move || format!("{} kept, {} restored", n - restored(), restored())}
             </span>
         </div>
-        <div class="table-scroll" tabindex="0">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Conflicts of the undo">
             <table class="outcomes undo-conflicts" id="undo-conflicts">
                 <thead>
                     <tr>
