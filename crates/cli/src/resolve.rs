@@ -35,8 +35,8 @@ fn names(user: &DirectoryUser, key: &str) -> bool {
             .is_some_and(|upn| upn.trim().to_lowercase() == key.to_lowercase())
 }
 
-/// The resolutions by object ID; a flag naming no user of this run is refused (a typo must not
-/// quietly leave the conflict as it is).
+/// The resolutions by object ID; a flag naming no user of this run, or a user without an open
+/// conflict, is refused (a typo must not quietly leave the conflict as it is).
 pub fn resolutions(
     planned: &PlannedRun,
     requested: &Requested,
@@ -60,6 +60,18 @@ pub fn resolutions(
                 "{flag} {key}: no user of this synchronization has that object ID or user principal name; nothing was written"
             )));
         };
+        // Only an open conflict is resolved: a flag on any other user would rename it or be
+        // ignored, neither of which the administrator asked for.
+        if !planned
+            .plan
+            .conflicts
+            .iter()
+            .any(|c| c.object_id == user.object_id)
+        {
+            return Err(CliError::failed(format!(
+                "{flag} {key}: this user has no account-name conflict in this synchronization; nothing was written"
+            )));
+        }
         if out.insert(user.object_id.clone(), resolution).is_some() {
             return Err(CliError::failed(format!(
                 "{key} is resolved twice (--link and --import-as name the same user); nothing was written"

@@ -105,6 +105,37 @@ async fn conflicts_are_named_in_a_dry_run_and_resolved_by_link_and_import_as() {
     );
     db::assert_same(&before, &db::dump(&db), "a dry run writes nothing");
 
+    // A flag on a user without a conflict is refused: it would rename a user the admin did
+    // not mean to rename.
+    let third = listed["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["id"].as_str())
+        .find(|id| *id != ALEX && *id != other_id)
+        .expect("a third user")
+        .to_owned();
+    let renamed = format!("{third}=someone.else@contoso.com");
+    let refused = run(aadsync(
+        &db,
+        &[
+            "sync",
+            "--org",
+            "1",
+            "--user",
+            &third,
+            "--import-as",
+            &renamed,
+        ],
+    ))
+    .await;
+    assert_eq!(refused.code, Some(1), "{refused}");
+    assert!(
+        refused.stderr.contains("no account-name conflict"),
+        "{refused}"
+    );
+    db::assert_same(&before, &db::dump(&db), "a refused flag writes nothing");
+
     // The resolutions, Alex named by UPN, the other user by object ID.
     let link = format!("{}={}", upn.to_uppercase(), upn.to_uppercase());
     let import_as = format!("{other_id}=second.name@contoso.com");
