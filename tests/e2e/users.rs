@@ -431,6 +431,8 @@ async fn the_users_columns_resize_with_the_pointer_and_the_keys_and_keep_their_w
     };
     let (header, cell) = measure(&app).await?;
     assert_eq!(header, cell, "the header and the rows share their columns");
+    // Before any resize the handle tells the width as drawn.
+    checks::attr_is(&app, "resize-0", "aria-valuenow", &header.to_string()).await?;
 
     actions::drag_by(&app, "#resize-0", 90.0).await?;
     let (dragged, dragged_cell) = measure(&app).await?;

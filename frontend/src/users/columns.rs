@@ -131,7 +131,16 @@ pub fn handle(
 ) -> impl IntoView {
     // The pointer's x and the widths when the drag started.
     let drag = StoredValue::new(None::<(f64, [f64; COUNT])>);
-    let current = move || widths.get().map(|w| w[i]).unwrap_or(0.0);
+    // Before any resize the width is the stylesheet's: measured once the header is drawn.
+    let drawn = RwSignal::new(MIN_WIDTH);
+    Effect::new(move || {
+        if head.get().is_some()
+            && let Some(w) = measured(head)
+        {
+            drawn.set(w[i]);
+        }
+    });
+    let current = move || widths.get().map_or_else(|| drawn.get(), |w| w[i]);
     let change = move |delta: f64, from: Option<[f64; COUNT]>| {
         if let Some(base) = from
             .or_else(|| widths.get_untracked())
