@@ -118,6 +118,7 @@ async fn run(cli: Cli) -> CliResult {
                     groups,
                     members,
                     nested,
+                    ..Default::default()
                 },
                 check_deleted,
                 full,

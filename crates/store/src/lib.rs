@@ -34,8 +34,8 @@ pub use audit::{RunItem, RunKind, RunStatus, RunSummary};
 pub use backup::{BackupFile, BackupKind};
 pub use changes::{
     ApplyOutcome, ApplyReport, ChangedField, Counts, Decision, DecisionAction, DecisionFinding,
-    DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind, OutcomeItem,
-    Reason, Removal, RemovalAction, RunInfo, ScopeRoot, StandingDecision,
+    DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, DroppedRoot, Lift, ObjectKind,
+    OutcomeItem, Reason, Removal, RemovalAction, RunInfo, ScopeRoot, StandingDecision,
 };
 pub use decisions::DecisionEntry;
 pub use error::StoreError;

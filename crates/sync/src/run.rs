@@ -58,6 +58,10 @@ pub struct PlannedRun {
     /// Parts of "Check deleted objects" left unchecked, one line each with why (a missing
     /// permission); nothing in `deleted` comes from them.
     pub deleted_skipped: Vec<String>,
+    /// Imported users that leave the scope with this run (object ID, display name): removed
+    /// roots no longer reach them, or they left their groups in Entra ID. Only *Check deleted
+    /// objects* decides about them; otherwise they stay as they are.
+    pub leaving_scope: Vec<(String, String)>,
 }
 
 /// Users deleted on this server that a run brings back.
@@ -248,6 +252,17 @@ pub async fn plan_run(
         phase: Phase::Planning,
         done: 0,
     });
+    let leaving_scope = gathered
+        .leaving_scope
+        .iter()
+        .map(|id| {
+            let name = imported
+                .users
+                .get(id)
+                .map_or_else(|| id.clone(), |u| u.directory.display_name.clone());
+            (id.clone(), name)
+        })
+        .collect();
     let (mut changes, plan) = preview(store, &run.tenant_id, gathered.changes).await?;
     // Graph was read relative to `imported` and its links: should the database have changed
     // during the read (an undo putting the links back, another sync), the apply refuses and
@@ -264,6 +279,7 @@ pub async fn plan_run(
         safeguard: safeguard_of(&organization),
         read: gathered.read,
         deleted_unchecked,
+        leaving_scope,
     })
 }
 
@@ -327,6 +343,7 @@ mod tests {
                 })
                 .to_vec(),
             imported_total: imported_total as usize,
+            leaving_scope: Vec::new(),
             safeguard,
             read: ReadMode::Full(FullReason::Requested),
             deleted_unchecked: 0,

@@ -31,6 +31,7 @@ pub async fn plan_sync(
             groups: args.selection.groups,
             members: args.selection.members,
             nested: args.selection.nested,
+            ..Default::default()
         },
         check_deleted: args.check_deleted,
         full: false,

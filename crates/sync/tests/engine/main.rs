@@ -10,6 +10,7 @@ mod deleted;
 mod faults;
 mod hidden;
 mod incremental;
+mod scope;
 mod selection;
 mod undo;
 
