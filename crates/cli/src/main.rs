@@ -10,6 +10,7 @@ mod backups;
 mod directory;
 mod exit;
 mod orgs;
+mod scope;
 mod sync;
 
 use crate::args::{Cli, Command, DeletedArg};
@@ -84,6 +85,10 @@ async fn run(cli: Cli) -> CliResult {
         Command::Backup => backups::backup(&store),
         Command::Backups { json } => backups::list(&store, json),
         Command::RestoreBackup { path, yes } => backups::restore(&store, &path, yes),
+        Command::Scope { org, json } => {
+            let org = orgs::find(&store, &org)?;
+            scope::list(&store, &org, json)
+        }
         Command::ReverseDecision { org, user } => {
             let org = orgs::find(&store, &org)?;
             audit::reverse_decision(&store, &org, &user)
@@ -103,6 +108,7 @@ async fn run(cli: Cli) -> CliResult {
             groups,
             members,
             nested,
+            remove,
             dry_run,
             full,
             json,
@@ -112,12 +118,14 @@ async fn run(cli: Cli) -> CliResult {
             reimport_deleted,
         } => {
             let (connected, graph) = connect(&store, &signins, &org).await?;
+            let remove = scope::saved_roots(&store, &connected.organization, remove)?;
             let request = RunRequest {
                 selection: Selection {
                     users,
                     groups,
                     members,
                     nested,
+                    remove,
                     ..Default::default()
                 },
                 check_deleted,

@@ -107,6 +107,7 @@ pub async fn sync(
         .map_err(CliError::failed)?;
         if !options.json && attempt == 1 {
             notes(&planned, options);
+            scope_notes(&planned, &request);
         }
         let changes = planned
             .decide(&decisions(options))
@@ -225,6 +226,58 @@ fn notes(planned: &PlannedRun, options: SyncOptions) {
     }
 }
 
+/// What the run does to the saved scope, and who leaves it, on stderr.
+fn scope_notes(planned: &PlannedRun, request: &RunRequest) {
+    let s = &request.selection;
+    if s.users.is_empty() && s.groups.is_empty() {
+        tell!("Nothing newly selected: synchronizing the saved scope (see: aadsync scope --org …)");
+    }
+    for line in scope_changes(&planned.changes) {
+        tell!("Saved scope: {line}");
+    }
+    if planned.leaving_scope.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = planned
+        .leaving_scope
+        .iter()
+        .map(|(_, name)| name.as_str())
+        .collect();
+    tell!(
+        "{} imported user(s) leave the scope: {}. {}",
+        names.len(),
+        names.join(", "),
+        if request.check_deleted {
+            "--check-deleted decides about them (listed below)"
+        } else {
+            "They are left as they are; --check-deleted decides about them"
+        }
+    );
+}
+
+/// One line per saved root the run takes out or gives other flags.
+fn scope_changes(changes: &DirectoryChanges) -> Vec<String> {
+    changes
+        .dropped_roots
+        .iter()
+        .map(|d| {
+            let now = changes
+                .roots
+                .iter()
+                .find(|r| r.object_id == d.root.object_id);
+            match now {
+                Some(r) => format!(
+                    "{} ({}) becomes a {}",
+                    d.display_name,
+                    d.root.describe(),
+                    r.describe()
+                ),
+                None => format!("{} ({}) taken out", d.display_name, d.root.describe()),
+            }
+        })
+        .collect()
+}
+
 /// Exit 5: the objects that would go, then what to do about it.
 fn safeguard_stop(refused: ThresholdExceeded) -> CliError {
     for o in &refused.objects {
@@ -267,6 +320,10 @@ fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: 
             "read": planned.read.describe(),
             "deleted_in_entra_unchecked": planned.deleted_unchecked,
             "deleted_check_skipped": planned.deleted_skipped,
+            "scope_changes": scope_changes(&planned.changes),
+            "leaving_scope": planned.leaving_scope.iter().map(|(id, name)| {
+                serde_json::json!({"id": id, "displayName": name})
+            }).collect::<Vec<_>>(),
             "items": items,
         });
         say!(

@@ -7,6 +7,7 @@
 //! characters escaped on the terminal (`terminal`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod scope;
 mod signin_hints;
 mod support;
 mod terminal;

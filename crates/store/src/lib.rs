@@ -25,6 +25,7 @@ mod password;
 pub mod plan;
 pub mod private;
 mod record;
+mod saved_scope;
 mod scope;
 mod undo;
 mod users;
@@ -48,6 +49,7 @@ pub use orgs::{CloudKind, MAX_THRESHOLD_COUNT, NewOrganization, OrgId, Organizat
 pub use password::{PasswordPolicy, PasswordProblem};
 /// Stops the write connection's running statement (see [`Store::interrupt_handle`]).
 pub use rusqlite::InterruptHandle;
+pub use saved_scope::SavedRoot;
 pub use undo::{
     FieldConflict, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, UndoPlan,
 };
