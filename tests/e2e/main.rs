@@ -14,6 +14,7 @@ mod basket;
 mod cancel_write;
 mod decisions;
 mod https;
+mod scope;
 mod shell;
 mod signin;
 mod sync;

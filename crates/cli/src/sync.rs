@@ -232,7 +232,7 @@ fn scope_notes(planned: &PlannedRun, request: &RunRequest) {
     if s.users.is_empty() && s.groups.is_empty() {
         tell!("Nothing newly selected: synchronizing the saved scope (see: aadsync scope --org …)");
     }
-    for line in scope_changes(&planned.changes) {
+    for line in run::scope_change_lines(&planned.changes) {
         tell!("Saved scope: {line}");
     }
     if planned.leaving_scope.is_empty() {
@@ -253,29 +253,6 @@ fn scope_notes(planned: &PlannedRun, request: &RunRequest) {
             "They are left as they are; --check-deleted decides about them"
         }
     );
-}
-
-/// One line per saved root the run takes out or gives other flags.
-fn scope_changes(changes: &DirectoryChanges) -> Vec<String> {
-    changes
-        .dropped_roots
-        .iter()
-        .map(|d| {
-            let now = changes
-                .roots
-                .iter()
-                .find(|r| r.object_id == d.root.object_id);
-            match now {
-                Some(r) => format!(
-                    "{} ({}) becomes a {}",
-                    d.display_name,
-                    d.root.describe(),
-                    r.describe()
-                ),
-                None => format!("{} ({}) taken out", d.display_name, d.root.describe()),
-            }
-        })
-        .collect()
 }
 
 /// Exit 5: the objects that would go, then what to do about it.
@@ -320,7 +297,7 @@ fn print_results(planned: &PlannedRun, lines: &[Line<'_>], summary: &str, json: 
             "read": planned.read.describe(),
             "deleted_in_entra_unchecked": planned.deleted_unchecked,
             "deleted_check_skipped": planned.deleted_skipped,
-            "scope_changes": scope_changes(&planned.changes),
+            "scope_changes": run::scope_change_lines(&planned.changes),
             "leaving_scope": planned.leaving_scope.iter().map(|(id, name)| {
                 serde_json::json!({"id": id, "displayName": name})
             }).collect::<Vec<_>>(),

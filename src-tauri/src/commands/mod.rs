@@ -8,6 +8,7 @@ mod errors;
 mod listing;
 mod orgs;
 mod rows;
+mod scope;
 mod sync;
 mod users;
 
@@ -44,6 +45,7 @@ app_commands![
     orgs::set_deletion_threshold,
     listing::start_listing,
     listing::listing_page,
+    scope::saved_scope,
     sync::plan_sync,
     sync::plan_progress,
     sync::start_sync,

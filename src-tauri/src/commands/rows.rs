@@ -98,5 +98,12 @@ pub(crate) fn preview(plan: u64, planned: &PlannedRun) -> ipc::SyncPreview {
         deleted_unchecked: planned.deleted_unchecked as u64,
         deleted_skipped: planned.deleted_skipped.clone(),
         lifted: planned.lifted(),
+        saved_roots: planned.saved_roots as u64,
+        scope_changes: aadsync_sync::run::scope_change_lines(&planned.changes),
+        leaving_scope: planned
+            .leaving_scope
+            .iter()
+            .map(|(_, name)| name.clone())
+            .collect(),
     }
 }
