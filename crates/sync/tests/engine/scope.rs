@@ -56,14 +56,15 @@ fn in_scope(env: &Env, ids: &[String]) -> Vec<String> {
     all.into_iter().filter(|id| ids.contains(id)).collect()
 }
 
-/// The audit log's items of `run_id` about `object_id`: (outcome, reason).
+/// The audit log's skipped items of `run_id` about `object_id` (where a scope change is
+/// logged; the object itself may be an item too): (outcome, reason).
 fn items(env: &Env, run_id: i64, object_id: &str) -> Vec<(String, String)> {
     let writer = env.store.writer();
     let mut stmt = writer
         .connection()
         .prepare(
             "SELECT outcome, coalesce(reason, '') FROM sync_run_items
-             WHERE run_id = ?1 AND object_id = ?2",
+             WHERE run_id = ?1 AND object_id = ?2 AND outcome = 'skipped'",
         )
         .expect("items");
     stmt.query_map(rusqlite::params![run_id, object_id], |r| {
@@ -209,4 +210,58 @@ async fn with_check_deleted_the_users_leaving_the_scope_are_decided_about() {
     for id in &members {
         assert!(users[id].enabled, "{id} enabled again by the undo");
     }
+}
+
+#[tokio::test]
+async fn a_group_roots_flags_set_anew_are_written_by_the_run_and_undone_with_it() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let (group, _) = a_group_with_members(&env).await;
+    let selection = Selection {
+        groups: vec![group.clone()],
+        members: true,
+        nested: true,
+        ..Selection::default()
+    };
+    env.sync_like_the_app(&graph, &selection, false)
+        .await
+        .expect("import");
+    assert_eq!(roots(&env), [(group.clone(), true, true)]);
+
+    // Selected again with members only: flags only grow.
+    let again = Selection {
+        groups: vec![group.clone()],
+        members: true,
+        ..Selection::default()
+    };
+    env.sync_like_the_app(&graph, &again, false)
+        .await
+        .expect("again");
+    assert_eq!(roots(&env), [(group.clone(), true, true)], "kept");
+
+    // Nested cleared by the administrator: the run writes it, logs it, and its undo restores it.
+    let reflag = Selection {
+        reflag: vec![aadsync_store::ScopeRoot {
+            kind: aadsync_store::ObjectKind::Group,
+            object_id: group.clone(),
+            members: true,
+            nested: false,
+        }],
+        ..Selection::default()
+    };
+    let report = env
+        .sync_like_the_app(&graph, &reflag, false)
+        .await
+        .expect("reflag");
+    assert_eq!(roots(&env), [(group.clone(), true, false)]);
+    let logged = items(&env, report.run_id, &group);
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(
+        logged[0].1
+            == "saved scope changed to group with members (was: group with members and nested groups)",
+        "{logged:?}"
+    );
+    undo(&env, report.run_id);
+    assert_eq!(roots(&env), [(group.clone(), true, true)], "undone");
 }
