@@ -472,4 +472,85 @@ mod tests {
             assert_eq!(change(&stored, &new, &remove, &reflag), expected, "{why}");
         }
     }
+
+    fn imported(users: &[(&str, &str)], groups: &[(&str, &str)], in_scope: &[&str]) -> Imported {
+        use aadsync_store::plan::{StoredGroup, StoredUser};
+        use aadsync_store::{DirectoryGroup, DirectoryUser};
+        let mut imported = Imported::default();
+        for (n, (id, name)) in users.iter().enumerate() {
+            let directory = DirectoryUser {
+                object_id: (*id).to_owned(),
+                display_name: (*name).to_owned(),
+                ..DirectoryUser::default()
+            };
+            let user = StoredUser {
+                user_id: n as i64 + 1,
+                account_name: (*id).to_owned(),
+                account_key: (*id).to_owned(),
+                enabled: true,
+                full_name: (*name).to_owned(),
+                email: String::new(),
+                phone: String::new(),
+                department: String::new(),
+                directory,
+            };
+            imported.users.insert((*id).to_owned(), user);
+        }
+        for (n, (id, name)) in groups.iter().enumerate() {
+            let directory = DirectoryGroup {
+                object_id: (*id).to_owned(),
+                display_name: (*name).to_owned(),
+                ..DirectoryGroup::default()
+            };
+            let group = StoredGroup {
+                group_id: n as i64 + 1,
+                deleted_in_directory: false,
+                directory,
+            };
+            imported.groups.insert((*id).to_owned(), group);
+        }
+        imported.in_scope = in_scope.iter().map(|s| (*s).to_owned()).collect();
+        imported
+    }
+
+    #[test]
+    fn users_the_last_scope_reached_and_this_one_does_not_leave_it() {
+        let imported = imported(
+            &[
+                ("ann", "Ann"),
+                ("bob", "Bob"),
+                ("cat", "Cat"),
+                ("dan", "Dan"),
+            ],
+            &[("sales", "Sales")],
+            &["ann", "bob", "cat", "sales"],
+        );
+        let now: BTreeMap<String, Vec<Reason>> = ["bob", "dan"]
+            .iter()
+            .map(|id| ((*id).to_owned(), vec![]))
+            .collect();
+        // Ann and Cat were in scope and are not now; Bob stays; Dan was not in it before; a
+        // group leaving is no user leaving.
+        assert_eq!(leaving(&imported, &now), ["ann", "cat"]);
+        assert!(leaving(&imported, &BTreeMap::new()).len() == 3);
+    }
+
+    #[test]
+    fn a_dropped_root_is_named_as_imported_or_by_its_id() {
+        let imported = imported(&[("ann", "Ann Lee")], &[("sales", "Sales")], &[]);
+        let names: Vec<String> = [
+            user("ann"),
+            group("sales", true, false),
+            group("gone", true, false),
+        ]
+        .iter()
+        .map(|r| named(r, &imported).display_name)
+        .collect();
+        assert_eq!(names, ["Ann Lee", "Sales", "gone"]);
+        // By kind: a user's ID is not looked up among the groups.
+        assert_eq!(
+            named(&group("ann", false, false), &imported).display_name,
+            "ann"
+        );
+    }
 }
