@@ -82,6 +82,15 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// List an organization's saved scope: the users and groups every synchronization
+    /// imports (a plain `aadsync sync --org X` synchronizes it; `sync --remove` takes a root
+    /// out).
+    Scope {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Reverse the decision in force about an imported user (made with --check-deleted): a
     /// user it kept disabled follows Entra ID again.
     ReverseDecision {
@@ -120,6 +129,11 @@ pub enum Command {
         /// …and of the groups inside them.
         #[arg(long, requires = "members")]
         nested: bool,
+        /// Take a user or group out of the saved scope (its object ID, as `aadsync scope`
+        /// lists it; repeatable). The users it reached are left as they are unless
+        /// --check-deleted decides about them; with --dry-run, see who they are.
+        #[arg(long = "remove")]
+        remove: Vec<String>,
         /// Show the plan; write nothing.
         #[arg(long)]
         dry_run: bool,

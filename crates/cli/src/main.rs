@@ -12,6 +12,7 @@ mod exit;
 mod orgs;
 mod resolve;
 mod schedule;
+mod scope;
 mod sync;
 
 use crate::args::{Cli, Command, DeletedArg};
@@ -73,16 +74,8 @@ fn open_store(path: &Path) -> Result<Store, CliError> {
 }
 
 async fn run(cli: Cli) -> CliResult {
-    // Generated from the definitions alone: no database is opened for them.
-    match cli.command {
-        Command::Completions { shell } => {
-            return generated(|out| {
-                clap_complete::generate(shell, &mut Cli::command(), "aadsync", out);
-                Ok(())
-            });
-        }
-        Command::Man => return generated(|out| clap_mangen::Man::new(Cli::command()).render(out)),
-        _ => {}
+    if let Some(done) = generate(&cli.command) {
+        return done;
     }
     let database = database_path(cli.db)?;
     let store = Arc::new(open_store(&database)?);
@@ -100,9 +93,9 @@ async fn run(cli: Cli) -> CliResult {
         Command::Backup => backups::backup(&store),
         Command::Backups { json } => backups::list(&store, json),
         Command::RestoreBackup { path, yes } => backups::restore(&store, &path, yes),
+        Command::Scope { org, json } => scope::list(&store, &orgs::find(&store, &org)?, json),
         Command::ReverseDecision { org, user } => {
-            let org = orgs::find(&store, &org)?;
-            audit::reverse_decision(&store, &org, &user)
+            audit::reverse_decision(&store, &orgs::find(&store, &org)?, &user)
         }
         Command::List {
             what,
@@ -119,6 +112,7 @@ async fn run(cli: Cli) -> CliResult {
             groups,
             members,
             nested,
+            remove,
             dry_run,
             full,
             json,
@@ -131,23 +125,22 @@ async fn run(cli: Cli) -> CliResult {
             scheduled,
         } => {
             let (connected, graph) = connect(&store, &signins, &org).await?;
+            let remove = scope::saved_roots(&store, &connected.organization, remove)?;
             let request = RunRequest {
                 selection: Selection {
                     users,
                     groups,
                     members,
                     nested,
+                    remove,
+                    ..Default::default()
                 },
                 check_deleted,
                 full,
             };
             let options = sync::SyncOptions {
                 deleted: check_deleted.then_some(sync::DeletedOptions {
-                    action: match deleted_action {
-                        DeletedArg::Keep => Action::Keep,
-                        DeletedArg::Disable => Action::Disable,
-                        DeletedArg::Delete => Action::Delete,
-                    },
+                    action: action(deleted_action),
                     allow_mass: allow_mass_delete,
                 }),
                 reimport: reimport_deleted,
@@ -158,6 +151,29 @@ async fn run(cli: Cli) -> CliResult {
             let requested = resolve::Requested { links, import_as };
             sync::sync(store, &graph, &connected, request, options, &requested).await
         }
+    }
+}
+
+/// Completions and the man page, generated from the definitions alone: no database is opened
+/// for them. `None` for every other command.
+fn generate(command: &Command) -> Option<CliResult> {
+    match command {
+        Command::Completions { shell } => Some(generated(|out| {
+            clap_complete::generate(*shell, &mut Cli::command(), "aadsync", out);
+            Ok(())
+        })),
+        Command::Man => Some(generated(|out| {
+            clap_mangen::Man::new(Cli::command()).render(out)
+        })),
+        _ => None,
+    }
+}
+
+fn action(deleted: DeletedArg) -> Action {
+    match deleted {
+        DeletedArg::Keep => Action::Keep,
+        DeletedArg::Disable => Action::Disable,
+        DeletedArg::Delete => Action::Delete,
     }
 }
 

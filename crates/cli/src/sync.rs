@@ -129,6 +129,7 @@ pub async fn sync(
         let decided = decisions(options, &planned, requested)?;
         if !options.json && attempt == 1 {
             notes(&planned, options, &decided);
+            scope_notes(&planned, &request);
         }
         let changes = planned.decide(&decided).map_err(safeguard_stop)?;
         match write(&store, &planned, changes, options.dry_run, progress.clone()).await? {
@@ -251,6 +252,35 @@ fn notes(planned: &PlannedRun, options: SyncOptions, decided: &Decisions) {
     }
 }
 
+/// What the run does to the saved scope, and who leaves it, on stderr.
+fn scope_notes(planned: &PlannedRun, request: &RunRequest) {
+    let s = &request.selection;
+    if s.users.is_empty() && s.groups.is_empty() {
+        tell!("Nothing newly selected: synchronizing the saved scope (see: aadsync scope --org …)");
+    }
+    for line in run::scope_change_lines(&planned.changes) {
+        tell!("Saved scope: {line}");
+    }
+    if planned.leaving_scope.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = planned
+        .leaving_scope
+        .iter()
+        .map(|(_, name)| name.as_str())
+        .collect();
+    tell!(
+        "{} imported user(s) leave the scope: {}. {}",
+        names.len(),
+        names.join(", "),
+        if request.check_deleted {
+            "--check-deleted decides about them (listed below)"
+        } else {
+            "They are left as they are; --check-deleted decides about them"
+        }
+    );
+}
+
 /// Exit 5: the objects that would go, then what to do about it.
 fn safeguard_stop(refused: ThresholdExceeded) -> CliError {
     for o in &refused.objects {
@@ -300,6 +330,10 @@ fn print_results(
             "deleted_in_entra_unchecked": planned.deleted_unchecked,
             "deleted_check_skipped": planned.deleted_skipped,
             "conflicts": conflicts,
+            "scope_changes": run::scope_change_lines(&planned.changes),
+            "leaving_scope": planned.leaving_scope.iter().map(|(id, name)| {
+                serde_json::json!({"id": id, "displayName": name})
+            }).collect::<Vec<_>>(),
             "items": items,
         });
         say!(

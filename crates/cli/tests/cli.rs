@@ -9,6 +9,7 @@
 
 mod conflicts;
 mod schedule;
+mod scope;
 mod signin_hints;
 mod support;
 mod terminal;

@@ -11,6 +11,7 @@ mod audit;
 mod error;
 mod orgs;
 pub mod safeguard;
+mod scope;
 mod secret;
 mod sync;
 mod users;
@@ -29,14 +30,15 @@ pub use orgs::{
     SetDeletionThreshold, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
 pub use safeguard::Safeguard;
+pub use scope::{SavedRootRow, SavedScope};
 pub use secret::Password;
 pub use sync::{
     CancelSync, ConflictChoice, ConflictDecision, ConflictRow, Counts, DeletedAction,
     DeletedDecision, DeletedReason, DeletedRow, DirectoryEntry, EntryKind, ExportFormat,
     ExportRequest, ExportRun, ExportedFile, JobRef, ListingPage, ListingPageCmd, ListingRequest,
     Outcome, OutcomeRow, PageRequest, PlanProgress, PlanProgressCmd, PlanRef, PlanRequest,
-    PlanSync, RevealExport, StartListing, StartSync, SyncPreview, SyncResult, SyncSelection,
-    SyncStatus, SyncStatusCmd, TombstoneRow,
+    PlanSync, RevealExport, RootFlags, StartListing, StartSync, SyncPreview, SyncResult,
+    SyncSelection, SyncStatus, SyncStatusCmd, TombstoneRow,
 };
 pub use users::{
     Authentication, AzureAttributes, CreateLocalUser, DeleteUser, GetUser, GroupMembership,
@@ -96,6 +98,7 @@ pub const COMMANDS: &[&str] = &[
     SetDeletionThreshold::NAME,
     StartListing::NAME,
     ListingPageCmd::NAME,
+    SavedScope::NAME,
     PlanSync::NAME,
     PlanProgressCmd::NAME,
     StartSync::NAME,

@@ -84,6 +84,20 @@ pub struct SyncSelection {
     pub groups: Vec<String>,
     pub members: bool,
     pub nested: bool,
+    /// Saved scope roots (object IDs) to take out of the scope with this run.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// Saved group roots given other flags with this run.
+    #[serde(default)]
+    pub reflag: Vec<RootFlags>,
+}
+
+/// A saved group root's flags set anew by the admin (they may shrink).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootFlags {
+    pub id: String,
+    pub members: bool,
+    pub nested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,6 +219,17 @@ pub struct SyncPreview {
     /// scope").
     #[serde(default)]
     pub lifted: Vec<String>,
+    /// Roots of the organization's saved scope before this run (what a run with nothing newly
+    /// selected synchronizes).
+    #[serde(default)]
+    pub saved_roots: u64,
+    /// What this run does to the saved scope, one line per root taken out or given other
+    /// flags ("Marketing (group with members) taken out").
+    #[serde(default)]
+    pub scope_changes: Vec<String>,
+    /// Imported users who leave the scope with this run (display names).
+    #[serde(default)]
+    pub leaving_scope: Vec<String>,
     /// New users not imported because another server user holds their account name, for the
     /// administrator to resolve (link, import as another name) or skip.
     #[serde(default)]
@@ -434,6 +459,9 @@ mod tests {
             deleted_skipped: Vec::new(),
             lifted: Vec::new(),
             conflicts: Vec::new(),
+            saved_roots: 0,
+            scope_changes: Vec::new(),
+            leaving_scope: Vec::new(),
         }
     }
 

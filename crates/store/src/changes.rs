@@ -140,6 +140,28 @@ pub struct ScopeRoot {
     pub nested: bool,
 }
 
+impl ScopeRoot {
+    /// How the saved scope and the audit log word a root: "user", "group", "group with
+    /// members", "group with members and nested groups".
+    pub fn describe(&self) -> &'static str {
+        match (self.kind, self.members, self.nested) {
+            (ObjectKind::User, ..) => "user",
+            (ObjectKind::Group, false, _) => "group",
+            (ObjectKind::Group, true, false) => "group with members",
+            (ObjectKind::Group, true, true) => "group with members and nested groups",
+        }
+    }
+}
+
+/// A saved scope root the administrator took out of the scope (or whose flags were set anew:
+/// then [`DirectoryChanges::roots`] holds it again with the new ones), as stored before the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedRoot {
+    pub root: ScopeRoot,
+    /// For the audit log; the object ID when the run did not read the object.
+    pub display_name: String,
+}
+
 /// An administrator's decision, to record with the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -181,6 +203,9 @@ pub struct DirectoryChanges {
     pub removals: Vec<Removal>,
     /// This run's selection, added to the organization's scope roots.
     pub roots: Vec<ScopeRoot>,
+    /// Saved roots the run takes out of the scope (before adding `roots`): deleted with the run,
+    /// so its changeset holds them and an undo puts them back.
+    pub dropped_roots: Vec<DroppedRoot>,
     /// Every in-scope object's reasons, replacing the stored ones (`None`: leave them).
     pub scope: Option<std::collections::BTreeMap<String, Vec<Reason>>>,
     /// The administrator's decisions in this run (Keep, Disable, Delete).

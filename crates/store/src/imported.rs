@@ -53,8 +53,12 @@ pub struct Imported {
     /// Users of this tenant deleted on the server: object ID → UPN at deletion. A sync does not
     /// bring them back unless the admin says so.
     pub tombstones: HashMap<String, String>,
-    /// The organization's scope roots (every selection so far, flags merged).
+    /// The organization's scope roots (every selection so far, flags merged, less the roots
+    /// an administrator took out).
     pub roots: Vec<ScopeRoot>,
+    /// The objects the last synchronization that computed the scope found in it (those with a
+    /// reason): a run tells from it who leaves the scope. Derived from what the digest covers.
+    pub in_scope: std::collections::HashSet<String>,
     /// The decisions in force, by object ID: the administrator's latest choice, which the
     /// next *Check deleted objects* proposes again.
     pub decisions: HashMap<String, StandingDecision>,
@@ -293,6 +297,12 @@ fn load_scope(
         })
     })?;
     imported.roots = rows.collect::<rusqlite::Result<_>>()?;
+    let mut reasons = conn.prepare_cached(
+        "SELECT DISTINCT object_id FROM azure_scope_reasons WHERE tenant_id = ?1",
+    )?;
+    imported.in_scope = reasons
+        .query_map([tenant_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut decisions = conn.prepare_cached(
         "SELECT d.object_id, d.action, d.finding, d.decided_by, d.decided_at
          FROM azure_decisions d

@@ -25,6 +25,7 @@ mod password;
 pub mod plan;
 pub mod private;
 mod record;
+mod saved_scope;
 mod scope;
 mod undo;
 mod users;
@@ -34,8 +35,9 @@ pub use audit::{RunItem, RunKind, RunStatus, RunSummary};
 pub use backup::{BackupFile, BackupKind};
 pub use changes::{
     ApplyOutcome, ApplyReport, ChangedField, ConflictResolution, Counts, Decision, DecisionAction,
-    DecisionFinding, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind,
-    OutcomeItem, Reason, Removal, RemovalAction, RunInfo, ScopeRoot, StandingDecision,
+    DecisionFinding, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, DroppedRoot,
+    Lift, ObjectKind, OutcomeItem, Reason, Removal, RemovalAction, RunInfo, ScopeRoot,
+    StandingDecision,
 };
 pub use decisions::DecisionEntry;
 pub use error::StoreError;
@@ -48,6 +50,7 @@ pub use orgs::{CloudKind, MAX_THRESHOLD_COUNT, NewOrganization, OrgId, Organizat
 pub use password::{PasswordPolicy, PasswordProblem};
 /// Stops the write connection's running statement (see [`Store::interrupt_handle`]).
 pub use rusqlite::InterruptHandle;
+pub use saved_scope::SavedRoot;
 pub use undo::{
     FieldConflict, Problem, Resolution, UndoChoices, UndoConflict, UndoOutcome, UndoPlan,
 };

@@ -6,13 +6,45 @@ use crate::imported::Imported;
 use rusqlite::{Transaction, params};
 use std::collections::HashSet;
 
-/// The run's selection joins the scope roots (a root's flags only grow), and the scope's
+/// The roots the administrator took out leave the scope (each one an item of the run in the
+/// audit log), the run's selection joins it (a root's flags only grow), and the scope's
 /// reasons are replaced when the run computed them.
 pub(crate) fn write_scope(
     tx: &Transaction<'_>,
     run: &RunInfo,
+    run_id: i64,
     changes: &DirectoryChanges,
 ) -> rusqlite::Result<()> {
+    for dropped in &changes.dropped_roots {
+        let r = &dropped.root;
+        let gone = tx.execute(
+            "DELETE FROM azure_scope_roots WHERE tenant_id = ?1 AND object_id = ?2",
+            params![run.tenant_id, r.object_id],
+        )?;
+        if gone == 0 {
+            continue;
+        }
+        let now = changes
+            .roots
+            .iter()
+            .find(|n| n.object_id == r.object_id)
+            .map_or_else(
+                || "taken out of the saved scope".to_owned(),
+                |n| format!("saved scope changed to {}", n.describe()),
+            );
+        tx.execute(
+            "INSERT INTO sync_run_items (run_id, object_type, object_id, display_name, outcome,
+                                         reason)
+             VALUES (?1, ?2, ?3, ?4, 'skipped', ?5)",
+            params![
+                run_id,
+                r.kind,
+                r.object_id,
+                dropped.display_name,
+                format!("{now} (was: {})", r.describe())
+            ],
+        )?;
+    }
     let mut root = tx.prepare(
         "INSERT INTO azure_scope_roots (tenant_id, object_id, object_type, members, nested,
                                         added_by)

@@ -198,6 +198,7 @@ async fn main() {
         groups: all_groups,
         members: true,
         nested: false,
+        ..Default::default()
     };
     let before = graph
         .stats()

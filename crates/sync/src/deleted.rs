@@ -19,7 +19,8 @@ pub enum Finding {
     HardDeleted,
     /// Still there, but its account is disabled in Entra ID.
     DisabledInEntra,
-    /// Imported through a group it is no longer a member of.
+    /// No reason left to be in scope; `via` is the group it was imported through (it may still
+    /// be a member: the root that reached it may have been taken out of the scope).
     OutOfScope { via: String },
 }
 
@@ -43,7 +44,7 @@ impl Finding {
             Finding::HardDeleted => "permanently deleted in Entra ID".into(),
             Finding::DisabledInEntra => "disabled in Entra ID".into(),
             Finding::OutOfScope { via } if via.is_empty() => "no longer in scope".into(),
-            Finding::OutOfScope { via } => format!("no longer a member of {via}"),
+            Finding::OutOfScope { via } => format!("no longer in scope (imported through {via})"),
         }
     }
 }

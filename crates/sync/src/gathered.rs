@@ -14,6 +14,10 @@ pub struct Gathered {
     /// Users the selection would bring back although they were deleted on the server; left
     /// out of `changes` until the admin chooses Re-import.
     pub tombstoned: Vec<DirectoryUser>,
+    /// Imported users the scope reached before this run and no longer does (object IDs,
+    /// sorted): left as they are unless *Check deleted objects* decides about them. Empty when
+    /// the run did not recompute the scope.
+    pub leaving_scope: Vec<String>,
     /// How the imported objects were read (`changes.delta` has the links for the next read).
     pub read: ReadMode,
 }

@@ -2,7 +2,7 @@
 //! (progress phases), how it fails, and the read's cost limits.
 
 use aadsync_directory::graph::GraphError;
-use aadsync_store::StoreError;
+use aadsync_store::{ScopeRoot, StoreError};
 
 /// Above this many users to read by ID, listing everything is cheaper than `$batch`es (2,000
 /// IDs are 100 batches, about what listing a 100k-user tenant at 999 per page costs).
@@ -19,6 +19,10 @@ pub struct Selection {
     pub members: bool,
     /// …and of the groups inside them.
     pub nested: bool,
+    /// Saved scope roots (object IDs) to take out of the scope with this run.
+    pub remove: Vec<String>,
+    /// Saved group roots whose *members*/*nested* flags this run sets anew (they may shrink).
+    pub reflag: Vec<ScopeRoot>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -20,10 +20,11 @@ use aadsync_directory::graph::{
 };
 use aadsync_store::plan::Imported;
 use aadsync_store::{
-    DecisionFinding, DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, Lift, ObjectKind,
-    Reason, ScopeRoot,
+    DeltaLinks, DirectoryChanges, DirectoryGroup, DirectoryUser, ObjectKind, ScopeRoot,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+mod scoped;
 
 /// Changes since the stored links, limited to what was imported.
 struct Rounds {
@@ -137,8 +138,11 @@ struct Reading<'a> {
     unreadable: BTreeMap<String, String>,
     /// Imported groups with a round's changes applied (incremental reads only).
     changed_groups: Vec<DirectoryGroup>,
-    /// The roots this run's selection adds (users by the IDs Graph resolved them to).
+    /// The roots this run writes (the selection's, users by the IDs Graph resolved them to,
+    /// and saved ones given other flags).
     new_roots: Vec<ScopeRoot>,
+    /// Saved roots this run deletes (taken out, or written again with fewer flags).
+    dropped_roots: Vec<ScopeRoot>,
     /// The organization's roots with this run's added: what the scope is computed from.
     roots: Vec<ScopeRoot>,
     /// With *nested* roots: each expanded group's member groups.
@@ -172,6 +176,7 @@ async fn gather_with(
         unreadable: BTreeMap::new(),
         changed_groups: Vec::new(),
         new_roots: Vec::new(),
+        dropped_roots: Vec::new(),
         roots: Vec::new(),
         children: HashMap::new(),
         rescope: true,
@@ -259,8 +264,15 @@ impl Reading<'_> {
         if let Some(rounds) = self.rounds {
             self.users_from_round(&rounds.users);
         }
-        self.new_roots = scope::roots_of(self.selection, &unique(resolved));
-        self.roots = scope::merge(&self.imported.roots, &self.new_roots);
+        let change = scope::change(
+            &self.imported.roots,
+            &scope::roots_of(self.selection, &unique(resolved)),
+            &self.selection.remove,
+            &self.selection.reflag,
+        );
+        self.new_roots = change.written;
+        self.dropped_roots = change.dropped;
+        self.roots = change.roots;
         self.rescope = self.rescope_needed();
         Ok(())
     }
@@ -272,6 +284,7 @@ impl Reading<'_> {
             None => true,
             Some(rounds) => {
                 !self.new_roots.is_empty()
+                    || !self.dropped_roots.is_empty()
                     || !self.imported.tombstones.is_empty()
                     || !rounds.groups.changed.is_empty()
                     || !rounds.groups.removed.is_empty()
@@ -493,6 +506,11 @@ impl Reading<'_> {
                     .or_insert_with(|| stored.directory.clone());
             }
         }
+        let dropped_roots = self
+            .dropped_roots
+            .iter()
+            .map(|r| scope::named(r, self.imported))
+            .collect();
         let mut memberships = std::mem::take(&mut self.memberships);
         let mut groups: Vec<DirectoryGroup> = std::mem::take(&mut self.groups)
             .into_values()
@@ -506,11 +524,15 @@ impl Reading<'_> {
             })
             .collect();
         groups.extend(self.changed_groups);
+        let leaving_scope = scope
+            .as_ref()
+            .map_or_else(Vec::new, |scope| scope::leaving(self.imported, scope));
         Gathered {
             changes: DirectoryChanges {
                 users: self.users.into_values().collect(),
                 groups,
                 roots: self.new_roots,
+                dropped_roots,
                 scope,
                 lifted,
                 ..DirectoryChanges::default()
@@ -518,78 +540,9 @@ impl Reading<'_> {
             missing_users: unique(self.missing_users),
             missing_groups: unique(self.missing_groups),
             tombstoned,
+            leaving_scope,
             read: ReadMode::Full(FullReason::Requested),
         }
-    }
-}
-
-impl Reading<'_> {
-    /// Every object's reasons to be in scope, on the tenant as this run read it.
-    fn scope(&self) -> BTreeMap<String, Vec<Reason>> {
-        let mut tenant = scope::Tenant::default();
-        for group in self.groups.values() {
-            tenant
-                .names
-                .insert(group.id.as_str(), group.display_name.as_str());
-        }
-        for (group, members) in &self.memberships {
-            tenant.members.insert(group.as_str(), members.as_slice());
-        }
-        for (group, children) in &self.children {
-            tenant.children.insert(group.as_str(), children.as_slice());
-        }
-        scope::reasons(&self.roots, &tenant)
-    }
-
-    /// The decisions in force whose finding this run sees no longer holding: an out-of-scope
-    /// user with a reason again, a deleted object Entra ID has again, a user Entra ID enabled
-    /// again. An object this run did not read, or a scope it did not recompute, keeps the
-    /// decision.
-    fn lifted(&self, scope: Option<&BTreeMap<String, Vec<Reason>>>) -> Vec<Lift> {
-        // The decision in force, and a Disable a later Keep did not end: each has its finding.
-        let findings = self
-            .imported
-            .decisions
-            .iter()
-            .map(|(id, d)| (id, d.finding))
-            .chain(self.imported.held.iter().map(|(id, f)| (id, *f)));
-        let mut lifted: Vec<Lift> = Vec::new();
-        for (id, finding) in findings {
-            let (kind, name, holds) = if let Some(stored) = self.imported.users.get(id) {
-                let present = self.users.get(id);
-                let holds = match finding {
-                    // Not recomputed: nothing that decides the scope changed.
-                    DecisionFinding::OutOfScope => scope.is_none_or(|s| !s.contains_key(id)),
-                    DecisionFinding::SoftDeleted | DecisionFinding::HardDeleted => {
-                        present.is_none()
-                    }
-                    DecisionFinding::Disabled => present.is_none_or(|u| !u.account_enabled),
-                };
-                (ObjectKind::User, stored.full_name.clone(), holds)
-            } else if let Some(stored) = self.imported.groups.get(id) {
-                let holds = !self.groups.contains_key(id);
-                (
-                    ObjectKind::Group,
-                    stored.directory.display_name.clone(),
-                    holds,
-                )
-            } else {
-                continue;
-            };
-            let known = lifted
-                .iter()
-                .any(|l| l.object_id == *id && l.finding.same_as(finding));
-            if !holds && !known {
-                lifted.push(Lift {
-                    kind,
-                    object_id: id.clone(),
-                    display_name: name,
-                    finding,
-                });
-            }
-        }
-        lifted.sort_by(|a, b| a.object_id.cmp(&b.object_id));
-        lifted
     }
 }
 

@@ -59,6 +59,12 @@ pub struct PlannedRun {
     /// Parts of "Check deleted objects" left unchecked, one line each with why (a missing
     /// permission); nothing in `deleted` comes from them.
     pub deleted_skipped: Vec<String>,
+    /// Imported users that leave the scope with this run (object ID, display name): removed
+    /// roots no longer reach them, or they left their groups in Entra ID. Only *Check deleted
+    /// objects* decides about them; otherwise they stay as they are.
+    pub leaving_scope: Vec<(String, String)>,
+    /// Roots of the organization's saved scope before this run.
+    pub saved_roots: usize,
 }
 
 /// Users deleted on this server that a run brings back.
@@ -98,6 +104,31 @@ pub struct ThresholdExceeded {
 }
 
 /// Why a decision is lifted, for the preview ("Ann Lee: back in scope").
+/// One line per saved root a run takes out or gives other flags: "Marketing (group with
+/// members) taken out", "Sales (group with members and nested groups) becomes a group with
+/// members".
+pub fn scope_change_lines(changes: &DirectoryChanges) -> Vec<String> {
+    changes
+        .dropped_roots
+        .iter()
+        .map(|d| {
+            let now = changes
+                .roots
+                .iter()
+                .find(|r| r.object_id == d.root.object_id);
+            match now {
+                Some(r) => format!(
+                    "{} ({}) becomes a {}",
+                    d.display_name,
+                    d.root.describe(),
+                    r.describe()
+                ),
+                None => format!("{} ({}) taken out", d.display_name, d.root.describe()),
+            }
+        })
+        .collect()
+}
+
 pub fn lift_line(lift: &Lift) -> String {
     let why = match lift.finding {
         DecisionFinding::OutOfScope => "back in scope",
@@ -284,6 +315,17 @@ pub async fn plan_run(
         phase: Phase::Planning,
         done: 0,
     });
+    let leaving_scope = gathered
+        .leaving_scope
+        .iter()
+        .map(|id| {
+            let name = imported
+                .users
+                .get(id)
+                .map_or_else(|| id.clone(), |u| u.directory.display_name.clone());
+            (id.clone(), name)
+        })
+        .collect();
     let (mut changes, plan) = preview(store, &run.tenant_id, gathered.changes).await?;
     // Graph was read relative to `imported` and its links: should the database have changed
     // during the read (an undo putting the links back, another sync), the apply refuses and
@@ -300,6 +342,8 @@ pub async fn plan_run(
         safeguard: safeguard_of(&organization),
         read: gathered.read,
         deleted_unchecked,
+        leaving_scope,
+        saved_roots: imported.roots.len(),
     })
 }
 
@@ -363,6 +407,8 @@ mod tests {
                 })
                 .to_vec(),
             imported_total: imported_total as usize,
+            leaving_scope: Vec::new(),
+            saved_roots: 0,
             safeguard,
             read: ReadMode::Full(FullReason::Requested),
             deleted_unchecked: 0,

@@ -3,7 +3,8 @@
 //! computed from object IDs on the tenant as Graph shows it, pure.
 
 use crate::model::Selection;
-use aadsync_store::{ObjectKind, Reason, ScopeRoot};
+use aadsync_store::plan::Imported;
+use aadsync_store::{DroppedRoot, ObjectKind, Reason, ScopeRoot};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// The roots a selection adds: its users (by the object IDs Graph resolved them to) and its
@@ -39,6 +40,102 @@ pub fn merge(stored: &[ScopeRoot], new: &[ScopeRoot]) -> Vec<ScopeRoot> {
         }
     }
     roots
+}
+
+/// What a run does to the saved scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeChange {
+    /// The roots after the run: what its scope is computed from.
+    pub roots: Vec<ScopeRoot>,
+    /// Stored roots the run deletes: taken out, or stored again with a flag cleared.
+    pub dropped: Vec<ScopeRoot>,
+    /// The roots the run writes after deleting `dropped` (their flags merged into a stored
+    /// root's): the selection's new roots and the re-flagged ones, as they end up.
+    pub written: Vec<ScopeRoot>,
+}
+
+/// The saved roots `stored` after a run that takes the roots in `remove` out, sets the flags
+/// of the group roots in `reflag` anew (they may shrink; *nested* only with *members*; a root
+/// not saved is not added this way), and then adds `new` (flags only grow, so a root both
+/// removed and selected again stays, with the new flags).
+pub fn change(
+    stored: &[ScopeRoot],
+    new: &[ScopeRoot],
+    remove: &[String],
+    reflag: &[ScopeRoot],
+) -> ScopeChange {
+    let kept: Vec<ScopeRoot> = stored
+        .iter()
+        .filter(|r| !remove.contains(&r.object_id))
+        .map(
+            |r| match reflag.iter().find(|f| f.object_id == r.object_id) {
+                Some(f) if r.kind == ObjectKind::Group => ScopeRoot {
+                    members: f.members,
+                    nested: f.members && f.nested,
+                    ..r.clone()
+                },
+                _ => r.clone(),
+            },
+        )
+        .collect();
+    let roots = merge(&kept, new);
+    let lost_a_flag = |before: &ScopeRoot, after: &ScopeRoot| {
+        (before.members && !after.members) || (before.nested && !after.nested)
+    };
+    let dropped: Vec<ScopeRoot> = stored
+        .iter()
+        .filter(
+            |s| match roots.iter().find(|r| r.object_id == s.object_id) {
+                None => true,
+                Some(after) => lost_a_flag(s, after),
+            },
+        )
+        .cloned()
+        .collect();
+    let written = roots
+        .iter()
+        .filter(|r| {
+            new.iter().any(|n| n.object_id == r.object_id)
+                || dropped.iter().any(|d| d.object_id == r.object_id)
+        })
+        .cloned()
+        .collect();
+    ScopeChange {
+        roots,
+        dropped,
+        written,
+    }
+}
+
+/// A dropped root with its name as imported (its ID when it was never imported), for the
+/// audit log.
+pub fn named(root: &ScopeRoot, imported: &Imported) -> DroppedRoot {
+    let name = match root.kind {
+        ObjectKind::User => imported
+            .users
+            .get(&root.object_id)
+            .map(|u| &u.directory.display_name),
+        ObjectKind::Group => imported
+            .groups
+            .get(&root.object_id)
+            .map(|g| &g.directory.display_name),
+    };
+    DroppedRoot {
+        root: root.clone(),
+        display_name: name.unwrap_or(&root.object_id).clone(),
+    }
+}
+
+/// The imported users the last computed scope reached and `scope` no longer does (sorted).
+pub fn leaving(imported: &Imported, scope: &BTreeMap<String, Vec<Reason>>) -> Vec<String> {
+    let mut ids: Vec<String> = imported
+        .users
+        .keys()
+        .filter(|id| imported.in_scope.contains(*id) && !scope.contains_key(*id))
+        .cloned()
+        .collect();
+    ids.sort();
+    ids
 }
 
 /// The tenant as far as the scope needs it: group names, each group's direct user members,
@@ -211,6 +308,7 @@ mod tests {
             groups: vec!["Sales".into(), "Ops".into()],
             members: true,
             nested: false,
+            ..Selection::default()
         };
         let new = roots_of(&selection, &ids(&["ann-id"]));
         assert_eq!(
@@ -248,6 +346,211 @@ mod tests {
         assert_eq!(
             roots_of(&nested_without_members, &[]),
             vec![group("HR", false, false)]
+        );
+    }
+
+    #[test]
+    fn removing_and_reflagging_roots_changes_the_saved_scope() {
+        let stored = vec![
+            group("Sales", true, true),
+            group("HR", true, false),
+            user("ann"),
+        ];
+        type Case = (
+            &'static str,
+            Vec<ScopeRoot>,
+            Vec<&'static str>,
+            Vec<ScopeRoot>,
+            ScopeChange,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "nothing asked: nothing dropped or written",
+                vec![],
+                vec![],
+                vec![],
+                ScopeChange {
+                    roots: stored.clone(),
+                    ..ScopeChange::default()
+                },
+            ),
+            (
+                "a group and a user taken out",
+                vec![],
+                vec!["Sales", "ann"],
+                vec![],
+                ScopeChange {
+                    roots: vec![group("HR", true, false)],
+                    dropped: vec![group("Sales", true, true), user("ann")],
+                    written: vec![],
+                },
+            ),
+            (
+                "a root not saved is nothing to take out",
+                vec![],
+                vec!["Ops"],
+                vec![],
+                ScopeChange {
+                    roots: stored.clone(),
+                    ..ScopeChange::default()
+                },
+            ),
+            (
+                "nested cleared: dropped and written again with members only",
+                vec![],
+                vec![],
+                vec![group("Sales", true, false)],
+                ScopeChange {
+                    roots: vec![
+                        group("Sales", true, false),
+                        group("HR", true, false),
+                        user("ann"),
+                    ],
+                    dropped: vec![group("Sales", true, true)],
+                    written: vec![group("Sales", true, false)],
+                },
+            ),
+            (
+                "members cleared clears nested too",
+                vec![],
+                vec![],
+                vec![group("Sales", false, true)],
+                ScopeChange {
+                    roots: vec![
+                        group("Sales", false, false),
+                        group("HR", true, false),
+                        user("ann"),
+                    ],
+                    dropped: vec![group("Sales", true, true)],
+                    written: vec![group("Sales", false, false)],
+                },
+            ),
+            (
+                "flags raised: written, nothing dropped",
+                vec![],
+                vec![],
+                vec![group("HR", true, true)],
+                ScopeChange {
+                    roots: vec![
+                        group("Sales", true, true),
+                        group("HR", true, true),
+                        user("ann"),
+                    ],
+                    dropped: vec![],
+                    written: vec![],
+                },
+            ),
+            (
+                "a user root has no flags to set",
+                vec![],
+                vec![],
+                vec![group("ann", true, true)],
+                ScopeChange {
+                    roots: stored.clone(),
+                    ..ScopeChange::default()
+                },
+            ),
+            (
+                "taken out and selected again in the same run: the selection wins",
+                vec![group("HR", true, false), group("Ops", false, false)],
+                vec!["HR"],
+                vec![],
+                ScopeChange {
+                    roots: vec![
+                        group("Sales", true, true),
+                        user("ann"),
+                        group("HR", true, false),
+                        group("Ops", false, false),
+                    ],
+                    dropped: vec![],
+                    written: vec![group("HR", true, false), group("Ops", false, false)],
+                },
+            ),
+        ];
+        for (why, new, remove, reflag, expected) in cases {
+            let remove: Vec<String> = remove.iter().map(|s| (*s).to_owned()).collect();
+            assert_eq!(change(&stored, &new, &remove, &reflag), expected, "{why}");
+        }
+    }
+
+    fn imported(users: &[(&str, &str)], groups: &[(&str, &str)], in_scope: &[&str]) -> Imported {
+        use aadsync_store::plan::{StoredGroup, StoredUser};
+        use aadsync_store::{DirectoryGroup, DirectoryUser};
+        let mut imported = Imported::default();
+        for (n, (id, name)) in users.iter().enumerate() {
+            let directory = DirectoryUser {
+                object_id: (*id).to_owned(),
+                display_name: (*name).to_owned(),
+                ..DirectoryUser::default()
+            };
+            let user = StoredUser {
+                user_id: n as i64 + 1,
+                account_name: (*id).to_owned(),
+                account_key: (*id).to_owned(),
+                enabled: true,
+                full_name: (*name).to_owned(),
+                email: String::new(),
+                phone: String::new(),
+                department: String::new(),
+                directory,
+            };
+            imported.users.insert((*id).to_owned(), user);
+        }
+        for (n, (id, name)) in groups.iter().enumerate() {
+            let directory = DirectoryGroup {
+                object_id: (*id).to_owned(),
+                display_name: (*name).to_owned(),
+                ..DirectoryGroup::default()
+            };
+            let group = StoredGroup {
+                group_id: n as i64 + 1,
+                deleted_in_directory: false,
+                directory,
+            };
+            imported.groups.insert((*id).to_owned(), group);
+        }
+        imported.in_scope = in_scope.iter().map(|s| (*s).to_owned()).collect();
+        imported
+    }
+
+    #[test]
+    fn users_the_last_scope_reached_and_this_one_does_not_leave_it() {
+        let imported = imported(
+            &[
+                ("ann", "Ann"),
+                ("bob", "Bob"),
+                ("cat", "Cat"),
+                ("dan", "Dan"),
+            ],
+            &[("sales", "Sales")],
+            &["ann", "bob", "cat", "sales"],
+        );
+        let now: BTreeMap<String, Vec<Reason>> = ["bob", "dan"]
+            .iter()
+            .map(|id| ((*id).to_owned(), vec![]))
+            .collect();
+        // Ann and Cat were in scope and are not now; Bob stays; Dan was not in it before; a
+        // group leaving is no user leaving.
+        assert_eq!(leaving(&imported, &now), ["ann", "cat"]);
+        assert!(leaving(&imported, &BTreeMap::new()).len() == 3);
+    }
+
+    #[test]
+    fn a_dropped_root_is_named_as_imported_or_by_its_id() {
+        let imported = imported(&[("ann", "Ann Lee")], &[("sales", "Sales")], &[]);
+        let names: Vec<String> = [
+            user("ann"),
+            group("sales", true, false),
+            group("gone", true, false),
+        ]
+        .iter()
+        .map(|r| named(r, &imported).display_name)
+        .collect();
+        assert_eq!(names, ["Ann Lee", "Sales", "gone"]);
+        // By kind: a user's ID is not looked up among the groups.
+        assert_eq!(
+            named(&group("ann", false, false), &imported).display_name,
+            "ann"
         );
     }
 }

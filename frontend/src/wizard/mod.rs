@@ -17,6 +17,8 @@ mod organization;
 mod outcomes;
 mod preview;
 mod results;
+mod saved;
+mod scope_panel;
 mod select;
 mod signin;
 mod synchronize;
@@ -63,6 +65,8 @@ pub struct Wizard {
     pub listing: Action<String, Result<(), IpcError>>,
     pub members: RwSignal<bool>,
     pub nested: RwSignal<bool>,
+    /// Step 3: the organization's saved scope, and the admin's changes to it.
+    pub saved: RwSignal<saved::SavedScope>,
     pub preview: RwSignal<Option<aadsync_ipc::SyncPreview>>,
     pub result: RwSignal<Option<aadsync_ipc::SyncResult>>,
     /// Step 5: the admin's action per deleted object, and the mass-deletion confirmation.
@@ -120,6 +124,7 @@ impl Wizard {
             listing: listing::action(connected, select, listing_job),
             members: RwSignal::new(true),
             nested: RwSignal::new(false),
+            saved: RwSignal::new(saved::SavedScope::default()),
             preview: RwSignal::new(None),
             result: RwSignal::new(None),
             decisions: RwSignal::new(Vec::new()),

@@ -3,6 +3,7 @@
 
 use super::Wizard;
 use super::list_view::{Column, Show};
+use super::scope_panel::SavedScopePanel;
 use super::select::{ListKey, SelectModel, plural};
 use crate::components::error::{ErrorMessage, failure};
 use crate::components::focus::{Axis, focus_later, roving};
@@ -102,6 +103,7 @@ pub fn SelectObjectsStep() -> impl IntoView {
                 {move || connected_text(wizard)}
             </p>
             {missing_permissions(wizard)}
+            <SavedScopePanel />
             {search_row(wizard, search, list, scroll_top)}
             <ErrorMessage id="dir-error" message=listing_error />
             {list_header(wizard)}
@@ -264,7 +266,13 @@ fn dir_row(wizard: Wizard, i: u32, row: DirectoryEntry, checked: bool) -> impl I
             <span class="dir-name" title=row.display_name.clone()>{row.display_name.clone()}</span>
             <span class="dir-principal" title=row.principal.clone()>{row.principal.clone()}</span>
             <span class="dir-department" title=row.department.clone()>{row.department.clone()}</span>
-            <span class="dir-imported">{if row.imported { "imported" } else { "" }}</span>
+            <span class="dir-imported">
+                {
+                    let id = row.id.clone();
+                    move || wizard.saved.with(|s| s.contains(&id)).then(|| view! { <span class="badge in-scope">"in scope"</span> " " })
+                }
+                {if row.imported { "imported" } else { "" }}
+            </span>
         </div>
     }
 }

@@ -34,12 +34,13 @@ pub fn PreviewStep() -> impl IntoView {
     });
     let planning = plan.pending();
     if let Some(organization) = wizard.organization() {
-        let selection = wizard.select.with_untracked(|m| {
+        let mut selection = wizard.select.with_untracked(|m| {
             m.selection(
                 wizard.members.get_untracked(),
                 wizard.nested.get_untracked(),
             )
         });
+        wizard.saved.with_untracked(|s| s.apply(&mut selection));
         plan.dispatch(PlanRequest {
             organization,
             selection,
@@ -91,16 +92,23 @@ fn adopt(wizard: Wizard, preview: SyncPreview) {
     wizard.reimport.set(Vec::new());
     wizard.resolutions.set(Vec::new());
     let selected = wizard.select.with_untracked(|m| m.counts());
-    wizard
-        .ready
-        .set(!nothing_to_synchronize(selected, preview.imported_total));
+    wizard.ready.set(!nothing_to_synchronize(
+        selected,
+        preview.imported_total,
+        preview.saved_roots,
+    ));
     wizard.preview.set(Some(preview));
 }
 
-/// Nothing selected and nothing imported from this organization yet: a synchronization would
-/// only record an empty run, so Synchronize stays disabled and the preview says why.
-pub fn nothing_to_synchronize(selected: (usize, usize), imported_total: u64) -> bool {
-    selected == (0, 0) && imported_total == 0
+/// Nothing selected, no saved scope and nothing imported from this organization yet: a
+/// synchronization would only record an empty run, so Synchronize stays disabled and the
+/// preview says why.
+pub fn nothing_to_synchronize(
+    selected: (usize, usize),
+    imported_total: u64,
+    saved_roots: u64,
+) -> bool {
+    selected == (0, 0) && imported_total == 0 && saved_roots == 0
 }
 
 /// What the read is doing: "Reading users… 1200 so far".
@@ -116,16 +124,24 @@ fn loading_text(progress: Option<PlanProgress>) -> String {
 fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
     let c = p.counts;
     let check_deleted = wizard.flow.with_untracked(|f| f.check_deleted());
-    let nothing = nothing_to_synchronize(
-        wizard.select.with_untracked(|m| m.counts()),
-        p.imported_total,
-    );
+    let selected = wizard.select.with_untracked(|m| m.counts());
+    let nothing = nothing_to_synchronize(selected, p.imported_total, p.saved_roots);
     view! {
         <Show when=move || nothing>
             <p class="notice" id="preview-nothing" role="status">
                 "Nothing to synchronize yet: go Back to step 3 and tick the users or groups to import (right-click for Select all)."
             </p>
         </Show>
+        {(selected == (0, 0) && p.saved_roots > 0).then(|| view! {
+            <p class="notice" id="preview-saved-scope" role="status">
+                {format!(
+                    "Nothing newly selected: the saved scope ({} root{}) is synchronized, so users added to its groups in Entra ID come in too.",
+                    p.saved_roots,
+                    if p.saved_roots == 1 { "" } else { "s" }
+                )}
+            </p>
+        })}
+        {scope_changes(&p, check_deleted)}
         <p id="preview-counts" class="counts" role="status">
             <span>{format!("{} to create", c.create)}</span>
             <span>{format!("{} to update", c.update)}</span>
@@ -170,18 +186,49 @@ fn preview_view(wizard: Wizard, p: SyncPreview) -> impl IntoView {
     }
 }
 
+/// The saved roots this run takes out or changes, and who leaves the scope with it: handled
+/// only by Check deleted objects (and its safeguard), else left as they are.
+fn scope_changes(p: &SyncPreview, check_deleted: bool) -> impl IntoView + use<> {
+    let changes = (!p.scope_changes.is_empty()).then(|| {
+        view! {
+            <div class="notice" id="preview-scope-changes">
+                <p>"Saved scope changed with this synchronization:"</p>
+                <ul>{p.scope_changes.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
+            </div>
+        }
+    });
+    let leaving = (!p.leaving_scope.is_empty()).then(|| {
+        let what = if check_deleted {
+            "Check deleted objects is on: decide about them in the next step (the deletion safeguard applies)."
+        } else {
+            "They stay on this server as they are; to disable or delete them, turn on Check deleted objects (step 3)."
+        };
+        view! {
+            <div class="notice" id="preview-leaving">
+                <p>{format!("{} imported users leave the scope: {}.", p.leaving_scope.len(), p.leaving_scope.join(", "))}</p>
+                <p>{what}</p>
+            </div>
+        }
+    });
+    (changes, leaving)
+}
+
 #[cfg(test)]
 mod tests {
     use super::nothing_to_synchronize;
 
     #[test]
     fn an_empty_first_synchronization_is_refused_and_a_refresh_is_not() {
-        assert!(nothing_to_synchronize((0, 0), 0));
+        assert!(nothing_to_synchronize((0, 0), 0, 0));
         assert!(
-            !nothing_to_synchronize((0, 0), 12),
+            !nothing_to_synchronize((0, 0), 12, 0),
             "refreshing what was imported"
         );
-        assert!(!nothing_to_synchronize((1, 0), 0));
-        assert!(!nothing_to_synchronize((0, 1), 0));
+        assert!(
+            !nothing_to_synchronize((0, 0), 0, 1),
+            "the saved scope, with nothing imported yet"
+        );
+        assert!(!nothing_to_synchronize((1, 0), 0, 0));
+        assert!(!nothing_to_synchronize((0, 1), 0, 0));
     }
 }

@@ -9,6 +9,7 @@ mod exports;
 mod listing;
 mod orgs;
 mod rows;
+mod scope;
 mod sync;
 mod users;
 
@@ -45,6 +46,7 @@ app_commands![
     orgs::set_deletion_threshold,
     listing::start_listing,
     listing::listing_page,
+    scope::saved_scope,
     sync::plan_sync,
     sync::plan_progress,
     sync::start_sync,

@@ -148,5 +148,12 @@ pub(crate) fn preview(plan: u64, planned: &PlannedRun) -> ipc::SyncPreview {
                 linkable: c.linkable,
             })
             .collect(),
+        saved_roots: planned.saved_roots as u64,
+        scope_changes: aadsync_sync::run::scope_change_lines(&planned.changes),
+        leaving_scope: planned
+            .leaving_scope
+            .iter()
+            .map(|(_, name)| name.clone())
+            .collect(),
     }
 }

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use aadsync_directory::graph::GraphClient;
 use aadsync_ipc as ipc;
 use aadsync_ipc::{ErrorCode, IpcError};
-use aadsync_store::{DirectoryChanges, RunInfo};
+use aadsync_store::{DirectoryChanges, ObjectKind, RunInfo, ScopeRoot};
 use aadsync_sync::clock::SystemClock;
 use aadsync_sync::engine::{self, Selection};
 use aadsync_sync::run::{self, Decisions, PlannedRun, Reimport, RunRequest};
@@ -31,6 +31,18 @@ pub async fn plan_sync(
             groups: args.selection.groups,
             members: args.selection.members,
             nested: args.selection.nested,
+            remove: args.selection.remove,
+            reflag: args
+                .selection
+                .reflag
+                .into_iter()
+                .map(|f| ScopeRoot {
+                    kind: ObjectKind::Group,
+                    object_id: f.id,
+                    members: f.members,
+                    nested: f.nested,
+                })
+                .collect(),
         },
         check_deleted: args.check_deleted,
         full: false,
@@ -210,7 +222,6 @@ pub async fn export_run<R: tauri::Runtime>(
 mod tests {
     use super::*;
     use aadsync_ipc::safeguard::{BOUNDARIES, SafeguardCase};
-    use aadsync_store::ObjectKind;
     use aadsync_store::plan::Plan;
     use aadsync_sync::deleted::{Action, DeletedObject, Finding};
     use aadsync_sync::engine::{FullReason, ReadMode};
@@ -239,6 +250,8 @@ mod tests {
             read: ReadMode::Full(FullReason::Requested),
             deleted_unchecked: 0,
             deleted_skipped: Vec::new(),
+            leaving_scope: Vec::new(),
+            saved_roots: 0,
         }
     }
 

@@ -4,8 +4,8 @@
 
 use crate::support::*;
 use aadsync_store::{
-    Decision, DecisionAction, DecisionFinding, DirectoryChanges, Lift, ObjectKind, Reason, Removal,
-    RemovalAction, ScopeRoot, Store, StoreError,
+    Decision, DecisionAction, DecisionFinding, DirectoryChanges, DroppedRoot, Lift, ObjectKind,
+    Reason, Removal, RemovalAction, ScopeRoot, Store, StoreError,
 };
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -495,5 +495,102 @@ fn a_lift_without_a_decision_writes_nothing() {
             "o-ann|keep|out_of_scope|admin@contoso.com",
             "o-ann|lifted|out_of_scope|admin@contoso.com"
         ]
+    );
+}
+
+#[test]
+fn a_root_taken_out_is_deleted_by_the_run_logged_and_put_back_by_its_undo() {
+    let db = contoso_with_carl();
+    let ann = entra_user("o-ann", "ann@contoso.com", "Ann Lee");
+    let ann_root = ScopeRoot {
+        kind: ObjectKind::User,
+        object_id: "o-ann".into(),
+        members: false,
+        nested: false,
+    };
+    let first = DirectoryChanges {
+        users: vec![ann],
+        roots: vec![group_root("g-sales", true, false), ann_root],
+        scope: Some(BTreeMap::from([
+            ("g-sales".to_owned(), vec![reason("g-sales", "")]),
+            (
+                "o-ann".to_owned(),
+                vec![reason("g-sales", "Sales"), reason("o-ann", "")],
+            ),
+        ])),
+        ..DirectoryChanges::default()
+    };
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &first)
+        .expect("first");
+    // The saved scope as step 3 and `aadsync scope` show it: groups first, the users reached.
+    let saved: Vec<(String, String, bool, u64)> = db
+        .store
+        .reader()
+        .saved_scope(TENANT)
+        .expect("saved scope")
+        .into_iter()
+        .map(|r| (r.object_id, r.display_name, r.members, r.users_reached))
+        .collect();
+    assert_eq!(
+        saved,
+        [
+            ("g-sales".to_owned(), String::new(), true, 1),
+            ("o-ann".to_owned(), "Ann Lee".to_owned(), false, 1),
+        ]
+    );
+
+    // Sales taken out (and a root that is not saved: nothing to delete, nothing logged).
+    let dropped = |id: &str, name: &str| DroppedRoot {
+        root: group_root(id, true, false),
+        display_name: name.into(),
+    };
+    let out = DirectoryChanges {
+        dropped_roots: vec![dropped("g-sales", "Sales"), dropped("g-none", "None")],
+        scope: Some(BTreeMap::from([(
+            "o-ann".to_owned(),
+            vec![reason("o-ann", "")],
+        )])),
+        ..DirectoryChanges::default()
+    };
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &out)
+        .expect("taken out");
+    let roots = "SELECT object_id, members, nested FROM azure_scope_roots ORDER BY object_id";
+    assert_eq!(rows(&db.store, roots), ["o-ann|0|0"]);
+    assert_eq!(
+        rows(
+            &db.store,
+            &format!(
+                "SELECT object_type, object_id, display_name, outcome, reason FROM sync_run_items
+                 WHERE run_id = {}",
+                report.run_id
+            )
+        ),
+        ["group|g-sales|Sales|skipped|taken out of the saved scope (was: group with members)"]
+    );
+
+    let plan = db
+        .store
+        .writer()
+        .undo_preview(report.run_id)
+        .expect("preview");
+    db.store
+        .writer()
+        .undo_run(
+            report.run_id,
+            &plan.token,
+            &aadsync_store::UndoChoices::default(),
+            "admin@contoso.com",
+            &|| false,
+        )
+        .expect("undo");
+    assert_eq!(
+        rows(&db.store, roots),
+        ["g-sales|1|0", "o-ann|0|0"],
+        "put back"
     );
 }

@@ -39,6 +39,7 @@ async fn deleted_objects_are_sorted_and_only_complete_reads_decide() {
         groups: vec![group_id.clone()],
         members: true,
         nested: false,
+        ..Default::default()
     };
     env.import(&graph, &selection).await;
 

@@ -61,6 +61,7 @@ async fn faults_are_retried_and_a_failed_read_changes_nothing() {
         groups: group_ids.clone(),
         members: true,
         nested: true,
+        ..Default::default()
     };
     // The users the selection brings, from Graph as a plain client sees them.
     let mut expected = BTreeSet::new();

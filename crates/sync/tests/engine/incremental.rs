@@ -41,6 +41,7 @@ async fn incremental_sync_reads_only_the_changes_and_ends_where_a_full_compariso
         groups: vec![group.clone()],
         members: true,
         nested: false,
+        ..Default::default()
     };
 
     // First sync: no links yet → a full read, links stored with the run.

@@ -33,6 +33,7 @@ async fn select_preview_apply_and_a_rename_updates_the_same_user() {
         groups: vec![group_id.clone()],
         members: true,
         nested: false,
+        ..Default::default()
     };
 
     // What the database must hold, from Graph as a plain client sees it: the picked users
@@ -145,6 +146,7 @@ async fn a_user_deleted_on_the_server_is_not_brought_back_silently() {
         groups: vec![group_id],
         members: true,
         nested: false,
+        ..Default::default()
     };
     let gather = |selection: Selection| {
         let (graph, env) = (graph.clone(), &env);
@@ -459,6 +461,7 @@ async fn listing_and_batching_read_the_same_objects() {
             groups: groups.to_vec(),
             members: false,
             nested: false,
+            ..Default::default()
         };
         let graph = &graph;
         let imported = env.imported();

@@ -183,6 +183,7 @@ pub async fn sync(
             groups: live(&spec.groups, &|g| tenant.live_group(g).is_some()),
             members: spec.members,
             nested: spec.nested,
+            ..Default::default()
         },
         check_deleted: spec.check_deleted,
         full: spec.full,
