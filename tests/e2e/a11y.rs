@@ -5,7 +5,6 @@
 //! `axe.min.js`); dark mode is the OS preference WebKitGTK reads from the GTK theme.
 
 use crate::signin::BrowserPlay;
-use crate::sync::connect_new;
 use aadsync_e2e::support::{App, AppOptions, Result, actions, checks};
 use aadsync_emulator::Emulator;
 use std::path::PathBuf;
@@ -70,8 +69,15 @@ async fn audit_every_screen(test: &str, dark: bool) -> Result {
     local_alex(&app.expected_database)?;
     actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
     audit(&mut app, "wizard-organization").await?;
-    actions::click(&app, "wizard-cancel").await?;
-    connect_new(&app, &emulator).await?;
+    crate::signin::fill_new_form(&app, "contoso.com", emulator.base_url()).await?;
+    audit(&mut app, "wizard-new-organization").await?;
+    actions::click(&app, "new-sign-in").await?;
+    checks::text_becomes(&app, "signin-done", "signed in", |t| {
+        t.contains("admin@contoso.com")
+    })
+    .await?;
+    audit(&mut app, "wizard-signed-in").await?;
+    actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "dir-counts", "the directory", |t| {
         t.contains("300 users and 25 groups listed") && !t.contains("loading")
     })
@@ -134,6 +140,11 @@ async fn audit_every_screen(test: &str, dark: bool) -> Result {
     audit(&mut app, "delete-user").await?;
     actions::click(&app, "delete-cancel").await?;
     deleted_objects_step(&app, &emulator).await?;
+    // Step 3 again: the organization's saved scope, shown.
+    actions::click(&app, "saved-scope-show").await?;
+    checks::content_becomes(&app, "saved-scope", "the saved roots", |t| !t.is_empty()).await?;
+    audit(&mut app, "wizard-objects-saved-scope").await?;
+    on_to_deleted_objects(&app).await?;
     audit(&mut app, "wizard-deleted-objects").await?;
 
     assert!(
@@ -165,8 +176,7 @@ fn local_alex(path: &std::path::Path) -> Result {
     Ok(())
 }
 
-/// Two users deleted in Entra ID, then the wizard again with Check deleted objects, up to
-/// the Deleted objects step.
+/// Two users deleted in Entra ID, then the wizard again, up to step 3's list.
 async fn deleted_objects_step(app: &App, emulator: &Emulator) -> Result {
     let tenant = aadsync_emulator::demo_tenant().map_err(|e| e.to_string())?;
     let http = reqwest::Client::new();
@@ -187,6 +197,11 @@ async fn deleted_objects_step(app: &App, emulator: &Emulator) -> Result {
         t.contains("298 users") && !t.contains("loading")
     })
     .await?;
+    Ok(())
+}
+
+/// From step 3 (opened again after the deletions) to the Deleted objects step.
+async fn on_to_deleted_objects(app: &App) -> Result {
     actions::click(app, "opt-check-deleted").await?;
     actions::click(app, "wizard-next").await?;
     checks::text_becomes(app, "preview-deleted", "the deleted objects", |t| {

@@ -90,7 +90,12 @@ fn root_row(wizard: Wizard, root: SavedRootRow) -> impl IntoView {
     let flags_n = flags.clone();
     view! {
         <div class="saved-root" role="row" id=format!("saved-root-{id}") data-id=id.clone() class:removed=struck>
-            <span role="cell" class=if group { "type-icon icon-group" } else { "type-icon icon-user" }>{name}</span>
+            // The dot tells a group from a user at a glance; the hidden word tells it aloud.
+            <span role="cell">
+                <span class=if group { "type-icon icon-group" } else { "type-icon icon-user" } aria-hidden="true"></span>
+                <span class="visually-hidden">{if group { "Group " } else { "User " }}</span>
+                {name}
+            </span>
             <span role="cell">{root.users_reached}</span>
             <span role="cell">
                 <input
