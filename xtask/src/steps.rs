@@ -486,8 +486,7 @@ const SCREENSHOT_TESTS: &[&str] = &[
     "signin::",
     "sync::",
     "undo::",
-    "basket::ticks_survive",
-    "cancel_write::",
+    "scope::",
     "conflicts::",
     "a11y::every_screen_passes_axe_in_dark_mode",
 ];
@@ -535,12 +534,16 @@ const SCREENSHOTS: &[(&str, &str, &str)] = &[
         "undo-preview-conflict",
         "13-undo-conflict.png",
     ),
-    ("basket", "basket", "14-selection-basket.png"),
+    (
+        "saved_scope",
+        "saved-scope-preview",
+        "14-saved-scope-preview.png",
+    ),
     ("conflicts", "conflicts-resolved", "15-conflicts.png"),
     (
-        "cancel_write",
-        "close-during-write",
-        "16-close-during-write.png",
+        "a11y_dark",
+        "wizard-preview",
+        "16-dark-preview-conflict.png",
     ),
     ("a11y_dark", "wizard-objects", "17-dark-select-objects.png"),
     (
