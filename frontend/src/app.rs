@@ -23,6 +23,8 @@ pub fn App() -> impl IntoView {
     let (modal, set_modal) = signal(Modal::None);
     // Bumped when a synchronization wrote to the database; the Users area reloads.
     let data_changed = RwSignal::new(0u32);
+    // A synchronization the wizard was closed on, finishing in the background.
+    let background = RwSignal::new(None::<u64>);
     let open = move |which: Modal| Callback::new(move |()| set_modal.set(which));
     let close = Callback::new(move |()| set_modal.set(Modal::None));
 
@@ -73,13 +75,14 @@ pub fn App() -> impl IntoView {
                     on_start_sync=open(Modal::Wizard(WizardStart::Organization))
                     on_try_demo=open(Modal::Wizard(WizardStart::Demo))
                     data_changed=data_changed
+                    background=background
                 />
             </main>
             <Show when=move || modal.get() == Modal::About>
                 <AboutDialog on_close=close />
             </Show>
             {move || match modal.get() {
-                Modal::Wizard(start) => Some(view! { <WizardFrame on_close=close start=start data_changed=data_changed /> }.into_any()),
+                Modal::Wizard(start) => Some(view! { <WizardFrame on_close=close start=start data_changed=data_changed background=background /> }.into_any()),
                 Modal::Audit => Some(view! { <AuditDialog on_close=close data_changed=data_changed /> }.into_any()),
                 _ => None,
             }}

@@ -1,5 +1,6 @@
 //! The Users area: the server's users in a virtualized table, and the actions on them.
 
+mod background;
 pub(crate) mod cells;
 mod columns;
 mod delete;
@@ -49,6 +50,8 @@ pub fn UsersArea(
     #[prop(into)] on_start_sync: Callback<()>,
     #[prop(into)] on_try_demo: Callback<()>,
     data_changed: RwSignal<u32>,
+    /// A synchronization left to finish in the background, by job number.
+    background: RwSignal<Option<u64>>,
 ) -> impl IntoView {
     let state = UsersState {
         filter: RwSignal::new(String::new()),
@@ -74,6 +77,7 @@ pub fn UsersArea(
     view! {
         <section class="users" aria-labelledby="users-heading">
             {area_bar(state, open, properties, delete)}
+            <background::BackgroundSync background=background data_changed=data_changed />
             <ErrorMessage id="users-error" message=state.error look=Look::Banner>
                 <button id="users-retry" on:click=move |_| state.revision.update(|r| *r += 1)>
                     "Try again"

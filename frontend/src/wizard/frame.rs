@@ -20,12 +20,14 @@ pub fn WizardFrame(
     #[prop(into)] on_close: Callback<()>,
     #[prop(default = WizardStart::Organization)] start: WizardStart,
     data_changed: RwSignal<u32>,
+    /// Where a synchronization left to finish in the background is handed over.
+    background: RwSignal<Option<u64>>,
 ) -> impl IntoView {
     let wizard = Wizard::new(data_changed);
     provide_context(wizard);
     let flow = wizard.flow;
     let current = Memo::new(move |_| flow.with(Flow::current));
-    let close = closing(wizard, current, on_close);
+    let close = closing(wizard, current, on_close, background);
     // Step 1 handles its own Next (it may sign in silently first).
     let next_handler: RwSignal<Option<Callback<()>>> = RwSignal::new(None);
     provide_context(next_handler);
@@ -110,7 +112,12 @@ fn discard_question(wizard: Wizard, close: Callback<()>) -> impl IntoView {
 
 /// Cancel, ✕ and Escape: closes the wizard, unless a synchronization is being written or the
 /// selection would be lost, which ask first; and the effects that finish what they asked.
-fn closing(wizard: Wizard, current: Memo<Step>, on_close: Callback<()>) -> Callback<()> {
+fn closing(
+    wizard: Wizard,
+    current: Memo<Step>,
+    on_close: Callback<()>,
+    background: RwSignal<Option<u64>>,
+) -> Callback<()> {
     let flow = wizard.flow;
     let close = Callback::new(move |()| {
         // A synchronization being written is not left running unseen: the step asks first.
@@ -142,12 +149,18 @@ fn closing(wizard: Wizard, current: Memo<Step>, on_close: Callback<()>) -> Callb
         }
     });
     // "Stop and close": the wizard closes once the run has ended (rolled back, or finished
-    // before the stop reached it).
-    Effect::new(move |_| {
-        if wizard.closing.get() == Closing::Stopping && wizard.running_job.get().is_none() {
+    // before the stop reached it). "Finish in the background": the Users area follows it.
+    Effect::new(move |_| match wizard.closing.get() {
+        Closing::Stopping if wizard.running_job.get().is_none() => {
             wizard.closing.set(Closing::No);
             on_close.run(());
         }
+        Closing::Background => {
+            background.set(wizard.running_job.get_untracked());
+            wizard.closing.set(Closing::No);
+            on_close.run(());
+        }
+        _ => {}
     });
     close
 }

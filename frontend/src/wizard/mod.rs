@@ -100,6 +100,8 @@ pub enum Closing {
     Asked,
     /// The run was asked to stop; the wizard closes when it has ended.
     Stopping,
+    /// The administrator closes the wizard and lets the run finish; the Users area shows it.
+    Background,
 }
 
 impl Wizard {

@@ -114,7 +114,7 @@ fn close_question(
                     {move || if wizard.closing.get() == Closing::Stopping {
                         "Stopping the synchronization; the wizard closes when it has stopped…"
                     } else {
-                        "The synchronization is still being written. Stop it and close? Nothing of it will be written: the database stays as it was."
+                        "The synchronization is still being written. Stop it and close (nothing of it is written: the database stays as it was), keep it here, or close and let it finish in the background?"
                     }}
                 </p>
                 <button
@@ -135,6 +135,13 @@ fn close_question(
                     on:click=move |_| wizard.closing.set(Closing::No)
                 >
                     "Keep synchronizing"
+                </button>
+                <button
+                    id="sync-background"
+                    disabled=move || wizard.closing.get() == Closing::Stopping
+                    on:click=move |_| wizard.closing.set(Closing::Background)
+                >
+                    "Close, finish in the background"
                 </button>
             </div>
         </Show>
