@@ -85,7 +85,10 @@ async fn closing_during_the_write_asks_and_stopping_leaves_the_database_as_it_wa
         t.starts_with("Synchronizing in the background")
     })
     .await?;
-    let shown = finders::by_id(&app, "background-sync").await?.is_displayed().await?;
+    let shown = finders::by_id(&app, "background-sync")
+        .await?
+        .is_displayed()
+        .await?;
     assert!(shown, "the status line is visible in the Users area");
     app.screenshot("finishing-in-the-background").await?;
     holder.execute_batch("ROLLBACK")?;
