@@ -6,20 +6,14 @@
 //! meanwhile, so the write is certainly still running when the administrator closes.
 
 use crate::sync::at_step_3;
-use aadsync_e2e::support::{Result, actions, checks, finders};
+use aadsync_e2e::support::{App, Result, actions, checks, finders};
 use aadsync_emulator::Emulator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_during_the_write_asks_and_stopping_leaves_the_database_as_it_was() -> Result {
     let emulator = Emulator::start_demo().await?;
     let (mut app, _play) = at_step_3(&emulator, "cancel_write", None).await?;
-    actions::right_click(&app, "#dir-list .dir-row[data-index='1']").await?;
-    actions::click(&app, "dir-select-all").await?;
-    actions::click(&app, "wizard-next").await?;
-    checks::text_becomes(&app, "preview-counts", "the plan", |t| {
-        t.contains("325 to create")
-    })
-    .await?;
+    select_all_to_preview(&app).await?;
 
     let holder = rusqlite::Connection::open(&app.expected_database)?;
     holder.execute_batch("BEGIN IMMEDIATE")?;
@@ -67,13 +61,7 @@ async fn closing_during_the_write_asks_and_stopping_leaves_the_database_as_it_wa
         t.contains("300 users and 25 groups listed") && !t.contains("loading")
     })
     .await?;
-    actions::right_click(&app, "#dir-list .dir-row[data-index='1']").await?;
-    actions::click(&app, "dir-select-all").await?;
-    actions::click(&app, "wizard-next").await?;
-    checks::text_becomes(&app, "preview-counts", "the plan", |t| {
-        t.contains("325 to create")
-    })
-    .await?;
+    select_all_to_preview(&app).await?;
     let holder = rusqlite::Connection::open(&app.expected_database)?;
     holder.execute_batch("BEGIN IMMEDIATE")?;
     actions::click(&app, "wizard-next").await?;
@@ -106,4 +94,16 @@ async fn closing_during_the_write_asks_and_stopping_leaves_the_database_as_it_wa
     assert_eq!(count("SELECT count(*) FROM azure_users")?, 300);
     assert_eq!(count("SELECT count(*) FROM azure_groups")?, 25);
     app.finish().await
+}
+
+/// Step 3's right-click Select all, then Next to the Preview of all 325 objects.
+async fn select_all_to_preview(app: &App) -> Result {
+    actions::right_click(app, "#dir-list .dir-row[data-index='1']").await?;
+    actions::click(app, "dir-select-all").await?;
+    actions::click(app, "wizard-next").await?;
+    checks::text_becomes(app, "preview-counts", "the plan", |t| {
+        t.contains("325 to create")
+    })
+    .await?;
+    Ok(())
 }
