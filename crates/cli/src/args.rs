@@ -196,7 +196,7 @@ pub enum ScheduleCommand {
         org: String,
         /// How often: 30m, 6h, 1d … (15m to 7d).
         #[arg(long)]
-        every: crate::schedule::every::Every,
+        every: aadsync_schedule::every::Every,
         /// Also handle users imported earlier that Entra ID deleted, disabled or no longer
         /// puts in scope.
         #[arg(long)]
@@ -225,17 +225,6 @@ pub enum DeletedArg {
     Keep,
     Disable,
     Delete,
-}
-
-impl DeletedArg {
-    /// The word on the command line.
-    pub fn word(self) -> &'static str {
-        match self {
-            DeletedArg::Keep => "keep",
-            DeletedArg::Disable => "disable",
-            DeletedArg::Delete => "delete",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

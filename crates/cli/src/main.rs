@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 /// Same place as the desktop app (Tauri's app-data directory for its identifier).
-pub(crate) const APP_IDENTIFIER: &str = "com.aadsync.desktop";
+pub(crate) const APP_IDENTIFIER: &str = aadsync_schedule::APP_IDENTIFIER;
 const DATABASE_FILE: &str = "aadsync.sqlite3";
 
 #[tokio::main]
@@ -166,6 +166,15 @@ fn generate(command: &Command) -> Option<CliResult> {
             clap_mangen::Man::new(Cli::command()).render(out)
         })),
         _ => None,
+    }
+}
+
+/// The deleted-objects action as the IPC contract (and a schedule) names it.
+fn deleted_action(deleted: DeletedArg) -> aadsync_ipc::DeletedAction {
+    match deleted {
+        DeletedArg::Keep => aadsync_ipc::DeletedAction::Keep,
+        DeletedArg::Disable => aadsync_ipc::DeletedAction::Disable,
+        DeletedArg::Delete => aadsync_ipc::DeletedAction::Delete,
     }
 }
 

@@ -108,7 +108,7 @@ pub async fn sync(
     let run = RunInfo {
         tenant_id: connected.organization.tenant_id.clone(),
         started_by: if options.scheduled {
-            crate::schedule::started_by(&connected.account.upn)
+            aadsync_schedule::started_by(&connected.account.upn)
         } else {
             connected.account.upn.clone()
         },

@@ -1,7 +1,7 @@
 //! The systemd user timer and service of a scheduled synchronization: generated from a
 //! [`Job`], installed into `~/.config/systemd/user/` and enabled with `systemctl --user`.
 
-use super::Job;
+use super::{Job, Result, ScheduleError, word};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -52,7 +52,7 @@ pub fn units(job: &Job, org_name: &str, log: &Path) -> (String, String) {
 }
 
 fn marker(job: &Job) -> String {
-    let deleted = job.deleted.map_or("none", |d| d.word());
+    let deleted = job.deleted.map_or("none", word);
     format!(
         "{MARKER} tenant={} every={} deleted={deleted}",
         job.tenant_id, job.every
@@ -100,21 +100,28 @@ fn escape_specifiers(text: &str) -> String {
 }
 
 /// `~/.config/systemd/user`, where user units live.
-pub fn unit_dir() -> Result<PathBuf, String> {
+pub fn unit_dir() -> Result<PathBuf> {
     dirs::config_dir()
         .map(|d| d.join("systemd").join("user"))
-        .ok_or_else(|| "cannot find the user's configuration folder (~/.config)".into())
+        .ok_or(ScheduleError::NoFolder("configuration (~/.config)"))
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ScheduleError + '_ {
+    move |source| ScheduleError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Writes the units and enables the timer; on any failure the files are as they were (an
 /// earlier schedule of the same name stays, a new one is not left behind).
-pub fn install(dir: &Path, name: &str, service: &str, timer: &str) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+pub fn install(dir: &Path, name: &str, service: &str, timer: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let (service_path, timer_path) = paths(dir, name);
     let earlier = [&service_path, &timer_path].map(|p| std::fs::read_to_string(p).ok());
     let written = std::fs::write(&service_path, service)
         .and_then(|()| std::fs::write(&timer_path, timer))
-        .map_err(|e| format!("cannot write {}: {e}", dir.display()));
+        .map_err(io(dir));
     let enabled = written.and_then(|()| {
         systemctl(&["daemon-reload"])?;
         systemctl(&["enable", "--now", &format!("{name}.timer")])
@@ -133,7 +140,7 @@ pub fn install(dir: &Path, name: &str, service: &str, timer: &str) -> Result<(),
 }
 
 /// Disables the timer and deletes both units. `Ok(false)`: there was no such schedule.
-pub fn uninstall(dir: &Path, name: &str) -> Result<bool, String> {
+pub fn uninstall(dir: &Path, name: &str) -> Result<bool> {
     let (service_path, timer_path) = paths(dir, name);
     if !timer_path.exists() && !service_path.exists() {
         return Ok(false);
@@ -142,9 +149,7 @@ pub fn uninstall(dir: &Path, name: &str) -> Result<bool, String> {
     let _ = systemctl(&["disable", "--now", &format!("{name}.timer")]);
     for path in [&timer_path, &service_path] {
         match std::fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(format!("cannot delete {}: {e}", path.display()));
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(path)(e)),
             _ => {}
         }
     }
@@ -177,34 +182,34 @@ fn paths(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     )
 }
 
-fn systemctl(args: &[&str]) -> Result<(), String> {
+fn systemctl(args: &[&str]) -> Result<()> {
     let out = Command::new("systemctl")
         .arg("--user")
         .args(args)
         .output()
-        .map_err(|e| format!("cannot run systemctl: {e}"))?;
+        .map_err(|source| ScheduleError::Spawn {
+            program: "systemctl",
+            source,
+        })?;
     if out.status.success() {
         return Ok(());
     }
-    Err(format!(
-        "`systemctl --user {}` failed: {}. A schedule needs the user's systemd instance: log in \
-         graphically or over SSH, or on a server run `loginctl enable-linger $USER` once",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    ))
+    Err(ScheduleError::Systemctl {
+        args: args.join(" "),
+        stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::DeletedArg;
+    use aadsync_ipc::DeletedAction;
 
     fn job() -> Job {
         Job {
-            org: "Contoso".into(),
             tenant_id: "C1B4BB72-8DD9-4DC3-BC94-D6CBA1D4622C".into(),
             every: "6h".parse().unwrap_or_else(|e: String| panic!("{e}")),
-            deleted: Some(DeletedArg::Disable),
+            deleted: Some(DeletedAction::Disable),
             program: "/usr/bin/aadsync".into(),
             database: "/home/ann/My Data/100% users.sqlite3".into(),
         }
