@@ -50,7 +50,7 @@ pub fn runs(store: &Store, json: bool) -> CliResult {
 fn starter(started_by: &str) -> String {
     match started_by.strip_suffix(aadsync_schedule::STARTED_BY_SCHEDULE) {
         Some(admin) => format!("the schedule (signed in as {admin})"),
-        None => format!("admin {started_by}"),
+        None => started_by.to_owned(),
     }
 }
 

@@ -204,6 +204,12 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
         ],
         "newest first: the schedule's run, then the administrator's"
     );
+    let text = run(aadsync(&db, &["runs"])).await.stdout;
+    assert!(
+        text.contains("by the schedule (signed in as admin@contoso.com)")
+            && text.contains("by admin@contoso.com:"),
+        "{text}"
+    );
     let members = tenant.user_members(&marketing).await;
     let imported: std::collections::BTreeSet<String> =
         db::imported_users(&db).keys().cloned().collect();
