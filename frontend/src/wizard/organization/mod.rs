@@ -1,10 +1,12 @@
-//! Step 1, Organization: the stored organizations, New…, Remove, and the offline demo.
+//! Step 1, Organization: the stored organizations, New…, Remove, the offline demo, and the
+//! selected organization's deletion safeguard and schedule.
 //!
 //! Next connects with the selected organization's saved sign-in; when that is gone, step 2
 //! asks to sign in again.
 
 mod new_form;
 mod safeguard;
+mod schedule;
 
 use super::Wizard;
 use crate::components::error::ErrorMessage;
@@ -16,6 +18,7 @@ use aadsync_ipc::{
 use leptos::prelude::*;
 use new_form::NewOrganizationForm;
 use safeguard::{Safeguard, SafeguardMessage};
+use schedule::Schedule;
 
 /// The stored organizations, as listed by the backend.
 type Organizations = LocalResource<Result<Vec<OrganizationSummary>, IpcError>>;
@@ -209,6 +212,7 @@ fn organization_details(step: Step1) -> Option<impl IntoView> {
     Some(view! {
         {note}
         <Safeguard org=org on_saved=saved message=step.safeguard_message open=step.safeguard_open />
+        <Schedule id=id />
     })
 }
 
