@@ -1,7 +1,9 @@
 //! `aadsync schedule` (issue 18): the systemd units it generates pass `systemd-analyze
 //! verify` without a warning, and the command line they run, executed by hand as the timer
 //! would, synchronizes the organization's saved scope as the schedule (in the audit log), and
-//! stops with nothing written when Entra ID deleted more than the deletion safeguard allows.
+//! stops with nothing written when Entra ID deleted more than the deletion safeguard allows;
+//! every attempt leaves one `scheduled_attempts` row, or, when the database cannot take it, a
+//! log line saying the log is the record.
 
 use crate::support::db;
 use crate::support::tenant::Tenant;
@@ -214,6 +216,45 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     let imported: std::collections::BTreeSet<String> =
         db::imported_users(&db).keys().cloned().collect();
     assert_eq!(imported, members, "the saved scope, nothing else");
+
+    // Another program holds the database: the attempt cannot be written, nor its record; the
+    // log line (the job appends stderr to the log file) says it is the record.
+    let holder = rusqlite::Connection::open(&db).expect("open");
+    holder
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+    let before = db::dump(&db);
+    let locked = run(scheduled(&args)).await;
+    assert_eq!(locked.code, Some(1), "{locked}");
+    assert!(
+        locked.stderr.contains("locked")
+            && locked
+                .stderr
+                .contains("could not be recorded in the database")
+            && locked.stderr.contains("this log is its record"),
+        "{locked}"
+    );
+    holder.execute_batch("ROLLBACK").expect("release");
+    drop(holder);
+    db::assert_same(
+        &before,
+        &db::dump(&db),
+        "a scheduled run on a locked database",
+    );
+
+    // A database that cannot be opened (not an SQLite file): the log line is the record.
+    let junk = dir.path().join("junk.sqlite3");
+    std::fs::write(&junk, b"not a database").expect("junk");
+    let mut on_junk = args.clone();
+    on_junk[2] = junk.display().to_string();
+    let unopened = run(scheduled(&on_junk)).await;
+    assert_eq!(unopened.code, Some(1), "{unopened}");
+    assert!(
+        unopened.stderr.contains("not an aadsync database")
+            && unopened.stderr.contains("this log is its record"),
+        "{unopened}"
+    );
+    assert_eq!(std::fs::read(&junk).expect("junk"), b"not a database");
 
     // Entra ID deletes most of them: the scheduled run stops at the safeguard, writes nothing
     // but its attempt, which names who would have gone.
