@@ -149,7 +149,7 @@ pub async fn schedule_notices(
     state: State<'_, AppState>,
     args: ipc::NoArgs,
 ) -> Result<Vec<ipc::AttemptView>, IpcError> {
-    let _ = args;
+    let ipc::NoArgs {} = args;
     let database = state.inner().database_handle();
     blocking(move || {
         let store = database.store().map_err(to_ipc)?;
