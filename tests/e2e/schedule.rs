@@ -4,6 +4,8 @@
 //! database; when the app starts, the Users area says so with the reason and the fix; step 1
 //! shows the organization's schedule and that last attempt, and Add schedule fails with the
 //! library's clear error because this session has no systemd user instance — leaving no file.
+//! With the units `schedule add` writes placed where the user manager reads them, step 1 shows
+//! the installed schedule, and Remove schedule takes them away.
 
 use crate::scope::show_groups_named;
 use crate::signin::{BrowserPlay, launch_with};
@@ -42,12 +44,46 @@ fn exec_start(printed: &str) -> Result<Vec<String>> {
     Ok(args)
 }
 
+/// `# <name>.service` / `# <name>.timer` sections of `schedule add --print`: (file, text).
+fn sections(printed: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in printed.lines() {
+        match line
+            .strip_prefix("# ")
+            .filter(|l| l.starts_with("aadsync-sync-"))
+        {
+            Some(name) => out.push((name.to_owned(), String::new())),
+            None => {
+                if let Some((_, text)) = out.last_mut() {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The `aadsync` CLI inside the app's session (its keyring, its XDG folders).
 fn cli(app: &App, program: &Path, args: &[&str]) -> Result<std::process::Output> {
     let mut command = std::process::Command::new(program);
     command.args(args);
     app.desktop.apply(&mut command);
     Ok(command.output()?)
+}
+
+/// Waits until the web view painted what the DOM holds: a screenshot right after a change
+/// otherwise shows an earlier frame (seen: the add's error missing from its screenshot).
+async fn painted(app: &App) -> Result {
+    app.client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("waiting for a paint: {e:?}"))?;
+    Ok(())
 }
 
 /// (outcome, reason) of every recorded scheduled attempt.
@@ -158,6 +194,7 @@ async fn a_failed_scheduled_attempt_is_noticed_and_step_1_shows_the_schedule() -
             && notice.contains("Contoso"),
         "{notice}"
     );
+    painted(&app).await?;
     app.screenshot("schedule-notice").await?;
 
     // Step 1: the organization's schedule (none installed) and its last attempt.
@@ -181,7 +218,8 @@ async fn a_failed_scheduled_attempt_is_noticed_and_step_1_shows_the_schedule() -
         error.contains("systemctl --user") && error.contains("loginctl enable-linger"),
         "{error}"
     );
-    app.screenshot("schedule-step-1").await?;
+    painted(&app).await?;
+    app.screenshot("schedule-add-error").await?;
     let units = app
         .desktop
         .env()
@@ -196,5 +234,48 @@ async fn a_failed_scheduled_attempt_is_noticed_and_step_1_shows_the_schedule() -
         1,
         "adding a schedule records no attempt"
     );
+
+    // The units `schedule add` installs, where the user manager reads them (as on a system
+    // that has one; nothing here pretends systemctl succeeded): step 1 shows the schedule,
+    // and Remove schedule takes its files away.
+    std::fs::create_dir_all(&units)?;
+    for (name, text) in sections(&String::from_utf8_lossy(&printed.stdout)) {
+        std::fs::write(units.join(name), text)?;
+    }
+    actions::click(&app, "wizard-cancel").await?;
+    checks::gone(&app, "wizard").await?;
+    actions::choose_menu(&app, "tools", "menu-azure-sync").await?;
+    checks::text_becomes(&app, "org-schedule-summary", "the installed schedule", |t| {
+        t == "Scheduled: Every 6 hours; deleted objects are checked and disabled. The deletion safeguard always applies."
+    })
+    .await?;
+    actions::click(&app, "org-schedule-summary").await?;
+    checks::text_becomes(&app, "org-schedule-last", "the last attempt", |t| {
+        t.contains("stopped by the deletion safeguard")
+    })
+    .await?;
+    // The form starts from the installed schedule.
+    checks::text_becomes(&app, "org-schedule-add", "Replace", |t| {
+        t == "Replace schedule"
+    })
+    .await?;
+    checks::prop_becomes(
+        &app,
+        "org-schedule-check-deleted",
+        "checked",
+        "checked",
+        |v| v == "true",
+    )
+    .await?;
+    painted(&app).await?;
+    app.screenshot("schedule-step-1").await?;
+    checks::enabled_is(&app, "org-schedule-remove", true).await?;
+    actions::click(&app, "org-schedule-remove").await?;
+    checks::text_becomes(&app, "org-schedule-summary", "no schedule", |t| {
+        t.starts_with("No schedule")
+    })
+    .await?;
+    let left = std::fs::read_dir(&units).map_or(0, |d| d.flatten().count());
+    assert_eq!(left, 0, "Remove schedule left files in {}", units.display());
     app.finish().await
 }

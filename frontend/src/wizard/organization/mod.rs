@@ -36,6 +36,8 @@ struct Step1 {
     confirm_remove: RwSignal<bool>,
     safeguard_message: SafeguardMessage,
     safeguard_open: RwSignal<bool>,
+    /// Whether the schedule's details are unfolded (kept across re-renders, like the safeguard's).
+    schedule_open: RwSignal<bool>,
 }
 
 /// The Organization step; it handles the wizard's Next itself.
@@ -56,6 +58,7 @@ pub fn OrganizationStep() -> impl IntoView {
         confirm_remove: RwSignal::new(false),
         safeguard_message: RwSignal::new(None),
         safeguard_open: RwSignal::new(false),
+        schedule_open: RwSignal::new(false),
     };
     select_first_when_listed(step);
 
@@ -212,7 +215,7 @@ fn organization_details(step: Step1) -> Option<impl IntoView> {
     Some(view! {
         {note}
         <Safeguard org=org on_saved=saved message=step.safeguard_message open=step.safeguard_open />
-        <Schedule id=id />
+        <Schedule id=id open=step.schedule_open />
     })
 }
 

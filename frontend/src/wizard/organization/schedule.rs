@@ -11,9 +11,11 @@ use aadsync_ipc::{
 };
 use leptos::prelude::*;
 
-/// The schedule of the organization `id`.
+/// The schedule of the organization `id`, folded in a `<details>`.
+///
+/// - `open`: whether the details are unfolded (owned by step 1: its details re-render).
 #[component]
-pub fn Schedule(id: i64) -> impl IntoView {
+pub fn Schedule(id: i64, open: RwSignal<bool>) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let current: LocalResource<Result<ScheduleView, IpcError>> = LocalResource::new(move || {
         version.track();
@@ -50,9 +52,28 @@ pub fn Schedule(id: i64) -> impl IntoView {
             }),
         });
     };
+    // The form starts from the installed schedule, so Replace changes only what is changed.
+    Effect::new(move |_| {
+        if let Some(Ok(ScheduleView {
+            installed: Some(s), ..
+        })) = current.get()
+        {
+            every.set(s.every);
+            check_deleted.set(s.deleted_action.is_some());
+            if let Some(a) = s.deleted_action {
+                action.set(action_word(a).to_owned());
+            }
+        }
+    });
     let busy = move || add.pending().get() || remove.pending().get();
     view! {
-        <details id="org-schedule" class="schedule">
+        <details id="org-schedule" class="schedule" prop:open=move || open.get()
+            on:toggle=move |ev| {
+                use wasm_bindgen::JsCast;
+                if let Some(d) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
+                    open.set(d.open());
+                }
+            }>
             <summary id="org-schedule-summary">{move || summary(current)}</summary>
             {move || last_attempt(current)}
             <div class="field-row">
@@ -71,13 +92,24 @@ pub fn Schedule(id: i64) -> impl IntoView {
                     <option value="keep">"Keep"</option>
                     <option value="delete">"Delete"</option>
                 </select>
-                <button id="org-schedule-add" disabled=busy on:click=on_add>"Add schedule"</button>
+                <button id="org-schedule-add" disabled=busy on:click=on_add>
+                    {move || if installed(current) { "Replace schedule" } else { "Add schedule" }}
+                </button>
                 <button id="org-schedule-remove" disabled=move || busy() || !installed(current)
                     on:click=move |_| { remove.dispatch(()); }>"Remove schedule"</button>
             </div>
             <p class="muted">"The deletion safeguard always applies: a scheduled run that would disable or delete more than it allows stops, writes nothing and says so here and in the Users area."</p>
             <ErrorMessage id="org-schedule-error" message=error />
         </details>
+    }
+}
+
+/// The form's word for an action (the `<option>` values).
+fn action_word(action: DeletedAction) -> &'static str {
+    match action {
+        DeletedAction::Keep => "keep",
+        DeletedAction::Disable => "disable",
+        DeletedAction::Delete => "delete",
     }
 }
 
