@@ -52,19 +52,7 @@ pub fn Schedule(id: i64, open: RwSignal<bool>) -> impl IntoView {
             }),
         });
     };
-    // The form starts from the installed schedule, so Replace changes only what is changed.
-    Effect::new(move |_| {
-        if let Some(Ok(ScheduleView {
-            installed: Some(s), ..
-        })) = current.get()
-        {
-            every.set(s.every);
-            check_deleted.set(s.deleted_action.is_some());
-            if let Some(a) = s.deleted_action {
-                action.set(action_word(a).to_owned());
-            }
-        }
-    });
+    start_from_installed(current, every, check_deleted, action);
     let busy = move || add.pending().get() || remove.pending().get();
     view! {
         <details id="org-schedule" class="schedule" prop:open=move || open.get()
@@ -102,6 +90,27 @@ pub fn Schedule(id: i64, open: RwSignal<bool>) -> impl IntoView {
             <ErrorMessage id="org-schedule-error" message=error />
         </details>
     }
+}
+
+/// The form starts from the installed schedule, so Replace changes only what is changed.
+fn start_from_installed(
+    current: LocalResource<Result<ScheduleView, IpcError>>,
+    every: RwSignal<String>,
+    check_deleted: RwSignal<bool>,
+    action: RwSignal<String>,
+) {
+    Effect::new(move |_| {
+        if let Some(Ok(ScheduleView {
+            installed: Some(s), ..
+        })) = current.get()
+        {
+            every.set(s.every);
+            check_deleted.set(s.deleted_action.is_some());
+            if let Some(a) = s.deleted_action {
+                action.set(action_word(a).to_owned());
+            }
+        }
+    });
 }
 
 /// The form's word for an action (the `<option>` values).
