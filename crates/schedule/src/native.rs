@@ -85,7 +85,11 @@ mod task {
 
     fn xml(job: &Job, org_name: &str, log: &Path) -> String {
         let start = task_scheduler::first_start(SystemTime::now());
-        task_scheduler::task_xml(job, org_name, log, start)
+        let user = match (std::env::var("USERDOMAIN"), std::env::var("USERNAME")) {
+            (Ok(domain), Ok(name)) => Some(format!("{domain}\\{name}")),
+            _ => None,
+        };
+        task_scheduler::task_xml(job, org_name, log, start, user.as_deref())
     }
 
     pub fn files(job: &Job, org_name: &str, log: &Path) -> Vec<(String, String)> {

@@ -13,10 +13,17 @@ use std::time::{Duration, SystemTime};
 /// The task XML of `job`, its trigger starting at `start` (UTC). The text declares UTF-16:
 /// [`encode`] writes it so, as the file `schtasks /Create /XML` reads.
 ///
-/// The principal is the user who registers it with `InteractiveToken`: the task runs only
-/// while that user is logged on, because the stored sign-in is in the user's Credential
-/// Manager, which is only unlocked then.
-pub fn task_xml(job: &Job, org_name: &str, log: &Path, start: SystemTime) -> String {
+/// The principal is `user` (`DOMAIN\name`, the one who adds it; left out, Task Scheduler
+/// takes whoever registers it) with `InteractiveToken`: "the task will be run only in an
+/// existing interactive session", which is what it needs, because the stored sign-in is in
+/// that user's Credential Manager, only there while the user is logged on.
+pub fn task_xml(
+    job: &Job,
+    org_name: &str,
+    log: &Path,
+    start: SystemTime,
+    user: Option<&str>,
+) -> String {
     let command = job.scheduled_command(log);
     let (program, args) = command.split_first().map_or(("", &[][..]), |(p, a)| (p, a));
     let arguments = args
@@ -42,6 +49,7 @@ pub fn task_xml(job: &Job, org_name: &str, log: &Path, start: SystemTime) -> Str
          \x20 </Triggers>\r\n\
          \x20 <Principals>\r\n\
          \x20   <Principal id=\"Author\">\r\n\
+         {user}\
          \x20     <LogonType>InteractiveToken</LogonType>\r\n\
          \x20     <RunLevel>LeastPrivilege</RunLevel>\r\n\
          \x20   </Principal>\r\n\
@@ -67,6 +75,9 @@ pub fn task_xml(job: &Job, org_name: &str, log: &Path, start: SystemTime) -> Str
         interval = duration(job.every.minutes()),
         program = escape(&command_path(program)),
         arguments = escape(&arguments),
+        user = user.map_or_else(String::new, |u| {
+            format!("      <UserId>{}</UserId>\r\n", escape(u))
+        }),
     )
 }
 

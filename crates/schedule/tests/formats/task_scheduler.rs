@@ -62,7 +62,13 @@ fn the_task_runs_the_command_line_every_interval_in_the_users_session() {
     let log = Path::new(r"C:\Users\Zoë Lee\AppData\Roaming\com.aadsync.desktop\logs\");
     let job = job(r"C:\Program Files\aadsync\aadsync.exe", database);
     let start = UNIX_EPOCH + Duration::from_secs(1_796_103_000);
-    let text = task_scheduler::task_xml(&job, "Contoso & <Partners>", log, start);
+    let text = task_scheduler::task_xml(
+        &job,
+        "Contoso & <Partners>",
+        log,
+        start,
+        Some(r"CONTOSO\zoë"),
+    );
     let bytes = task_scheduler::encode(&text);
     assert_eq!(
         bytes[..2],
@@ -83,6 +89,7 @@ fn the_task_runs_the_command_line_every_interval_in_the_users_session() {
         ),
         ("Triggers/TimeTrigger/StartBoundary", "2026-12-01T05:30:00Z"),
         ("Triggers/TimeTrigger/Repetition/Interval", "PT6H"),
+        ("Principals/Principal/UserId", r"CONTOSO\zoë"),
         ("Principals/Principal/LogonType", "InteractiveToken"),
         ("Settings/MultipleInstancesPolicy", "IgnoreNew"),
         ("Settings/StartWhenAvailable", "true"),
