@@ -68,7 +68,9 @@ pub fn task_xml(
          \x20   </Exec>\r\n\
          \x20 </Actions>\r\n\
          </Task>\r\n",
-        about = escape(&org_name.replace(['\r', '\n'], " ")),
+        // XML 1.0 has no way to write most control characters, escaped or not; a directory
+        // name may hold them.
+        about = escape(&org_name.replace(char::is_control, " ")),
         every = job.every,
         marker = marker::line(job),
         start = super::utc::rfc3339(start),

@@ -64,7 +64,7 @@ fn the_task_runs_the_command_line_every_interval_in_the_users_session() {
     let start = UNIX_EPOCH + Duration::from_secs(1_796_103_000);
     let text = task_scheduler::task_xml(
         &job,
-        "Contoso & <Partners>",
+        "Contoso & <Partners>\u{7}\r\n",
         log,
         start,
         Some(r"CONTOSO\zoë"),
@@ -85,7 +85,7 @@ fn the_task_runs_the_command_line_every_interval_in_the_users_session() {
     let expected = [
         (
             "RegistrationInfo/Description",
-            "aadsync: synchronize Contoso & <Partners> from Microsoft Entra ID every 6h",
+            "aadsync: synchronize Contoso & <Partners>    from Microsoft Entra ID every 6h",
         ),
         ("Triggers/TimeTrigger/StartBoundary", "2026-12-01T05:30:00Z"),
         ("Triggers/TimeTrigger/Repetition/Interval", "PT6H"),
