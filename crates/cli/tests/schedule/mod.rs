@@ -172,6 +172,12 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     // The timer's command, run by hand: the saved scope (Marketing and its members) again.
     let args = exec_start(&units[0].1);
     assert_eq!(args[1..3], ["--db".to_owned(), db.display().to_string()]);
+    // The run writes its own log (as on macOS and Windows): the app's log folder.
+    let log = dirs_data()
+        .join("com.aadsync.desktop")
+        .join("logs")
+        .join("scheduled-sync.log");
+    assert_eq!(args[3..5], ["--log".to_owned(), log.display().to_string()]);
     assert!(!args.iter().any(|a| a == "--allow-mass-delete"));
     let scheduled = |args: &[String]| {
         let mut command = tokio::process::Command::new(&args[0]);
@@ -180,6 +186,16 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     };
     let ran = run(scheduled(&args)).await;
     assert_eq!(ran.code, Some(0), "{ran}");
+    assert_eq!(
+        (ran.stdout.as_str(), ran.stderr.as_str()),
+        ("", ""),
+        "all of it in the log"
+    );
+    let first_log = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        first_log.contains("sync --org") && first_log.contains("finished with exit code 0"),
+        "the run in the log: {first_log}"
+    );
     let runs = db::runs(&db);
     let last = runs.last().expect("a run");
     let last_id = last.id;
@@ -198,7 +214,20 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     let before = db::dump(&db);
     let stopped = run(scheduled(&args)).await;
     assert_eq!(stopped.code, Some(5), "{stopped}");
-    assert!(stopped.stderr.contains("nothing was written"), "{stopped}");
+    let logged = std::fs::read_to_string(&log).expect("the log");
+    let added = logged
+        .strip_prefix(&first_log)
+        .expect("appended, not rewritten");
+    assert!(added.contains("nothing was written"), "{added}");
+    assert!(added.contains("finished with exit code 5"), "{added}");
+    for line in added.lines() {
+        // `2026-12-01T06:30:00Z <message>`: every line says when.
+        let (stamp, _) = line.split_once(' ').unwrap_or_default();
+        assert!(
+            stamp.len() == 20 && stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
+            "{line}"
+        );
+    }
     db::assert_same(
         &before,
         &db::dump(&db),
@@ -224,6 +253,13 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     ))
     .await;
     assert_eq!(again.code, Some(1), "{again}");
+}
+
+/// `~/.local/share` of this test's session.
+fn dirs_data() -> std::path::PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .expect("the session sets XDG_DATA_HOME")
 }
 
 /// `~/.config` of this test's session.
