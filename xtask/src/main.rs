@@ -7,6 +7,7 @@
 mod mutants;
 mod prereqs;
 mod steps;
+mod targets;
 mod tidy;
 
 use prereqs::Purpose;
@@ -26,6 +27,8 @@ usage: cargo xtask <command>
                                   MODULE is e.g. store::plan; summary in target/mutants/summary.md
   tidy                            check the code's shape: module docs, no unwrap/expect outside tests,
                                   file and function length, crate and module cycles (also a test)
+  check-targets                   type-check the default members for Windows (x86_64-pc-windows-gnu;
+                                  installs the target and MinGW); macOS cannot be checked here
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist
 
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
             prereqs::ensure_mutants(&mut ctx)?;
             mutants::run(&mut ctx, &args[1..])
         }),
+        Some("check-targets") => Ctx::new().and_then(|mut ctx| targets::run(&mut ctx)),
         Some("tidy") => Ctx::new().and_then(|ctx| tidy::run(&ctx.root)),
         Some("setup") => {
             let purpose = if args.iter().any(|a| a == "--test") {

@@ -55,9 +55,14 @@ const APT_TEST: &[&str] = &[
     "man-db",
     // The end-to-end tests type into GTK's save dialog with real key events (XTEST).
     "xdotool",
-    // The MSAL Python compatibility check of the emulator.
+    // The MSAL Python compatibility check of the emulator; Python's plistlib reads the
+    // launchd agents the schedule crate generates (crates/schedule/tests/formats).
     "python3",
     "python3-venv",
+    // `plistutil` (libplist) parses and converts the launchd agents, `xmllint` the Task
+    // Scheduler XML (crates/schedule/tests/formats).
+    "libplist-utils",
+    "libxml2-utils",
 ];
 
 /// The axe-core release the accessibility audit runs (npm registry).
@@ -156,22 +161,26 @@ pub fn parse_rustc_version(text: &str) -> Option<(u32, u32)> {
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
-    const TARGET: &str = "wasm32-unknown-unknown";
-    let installed = output("rustup", &["target", "list", "--installed"]).ok_or(
-        "rustup is not available: install the wasm32-unknown-unknown target for your toolchain by hand",
-    )?;
-    if installed.lines().any(|l| l.trim() == TARGET) {
+    ensure_rust_target("wasm32-unknown-unknown")
+}
+
+/// `rustup target add TARGET` unless it is installed.
+pub fn ensure_rust_target(target: &str) -> Result<(), String> {
+    let installed = output("rustup", &["target", "list", "--installed"]).ok_or_else(|| {
+        format!("rustup is not available: install the {target} target for your toolchain by hand")
+    })?;
+    if installed.lines().any(|l| l.trim() == target) {
         return Ok(());
     }
-    println!("installing the {TARGET} target");
+    println!("installing the {target} target");
     let ok = Command::new("rustup")
-        .args(["target", "add", TARGET])
+        .args(["target", "add", target])
         .status()
         .is_ok_and(|s| s.success());
     if ok {
         Ok(())
     } else {
-        Err(format!("`rustup target add {TARGET}` failed"))
+        Err(format!("`rustup target add {target}` failed"))
     }
 }
 
@@ -300,6 +309,26 @@ fn ensure_axe(ctx: &mut Ctx) -> Result<PathBuf, String> {
         Ok(script)
     } else {
         Err(format!("npm did not produce {}", script.display()))
+    }
+}
+
+/// `program` on PATH, installing the Debian package `deb` for it when missing (Debian and
+/// Ubuntu), or saying what to install elsewhere.
+pub fn ensure_program(program: &str, deb: &str) -> Result<(), String> {
+    if find_on_path(program).is_some() {
+        return Ok(());
+    }
+    if !is_debian_like() {
+        return Err(format!(
+            "`{program}` is missing: install it (Debian: {deb})"
+        ));
+    }
+    apt_install(&[deb.to_owned()])?;
+    match find_on_path(program) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "apt-get installed {deb} but `{program}` is still missing"
+        )),
     }
 }
 

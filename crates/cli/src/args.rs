@@ -13,6 +13,10 @@ pub struct Cli {
     /// The database file (default: the desktop app's; also AADSYNC_DB).
     #[arg(long, global = true, env = "AADSYNC_DB")]
     pub db: Option<PathBuf>,
+    /// Append the output to FILE instead of printing it, each line with its time (what a
+    /// schedule runs).
+    #[arg(long, global = true, hide = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -181,7 +185,8 @@ pub enum Command {
     /// Print the manual page (roff), generated from this command line's own help.
     #[command(hide = true)]
     Man,
-    /// Synchronize an organization on a schedule (a systemd user timer), unattended.
+    /// Synchronize an organization on a schedule, unattended: a systemd user timer on Linux,
+    /// a launchd agent on macOS, a Task Scheduler task on Windows.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
 }

@@ -40,17 +40,35 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("AADSYNC_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(term::diagnostics)
         .init();
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = Cli::parse();
+    if let Some(log) = &cli.log {
+        if let Err(err) = term::log_to(log) {
+            tell!("aadsync: cannot write the log {}: {err}", log.display());
+            return ExitCode::FAILURE;
+        }
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        tell!(
+            "started (process {}): aadsync {}",
+            std::process::id(),
+            args.join(" ")
+        );
+    }
+    let logged = cli.log.is_some();
+    let code = match run(cli).await {
+        Ok(()) => 0,
         Err(err) => {
             if !err.message.is_empty() {
                 tell!("aadsync: {}", err.message);
             }
-            err.exit.into()
+            err.exit as u8
         }
+    };
+    if logged {
+        tell!("finished with exit code {code}");
     }
+    ExitCode::from(code)
 }
 
 fn database_path(explicit: Option<PathBuf>) -> Result<PathBuf, CliError> {

@@ -39,7 +39,7 @@ pub fn schedule(store: &Store, database: &Path, command: ScheduleCommand) -> Cli
                 .install(&job, &found.display_name, &log)
                 .map_err(CliError::failed)?;
             say!(
-                "Scheduled: {} is synchronized every {every} ({}.timer). Runs append to {}.",
+                "Scheduled: {} is synchronized every {every} ({}). Runs append to {}.",
                 found.display_name,
                 job.name(),
                 log.display()

@@ -1,10 +1,17 @@
 //! Scheduled synchronization: the OS-native job that runs `aadsync sync` for one organization
-//! with its saved scope and stored sign-in, unattended. Linux: a systemd user timer. The job's
-//! files are generated here (pure, [`Job`] → text) and installed, listed and removed through
-//! [`Scheduler`], the same code for `aadsync schedule` and the desktop app.
+//! with its saved scope and stored sign-in, unattended. Linux: a systemd user timer; macOS: a
+//! launchd user agent; Windows: a Task Scheduler task. The job's files are generated here
+//! (pure, [`Job`] → text, compiled and tested on every platform) and installed, listed and
+//! removed through [`Scheduler`], the same code for `aadsync schedule` and the desktop app;
+//! only that last step picks the platform's backend.
 
 pub mod every;
+pub mod launchd;
+pub mod marker;
+mod native;
 pub mod systemd;
+pub mod task_scheduler;
+pub mod utc;
 
 use aadsync_ipc::DeletedAction;
 use every::Every;
@@ -43,6 +50,16 @@ pub enum ScheduleError {
          source build it with `cargo build -p aadsync-cli`"
     )]
     NoCli,
+    #[error(
+        "`launchctl {args}` failed: {stderr}. A schedule is a launchd agent of the logged-in \
+         user: add it from the user's own session (not over SSH or with sudo)"
+    )]
+    Launchctl { args: String, stderr: String },
+    #[error(
+        "`schtasks {args}` failed: {stderr}. A schedule is a Task Scheduler task of the \
+         logged-in user: add it from the user's own session, without elevation"
+    )]
+    Schtasks { args: String, stderr: String },
 }
 
 pub type Result<T> = std::result::Result<T, ScheduleError>;
@@ -86,6 +103,15 @@ impl Job {
             args.push("--deleted-action".into());
             args.push(word(action).into());
         }
+        args
+    }
+
+    /// The command line the OS job runs: [`command_line`](Self::command_line) with
+    /// `--log <log>`, so that the run appends its output to the log file itself, the same way
+    /// on every platform (Task Scheduler redirects nothing).
+    pub fn scheduled_command(&self, log: &Path) -> Vec<String> {
+        let mut args = self.command_line();
+        args.splice(3..3, ["--log".to_owned(), log.display().to_string()]);
         args
     }
 }
@@ -149,48 +175,45 @@ pub struct Installed {
     pub deleted: String,
 }
 
-/// The user's scheduled jobs on this system.
+/// The user's scheduled jobs on this system: systemd user units on Linux (and any other
+/// Unix), launchd agents on macOS, Task Scheduler tasks on Windows.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
+    /// Where the job files live (unused on Windows: the scheduler keeps its tasks).
     dir: PathBuf,
 }
 
 impl Scheduler {
-    /// The current user's job folder (`~/.config/systemd/user`).
+    /// The current user's jobs (`~/.config/systemd/user`, `~/Library/LaunchAgents`, or the
+    /// Task Scheduler's root folder).
     pub fn for_user() -> Result<Self> {
         Ok(Self {
-            dir: systemd::unit_dir()?,
+            dir: native::dir()?,
         })
     }
 
     /// The job files of `job`, by file name, as [`install`](Self::install) writes them.
     pub fn files(&self, job: &Job, org_name: &str, log: &Path) -> Vec<(String, String)> {
-        let (service, timer) = systemd::units(job, org_name, log);
-        let name = job.name();
-        vec![
-            (format!("{name}.service"), service),
-            (format!("{name}.timer"), timer),
-        ]
+        native::files(job, org_name, log)
     }
 
     /// Installs and enables `job`; on any failure the files are as they were (an earlier
     /// schedule of the same name stays, a new one is not left behind).
     pub fn install(&self, job: &Job, org_name: &str, log: &Path) -> Result<()> {
-        let (service, timer) = systemd::units(job, org_name, log);
-        systemd::install(&self.dir, &job.name(), &service, &timer)
+        native::install(&self.dir, job, org_name, log)
     }
 
     /// Removes the schedule of `tenant_id` on `database`. `Ok(false)`: there was none.
     pub fn remove(&self, tenant_id: &str, database: &Path) -> Result<bool> {
-        systemd::uninstall(&self.dir, &name(tenant_id, database))
+        native::remove(&self.dir, &name(tenant_id, database))
     }
 
     /// The schedules of `database` (absolute): a schedule names its database in its name.
     pub fn list(&self, database: &Path) -> Vec<Installed> {
-        systemd::installed(&self.dir)
+        native::installed(&self.dir)
             .into_iter()
-            .filter_map(|(job_name, timer)| {
-                let (tenant_id, every, deleted) = systemd::read_marker(&timer)?;
+            .filter_map(|(job_name, text)| {
+                let (tenant_id, every, deleted) = marker::read(&text)?;
                 (job_name == name(&tenant_id, database)).then_some(Installed {
                     name: job_name,
                     tenant_id,

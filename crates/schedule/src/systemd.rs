@@ -1,7 +1,7 @@
 //! The systemd user timer and service of a scheduled synchronization: generated from a
 //! [`Job`], installed into `~/.config/systemd/user/` and enabled with `systemctl --user`.
 
-use super::{Job, Result, ScheduleError, word};
+use super::{Job, Result, ScheduleError};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -12,7 +12,7 @@ const MARKER: &str = "# aadsync-schedule:";
 pub fn units(job: &Job, org_name: &str, log: &Path) -> (String, String) {
     let marker = marker(job);
     let exec = job
-        .command_line()
+        .scheduled_command(log)
         .iter()
         .map(|a| quote(a))
         .collect::<Vec<_>>()
@@ -27,6 +27,8 @@ pub fn units(job: &Job, org_name: &str, log: &Path) -> (String, String) {
          [Service]\n\
          Type=oneshot\n\
          # In the user's session: the stored sign-in is in the user's keyring.\n\
+         # The run appends to the log itself (--log), as on every platform; what escapes it\n\
+         # (a crash) goes there too.\n\
          ExecStart={exec}\n\
          StandardOutput=append:{log}\n\
          StandardError=append:{log}\n",
@@ -52,11 +54,7 @@ pub fn units(job: &Job, org_name: &str, log: &Path) -> (String, String) {
 }
 
 fn marker(job: &Job) -> String {
-    let deleted = job.deleted.map_or("none", word);
-    format!(
-        "{MARKER} tenant={} every={} deleted={deleted}",
-        job.tenant_id, job.every
-    )
+    format!("# {}", super::marker::line(job))
 }
 
 /// What `schedule list` shows of an installed timer: (tenant, every, deleted action).
@@ -237,7 +235,8 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             exec,
-            "\"/usr/bin/aadsync\" \"--db\" \"/home/ann/My Data/100%% users.sqlite3\" \"sync\" \
+            "\"/usr/bin/aadsync\" \"--db\" \"/home/ann/My Data/100%% users.sqlite3\" \
+             \"--log\" \"/l/scheduled.log\" \"sync\" \
              \"--org\" \"C1B4BB72-8DD9-4DC3-BC94-D6CBA1D4622C\" \"--scheduled\" \
              \"--check-deleted\" \"--deleted-action\" \"disable\""
         );

@@ -174,6 +174,12 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     // The timer's command, run by hand: the saved scope (Marketing and its members) again.
     let args = exec_start(&units[0].1);
     assert_eq!(args[1..3], ["--db".to_owned(), db.display().to_string()]);
+    // The run writes its own log (as on macOS and Windows): the app's log folder.
+    let log = dirs_data()
+        .join("com.aadsync.desktop")
+        .join("logs")
+        .join("scheduled-sync.log");
+    assert_eq!(args[3..5], ["--log".to_owned(), log.display().to_string()]);
     assert!(!args.iter().any(|a| a == "--allow-mass-delete"));
     let scheduled = |args: &[String]| {
         let mut command = tokio::process::Command::new(&args[0]);
@@ -182,6 +188,16 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     };
     let ran = run(scheduled(&args)).await;
     assert_eq!(ran.code, Some(0), "{ran}");
+    assert_eq!(
+        (ran.stdout.as_str(), ran.stderr.as_str()),
+        ("", ""),
+        "all of it in the log"
+    );
+    let first_log = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        first_log.contains("sync --org") && first_log.contains("finished with exit code 0"),
+        "the run in the log: {first_log}"
+    );
     let runs = db::runs(&db);
     let last = runs.last().expect("a run");
     let last_id = last.id;
@@ -218,7 +234,15 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     assert_eq!(imported, members, "the saved scope, nothing else");
 
     // Another program holds the database: the attempt cannot be written, nor its record; the
-    // log line (the job appends stderr to the log file) says it is the record.
+    // run's line in the log says the log is the record.
+    let read_log = || std::fs::read_to_string(&log).expect("the log");
+    let appended = |earlier: &str| {
+        read_log()
+            .strip_prefix(earlier)
+            .expect("appended, not rewritten")
+            .to_owned()
+    };
+    let log_before = read_log();
     let holder = rusqlite::Connection::open(&db).expect("open");
     holder
         .execute_batch("BEGIN IMMEDIATE")
@@ -226,13 +250,12 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     let before = db::dump(&db);
     let locked = run(scheduled(&args)).await;
     assert_eq!(locked.code, Some(1), "{locked}");
+    let added = appended(&log_before);
     assert!(
-        locked.stderr.contains("locked")
-            && locked
-                .stderr
-                .contains("could not be recorded in the database")
-            && locked.stderr.contains("this log is its record"),
-        "{locked}"
+        added.contains("locked")
+            && added.contains("could not be recorded in the database")
+            && added.contains("this log is its record"),
+        "{added}"
     );
     holder.execute_batch("ROLLBACK").expect("release");
     drop(holder);
@@ -247,12 +270,13 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     std::fs::write(&junk, b"not a database").expect("junk");
     let mut on_junk = args.clone();
     on_junk[2] = junk.display().to_string();
+    let log_before = read_log();
     let unopened = run(scheduled(&on_junk)).await;
     assert_eq!(unopened.code, Some(1), "{unopened}");
+    let added = appended(&log_before);
     assert!(
-        unopened.stderr.contains("not an aadsync database")
-            && unopened.stderr.contains("this log is its record"),
-        "{unopened}"
+        added.contains("not an aadsync database") && added.contains("this log is its record"),
+        "{added}"
     );
     assert_eq!(std::fs::read(&junk).expect("junk"), b"not a database");
 
@@ -270,9 +294,23 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
             .await;
     }
     let before = db::dump(&db);
+    let first_log = read_log();
     let stopped = run(scheduled(&args)).await;
     assert_eq!(stopped.code, Some(5), "{stopped}");
-    assert!(stopped.stderr.contains("nothing was written"), "{stopped}");
+    let logged = std::fs::read_to_string(&log).expect("the log");
+    let added = logged
+        .strip_prefix(&first_log)
+        .expect("appended, not rewritten");
+    assert!(added.contains("nothing was written"), "{added}");
+    assert!(added.contains("finished with exit code 5"), "{added}");
+    for line in added.lines() {
+        // `2026-12-01T06:30:00Z <message>`: every line says when.
+        let (stamp, _) = line.split_once(' ').unwrap_or_default();
+        assert!(
+            stamp.len() == 20 && stamp.ends_with('Z') && stamp.as_bytes()[10] == b'T',
+            "{line}"
+        );
+    }
     let only_attempts = |dump: &db::Dump| db::without(dump, &["scheduled_attempts"]);
     let after = db::dump(&db);
     db::assert_same(
@@ -334,6 +372,13 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     ))
     .await;
     assert_eq!(again.code, Some(1), "{again}");
+}
+
+/// `~/.local/share` of this test's session.
+fn dirs_data() -> std::path::PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(std::path::PathBuf::from)
+        .expect("the session sets XDG_DATA_HOME")
 }
 
 /// `~/.config` of this test's session.
