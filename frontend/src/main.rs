@@ -10,6 +10,7 @@ mod audit;
 mod components;
 mod contrast;
 mod ipc;
+mod schedule_text;
 mod time;
 mod timer;
 mod user_properties;

@@ -17,6 +17,7 @@ mod conflicts;
 mod decisions;
 mod https;
 mod keyboard;
+mod schedule;
 mod scope;
 mod shell;
 mod signin;

@@ -51,7 +51,7 @@ async fn reopen_at_step_3(app: &App) -> Result {
 
 /// Step 3's list: only the groups whose text has `name` (the virtualized list draws the rows
 /// in view only).
-async fn show_groups_named(app: &App, name: &str) -> Result {
+pub(crate) async fn show_groups_named(app: &App, name: &str) -> Result {
     actions::click_css(app, "#dir-show option[value='groups']").await?;
     actions::type_into(app, "dir-search", name).await
 }

@@ -116,7 +116,7 @@ pub async fn users_total_is(app: &App, total: u32) -> Result {
 }
 
 /// Waits until a DOM property of the element (`value`, `textContent`, …) satisfies `accept`.
-async fn prop_becomes(
+pub async fn prop_becomes(
     app: &App,
     id: &str,
     prop: &str,

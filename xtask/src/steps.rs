@@ -488,6 +488,7 @@ const SCREENSHOT_TESTS: &[&str] = &[
     "undo::",
     "scope::",
     "conflicts::",
+    "schedule::",
     "a11y::every_screen_passes_axe_in_dark_mode",
 ];
 
@@ -551,6 +552,12 @@ const SCREENSHOTS: &[(&str, &str, &str)] = &[
         "user-properties-azure-ad",
         "18-dark-azure-ad-tab.png",
     ),
+    (
+        "schedule",
+        "schedule-step-1",
+        "19-organization-schedule.png",
+    ),
+    ("schedule", "schedule-notice", "20-schedule-notice.png"),
 ];
 
 #[cfg(test)]

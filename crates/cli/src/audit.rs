@@ -9,9 +9,16 @@ use aadsync_store::{Resolution, Store, UndoChoices, UndoPlan};
 pub fn runs(store: &Store, json: bool) -> CliResult {
     let runs = store.reader().runs().map_err(CliError::failed)?;
     if json {
+        let mut rows = serde_json::to_value(&runs).map_err(CliError::failed)?;
+        if let Some(rows) = rows.as_array_mut() {
+            for row in rows {
+                let by = row["started_by"].as_str().unwrap_or_default();
+                row["started_by_schedule"] = aadsync_schedule::by_schedule(by).into();
+            }
+        }
         say!(
             "{}",
-            serde_json::to_string_pretty(&runs).map_err(CliError::failed)?
+            serde_json::to_string_pretty(&rows).map_err(CliError::failed)?
         );
         return Ok(());
     }
@@ -26,7 +33,7 @@ pub fn runs(store: &Store, json: bool) -> CliResult {
             r.status,
             r.started_at,
             r.organization.as_deref().unwrap_or(&r.tenant_id),
-            r.started_by,
+            starter(&r.started_by),
             r.created,
             r.updated,
             r.unchanged,
@@ -37,6 +44,14 @@ pub fn runs(store: &Store, json: bool) -> CliResult {
         );
     }
     Ok(())
+}
+
+/// Who started a run: an administrator, or a schedule with the administrator's sign-in.
+fn starter(started_by: &str) -> String {
+    match started_by.strip_suffix(aadsync_schedule::STARTED_BY_SCHEDULE) {
+        Some(admin) => format!("the schedule (signed in as {admin})"),
+        None => started_by.to_owned(),
+    }
 }
 
 /// `aadsync undo`: without an answer, the preview with its conflicts; with one, the undo.

@@ -5,6 +5,7 @@
 #[macro_use]
 mod term;
 mod args;
+mod attempt;
 mod audit;
 mod backups;
 mod directory;
@@ -96,7 +97,16 @@ async fn run(cli: Cli) -> CliResult {
         return done;
     }
     let database = database_path(cli.db)?;
-    let store = Arc::new(open_store(&database)?);
+    let scheduled = matches!(
+        cli.command,
+        Command::Sync {
+            scheduled: true,
+            ..
+        }
+    );
+    let store = Arc::new(
+        open_store(&database).map_err(|e| if scheduled { attempt::unopened(e) } else { e })?,
+    );
     let signins = Signins::platform();
     match cli.command {
         Command::Org(command) => orgs::org(&store, &signins, command).await,
@@ -124,52 +134,70 @@ async fn run(cli: Cli) -> CliResult {
             let (_, graph) = connect(&store, &signins, &org).await?;
             directory::list(&graph, what, search.as_deref(), json).await
         }
-        Command::Sync {
-            org,
+        command @ Command::Sync { .. } => {
+            let org = match &command {
+                Command::Sync { org, .. } => org.clone(),
+                _ => String::new(),
+            };
+            let started = scheduled.then(|| attempt::start(&store));
+            let result = sync_command(store.clone(), &signins, command).await;
+            match started {
+                Some(started) => attempt::record(&store, &org, &started, result),
+                None => result,
+            }
+        }
+    }
+}
+
+/// `aadsync sync`: the flags as a request, then the synchronization.
+async fn sync_command(store: Arc<Store>, signins: &Signins, command: Command) -> CliResult {
+    let Command::Sync {
+        org,
+        users,
+        groups,
+        members,
+        nested,
+        remove,
+        dry_run,
+        full,
+        json,
+        check_deleted,
+        deleted_action,
+        allow_mass_delete,
+        reimport_deleted,
+        links,
+        import_as,
+        scheduled,
+    } = command
+    else {
+        return Err("not a synchronization".to_owned().into());
+    };
+    let (connected, graph) = connect(&store, signins, &org).await?;
+    let remove = scope::saved_roots(&store, &connected.organization, remove)?;
+    let request = RunRequest {
+        selection: Selection {
             users,
             groups,
             members,
             nested,
             remove,
-            dry_run,
-            full,
-            json,
-            check_deleted,
-            deleted_action,
-            allow_mass_delete,
-            reimport_deleted,
-            links,
-            import_as,
-            scheduled,
-        } => {
-            let (connected, graph) = connect(&store, &signins, &org).await?;
-            let remove = scope::saved_roots(&store, &connected.organization, remove)?;
-            let request = RunRequest {
-                selection: Selection {
-                    users,
-                    groups,
-                    members,
-                    nested,
-                    remove,
-                    ..Default::default()
-                },
-                check_deleted,
-                full,
-            };
-            let options = sync::SyncOptions {
-                deleted: check_deleted.then_some(sync::DeletedOptions {
-                    action: action(deleted_action),
-                    allow_mass: allow_mass_delete,
-                }),
-                reimport: reimport_deleted,
-                dry_run,
-                json,
-                scheduled,
-            };
-            let requested = resolve::Requested { links, import_as };
-            sync::sync(store, &graph, &connected, request, options, &requested).await
-        }
-    }
+            ..Default::default()
+        },
+        check_deleted,
+        full,
+    };
+    let options = sync::SyncOptions {
+        deleted: check_deleted.then_some(sync::DeletedOptions {
+            action: action(deleted_action),
+            allow_mass: allow_mass_delete,
+        }),
+        reimport: reimport_deleted,
+        dry_run,
+        json,
+        scheduled,
+    };
+    let requested = resolve::Requested { links, import_as };
+    sync::sync(store, &graph, &connected, request, options, &requested).await
 }
 
 /// Completions and the man page, generated from the definitions alone: no database is opened

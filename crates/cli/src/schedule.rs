@@ -78,6 +78,10 @@ fn absolute(database: &Path) -> Result<PathBuf, CliError> {
 fn list(store: &Store, scheduler: &Scheduler, database: &Path, json: bool) -> CliResult {
     let runs = store.reader().runs().map_err(CliError::failed)?;
     let orgs = store.reader().organizations().map_err(CliError::failed)?;
+    let attempts = store
+        .reader()
+        .last_scheduled_attempts()
+        .map_err(CliError::failed)?;
     let mut rows = Vec::new();
     for installed in scheduler.list(database) {
         let tenant = installed.tenant_id;
@@ -90,6 +94,9 @@ fn list(store: &Store, scheduler: &Scheduler, database: &Path, json: bool) -> Cl
             r.tenant_id.eq_ignore_ascii_case(&tenant)
                 && aadsync_schedule::by_schedule(&r.started_by)
         });
+        let attempt = attempts
+            .iter()
+            .find(|a| a.tenant_id.eq_ignore_ascii_case(&tenant));
         rows.push(serde_json::json!({
             "name": installed.name,
             "organization": org,
@@ -98,6 +105,11 @@ fn list(store: &Store, scheduler: &Scheduler, database: &Path, json: bool) -> Cl
             "deleted_action": installed.deleted,
             "last_run": last.map(|r| serde_json::json!({
                 "id": r.id, "started_at": r.started_at, "status": r.status.to_string(),
+            })),
+            // Every attempt, also one that wrote no run (the safeguard, a sign-in to renew).
+            "last_attempt": attempt.map(|a| serde_json::json!({
+                "started_at": a.started_at, "finished_at": a.finished_at,
+                "outcome": a.outcome.as_str(), "reason": a.reason, "run_id": a.run_id,
             })),
         }));
     }
@@ -113,14 +125,25 @@ fn list(store: &Store, scheduler: &Scheduler, database: &Path, json: bool) -> Cl
     }
     for row in rows {
         let text = |k: &str| row[k].as_str().unwrap_or_default().to_owned();
-        let last = match &row["last_run"] {
-            serde_json::Value::Null => "no run yet".to_owned(),
-            r => format!(
-                "last run #{} at {}: {}",
-                r["id"],
-                r["started_at"].as_str().unwrap_or_default(),
-                r["status"].as_str().unwrap_or_default()
-            ),
+        let last = match &row["last_attempt"] {
+            serde_json::Value::Null => "no attempt yet".to_owned(),
+            a => {
+                let reason = a["reason"].as_str().unwrap_or_default();
+                format!(
+                    "last attempt at {}: {}{}{}",
+                    a["started_at"].as_str().unwrap_or_default(),
+                    a["outcome"].as_str().unwrap_or_default().replace('_', " "),
+                    a["run_id"]
+                        .as_i64()
+                        .map(|id| format!(" (run #{id})"))
+                        .unwrap_or_default(),
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {reason}")
+                    }
+                )
+            }
         };
         say!(
             "{:<24} every {:<4} deleted objects: {:<8} {last}",

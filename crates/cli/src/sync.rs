@@ -131,7 +131,9 @@ pub async fn sync(
             notes(&planned, options, &decided);
             scope_notes(&planned, &request);
         }
-        let changes = planned.decide(&decided).map_err(safeguard_stop)?;
+        let changes = planned
+            .decide(&decided)
+            .map_err(|r| safeguard_stop(r, options.scheduled))?;
         match write(&store, &planned, changes, options.dry_run, progress.clone()).await? {
             Written::Done(items, counts, summary) => {
                 break (planned, decided, items, counts, summary);
@@ -281,8 +283,12 @@ fn scope_notes(planned: &PlannedRun, request: &RunRequest) {
     );
 }
 
-/// Exit 5: the objects that would go, then what to do about it.
-fn safeguard_stop(refused: ThresholdExceeded) -> CliError {
+/// How many of the objects a scheduled run's record names: the rest are counted.
+const NAMED: usize = 10;
+
+/// Exit 5: the objects that would go, then what to do about it. A scheduled run's message is
+/// its record (`scheduled_attempts`), read later with no terminal: it names the objects.
+fn safeguard_stop(refused: ThresholdExceeded, scheduled: bool) -> CliError {
     for o in &refused.objects {
         tell!(
             "{}  {}  ({})",
@@ -293,6 +299,35 @@ fn safeguard_stop(refused: ThresholdExceeded) -> CliError {
             },
             o.display_name,
             o.finding.describe()
+        );
+    }
+    if scheduled {
+        let names: Vec<&str> = refused
+            .objects
+            .iter()
+            .take(NAMED)
+            .map(|o| {
+                if o.account.is_empty() {
+                    o.display_name.as_str()
+                } else {
+                    o.account.as_str()
+                }
+            })
+            .collect();
+        let more = refused.objects.len().saturating_sub(NAMED);
+        return CliError::new(
+            Exit::SafeguardExceeded,
+            format!(
+                "{} of the {} objects imported from this organization would have been disabled or deleted ({}{}); the scheduled run stopped at the deletion safeguard and nothing was written",
+                refused.affected,
+                refused.total,
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
         );
     }
     CliError::new(

@@ -11,6 +11,7 @@ mod audit;
 mod error;
 mod orgs;
 pub mod safeguard;
+mod schedule;
 mod scope;
 mod secret;
 mod sync;
@@ -30,6 +31,10 @@ pub use orgs::{
     SetDeletionThreshold, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
 pub use safeguard::Safeguard;
+pub use schedule::{
+    AddSchedule, AttemptOutcome, AttemptView, GetSchedule, INTERVALS, InstalledSchedule,
+    NewSchedule, RemoveSchedule, ScheduleNotices, ScheduleView,
+};
 pub use scope::{SavedRootRow, SavedScope};
 pub use secret::Password;
 pub use sync::{
@@ -82,6 +87,10 @@ pub struct NoArgs {}
 /// Every command the backend serves, in registration order.
 pub const COMMANDS: &[&str] = &[
     AppStatus::NAME,
+    GetSchedule::NAME,
+    AddSchedule::NAME,
+    RemoveSchedule::NAME,
+    ScheduleNotices::NAME,
     ListUsers::NAME,
     GetUser::NAME,
     CreateLocalUser::NAME,

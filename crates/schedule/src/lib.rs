@@ -45,6 +45,12 @@ pub enum ScheduleError {
     )]
     Systemctl { args: String, stderr: String },
     #[error(
+        "cannot find the aadsync command-line program (a schedule runs it): it is neither next \
+         to this app nor on PATH. Install the aadsync package, which contains both, or from \
+         source build it with `cargo build -p aadsync-cli`"
+    )]
+    NoCli,
+    #[error(
         "`launchctl {args}` failed: {stderr}. A schedule is a launchd agent of the logged-in \
          user: add it from the user's own session (not over SSH or with sudo)"
     )]
@@ -216,5 +222,78 @@ impl Scheduler {
                 })
             })
             .collect()
+    }
+}
+
+/// The deleted-objects action a listed schedule's word names (`none`: not checked).
+pub fn action_of(word: &str) -> Option<DeletedAction> {
+    [
+        DeletedAction::Keep,
+        DeletedAction::Disable,
+        DeletedAction::Delete,
+    ]
+    .into_iter()
+    .find(|a| self::word(*a) == word)
+}
+
+/// The file name of the command-line program a job runs.
+pub const CLI_FILE: &str = if cfg!(windows) {
+    "aadsync.exe"
+} else {
+    "aadsync"
+};
+
+/// The `aadsync` program a schedule the desktop app installs runs: the one next to `beside`
+/// (the desktop binary: the packages install both in one folder, and a development build
+/// has both in `target/debug`), else the first on `path` (`PATH`'s value).
+pub fn cli_program(beside: &Path, path: Option<&std::ffi::OsStr>) -> Result<PathBuf> {
+    let next_to = beside.parent().map(|dir| dir.join(CLI_FILE));
+    let on_path = path
+        .into_iter()
+        .flat_map(std::env::split_paths)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(CLI_FILE));
+    next_to
+        .into_iter()
+        .chain(on_path)
+        .find(|candidate| candidate.is_file())
+        .ok_or(ScheduleError::NoCli)
+}
+
+#[cfg(test)]
+mod program_tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_beside_the_app_comes_first_then_path_then_a_clear_error() {
+        let dir = tempfile::tempdir().expect("dir");
+        let app_dir = dir.path().join("app");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&app_dir).expect("app");
+        std::fs::create_dir_all(&bin).expect("bin");
+        let app = app_dir.join("aadsync-desktop");
+        let path = std::env::join_paths([Path::new("relative"), &bin]).expect("path");
+        let find = || cli_program(&app, Some(&path));
+        assert!(
+            matches!(find(), Err(ScheduleError::NoCli)),
+            "nowhere: {:?}",
+            find()
+        );
+        std::fs::write(bin.join(CLI_FILE), "").expect("on PATH");
+        assert_eq!(find().ok(), Some(bin.join(CLI_FILE)));
+        std::fs::write(app_dir.join(CLI_FILE), "").expect("beside");
+        assert_eq!(find().ok(), Some(app_dir.join(CLI_FILE)));
+    }
+
+    #[test]
+    fn listed_words_name_their_actions() {
+        for action in [
+            DeletedAction::Keep,
+            DeletedAction::Disable,
+            DeletedAction::Delete,
+        ] {
+            assert_eq!(action_of(word(action)), Some(action));
+        }
+        assert_eq!(action_of("none"), None);
     }
 }

@@ -57,6 +57,8 @@ macro_rules! sql_words {
     };
 }
 
+pub(crate) use sql_words;
+
 sql_words! {
     /// What a run in the audit log was.
     RunKind { Sync = "sync", Undo = "undo" }

@@ -8,6 +8,7 @@
 //! them (triggers in `migrations/0001_init.sql`).
 
 mod apply;
+mod attempts;
 mod audit;
 mod backup;
 #[cfg(feature = "baseline")]
@@ -31,6 +32,7 @@ mod undo;
 mod users;
 pub mod view;
 
+pub use attempts::{AttemptOutcome, NewAttempt, ScheduledAttempt};
 pub use audit::{RunItem, RunKind, RunStatus, RunSummary};
 pub use backup::{BackupFile, BackupKind};
 pub use changes::{

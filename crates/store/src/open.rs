@@ -21,6 +21,7 @@ static MIGRATION_LIST: &[M<'static>] = &[
         "../migrations/0006_row_ids_are_never_reused.sql"
     )),
     M::up(include_str!("../migrations/0007_conflict_resolutions.sql")),
+    M::up(include_str!("../migrations/0008_scheduled_attempts.sql")),
 ];
 
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.

@@ -5,6 +5,7 @@ pub(crate) mod cells;
 mod columns;
 mod delete;
 mod empty;
+mod schedule_notice;
 pub(crate) mod table;
 pub mod window;
 
@@ -78,6 +79,7 @@ pub fn UsersArea(
         <section class="users" aria-labelledby="users-heading">
             {area_bar(state, open, properties, delete)}
             <background::BackgroundSync background=background data_changed=data_changed />
+            <schedule_notice::ScheduleNotice data_changed=data_changed />
             <ErrorMessage id="users-error" message=state.error look=Look::Banner>
                 <button id="users-retry" on:click=move |_| state.revision.update(|r| *r += 1)>
                     "Try again"

@@ -9,6 +9,7 @@ mod exports;
 mod listing;
 mod orgs;
 mod rows;
+mod schedule;
 mod scope;
 mod sync;
 mod users;
@@ -30,6 +31,10 @@ macro_rules! app_commands {
 
 app_commands![
     app::app_status,
+    schedule::get_schedule,
+    schedule::add_schedule,
+    schedule::remove_schedule,
+    schedule::schedule_notices,
     users::list_users,
     users::get_user,
     users::create_local_user,

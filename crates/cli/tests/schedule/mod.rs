@@ -1,7 +1,9 @@
 //! `aadsync schedule` (issue 18): the systemd units it generates pass `systemd-analyze
 //! verify` without a warning, and the command line they run, executed by hand as the timer
 //! would, synchronizes the organization's saved scope as the schedule (in the audit log), and
-//! stops with nothing written when Entra ID deleted more than the deletion safeguard allows.
+//! stops with nothing written when Entra ID deleted more than the deletion safeguard allows;
+//! every attempt leaves one `scheduled_attempts` row, or, when the database cannot take it, a
+//! log line saying the log is the record.
 
 use crate::support::db;
 use crate::support::tenant::Tenant;
@@ -200,18 +202,99 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     let last = runs.last().expect("a run");
     let last_id = last.id;
     assert_eq!(last.started_by, "admin@contoso.com (schedule)", "{runs:?}");
+    assert_eq!(
+        db::attempts(&db),
+        [("succeeded".to_owned(), String::new(), Some(last_id))],
+        "the attempt, with the run it wrote"
+    );
+    let by = run(aadsync(&db, &["runs", "--json"])).await.json();
+    let starters: Vec<(&serde_json::Value, &serde_json::Value)> = by
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| (&r["started_by"], &r["started_by_schedule"]))
+        .collect();
+    assert_eq!(
+        starters,
+        [
+            (&json!("admin@contoso.com (schedule)"), &json!(true)),
+            (&json!("admin@contoso.com"), &json!(false)),
+        ],
+        "newest first: the schedule's run, then the administrator's"
+    );
+    let text = run(aadsync(&db, &["runs"])).await.stdout;
+    assert!(
+        text.contains("by the schedule (signed in as admin@contoso.com)")
+            && text.contains("by admin@contoso.com:"),
+        "{text}"
+    );
     let members = tenant.user_members(&marketing).await;
     let imported: std::collections::BTreeSet<String> =
         db::imported_users(&db).keys().cloned().collect();
     assert_eq!(imported, members, "the saved scope, nothing else");
 
-    // Entra ID deletes most of them: the scheduled run stops at the safeguard, writes nothing.
+    // Another program holds the database: the attempt cannot be written, nor its record; the
+    // run's line in the log says the log is the record.
+    let read_log = || std::fs::read_to_string(&log).expect("the log");
+    let appended = |earlier: &str| {
+        read_log()
+            .strip_prefix(earlier)
+            .expect("appended, not rewritten")
+            .to_owned()
+    };
+    let log_before = read_log();
+    let holder = rusqlite::Connection::open(&db).expect("open");
+    holder
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+    let before = db::dump(&db);
+    let locked = run(scheduled(&args)).await;
+    assert_eq!(locked.code, Some(1), "{locked}");
+    let added = appended(&log_before);
+    assert!(
+        added.contains("locked")
+            && added.contains("could not be recorded in the database")
+            && added.contains("this log is its record"),
+        "{added}"
+    );
+    holder.execute_batch("ROLLBACK").expect("release");
+    drop(holder);
+    db::assert_same(
+        &before,
+        &db::dump(&db),
+        "a scheduled run on a locked database",
+    );
+
+    // A database that cannot be opened (not an SQLite file): the log line is the record.
+    let junk = dir.path().join("junk.sqlite3");
+    std::fs::write(&junk, b"not a database").expect("junk");
+    let mut on_junk = args.clone();
+    on_junk[2] = junk.display().to_string();
+    let log_before = read_log();
+    let unopened = run(scheduled(&on_junk)).await;
+    assert_eq!(unopened.code, Some(1), "{unopened}");
+    let added = appended(&log_before);
+    assert!(
+        added.contains("not an aadsync database") && added.contains("this log is its record"),
+        "{added}"
+    );
+    assert_eq!(std::fs::read(&junk).expect("junk"), b"not a database");
+
+    // Entra ID deletes most of them: the scheduled run stops at the safeguard, writes nothing
+    // but its attempt, which names who would have gone.
+    let imported_rows = db::imported_users(&db);
+    let gone: Vec<String> = members
+        .iter()
+        .take(members.len() - 1)
+        .map(|id| imported_rows[id].account_name.clone())
+        .collect();
     for id in members.iter().take(members.len() - 1) {
         tenant
             .control(Method::DELETE, &format!("users/{id}"), json!({}))
             .await;
     }
     let before = db::dump(&db);
+    let first_log = read_log();
     let stopped = run(scheduled(&args)).await;
     assert_eq!(stopped.code, Some(5), "{stopped}");
     let logged = std::fs::read_to_string(&log).expect("the log");
@@ -228,11 +311,41 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
             "{line}"
         );
     }
+    let only_attempts = |dump: &db::Dump| db::without(dump, &["scheduled_attempts"]);
+    let after = db::dump(&db);
     db::assert_same(
-        &before,
-        &db::dump(&db),
+        &only_attempts(&before),
+        &only_attempts(&after),
         "a scheduled run stopped by the safeguard",
     );
+    let attempts = db::attempts(&db);
+    assert_eq!(attempts.len(), 2, "one more attempt: {attempts:?}");
+    let (outcome, reason, run_id) = &attempts[1];
+    assert_eq!((outcome.as_str(), *run_id), ("safeguard", None), "{reason}");
+    assert!(
+        reason.contains("would have been disabled or deleted")
+            && reason.contains("nothing was written")
+            && gone.iter().any(|name| reason.contains(name.as_str())),
+        "{reason} names one of {gone:?}"
+    );
+
+    // The administrator's sign-in revoked: the attempt needs a new sign-in, and says so.
+    emulator
+        .revoke_refresh_tokens("admin@contoso.com")
+        .expect("revoke");
+    let before = db::dump(&db);
+    let revoked = run(scheduled(&args)).await;
+    assert_eq!(revoked.code, Some(4), "{revoked}");
+    db::assert_same(
+        &only_attempts(&before),
+        &only_attempts(&db::dump(&db)),
+        "a scheduled run that needs a new sign-in",
+    );
+    let attempts = db::attempts(&db);
+    assert_eq!(attempts.len(), 3, "one more attempt: {attempts:?}");
+    let (outcome, reason, run_id) = &attempts[2];
+    assert_eq!((outcome.as_str(), *run_id), ("sign_in", None), "{reason}");
+    assert!(reason.contains("aadsync login --org 1"), "{reason}");
 
     let listed = run(aadsync(&db, &["schedule", "list", "--json"]))
         .await
@@ -240,6 +353,12 @@ async fn a_scheduled_run_is_the_generated_command_line_with_the_safeguard() {
     assert_eq!(listed[0]["every"], "6h", "{listed}");
     assert_eq!(listed[0]["deleted_action"], "disable", "{listed}");
     assert_eq!(listed[0]["last_run"]["id"], json!(last_id), "{listed}");
+    assert_eq!(listed[0]["last_attempt"]["outcome"], "sign_in", "{listed}");
+    let text = run(aadsync(&db, &["schedule", "list"])).await;
+    assert!(
+        text.stdout.contains("sign in") && text.stdout.contains("aadsync login --org 1"),
+        "{text}"
+    );
     let removed = run(aadsync(
         &db,
         &["schedule", "remove", "--org", "contoso.com"],

@@ -223,3 +223,15 @@ pub fn organizations(path: &Path) -> Vec<(String, String, Option<String>)> {
         .collect::<rusqlite::Result<_>>()
         .expect("organizations")
 }
+
+/// A scheduled attempt as SQL reads it: (outcome, reason, run ID).
+pub fn attempts(path: &Path) -> Vec<(String, String, Option<i64>)> {
+    let conn = open(path);
+    let mut stmt = conn
+        .prepare("SELECT outcome, reason, run_id FROM scheduled_attempts ORDER BY id")
+        .expect("attempts");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("attempts")
+        .collect::<rusqlite::Result<_>>()
+        .expect("attempts")
+}

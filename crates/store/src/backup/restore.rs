@@ -278,6 +278,8 @@ mod tests {
             "organizations",
             // The largest ids ever used: a restore must not lower them.
             "row_id_high_water",
+            // Append-only like the audit log: what the schedules did stays true.
+            "scheduled_attempts",
             "sync_apply_marker",
             "sync_run_changes",
             "sync_run_items",

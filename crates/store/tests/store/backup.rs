@@ -625,7 +625,7 @@ fn a_backup_from_a_newer_aadsync_or_not_of_aadsync_is_refused_and_changes_nothin
 
     let err = db.store.writer().restore_backup(&backup, "admin").err();
     assert!(
-        matches!(&err, Some(StoreError::BackupTooNew { path, found: 99, known: 7 }) if *path == backup),
+        matches!(&err, Some(StoreError::BackupTooNew { path, found: 99, known: 8 }) if *path == backup),
         "{err:?}"
     );
     let message = err.map(|e| e.to_string()).unwrap_or_default();

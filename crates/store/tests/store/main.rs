@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod apply;
+mod attempts;
 mod backup;
 mod backup_kill;
 mod conflicts;

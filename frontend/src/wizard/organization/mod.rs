@@ -1,10 +1,12 @@
-//! Step 1, Organization: the stored organizations, New…, Remove, and the offline demo.
+//! Step 1, Organization: the stored organizations, New…, Remove, the offline demo, and the
+//! selected organization's deletion safeguard and schedule.
 //!
 //! Next connects with the selected organization's saved sign-in; when that is gone, step 2
 //! asks to sign in again.
 
 mod new_form;
 mod safeguard;
+mod schedule;
 
 use super::Wizard;
 use crate::components::error::ErrorMessage;
@@ -16,6 +18,7 @@ use aadsync_ipc::{
 use leptos::prelude::*;
 use new_form::NewOrganizationForm;
 use safeguard::{Safeguard, SafeguardMessage};
+use schedule::Schedule;
 
 /// The stored organizations, as listed by the backend.
 type Organizations = LocalResource<Result<Vec<OrganizationSummary>, IpcError>>;
@@ -33,6 +36,8 @@ struct Step1 {
     confirm_remove: RwSignal<bool>,
     safeguard_message: SafeguardMessage,
     safeguard_open: RwSignal<bool>,
+    /// Whether the schedule's details are unfolded (kept across re-renders, like the safeguard's).
+    schedule_open: RwSignal<bool>,
 }
 
 /// The Organization step; it handles the wizard's Next itself.
@@ -53,6 +58,7 @@ pub fn OrganizationStep() -> impl IntoView {
         confirm_remove: RwSignal::new(false),
         safeguard_message: RwSignal::new(None),
         safeguard_open: RwSignal::new(false),
+        schedule_open: RwSignal::new(false),
     };
     select_first_when_listed(step);
 
@@ -209,6 +215,7 @@ fn organization_details(step: Step1) -> Option<impl IntoView> {
     Some(view! {
         {note}
         <Safeguard org=org on_saved=saved message=step.safeguard_message open=step.safeguard_open />
+        <Schedule id=id open=step.schedule_open />
     })
 }
 

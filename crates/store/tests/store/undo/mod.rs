@@ -11,7 +11,7 @@
 //! - `kill`: SIGKILL at 0–150 % of an undo's duration leaves it before or after, intact;
 //! - `race`: two processes, one undoing with an earlier preview's token, one synchronizing.
 
-mod basics;
+pub mod basics;
 mod child;
 mod faults;
 mod kill;
