@@ -32,6 +32,7 @@ mod error;
 mod faults;
 mod query_string;
 pub mod quirks;
+pub mod registrations;
 mod sign_in;
 mod state;
 
