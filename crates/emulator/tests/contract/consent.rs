@@ -1,0 +1,378 @@
+//! The admin consent endpoint and registrations broken through the control API: each answer
+//! is the redirect or page the identity platform documents, and what consent leaves in the
+//! tenant is read back through Graph.
+
+use super::registrations::{Env, GRAPH_APP_ID, REDIRECT, aadsts, scp, start};
+use aadsync_emulator::browser::{Browser, Page, Redirect};
+use aadsync_emulator::demo;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+fn consent_url(env: &Env, client_id: &str, redirect: &str) -> String {
+    format!(
+        "{}/{}/v2.0/adminconsent?client_id={client_id}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&redirect_uri={}&state=st-42",
+        env.base(),
+        env.emulator.tenant_id(),
+        redirect.replace(':', "%3A").replace('/', "%2F"),
+    )
+}
+
+/// What the tenant holds for `app_id`, read through Graph: its service principal and the
+/// scopes of its grants.
+async fn consent_state(env: &Env, app_id: &str) -> (Option<Value>, Vec<String>) {
+    let token = env.admin_token();
+    let (_, sps) = env
+        .call(
+            "GET",
+            &format!("servicePrincipals?$filter=appId eq '{app_id}'"),
+            &token,
+            None,
+        )
+        .await;
+    let sp = sps["value"].get(0).cloned();
+    let Some(sp_id) = sp.as_ref().and_then(|s| s["id"].as_str()) else {
+        return (None, Vec::new());
+    };
+    let (_, grants) = env
+        .call(
+            "GET",
+            &format!("oauth2PermissionGrants?$filter=clientId eq '{sp_id}'"),
+            &token,
+            None,
+        )
+        .await;
+    let scopes = grants["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| g["scope"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    (sp, scopes)
+}
+
+/// The browser signs `user` in at the consent URL and stops on the page after the sign-in.
+async fn signed_in_page(env: &Env, url: &str, user: usize) -> (Browser, Page) {
+    let browser = Browser::new().expect("browser");
+    let person = env.person(user);
+    let mut page = browser.open(url).await.expect("open");
+    page = browser.next(&page, person.upn).await.expect("account");
+    let response = browser
+        .submit(&page, person.password, false)
+        .await
+        .expect("password");
+    let status = response.status();
+    if status == reqwest::StatusCode::FOUND {
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        return (
+            browser,
+            Page {
+                html: location,
+                action: String::new(),
+                fields: HashMap::new(),
+            },
+        );
+    }
+    page = Page::parse(response.text().await.expect("html"));
+    if page.step() == Some("mfa") {
+        let code = aadsync_emulator::identity::totp::base32_decode(person.totp_secret)
+            .map(|s| aadsync_emulator::identity::totp::code_at(&s, person.now))
+            .unwrap_or_default();
+        let response = browser.submit(&page, &code, false).await.expect("mfa");
+        if response.status() == reqwest::StatusCode::FOUND {
+            let location = response.headers()["location"]
+                .to_str()
+                .expect("location")
+                .to_owned();
+            return (
+                browser,
+                Page {
+                    html: location,
+                    action: String::new(),
+                    fields: HashMap::new(),
+                },
+            );
+        }
+        page = Page::parse(response.text().await.expect("html"));
+    }
+    (browser, page)
+}
+
+fn query(location: &str) -> HashMap<String, String> {
+    aadsync_emulator::graph::query::parse_pairs(location.split_once('?').map(|(_, q)| q))
+        .into_iter()
+        .collect()
+}
+
+#[tokio::test]
+async fn admin_consent_brings_the_publishers_application_into_the_tenant() {
+    let env = start().await;
+    let publisher = demo::PUBLISHER_CLIENT_ID;
+    assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
+    // Before consent the publisher's application signs in but gets no token.
+    let (status, body) = env
+        .sign_in_and_redeem(0, publisher, "https://graph.microsoft.com/.default")
+        .await;
+    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+
+    let redirect = Browser::new()
+        .expect("browser")
+        .sign_in(&consent_url(&env, publisher, REDIRECT), &env.person(0))
+        .await
+        .expect("consent");
+    let Redirect::Query { location, params } = &redirect else {
+        panic!("expected a query redirect: {redirect:?}");
+    };
+    assert!(location.starts_with(REDIRECT), "{location}");
+    assert_eq!(
+        params.get("admin_consent").map(String::as_str),
+        Some("True")
+    );
+    assert_eq!(params.get("tenant"), Some(&env.emulator.tenant_id()));
+    assert_eq!(
+        params.get("scope").map(String::as_str),
+        Some("https://graph.microsoft.com/.default")
+    );
+    assert_eq!(params.get("state").map(String::as_str), Some("st-42"));
+
+    let (sp, scopes) = consent_state(&env, publisher).await;
+    let sp = sp.expect("a service principal was created");
+    assert_eq!(sp["appOwnerOrganizationId"], demo::PUBLISHER_TENANT_ID);
+    assert_eq!(
+        scopes,
+        vec!["GroupMember.Read.All User.Read User.Read.All".to_owned()]
+    );
+    // Now any user of the tenant signs in with the consented permissions.
+    let (status, body) = env
+        .sign_in_and_redeem(1, publisher, "https://graph.microsoft.com/.default")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(scp(&body), "GroupMember.Read.All User.Read User.Read.All");
+    // Consenting again leaves one grant.
+    Browser::new()
+        .expect("browser")
+        .sign_in(&consent_url(&env, publisher, REDIRECT), &env.person(2))
+        .await
+        .expect("again, as Application Administrator");
+    assert_eq!(consent_state(&env, publisher).await.1.len(), 1);
+}
+
+#[tokio::test]
+async fn admin_consent_refusals_redirect_or_show_the_documented_error() {
+    let env = start().await;
+    let publisher = demo::PUBLISHER_CLIENT_ID;
+    let url = consent_url(&env, publisher, REDIRECT);
+
+    // A user without a role that can consent: sent back with the error, nothing created.
+    let (_, page) = signed_in_page(&env, &url, 1).await;
+    let params = query(&page.html);
+    assert_eq!(
+        params.get("error").map(String::as_str),
+        Some("access_denied"),
+        "{}",
+        page.html
+    );
+    assert!(
+        params["error_description"].starts_with("AADSTS90094:"),
+        "{params:?}"
+    );
+    assert_eq!(params.get("state").map(String::as_str), Some("st-42"));
+    assert!(!params.contains_key("admin_consent"));
+    assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
+    // Privileged Role Administrator may consent, so the consent page shows; Cancel declines.
+    let (browser, page) = signed_in_page(&env, &url, 3).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    let response = browser.submit(&page, "", true).await.expect("cancel");
+    let params = query(response.headers()["location"].to_str().expect("location"));
+    assert_eq!(
+        params.get("error").map(String::as_str),
+        Some("access_denied")
+    );
+    assert!(
+        params["error_description"].starts_with("AADSTS65004:"),
+        "{params:?}"
+    );
+    assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
+
+    // Errors before the redirect URI is known to be the app's: a page, never a redirect.
+    let browser = Browser::new().expect("browser");
+    for (url, code) in [
+        (
+            consent_url(&env, "11111111-2222-3333-4444-555555555555", REDIRECT),
+            "AADSTS700016",
+        ),
+        (
+            consent_url(&env, publisher, "https://evil.example.com/cb"),
+            "AADSTS50011",
+        ),
+    ] {
+        let response = browser.client().get(&url).send().await.expect("get");
+        assert_ne!(response.status(), reqwest::StatusCode::FOUND);
+        let html = response.text().await.expect("html");
+        assert!(html.contains(code), "{code}: {html}");
+    }
+    assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
+}
+
+async fn control(env: &Env, method: &str, path: &str, body: Option<Value>) -> u16 {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = env
+        .http
+        .request(method, format!("{}/_emulator/{path}", env.base()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("control").status().as_u16()
+}
+
+#[tokio::test]
+async fn each_broken_registration_gives_its_documented_error() {
+    let env = start().await;
+    let app = demo::CLIENT_ID;
+    let full = "openid offline_access https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/GroupMember.Read.All";
+    let (status, body) = env.sign_in_and_redeem(0, app, full).await;
+    assert_eq!(status, 200, "the demo registration works first: {body}");
+
+    // A permission not granted: asking for it is consent_required; .default leaves it out.
+    assert_eq!(
+        control(
+            &env,
+            "PUT",
+            &format!("applications/{app}/grant"),
+            Some(json!({"scope": "User.Read User.Read.All"}))
+        )
+        .await,
+        204
+    );
+    let (status, body) = env.sign_in_and_redeem(0, app, full).await;
+    assert_eq!(
+        (status, aadsts(&body), body["suberror"].as_str()),
+        (400, 65001, Some("consent_required")),
+        "{body}"
+    );
+    let (_, body) = env
+        .sign_in_and_redeem(0, app, "https://graph.microsoft.com/.default")
+        .await;
+    assert_eq!(scp(&body), "User.Read User.Read.All");
+
+    // No grant at all, then no service principal: consent_required.
+    assert_eq!(
+        control(&env, "DELETE", &format!("applications/{app}/grant"), None).await,
+        204
+    );
+    let (status, body) = env
+        .sign_in_and_redeem(0, app, "https://graph.microsoft.com/.default")
+        .await;
+    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    assert_eq!(
+        control(
+            &env,
+            "DELETE",
+            &format!("applications/{app}/servicePrincipal"),
+            None
+        )
+        .await,
+        204
+    );
+    assert_eq!(consent_state(&env, app).await, (None, Vec::new()));
+    let (status, body) = env
+        .sign_in_and_redeem(0, app, "https://graph.microsoft.com/.default")
+        .await;
+    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+
+    // The redirect URI removed: AADSTS50011 on a page at /authorize.
+    assert_eq!(
+        control(
+            &env,
+            "PATCH",
+            &format!("applications/{app}"),
+            Some(json!({"publicClient": {"redirectUris": []}}))
+        )
+        .await,
+        204
+    );
+    let authorize = format!(
+        "{}/{}/oauth2/v2.0/authorize?client_id={app}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A53117&scope=openid",
+        env.base(),
+        env.emulator.tenant_id()
+    );
+    let response = env.http.get(&authorize).send().await.expect("authorize");
+    assert_ne!(response.status().as_u16(), 302);
+    assert!(response.text().await.expect("html").contains("AADSTS50011"));
+
+    // Graph reads the registration the control API changed.
+    let (_, read) = env
+        .call(
+            "GET",
+            &format!("applications?$filter=appId eq '{app}'"),
+            &env.admin_token(),
+            None,
+        )
+        .await;
+    assert_eq!(
+        read["value"][0]["publicClient"]["redirectUris"],
+        json!([]),
+        "{read}"
+    );
+    assert_eq!(
+        read["value"][0]["requiredResourceAccess"][0]["resourceAppId"],
+        GRAPH_APP_ID
+    );
+}
+
+#[tokio::test]
+async fn public_client_flows_off_fails_the_device_code_poll() {
+    let env = start().await;
+    let app = demo::CLIENT_ID;
+    assert_eq!(
+        control(
+            &env,
+            "PATCH",
+            &format!("applications/{app}"),
+            Some(json!({"isFallbackPublicClient": false}))
+        )
+        .await,
+        204
+    );
+    let tid = env.emulator.tenant_id();
+    let start: Value = env
+        .http
+        .post(format!("{}/{tid}/oauth2/v2.0/devicecode", env.base()))
+        .form(&[
+            ("client_id", app),
+            ("scope", "openid https://graph.microsoft.com/User.Read"),
+        ])
+        .send()
+        .await
+        .expect("devicecode")
+        .json()
+        .await
+        .expect("json");
+    let code = start["device_code"].as_str().expect("device code");
+    Browser::new()
+        .expect("browser")
+        .device_login(
+            start["verification_uri"].as_str().expect("uri"),
+            start["user_code"].as_str().expect("code"),
+            &env.person(0),
+            true,
+        )
+        .await
+        .expect("device login");
+    let response = env
+        .http
+        .post(format!("{}/{tid}/oauth2/v2.0/token", env.base()))
+        .form(&[
+            ("client_id", app),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", code),
+        ])
+        .send()
+        .await
+        .expect("poll");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!((status, aadsts(&body)), (401, 7000218), "{body}");
+}
