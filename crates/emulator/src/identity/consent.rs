@@ -143,6 +143,52 @@ pub fn after_sign_in(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) 
     .into_response()
 }
 
+/// At the end of a browser sign-in to `/authorize`: when the client does not hold every Graph
+/// permission asked for (no service principal, no grant, a scope not granted; `/.default`:
+/// nothing granted) and the user holds no role that may consent, the "Need admin approval"
+/// page ("Unexpected error when performing consent to an application": AADSTS90094, "when a
+/// non-admin user tries to use an application that requests permissions that only an admin
+/// can grant"). Administrators go on to the code; the token endpoint then refuses with
+/// AADSTS65001 (the emulator has no interactive consent prompt on `/authorize`).
+pub fn needs_admin_approval(shared: &Shared, flow: &Flow, user_id: &str) -> Option<Response> {
+    let client_id = &flow.request.client_id;
+    let registrations = shared.registrations();
+    let granted = registrations.granted_graph_scopes(client_id, user_id);
+    let app_name = registrations
+        .app(client_id)
+        .map(|a| a.display_name.clone())
+        .unwrap_or_default();
+    drop(registrations);
+    let asked: Vec<String> = flow
+        .request
+        .scopes
+        .iter()
+        .map(|s| s.strip_prefix(GRAPH).unwrap_or(s).to_owned())
+        .filter(|s| !["openid", "profile", "email", "offline_access"].contains(&s.as_str()))
+        .collect();
+    let missing = granted.is_empty()
+        || asked
+            .iter()
+            .any(|s| s != ".default" && !granted.iter().any(|g| g.eq_ignore_ascii_case(s)));
+    let directory = shared.directory();
+    let may_consent = directory
+        .tenant
+        .held_roles_of(user_id)
+        .iter()
+        .any(|r| CONSENTING_ROLES.contains(r));
+    (missing && !may_consent).then(|| {
+        page_error(
+            shared,
+            &Aadsts::new(
+                "access_denied",
+                90094,
+                format!("{app_name} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it."),
+            )
+            .with_status(axum::http::StatusCode::OK),
+        )
+    })
+}
+
 /// Whether this flow is an admin consent whose administrator has signed in.
 pub fn awaiting_accept(shared: &Shared, flow_id: &str) -> bool {
     shared.identity().admin_consents.get(flow_id) == Some(&true)

@@ -241,8 +241,13 @@ fn code_step(
 /// consent page.
 fn finish(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
     if consent::is_admin_consent(shared, flow_id) {
-        consent::after_sign_in(shared, flow_id, flow, user_id)
-    } else {
-        complete(shared, flow_id, flow, user_id)
+        return consent::after_sign_in(shared, flow_id, flow, user_id);
     }
+    if flow.device.is_none()
+        && let Some(page) = consent::needs_admin_approval(shared, &flow, user_id)
+    {
+        shared.identity().flows.remove(flow_id);
+        return page;
+    }
+    complete(shared, flow_id, flow, user_id)
 }

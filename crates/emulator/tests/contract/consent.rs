@@ -376,3 +376,45 @@ async fn public_client_flows_off_fails_the_device_code_poll() {
     let body: Value = response.json().await.expect("json");
     assert_eq!((status, aadsts(&body)), (401, 7000218), "{body}");
 }
+
+#[tokio::test]
+async fn a_user_who_cannot_consent_sees_need_admin_approval() {
+    let env = start().await;
+    let app = demo::CLIENT_ID;
+    assert_eq!(
+        control(&env, "DELETE", &format!("applications/{app}/grant"), None).await,
+        204
+    );
+    let tid = env.emulator.tenant_id();
+    let url = format!(
+        "{}/{tid}/oauth2/v2.0/authorize?client_id={app}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A53117&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&state=s",
+        env.base()
+    );
+    // Alex has no role that may consent: the browser shows the error, nothing is redirected.
+    let (_, page) = signed_in_page(&env, &url, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
+    assert!(!page.html.contains("document.forms[0].submit()"));
+    // The grant back, the same sign-in goes through.
+    assert_eq!(
+        control(
+            &env,
+            "PUT",
+            &format!("applications/{app}/grant"),
+            Some(json!({"scope": "User.Read"}))
+        )
+        .await,
+        204
+    );
+    let (status, body) = env
+        .sign_in_and_redeem(1, app, "https://graph.microsoft.com/.default")
+        .await;
+    assert_eq!(
+        (status, scp(&body)),
+        (200, "User.Read".to_owned()),
+        "{body}"
+    );
+    // Asking for more than granted: Alex is stopped in the browser again.
+    let more = url.replace(".default", "User.Read.All");
+    let (_, page) = signed_in_page(&env, &more, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
+}
