@@ -418,3 +418,49 @@ async fn a_user_who_cannot_consent_sees_need_admin_approval() {
     let (_, page) = signed_in_page(&env, &more, 1).await;
     assert!(page.html.contains("AADSTS90094"), "{}", page.html);
 }
+
+#[tokio::test]
+async fn another_tenants_single_tenant_application_is_not_found_here() {
+    let env = start().await;
+    let publisher = demo::PUBLISHER_CLIENT_ID;
+    // The publisher makes its registration single-tenant: this tenant no longer finds it.
+    let audience = json!({"signInAudience": "AzureADMyOrg"});
+    assert_eq!(
+        control(
+            &env,
+            "PATCH",
+            &format!("applications/{publisher}"),
+            Some(audience)
+        )
+        .await,
+        204
+    );
+    let browser = Browser::new().expect("browser");
+    let response = browser
+        .client()
+        .get(consent_url(&env, publisher, REDIRECT))
+        .send()
+        .await
+        .expect("get");
+    assert_ne!(response.status(), reqwest::StatusCode::FOUND);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("AADSTS700016"), "{html}");
+    assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
+    // Multi-tenant again: the consent page is reachable (the account step shows).
+    let audience = json!({"signInAudience": "AzureADMultipleOrgs"});
+    assert_eq!(
+        control(
+            &env,
+            "PATCH",
+            &format!("applications/{publisher}"),
+            Some(audience)
+        )
+        .await,
+        204
+    );
+    let page = browser
+        .open(&consent_url(&env, publisher, REDIRECT))
+        .await
+        .expect("open");
+    assert_eq!(page.step(), Some("account"), "{}", page.html);
+}
