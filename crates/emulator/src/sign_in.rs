@@ -76,4 +76,6 @@ pub struct IdentityState {
     /// Sign-ins started at the admin consent endpoint (flow ID → whether the administrator has
     /// finished signing in and sees the consent page).
     pub admin_consents: HashMap<String, bool>,
+    /// `/authorize` sign-ins showing an administrator the consent prompt.
+    pub consent_prompts: std::collections::HashSet<String>,
 }

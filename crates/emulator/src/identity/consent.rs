@@ -54,7 +54,7 @@ pub async fn adminconsent(
 /// for every delegated Graph permission in the application's `requiredResourceAccess` ("it
 /// will function like the v1.0 admin consent endpoint and request consent for all scopes
 /// found in the required permissions"). A scope Graph does not publish: AADSTS650053.
-fn graph_scopes(
+pub(super) fn graph_scopes(
     shared: &Shared,
     client_id: &str,
     requested: &[String],
@@ -143,52 +143,6 @@ pub fn after_sign_in(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) 
     .into_response()
 }
 
-/// At the end of a browser sign-in to `/authorize`: when the client does not hold every Graph
-/// permission asked for (no service principal, no grant, a scope not granted; `/.default`:
-/// nothing granted) and the user holds no role that may consent, the "Need admin approval"
-/// page ("Unexpected error when performing consent to an application": AADSTS90094, "when a
-/// non-admin user tries to use an application that requests permissions that only an admin
-/// can grant"). Administrators go on to the code; the token endpoint then refuses with
-/// AADSTS65001 (the emulator has no interactive consent prompt on `/authorize`).
-pub fn needs_admin_approval(shared: &Shared, flow: &Flow, user_id: &str) -> Option<Response> {
-    let client_id = &flow.request.client_id;
-    let registrations = shared.registrations();
-    let granted = registrations.granted_graph_scopes(client_id, user_id);
-    let app_name = registrations
-        .app(client_id)
-        .map(|a| a.display_name.clone())
-        .unwrap_or_default();
-    drop(registrations);
-    let asked: Vec<String> = flow
-        .request
-        .scopes
-        .iter()
-        .map(|s| s.strip_prefix(GRAPH).unwrap_or(s).to_owned())
-        .filter(|s| !["openid", "profile", "email", "offline_access"].contains(&s.as_str()))
-        .collect();
-    let missing = granted.is_empty()
-        || asked
-            .iter()
-            .any(|s| s != ".default" && !granted.iter().any(|g| g.eq_ignore_ascii_case(s)));
-    let directory = shared.directory();
-    let may_consent = directory
-        .tenant
-        .held_roles_of(user_id)
-        .iter()
-        .any(|r| CONSENTING_ROLES.contains(r));
-    (missing && !may_consent).then(|| {
-        page_error(
-            shared,
-            &Aadsts::new(
-                "access_denied",
-                90094,
-                format!("{app_name} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it."),
-            )
-            .with_status(axum::http::StatusCode::OK),
-        )
-    })
-}
-
 /// Whether this flow is an admin consent whose administrator has signed in.
 pub fn awaiting_accept(shared: &Shared, flow_id: &str) -> bool {
     shared.identity().admin_consents.get(flow_id) == Some(&true)
@@ -204,6 +158,7 @@ pub fn end(shared: &Shared, flow_id: &str) {
     let mut identity = shared.identity();
     identity.flows.remove(flow_id);
     identity.admin_consents.remove(flow_id);
+    identity.consent_prompts.remove(flow_id);
 }
 
 /// Accept: the service principal (when missing) and the tenant-wide grant, then the redirect.
@@ -215,7 +170,7 @@ pub fn accept(shared: &Shared, flow_id: &str, flow: &Flow) -> Response {
         Err(err) => return redirect_error(shared, request, &err),
     };
     let tenant_id = shared.directory().tenant.id.clone();
-    if let Err(err) = record_consent(shared, &request.client_id, &scopes, &tenant_id) {
+    if let Err(err) = record_consent(shared, &request.client_id, &scopes, &tenant_id, None) {
         return redirect_error(shared, request, &err);
     }
     let scope = request.scopes.join(" ");
@@ -229,13 +184,15 @@ pub fn accept(shared: &Shared, flow_id: &str, flow: &Flow) -> Response {
     )
 }
 
-/// Writes what consent leaves in the tenant: the client's service principal and its
-/// `AllPrincipals` grant to Microsoft Graph holding (at least) `scopes`.
-fn record_consent(
+/// Writes what consent leaves in the tenant: the client's service principal and its grant to
+/// Microsoft Graph holding (at least) `scopes` — for every user (`AllPrincipals`), or for
+/// `principal` alone (`Principal`).
+pub(super) fn record_consent(
     shared: &Shared,
     client_id: &str,
     scopes: &[String],
     tenant_id: &str,
+    principal: Option<&str>,
 ) -> Result<(), Aadsts> {
     let mut registrations = shared.registrations();
     let app = registrations.app(client_id).cloned().ok_or_else(|| {
@@ -272,8 +229,16 @@ fn record_consent(
             id
         }
     };
+    let consent_type = if principal.is_some() {
+        "Principal"
+    } else {
+        "AllPrincipals"
+    };
     let existing = registrations.grants.iter_mut().find(|g| {
-        g.client_id == client && g.resource_id == graph && g.consent_type == "AllPrincipals"
+        g.client_id == client
+            && g.resource_id == graph
+            && g.consent_type == consent_type
+            && g.principal_id.as_deref() == principal
     });
     match existing {
         Some(grant) => {
@@ -287,8 +252,8 @@ fn record_consent(
             let grant = PermissionGrant {
                 id: shared.next_guid(),
                 client_id: client,
-                consent_type: "AllPrincipals".into(),
-                principal_id: None,
+                consent_type: consent_type.into(),
+                principal_id: principal.map(str::to_owned),
                 resource_id: graph,
                 scope: scopes.join(" "),
             };

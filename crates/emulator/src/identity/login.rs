@@ -2,10 +2,10 @@
 //! account → password → second factor (→ consent), or Cancel.
 
 use super::authorize::{complete, page_error, redirect_error};
-use super::consent;
 use super::errors::Aadsts;
 use super::pages::{self, Step};
 use super::totp;
+use super::{consent, prompt};
 use crate::directory::Directory;
 use crate::model::User;
 use crate::sign_in::Flow;
@@ -114,6 +114,10 @@ pub async fn login(
         ("mfa", Some(user)) if flow.password_ok => code_step(&shared, &pages, &form, flow, user),
         ("consent", Some(_)) if consent::awaiting_accept(&shared, &form.flow) => {
             consent::accept(&shared, &form.flow, &flow)
+        }
+        ("consent", Some(user)) if prompt::awaiting(&shared, &form.flow) => {
+            let for_organization = form.value == prompt::FOR_ORGANIZATION;
+            prompt::accept(&shared, &form.flow, flow, &user.id, for_organization)
         }
         _ => page_error(
             &shared,
@@ -237,16 +241,14 @@ fn code_step(
     finish(shared, &form.flow, flow, &user.id)
 }
 
-/// The end of a successful sign-in: the code for the client, or for an admin consent the
+/// The end of a successful sign-in: the code for the client, or first the consent prompt
+/// (or "Need admin approval") when the client lacks consent; for an admin consent the
 /// consent page.
 fn finish(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
     if consent::is_admin_consent(shared, flow_id) {
         return consent::after_sign_in(shared, flow_id, flow, user_id);
     }
-    if flow.device.is_none()
-        && let Some(page) = consent::needs_admin_approval(shared, &flow, user_id)
-    {
-        shared.identity().flows.remove(flow_id);
+    if let Some(page) = prompt::before_code(shared, flow_id, &flow, user_id) {
         return page;
     }
     complete(shared, flow_id, flow, user_id)

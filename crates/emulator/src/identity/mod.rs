@@ -8,6 +8,7 @@ pub mod errors;
 mod issue;
 mod login;
 pub mod pages;
+mod prompt;
 mod token;
 pub mod totp;
 

@@ -50,56 +50,6 @@ async fn consent_state(env: &Env, app_id: &str) -> (Option<Value>, Vec<String>) 
     (sp, scopes)
 }
 
-/// The browser signs `user` in at the consent URL and stops on the page after the sign-in.
-async fn signed_in_page(env: &Env, url: &str, user: usize) -> (Browser, Page) {
-    let browser = Browser::new().expect("browser");
-    let person = env.person(user);
-    let mut page = browser.open(url).await.expect("open");
-    page = browser.next(&page, person.upn).await.expect("account");
-    let response = browser
-        .submit(&page, person.password, false)
-        .await
-        .expect("password");
-    let status = response.status();
-    if status == reqwest::StatusCode::FOUND {
-        let location = response.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_owned();
-        return (
-            browser,
-            Page {
-                html: location,
-                action: String::new(),
-                fields: HashMap::new(),
-            },
-        );
-    }
-    page = Page::parse(response.text().await.expect("html"));
-    if page.step() == Some("mfa") {
-        let code = aadsync_emulator::identity::totp::base32_decode(person.totp_secret)
-            .map(|s| aadsync_emulator::identity::totp::code_at(&s, person.now))
-            .unwrap_or_default();
-        let response = browser.submit(&page, &code, false).await.expect("mfa");
-        if response.status() == reqwest::StatusCode::FOUND {
-            let location = response.headers()["location"]
-                .to_str()
-                .expect("location")
-                .to_owned();
-            return (
-                browser,
-                Page {
-                    html: location,
-                    action: String::new(),
-                    fields: HashMap::new(),
-                },
-            );
-        }
-        page = Page::parse(response.text().await.expect("html"));
-    }
-    (browser, page)
-}
-
 fn query(location: &str) -> HashMap<String, String> {
     aadsync_emulator::graph::query::parse_pairs(location.split_once('?').map(|(_, q)| q))
         .into_iter()
@@ -111,11 +61,10 @@ async fn admin_consent_brings_the_publishers_application_into_the_tenant() {
     let env = start().await;
     let publisher = demo::PUBLISHER_CLIENT_ID;
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
-    // Before consent the publisher's application signs in but gets no token.
-    let (status, body) = env
-        .sign_in_and_redeem(0, publisher, "https://graph.microsoft.com/.default")
-        .await;
-    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    // Before consent a user of the tenant is stopped in the browser (AADSTS90094).
+    let url = env.authorize_url(publisher, "https://graph.microsoft.com/.default");
+    let (_, page) = env.signed_in_page(&url, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
 
     let redirect = Browser::new()
         .expect("browser")
@@ -166,7 +115,7 @@ async fn admin_consent_refusals_redirect_or_show_the_documented_error() {
     let url = consent_url(&env, publisher, REDIRECT);
 
     // A user without a role that can consent: sent back with the error, nothing created.
-    let (_, page) = signed_in_page(&env, &url, 1).await;
+    let (_, page) = env.signed_in_page(&url, 1).await;
     let params = query(&page.html);
     assert_eq!(
         params.get("error").map(String::as_str),
@@ -182,7 +131,7 @@ async fn admin_consent_refusals_redirect_or_show_the_documented_error() {
     assert!(!params.contains_key("admin_consent"));
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
     // Privileged Role Administrator may consent, so the consent page shows; Cancel declines.
-    let (browser, page) = signed_in_page(&env, &url, 3).await;
+    let (browser, page) = env.signed_in_page(&url, 3).await;
     assert_eq!(page.step(), Some("consent"), "{}", page.html);
     let response = browser.submit(&page, "", true).await.expect("cancel");
     let params = query(response.headers()["location"].to_str().expect("location"));
@@ -246,26 +195,31 @@ async fn each_broken_registration_gives_its_documented_error() {
         .await,
         204
     );
-    let (status, body) = env.sign_in_and_redeem(0, app, full).await;
+    let granted = "openid https://graph.microsoft.com/User.Read.All";
+    let (status, body) = env.sign_in_and_redeem_with(1, app, granted, full).await;
     assert_eq!(
         (status, aadsts(&body), body["suberror"].as_str()),
         (400, 65001, Some("consent_required")),
         "{body}"
     );
+    let (_, page) = env.signed_in_page(&env.authorize_url(app, full), 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
     let (_, body) = env
-        .sign_in_and_redeem(0, app, "https://graph.microsoft.com/.default")
+        .sign_in_and_redeem(1, app, "https://graph.microsoft.com/.default")
         .await;
     assert_eq!(scp(&body), "User.Read User.Read.All");
 
-    // No grant at all, then no service principal: consent_required.
+    // No grant at all, then no service principal: a user is stopped, an administrator is
+    // asked to consent.
     assert_eq!(
         control(&env, "DELETE", &format!("applications/{app}/grant"), None).await,
         204
     );
-    let (status, body) = env
-        .sign_in_and_redeem(0, app, "https://graph.microsoft.com/.default")
-        .await;
-    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    let default = env.authorize_url(app, "https://graph.microsoft.com/.default");
+    let (_, page) = env.signed_in_page(&default, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
+    let (_, page) = env.signed_in_page(&default, 0).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
     assert_eq!(
         control(
             &env,
@@ -277,10 +231,8 @@ async fn each_broken_registration_gives_its_documented_error() {
         204
     );
     assert_eq!(consent_state(&env, app).await, (None, Vec::new()));
-    let (status, body) = env
-        .sign_in_and_redeem(0, app, "https://graph.microsoft.com/.default")
-        .await;
-    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    let (_, page) = env.signed_in_page(&default, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
 
     // The redirect URI removed: AADSTS50011 on a page at /authorize.
     assert_eq!(
@@ -391,7 +343,7 @@ async fn a_user_who_cannot_consent_sees_need_admin_approval() {
         env.base()
     );
     // Alex has no role that may consent: the browser shows the error, nothing is redirected.
-    let (_, page) = signed_in_page(&env, &url, 1).await;
+    let (_, page) = env.signed_in_page(&url, 1).await;
     assert!(page.html.contains("AADSTS90094"), "{}", page.html);
     assert!(!page.html.contains("document.forms[0].submit()"));
     // The grant back, the same sign-in goes through.
@@ -415,7 +367,7 @@ async fn a_user_who_cannot_consent_sees_need_admin_approval() {
     );
     // Asking for more than granted: Alex is stopped in the browser again.
     let more = url.replace(".default", "User.Read.All");
-    let (_, page) = signed_in_page(&env, &more, 1).await;
+    let (_, page) = env.signed_in_page(&more, 1).await;
     assert!(page.html.contains("AADSTS90094"), "{}", page.html);
 }
 
@@ -463,4 +415,94 @@ async fn another_tenants_single_tenant_application_is_not_found_here() {
         .await
         .expect("open");
     assert_eq!(page.step(), Some("account"), "{}", page.html);
+}
+
+/// The code a redirect location carries (empty when it carries none).
+fn code_of(page: &Page) -> String {
+    query(&page.html).get("code").cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_administrator_consents_at_sign_in_for_himself_or_for_the_organization() {
+    let env = start().await;
+    let app = demo::CLIENT_ID;
+    assert_eq!(
+        control(&env, "DELETE", &format!("applications/{app}/grant"), None).await,
+        204
+    );
+    let default = env.authorize_url(app, "https://graph.microsoft.com/.default");
+    // Cancel on the prompt: access_denied, nothing granted.
+    let (browser, page) = env.signed_in_page(&default, 0).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    assert!(page.html.contains("Consent on behalf of your organization"));
+    let response = browser.submit(&page, "", true).await.expect("cancel");
+    let params = query(response.headers()["location"].to_str().expect("location"));
+    assert!(
+        params["error_description"].starts_with("AADSTS65004:"),
+        "{params:?}"
+    );
+    assert_eq!(consent_state(&env, app).await.1, Vec::<String>::new());
+
+    // Accept without the box: a grant for the administrator alone.
+    let (browser, page) = env.signed_in_page(&default, 0).await;
+    let response = browser
+        .submit(&page, "accept", false)
+        .await
+        .expect("accept");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let code = code_of(&super::registrations::redirected(location));
+    let (status, body) = env
+        .redeem(app, &code, "https://graph.microsoft.com/.default")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(scp(&body), "GroupMember.Read.All User.Read User.Read.All");
+    let token = env.admin_token();
+    let (_, sp) = env
+        .call(
+            "GET",
+            &format!("servicePrincipals(appId='{app}')"),
+            &token,
+            None,
+        )
+        .await;
+    let sp_id = sp["id"].as_str().expect("sp");
+    let (_, grants) = env
+        .call(
+            "GET",
+            &format!("oauth2PermissionGrants?$filter=clientId eq '{sp_id}'"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        grants["value"].as_array().map(Vec::len),
+        Some(1),
+        "{grants}"
+    );
+    assert_eq!(grants["value"][0]["consentType"], "Principal");
+    assert!(grants["value"][0]["principalId"].is_string(), "{grants}");
+    // Alex is not covered by the administrator's own consent.
+    let (_, page) = env.signed_in_page(&default, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
+
+    // A new permission, accepted for the organization: Alex gets it too.
+    let group_read = env.authorize_url(app, "https://graph.microsoft.com/Group.Read.All");
+    let (browser, page) = env.signed_in_page(&group_read, 0).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    let response = browser
+        .submit(&page, "organization", false)
+        .await
+        .expect("accept");
+    assert_eq!(response.status().as_u16(), 302);
+    let (status, body) = env
+        .sign_in_and_redeem(1, app, "https://graph.microsoft.com/Group.Read.All")
+        .await;
+    assert_eq!(
+        (status, scp(&body)),
+        (200, "Group.Read.All".to_owned()),
+        "{body}"
+    );
 }

@@ -3,7 +3,7 @@
 //! registrations sign-ins read (an application created through Graph signs in once it has a
 //! service principal and a grant; removing the grant brings back `consent_required`).
 
-use aadsync_emulator::browser::{Browser, Person};
+use aadsync_emulator::browser::{Browser, Page, Person};
 use aadsync_emulator::model::roles;
 use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate};
 use base64::Engine;
@@ -109,39 +109,66 @@ impl Env {
         )
     }
 
-    /// Signs `user` in to `client_id` (auth code + PKCE) and redeems the code asking for
-    /// `scope`: the token endpoint's status and body.
+    /// The `/authorize` URL (auth code + PKCE, `query` mode) of `client_id` for `scope`.
+    pub fn authorize_url(&self, client_id: &str, scope: &str) -> String {
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(VERIFIER.as_bytes()));
+        format!(
+            "{}/{}/oauth2/v2.0/authorize?client_id={client_id}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A53117&scope={}&state=s&code_challenge={challenge}&code_challenge_method=S256",
+            self.base(),
+            self.emulator.tenant_id(),
+            scope
+                .replace(' ', "%20")
+                .replace(':', "%3A")
+                .replace('/', "%2F"),
+        )
+    }
+
+    /// Signs `user` in to `client_id` (auth code + PKCE; the driver accepts a consent prompt
+    /// for the user alone) and redeems the code asking for `scope`: the token endpoint's
+    /// status and body.
     pub async fn sign_in_and_redeem(
         &self,
         user: usize,
         client_id: &str,
         scope: &str,
     ) -> (u16, Value) {
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(sha2::Sha256::digest(VERIFIER.as_bytes()));
-        let tid = self.emulator.tenant_id();
-        let url = format!(
-            "{}/{tid}/oauth2/v2.0/authorize?client_id={client_id}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A53117&scope={}&state=s&code_challenge={challenge}&code_challenge_method=S256",
-            self.base(),
-            scope
-                .replace(' ', "%20")
-                .replace(':', "%3A")
-                .replace('/', "%2F"),
-        );
+        self.sign_in_and_redeem_with(user, client_id, scope, scope)
+            .await
+    }
+
+    /// As [`Self::sign_in_and_redeem`], asking `/authorize` for `authorize_scope` and the
+    /// token endpoint for `token_scope`.
+    pub async fn sign_in_and_redeem_with(
+        &self,
+        user: usize,
+        client_id: &str,
+        authorize_scope: &str,
+        token_scope: &str,
+    ) -> (u16, Value) {
         let redirect = Browser::new()
             .expect("browser")
-            .sign_in(&url, &self.person(user))
+            .sign_in(
+                &self.authorize_url(client_id, authorize_scope),
+                &self.person(user),
+            )
             .await
             .expect("sign-in");
         let code = redirect.params().get("code").cloned().unwrap_or_default();
         assert!(!code.is_empty(), "no code: {redirect:?}");
+        self.redeem(client_id, &code, token_scope).await
+    }
+
+    /// The token endpoint's answer to an authorization code.
+    pub async fn redeem(&self, client_id: &str, code: &str, scope: &str) -> (u16, Value) {
+        let tid = self.emulator.tenant_id();
         let response = self
             .http
             .post(format!("{}/{tid}/oauth2/v2.0/token", self.base()))
             .form(&[
                 ("client_id", client_id),
                 ("grant_type", "authorization_code"),
-                ("code", &code),
+                ("code", code),
                 ("redirect_uri", REDIRECT),
                 ("code_verifier", VERIFIER),
                 ("scope", scope),
@@ -153,6 +180,38 @@ impl Env {
             response.status().as_u16(),
             response.json().await.unwrap_or(Value::Null),
         )
+    }
+
+    /// The browser signs `user` in at `url` and stops after the sign-in: on the page that
+    /// follows (consent, an error), or, for a redirect, a page whose `html` is the location.
+    pub async fn signed_in_page(&self, url: &str, user: usize) -> (Browser, Page) {
+        let browser = Browser::new().expect("browser");
+        let person = self.person(user);
+        let mut page = browser.open(url).await.expect("open");
+        page = browser.next(&page, person.upn).await.expect("account");
+        let mut values = vec![person.password.to_owned()];
+        if let Some(secret) = aadsync_emulator::identity::totp::base32_decode(person.totp_secret)
+            .filter(|s| !s.is_empty())
+        {
+            values.push(aadsync_emulator::identity::totp::code_at(
+                &secret, person.now,
+            ));
+        }
+        for value in values {
+            let response = browser.submit(&page, &value, false).await.expect("step");
+            if response.status() == reqwest::StatusCode::FOUND {
+                let location = response.headers()["location"]
+                    .to_str()
+                    .expect("location")
+                    .to_owned();
+                return (browser, redirected(location));
+            }
+            page = Page::parse(response.text().await.expect("html"));
+            if page.step() != Some("mfa") {
+                break;
+            }
+        }
+        (browser, page)
     }
 
     pub fn person(&self, user: usize) -> Person<'_> {
@@ -194,6 +253,15 @@ impl Env {
             .as_str()
             .expect("graph sp")
             .to_owned()
+    }
+}
+
+/// A stand-in page for a redirect: its `html` is the location.
+pub fn redirected(location: String) -> Page {
+    Page {
+        html: location,
+        action: String::new(),
+        fields: std::collections::HashMap::new(),
     }
 }
 
@@ -305,10 +373,12 @@ async fn an_application_created_through_graph_signs_in_once_consented() {
     assert_eq!(found["value"].as_array().map(Vec::len), Some(1), "{found}");
     assert_eq!(found["value"][0]["id"], app["id"]);
 
-    // No service principal yet: the sign-in ends in consent_required.
+    // No service principal yet: a user who may not consent is stopped in the browser.
     let scope = "openid offline_access https://graph.microsoft.com/User.Read.All";
-    let (status, body) = env.sign_in_and_redeem(0, &app_id, scope).await;
-    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    let (_, page) = env
+        .signed_in_page(&env.authorize_url(&app_id, scope), 1)
+        .await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
 
     let (status, sp) = env
         .call(
@@ -347,11 +417,11 @@ async fn an_application_created_through_graph_signs_in_once_consented() {
         "{grants}"
     );
 
-    let (status, body) = env.sign_in_and_redeem(0, &app_id, scope).await;
+    let (status, body) = env.sign_in_and_redeem(1, &app_id, scope).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(scp(&body), "User.Read.All");
     let (status, body) = env
-        .sign_in_and_redeem(0, &app_id, "https://graph.microsoft.com/.default")
+        .sign_in_and_redeem(1, &app_id, "https://graph.microsoft.com/.default")
         .await;
     assert_eq!(
         (status, scp(&body)),
@@ -373,13 +443,27 @@ async fn an_application_created_through_graph_signs_in_once_consented() {
         .await;
     assert_eq!(status, 204);
     let (_, body) = env
-        .sign_in_and_redeem(0, &app_id, "https://graph.microsoft.com/.default")
+        .sign_in_and_redeem(1, &app_id, "https://graph.microsoft.com/.default")
         .await;
     assert_eq!(scp(&body), "User.Read");
-    let (status, body) = env.sign_in_and_redeem(0, &app_id, scope).await;
-    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    let (status, body) = env
+        .sign_in_and_redeem_with(1, &app_id, "https://graph.microsoft.com/User.Read", scope)
+        .await;
+    assert_eq!(
+        (status, aadsts(&body)),
+        (400, 65001),
+        "more at the token endpoint: {body}"
+    );
+    let (_, page) = env
+        .signed_in_page(&env.authorize_url(&app_id, scope), 1)
+        .await;
+    assert!(
+        page.html.contains("AADSTS90094"),
+        "more at /authorize: {}",
+        page.html
+    );
 
-    // The grant deleted: consent_required again; the application deleted: unknown client.
+    // The grant deleted: stopped again; the application deleted: unknown client.
     let (status, _) = env
         .call(
             "DELETE",
@@ -389,10 +473,9 @@ async fn an_application_created_through_graph_signs_in_once_consented() {
         )
         .await;
     assert_eq!(status, 204);
-    let (status, body) = env
-        .sign_in_and_redeem(0, &app_id, "https://graph.microsoft.com/.default")
-        .await;
-    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    let url = env.authorize_url(&app_id, "https://graph.microsoft.com/.default");
+    let (_, page) = env.signed_in_page(&url, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
     let app_object = app["id"].as_str().expect("id");
     let (status, _) = env
         .call(
