@@ -250,7 +250,7 @@ fn check_scope(scope: &str) -> Result<(), GraphError> {
 fn new_grant(
     shared: &Shared,
     fields: &serde_json::Map<String, serde_json::Value>,
-    users: &crate::directory::Directory,
+    directory: &crate::directory::Directory,
 ) -> Result<PermissionGrant, GraphError> {
     let client_id = text(fields, "clientId").unwrap_or_default();
     let resource_id = text(fields, "resourceId").unwrap_or_default();
@@ -276,7 +276,7 @@ fn new_grant(
     }
     match (consent_type.as_str(), &principal_id) {
         ("AllPrincipals", None) => {}
-        ("Principal", Some(user)) if users.users_by_id.contains_key(user) => {}
+        ("Principal", Some(user)) if directory.users_by_id.contains_key(user) => {}
         _ => {
             return Err(GraphError::bad_request(
                 "consentType must be 'AllPrincipals' without a principalId, or 'Principal' with the principalId of a user.".into(),

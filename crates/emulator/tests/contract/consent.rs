@@ -506,3 +506,70 @@ async fn an_administrator_consents_at_sign_in_for_himself_or_for_the_organizatio
         "{body}"
     );
 }
+
+async fn refresh(env: &Env, refresh_token: &str) -> (u16, Value) {
+    let response = env
+        .http
+        .post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            env.base(),
+            env.emulator.tenant_id()
+        ))
+        .form(&[
+            ("client_id", demo::CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            (
+                "scope",
+                "https://graph.microsoft.com/.default offline_access",
+            ),
+        ])
+        .send()
+        .await
+        .expect("refresh");
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn consent_revoked_ends_the_refresh_token_and_a_narrower_grant_narrows_the_next_token() {
+    let env = start().await;
+    let app = demo::CLIENT_ID;
+    let (status, body) = env
+        .sign_in_and_redeem(
+            1,
+            app,
+            "offline_access https://graph.microsoft.com/.default",
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let refresh_token = body["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned();
+    assert_eq!(
+        control(&env, "DELETE", &format!("applications/{app}/grant"), None).await,
+        204
+    );
+    let (status, body) = refresh(&env, &refresh_token).await;
+    assert_eq!((status, aadsts(&body)), (400, 65001), "{body}");
+    let grant = json!({"scope": "User.Read"});
+    assert_eq!(
+        control(
+            &env,
+            "PUT",
+            &format!("applications/{app}/grant"),
+            Some(grant)
+        )
+        .await,
+        204
+    );
+    let (status, body) = refresh(&env, &refresh_token).await;
+    assert_eq!(
+        (status, scp(&body)),
+        (200, "User.Read".to_owned()),
+        "{body}"
+    );
+}
