@@ -300,6 +300,8 @@ fn client_checks(
         &mut sdk,
     );
     let _ = std::fs::remove_file(&token);
+    // msal_check.py's second token (admin consent to the registration permissions).
+    let _ = std::fs::remove_file(scratch.join("graph-token.registrations"));
     result
 }
 

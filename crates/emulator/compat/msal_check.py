@@ -76,3 +76,22 @@ if len(sys.argv) > 3:
     print(".default: ok, scope:", default.get("scope"))
     with open(sys.argv[3], "w") as out:
         out.write(default["access_token"])
+
+    # Admin consent (the v2.0 adminconsent endpoint) to the two permissions that manage app
+    # registrations, then MSAL's silent refresh for them: graph_sdk_check.py creates an
+    # application, its service principal and a grant with this token.
+    REGISTRATION_SCOPES = ["https://graph.microsoft.com/Application.ReadWrite.All",
+                           "https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All"]
+    consent = AUTH + "/v2.0/adminconsent?" + urllib.parse.urlencode({
+        "client_id": CLIENT, "scope": " ".join(REGISTRATION_SCOPES),
+        "redirect_uri": "http://localhost:53117", "state": "compat"})
+    s = requests.Session(); s.verify = CA
+    r = walk(s, s.get(consent).text, ["admin@contoso.com", "Demo-Admin-2026!", totp(SECRET), "accept"])
+    answer = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(r.headers["Location"]).query))
+    assert answer.get("admin_consent") == "True" and answer.get("state") == "compat", answer
+    print("admin consent: ok, tenant", answer["tenant"])
+    registrations = app.acquire_token_silent(REGISTRATION_SCOPES, account=account, force_refresh=True)
+    assert registrations and "access_token" in registrations, registrations
+    print("registration scopes: ok, scope:", registrations.get("scope"))
+    with open(sys.argv[3] + ".registrations", "w") as out:
+        out.write(registrations["access_token"])

@@ -207,13 +207,18 @@ impl Browser {
         self.complete(page, person).await
     }
 
-    /// Walks the sign-in steps from an account page.
+    /// Walks the sign-in steps from an account page (and, at the admin consent endpoint,
+    /// accepts on the consent page).
     async fn complete(&self, mut page: Page, person: &Person<'_>) -> Result<Redirect, Error> {
         for (step, value) in [
             ("account", person.upn.to_owned()),
             ("password", person.password.to_owned()),
             ("mfa", person.code()),
+            ("consent", "accept".to_owned()),
         ] {
+            if step == "mfa" && page.step() == Some("consent") {
+                continue;
+            }
             if page.step() != Some(step) {
                 return Err(format!("expected the {step} step, got: {}", page.html));
             }

@@ -98,3 +98,20 @@ pub fn application_without_roles_claim() -> Application {
         ..application()
     }
 }
+
+/// Application (client) ID of the publisher's multi-tenant application ("the aadsync
+/// application"): registered in the publisher's own tenant, not in the demo tenant, so it
+/// signs in here only after an administrator consented to it (admin consent endpoint).
+pub const PUBLISHER_CLIENT_ID: &str = "5d2b9e40-7c1f-4a83-b6e2-0f9a4c3d8e71";
+/// The publisher's tenant, where that application object lives.
+pub const PUBLISHER_TENANT_ID: &str = "a3c6e9f2-1b4d-4e7a-9c2f-5d8b1e4a7c30";
+
+/// The publisher's application: multi-tenant, `http://localhost` for desktop sign-ins, public
+/// client flows on, asking for the README's permissions, groups claim "Directory roles".
+pub fn publisher_application() -> Application {
+    Application {
+        client_id: PUBLISHER_CLIENT_ID.into(),
+        display_name: "aadsync".into(),
+        ..application()
+    }
+}

@@ -2,7 +2,9 @@
 //!
 //! It follows `shared/reference/entra-graph-contract.md`: the app talks to it exactly as to a
 //! real tenant, only the base URLs differ. This version serves Microsoft Graph v1.0 users,
-//! groups, members, transitive members, `/me` and `/me/memberOf` with `$select`, `$top`,
+//! groups, members, transitive members, `/me` and `/me/memberOf`, app registrations
+//! (`applications`, `servicePrincipals`, `oauth2PermissionGrants`, and the admin consent
+//! endpoint) with `$select`, `$top`,
 //! `$skiptoken` paging, `$filter`, `$search` + `ConsistencyLevel`, `$count` and `$orderby`,
 //! Graph-shaped errors and `request-id`/`client-request-id` headers, and checks RS256 bearer
 //! tokens (signature, audience, tenant, lifetime, scopes). Tenants come from a JSON fixture
@@ -32,6 +34,7 @@ mod error;
 mod faults;
 mod query_string;
 pub mod quirks;
+pub mod registrations;
 mod sign_in;
 mod state;
 

@@ -9,6 +9,9 @@ pub mod roles {
     pub const USER_ADMINISTRATOR: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
     pub const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
     pub const HELPDESK_ADMINISTRATOR: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+    pub const APPLICATION_ADMINISTRATOR: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
+    pub const CLOUD_APPLICATION_ADMINISTRATOR: &str = "158c047a-c907-4556-b7ef-446551a6b5f7";
+    pub const APPLICATION_DEVELOPER: &str = "cf1c38e5-3621-4004-a7cb-879624dced7c";
     /// The "default member" role every member user carries in `wids`.
     pub const DEFAULT_MEMBER: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
 
@@ -20,6 +23,9 @@ pub mod roles {
             USER_ADMINISTRATOR => "User Administrator",
             GLOBAL_READER => "Global Reader",
             HELPDESK_ADMINISTRATOR => "Helpdesk Administrator",
+            APPLICATION_ADMINISTRATOR => "Application Administrator",
+            CLOUD_APPLICATION_ADMINISTRATOR => "Cloud Application Administrator",
+            APPLICATION_DEVELOPER => "Application Developer",
             _ => "Directory role",
         }
     }

@@ -1,4 +1,5 @@
-//! Identity platform state: sign-ins in progress, authorization and device codes, revocations.
+//! Identity platform state: sign-ins in progress (also for admin consent), authorization and
+//! device codes, revocations.
 
 use std::collections::HashMap;
 
@@ -72,4 +73,9 @@ pub struct IdentityState {
     pub codes: HashMap<String, Code>,
     pub revoked_before: HashMap<String, i64>,
     pub devices: HashMap<String, Device>,
+    /// Sign-ins started at the admin consent endpoint (flow ID → whether the administrator has
+    /// finished signing in and sees the consent page).
+    pub admin_consents: HashMap<String, bool>,
+    /// `/authorize` sign-ins showing an administrator the consent prompt.
+    pub consent_prompts: std::collections::HashSet<String>,
 }

@@ -11,6 +11,7 @@ use crate::generate::Rng;
 use crate::keys::SigningKeys;
 use crate::model::Tenant;
 use crate::quirks::{ExpiredCount, GraphQuirks};
+use crate::registrations::Registrations;
 use crate::sign_in::IdentityState;
 #[cfg(feature = "control")]
 use std::collections::VecDeque;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 pub struct Inner {
     directory: RwLock<Arc<Directory>>,
     identity: Mutex<IdentityState>,
+    registrations: Mutex<Registrations>,
     #[cfg(feature = "control")]
     faults: Mutex<Vec<Fault>>,
     changes: Mutex<ChangeLog>,
@@ -74,9 +76,15 @@ impl Shared {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1);
+        let publisher = (
+            crate::demo::publisher_application(),
+            crate::demo::PUBLISHER_TENANT_ID.to_owned(),
+        );
+        let registrations = Registrations::seed(&tenant, &[publisher]);
         Self(Arc::new(Inner {
             directory: RwLock::new(Arc::new(Directory::build(tenant, 0))),
             identity: Mutex::new(IdentityState::default()),
+            registrations: Mutex::new(registrations),
             #[cfg(feature = "control")]
             faults: Mutex::new(Vec::new()),
             changes: Mutex::new(ChangeLog {
@@ -155,6 +163,13 @@ impl Shared {
     /// Sign-ins, authorization codes and refresh tokens.
     pub fn identity(&self) -> MutexGuard<'_, IdentityState> {
         self.identity.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// App registrations, service principals and permission grants.
+    pub fn registrations(&self) -> MutexGuard<'_, Registrations> {
+        self.registrations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the login pages show the demo credentials and the current code.

@@ -1,9 +1,10 @@
-//! The control API under `/_emulator/` (feature `control`): change the tenant while it runs,
-//! inject faults, read the request log, move the clock. Never part of the real service's
+//! The control API under `/_emulator/` (feature `control`): change the tenant and its app
+//! registrations while it runs, inject faults, read the request log, move the clock. Never part of the real service's
 //! surface, and not compiled into the shipped app's offline demo.
 
 mod fault_layer;
 mod objects;
+mod registrations;
 
 pub use crate::faults::{Fault, FaultKind, LOG_CAP, LoggedRequest, glob};
 pub use fault_layer::middleware;
@@ -24,6 +25,7 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/_emulator/tenant", get(tenant))
         .merge(objects::router())
+        .merge(registrations::router())
         .route("/_emulator/clock", post(clock))
         .route("/_emulator/faults", post(add_fault).delete(clear_faults))
         .route("/_emulator/requests", get(requests).delete(clear_requests))

@@ -198,3 +198,16 @@ pub(super) fn begin(
         eventual,
     })
 }
+
+impl Call {
+    /// Whether the signed-in user holds one of these directory roles (active, directly or
+    /// through a role-assignable group): Graph's directory-role requirement for delegated
+    /// calls, on top of the permission in the token.
+    pub(super) fn holds_role(&self, roles: &[&str]) -> bool {
+        self.directory
+            .tenant
+            .held_roles_of(&self.caller.object_id)
+            .iter()
+            .any(|r| roles.contains(r))
+    }
+}

@@ -1,11 +1,16 @@
-//! Microsoft Graph v1.0: users, groups, members, `/me`, with Graph's query options and errors.
+//! Microsoft Graph v1.0: users, groups, members, `/me`, app registrations (applications,
+//! service principals, delegated permission grants), with Graph's query options and errors.
 
+mod alternate;
+mod applications;
 mod auth;
 mod batch;
 mod collections;
 mod delta;
 mod me;
 mod members;
+mod objects;
+mod principals;
 mod projection;
 pub mod query;
 mod replay;
@@ -17,7 +22,7 @@ pub use response::{GraphError, RequestIds};
 
 use crate::state::Shared;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{any, get};
 
 /// The Graph routes. `dispatch` builds the router `$batch` runs its inner requests through
 /// (the whole app, so they meet the same routes and faults as requests from outside).
@@ -67,4 +72,34 @@ pub fn router(dispatch: Dispatch) -> Router<Shared> {
             get(me::me_transitive_member_of),
         )
         .route("/v1.0/organization", get(me::organization))
+        .route(
+            "/v1.0/applications",
+            get(applications::list).post(applications::create),
+        )
+        .route(
+            "/v1.0/applications/{id}",
+            get(applications::get_by_id)
+                .patch(applications::update_by_id)
+                .delete(applications::delete_by_id),
+        )
+        .route(
+            "/v1.0/servicePrincipals",
+            get(principals::list_principals).post(principals::create_principal),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}",
+            get(principals::get_principal_by_id).delete(principals::delete_principal),
+        )
+        .route(
+            "/v1.0/oauth2PermissionGrants",
+            get(principals::list_grants).post(principals::create_grant),
+        )
+        .route(
+            "/v1.0/oauth2PermissionGrants/{id}",
+            get(principals::get_grant)
+                .patch(principals::update_grant)
+                .delete(principals::delete_grant),
+        )
+        // Alternate keys: `applications(appId='…')` and the like are one path segment.
+        .route("/v1.0/{segment}", any(alternate::dispatch))
 }

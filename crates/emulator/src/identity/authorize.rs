@@ -53,7 +53,7 @@ pub fn redirect_allowed(registered: &[String], given: &str) -> bool {
     })
 }
 
-fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
+pub(super) fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
     let mut all: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -107,7 +107,7 @@ pub async fn authorize(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let directory = shared.directory();
-    let request = match auth_request(&directory, &tenant, &q) {
+    let request = match auth_request(&shared, &directory, &tenant, &q) {
         Ok(request) => request,
         Err(err) => return page_error(&shared, &err),
     };
@@ -116,34 +116,27 @@ pub async fn authorize(
         return redirect_error(&shared, &request, &err);
     }
     let hint = q.get("login_hint").cloned().unwrap_or_default();
-    begin_sign_in(&shared, &directory, &tenant, request, &hint)
+    begin_sign_in(&shared, &directory, &tenant, request, &hint, false)
 }
 
 /// The request with its tenant, client and redirect URI checked: until these hold, errors
 /// can only be shown as a page.
-fn auth_request(
+pub(super) fn auth_request(
+    shared: &Shared,
     directory: &Directory,
     tenant: &str,
     q: &HashMap<String, String>,
 ) -> Result<AuthRequest, Aadsts> {
     resolve_tenant(directory, tenant)?;
     let client_id = q.get("client_id").cloned().unwrap_or_default();
-    let app = directory
-        .tenant
-        .applications
-        .iter()
-        .find(|a| a.client_id.eq_ignore_ascii_case(&client_id))
+    let app = shared
+        .registrations()
+        .signing_in_app(&client_id)
+        .cloned()
         .ok_or_else(|| unknown_client(&client_id, &directory.tenant.display_name))?;
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if !redirect_allowed(&app.redirect_uris, &redirect_uri) {
-        return Err(Aadsts::new(
-            "invalid_request",
-            50011,
-            format!(
-                "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.",
-                app.client_id
-            ),
-        ));
+        return Err(redirect_mismatch(&redirect_uri, &app.app_id));
     }
     let response_mode = match q.get("response_mode").map(String::as_str) {
         Some("form_post") => ResponseMode::FormPost,
@@ -151,7 +144,7 @@ fn auth_request(
     };
     Ok(AuthRequest {
         tenant_segment: tenant.to_owned(),
-        client_id: app.client_id.clone(),
+        client_id: app.app_id.clone(),
         redirect_uri,
         scopes: q
             .get("scope")
@@ -163,6 +156,17 @@ fn auth_request(
         response_mode,
         client_info: q.get("client_info").is_some_and(|v| v == "1"),
     })
+}
+
+/// AADSTS50011: the redirect URI is not one the application registered.
+pub(super) fn redirect_mismatch(redirect_uri: &str, app_id: &str) -> Aadsts {
+    Aadsts::new(
+        "invalid_request",
+        50011,
+        format!(
+            "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{app_id}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal."
+        ),
+    )
 }
 
 /// The PKCE challenge and its method (`plain` when absent); an unknown method is kept as
@@ -215,14 +219,19 @@ fn check_request(q: &HashMap<String, String>, request: &AuthRequest) -> Result<(
 }
 
 /// Starts the sign-in flow and shows its first page (the account, pre-filled with the hint).
-fn begin_sign_in(
+/// `admin_consent`: the flow ends on the consent page instead of issuing a code.
+pub(super) fn begin_sign_in(
     shared: &Shared,
     directory: &Directory,
     tenant: &str,
     request: AuthRequest,
     login_hint: &str,
+    admin_consent: bool,
 ) -> Response {
     let flow = random_token(24);
+    if admin_consent {
+        shared.identity().admin_consents.insert(flow.clone(), false);
+    }
     shared.identity().flows.insert(
         flow.clone(),
         Flow {

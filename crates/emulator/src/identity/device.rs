@@ -40,11 +40,10 @@ pub async fn devicecode(
             .get("client_id")
             .map(String::as_str)
             .unwrap_or_default();
-        let app = directory
-            .tenant
-            .applications
-            .iter()
-            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        let app = shared
+            .registrations()
+            .signing_in_app(client_id)
+            .cloned()
             .ok_or_else(|| Aadsts::new("unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{}'.", directory.tenant.display_name)))?;
         let scopes: Vec<String> = form
             .get("scope")
@@ -57,7 +56,7 @@ pub async fn devicecode(
                 "The request body must contain the following parameter: 'scope'.",
             ));
         }
-        Ok((app.client_id.clone(), scopes))
+        Ok((app.app_id.clone(), scopes))
     })();
     let (client_id, scopes) = match result {
         Ok(ok) => ok,

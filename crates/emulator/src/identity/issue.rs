@@ -4,7 +4,8 @@
 use super::errors::{Aadsts, unknown_client};
 use super::{Refresh, client_info, random_token};
 use crate::directory::Directory;
-use crate::model::{Application, Tenant, User, roles};
+use crate::model::{Tenant, User, roles};
+use crate::registrations::AppObject;
 use crate::state::Shared;
 use base64::Engine;
 use serde_json::{Value, json};
@@ -49,7 +50,7 @@ fn graph_scopes(requested: &[String], granted: &[String]) -> Vec<String> {
 /// The token response body for `grant`: consent and the user are checked first.
 pub fn issue(shared: &Shared, directory: &Directory, grant: &Grant<'_>) -> Result<Value, Aadsts> {
     let tenant = &directory.tenant;
-    let (app, scopes) = consented_scopes(tenant, grant)?;
+    let (app, scopes) = consented_scopes(shared, tenant, grant)?;
     let user = signed_in_user(tenant, grant.user_id)?;
     let now = shared.clock.now();
     let access = access_token(shared, tenant, user, grant.client_id, &scopes, now);
@@ -64,7 +65,7 @@ pub fn issue(shared: &Shared, directory: &Directory, grant: &Grant<'_>) -> Resul
         body["refresh_token"] = json!(refresh_token(shared, user, grant, now));
     }
     if has_scope(grant.requested, "openid") {
-        body["id_token"] = json!(id_token(shared, tenant, app, user, grant, now));
+        body["id_token"] = json!(id_token(shared, tenant, &app, user, grant, now));
     }
     if grant.client_info {
         body["client_info"] = json!(client_info(&user.id, &tenant.id));
@@ -76,27 +77,38 @@ fn has_scope(requested: &[String], scope: &str) -> bool {
     requested.iter().any(|s| s.eq_ignore_ascii_case(scope))
 }
 
-/// The app and the Graph permissions asked for, each of which the app must have been granted
-/// (AADSTS65001 `consent_required` otherwise).
-fn consented_scopes<'t>(
-    tenant: &'t Tenant,
+/// The app and the Graph permissions asked for, each of which the app must hold for this user
+/// through its service principal's delegated permission grants (AADSTS65001
+/// `consent_required` otherwise: no service principal, no grant — also for `.default`, which
+/// then stands for nothing consented —, or a scope not granted).
+fn consented_scopes(
+    shared: &Shared,
+    tenant: &Tenant,
     grant: &Grant<'_>,
-) -> Result<(&'t Application, Vec<String>), Aadsts> {
+) -> Result<(AppObject, Vec<String>), Aadsts> {
     let client_id = grant.client_id;
-    let app = tenant
-        .applications
-        .iter()
-        .find(|a| a.client_id == client_id)
+    let registrations = shared.registrations();
+    let app = registrations
+        .signing_in_app(client_id)
+        .cloned()
         .ok_or_else(|| unknown_client(client_id, &tenant.display_name))?;
-    let scopes = graph_scopes(grant.requested, &app.granted_scopes);
-    if let Some(missing) = scopes
+    let granted = registrations.granted_graph_scopes(client_id, grant.user_id);
+    let has_principal = registrations.service_principal_of(client_id).is_some();
+    drop(registrations);
+    let scopes = graph_scopes(grant.requested, &granted);
+    let missing = scopes
         .iter()
-        .find(|s| !app.granted_scopes.iter().any(|g| g.eq_ignore_ascii_case(s)))
-    {
+        .find(|s| !granted.iter().any(|g| g.eq_ignore_ascii_case(s)));
+    if !has_principal || granted.is_empty() || missing.is_some() {
+        let what = match missing {
+            Some(m) => format!("missing: {m}"),
+            None if has_principal => "no permission granted".to_owned(),
+            None => "no service principal in the tenant".to_owned(),
+        };
         return Err(Aadsts::new(
             "invalid_grant",
             65001,
-            format!("The user or administrator has not consented to use the application with ID '{client_id}' named '{}'. Send an interactive authorization request for this user and resource. (missing: {missing})", app.display_name),
+            format!("The user or administrator has not consented to use the application with ID '{client_id}' named '{}'. Send an interactive authorization request for this user and resource. ({what})", app.display_name),
         )
         .with_suberror("consent_required"));
     }
@@ -195,7 +207,7 @@ fn refresh_token(shared: &Shared, user: &User, grant: &Grant<'_>, now: i64) -> S
 fn id_token(
     shared: &Shared,
     tenant: &Tenant,
-    app: &Application,
+    app: &AppObject,
     user: &User,
     grant: &Grant<'_>,
     now: i64,
@@ -218,7 +230,7 @@ fn id_token(
     if let Some(nonce) = grant.nonce {
         claims["nonce"] = json!(nonce);
     }
-    if app.wids_in_tokens {
+    if app.wids_in_tokens() {
         claims["wids"] = body_wids(tenant, &user.id);
     }
     shared.keys.sign(&claims)

@@ -1,10 +1,11 @@
-//! The sign-in pages behind `/authorize` and the device login: account → password → second
-//! factor, or Cancel.
+//! The sign-in pages behind `/authorize`, the admin consent endpoint and the device login:
+//! account → password → second factor (→ consent), or Cancel.
 
 use super::authorize::{complete, page_error, redirect_error};
 use super::errors::Aadsts;
 use super::pages::{self, Step};
 use super::totp;
+use super::{consent, prompt};
 use crate::directory::Directory;
 use crate::model::User;
 use crate::sign_in::Flow;
@@ -111,6 +112,13 @@ pub async fn login(
         ("account", _) => account_step(&shared, &directory, &pages, &form, flow),
         ("password", Some(user)) => password_step(&shared, &pages, &form, flow, user),
         ("mfa", Some(user)) if flow.password_ok => code_step(&shared, &pages, &form, flow, user),
+        ("consent", Some(_)) if consent::awaiting_accept(&shared, &form.flow) => {
+            consent::accept(&shared, &form.flow, &flow)
+        }
+        ("consent", Some(user)) if prompt::awaiting(&shared, &form.flow) => {
+            let for_organization = form.value == prompt::FOR_ORGANIZATION;
+            prompt::accept(&shared, &form.flow, flow, &user.id, for_organization)
+        }
         _ => page_error(
             &shared,
             &Aadsts::new(
@@ -126,6 +134,7 @@ pub async fn login(
 /// `access_denied`.
 fn cancel(shared: &Shared, flow_id: &str, flow: &Flow) -> Response {
     shared.identity().flows.remove(flow_id);
+    consent::end(shared, flow_id);
     if let Some(device) = &flow.device {
         if let Some(d) = shared.identity().devices.get_mut(device) {
             d.state = super::device::DeviceState::Declined;
@@ -206,7 +215,7 @@ fn password_step(
                 });
             pages.code(&user.user_principal_name, None, hint)
         }
-        None => complete(shared, &form.flow, flow, &user.id),
+        None => finish(shared, &form.flow, flow, &user.id),
     }
 }
 
@@ -229,5 +238,18 @@ fn code_step(
             None,
         );
     }
-    complete(shared, &form.flow, flow, &user.id)
+    finish(shared, &form.flow, flow, &user.id)
+}
+
+/// The end of a successful sign-in: the code for the client, or first the consent prompt
+/// (or "Need admin approval") when the client lacks consent; for an admin consent the
+/// consent page.
+fn finish(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
+    if consent::is_admin_consent(shared, flow_id) {
+        return consent::after_sign_in(shared, flow_id, flow, user_id);
+    }
+    if let Some(page) = prompt::before_code(shared, flow_id, &flow, user_id) {
+        return page;
+    }
+    complete(shared, flow_id, flow, user_id)
 }

@@ -1,12 +1,14 @@
 //! The Microsoft identity platform v2.0 endpoints: discovery, JWKS, authorize with its sign-in
-//! pages, token, device code.
+//! pages, admin consent, token, device code.
 
 mod authorize;
+mod consent;
 pub mod device;
 pub mod errors;
 mod issue;
 mod login;
 pub mod pages;
+mod prompt;
 mod token;
 pub mod totp;
 
@@ -42,6 +44,7 @@ pub fn router() -> Router<Shared> {
         )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
+        .route("/{tenant}/v2.0/adminconsent", get(consent::adminconsent))
         .route("/{tenant}/login", post(login::login))
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(device::devicecode))

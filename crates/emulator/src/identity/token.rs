@@ -82,7 +82,7 @@ impl TokenRequest<'_> {
 fn grant(shared: &Shared, tenant: &str, form: &HashMap<String, String>) -> Result<Value, Aadsts> {
     let directory = shared.directory();
     resolve_tenant(&directory, tenant)?;
-    let client_id = public_client(&directory, form)?;
+    let client_id = public_client(shared, &directory, form)?;
     let request = TokenRequest {
         shared,
         directory: &directory,
@@ -110,21 +110,24 @@ fn grant(shared: &Shared, tenant: &str, form: &HashMap<String, String>) -> Resul
 
 /// The registered client ID of the app the form names, which must be a public client: the
 /// emulator's apps are, so a secret or assertion is refused (AADSTS700025).
-fn public_client(directory: &Directory, form: &HashMap<String, String>) -> Result<String, Aadsts> {
+fn public_client(
+    shared: &Shared,
+    directory: &Directory,
+    form: &HashMap<String, String>,
+) -> Result<String, Aadsts> {
     let client_id = form
         .get("client_id")
         .map(String::as_str)
         .unwrap_or_default();
-    let app = directory
-        .tenant
-        .applications
-        .iter()
-        .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    let app = shared
+        .registrations()
+        .signing_in_app(client_id)
+        .cloned()
         .ok_or_else(|| unknown_client(client_id, &directory.tenant.display_name))?;
     if form.contains_key("client_secret") || form.contains_key("client_assertion") {
         return Err(Aadsts::new("invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.").with_status(StatusCode::UNAUTHORIZED));
     }
-    Ok(app.client_id.clone())
+    Ok(app.app_id.clone())
 }
 
 /// `grant_type=authorization_code`: a valid code, single use, redeemed by its app.
@@ -256,11 +259,10 @@ fn redeem_device_code(request: &TokenRequest<'_>) -> Result<Value, Aadsts> {
     // Entra starts a device code for any registered app and refuses only here, once the admin
     // has signed in, when "Allow public client flows" is off.
     let public_flows = request
-        .directory
-        .tenant
-        .applications
-        .iter()
-        .any(|a| a.client_id == request.client_id && a.public_client_flows);
+        .shared
+        .registrations()
+        .app(request.client_id)
+        .is_some_and(|a| a.public_client_flows);
     if !public_flows {
         return Err(Aadsts::new(
             "invalid_client",

@@ -4,11 +4,13 @@
 // A failed expectation in a test is the failure report.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod consent;
 mod control;
 mod delta;
 mod graph;
 mod host;
 mod identity;
 mod memberships;
+mod registrations;
 mod strict;
 mod support;
