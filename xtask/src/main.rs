@@ -4,6 +4,8 @@
 //! target, version-pinned cargo tools in a cache outside the repository), so a fresh machine
 //! needs only a Rust toolchain and this repository. Std only, so it compiles in seconds.
 
+mod dist;
+mod dist_test;
 mod mutants;
 mod prereqs;
 mod steps;
@@ -28,6 +30,11 @@ usage: cargo xtask <command>
                                   file and function length, crate and module cycles (also a test)
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist
+  dist [--debug]                  installable packages with Tauri's bundler (Linux: .deb and .rpm,
+                                  Windows: NSIS .exe, macOS: .app and .dmg) in target/<profile>/bundle
+  dist-test                       Linux, root: the .deb (debug build) installed on a clean Debian 12
+                                  (debootstrap), its version, the E2E smoke test against the
+                                  installed app, and removal keeping the user's data
 
 environment:
   AADSYNC_TOOLS_DIR   where cargo-installed tools are cached (default: the user cache dir)";
@@ -59,6 +66,19 @@ fn main() -> ExitCode {
             };
             Ctx::new().and_then(|mut ctx| prereqs::ensure(&mut ctx, purpose))
         }
+        Some("dist") => cmd_dist(&args[1..]),
+        Some("dist-test") if args.get(1).is_some_and(|a| a == "--inside") => {
+            Ctx::new().and_then(|mut ctx| {
+                prereqs::ensure(&mut ctx, Purpose::Test)?;
+                dist_test::inside(&mut ctx, &args[2..])
+            })
+        }
+        Some("dist-test") => Ctx::new().and_then(|mut ctx| {
+            prereqs::ensure(&mut ctx, Purpose::Test)?;
+            let outcome = dist_test::run(&mut ctx);
+            ctx.print_timings();
+            outcome
+        }),
         Some("frontend") => Ctx::new().and_then(|mut ctx| {
             prereqs::ensure(&mut ctx, Purpose::Run)?;
             steps::build_frontend(&mut ctx, args.iter().any(|a| a == "--release"))
@@ -112,5 +132,17 @@ fn cmd_test(args: &[String]) -> Result<(), String> {
     let counts = ctx.test_counts();
     // The last line is the machine-readable verdict.
     println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    outcome
+}
+
+fn cmd_dist(args: &[String]) -> Result<(), String> {
+    let debug = args.iter().any(|a| a == "--debug");
+    if let Some(bad) = args.iter().find(|a| *a != "--debug") {
+        return Err(format!("unknown option {bad:?} for dist\n\n{USAGE}"));
+    }
+    let mut ctx = Ctx::new()?;
+    prereqs::ensure(&mut ctx, Purpose::Run)?;
+    let outcome = dist::run(&mut ctx, debug, &[]).map(drop);
+    ctx.print_timings();
     outcome
 }
