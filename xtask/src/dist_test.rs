@@ -65,19 +65,28 @@ impl Plan {
     }
 }
 
-/// The whole test: packages (debug binaries), a fresh root, then the checks inside.
-pub fn run(ctx: &mut Ctx) -> Result<(), String> {
-    if !cfg!(target_os = "linux") || !is_root() {
+/// Whether this machine can run the install test: Linux, as root.
+pub fn possible() -> bool {
+    cfg!(target_os = "linux") && is_root()
+}
+
+/// Starts what the install test downloads (the clean root) in the background, unless a
+/// complete one is kept from an earlier run; `cargo xtask test` calls this before its builds.
+pub fn start(ctx: &Ctx) -> Result<Option<Debootstrap>, String> {
+    if !possible() {
         return Err("dist-test needs Linux and root (debootstrap, chroot, mounts)".into());
     }
     let work = ctx.target_dir().join("dist-test");
+    if work.join("base").join(".complete").is_file() {
+        return Ok(None);
+    }
+    start_debootstrap(&work).map(Some)
+}
+
+/// The whole test: packages (debug binaries), a fresh root, then the checks inside.
+pub fn run(ctx: &mut Ctx, debootstrap: Option<Debootstrap>) -> Result<(), String> {
+    let work = ctx.target_dir().join("dist-test");
     let base = work.join("base");
-    // The slow download first, in the background, while the packages build.
-    let debootstrap = if base.join(".complete").is_file() {
-        None
-    } else {
-        Some(start_debootstrap(&work)?)
-    };
     let packages = crate::dist::run(ctx, true, &["deb"])?;
     let deb = packages
         .into_iter()
@@ -123,7 +132,8 @@ fn is_root() -> bool {
 }
 
 /// The background debootstrap: its exit status and how long it took.
-type Debootstrap = std::thread::JoinHandle<(std::io::Result<std::process::ExitStatus>, Duration)>;
+pub type Debootstrap =
+    std::thread::JoinHandle<(std::io::Result<std::process::ExitStatus>, Duration)>;
 
 fn start_debootstrap(work: &Path) -> Result<Debootstrap, String> {
     if crate::prereqs::find_on_path("debootstrap").is_none()

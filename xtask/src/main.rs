@@ -19,8 +19,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
   run [--release] [-- APP-ARGS]   install what is missing, build the frontend and the app, launch it
-  test [--no-e2e]                 install what is missing, then fmt, clippy (native + wasm32),
-                                  unit/integration tests and the end-to-end tests
+  test [--no-e2e] [--no-install-test]
+                                  install what is missing, then fmt, clippy (native + wasm32),
+                                  unit/integration tests, the end-to-end tests and (Linux, as
+                                  root) the install test, dist-test
   bench                           release build, then the benchmarks (store, emulator, sync, Users area UI)
   screenshots                     run the wizard's end-to-end tests and copy their screenshots to docs/screenshots
   compat                          drive the emulator with Microsoft's own MSAL Python (needs python3)
@@ -75,7 +77,7 @@ fn main() -> ExitCode {
         }
         Some("dist-test") => Ctx::new().and_then(|mut ctx| {
             prereqs::ensure(&mut ctx, Purpose::Test)?;
-            let outcome = dist_test::run(&mut ctx);
+            let outcome = dist_test::start(&ctx).and_then(|d| dist_test::run(&mut ctx, d));
             ctx.print_timings();
             outcome
         }),
@@ -122,12 +124,32 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
 
 fn cmd_test(args: &[String]) -> Result<(), String> {
     let e2e = !args.iter().any(|a| a == "--no-e2e");
-    if let Some(bad) = args.iter().find(|a| *a != "--no-e2e") {
+    let install = e2e && !args.iter().any(|a| a == "--no-install-test");
+    if let Some(bad) = args
+        .iter()
+        .find(|a| *a != "--no-e2e" && *a != "--no-install-test")
+    {
         return Err(format!("unknown option {bad:?} for test\n\n{USAGE}"));
     }
     let mut ctx = Ctx::new()?;
     prereqs::ensure(&mut ctx, Purpose::Test)?;
-    let outcome = steps::test_all(&mut ctx, e2e);
+    // The install test's clean Debian root downloads while everything else builds and runs.
+    let install = install && dist_test::possible();
+    let debootstrap = if install {
+        dist_test::start(&ctx)?
+    } else {
+        None
+    };
+    let outcome = steps::test_all(&mut ctx, e2e).and_then(|()| {
+        if install {
+            dist_test::run(&mut ctx, debootstrap)
+        } else {
+            println!(
+                "\n(install test skipped: --no-e2e or --no-install-test, or not root on Linux)"
+            );
+            Ok(())
+        }
+    });
     ctx.print_timings();
     let counts = ctx.test_counts();
     // The last line is the machine-readable verdict.
