@@ -16,6 +16,7 @@ mod cancel_write;
 mod conflicts;
 mod decisions;
 mod https;
+mod installed;
 mod keyboard;
 mod schedule;
 mod scope;

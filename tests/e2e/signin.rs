@@ -83,12 +83,7 @@ async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Res
     checks::shell_is_rendered(&app).await?;
     app.screenshot("empty-users-area").await?;
 
-    // One click: the demo tenant starts in the app, the browser signs in.
-    actions::click(&app, "users-try-demo").await?;
-    checks::text_becomes(&app, "signin-done", "the signed-in administrator", |t| {
-        t.contains("Signed in to Contoso (contoso.com) as admin@contoso.com (Global Administrator)")
-    })
-    .await?;
+    try_the_demo(&app).await?;
     app.screenshot("demo-signed-in").await?;
     shipped_demo_has_no_control_api_and_only_loopback_hosts(&play.last_origin()?).await?;
     actions::click(&app, "wizard-next").await?;
@@ -149,6 +144,16 @@ async fn the_offline_demo_is_one_click_away_and_resumes_after_a_restart() -> Res
     })
     .await?;
     app.finish().await
+}
+
+/// One click in the empty Users area: the demo tenant starts in the app, the browser signs in.
+pub async fn try_the_demo(app: &App) -> Result {
+    actions::click(app, "users-try-demo").await?;
+    checks::text_becomes(app, "signin-done", "the signed-in administrator", |t| {
+        t.contains("Signed in to Contoso (contoso.com) as admin@contoso.com (Global Administrator)")
+    })
+    .await?;
+    Ok(())
 }
 
 /// The app with `play` as its system browser.

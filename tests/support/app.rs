@@ -27,6 +27,9 @@ pub struct AppOptions {
     pub env: Vec<(String, String)>,
     /// The virtual screen's size, when a test needs a bigger (or smaller) one than usual.
     pub screen: Option<(u32, u32)>,
+    /// The user's data folder (`XDG_DATA_HOME`) when it must outlive the session: the install
+    /// test removes the package afterwards and checks that the data is still there.
+    pub data_home: Option<PathBuf>,
 }
 
 impl Default for AppOptions {
@@ -37,6 +40,7 @@ impl Default for AppOptions {
             prepare: None,
             env: Vec::new(),
             screen: None,
+            data_home: None,
         }
     }
 }
@@ -81,8 +85,10 @@ impl App {
         let expected_database = if options.explicit_database {
             desktop.root().join("server").join("users.sqlite3")
         } else {
-            desktop
-                .data_home()
+            options
+                .data_home
+                .as_deref()
+                .unwrap_or(desktop.data_home())
                 .join("com.aadsync.desktop")
                 .join("aadsync.sqlite3")
         };
@@ -119,6 +125,9 @@ impl App {
                 command.env("AADSYNC_DB", &expected_database);
             }
             command.env("AADSYNC_LOG", "aadsync=debug,info");
+            if let Some(data_home) = &options.data_home {
+                command.env("XDG_DATA_HOME", data_home);
+            }
             for (key, value) in &options.env {
                 command.env(key, value);
             }

@@ -4,6 +4,8 @@
 //! target, version-pinned cargo tools in a cache outside the repository), so a fresh machine
 //! needs only a Rust toolchain and this repository. Std only, so it compiles in seconds.
 
+mod dist;
+mod dist_test;
 mod mutants;
 mod prereqs;
 mod steps;
@@ -18,8 +20,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
   run [--release] [-- APP-ARGS]   install what is missing, build the frontend and the app, launch it
-  test [--no-e2e]                 install what is missing, then fmt, clippy (native + wasm32),
-                                  unit/integration tests and the end-to-end tests
+  test [--no-e2e] [--no-install-test]
+                                  install what is missing, then fmt, clippy (native + wasm32),
+                                  unit/integration tests, the end-to-end tests and (Linux, as
+                                  root) the install test, dist-test
   bench                           release build, then the benchmarks (store, emulator, sync, Users area UI)
   screenshots                     run the wizard's end-to-end tests and copy their screenshots to docs/screenshots
   compat                          drive the emulator with Microsoft's own MSAL Python (needs python3)
@@ -31,6 +35,11 @@ usage: cargo xtask <command>
                                   installs the target and MinGW); macOS cannot be checked here
   setup [--test]                  only install what `run` (or `test`) needs
   frontend [--release]            only build the frontend into frontend/dist
+  dist [--debug]                  installable packages with Tauri's bundler (Linux: .deb and .rpm,
+                                  Windows: NSIS .exe, macOS: .app and .dmg) in target/<profile>/bundle
+  dist-test                       Linux, root: the .deb (debug build) installed on a clean Debian 12
+                                  (debootstrap), its version, the E2E smoke test against the
+                                  installed app, and removal keeping the user's data
 
 environment:
   AADSYNC_TOOLS_DIR   where cargo-installed tools are cached (default: the user cache dir)";
@@ -63,6 +72,19 @@ fn main() -> ExitCode {
             };
             Ctx::new().and_then(|mut ctx| prereqs::ensure(&mut ctx, purpose))
         }
+        Some("dist") => cmd_dist(&args[1..]),
+        Some("dist-test") if args.get(1).is_some_and(|a| a == "--inside") => {
+            Ctx::new().and_then(|mut ctx| {
+                prereqs::ensure(&mut ctx, Purpose::Test)?;
+                dist_test::inside(&mut ctx, &args[2..])
+            })
+        }
+        Some("dist-test") => Ctx::new().and_then(|mut ctx| {
+            prereqs::ensure(&mut ctx, Purpose::Test)?;
+            let outcome = dist_test::start(&ctx).and_then(|d| dist_test::run(&mut ctx, d));
+            ctx.print_timings();
+            outcome
+        }),
         Some("frontend") => Ctx::new().and_then(|mut ctx| {
             prereqs::ensure(&mut ctx, Purpose::Run)?;
             steps::build_frontend(&mut ctx, args.iter().any(|a| a == "--release"))
@@ -106,15 +128,47 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
 
 fn cmd_test(args: &[String]) -> Result<(), String> {
     let e2e = !args.iter().any(|a| a == "--no-e2e");
-    if let Some(bad) = args.iter().find(|a| *a != "--no-e2e") {
+    let install = e2e && !args.iter().any(|a| a == "--no-install-test");
+    if let Some(bad) = args
+        .iter()
+        .find(|a| *a != "--no-e2e" && *a != "--no-install-test")
+    {
         return Err(format!("unknown option {bad:?} for test\n\n{USAGE}"));
     }
     let mut ctx = Ctx::new()?;
     prereqs::ensure(&mut ctx, Purpose::Test)?;
-    let outcome = steps::test_all(&mut ctx, e2e);
+    // The install test's clean Debian root downloads while everything else builds and runs.
+    let install = install && dist_test::possible();
+    let debootstrap = if install {
+        dist_test::start(&ctx)?
+    } else {
+        None
+    };
+    let outcome = steps::test_all(&mut ctx, e2e).and_then(|()| {
+        if install {
+            dist_test::run(&mut ctx, debootstrap)
+        } else {
+            println!(
+                "\n(install test skipped: --no-e2e or --no-install-test, or not root on Linux)"
+            );
+            Ok(())
+        }
+    });
     ctx.print_timings();
     let counts = ctx.test_counts();
     // The last line is the machine-readable verdict.
     println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    outcome
+}
+
+fn cmd_dist(args: &[String]) -> Result<(), String> {
+    let debug = args.iter().any(|a| a == "--debug");
+    if let Some(bad) = args.iter().find(|a| *a != "--debug") {
+        return Err(format!("unknown option {bad:?} for dist\n\n{USAGE}"));
+    }
+    let mut ctx = Ctx::new()?;
+    prereqs::ensure(&mut ctx, Purpose::Run)?;
+    let outcome = dist::run(&mut ctx, debug, &[]).map(drop);
+    ctx.print_timings();
     outcome
 }

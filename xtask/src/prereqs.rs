@@ -237,7 +237,7 @@ fn ensure_linux_packages(purpose: Purpose) -> Result<(), String> {
 }
 
 /// `apt-get install` of `missing`, as root or through passwordless sudo.
-fn apt_install(missing: &[String]) -> Result<(), String> {
+pub fn apt_install(missing: &[String]) -> Result<(), String> {
     println!("installing Debian packages: {}", missing.join(" "));
     let is_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
     let sudo: &[&str] = if is_root {
@@ -362,7 +362,7 @@ fn check_linux_without_apt(purpose: Purpose) -> Result<(), String> {
     }
 }
 
-fn find_on_path(bin: &str) -> Option<PathBuf> {
+pub fn find_on_path(bin: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join(bin))
         .find(|p| p.is_file())

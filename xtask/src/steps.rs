@@ -211,6 +211,9 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
         "clippy",
         "--locked",
         "--workspace",
+        // Tauri's bundler (xtask/dist) is only built by `cargo xtask dist` and `dist-test`.
+        "--exclude",
+        "aadsync-dist",
         "--all-targets",
         "--",
         "-D",
@@ -241,6 +244,8 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
         "--workspace",
         "--exclude",
         "aadsync-e2e",
+        "--exclude",
+        "aadsync-dist",
     ]);
     ctx.test_step("unit and integration tests", &mut unit)?;
 
