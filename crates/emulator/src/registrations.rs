@@ -150,6 +150,9 @@ pub struct AppObject {
     /// `groupMembershipClaims`: `None`, `SecurityGroup`, `DirectoryRole`, `All`, …
     pub group_membership_claims: Option<String>,
     pub unique_name: Option<String>,
+    /// Object IDs of the users who own the application: whoever created it through Graph
+    /// ("the creator is added as the first owner"); owners may change it without a role.
+    pub owners: Vec<String>,
     pub created: String,
     /// The tenant the application object lives in when it is not this one (a publisher's
     /// multi-tenant application): it signs in here only through a service principal here.
@@ -463,6 +466,7 @@ fn app_object(app: &Application, home_tenant: Option<String>, created: &str) -> 
         }],
         group_membership_claims: app.wids_in_tokens.then(|| "DirectoryRole".to_owned()),
         unique_name: None,
+        owners: Vec::new(),
         created: created.to_owned(),
         home_tenant,
     }
