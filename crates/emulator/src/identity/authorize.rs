@@ -82,17 +82,27 @@ pub(super) fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> R
 
 /// The error sent back to the client's redirect URI.
 pub(super) fn redirect_error(shared: &Shared, request: &AuthRequest, err: &Aadsts) -> Response {
+    redirect_error_with(shared, request, err, &[])
+}
+
+/// The error sent back to the client with `leading` parameters before it (the admin consent
+/// endpoint's `admin_consent=True`).
+pub(super) fn redirect_error_with(
+    shared: &Shared,
+    request: &AuthRequest,
+    err: &Aadsts,
+    leading: &[(&str, &str)],
+) -> Response {
     let (t, c, ts) = error_ids(shared);
     let description = err.description(&t, &c, &ts);
     let uri = format!("https://login.microsoftonline.com/error?code={}", err.code);
-    redirect_with(
-        request,
-        &[
-            ("error", err.error),
-            ("error_description", &description),
-            ("error_uri", &uri),
-        ],
-    )
+    let mut params = leading.to_vec();
+    params.extend([
+        ("error", err.error),
+        ("error_description", description.as_str()),
+        ("error_uri", uri.as_str()),
+    ]);
+    redirect_with(request, &params)
 }
 
 /// The error shown as a page: the request cannot be sent back to the client.

@@ -128,21 +128,32 @@ async fn admin_consent_refusals_redirect_or_show_the_documented_error() {
         "{params:?}"
     );
     assert_eq!(params.get("state").map(String::as_str), Some("st-42"));
-    assert!(!params.contains_key("admin_consent"));
+    // "admin_consent: Will be set to True to indicate that this response occurred on an
+    // admin consent flow" (error responses included).
+    assert_eq!(
+        params.get("admin_consent").map(String::as_str),
+        Some("True")
+    );
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
     // Privileged Role Administrator may consent, so the consent page shows; Cancel declines.
     let (browser, page) = env.signed_in_page(&url, 3).await;
     assert_eq!(page.step(), Some("consent"), "{}", page.html);
     let response = browser.submit(&page, "", true).await.expect("cancel");
     let params = query(response.headers()["location"].to_str().expect("location"));
+    // The documented error response of the admin consent endpoint.
     assert_eq!(
         params.get("error").map(String::as_str),
-        Some("access_denied")
+        Some("consent_required")
     );
     assert!(
         params["error_description"].starts_with("AADSTS65004:"),
         "{params:?}"
     );
+    assert_eq!(
+        params.get("admin_consent").map(String::as_str),
+        Some("True")
+    );
+    assert_eq!(params.get("state").map(String::as_str), Some("st-42"));
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
 
     // Errors before the redirect URI is known to be the app's: a page, never a redirect.
