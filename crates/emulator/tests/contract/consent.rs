@@ -584,3 +584,75 @@ async fn consent_revoked_ends_the_refresh_token_and_a_narrower_grant_narrows_the
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn permissions_users_may_grant_are_prompted_to_everyone_and_only_a_global_administrator_sees_the_box()
+ {
+    let env = start().await;
+    let app = demo::CLIENT_ID;
+    assert_eq!(
+        control(&env, "DELETE", &format!("applications/{app}/grant"), None).await,
+        204
+    );
+    let user_read = env.authorize_url(app, "https://graph.microsoft.com/User.Read");
+    const BOX: &str = "Consent on behalf of your organization";
+    // "App requires a permission that the user has the right to grant": the Global
+    // Administrator sees the box; a Cloud Application Administrator does not.
+    let (_, page) = env.signed_in_page(&user_read, 0).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    assert!(page.html.contains(BOX), "{}", page.html);
+    let (_, page) = env.signed_in_page(&user_read, 4).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    assert!(!page.html.contains(BOX), "{}", page.html);
+    // "Users see the traditional consent prompt": Alex (no role) consents for himself.
+    let (browser, page) = env.signed_in_page(&user_read, 1).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    assert!(!page.html.contains(BOX), "{}", page.html);
+    // Even a forged box value grants for Alex alone.
+    let response = browser
+        .submit(&page, "organization", false)
+        .await
+        .expect("accept");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let code = code_of(&super::registrations::redirected(location));
+    let (status, body) = env
+        .redeem(app, &code, "https://graph.microsoft.com/User.Read")
+        .await;
+    assert_eq!(
+        (status, scp(&body)),
+        (200, "User.Read".to_owned()),
+        "{body}"
+    );
+    let token = env.admin_token();
+    let (_, sp) = env
+        .call(
+            "GET",
+            &format!("servicePrincipals(appId='{app}')"),
+            &token,
+            None,
+        )
+        .await;
+    let sp_id = sp["id"].as_str().expect("sp");
+    let (_, grants) = env
+        .call(
+            "GET",
+            &format!("oauth2PermissionGrants?$filter=clientId eq '{sp_id}'"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        grants["value"].as_array().map(Vec::len),
+        Some(1),
+        "{grants}"
+    );
+    assert_eq!(grants["value"][0]["consentType"], "Principal");
+    assert_eq!(grants["value"][0]["scope"], "User.Read");
+    // A permission only an administrator can grant still stops him (AADSTS90094).
+    let all_users = env.authorize_url(app, "https://graph.microsoft.com/User.Read.All");
+    let (_, page) = env.signed_in_page(&all_users, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
+}
