@@ -408,6 +408,13 @@ impl Registrations {
             .filter(|a| a.home_tenant.is_none() || a.sign_in_audience != "AzureADMyOrg")
     }
 
+    /// Whether the client ID names another tenant's single-tenant application: it exists, but
+    /// `signInAudience` `AzureADMyOrg` keeps it out of this tenant (AADSTS650059).
+    pub fn is_foreign_single_tenant(&self, app_id: &str) -> bool {
+        self.app(app_id)
+            .is_some_and(|a| a.home_tenant.is_some() && a.sign_in_audience == "AzureADMyOrg")
+    }
+
     pub fn service_principal_of(&self, app_id: &str) -> Option<&ServicePrincipal> {
         self.service_principals
             .iter()

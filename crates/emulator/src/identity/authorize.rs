@@ -1,7 +1,7 @@
 //! `/authorize`: the request checked, the sign-in started, and at its end the authorization
 //! code sent to the client's redirect URI (`query` or `form_post`).
 
-use super::errors::{Aadsts, unknown_client};
+use super::errors::{Aadsts, client_not_here};
 use super::pages::{self, Step};
 use super::{
     AuthRequest, Code, Flow, ResponseMode, client_info, error_ids, random_token, resolve_tenant,
@@ -139,11 +139,14 @@ pub(super) fn auth_request(
 ) -> Result<AuthRequest, Aadsts> {
     resolve_tenant(directory, tenant)?;
     let client_id = q.get("client_id").cloned().unwrap_or_default();
-    let app = shared
-        .registrations()
+    let registrations = shared.registrations();
+    let app = registrations
         .signing_in_app(&client_id)
         .cloned()
-        .ok_or_else(|| unknown_client(&client_id, &directory.tenant.display_name))?;
+        .ok_or_else(|| {
+            client_not_here(&registrations, &client_id, &directory.tenant.display_name)
+        })?;
+    drop(registrations);
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if !redirect_allowed(&app.redirect_uris, &redirect_uri) {
         return Err(redirect_mismatch(&redirect_uri, &app.app_id));

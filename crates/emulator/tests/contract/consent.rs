@@ -383,10 +383,12 @@ async fn a_user_who_cannot_consent_sees_need_admin_approval() {
 }
 
 #[tokio::test]
-async fn another_tenants_single_tenant_application_is_not_found_here() {
+async fn another_tenants_single_tenant_application_is_not_for_use_here() {
     let env = start().await;
     let publisher = demo::PUBLISHER_CLIENT_ID;
-    // The publisher makes its registration single-tenant: this tenant no longer finds it.
+    // The publisher makes its registration single-tenant: "AADSTS650059 The application is
+    // not configured for use in the tenant. The value AzureADMyOrg set for application
+    // property signInAudience is limiting its use in the tenant."
     let audience = json!({"signInAudience": "AzureADMyOrg"});
     assert_eq!(
         control(
@@ -407,8 +409,20 @@ async fn another_tenants_single_tenant_application_is_not_found_here() {
         .expect("get");
     assert_ne!(response.status(), reqwest::StatusCode::FOUND);
     let html = response.text().await.expect("html");
-    assert!(html.contains("AADSTS700016"), "{html}");
+    assert!(html.contains("AADSTS650059"), "{html}");
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
+    // The same at /authorize.
+    let url = env.authorize_url(publisher, "https://graph.microsoft.com/.default");
+    let html = browser
+        .client()
+        .get(&url)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("AADSTS650059"), "{html}");
     // Multi-tenant again: the consent page is reachable (the account step shows).
     let audience = json!({"signInAudience": "AzureADMultipleOrgs"});
     assert_eq!(
