@@ -4,7 +4,8 @@
 //! client's service principal in the tenant when it is missing and the tenant-wide
 //! (`AllPrincipals`) delegated grant to Microsoft Graph, then redirects with
 //! `admin_consent=True`, `tenant`, `scope` and `state`; refusals redirect with `error` and
-//! `error_description` and, as the page's error response shows, `admin_consent=True` too.
+//! `error_description` and, as the page's error response shows, `admin_consent=True` too. A
+//! user who may not consent is stopped in the browser (AADSTS90094).
 
 use super::authorize::{
     auth_request, begin_sign_in, page_error, redirect_error_with, redirect_with,
@@ -91,7 +92,7 @@ pub(super) fn graph_scopes(
 }
 
 /// After the administrator signed in: the consent page for a role that may consent, else the
-/// refusal sent back to the client.
+/// page that stops the user.
 pub fn after_sign_in(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
     let directory = shared.directory();
     let may_consent = directory
@@ -100,15 +101,22 @@ pub fn after_sign_in(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) 
         .iter()
         .any(|r| CONSENTING_ROLES.contains(r));
     if !may_consent {
+        // "Users are blocked from granting consent to the application, and they're told to
+        // ask their admin": a page, as on /authorize, not a redirect.
         end(shared, flow_id);
-        return refuse(
+        let app_name = shared
+            .registrations()
+            .app(&flow.request.client_id)
+            .map(|a| a.display_name.clone())
+            .unwrap_or_default();
+        return page_error(
             shared,
-            &flow.request,
             &Aadsts::new(
                 "access_denied",
                 90094,
-                "The grant requires admin permission.",
-            ),
+                format!("{app_name} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it."),
+            )
+            .with_status(axum::http::StatusCode::OK),
         );
     }
     shared
