@@ -152,7 +152,8 @@ pub(super) async fn create_principal(
         return call.ids.error(GraphError {
             status: StatusCode::CONFLICT,
             code: "Request_MultipleObjectsWithSameKeyValue",
-            message: "Another object with the same value for property servicePrincipalNames already exists.".into(),
+            // Learn does not document this refusal; the wording is Graph's in public reports.
+            message: format!("The service principal cannot be created, updated, or restored because the service principal name {} is already in use.", app.app_id),
         });
     }
     let principal = ServicePrincipal {

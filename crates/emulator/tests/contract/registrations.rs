@@ -783,6 +783,19 @@ async fn refusals_come_with_graphs_codes() {
         status, 409,
         "the demo app already has its service principal: {body}"
     );
+    // Not on Microsoft Learn; the wording Graph answers with in public reports
+    // (Azure/reliable-web-app-pattern-java#185).
+    assert_eq!(
+        body["error"]["code"],
+        "Request_MultipleObjectsWithSameKeyValue"
+    );
+    assert_eq!(
+        body["error"]["message"],
+        format!(
+            "The service principal cannot be created, updated, or restored because the service principal name {} is already in use.",
+            demo::CLIENT_ID
+        )
+    );
     let graph = env.graph_principal().await;
     let (_, demo_sp) = env
         .call(
