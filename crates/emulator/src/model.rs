@@ -12,6 +12,8 @@ pub mod roles {
     pub const APPLICATION_ADMINISTRATOR: &str = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
     pub const CLOUD_APPLICATION_ADMINISTRATOR: &str = "158c047a-c907-4556-b7ef-446551a6b5f7";
     pub const APPLICATION_DEVELOPER: &str = "cf1c38e5-3621-4004-a7cb-879624dced7c";
+    pub const DIRECTORY_READERS: &str = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b";
+    pub const DIRECTORY_WRITERS: &str = "9360feb5-f418-4baa-8175-e2a00bac4301";
     /// The "default member" role every member user carries in `wids`.
     pub const DEFAULT_MEMBER: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
 
@@ -26,6 +28,8 @@ pub mod roles {
             APPLICATION_ADMINISTRATOR => "Application Administrator",
             CLOUD_APPLICATION_ADMINISTRATOR => "Cloud Application Administrator",
             APPLICATION_DEVELOPER => "Application Developer",
+            DIRECTORY_READERS => "Directory Readers",
+            DIRECTORY_WRITERS => "Directory Writers",
             _ => "Directory role",
         }
     }

@@ -150,6 +150,9 @@ pub struct AppObject {
     /// `groupMembershipClaims`: `None`, `SecurityGroup`, `DirectoryRole`, `All`, …
     pub group_membership_claims: Option<String>,
     pub unique_name: Option<String>,
+    /// Object IDs of the users who own the application: whoever created it through Graph
+    /// ("the creator is added as the first owner"); owners may change it without a role.
+    pub owners: Vec<String>,
     pub created: String,
     /// The tenant the application object lives in when it is not this one (a publisher's
     /// multi-tenant application): it signs in here only through a service principal here.
@@ -405,6 +408,13 @@ impl Registrations {
             .filter(|a| a.home_tenant.is_none() || a.sign_in_audience != "AzureADMyOrg")
     }
 
+    /// Whether the client ID names another tenant's single-tenant application: it exists, but
+    /// `signInAudience` `AzureADMyOrg` keeps it out of this tenant (AADSTS650059).
+    pub fn is_foreign_single_tenant(&self, app_id: &str) -> bool {
+        self.app(app_id)
+            .is_some_and(|a| a.home_tenant.is_some() && a.sign_in_audience == "AzureADMyOrg")
+    }
+
     pub fn service_principal_of(&self, app_id: &str) -> Option<&ServicePrincipal> {
         self.service_principals
             .iter()
@@ -463,6 +473,7 @@ fn app_object(app: &Application, home_tenant: Option<String>, created: &str) -> 
         }],
         group_membership_claims: app.wids_in_tokens.then(|| "DirectoryRole".to_owned()),
         unique_name: None,
+        owners: Vec::new(),
         created: created.to_owned(),
         home_tenant,
     }

@@ -2,7 +2,7 @@
 //! by the alternate keys `applications(appId='…')` and `applications(uniqueName='…')` (whose
 //! PATCH is the documented upsert), on the same registrations sign-ins read.
 
-use super::auth::Call;
+use super::auth::{Call, begin};
 use super::objects::{begin_with_role, body_object, collection, entity, no_content, text};
 use super::response::GraphError;
 use crate::model::roles;
@@ -24,15 +24,16 @@ pub(super) const READ_APPLICATIONS: &[&str] = &[
 /// "Create application", "Update application", "Delete application", "Upsert application":
 /// Application.ReadWrite.All (delegated; no higher permission listed).
 pub(super) const WRITE_APPLICATIONS: &[&str] = &["Application.ReadWrite.All"];
-/// The directory roles that let a signed-in user create and change applications and service
-/// principals in delegated calls ("Microsoft Entra built-in roles": Application Developer can
-/// create registrations; Application Administrator and Cloud Application Administrator manage
-/// all of them; Global Administrator everything).
-pub(super) const APPLICATION_WRITERS: &[&str] = &[
+/// The directory roles that may update or delete *any* application in delegated calls (the
+/// "Update application" / "Delete application" role note lists Cloud Application
+/// Administrator and Application Administrator; Global Administrator holds every permission).
+/// Anyone else changes only the applications they own. Creating needs no role at all: "a
+/// nonadmin member or guest with default user permissions" may, because "Users can register
+/// applications" is on by default, and the creator becomes the owner.
+const APPLICATION_MANAGERS: &[&str] = &[
     roles::GLOBAL_ADMINISTRATOR,
     roles::APPLICATION_ADMINISTRATOR,
     roles::CLOUD_APPLICATION_ADMINISTRATOR,
-    roles::APPLICATION_DEVELOPER,
 ];
 
 /// Which application a path names.
@@ -89,11 +90,11 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let call = match begin_with_role(&shared, &headers, WRITE_APPLICATIONS, APPLICATION_WRITERS) {
+    let call = match begin(&shared, &headers, WRITE_APPLICATIONS) {
         Ok(call) => call,
         Err(r) => return r,
     };
-    match new_application(&shared, &body, None) {
+    match new_application(&shared, &call, &body, None) {
         Ok(app) => {
             let json = app.json(&publisher_domain(&call));
             shared.registrations().applications.push(app);
@@ -106,6 +107,7 @@ pub(super) async fn create(
 /// An application from a create (or upsert) body: `displayName` required.
 fn new_application(
     shared: &Shared,
+    call: &Call,
     body: &str,
     unique_name: Option<String>,
 ) -> Result<AppObject, GraphError> {
@@ -126,6 +128,7 @@ fn new_application(
         required_resource_access: Vec::new(),
         group_membership_claims: None,
         unique_name,
+        owners: vec![call.caller.object_id.clone()],
         created: shared.clock.now_iso(),
         home_tenant: None,
     };
@@ -169,10 +172,15 @@ pub(super) async fn update_by_id(
     update(&shared, &headers, AppKey::Id(id), &body)
 }
 
+/// Whether the caller may change this application: an owner, or a role that manages all.
+fn may_manage(call: &Call, app: &AppObject) -> bool {
+    app.owners.contains(&call.caller.object_id) || call.holds_role(APPLICATION_MANAGERS)
+}
+
 /// PATCH: an update, or for `uniqueName` the documented upsert (201 with the new application
 /// when none has that name; 204 for an update).
 pub(super) fn update(shared: &Shared, headers: &HeaderMap, key: AppKey, body: &str) -> Response {
-    let call = match begin_with_role(shared, headers, WRITE_APPLICATIONS, APPLICATION_WRITERS) {
+    let call = match begin(shared, headers, WRITE_APPLICATIONS) {
         Ok(call) => call,
         Err(r) => return r,
     };
@@ -187,6 +195,9 @@ pub(super) fn update(shared: &Shared, headers: &HeaderMap, key: AppKey, body: &s
             let Some(app) = registrations.applications.iter_mut().find(|a| a.id == id) else {
                 return call.ids.error(GraphError::not_found(key.text()));
             };
+            if !may_manage(&call, app) {
+                return call.ids.error(GraphError::forbidden());
+            }
             let mut changed = app.clone();
             if let Err(e) = apply(&mut changed, &fields) {
                 return call.ids.error(e);
@@ -195,7 +206,7 @@ pub(super) fn update(shared: &Shared, headers: &HeaderMap, key: AppKey, body: &s
             no_content(&call)
         }
         (None, AppKey::UniqueName(name)) => {
-            match new_application(shared, body, Some(name.clone())) {
+            match new_application(shared, &call, body, Some(name.clone())) {
                 Ok(app) => {
                     let json = app.json(&publisher_domain(&call));
                     registrations.applications.push(app);
@@ -220,17 +231,18 @@ pub(super) async fn delete_by_id(
 /// DELETE: the application, and with it its service principal in this (its home) tenant and
 /// that principal's grants.
 pub(super) fn delete(shared: &Shared, headers: &HeaderMap, key: AppKey) -> Response {
-    let call = match begin_with_role(shared, headers, WRITE_APPLICATIONS, APPLICATION_WRITERS) {
+    let call = match begin(shared, headers, WRITE_APPLICATIONS) {
         Ok(call) => call,
         Err(r) => return r,
     };
     let mut registrations = shared.registrations();
-    let Some(app_id) = key
-        .find(&registrations.applications)
-        .map(|a| a.app_id.clone())
-    else {
+    let Some(app) = key.find(&registrations.applications) else {
         return call.ids.error(GraphError::not_found(key.text()));
     };
+    if !may_manage(&call, app) {
+        return call.ids.error(GraphError::forbidden());
+    }
+    let app_id = app.app_id.clone();
     registrations.applications.retain(|a| a.app_id != app_id);
     let principals: Vec<String> = registrations
         .service_principals

@@ -2,7 +2,6 @@
 //! `oauth2PermissionGrants` (create, list with `$filter=clientId eq '…'`, get, update the
 //! scope, delete): an application's presence in the tenant and its delegated consent.
 
-use super::applications::APPLICATION_WRITERS;
 use super::objects::{begin_with_role, body_object, collection, entity, no_content, text};
 use super::response::GraphError;
 use crate::model::roles;
@@ -36,14 +35,35 @@ const WRITE_GRANTS: &[&str] = &[
     "DelegatedPermissionGrant.ReadWrite.All",
     "Directory.ReadWrite.All",
 ];
-/// Granting delegated permissions *to Microsoft Graph* through the API: Privileged Role
-/// Administrator (or Global Administrator); for other resources Cloud Application
-/// Administrator and Application Administrator too (the "Create oAuth2PermissionGrant" page's
-/// role note).
-const GRAPH_GRANTORS: &[&str] = &[
+/// "Create servicePrincipal" / "Delete servicePrincipal" role note: Application
+/// Administrator and Cloud Application Administrator; Application Developer for the
+/// single-tenant applications they own (the emulator does not narrow it to those).
+const PRINCIPAL_WRITERS: &[&str] = &[
     roles::GLOBAL_ADMINISTRATOR,
-    roles::PRIVILEGED_ROLE_ADMINISTRATOR,
+    roles::APPLICATION_ADMINISTRATOR,
+    roles::CLOUD_APPLICATION_ADMINISTRATOR,
+    roles::APPLICATION_DEVELOPER,
 ];
+/// Reading grants is not for every member: the "List oAuth2PermissionGrants" / "Get" role
+/// note lists these roles (Global Administrator holds every permission).
+const GRANT_READERS: &[&str] = &[
+    roles::GLOBAL_ADMINISTRATOR,
+    roles::GLOBAL_READER,
+    roles::DIRECTORY_READERS,
+    roles::APPLICATION_ADMINISTRATOR,
+    roles::APPLICATION_DEVELOPER,
+    roles::CLOUD_APPLICATION_ADMINISTRATOR,
+    roles::DIRECTORY_WRITERS,
+    roles::PRIVILEGED_ROLE_ADMINISTRATOR,
+    roles::USER_ADMINISTRATOR,
+];
+/// Writing delegated grants, to Microsoft Graph as to any API: "Grant tenant-wide admin
+/// consent to an application" names Privileged Role Administrator, and Cloud Application
+/// Administrator or Application Administrator for any permission except Microsoft Graph *app
+/// roles* (not delegated grants); its Graph API walkthrough signs in "as at least a Cloud
+/// Application Administrator". The "Create oAuth2PermissionGrant" role note also lists
+/// Application Developer, Directory Writers and User Administrator; the consent article does
+/// not, so the emulator refuses them.
 const GRANTORS: &[&str] = &[
     roles::GLOBAL_ADMINISTRATOR,
     roles::PRIVILEGED_ROLE_ADMINISTRATOR,
@@ -113,7 +133,7 @@ pub(super) async fn create_principal(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let call = match begin_with_role(&shared, &headers, WRITE_PRINCIPALS, APPLICATION_WRITERS) {
+    let call = match begin_with_role(&shared, &headers, WRITE_PRINCIPALS, PRINCIPAL_WRITERS) {
         Ok(call) => call,
         Err(r) => return r,
     };
@@ -132,7 +152,8 @@ pub(super) async fn create_principal(
         return call.ids.error(GraphError {
             status: StatusCode::CONFLICT,
             code: "Request_MultipleObjectsWithSameKeyValue",
-            message: "Another object with the same value for property servicePrincipalNames already exists.".into(),
+            // Learn does not document this refusal; the wording is Graph's in public reports.
+            message: format!("The service principal cannot be created, updated, or restored because the service principal name {} is already in use.", app.app_id),
         });
     }
     let principal = ServicePrincipal {
@@ -162,7 +183,7 @@ pub(super) async fn delete_principal(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let call = match begin_with_role(&shared, &headers, WRITE_PRINCIPALS, APPLICATION_WRITERS) {
+    let call = match begin_with_role(&shared, &headers, WRITE_PRINCIPALS, PRINCIPAL_WRITERS) {
         Ok(call) => call,
         Err(r) => return r,
     };
@@ -186,7 +207,7 @@ pub(super) async fn list_grants(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let call = match begin_with_role(&shared, &headers, READ_GRANTS, &[]) {
+    let call = match begin_with_role(&shared, &headers, READ_GRANTS, GRANT_READERS) {
         Ok(call) => call,
         Err(r) => return r,
     };
@@ -210,7 +231,7 @@ pub(super) async fn get_grant(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let call = match begin_with_role(&shared, &headers, READ_GRANTS, &[]) {
+    let call = match begin_with_role(&shared, &headers, READ_GRANTS, GRANT_READERS) {
         Ok(call) => call,
         Err(r) => return r,
     };
@@ -307,14 +328,6 @@ fn new_grant(
     })
 }
 
-/// Whether the grant's resource is Microsoft Graph (whose grants need the stricter role).
-fn grants_to_graph(shared: &Shared, resource_id: &str) -> bool {
-    shared
-        .registrations()
-        .graph_service_principal()
-        .is_some_and(|g| g.id.eq_ignore_ascii_case(resource_id))
-}
-
 pub(super) async fn create_grant(
     State(shared): State<Shared>,
     headers: HeaderMap,
@@ -328,10 +341,6 @@ pub(super) async fn create_grant(
         Ok(f) => f,
         Err(e) => return call.ids.error(e),
     };
-    let resource = text(&fields, "resourceId").unwrap_or_default();
-    if grants_to_graph(&shared, &resource) && !call.holds_role(GRAPH_GRANTORS) {
-        return call.ids.error(GraphError::forbidden());
-    }
     match new_grant(&shared, &fields, &call.directory) {
         Ok(grant) => {
             let json = grant.json();
@@ -363,17 +372,8 @@ pub(super) async fn update_grant(
         Ok(f) => f,
         Err(e) => return call.ids.error(e),
     };
-    let resource = shared
-        .registrations()
-        .grants
-        .iter()
-        .find(|g| g.id == id)
-        .map(|g| g.resource_id.clone());
-    let Some(resource) = resource else {
+    if !shared.registrations().grants.iter().any(|g| g.id == id) {
         return call.ids.error(GraphError::not_found(&id));
-    };
-    if grants_to_graph(&shared, &resource) && !call.holds_role(GRAPH_GRANTORS) {
-        return call.ids.error(GraphError::forbidden());
     }
     if let Some(scope) = text(&fields, "scope") {
         if let Err(e) = check_scope(&scope) {
@@ -400,17 +400,8 @@ pub(super) async fn delete_grant(
         Ok(call) => call,
         Err(r) => return r,
     };
-    let resource = shared
-        .registrations()
-        .grants
-        .iter()
-        .find(|g| g.id == id)
-        .map(|g| g.resource_id.clone());
-    let Some(resource) = resource else {
+    if !shared.registrations().grants.iter().any(|g| g.id == id) {
         return call.ids.error(GraphError::not_found(&id));
-    };
-    if grants_to_graph(&shared, &resource) && !call.holds_role(GRAPH_GRANTORS) {
-        return call.ids.error(GraphError::forbidden());
     }
     shared.registrations().grants.retain(|g| g.id != id);
     no_content(&call)

@@ -1,7 +1,7 @@
 //! `/authorize`: the request checked, the sign-in started, and at its end the authorization
 //! code sent to the client's redirect URI (`query` or `form_post`).
 
-use super::errors::{Aadsts, unknown_client};
+use super::errors::{Aadsts, client_not_here};
 use super::pages::{self, Step};
 use super::{
     AuthRequest, Code, Flow, ResponseMode, client_info, error_ids, random_token, resolve_tenant,
@@ -82,17 +82,27 @@ pub(super) fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> R
 
 /// The error sent back to the client's redirect URI.
 pub(super) fn redirect_error(shared: &Shared, request: &AuthRequest, err: &Aadsts) -> Response {
+    redirect_error_with(shared, request, err, &[])
+}
+
+/// The error sent back to the client with `leading` parameters before it (the admin consent
+/// endpoint's `admin_consent=True`).
+pub(super) fn redirect_error_with(
+    shared: &Shared,
+    request: &AuthRequest,
+    err: &Aadsts,
+    leading: &[(&str, &str)],
+) -> Response {
     let (t, c, ts) = error_ids(shared);
     let description = err.description(&t, &c, &ts);
     let uri = format!("https://login.microsoftonline.com/error?code={}", err.code);
-    redirect_with(
-        request,
-        &[
-            ("error", err.error),
-            ("error_description", &description),
-            ("error_uri", &uri),
-        ],
-    )
+    let mut params = leading.to_vec();
+    params.extend([
+        ("error", err.error),
+        ("error_description", description.as_str()),
+        ("error_uri", uri.as_str()),
+    ]);
+    redirect_with(request, &params)
 }
 
 /// The error shown as a page: the request cannot be sent back to the client.
@@ -129,11 +139,14 @@ pub(super) fn auth_request(
 ) -> Result<AuthRequest, Aadsts> {
     resolve_tenant(directory, tenant)?;
     let client_id = q.get("client_id").cloned().unwrap_or_default();
-    let app = shared
-        .registrations()
+    let registrations = shared.registrations();
+    let app = registrations
         .signing_in_app(&client_id)
         .cloned()
-        .ok_or_else(|| unknown_client(&client_id, &directory.tenant.display_name))?;
+        .ok_or_else(|| {
+            client_not_here(&registrations, &client_id, &directory.tenant.display_name)
+        })?;
+    drop(registrations);
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if !redirect_allowed(&app.redirect_uris, &redirect_uri) {
         return Err(redirect_mismatch(&redirect_uri, &app.app_id));

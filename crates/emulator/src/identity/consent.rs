@@ -4,15 +4,18 @@
 //! client's service principal in the tenant when it is missing and the tenant-wide
 //! (`AllPrincipals`) delegated grant to Microsoft Graph, then redirects with
 //! `admin_consent=True`, `tenant`, `scope` and `state`; refusals redirect with `error` and
-//! `error_description`.
+//! `error_description` and, as the page's error response shows, `admin_consent=True` too. A
+//! user who may not consent is stopped in the browser (AADSTS90094).
 
-use super::authorize::{auth_request, begin_sign_in, page_error, redirect_error, redirect_with};
+use super::authorize::{
+    auth_request, begin_sign_in, page_error, redirect_error_with, redirect_with,
+};
 use super::errors::Aadsts;
 use super::pages::{self, Step};
 use crate::registrations::{
     CONSENTING_ROLES, GRAPH_APP_ID, PermissionGrant, ServicePrincipal, graph_scope_id,
 };
-use crate::sign_in::Flow;
+use crate::sign_in::{AuthRequest, Flow};
 use crate::state::Shared;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -34,7 +37,7 @@ pub async fn adminconsent(
         Err(err) => return page_error(&shared, &err),
     };
     if request.scopes.is_empty() {
-        return redirect_error(
+        return refuse(
             &shared,
             &request,
             &Aadsts::new(
@@ -45,7 +48,7 @@ pub async fn adminconsent(
         );
     }
     if let Err(err) = graph_scopes(&shared, &request.client_id, &request.scopes) {
-        return redirect_error(&shared, &request, &err);
+        return refuse(&shared, &request, &err);
     }
     begin_sign_in(&shared, &directory, &tenant, request, "", true)
 }
@@ -89,7 +92,7 @@ pub(super) fn graph_scopes(
 }
 
 /// After the administrator signed in: the consent page for a role that may consent, else the
-/// refusal sent back to the client.
+/// page that stops the user.
 pub fn after_sign_in(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) -> Response {
     let directory = shared.directory();
     let may_consent = directory
@@ -98,15 +101,22 @@ pub fn after_sign_in(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) 
         .iter()
         .any(|r| CONSENTING_ROLES.contains(r));
     if !may_consent {
+        // "Users are blocked from granting consent to the application, and they're told to
+        // ask their admin": a page, as on /authorize, not a redirect.
         end(shared, flow_id);
-        return redirect_error(
+        let app_name = shared
+            .registrations()
+            .app(&flow.request.client_id)
+            .map(|a| a.display_name.clone())
+            .unwrap_or_default();
+        return page_error(
             shared,
-            &flow.request,
             &Aadsts::new(
                 "access_denied",
                 90094,
-                "The grant requires admin permission.",
-            ),
+                format!("{app_name} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it."),
+            )
+            .with_status(axum::http::StatusCode::OK),
         );
     }
     shared
@@ -143,6 +153,26 @@ pub fn after_sign_in(shared: &Shared, flow_id: &str, flow: Flow, user_id: &str) 
     .into_response()
 }
 
+/// A refusal sent back to the client: "admin_consent: Will be set to True to indicate that
+/// this response occurred on an admin consent flow".
+fn refuse(shared: &Shared, request: &AuthRequest, err: &Aadsts) -> Response {
+    redirect_error_with(shared, request, err, &[("admin_consent", "True")])
+}
+
+/// Cancel on the consent page: the page's documented error response,
+/// `error=consent_required` with AADSTS65004.
+pub fn declined(shared: &Shared, request: &AuthRequest) -> Response {
+    refuse(
+        shared,
+        request,
+        &Aadsts::new(
+            "consent_required",
+            65004,
+            "The resource owner or authorization server denied the request.",
+        ),
+    )
+}
+
 /// Whether this flow is an admin consent whose administrator has signed in.
 pub fn awaiting_accept(shared: &Shared, flow_id: &str) -> bool {
     shared.identity().admin_consents.get(flow_id) == Some(&true)
@@ -167,11 +197,11 @@ pub fn accept(shared: &Shared, flow_id: &str, flow: &Flow) -> Response {
     let request = &flow.request;
     let scopes = match graph_scopes(shared, &request.client_id, &request.scopes) {
         Ok(s) => s,
-        Err(err) => return redirect_error(shared, request, &err),
+        Err(err) => return refuse(shared, request, &err),
     };
     let tenant_id = shared.directory().tenant.id.clone();
     if let Err(err) = record_consent(shared, &request.client_id, &scopes, &tenant_id, None) {
-        return redirect_error(shared, request, &err);
+        return refuse(shared, request, &err);
     }
     let scope = request.scopes.join(" ");
     redirect_with(

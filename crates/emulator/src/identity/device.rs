@@ -40,11 +40,18 @@ pub async fn devicecode(
             .get("client_id")
             .map(String::as_str)
             .unwrap_or_default();
-        let app = shared
-            .registrations()
+        let registrations = shared.registrations();
+        let app = registrations
             .signing_in_app(client_id)
             .cloned()
-            .ok_or_else(|| Aadsts::new("unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{}'.", directory.tenant.display_name)))?;
+            .ok_or_else(|| {
+                super::errors::client_not_here(
+                    &registrations,
+                    client_id,
+                    &directory.tenant.display_name,
+                )
+            })?;
+        drop(registrations);
         let scopes: Vec<String> = form
             .get("scope")
             .map(|s| s.split_whitespace().map(str::to_owned).collect())

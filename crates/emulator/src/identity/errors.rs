@@ -83,6 +83,24 @@ impl Aadsts {
     }
 }
 
+/// The client is not one that signs in here: another tenant's single-tenant application is
+/// AADSTS650059 ("The value `AzureADMyOrg` set for application property `signInAudience` is
+/// limiting its use in the tenant"), anything else AADSTS700016.
+pub fn client_not_here(
+    registrations: &crate::registrations::Registrations,
+    client_id: &str,
+    tenant: &str,
+) -> Aadsts {
+    if registrations.is_foreign_single_tenant(client_id) {
+        return Aadsts::new(
+            "unauthorized_client",
+            650059,
+            "The application is not configured for use in the tenant. The value 'AzureADMyOrg' set for application property 'signInAudience' is limiting its use in the tenant.",
+        );
+    }
+    unknown_client(client_id, tenant)
+}
+
 /// AADSTS700016: no app with this client ID is registered in the tenant.
 pub fn unknown_client(client_id: &str, tenant: &str) -> Aadsts {
     Aadsts::new(

@@ -1,7 +1,7 @@
 //! What the token endpoint hands out for a grant it accepted: a Graph access token (v1), a
 //! sealed refresh token with `offline_access`, an ID token (v2) with `openid`.
 
-use super::errors::{Aadsts, unknown_client};
+use super::errors::{Aadsts, client_not_here};
 use super::{Refresh, client_info, random_token};
 use crate::directory::Directory;
 use crate::model::{Tenant, User, roles};
@@ -91,7 +91,7 @@ fn consented_scopes(
     let app = registrations
         .signing_in_app(client_id)
         .cloned()
-        .ok_or_else(|| unknown_client(client_id, &tenant.display_name))?;
+        .ok_or_else(|| client_not_here(&registrations, client_id, &tenant.display_name))?;
     let granted = registrations.granted_graph_scopes(client_id, grant.user_id);
     let has_principal = registrations.service_principal_of(client_id).is_some();
     drop(registrations);

@@ -134,7 +134,11 @@ pub async fn login(
 /// `access_denied`.
 fn cancel(shared: &Shared, flow_id: &str, flow: &Flow) -> Response {
     shared.identity().flows.remove(flow_id);
+    let admin_consent = consent::is_admin_consent(shared, flow_id);
     consent::end(shared, flow_id);
+    if admin_consent {
+        return consent::declined(shared, &flow.request);
+    }
     if let Some(device) = &flow.device {
         if let Some(d) = shared.identity().devices.get_mut(device) {
             d.state = super::device::DeviceState::Declined;

@@ -1,7 +1,7 @@
 //! `/token`: the authorization code (with PKCE), refresh token and device code grants, each
 //! checked in its own step before [`issue`](super::issue) hands out tokens.
 
-use super::errors::{Aadsts, no_store, unknown_client};
+use super::errors::{Aadsts, client_not_here, no_store};
 use super::issue::{Grant, issue};
 use super::{CODE_LIFETIME, REFRESH_LIFETIME, error_ids, resolve_tenant};
 use crate::directory::Directory;
@@ -119,11 +119,14 @@ fn public_client(
         .get("client_id")
         .map(String::as_str)
         .unwrap_or_default();
-    let app = shared
-        .registrations()
+    let registrations = shared.registrations();
+    let app = registrations
         .signing_in_app(client_id)
         .cloned()
-        .ok_or_else(|| unknown_client(client_id, &directory.tenant.display_name))?;
+        .ok_or_else(|| {
+            client_not_here(&registrations, client_id, &directory.tenant.display_name)
+        })?;
+    drop(registrations);
     if form.contains_key("client_secret") || form.contains_key("client_assertion") {
         return Err(Aadsts::new("invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.").with_status(StatusCode::UNAUTHORIZED));
     }

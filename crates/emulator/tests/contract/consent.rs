@@ -114,35 +114,33 @@ async fn admin_consent_refusals_redirect_or_show_the_documented_error() {
     let publisher = demo::PUBLISHER_CLIENT_ID;
     let url = consent_url(&env, publisher, REDIRECT);
 
-    // A user without a role that can consent: sent back with the error, nothing created.
+    // A user without a role that can consent. "User is directed to the admin consent flow": "Users are blocked from granting consent
+    // to the application, and they're told to ask their admin" — a page (AADSTS90094,
+    // AdminConsentRequired), not a redirect; nothing created.
     let (_, page) = env.signed_in_page(&url, 1).await;
-    let params = query(&page.html);
-    assert_eq!(
-        params.get("error").map(String::as_str),
-        Some("access_denied"),
-        "{}",
-        page.html
-    );
-    assert!(
-        params["error_description"].starts_with("AADSTS90094:"),
-        "{params:?}"
-    );
-    assert_eq!(params.get("state").map(String::as_str), Some("st-42"));
-    assert!(!params.contains_key("admin_consent"));
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
+    assert!(!page.html.starts_with(REDIRECT), "{}", page.html);
+    assert!(!page.html.contains("document.forms[0].submit()"));
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
     // Privileged Role Administrator may consent, so the consent page shows; Cancel declines.
     let (browser, page) = env.signed_in_page(&url, 3).await;
     assert_eq!(page.step(), Some("consent"), "{}", page.html);
     let response = browser.submit(&page, "", true).await.expect("cancel");
     let params = query(response.headers()["location"].to_str().expect("location"));
+    // The documented error response of the admin consent endpoint.
     assert_eq!(
         params.get("error").map(String::as_str),
-        Some("access_denied")
+        Some("consent_required")
     );
     assert!(
         params["error_description"].starts_with("AADSTS65004:"),
         "{params:?}"
     );
+    assert_eq!(
+        params.get("admin_consent").map(String::as_str),
+        Some("True")
+    );
+    assert_eq!(params.get("state").map(String::as_str), Some("st-42"));
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
 
     // Errors before the redirect URI is known to be the app's: a page, never a redirect.
@@ -372,10 +370,12 @@ async fn a_user_who_cannot_consent_sees_need_admin_approval() {
 }
 
 #[tokio::test]
-async fn another_tenants_single_tenant_application_is_not_found_here() {
+async fn another_tenants_single_tenant_application_is_not_for_use_here() {
     let env = start().await;
     let publisher = demo::PUBLISHER_CLIENT_ID;
-    // The publisher makes its registration single-tenant: this tenant no longer finds it.
+    // The publisher makes its registration single-tenant: "AADSTS650059 The application is
+    // not configured for use in the tenant. The value AzureADMyOrg set for application
+    // property signInAudience is limiting its use in the tenant."
     let audience = json!({"signInAudience": "AzureADMyOrg"});
     assert_eq!(
         control(
@@ -396,8 +396,20 @@ async fn another_tenants_single_tenant_application_is_not_found_here() {
         .expect("get");
     assert_ne!(response.status(), reqwest::StatusCode::FOUND);
     let html = response.text().await.expect("html");
-    assert!(html.contains("AADSTS700016"), "{html}");
+    assert!(html.contains("AADSTS650059"), "{html}");
     assert_eq!(consent_state(&env, publisher).await, (None, Vec::new()));
+    // The same at /authorize.
+    let url = env.authorize_url(publisher, "https://graph.microsoft.com/.default");
+    let html = browser
+        .client()
+        .get(&url)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("AADSTS650059"), "{html}");
     // Multi-tenant again: the consent page is reachable (the account step shows).
     let audience = json!({"signInAudience": "AzureADMultipleOrgs"});
     assert_eq!(
@@ -572,4 +584,76 @@ async fn consent_revoked_ends_the_refresh_token_and_a_narrower_grant_narrows_the
         (200, "User.Read".to_owned()),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn permissions_users_may_grant_are_prompted_to_everyone_and_only_a_global_administrator_sees_the_box()
+ {
+    let env = start().await;
+    let app = demo::CLIENT_ID;
+    assert_eq!(
+        control(&env, "DELETE", &format!("applications/{app}/grant"), None).await,
+        204
+    );
+    let user_read = env.authorize_url(app, "https://graph.microsoft.com/User.Read");
+    const BOX: &str = "Consent on behalf of your organization";
+    // "App requires a permission that the user has the right to grant": the Global
+    // Administrator sees the box; a Cloud Application Administrator does not.
+    let (_, page) = env.signed_in_page(&user_read, 0).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    assert!(page.html.contains(BOX), "{}", page.html);
+    let (_, page) = env.signed_in_page(&user_read, 4).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    assert!(!page.html.contains(BOX), "{}", page.html);
+    // "Users see the traditional consent prompt": Alex (no role) consents for himself.
+    let (browser, page) = env.signed_in_page(&user_read, 1).await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    assert!(!page.html.contains(BOX), "{}", page.html);
+    // Even a forged box value grants for Alex alone.
+    let response = browser
+        .submit(&page, "organization", false)
+        .await
+        .expect("accept");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let code = code_of(&super::registrations::redirected(location));
+    let (status, body) = env
+        .redeem(app, &code, "https://graph.microsoft.com/User.Read")
+        .await;
+    assert_eq!(
+        (status, scp(&body)),
+        (200, "User.Read".to_owned()),
+        "{body}"
+    );
+    let token = env.admin_token();
+    let (_, sp) = env
+        .call(
+            "GET",
+            &format!("servicePrincipals(appId='{app}')"),
+            &token,
+            None,
+        )
+        .await;
+    let sp_id = sp["id"].as_str().expect("sp");
+    let (_, grants) = env
+        .call(
+            "GET",
+            &format!("oauth2PermissionGrants?$filter=clientId eq '{sp_id}'"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        grants["value"].as_array().map(Vec::len),
+        Some(1),
+        "{grants}"
+    );
+    assert_eq!(grants["value"][0]["consentType"], "Principal");
+    assert_eq!(grants["value"][0]["scope"], "User.Read");
+    // A permission only an administrator can grant still stops him (AADSTS90094).
+    let all_users = env.authorize_url(app, "https://graph.microsoft.com/User.Read.All");
+    let (_, page) = env.signed_in_page(&all_users, 1).await;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
 }
