@@ -81,7 +81,7 @@ pub fn notice(attempt: &AttemptView, at: &str) -> Notice {
             "Open the wizard (Synchronize), select {org} in step 1 and sign in again. The next scheduled run uses the new sign-in."
         ),
         AttemptOutcome::Safeguard => format!(
-            "Nothing was written. Review what would be disabled or deleted: open the wizard, select {org} and check Deleted objects, or run `aadsync sync --org {} --check-deleted --dry-run`. If it is right, synchronize once with your confirmation; if not, restore the objects in Entra ID.",
+            "Review what would be disabled or deleted: open the wizard, select {org} and check Deleted objects, or run `aadsync sync --org {} --check-deleted --dry-run`. If it is right, synchronize once with your confirmation; if not, restore the objects in Entra ID.",
             attempt.tenant_id
         ),
         AttemptOutcome::Failed if locked(&attempt.reason) => {

@@ -206,7 +206,9 @@ fn build_e2e(ctx: &mut Ctx) -> Result<PathBuf, String> {
         .lines()
         .find_map(|l| l.trim().strip_prefix("Executable e2e/main.rs ("))
         .and_then(|rest| rest.strip_suffix(')'))
-        .map(PathBuf::from)
+        // Relative to the workspace when the target dir is its own `target/` (a clean clone):
+        // the chroot runs it by its absolute path.
+        .map(|exe| ctx.root.join(exe))
         .ok_or_else(|| format!("no test executable in cargo's output:\n{stderr}"))
 }
 
