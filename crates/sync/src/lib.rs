@@ -10,7 +10,8 @@
 //! `engine` re-exports the steps and their vocabulary. `clock` is where decisions take the time
 //! from. `deleted` sorts what Entra ID no longer has (the "Check deleted objects" triage, pure;
 //! `check` reads for it). `freshness` says how long ago an organization synchronized and
-//! whether its next sync can be incremental.
+//! whether its next sync can be incremental. `registration` is the registration check, pure:
+//! what Graph shows of an app registration → what each feature lacks, with the fix.
 
 mod check;
 pub mod clock;
@@ -24,6 +25,7 @@ mod gathered;
 mod model;
 pub mod orgs;
 pub mod read;
+pub mod registration;
 pub mod run;
 pub mod scope;
 pub mod signin;
