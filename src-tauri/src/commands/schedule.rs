@@ -3,13 +3,24 @@
 //! scheduled attempts. The job runs the `aadsync` CLI found beside this app or on PATH.
 
 use crate::commands::errors::{blocking, capitalize, to_ipc};
+use crate::database::Database;
 use crate::state::AppState;
 use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
 use aadsync_schedule::{Job, ScheduleError, Scheduler};
 use aadsync_store::{AttemptOutcome, OrgId, Organization, ScheduledAttempt, Store};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tauri::State;
+
+/// The store, the organization `id` and the database's absolute path (what names a schedule).
+fn open(database: &Database, id: i64) -> Result<(Arc<Store>, Organization, PathBuf), IpcError> {
+    let store = database.store().map_err(to_ipc)?;
+    let org = store.reader().organization(OrgId(id)).map_err(to_ipc)?;
+    let absolute =
+        std::path::absolute(database.path()).map_err(|e| IpcError::internal(e.to_string()))?;
+    Ok((store, org, absolute))
+}
 
 fn schedule_error(err: ScheduleError) -> IpcError {
     IpcError::internal(capitalize(&err.to_string()))
@@ -75,11 +86,7 @@ pub async fn get_schedule(
 ) -> Result<ipc::ScheduleView, IpcError> {
     let database = state.inner().database_handle();
     blocking(move || {
-        let store = database.store().map_err(to_ipc)?;
-        let org = store
-            .reader()
-            .organization(OrgId(args.id))
-            .map_err(to_ipc)?;
+        let (store, org, _) = open(&database, args.id)?;
         view(&store, database.path(), &org)
     })
     .await
@@ -92,11 +99,7 @@ pub async fn add_schedule(
 ) -> Result<ipc::ScheduleView, IpcError> {
     let database = state.inner().database_handle();
     blocking(move || {
-        let store = database.store().map_err(to_ipc)?;
-        let org = store
-            .reader()
-            .organization(OrgId(args.organization_id))
-            .map_err(to_ipc)?;
+        let (store, org, absolute) = open(&database, args.organization_id)?;
         let every = args.every.parse().map_err(IpcError::invalid_input)?;
         let app = std::env::current_exe().map_err(|e| {
             IpcError::internal(format!("Cannot tell where aadsync is installed: {e}"))
@@ -108,8 +111,7 @@ pub async fn add_schedule(
             every,
             deleted: args.deleted_action,
             program,
-            database: std::path::absolute(database.path())
-                .map_err(|e| IpcError::internal(e.to_string()))?,
+            database: absolute,
         };
         let log = aadsync_schedule::log_file().map_err(schedule_error)?;
         Scheduler::for_user()
@@ -128,13 +130,7 @@ pub async fn remove_schedule(
 ) -> Result<ipc::ScheduleView, IpcError> {
     let database = state.inner().database_handle();
     blocking(move || {
-        let store = database.store().map_err(to_ipc)?;
-        let org = store
-            .reader()
-            .organization(OrgId(args.id))
-            .map_err(to_ipc)?;
-        let absolute =
-            std::path::absolute(database.path()).map_err(|e| IpcError::internal(e.to_string()))?;
+        let (store, org, absolute) = open(&database, args.id)?;
         Scheduler::for_user()
             .map_err(schedule_error)?
             .remove(&org.tenant_id, &absolute)
