@@ -472,6 +472,10 @@ async fn deleted_objects_need_a_decision_and_a_mass_change_a_confirmation() -> R
     })
     .await?;
     actions::click(&app, "opt-check-deleted").await?;
+    checks::prop_becomes(&app, "opt-check-deleted", "checked", "ticked", |v| {
+        v == "true"
+    })
+    .await?;
     actions::click(&app, "wizard-next").await?;
     // The 40 deleted ones, plus the demo tenant's disabled accounts.
     let listed = checks::text_becomes(&app, "preview-deleted", "the deleted objects", |t| {

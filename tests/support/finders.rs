@@ -6,23 +6,49 @@ use fantoccini::elements::Element;
 
 /// The element with this DOM id, once it exists.
 pub async fn by_id(app: &App, id: &str) -> Result<Element> {
-    let css = format!("#{id}");
-    app.client
-        .wait()
-        .at_most(UI_TIMEOUT)
-        .for_element(Locator::Css(&css))
-        .await
-        .map_err(|e| format!("waiting for #{id}: {e:?}").into())
+    by_css(app, &format!("#{id}")).await
 }
 
 /// The element matching a CSS selector, once it exists.
 pub async fn by_css(app: &App, css: &str) -> Result<Element> {
-    app.client
+    match app
+        .client
         .wait()
         .at_most(UI_TIMEOUT)
         .for_element(Locator::Css(css))
         .await
-        .map_err(|e| format!("waiting for {css}: {e:?}").into())
+    {
+        Ok(element) => Ok(element),
+        Err(e) => Err(format!(
+            "waiting for {css}: {e:?}; the window showed: {}",
+            window_text(app).await
+        )
+        .into()),
+    }
+}
+
+/// What the window shows, shortened, for a wait that ran out: a failure in CI is then explained
+/// by its log (an error message, a step still loading) instead of only "timed out".
+async fn window_text(app: &App) -> String {
+    const MAX: usize = 2_000;
+    match app
+        .client
+        .execute(
+            "return document.body ? document.body.innerText : '';",
+            vec![],
+        )
+        .await
+    {
+        Ok(serde_json::Value::String(text)) => {
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            match text.char_indices().nth(MAX) {
+                Some((cut, _)) => format!("{}…", &text[..cut]),
+                None => text,
+            }
+        }
+        Ok(other) => format!("(not text: {other})"),
+        Err(e) => format!("(could not read it: {e:?})"),
+    }
 }
 
 /// Whether an element with this id exists right now (no waiting).
