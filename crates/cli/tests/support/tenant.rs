@@ -95,6 +95,33 @@ impl Tenant {
         found[0]["id"].as_str().expect("id").to_owned()
     }
 
+    /// Waits until every injected fault has been applied to a request at least once: with a
+    /// latency fault, the request is then inside its delay (the emulator counts a request when it
+    /// arrives, before it waits).
+    pub async fn until_faults_applied(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let faults: Value = self
+                .http
+                .get(format!("{}/_emulator/faults", self.base))
+                .send()
+                .await
+                .expect("faults")
+                .json()
+                .await
+                .expect("faults json");
+            let list = faults["faults"].as_array().expect("faults list");
+            if !list.is_empty() && list.iter().all(|f| f["applied"].as_u64() >= Some(1)) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no request reached the injected faults in 30 s: {faults}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// A `/_emulator/` call that must succeed.
     pub async fn control(&self, method: reqwest::Method, path: &str, body: Value) {
         let response = self

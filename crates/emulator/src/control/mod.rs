@@ -27,7 +27,10 @@ pub fn router() -> Router<Shared> {
         .merge(objects::router())
         .merge(registrations::router())
         .route("/_emulator/clock", post(clock))
-        .route("/_emulator/faults", post(add_fault).delete(clear_faults))
+        .route(
+            "/_emulator/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/_emulator/requests", get(requests).delete(clear_requests))
 }
 
@@ -76,6 +79,25 @@ async fn clock(
 async fn add_fault(State(shared): State<Shared>, axum::Json(fault): axum::Json<Fault>) -> Response {
     shared.faults().push(fault);
     StatusCode::CREATED.into_response()
+}
+
+/// The faults in order, each with how many matching requests it has seen and been applied to,
+/// so a test can wait until a request is inside a delay instead of guessing with a sleep.
+async fn list_faults(State(shared): State<Shared>) -> Response {
+    let faults: Vec<_> = shared
+        .faults()
+        .iter()
+        .map(|f| {
+            json!({
+                "path": f.path,
+                "after": f.after,
+                "times": f.times,
+                "seen": f.seen,
+                "applied": f.applied,
+            })
+        })
+        .collect();
+    axum::Json(json!({ "faults": faults })).into_response()
 }
 
 async fn clear_faults(State(shared): State<Shared>) -> Response {
