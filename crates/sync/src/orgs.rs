@@ -58,6 +58,9 @@ pub enum OrgError {
     Demo(String),
     #[error("{0}")]
     SignIn(#[from] SignInError),
+    /// `AADSYNC_PUBLISHER_CLIENT_ID` is not a client ID (`crate::publisher`).
+    #[error("{0}")]
+    PublisherClientId(String),
     #[error("{0}")]
     Session(#[from] SessionError),
     #[error("{0}")]
