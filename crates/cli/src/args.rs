@@ -248,8 +248,14 @@ pub enum OrgCommand {
         #[arg(long, required_unless_present = "demo")]
         tenant: Option<String>,
         /// Application (client) ID of the app registration.
-        #[arg(long, required_unless_present = "demo")]
+        #[arg(long, required_unless_present_any = ["demo", "consent"])]
         client_id: Option<String>,
+        /// Add the aadsync application to the tenant first: an administrator who may consent
+        /// for the organization accepts its permissions in the browser (admin consent to the
+        /// publisher's multi-tenant application, client ID from AADSYNC_PUBLISHER_CLIENT_ID or
+        /// aadsync's own), then signs in with it as usual.
+        #[arg(long, conflicts_with_all = ["client_id", "demo", "device_code"])]
+        consent: bool,
         #[arg(long, value_enum, default_value_t = CloudArg::Global)]
         cloud: CloudArg,
         /// Authority host for --cloud custom, e.g. https://login.example.com.

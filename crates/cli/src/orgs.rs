@@ -4,11 +4,15 @@
 use crate::args::{CloudArg, OrgCommand};
 use crate::exit::{CliError, CliResult, Exit};
 use aadsync_directory::auth::admin::AdminPolicy;
-use aadsync_directory::auth::signin::{NO_REDIRECT_AFTER, open_browser};
+use aadsync_directory::auth::admin_consent::{AdminConsent, no_consent_redirect_hint};
+use aadsync_directory::auth::signin::{BROWSER_TIMEOUT, NO_REDIRECT_AFTER, open_browser};
 use aadsync_keystore::TokenStore;
 use aadsync_store::{Organization, Store};
 use aadsync_sync::clock::{SystemClock, unix_now};
-use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared, stored_cloud};
+use aadsync_sync::orgs::{
+    self, CloudChoice, NewOrganizationInput, OrgError, Prepared, stored_cloud,
+};
+use aadsync_sync::publisher::{PUBLISHER_CLIENT_ID_VAR, publisher_client_id};
 use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
 
@@ -38,6 +42,7 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
             graph,
             demo,
             device_code,
+            consent,
         } => {
             let cloud = match (demo, cloud) {
                 (true, _) => CloudChoice::Demo,
@@ -51,15 +56,26 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
                     graph_root: graph.unwrap_or_default(),
                 },
             };
+            let client_id = if consent {
+                publisher_client_id()
+                    .map_err(CliError::failed)?
+                    .as_str()
+                    .to_owned()
+            } else {
+                client_id.unwrap_or_default()
+            };
             let input = NewOrganizationInput {
                 tenant: tenant.unwrap_or_default(),
-                client_id: client_id.unwrap_or_default(),
+                client_id,
                 cloud,
             };
             let prepared = tokio::task::spawn_blocking(move || orgs::prepare_new(&input))
                 .await
                 .map_err(CliError::failed)?
                 .map_err(CliError::failed)?;
+            if consent {
+                admin_consent(&prepared).await?;
+            }
             sign_in_and_save(store, signins, &prepared, None, device_code).await
         }
         OrgCommand::Remove { org } => {
@@ -258,6 +274,45 @@ fn list(store: &Store) -> CliResult {
             org.threshold_percent
         );
     }
+    Ok(())
+}
+
+/// `aadsync org add --consent`, before the sign-in: the tenant's admin consent page for the
+/// publisher's application in the browser, until an administrator accepted (or refused).
+/// Nothing is stored here; the sign-in that follows stores the organization.
+async fn admin_consent(prepared: &Prepared) -> CliResult {
+    let target = &prepared.target;
+    let (client_id, tenant) = (target.client_id.as_str(), target.tenant.segment());
+    let consent = AdminConsent::prepare(target)
+        .await
+        .map_err(|e| CliError::failed(OrgError::from(e)))?;
+    let url = consent.url().to_owned();
+    match open_browser(&url) {
+        Ok(()) => say!(
+            "To add the aadsync application (client ID {client_id}; {PUBLISHER_CLIENT_ID_VAR} changes it) to {tenant}, sign in in the browser window that opened as an administrator who may consent for the organization, and accept its permissions. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
+        ),
+        Err(err) => say!("{err}\nOpen this address to add the aadsync application:\n{url}"),
+    }
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let finishing = consent.finish(BROWSER_TIMEOUT, cancel);
+    tokio::pin!(finishing);
+    // Refusals Entra shows only in the browser never come back: after a while, what they mean.
+    let consented = tokio::select! {
+        outcome = &mut finishing => outcome,
+        () = tokio::time::sleep(NO_REDIRECT_AFTER) => {
+            say!("{}", no_consent_redirect_hint(client_id, tenant));
+            finishing.await
+        }
+    }
+    .map_err(|e| CliError::failed(OrgError::from(e)))?;
+    // The answer's `tenant` is not trusted (Microsoft warns it can be forged): the sign-in
+    // that follows proves which tenant this is.
+    say!(
+        "Admin consent given ({}): the aadsync application may now sign in to {tenant}. Now sign in as an administrator to store the organization.",
+        consented.scope
+    );
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The `aadsync` binary against the emulator over HTTP, a real database file and the real
 //! Secret Service: organizations (add by device code, list, whoami, login through $BROWSER,
-//! revoked, remove, a non-administrator refused), then synchronizations checked against the
+//! revoked, remove, a non-administrator refused; added through admin consent to the
+//! publisher's application, `consent`), then synchronizations checked against the
 //! rows in the SQLite file, with the expected rows read from the tenant's Graph: exit 0, 3
 //! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo,
 //! and an undo racing a synchronization in another process (`undo_race`); names with control
@@ -8,6 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod conflicts;
+mod consent;
 mod schedule;
 mod scope;
 mod signin_hints;

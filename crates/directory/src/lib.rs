@@ -10,7 +10,8 @@
 //! settings (never for loopback), and words a refused certificate for the admin.
 //!
 //! The modules form layers, each using only those below it: `ids`, `cloud`, `clock`, `net` → `body` →
-//! `target`, `paging` → `auth` (the flows and checks → `session` → `signin`) → `graph`.
+//! `target`, `paging` → `auth` (the flows and checks → `session` → `signin` →
+//! `admin_consent`) → `graph`.
 
 pub mod auth;
 pub mod body;

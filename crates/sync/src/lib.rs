@@ -3,7 +3,9 @@
 //!
 //! `orgs` connects organizations: sign-in is saved only when everything succeeded, a stored
 //! organization resumes silently, removal deletes its keyring entries and keeps imported users;
-//! `signin` is the interactive sign-in both front ends drive. `demo` runs the offline demo
+//! `signin` is the interactive sign-in both front ends drive; `publisher` is the client ID of
+//! the publisher's multi-tenant application that "Add the aadsync application to my tenant"
+//! consents to (a default, or `AADSYNC_PUBLISHER_CLIENT_ID`). `demo` runs the offline demo
 //! tenant inside the process (feature `demo`). `run` is one synchronization as both front ends
 //! run it: `plan_run` (read with `read`/`fetch`, scope with `scope`, plan with `store::plan`),
 //! the administrator's `Decisions`, and `apply` (`write`: snapshot, one transaction, Cancel);
@@ -24,6 +26,7 @@ pub mod freshness;
 mod gathered;
 mod model;
 pub mod orgs;
+pub mod publisher;
 pub mod read;
 pub mod registration;
 pub mod run;

@@ -7,6 +7,7 @@
 
 use crate::demo::demo_tenant;
 use aadsync_directory::auth::admin::{AdminError, AdminPolicy};
+use aadsync_directory::auth::admin_consent::AdminConsentError;
 use aadsync_directory::auth::signin::{Account, SignInError, SignedIn, TenantInfo};
 use aadsync_directory::auth::{Session, SessionError};
 use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, Target, TargetError, TenantRef};
@@ -58,6 +59,14 @@ pub enum OrgError {
     Demo(String),
     #[error("{0}")]
     SignIn(#[from] SignInError),
+    /// Admin consent to the publisher's application did not happen (`crate::publisher`).
+    /// Boxed: its refusals carry the answer's texts, and every `Result<_, OrgError>` would
+    /// grow with them.
+    #[error("{0}")]
+    Consent(Box<AdminConsentError>),
+    /// `AADSYNC_PUBLISHER_CLIENT_ID` is not a client ID (`crate::publisher`).
+    #[error("{0}")]
+    PublisherClientId(String),
     #[error("{0}")]
     Session(#[from] SessionError),
     #[error("{0}")]
@@ -66,6 +75,12 @@ pub enum OrgError {
     Store(#[from] StoreError),
     #[error("there is no saved sign-in for {0} on this computer. Sign in again")]
     NoSavedSignIn(String),
+}
+
+impl From<AdminConsentError> for OrgError {
+    fn from(err: AdminConsentError) -> Self {
+        OrgError::Consent(Box::new(err))
+    }
 }
 
 impl OrgError {
@@ -99,7 +114,11 @@ impl OrgError {
 
     /// The administrator (or the front end) cancelled the sign-in.
     pub fn cancelled(&self) -> bool {
-        matches!(self, OrgError::SignIn(e) if e.is_cancelled())
+        match self {
+            OrgError::SignIn(e) => e.is_cancelled(),
+            OrgError::Consent(e) => e.is_cancelled(),
+            _ => false,
+        }
     }
 }
 

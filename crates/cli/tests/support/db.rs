@@ -235,3 +235,15 @@ pub fn attempts(path: &Path) -> Vec<(String, String, Option<i64>)> {
         .collect::<rusqlite::Result<_>>()
         .expect("attempts")
 }
+
+/// Each stored organization's application (client) ID.
+pub fn client_ids(path: &Path) -> Vec<String> {
+    let conn = open(path);
+    let mut stmt = conn
+        .prepare("SELECT client_id FROM organizations ORDER BY id")
+        .expect("client IDs");
+    stmt.query_map([], |r| r.get(0))
+        .expect("client IDs")
+        .collect::<rusqlite::Result<_>>()
+        .expect("client IDs")
+}

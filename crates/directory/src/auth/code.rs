@@ -118,7 +118,7 @@ pub struct CodeFlow {
     verifier: PkceCodeVerifier,
 }
 
-fn random(bytes: usize) -> String {
+pub(crate) fn random(bytes: usize) -> String {
     // CsrfToken::new_random_len draws from the OS generator and base64url-encodes.
     CsrfToken::new_random_len(bytes as u32).secret().clone()
 }

@@ -2,7 +2,10 @@
 //! interface, both families.
 //!
 //! The browser comes back to `http://localhost:<port>` with the authorization code, either as
-//! query parameters (`response_mode=query`) or as a POSTed form (`form_post`, what MSAL uses).
+//! query parameters (`response_mode=query`) or as a POSTed form (`form_post`, what MSAL uses);
+//! the admin consent endpoint comes back the same way with its own parameters
+//! (`auth::admin_consent`). What a flow expects is its [`RedirectResponse`]; the `state` check
+//! and the `error` response are the same for every flow.
 //! The listener accepts exactly one response whose `state` matches (compared in constant
 //! time), answers anything else with an explanation and keeps waiting, and stops after the
 //! first accepted response, a timeout or a cancel.
@@ -23,6 +26,20 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
+/// What one kind of flow expects at its redirect URI, read once the `state` matched. An
+/// `error` response (RFC 6749, 4.1.2.1) is read the same way for every flow, as
+/// [`LoopbackError::Denied`].
+pub trait RedirectResponse: Sized + Send + 'static {
+    /// What the administrator is doing, capitalized, for the page the browser shows
+    /// ("Sign-in", "Admin consent").
+    const FLOW: &'static str;
+    /// The heading of the page shown when it completed.
+    const DONE: &'static str;
+    /// The response from its parameters (`state` and `error` already handled); `Err` says what
+    /// the response lacks.
+    fn read(params: HashMap<String, String>) -> Result<Self, String>;
+}
+
 /// What the authorization server sent back.
 #[derive(Debug)]
 pub struct AuthorizationResponse {
@@ -30,6 +47,23 @@ pub struct AuthorizationResponse {
     pub code: SecretString,
     pub client_info: Option<String>,
     pub session_state: Option<String>,
+}
+
+impl RedirectResponse for AuthorizationResponse {
+    const FLOW: &'static str = "Sign-in";
+    const DONE: &'static str = "You are signed in";
+
+    fn read(mut params: HashMap<String, String>) -> Result<Self, String> {
+        let code = params
+            .remove("code")
+            .filter(|c| !c.is_empty())
+            .ok_or("the response had neither a code nor an error")?;
+        Ok(Self {
+            code: SecretString::new(code),
+            client_info: params.remove("client_info"),
+            session_state: params.remove("session_state"),
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,37 +84,51 @@ pub enum LoopbackError {
     Closed,
 }
 
-type Outcome = Result<AuthorizationResponse, LoopbackError>;
+type Outcome<T> = Result<T, LoopbackError>;
 
-struct Shared {
+struct Shared<T> {
     /// Set by `wait`: responses before that cannot be ours.
     state: Mutex<Option<String>>,
-    done: Mutex<Option<oneshot::Sender<Outcome>>>,
+    done: Mutex<Option<oneshot::Sender<Outcome<T>>>>,
 }
 
-/// A bound listener waiting for one authorization response.
+/// A bound listener waiting for one response of a flow: by default an authorization response
+/// (sign-in); `auth::admin_consent` waits for its own.
 #[derive(Debug)]
-pub struct LoopbackListener {
+pub struct LoopbackListener<T = AuthorizationResponse> {
     port: u16,
-    outcome: oneshot::Receiver<Outcome>,
+    outcome: oneshot::Receiver<Outcome<T>>,
     stop: Option<watch::Sender<bool>>,
-    shared: Arc<Shared>,
+    shared: Arc<Shared<T>>,
 }
 
-impl std::fmt::Debug for Shared {
+impl<T> std::fmt::Debug for Shared<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared").finish_non_exhaustive()
     }
 }
 
-impl LoopbackListener {
+impl LoopbackListener<AuthorizationResponse> {
     /// Binds a random port on 127.0.0.1 and the same port on `[::1]` (see the module docs).
     /// The sign-in's `state` is given to [`Self::wait`], since it is generated with the
     /// authorization URL, which needs this redirect URI first.
     pub async fn bind() -> Result<Self, LoopbackError> {
+        Self::bind_expecting().await
+    }
+
+    /// Binds `port` (0: any free one) on 127.0.0.1 and on `[::1]`; `Squatted` when another
+    /// program holds it on `[::1]`.
+    pub async fn bind_at(port: u16) -> Result<Self, LoopbackError> {
+        Self::bind_at_expecting(port).await
+    }
+}
+
+impl<T: RedirectResponse> LoopbackListener<T> {
+    /// [`LoopbackListener::bind`] for a flow whose response is `T`.
+    pub async fn bind_expecting() -> Result<Self, LoopbackError> {
         let mut squatted = 0;
         for _ in 0..BIND_ATTEMPTS {
-            match Self::bind_at(0).await {
+            match Self::bind_at_expecting(0).await {
                 Err(LoopbackError::Squatted { port }) => squatted = port,
                 other => return other,
             }
@@ -88,9 +136,7 @@ impl LoopbackListener {
         Err(LoopbackError::Squatted { port: squatted })
     }
 
-    /// Binds `port` (0: any free one) on 127.0.0.1 and on `[::1]`; `Squatted` when another
-    /// program holds it on `[::1]`.
-    pub async fn bind_at(port: u16) -> Result<Self, LoopbackError> {
+    async fn bind_at_expecting(port: u16) -> Result<Self, LoopbackError> {
         let v4 = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
             .await
             .map_err(LoopbackError::Bind)?;
@@ -113,7 +159,7 @@ impl LoopbackListener {
             done: Mutex::new(Some(tx)),
         });
         let app = Router::new()
-            .route("/", axum::routing::get(on_query).post(on_form))
+            .route("/", axum::routing::get(on_query::<T>).post(on_form::<T>))
             .with_state(Arc::clone(&shared));
         let (stop_tx, stop_rx) = watch::channel(false);
         for listener in std::iter::once(v4).chain(v6) {
@@ -152,7 +198,7 @@ impl LoopbackListener {
         state: &str,
         timeout: Duration,
         cancel: C,
-    ) -> impl std::future::Future<Output = Outcome> + use<C> {
+    ) -> impl std::future::Future<Output = Outcome<T>> + use<C, T> {
         *self
             .shared
             .state
@@ -172,7 +218,7 @@ impl LoopbackListener {
     }
 }
 
-impl Drop for LoopbackListener {
+impl<T> Drop for LoopbackListener<T> {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);
@@ -203,15 +249,15 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(difference) == 0
 }
 
-async fn on_query(
-    State(shared): State<Arc<Shared>>,
+async fn on_query<T: RedirectResponse>(
+    State(shared): State<Arc<Shared<T>>>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     handle(&shared, params)
 }
 
-async fn on_form(
-    State(shared): State<Arc<Shared>>,
+async fn on_form<T: RedirectResponse>(
+    State(shared): State<Arc<Shared<T>>>,
     Form(params): Form<Vec<(String, String)>>,
 ) -> Response {
     handle(&shared, params)
@@ -245,7 +291,7 @@ fn page(status: StatusCode, heading: &str, text: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
-fn handle(shared: &Shared, pairs: Vec<(String, String)>) -> Response {
+fn handle<T: RedirectResponse>(shared: &Shared<T>, pairs: Vec<(String, String)>) -> Response {
     let expected = shared
         .state
         .lock()
@@ -273,10 +319,11 @@ fn handle(shared: &Shared, pairs: Vec<(String, String)>) -> Response {
     else {
         return page(
             StatusCode::GONE,
-            "Sign-in already completed",
+            &format!("{} already completed", T::FLOW),
             "You can close this window and return to aadsync.",
         );
     };
+    let not_completed = format!("{} was not completed", T::FLOW);
     if let Some(error) = params.remove("error") {
         let description = params.remove("error_description").unwrap_or_default();
         let first_line = description.lines().next().unwrap_or_default().to_owned();
@@ -286,31 +333,32 @@ fn handle(shared: &Shared, pairs: Vec<(String, String)>) -> Response {
         }));
         return page(
             StatusCode::OK,
-            "Sign-in was not completed",
+            &not_completed,
             &format!("{first_line} You can close this window and return to aadsync."),
         );
     }
-    let Some(code) = params.remove("code").filter(|c| !c.is_empty()) else {
-        let _ = sender.send(Err(LoopbackError::Denied {
-            error: "invalid_response".into(),
-            description: "the response had neither a code nor an error".into(),
-        }));
-        return page(
-            StatusCode::BAD_REQUEST,
-            "Sign-in was not completed",
-            "The response had no authorization code. Return to aadsync and try again.",
-        );
-    };
-    let _ = sender.send(Ok(AuthorizationResponse {
-        code: SecretString::new(code),
-        client_info: params.remove("client_info"),
-        session_state: params.remove("session_state"),
-    }));
-    page(
-        StatusCode::OK,
-        "You are signed in",
-        "You can close this window and return to aadsync.",
-    )
+    params.remove("state");
+    match T::read(params) {
+        Ok(response) => {
+            let _ = sender.send(Ok(response));
+            page(
+                StatusCode::OK,
+                T::DONE,
+                "You can close this window and return to aadsync.",
+            )
+        }
+        Err(lacks) => {
+            let _ = sender.send(Err(LoopbackError::Denied {
+                error: "invalid_response".into(),
+                description: lacks.clone(),
+            }));
+            page(
+                StatusCode::BAD_REQUEST,
+                &not_completed,
+                &format!("The response was incomplete ({lacks}). Return to aadsync and try again."),
+            )
+        }
+    }
 }
 
 #[cfg(test)]
