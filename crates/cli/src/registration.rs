@@ -50,7 +50,7 @@ fn print(org: &Organization, name: &str, report: &RegistrationReport) {
     for finding in &report.findings {
         say!(
             "- {} ({}): {}",
-            label(finding.area),
+            finding.area.label(),
             if finding.needed { "needed" } else { "optional" },
             finding.problem
         );
@@ -58,17 +58,6 @@ fn print(org: &Organization, name: &str, report: &RegistrationReport) {
     }
     for note in &report.unchecked {
         say!("Not checked: {note}");
-    }
-}
-
-/// What a finding is about, for people.
-fn label(area: Area) -> &'static str {
-    match area {
-        Area::RedirectUri => "Redirect URI",
-        Area::PublicClientFlows => "Public client flows",
-        Area::ServicePrincipal => "Enterprise application",
-        Area::Permission(f) | Area::Consent(f) => f.name(),
-        Area::SignIn => "Sign-in",
     }
 }
 

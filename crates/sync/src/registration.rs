@@ -58,6 +58,19 @@ pub enum Area {
     SignIn,
 }
 
+impl Area {
+    /// What a finding is about, for people (the CLI's lines, the wizard's list).
+    pub fn label(self) -> &'static str {
+        match self {
+            Area::RedirectUri => "Redirect URI",
+            Area::PublicClientFlows => "Public client flows",
+            Area::ServicePrincipal => "Enterprise application",
+            Area::Permission(f) | Area::Consent(f) => f.name(),
+            Area::SignIn => "Sign-in",
+        }
+    }
+}
+
 /// One thing missing or wrong, with the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationFinding {
