@@ -271,6 +271,17 @@ pub enum OrgCommand {
         #[arg(long)]
         device_code: bool,
     },
+    /// Check the organization's app registration (redirect URI, public client flows, each
+    /// permission, admin consent) with its saved sign-in; exit 8 when something aadsync needs
+    /// is missing or wrong. Each finding comes with its fix.
+    Check {
+        /// The organization: its number, tenant ID, domain or name.
+        #[arg(long)]
+        org: String,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove an organization and its saved sign-in (imported users stay).
     Remove {
         /// The organization: its number, tenant ID, domain or name.

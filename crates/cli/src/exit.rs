@@ -19,6 +19,9 @@ pub enum Exit {
     PreviewOnly = 6,
     /// 7: `whoami`: at least one organization needs attention (its line says why).
     NeedsAttention = 7,
+    /// 8: `org check`: the app registration lacks something aadsync needs (the report names
+    /// it and the fix).
+    RegistrationIncomplete = 8,
 }
 
 impl From<Exit> for ExitCode {
@@ -72,5 +75,6 @@ mod tests {
         assert_eq!(Exit::SafeguardExceeded as u8, 5);
         assert_eq!(Exit::PreviewOnly as u8, 6);
         assert_eq!(Exit::NeedsAttention as u8, 7);
+        assert_eq!(Exit::RegistrationIncomplete as u8, 8);
     }
 }

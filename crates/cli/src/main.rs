@@ -11,6 +11,7 @@ mod backups;
 mod directory;
 mod exit;
 mod orgs;
+mod registration;
 mod resolve;
 mod schedule;
 mod scope;

@@ -78,6 +78,10 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
             }
             sign_in_and_save(store, signins, &prepared, None, device_code).await
         }
+        OrgCommand::Check { org, json } => {
+            let org = find(store, &org)?;
+            crate::registration::check(&org, &name(&org), &signins.tokens, json).await
+        }
         OrgCommand::Remove { org } => {
             let org = find(store, &org)?;
             let removed = orgs::remove(store, &signins.tokens, org.id)

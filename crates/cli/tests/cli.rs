@@ -5,11 +5,13 @@
 //! rows in the SQLite file, with the expected rows read from the tenant's Graph: exit 0, 3
 //! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo,
 //! and an undo racing a synchronization in another process (`undo_race`); names with control
-//! characters escaped on the terminal (`terminal`).
+//! characters escaped on the terminal (`terminal`); `org check` on broken app registrations
+//! (`registration`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod conflicts;
 mod consent;
+mod registration;
 mod schedule;
 mod scope;
 mod signin_hints;

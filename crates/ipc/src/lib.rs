@@ -10,6 +10,7 @@ mod app;
 mod audit;
 mod error;
 mod orgs;
+mod registration;
 pub mod safeguard;
 mod schedule;
 mod scope;
@@ -30,6 +31,7 @@ pub use orgs::{
     NewOrganization, OrganizationRef, OrganizationSummary, RemoveOrganization,
     SetDeletionThreshold, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
+pub use registration::{CheckRegistration, RegistrationCheckView, RegistrationFindingView};
 pub use safeguard::Safeguard;
 pub use schedule::{
     AddSchedule, AttemptOutcome, AttemptView, GetSchedule, INTERVALS, InstalledSchedule,
@@ -103,6 +105,7 @@ pub const COMMANDS: &[&str] = &[
     CancelSignIn::NAME,
     CancelStartingSignIn::NAME,
     ConnectOrganization::NAME,
+    CheckRegistration::NAME,
     RemoveOrganization::NAME,
     SetDeletionThreshold::NAME,
     StartListing::NAME,

@@ -13,7 +13,9 @@
 //! from. `deleted` sorts what Entra ID no longer has (the "Check deleted objects" triage, pure;
 //! `check` reads for it). `freshness` says how long ago an organization synchronized and
 //! whether its next sync can be incremental. `registration` is the registration check, pure:
-//! what Graph shows of an app registration → what each feature lacks, with the fix.
+//! what Graph shows of an app registration → what each feature lacks, with the fix;
+//! `registration_check` runs it for a stored organization (saved sign-in → Graph reads →
+//! findings), the one function the CLI and the app call.
 
 mod check;
 pub mod clock;
@@ -29,6 +31,7 @@ pub mod orgs;
 pub mod publisher;
 pub mod read;
 pub mod registration;
+pub mod registration_check;
 pub mod run;
 pub mod scope;
 pub mod signin;

@@ -366,13 +366,12 @@ fn organization_row(
     }
 }
 
-/// Silent sign-in to a stored organization: refresh token from the keyring, renewed (rotation
-/// saved), and the administrator role checked again.
-pub async fn connect(
+/// A stored organization's session from its refresh token in the keyring (rotations saved
+/// there), with the administrator's UPN and object ID; nothing is sent to Entra ID yet.
+pub async fn resume_session(
     org: &Organization,
     tokens: &TokenStore,
-    policy: &AdminPolicy,
-) -> Result<Connected, OrgError> {
+) -> Result<(Session, String, String), OrgError> {
     // A demo organization may have to start the demo tenant first, which blocks briefly.
     let prepared = {
         let org = org.clone();
@@ -393,6 +392,17 @@ pub async fn connect(
         .ok_or(OrgError::NoSavedSignIn(name))?;
     let mut session = Session::resume(prepared.target, refresh);
     session.persist_to(tokens.clone(), key);
+    Ok((session, upn, object_id))
+}
+
+/// Silent sign-in to a stored organization: refresh token from the keyring, renewed (rotation
+/// saved), and the administrator role checked again.
+pub async fn connect(
+    org: &Organization,
+    tokens: &TokenStore,
+    policy: &AdminPolicy,
+) -> Result<Connected, OrgError> {
+    let (session, upn, object_id) = resume_session(org, tokens).await?;
     let roles = session.verify_admin(policy, &upn).await?;
     // Verifying renewed the access token, whose answer says what is granted now (an admin may
     // have removed a permission since the interactive sign-in).

@@ -1,8 +1,10 @@
 //! The registration check, pure: from what Microsoft Graph shows of an organization's app
 //! registration (its application object, its service principal, its delegated grants), what is
 //! missing or wrong for each of aadsync's features, each with the exact fix in the Entra admin
-//! center. The Graph reads that fill `Registration` are not part of this module, so the
-//! findings are the same for the CLI, the wizard and the automatic run after a failed sign-in.
+//! center. The Graph reads that fill `Registration` are not part of this module
+//! (`registration_check` does them), so the findings are the same for the CLI, the wizard and
+//! the automatic run after a failed sign-in. A saved sign-in Entra ID refuses for a reason of
+//! the registration is a finding too (`refused_sign_in`).
 
 use aadsync_directory::auth::permissions::Feature;
 
@@ -51,6 +53,22 @@ pub enum Area {
     Permission(Feature),
     /// A feature's permission is on the registration but admin consent was not granted.
     Consent(Feature),
+    /// Entra ID refused the organization's saved sign-in for a reason of the registration
+    /// (AADSTS65001, 700016, 7000218), so Graph could not be read at all.
+    SignIn,
+}
+
+impl Area {
+    /// What a finding is about, for people (the CLI's lines, the wizard's list).
+    pub fn label(self) -> &'static str {
+        match self {
+            Area::RedirectUri => "Redirect URI",
+            Area::PublicClientFlows => "Public client flows",
+            Area::ServicePrincipal => "Enterprise application",
+            Area::Permission(f) | Area::Consent(f) => f.name(),
+            Area::SignIn => "Sign-in",
+        }
+    }
 }
 
 /// One thing missing or wrong, with the fix.
@@ -117,6 +135,53 @@ pub fn check_registration(registration: &Registration) -> RegistrationReport {
             .extend(permission_finding(registration, feature));
     }
     report
+}
+
+/// The report for a saved sign-in Entra ID refused with `error` (its `AADSTSnnnn: …` line),
+/// when the refusal is about the registration: nothing could be read from Graph, and the
+/// error says what to fix. `None` for other refusals (revoked or expired sign-in: sign in again).
+pub fn refused_sign_in(client_id: &str, error: &str) -> Option<RegistrationReport> {
+    let code = |n: &str| {
+        error
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| word.eq_ignore_ascii_case(&format!("AADSTS{n}")))
+    };
+    let (area, problem, fix) = if code("65001") {
+        (
+            Area::SignIn,
+            format!(
+                "Entra ID refuses the saved sign-in with AADSTS65001 (consent required): this tenant has not granted admin consent to the application {client_id}, or has no enterprise application (service principal) for it"
+            ),
+            format!(
+                "In {APP_REGISTRATION} → API permissions, select Grant admin consent for the organization (it also creates the enterprise application), then run the check again"
+            ),
+        )
+    } else if code("700016") {
+        (
+            Area::SignIn,
+            format!("Entra ID does not find the application {client_id} in this tenant (AADSTS700016): it was deleted, or it is another tenant's single-tenant application"),
+            "In Entra admin center → Identity → Applications → App registrations → Deleted applications, restore it, or register a new one as the README's \"Connecting your own tenant\" describes and add the organization again with its client ID".to_owned(),
+        )
+    } else if code("7000218") {
+        (
+            Area::PublicClientFlows,
+            "Entra ID refuses the saved sign-in with AADSTS7000218: it takes aadsync for a confidential client because Allow public client flows is off".to_owned(),
+            format!("In {APP_REGISTRATION} → Authentication → Advanced settings, set Allow public client flows to Yes and save"),
+        )
+    } else {
+        return None;
+    };
+    Some(RegistrationReport {
+        findings: vec![RegistrationFinding {
+            area,
+            needed: true,
+            problem,
+            fix,
+        }],
+        unchecked: vec![format!(
+            "Nothing else was checked: the check reads the registration from Microsoft Graph with the organization's saved sign-in, which Entra ID refused ({error})"
+        )],
+    })
 }
 
 fn application_findings(app: &ApplicationSettings) -> Vec<RegistrationFinding> {
@@ -369,6 +434,44 @@ mod tests {
         ];
         for (name, registration, expected, unchecked) in cases {
             assert_eq!(check(registration), (expected, unchecked), "case: {name}");
+        }
+    }
+
+    #[test]
+    fn a_sign_in_refused_for_the_registration_is_a_finding() {
+        let cases = [
+            (
+                "AADSTS65001: The user or administrator has not consented",
+                Some(Area::SignIn),
+            ),
+            (
+                "AADSTS700016: Application with identifier 'x' was not found",
+                Some(Area::SignIn),
+            ),
+            (
+                "AADSTS7000218: The request body must contain client_assertion",
+                Some(Area::PublicClientFlows),
+            ),
+            (
+                "AADSTS50173: The provided grant has expired due to it being revoked",
+                None,
+            ),
+            (
+                "AADSTS700082: The refresh token has expired due to inactivity",
+                None,
+            ),
+            ("AADSTS650011: not 65001", None),
+        ];
+        for (error, expected) in cases {
+            let report = refused_sign_in("c", error);
+            let areas = report
+                .as_ref()
+                .map(|r| r.findings.iter().map(|f| f.area).collect::<Vec<_>>());
+            assert_eq!(areas, expected.map(|a| vec![a]), "{error}");
+            if let Some(report) = report {
+                assert!(report.blocks());
+                assert!(report.unchecked[0].contains(error), "{report:?}");
+            }
         }
     }
 

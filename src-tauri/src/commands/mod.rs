@@ -8,6 +8,7 @@ mod errors;
 mod exports;
 mod listing;
 mod orgs;
+mod registration;
 mod rows;
 mod schedule;
 mod scope;
@@ -47,6 +48,7 @@ app_commands![
     orgs::cancel_sign_in,
     orgs::cancel_starting_sign_in,
     orgs::connect_organization,
+    registration::check_registration,
     orgs::remove_organization,
     orgs::set_deletion_threshold,
     listing::start_listing,

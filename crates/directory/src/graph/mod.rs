@@ -1,10 +1,12 @@
 //! Microsoft Graph reads for synchronization: users and groups page by page (streamed to the
 //! caller), `$search`, group members through `$batch`, users by ID through `$batch`, and
-//! change tracking (`delta`).
+//! change tracking (`delta`); and, for the registration check, the app registration as Graph
+//! shows it (`apps`: application object, service principals, admin consent).
 //!
 //! Every call goes through [`GraphClient`], which retries what is worth retrying. Nothing here
 //! issues one request per object when a paged or batched call exists.
 
+mod apps;
 mod batch;
 mod client;
 mod collections;
@@ -13,6 +15,7 @@ mod model;
 mod recycle_bin;
 pub mod retry;
 
+pub use apps::{ApplicationObject, MICROSOFT_GRAPH_APP_ID, ServicePrincipalObject};
 pub use batch::{BATCH_SIZE, Expansion, UsersById, batch_error, members_refused};
 pub use client::{DEFAULT_CONCURRENCY, GRAPH_REQUEST_TIMEOUT, GraphClient, GraphError, Stats};
 pub use collections::{PAGE_SIZE, search_clause};

@@ -1,10 +1,11 @@
 //! Step 1, Organization: the stored organizations, New…, Remove, the offline demo, and the
-//! selected organization's deletion safeguard and schedule.
+//! selected organization's deletion safeguard, schedule and registration check.
 //!
 //! Next connects with the selected organization's saved sign-in; when that is gone, step 2
 //! asks to sign in again.
 
 mod new_form;
+mod registration;
 mod safeguard;
 mod schedule;
 
@@ -17,6 +18,7 @@ use aadsync_ipc::{
 };
 use leptos::prelude::*;
 use new_form::NewOrganizationForm;
+use registration::RegistrationCheck;
 use safeguard::{Safeguard, SafeguardMessage};
 use schedule::Schedule;
 
@@ -200,7 +202,8 @@ fn organization_options(orgs: Organizations) -> AnyView {
     }
 }
 
-/// The selected organization's last-synchronized note and deletion safeguard.
+/// The selected organization's last-synchronized note, deletion safeguard, schedule and
+/// registration check.
 fn organization_details(step: Step1) -> Option<impl IntoView> {
     let id = step.selected.get()?;
     let org = step.orgs.get()?.ok()?.into_iter().find(|o| o.id == id)?;
@@ -216,6 +219,7 @@ fn organization_details(step: Step1) -> Option<impl IntoView> {
         {note}
         <Safeguard org=org on_saved=saved message=step.safeguard_message open=step.safeguard_open />
         <Schedule id=id open=step.schedule_open />
+        <RegistrationCheck id=id />
     })
 }
 
