@@ -62,6 +62,10 @@ async fn a_decision_is_shown_on_the_user_and_reversed_there() -> Result {
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "dir-counts", "the list", |t| !t.contains("loading")).await?;
     actions::click(&app, "opt-check-deleted").await?;
+    checks::prop_becomes(&app, "opt-check-deleted", "checked", "ticked", |v| {
+        v == "true"
+    })
+    .await?;
     actions::click(&app, "wizard-next").await?;
     checks::text_becomes(&app, "preview-deleted", "the deleted objects", |t| {
         t.contains("objects imported earlier are deleted, disabled or out of scope")

@@ -28,23 +28,31 @@ pub async fn by_css(app: &App, css: &str) -> Result<Element> {
 }
 
 /// What the window shows, shortened, for a wait that ran out: a failure in CI is then explained
-/// by its log (an error message, a step still loading) instead of only "timed out".
+/// by its log (an error message, a step still loading) instead of only "timed out". With the
+/// page's age, so a page that was loaded again (the whole app starting over) tells itself apart
+/// from a dialog that closed.
 async fn window_text(app: &App) -> String {
     const MAX: usize = 2_000;
     match app
         .client
         .execute(
-            "return document.body ? document.body.innerText : '';",
+            "return [document.body ? document.body.innerText : '', performance.now()];",
             vec![],
         )
         .await
     {
-        Ok(serde_json::Value::String(text)) => {
+        Ok(serde_json::Value::Array(parts)) => {
+            let text = parts.first().and_then(|t| t.as_str()).unwrap_or_default();
+            let age = parts
+                .get(1)
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(-1.0);
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            match text.char_indices().nth(MAX) {
+            let text = match text.char_indices().nth(MAX) {
                 Some((cut, _)) => format!("{}…", &text[..cut]),
                 None => text,
-            }
+            };
+            format!("(page loaded {:.1} s ago) {text}", age / 1000.0)
         }
         Ok(other) => format!("(not text: {other})"),
         Err(e) => format!("(could not read it: {e:?})"),
