@@ -18,6 +18,7 @@ mod decisions;
 mod https;
 mod installed;
 mod keyboard;
+mod registration;
 mod schedule;
 mod scope;
 mod shell;

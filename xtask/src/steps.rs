@@ -496,6 +496,7 @@ const SCREENSHOT_TESTS: &[&str] = &[
     "scope::",
     "conflicts::",
     "schedule::",
+    "registration::",
     "a11y::every_screen_passes_axe_in_dark_mode",
 ];
 
@@ -565,6 +566,11 @@ const SCREENSHOTS: &[(&str, &str, &str)] = &[
         "19-organization-schedule.png",
     ),
     ("schedule", "schedule-notice", "20-schedule-notice.png"),
+    (
+        "registration_check",
+        "registration-check",
+        "21-registration-check.png",
+    ),
 ];
 
 #[cfg(test)]
