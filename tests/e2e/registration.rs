@@ -4,7 +4,9 @@
 //! wizard after each break: the redirect URI removed, public client flows off, a permission
 //! removed, no admin consent. Asserted: the break is in place (the control API's dump), the
 //! window names the finding and its fix, and the check changed neither the registration nor
-//! the database. Restored, the registration is complete again.
+//! the database. A removed permission also fails the wizard's listing once the token lapses,
+//! and that refusal comes with the check's finding. Restored, the registration is complete
+//! again.
 
 use crate::signin::{BrowserPlay, launch_with};
 use crate::sync::connect_new;
@@ -81,6 +83,16 @@ impl Registration<'_> {
             self.http
                 .put(self.url("/grant"))
                 .json(&json!({"scope": scope.join(" ")})),
+        )
+        .await
+    }
+
+    /// Moves the tenant's clock on: tokens issued before then have lapsed.
+    async fn advance_clock(&self, seconds: i64) -> Result {
+        self.send(
+            self.http
+                .post(format!("{}/_emulator/clock", self.emulator.base_url()))
+                .json(&json!({"advance_seconds": seconds})),
         )
         .await
     }
@@ -283,6 +295,22 @@ async fn each_broken_registration_is_found_with_its_fix() -> Result {
             && findings.contains("Grant admin consent"),
         "{findings}"
     );
+    // The same break where it bites, without the button: the session's token lapses (the
+    // emulator's clock two hours on), so listing the users renews it without User.Read.All
+    // and Graph refuses; the check runs on its own and the refusal names the fix.
+    registration.advance_clock(2 * 3600).await?;
+    actions::click(&app, "wizard-next").await?;
+    let refused = checks::text_becomes(&app, "dir-error", "the refusal with the check", |t| {
+        t.contains("The registration check found:")
+    })
+    .await?;
+    assert!(
+        refused.contains("403")
+            && refused.contains("Delegated permissions, add User.Read.All")
+            && refused.contains("Grant admin consent"),
+        "{refused}"
+    );
+    reopen_step_1(&app).await?;
     registration.permissions_without("").await?;
 
     // No admin consent: Entra ID refuses the saved sign-in, and the check says why.

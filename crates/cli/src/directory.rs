@@ -2,9 +2,12 @@
 
 use crate::args::ListWhat;
 use crate::exit::{CliError, CliResult};
-use aadsync_directory::graph::GraphClient;
+use aadsync_directory::graph::{GraphClient, GraphError};
+use aadsync_sync::Connected;
+use aadsync_sync::registration_check::after_graph_failure;
 
 pub async fn list(
+    connected: &Connected,
     graph: &GraphClient,
     what: ListWhat,
     search: Option<&str>,
@@ -70,7 +73,9 @@ pub async fn list(
                 .await
         }
     };
-    result.map_err(CliError::failed)?;
+    if let Err(e) = result {
+        return Err(graph_failure(connected, e).await);
+    }
     if json {
         say!(
             "{}",
@@ -78,4 +83,13 @@ pub async fn list(
         );
     }
     Ok(())
+}
+
+/// A failed Graph call's error, with the registration check's findings when the registration
+/// can cause it (a refused read, a refused sign-in renewal), so the fix comes with it.
+pub async fn graph_failure(connected: &Connected, err: GraphError) -> CliError {
+    match after_graph_failure(connected, &err).await {
+        Some(report) => CliError::failed(format!("{err}\n{}", report.explain())),
+        None => CliError::failed(err),
+    }
 }

@@ -132,8 +132,8 @@ async fn run(cli: Cli) -> CliResult {
             search,
             json,
         } => {
-            let (_, graph) = connect(&store, &signins, &org).await?;
-            directory::list(&graph, what, search.as_deref(), json).await
+            let (connected, graph) = connect(&store, &signins, &org).await?;
+            directory::list(&connected, &graph, what, search.as_deref(), json).await
         }
         command @ Command::Sync { .. } => {
             let org = match &command {

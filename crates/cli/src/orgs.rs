@@ -13,6 +13,7 @@ use aadsync_sync::orgs::{
     self, CloudChoice, NewOrganizationInput, OrgError, Prepared, stored_cloud,
 };
 use aadsync_sync::publisher::{PUBLISHER_CLIENT_ID_VAR, publisher_client_id};
+use aadsync_sync::registration_check::after_sign_in_failure;
 use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
 
@@ -181,7 +182,17 @@ pub async fn connect(
     orgs::connect(org, &signins.tokens, &signins.policy)
         .await
         .map_err(|e| {
-            if e.needs_sign_in() {
+            if let Some(report) = after_sign_in_failure(org, &e) {
+                // Signing in again does not help until the registration is fixed.
+                CliError::new(
+                    Exit::SignInRequired,
+                    format!(
+                        "{e}\n{}\nThen run: aadsync login --org {}",
+                        report.explain(),
+                        org.id.0
+                    ),
+                )
+            } else if e.needs_sign_in() {
                 CliError::new(
                     Exit::SignInRequired,
                     format!("{e} — run: aadsync login --org {}", org.id.0),

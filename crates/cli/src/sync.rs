@@ -11,6 +11,7 @@ use aadsync_sync::Connected;
 use aadsync_sync::clock::SystemClock;
 use aadsync_sync::deleted::Action;
 use aadsync_sync::engine::{Cancel, Progress, SyncError};
+use aadsync_sync::registration_check::after_sync_failure;
 use aadsync_sync::run::{self, Decisions, PlannedRun, Reimport, RunRequest, ThresholdExceeded};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -124,8 +125,11 @@ pub async fn sync(
             &SystemClock,
             &*progress,
         )
-        .await
-        .map_err(CliError::failed)?;
+        .await;
+        let planned = match planned {
+            Ok(planned) => planned,
+            Err(e) => return Err(sync_failure(connected, e).await),
+        };
         let decided = decisions(options, &planned, requested)?;
         if !options.json && attempt == 1 {
             notes(&planned, options, &decided);
@@ -288,6 +292,15 @@ const NAMED: usize = 10;
 
 /// Exit 5: the objects that would go, then what to do about it. A scheduled run's message is
 /// its record (`scheduled_attempts`), read later with no terminal: it names the objects.
+/// A synchronization that failed before writing, with the registration check's findings when
+/// the registration can cause the failure (`directory::graph_failure`).
+async fn sync_failure(connected: &Connected, err: SyncError) -> CliError {
+    match after_sync_failure(connected, &err).await {
+        Some(report) => CliError::failed(format!("{err}\n{}", report.explain())),
+        None => CliError::failed(err),
+    }
+}
+
 fn safeguard_stop(refused: ThresholdExceeded, scheduled: bool) -> CliError {
     for o in &refused.objects {
         tell!(

@@ -93,6 +93,25 @@ impl RegistrationReport {
     pub fn blocks(&self) -> bool {
         self.findings.iter().any(|f| f.needed)
     }
+
+    /// The findings as lines to append to the message of a failure the check was run for
+    /// (the CLI's error, the wizard's): each with its fix, then what was not checked.
+    pub fn explain(&self) -> String {
+        let mut text = String::from("The registration check found:");
+        for f in &self.findings {
+            let needed = if f.needed { "needed" } else { "optional" };
+            text.push_str(&format!(
+                "\n- {} ({needed}): {}\n  Fix: {}",
+                f.area.label(),
+                f.problem,
+                f.fix
+            ));
+        }
+        for note in &self.unchecked {
+            text.push_str(&format!("\nNot checked: {note}"));
+        }
+        text
+    }
 }
 
 const APP_REGISTRATION: &str =

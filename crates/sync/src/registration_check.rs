@@ -3,8 +3,11 @@
 //! consent), then `registration::check_registration`. A read Graph refuses for lack of
 //! permission leaves its part unchecked, with why, or falls back to what the sign-in itself
 //! shows; a sign-in Entra ID refuses because of the registration is reported as a finding.
+//! `after_sign_in_failure` and `after_graph_failure` run it on their own when a saved sign-in
+//! or a Graph call failed in a way the registration causes, so the failure comes with the fix.
 
-use crate::orgs::{OrgError, resume_session};
+use crate::engine::SyncError;
+use crate::orgs::{Connected, OrgError, resume_session};
 use crate::registration::{
     ApplicationSettings, Registration, RegistrationReport, check_registration, refused_sign_in,
 };
@@ -60,6 +63,58 @@ pub async fn check_organization(
     let client_id = ClientId::parse(&org.client_id).map_err(OrgError::ClientId)?;
     let graph = GraphClient::new(Arc::new(session)).map_err(CheckError::Graph)?;
     check_with(&graph, &client_id, granted).await
+}
+
+/// After the saved sign-in of `org` failed: the check's findings when Entra ID refused it for
+/// a reason of the registration (AADSTS65001, 700016, 7000218); `None` for any other failure.
+pub fn after_sign_in_failure(org: &Organization, err: &OrgError) -> Option<RegistrationReport> {
+    match err {
+        OrgError::Session(SessionError::SignInAgain { reason }) => {
+            refused_sign_in(&org.client_id, reason)
+        }
+        _ => None,
+    }
+}
+
+/// After a Graph call through `connected`'s session failed: when Graph refused it (403, what a
+/// permission missing from the registration or its consent causes) or Entra ID refused to
+/// renew the sign-in for a reason of the registration, the check through the same session.
+/// `None` when the failure has another cause, the check found nothing, or it could not run:
+/// the failure's own message then stands alone.
+pub async fn after_graph_failure(
+    connected: &Connected,
+    err: &GraphError,
+) -> Option<RegistrationReport> {
+    let report = match err {
+        GraphError::Session(SessionError::SignInAgain { reason }) => {
+            refused_sign_in(&connected.organization.client_id, reason)?
+        }
+        e if e.is_forbidden() => {
+            let client_id = ClientId::parse(&connected.organization.client_id).ok()?;
+            let graph = GraphClient::new(Arc::clone(&connected.session)).ok()?;
+            let granted = connected.session.granted().await;
+            match check_with(&graph, &client_id, granted).await {
+                Ok(report) => report,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the registration check after a refused Graph call failed");
+                    return None;
+                }
+            }
+        }
+        _ => return None,
+    };
+    (!report.findings.is_empty()).then_some(report)
+}
+
+/// [`after_graph_failure`] for a synchronization's failure.
+pub async fn after_sync_failure(
+    connected: &Connected,
+    err: &SyncError,
+) -> Option<RegistrationReport> {
+    match err {
+        SyncError::Graph(e) => after_graph_failure(connected, e).await,
+        _ => None,
+    }
 }
 
 /// The reads and the check for the client `client_id`, through `graph`; `granted` is what

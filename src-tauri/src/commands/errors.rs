@@ -6,7 +6,9 @@ use aadsync_directory::graph::GraphError;
 use aadsync_ipc::{ErrorCode, IpcError};
 use aadsync_store::StoreError;
 use aadsync_sync::engine::SyncError;
-use aadsync_sync::orgs::OrgError;
+use aadsync_sync::orgs::{Connected, OrgError};
+use aadsync_sync::registration::RegistrationReport;
+use aadsync_sync::registration_check::{after_graph_failure, after_sync_failure};
 
 /// Runs blocking store work off the main thread.
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -83,6 +85,30 @@ pub(crate) fn sync_error(err: SyncError) -> IpcError {
         }
         SyncError::Cancelled => IpcError::new(ErrorCode::Cancelled, capitalize(&err.to_string())),
     }
+}
+
+/// A failed Graph call through `connected`'s session, with the registration check's findings
+/// when the registration can cause the failure (`registration_check::after_graph_failure`).
+pub(crate) async fn graph_failure(connected: &Connected, err: GraphError) -> IpcError {
+    match after_graph_failure(connected, &err).await {
+        Some(report) => with_findings(graph_error(err), &report),
+        None => graph_error(err),
+    }
+}
+
+/// [`graph_failure`] for a synchronization's plan.
+pub(crate) async fn sync_failure(connected: &Connected, err: SyncError) -> IpcError {
+    match after_sync_failure(connected, &err).await {
+        Some(report) => with_findings(sync_error(err), &report),
+        None => sync_error(err),
+    }
+}
+
+/// The error's message followed by the findings, one a line (the views keep line breaks in
+/// errors); the code stays, so the view acts on the failure as before.
+pub(crate) fn with_findings(mut err: IpcError, report: &RegistrationReport) -> IpcError {
+    err.message = format!("{}\n{}", err.message, report.explain());
+    err
 }
 
 /// Organization and sign-in errors: what the wizard's steps 1–2 act on.

@@ -2,7 +2,7 @@
 //! search, or everything), each marked when it was imported before.
 
 use crate::commands::connection::connected;
-use crate::commands::errors::{blocking, graph_error, to_ipc};
+use crate::commands::errors::{blocking, graph_error, graph_failure, to_ipc};
 use crate::jobs;
 use crate::state::AppState;
 use aadsync_directory::graph::GraphClient;
@@ -96,7 +96,11 @@ pub async fn start_listing(
             }
             Err(e) => Err(e),
         };
-        jobs::listing_end(&listing, result.err().map(graph_error));
+        let error = match result {
+            Ok(()) => None,
+            Err(e) => Some(graph_failure(&connection, e).await),
+        };
+        jobs::listing_end(&listing, error);
     });
     Ok(ipc::JobRef { job })
 }

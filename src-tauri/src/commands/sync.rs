@@ -2,7 +2,7 @@
 //! decide, apply with progress and Cancel, export the results.
 
 use crate::commands::connection::connected;
-use crate::commands::errors::{blocking, graph_error, sync_error, to_ipc};
+use crate::commands::errors::{blocking, graph_error, sync_error, sync_failure, to_ipc};
 use crate::commands::rows;
 use crate::jobs;
 use crate::state::AppState;
@@ -63,8 +63,11 @@ pub async fn plan_sync(
         &SystemClock,
         &progress,
     )
-    .await
-    .map_err(sync_error)?;
+    .await;
+    let planned = match planned {
+        Ok(planned) => planned,
+        Err(e) => return Err(sync_failure(&connection, e).await),
+    };
     let planned = Arc::new(planned);
     let id = state.jobs.add_plan(Arc::clone(&planned));
     Ok(rows::preview(id, &planned))

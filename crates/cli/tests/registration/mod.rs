@@ -360,3 +360,93 @@ async fn each_broken_registration_is_found_with_its_fix_and_exit_code() {
     complete(&env.db, &text, &report);
     assert_eq!(db::organizations(&env.db).len(), 1);
 }
+
+/// The registration check runs on its own when a command fails in a way the registration
+/// causes: a read Graph refuses because a permission was taken out of the registration and its
+/// consent, then a saved sign-in Entra ID refuses because the admin consent is gone. The
+/// failure comes with the finding and its fix, nothing is written, and a failure the
+/// registration does not cause (an object that does not exist) comes without a check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_the_registration_refuses_says_what_to_fix() {
+    if !in_session(
+        "registration::a_command_the_registration_refuses_says_what_to_fix",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let emulator = Emulator::start_demo().await.expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let env = Env {
+        tenant: Tenant::new(&emulator),
+        db: dir.path().join("aadsync.sqlite3"),
+        emulator,
+    };
+    env.permissions(FULL, FULL).await;
+    add_organization(&env.emulator, &env.db).await;
+    let someone = env.tenant.graph("/users?$top=1&$select=id").await["value"][0]["id"]
+        .as_str()
+        .expect("a user")
+        .to_owned();
+    let before = db::dump(&env.db);
+
+    // An object that is not there: a failure of another kind, no check.
+    let missing = "00000000-0000-4000-8000-0000000000aa";
+    let ran = run(aadsync(&env.db, &["sync", "--org", "1", "--user", missing])).await;
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.stderr.contains(missing), "{ran}");
+    assert!(!ran.stderr.contains("registration check"), "{ran}");
+
+    // User.Read.All out of the registration and the consent: Graph refuses to list users.
+    let left = without(FULL, "User.Read.All");
+    env.permissions(&left, &left).await;
+    for args in [
+        &["list", "users", "--org", "1"][..],
+        &["sync", "--org", "1", "--user", someone.as_str()][..],
+    ] {
+        let ran = run(aadsync(&env.db, args)).await;
+        assert_eq!(ran.code, Some(1), "{args:?}: {ran}");
+        assert!(ran.stderr.contains("403"), "{args:?}: {ran}");
+        assert!(
+            ran.stderr.contains("The registration check found:"),
+            "{args:?}: {ran}"
+        );
+        assert!(
+            ran.stderr
+                .contains("Delegated permissions, add User.Read.All")
+                && ran.stderr.contains("Grant admin consent"),
+            "{args:?}: {ran}"
+        );
+    }
+    db::assert_same(&before, &db::dump(&env.db), "refused by Graph");
+
+    // No admin consent at all: Entra ID refuses to renew the saved sign-in (AADSTS65001).
+    env.tenant
+        .control(Method::DELETE, &format!("{}/grant", env.app()), json!({}))
+        .await;
+    let ran = run(aadsync(
+        &env.db,
+        &["sync", "--org", "1", "--user", someone.as_str()],
+    ))
+    .await;
+    assert_eq!(ran.code, Some(4), "{ran}");
+    assert!(
+        ran.stderr.contains("The registration check found:"),
+        "{ran}"
+    );
+    assert!(
+        ran.stderr.contains("AADSTS65001") && ran.stderr.contains("Grant admin consent"),
+        "{ran}"
+    );
+    db::assert_same(&before, &db::dump(&env.db), "refused by Entra ID");
+
+    // Fixed: the same command imports the user.
+    env.permissions(FULL, FULL).await;
+    let ran = run(aadsync(
+        &env.db,
+        &["sync", "--org", "1", "--user", someone.as_str()],
+    ))
+    .await;
+    assert_eq!(ran.code, Some(0), "{ran}");
+    let expected = env.tenant.users([&someone]).await;
+    assert_eq!(db::imported_users(&env.db), expected);
+}
