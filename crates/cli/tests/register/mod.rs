@@ -229,7 +229,7 @@ async fn register_previews_creates_once_and_the_organization_synchronizes() {
     let mut scopes: Vec<&str> = grant["scope"].as_str().expect("scope").split(' ').collect();
     scopes.sort_unstable();
     assert_eq!(scopes, PERMISSIONS.map(|(name, _)| name));
-    assert_eq!(db::client_ids(&db_path), [client_id.clone()]);
+    assert_eq!(db::client_ids(&db_path), std::slice::from_ref(&client_id));
     assert_eq!(
         db::organizations(&db_path),
         [(
