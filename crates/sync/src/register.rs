@@ -156,7 +156,32 @@ pub async fn start_bootstrap(
     method: Method,
     hint: Option<&str>,
 ) -> Result<SignIn, OrgError> {
-    SignIn::start_with(bootstrap, method, hint, bootstrap_scopes()).await
+    let target = &bootstrap.target;
+    let no_redirect =
+        bootstrap_no_redirect_hint(target.client_id.as_str(), target.tenant.segment());
+    Ok(
+        SignIn::start_with(bootstrap, method, hint, bootstrap_scopes())
+            .await?
+            .with_no_redirect_hint(no_redirect),
+    )
+}
+
+/// What a bootstrap sign-in that never comes back means: the errors Entra ID shows only in
+/// the browser for the publisher's application asking for these permissions.
+pub fn bootstrap_no_redirect_hint(client_id: &str, tenant: &str) -> String {
+    let roles = REGISTERING_ROLES
+        .iter()
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "No answer from the browser yet. If Microsoft's page shows an error:
+AADSTS90094 or AADSTS90093 (Need admin approval): the account may not consent to {permissions}; sign in as an administrator with one of these roles: {roles}
+AADSTS700016 or AADSTS650059 (application not found, or not for use in this tenant): the application {client_id} must be the publisher's multi-tenant application; check its client ID
+AADSTS90002 (tenant not found): the tenant must be the directory (tenant) ID or a verified domain of the organization ({tenant}), in the cloud chosen in aadsync
+aadsync keeps waiting for the sign-in; Cancel stops it.",
+        permissions = BOOTSTRAP_PERMISSIONS.join(", ")
+    )
 }
 
 /// Where the organization signs in after the registration: the same tenant and cloud, with
@@ -856,6 +881,19 @@ mod tests {
         }
         let again = plan(&complete()).expect("plan");
         assert!(again.changes_nothing());
+    }
+
+    #[test]
+    fn the_bootstrap_hint_names_the_roles_that_may_register() {
+        let hint = bootstrap_no_redirect_hint("c", "contoso.com");
+        for named in [
+            "AADSTS90094",
+            "Application Administrator, Cloud Application Administrator",
+            "Application.ReadWrite.All",
+            "contoso.com",
+        ] {
+            assert!(hint.contains(named), "{named}: {hint}");
+        }
     }
 
     #[test]

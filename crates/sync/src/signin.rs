@@ -79,6 +79,13 @@ impl SignIn {
         Ok(Self { flow, hint })
     }
 
+    /// Replaces what the front end shows when no redirect comes (a sign-in whose likely
+    /// errors are not the app registration's, as the registration's bootstrap sign-in).
+    pub fn with_no_redirect_hint(mut self, hint: String) -> Self {
+        self.hint = hint;
+        self
+    }
+
     pub fn prompt(&self) -> Prompt {
         match &self.flow {
             Flow::Browser(interactive) => Prompt::Browser {
