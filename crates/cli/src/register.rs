@@ -91,6 +91,11 @@ pub async fn register(
     .map_err(|e| {
         if e.not_administrator() {
             refused(e)
+        } else if e.declined() {
+            CliError::failed(format!(
+                "{e}. The permissions were declined, so nothing was created and nothing was stored. To register aadsync, run the command again and accept {} on the consent page",
+                BOOTSTRAP_PERMISSIONS.join(", ")
+            ))
         } else {
             CliError::failed(e)
         }

@@ -115,7 +115,7 @@ pub(crate) fn query(url: &str) -> std::collections::HashMap<String, String> {
 }
 
 /// Signs `person` in on the pages of `url` and stops on the page after the second factor.
-async fn signed_in_page(browser: &Browser, url: &str, person: &Person<'_>) -> Page {
+pub(crate) async fn signed_in_page(browser: &Browser, url: &str, person: &Person<'_>) -> Page {
     let page = browser.open(url).await.expect("open");
     let page = browser.next(&page, person.upn).await.expect("account");
     let page = browser

@@ -6,10 +6,10 @@
 //! `/_emulator/registrations`, the database through SQL.
 
 use crate::ALEX;
-use crate::consent::{nth_url, query, recording_browser};
+use crate::consent::{nth_url, query, recording_browser, signed_in_page};
 use crate::support::tenant::Tenant;
 use crate::support::{aadsync, cli, db, run};
-use aadsync_emulator::browser::{Browser, Person};
+use aadsync_emulator::browser::{Browser, Person, Redirect, parse_form};
 use aadsync_emulator::model::{RoleAssignment, roles};
 use aadsync_emulator::{Emulator, EmulatorConfig, demo};
 use aadsync_testenv::{KeyringMode, in_session};
@@ -330,5 +330,59 @@ async fn an_administrator_without_an_application_role_creates_and_stores_nothing
         without_bootstrap_consent(registrations(&emulator).await),
         before
     );
+    assert_eq!(db::organizations(&db_path), []);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declining_the_permissions_creates_and_stores_nothing() {
+    if !in_session(
+        "register::declining_the_permissions_creates_and_stores_nothing",
+        KeyringMode::Unlocked,
+    ) {
+        return;
+    }
+    let emulator = Emulator::start_demo().await.expect("emulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let db_path = dir.path().join("aadsync.sqlite3");
+    let (script, urls) = recording_browser(dir.path());
+    let before = registrations(&emulator).await;
+
+    let running = tokio::spawn(run(register(&emulator, &db_path, &script, &["--yes"])));
+    let browser = Browser::new().expect("browser");
+    let page = signed_in_page(
+        &browser,
+        &nth_url(&urls, 1),
+        &Person::demo_admin(emulator.clock().now()),
+    )
+    .await;
+    assert_eq!(page.step(), Some("consent"), "{}", page.html);
+    // Cancel on the permissions page: the error response goes to aadsync's redirect URI.
+    let html = browser
+        .submit(&page, "", true)
+        .await
+        .expect("cancel")
+        .text()
+        .await
+        .expect("page");
+    let (action, fields) = parse_form(&html);
+    browser
+        .deliver(&Redirect::FormPost {
+            action,
+            fields,
+            html,
+        })
+        .await
+        .expect("deliver");
+    let declined = running.await.expect("join");
+    assert_eq!(declined.code, Some(1), "{declined}");
+    assert!(
+        declined.stderr.contains("AADSTS65004")
+            && declined
+                .stderr
+                .contains("The permissions were declined, so nothing was created"),
+        "{declined}"
+    );
+    // Not even the consent: the tenant is as it was.
+    assert_eq!(registrations(&emulator).await, before);
     assert_eq!(db::organizations(&db_path), []);
 }
