@@ -110,10 +110,9 @@ pub async fn register(
     // saved (the organization is saved from the sign-in with the new client ID).
     let graph = GraphClient::new(Arc::new(signed_in.session))
         .map_err(|e| CliError::failed(OrgError::Http(e.to_string())))?;
-    let existing = register::read_existing(&graph)
+    let plan = register::read_and_plan(&graph)
         .await
         .map_err(register_error)?;
-    let plan = register::plan(&existing).map_err(register_error)?;
     say!("Registration of aadsync in {tenant}:");
     for line in plan.preview() {
         say!("- {line}");

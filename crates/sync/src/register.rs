@@ -115,6 +115,12 @@ pub enum RegisterError {
     /// permission aadsync needs.
     #[error("{0}")]
     MicrosoftGraph(String),
+    /// What Graph shows changed since the preview (another administrator, another run):
+    /// nothing was written; preview again.
+    #[error(
+        "the registration in the tenant changed since the preview, so nothing was written. Look at the new preview and confirm again"
+    )]
+    Changed,
 }
 
 impl RegisterError {
@@ -239,6 +245,11 @@ pub async fn read_existing(graph: &GraphClient) -> Result<Existing, RegisterErro
         grants,
         microsoft_graph,
     })
+}
+
+/// [`read_existing`] then [`plan`]: the preview of what [`apply`] will do.
+pub async fn read_and_plan(graph: &GraphClient) -> Result<RegistrationPlan, RegisterError> {
+    plan(&read_existing(graph).await?)
 }
 
 /// Whether a part of the registration is created, changed or left as it is.
@@ -537,12 +548,18 @@ fn plan_grant(existing: &Existing, needed: &[&str], resource_id: &str) -> Planne
     }
 }
 
-/// Does what `plan` says, and nothing else; returns the registration's client ID. Run it
+/// Does what `previewed` says, and nothing else; returns the registration's client ID. The
+/// preview may be minutes old (the administrator read it): Graph is read again first, and if
+/// the plan is no longer the same, nothing is written ([`RegisterError::Changed`]). Run it
 /// again after a failure: a new read and plan reuse what was created.
 pub async fn apply(
     graph: &GraphClient,
-    plan: &RegistrationPlan,
+    previewed: &RegistrationPlan,
 ) -> Result<ClientId, RegisterError> {
+    let plan = read_and_plan(graph).await?;
+    if plan != *previewed {
+        return Err(RegisterError::Changed);
+    }
     let app = &plan.application;
     let app_id = match (app.action, &app.app_id) {
         (Action::Present, Some(id)) => id.clone(),
