@@ -24,6 +24,7 @@ use aadsync_directory::auth::signin::Scopes;
 use aadsync_directory::graph::{
     GraphClient, GraphError, MICROSOFT_GRAPH_APP_ID, NamedApplication, ServicePrincipalObject,
 };
+use aadsync_store::CloudKind;
 use serde_json::{Value, json};
 
 /// The `uniqueName` of the application aadsync registers: how a second run finds it.
@@ -106,6 +107,10 @@ pub enum RegisterError {
         step: &'static str,
         source: GraphError,
     },
+    /// Automatic registration is not available for this organization (with why and what to
+    /// do instead).
+    #[error("{0}")]
+    Unsupported(String),
     #[error("cannot {step}: {source}")]
     Graph {
         step: &'static str,
@@ -142,11 +147,19 @@ impl RegisterError {
 }
 
 /// Where the bootstrap sign-in goes: the tenant and cloud of `prepared` (from the New… form
-/// or `--tenant`/`--cloud`), with the publisher's client ID.
-pub fn prepare_bootstrap(prepared: &Prepared) -> Result<Prepared, OrgError> {
+/// or `--tenant`/`--cloud`), with the publisher's client ID. The national clouds are refused
+/// before any sign-in: "Upsert application" (the application found and created by its
+/// `uniqueName`) is available in the global service only.
+pub fn prepare_bootstrap(prepared: &Prepared) -> Result<Prepared, RegisterError> {
     if prepared.demo {
-        return Err(OrgError::Demo(
-            "the offline demo tenant is registered already; it needs no registration".into(),
+        return Err(RegisterError::Unsupported(
+            "the offline demo tenant has its app registration already; it needs no registration"
+                .into(),
+        ));
+    }
+    if matches!(prepared.cloud, CloudKind::UsGovernment | CloudKind::China) {
+        return Err(RegisterError::Unsupported(
+            "aadsync cannot register itself in a national cloud (GCC High, DoD, China): Microsoft Graph's \"Upsert application\", which finds and creates the registration by its unique name, is available in the global service only. Register aadsync by hand as the README's \"Registering your own app\" describes, then add the organization with its client ID".into(),
         ));
     }
     let mut bootstrap = prepared.clone();
@@ -898,6 +911,33 @@ mod tests {
         }
         let again = plan(&complete()).expect("plan");
         assert!(again.changes_nothing());
+    }
+
+    /// The bootstrap goes to the same tenant and cloud with the publisher's client ID; the
+    /// national clouds, where "Upsert application" is not available, are refused before it.
+    #[test]
+    fn the_bootstrap_signs_in_with_the_publishers_application_in_the_global_service_only() {
+        use crate::orgs::{CloudChoice, NewOrganizationInput, prepare_new};
+        let prepared = |cloud: CloudChoice| {
+            prepare_new(&NewOrganizationInput {
+                tenant: "contoso.com".into(),
+                client_id: "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into(),
+                cloud,
+            })
+            .expect("prepared")
+        };
+        for cloud in [CloudChoice::Global, CloudChoice::Gcc] {
+            let bootstrap = prepare_bootstrap(&prepared(cloud.clone())).expect("bootstrap");
+            assert_eq!(
+                bootstrap.target.client_id,
+                crate::publisher::publisher_client_id().expect("publisher")
+            );
+            assert_eq!(bootstrap.target.tenant, prepared(cloud).target.tenant);
+        }
+        for cloud in [CloudChoice::GccHigh, CloudChoice::Dod, CloudChoice::China] {
+            let refused = prepare_bootstrap(&prepared(cloud)).expect_err("national cloud");
+            assert!(refused.to_string().contains("national cloud"), "{refused}");
+        }
     }
 
     #[test]
