@@ -271,6 +271,35 @@ pub enum OrgCommand {
         #[arg(long)]
         device_code: bool,
     },
+    /// Register aadsync in the tenant (an app registration of its own) and store the
+    /// organization with it: an administrator (Application Administrator, Cloud Application
+    /// Administrator or Global Administrator) signs in with the publisher's application and
+    /// accepts Application.ReadWrite.All and DelegatedPermissionGrant.ReadWrite.All; the
+    /// preview lists exactly what will be created (the application, its enterprise
+    /// application, admin consent); then the usual sign-in with the new client ID. Running it
+    /// again creates nothing twice.
+    Register {
+        /// Tenant ID (GUID) or verified domain.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_enum, default_value_t = CloudArg::Global)]
+        cloud: CloudArg,
+        /// Authority host for --cloud custom, e.g. https://login.example.com.
+        #[arg(long, required_if_eq("cloud", "custom"))]
+        authority: Option<String>,
+        /// Graph root for --cloud custom (default: the authority host).
+        #[arg(long)]
+        graph: Option<String>,
+        /// Create what the preview lists without asking (needed when not on a terminal).
+        #[arg(long, conflicts_with = "dry_run")]
+        yes: bool,
+        /// Show the preview and create nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Show a code to enter at the sign-in page instead of opening a browser.
+        #[arg(long)]
+        device_code: bool,
+    },
     /// Check the organization's app registration (redirect URI, public client flows, each
     /// permission, admin consent) with its saved sign-in; exit 8 when something aadsync needs
     /// is missing or wrong. Each finding comes with its fix.

@@ -22,6 +22,9 @@ pub enum Exit {
     /// 8: `org check`: the app registration lacks something aadsync needs (the report names
     /// it and the fix).
     RegistrationIncomplete = 8,
+    /// 9: `org register`: the administrator may not register applications or grant consent
+    /// (the message names the roles and permissions needed).
+    RegistrationRefused = 9,
 }
 
 impl From<Exit> for ExitCode {
@@ -76,5 +79,6 @@ mod tests {
         assert_eq!(Exit::PreviewOnly as u8, 6);
         assert_eq!(Exit::NeedsAttention as u8, 7);
         assert_eq!(Exit::RegistrationIncomplete as u8, 8);
+        assert_eq!(Exit::RegistrationRefused as u8, 9);
     }
 }

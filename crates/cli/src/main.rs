@@ -11,6 +11,7 @@ mod backups;
 mod directory;
 mod exit;
 mod orgs;
+mod register;
 mod registration;
 mod resolve;
 mod schedule;

@@ -45,17 +45,10 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
             device_code,
             consent,
         } => {
-            let cloud = match (demo, cloud) {
-                (true, _) => CloudChoice::Demo,
-                (_, CloudArg::Global) => CloudChoice::Global,
-                (_, CloudArg::Gcc) => CloudChoice::Gcc,
-                (_, CloudArg::GccHigh) => CloudChoice::GccHigh,
-                (_, CloudArg::Dod) => CloudChoice::Dod,
-                (_, CloudArg::China) => CloudChoice::China,
-                (_, CloudArg::Custom) => CloudChoice::Custom {
-                    authority_host: authority.unwrap_or_default(),
-                    graph_root: graph.unwrap_or_default(),
-                },
+            let cloud = if demo {
+                CloudChoice::Demo
+            } else {
+                cloud_choice(cloud, authority, graph)
             };
             let client_id = if consent {
                 publisher_client_id()
@@ -78,6 +71,28 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
                 admin_consent(&prepared).await?;
             }
             sign_in_and_save(store, signins, &prepared, None, device_code).await
+        }
+        OrgCommand::Register {
+            tenant,
+            cloud,
+            authority,
+            graph,
+            yes,
+            dry_run,
+            device_code,
+        } => {
+            let options = crate::register::Options {
+                confirm: if dry_run {
+                    crate::register::Confirm::DryRun
+                } else if yes {
+                    crate::register::Confirm::Yes
+                } else {
+                    crate::register::Confirm::Ask
+                },
+                device_code,
+            };
+            let cloud = cloud_choice(cloud, authority, graph);
+            crate::register::register(store, signins, tenant, cloud, options).await
         }
         OrgCommand::Check { org, json } => {
             let org = find(store, &org)?;
@@ -292,6 +307,77 @@ fn list(store: &Store) -> CliResult {
     Ok(())
 }
 
+/// The cloud the command line names (`--cloud`, with `--authority`/`--graph` for custom).
+pub(crate) fn cloud_choice(
+    cloud: CloudArg,
+    authority: Option<String>,
+    graph: Option<String>,
+) -> CloudChoice {
+    match cloud {
+        CloudArg::Global => CloudChoice::Global,
+        CloudArg::Gcc => CloudChoice::Gcc,
+        CloudArg::GccHigh => CloudChoice::GccHigh,
+        CloudArg::Dod => CloudChoice::Dod,
+        CloudArg::China => CloudChoice::China,
+        CloudArg::Custom => CloudChoice::Custom {
+            authority_host: authority.unwrap_or_default(),
+            graph_root: graph.unwrap_or_default(),
+        },
+    }
+}
+
+pub(crate) fn method(device_code: bool) -> Method {
+    if device_code {
+        Method::DeviceCode
+    } else {
+        Method::Browser
+    }
+}
+
+/// Shows a started sign-in's prompt (`ask`: what to do in the browser) and waits for it, with
+/// Ctrl+C as cancel; after a while without a redirect, the likely causes.
+pub(crate) async fn wait_for(
+    sign_in: SignIn,
+    policy: AdminPolicy,
+    ask: &str,
+) -> Result<aadsync_directory::auth::signin::SignedIn, OrgError> {
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match sign_in.prompt() {
+        Prompt::DeviceCode {
+            user_code,
+            verification_uri,
+            expires_in,
+        } => say!(
+            "To sign in, open {verification_uri} and enter the code {user_code} (valid for {} minutes). Press Ctrl+C to cancel.",
+            expires_in.as_secs() / 60
+        ),
+        Prompt::Browser { url, .. } => match open_browser(&url) {
+            Ok(()) => say!(
+                "{ask} in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
+            ),
+            Err(err) => say!("{err}\nOpen this address to sign in:\n{url}"),
+        },
+    }
+    let hint = match sign_in.prompt() {
+        Prompt::Browser {
+            no_redirect_hint, ..
+        } => Some(no_redirect_hint),
+        Prompt::DeviceCode { .. } => None,
+    };
+    let finishing = sign_in.finish(policy, cancel);
+    tokio::pin!(finishing);
+    // After a while without a redirect, the likely causes; the sign-in goes on waiting.
+    tokio::select! {
+        outcome = &mut finishing => outcome,
+        () = tokio::time::sleep(NO_REDIRECT_AFTER), if hint.is_some() => {
+            say!("{}", hint.unwrap_or_default());
+            finishing.await
+        }
+    }
+}
+
 /// `aadsync org add --consent`, before the sign-in: the tenant's admin consent page for the
 /// publisher's application in the browser, until an administrator accepted (or refused).
 /// Nothing is stored here; the sign-in that follows stores the organization.
@@ -331,56 +417,22 @@ async fn admin_consent(prepared: &Prepared) -> CliResult {
     Ok(())
 }
 
-async fn sign_in_and_save(
+pub(crate) async fn sign_in_and_save(
     store: &Arc<Store>,
     signins: &Signins,
     prepared: &Prepared,
     hint: Option<&str>,
     device_code: bool,
 ) -> CliResult {
-    let cancel = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let method = if device_code {
-        Method::DeviceCode
-    } else {
-        Method::Browser
-    };
-    let sign_in = SignIn::start(prepared, method, hint)
+    let sign_in = SignIn::start(prepared, method(device_code), hint)
         .await
         .map_err(CliError::failed)?;
-    match sign_in.prompt() {
-        Prompt::DeviceCode {
-            user_code,
-            verification_uri,
-            expires_in,
-        } => say!(
-            "To sign in, open {verification_uri} and enter the code {user_code} (valid for {} minutes). Press Ctrl+C to cancel.",
-            expires_in.as_secs() / 60
-        ),
-        Prompt::Browser { url, .. } => match open_browser(&url) {
-            Ok(()) => say!(
-                "Sign in with your administrator account in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
-            ),
-            Err(err) => say!("{err}\nOpen this address to sign in:\n{url}"),
-        },
-    }
-    let hint = match sign_in.prompt() {
-        Prompt::Browser {
-            no_redirect_hint, ..
-        } => Some(no_redirect_hint),
-        Prompt::DeviceCode { .. } => None,
-    };
-    let finishing = sign_in.finish(signins.policy.clone(), cancel);
-    tokio::pin!(finishing);
-    // After a while without a redirect, the likely causes; the sign-in goes on waiting.
-    let signed_in = tokio::select! {
-        outcome = &mut finishing => outcome,
-        () = tokio::time::sleep(NO_REDIRECT_AFTER), if hint.is_some() => {
-            say!("{}", hint.unwrap_or_default());
-            finishing.await
-        }
-    }
+    let signed_in = wait_for(
+        sign_in,
+        signins.policy.clone(),
+        "Sign in with your administrator account",
+    )
+    .await
     .map_err(CliError::failed)?;
     let connected = orgs::save(store, &signins.tokens, prepared, signed_in)
         .await

@@ -6,11 +6,12 @@
 //! (failed objects), 1 (a failed read writes nothing), 5 (safeguard, nothing written), undo,
 //! and an undo racing a synchronization in another process (`undo_race`); names with control
 //! characters escaped on the terminal (`terminal`); `org check` on broken app registrations
-//! (`registration`).
+//! (`registration`); `org register`, the automatic registration (`register`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod conflicts;
 mod consent;
+mod register;
 mod registration;
 mod schedule;
 mod scope;

@@ -15,7 +15,9 @@
 //! whether its next sync can be incremental. `registration` is the registration check, pure:
 //! what Graph shows of an app registration → what each feature lacks, with the fix;
 //! `registration_check` runs it for a stored organization (saved sign-in → Graph reads →
-//! findings), the one function the CLI and the app call.
+//! findings), the one function the CLI and the app call. `register` is the automatic
+//! registration: a bootstrap sign-in with the publisher's application, what Graph shows →
+//! a pure plan (the preview) → apply, then the usual sign-in with the new client ID.
 
 mod check;
 pub mod clock;
@@ -30,6 +32,7 @@ mod model;
 pub mod orgs;
 pub mod publisher;
 pub mod read;
+pub mod register;
 pub mod registration;
 pub mod registration_check;
 pub mod run;

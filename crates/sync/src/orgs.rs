@@ -9,7 +9,7 @@ use crate::demo::demo_tenant;
 use aadsync_directory::auth::admin::{AdminError, AdminPolicy};
 use aadsync_directory::auth::admin_consent::AdminConsentError;
 use aadsync_directory::auth::signin::{Account, SignInError, SignedIn, TenantInfo};
-use aadsync_directory::auth::{Session, SessionError};
+use aadsync_directory::auth::{LoopbackError, Session, SessionError};
 use aadsync_directory::{ClientId, Cloud, EndpointError, IdError, Target, TargetError, TenantRef};
 use aadsync_keystore::{TokenError, TokenKey, TokenStore};
 use aadsync_store::{CloudKind, NewOrganization, OrgId, Organization, Store, StoreError};
@@ -110,6 +110,23 @@ impl OrgError {
             self,
             OrgError::SignIn(SignInError::NotAdmin(AdminError::NotAdmin { .. }))
         )
+    }
+
+    /// The administrator declined in the browser: Cancel on Microsoft's pages, or on the
+    /// permissions a sign-in asked for (`access_denied`, AADSTS65004).
+    pub fn declined(&self) -> bool {
+        match self {
+            OrgError::SignIn(SignInError::Loopback(LoopbackError::Denied {
+                error,
+                description,
+            })) => {
+                error.eq_ignore_ascii_case("access_denied")
+                    || description
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(|w| w.eq_ignore_ascii_case("AADSTS65004"))
+            }
+            _ => false,
+        }
     }
 
     /// The administrator (or the front end) cancelled the sign-in.
@@ -441,4 +458,23 @@ pub async fn remove(
     let removed = off_thread(move || writer.writer().remove_organization(id)).await?;
     tracing::info!(tenant = %removed.tenant_id, "organization removed");
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_in_the_browser_is_declined() {
+        let denied = |error: &str, description: &str| {
+            OrgError::SignIn(SignInError::Loopback(LoopbackError::Denied {
+                error: error.into(),
+                description: description.into(),
+            }))
+        };
+        assert!(denied("access_denied", "AADSTS65004: User declined to consent").declined());
+        assert!(denied("consent_required", "AADSTS65004: declined").declined());
+        assert!(!denied("invalid_request", "AADSTS50011: redirect URI").declined());
+        assert!(!OrgError::NoSavedSignIn("x".into()).declined());
+    }
 }

@@ -5,7 +5,7 @@
 use crate::orgs::{OrgError, Prepared};
 use aadsync_directory::auth::admin::AdminPolicy;
 use aadsync_directory::auth::signin::{
-    BROWSER_TIMEOUT, DeviceSignIn, Interactive, SignedIn, no_redirect_hint,
+    BROWSER_TIMEOUT, DeviceSignIn, Interactive, Scopes, SignedIn, no_redirect_hint,
 };
 use std::future::Future;
 use std::time::Duration;
@@ -56,13 +56,34 @@ impl SignIn {
         method: Method,
         hint: Option<&str>,
     ) -> Result<Self, OrgError> {
+        Self::start_with(prepared, method, hint, Scopes::default()).await
+    }
+
+    /// [`Self::start`], asking Microsoft Graph for `scopes` instead of `.default` (the
+    /// automatic registration's bootstrap sign-in, `crate::register`).
+    pub async fn start_with(
+        prepared: &Prepared,
+        method: Method,
+        hint: Option<&str>,
+        scopes: Scopes,
+    ) -> Result<Self, OrgError> {
+        let target = &prepared.target;
         let flow = match method {
-            Method::Browser => Flow::Browser(Interactive::prepare(&prepared.target, hint).await?),
-            Method::DeviceCode => Flow::Device(DeviceSignIn::start(&prepared.target).await?),
+            Method::Browser => {
+                Flow::Browser(Interactive::prepare_with(target, hint, scopes).await?)
+            }
+            Method::DeviceCode => Flow::Device(DeviceSignIn::start_with(target, scopes).await?),
         };
         let target = &prepared.target;
         let hint = no_redirect_hint(target.client_id.as_str(), target.tenant.segment());
         Ok(Self { flow, hint })
+    }
+
+    /// Replaces what the front end shows when no redirect comes (a sign-in whose likely
+    /// errors are not the app registration's, as the registration's bootstrap sign-in).
+    pub fn with_no_redirect_hint(mut self, hint: String) -> Self {
+        self.hint = hint;
+        self
     }
 
     pub fn prompt(&self) -> Prompt {

@@ -17,7 +17,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 /// A `$BROWSER` that appends each URL it is given to a file, one a line: (script, file).
-fn recording_browser(dir: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn recording_browser(dir: &Path) -> (PathBuf, PathBuf) {
     let urls = dir.join("urls");
     let script = dir.join("browser.sh");
     std::fs::write(
@@ -43,7 +43,7 @@ fn urls_opened(file: &Path) -> Vec<String> {
 }
 
 /// The `n`th URL handed to the browser (1-based), once it is there.
-fn nth_url(file: &Path, n: usize) -> String {
+pub(crate) fn nth_url(file: &Path, n: usize) -> String {
     tokio::task::block_in_place(|| {
         aadsync_testenv::wait_until("the browser script", Duration::from_secs(30), || {
             urls_opened(file).get(n - 1).cloned()
@@ -106,7 +106,7 @@ async fn publisher_in_tenant(emulator: &Emulator) -> (Option<Value>, Vec<(String
     (sp, grants)
 }
 
-fn query(url: &str) -> std::collections::HashMap<String, String> {
+pub(crate) fn query(url: &str) -> std::collections::HashMap<String, String> {
     reqwest::Url::parse(url)
         .expect("url")
         .query_pairs()
@@ -115,7 +115,7 @@ fn query(url: &str) -> std::collections::HashMap<String, String> {
 }
 
 /// Signs `person` in on the pages of `url` and stops on the page after the second factor.
-async fn signed_in_page(browser: &Browser, url: &str, person: &Person<'_>) -> Page {
+pub(crate) async fn signed_in_page(browser: &Browser, url: &str, person: &Person<'_>) -> Page {
     let page = browser.open(url).await.expect("open");
     let page = browser.next(&page, person.upn).await.expect("account");
     let page = browser

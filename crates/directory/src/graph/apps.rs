@@ -4,6 +4,11 @@
 //! (`oauth2PermissionGrants`). Each read needs its own permission (ARCHITECTURE.md, "Graph and
 //! identity calls"); a refusal is the caller's to report ([`GraphError::is_forbidden`]), and
 //! an object Graph does not have is `None`, not an error.
+//!
+//! Also the writes of the automatic registration (`sync::register`): the application upserted
+//! by its `uniqueName`, its service principal, and its tenant-wide grant on Microsoft Graph
+//! ("Upsert application", "Create servicePrincipal", "Create oAuth2PermissionGrant",
+//! "Update oAuth2PermissionGrant"), each needing the permission its page names.
 
 use super::client::{GraphClient, GraphError};
 use super::collections::encode;
@@ -45,6 +50,33 @@ impl ServicePrincipalObject {
             .map(|(_, v)| v.as_str())
     }
 }
+
+/// An application found by its `uniqueName` (an alternate key its creator chose), with what
+/// the automatic registration compares and writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamedApplication {
+    /// The object ID (`id`).
+    pub object_id: String,
+    /// The application (client) ID (`appId`).
+    pub app_id: String,
+    pub display_name: String,
+    pub settings: ApplicationObject,
+    /// `groupMembershipClaims` (`DirectoryRole` puts the directory roles in tokens as `wids`).
+    pub group_membership_claims: Option<String>,
+    pub sign_in_audience: String,
+    /// `requiredResourceAccess` as Graph gave it: a PATCH replaces the whole list, so the
+    /// entries for other APIs are written back unchanged.
+    pub required_resource_access: Value,
+}
+
+/// One delegated permission grant: its ID and its space-separated `scope`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GrantObject {
+    pub id: String,
+    pub scope: String,
+}
+
+const NAMED_APPLICATION_SELECT: &str = "id,appId,displayName,uniqueName,signInAudience,groupMembershipClaims,publicClient,isFallbackPublicClient,requiredResourceAccess,web,spa";
 
 const APPLICATION_SELECT: &str =
     "id,appId,publicClient,isFallbackPublicClient,requiredResourceAccess,web,spa";
@@ -103,9 +135,24 @@ impl GraphClient {
         client: &str,
         resource: &str,
     ) -> Result<Vec<String>, GraphError> {
+        Ok(self
+            .admin_consent_grants(client, resource)
+            .await?
+            .iter()
+            .flat_map(|g| g.scope.split_whitespace().map(str::to_owned))
+            .collect())
+    }
+
+    /// The tenant-wide (`AllPrincipals`) delegated grants the service principal `client`
+    /// holds on the service principal `resource`, as [`Self::admin_consented_scopes`] reads them.
+    pub async fn admin_consent_grants(
+        &self,
+        client: &str,
+        resource: &str,
+    ) -> Result<Vec<GrantObject>, GraphError> {
         let filter = encode(&format!("clientId eq '{}'", client.replace('\'', "''")));
         let url = self.url(&format!("/oauth2PermissionGrants?$filter={filter}"));
-        let mut scopes = Vec::new();
+        let mut grants = Vec::new();
         self.pages(url, false, |items| {
             for grant in items {
                 let text = |key: &str| grant[key].as_str().unwrap_or_default();
@@ -119,14 +166,132 @@ impl GraphClient {
                     && text("clientId").eq_ignore_ascii_case(client)
                     && text("resourceId").eq_ignore_ascii_case(resource)
                 {
-                    scopes.extend(text("scope").split_whitespace().map(str::to_owned));
+                    grants.push(GrantObject {
+                        id: text("id").to_owned(),
+                        scope: text("scope").to_owned(),
+                    });
                 }
             }
             Ok(())
         })
         .await?;
-        Ok(scopes)
+        Ok(grants)
     }
+
+    /// The application with this `uniqueName` ("Get application" by the alternate key;
+    /// `Application.Read.All`), `None` when the tenant has none.
+    pub async fn application_by_unique_name(
+        &self,
+        unique_name: &str,
+    ) -> Result<Option<NamedApplication>, GraphError> {
+        let url = self.url(&format!(
+            "/applications(uniqueName='{}')?$select={NAMED_APPLICATION_SELECT}",
+            encode(&unique_name.replace('\'', "''"))
+        ));
+        match found(self.get(&url, false).await)? {
+            Some(json) => read_named_application(&json).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// "Upsert application": `PATCH /applications(uniqueName='…')` with `body`. With `create`,
+    /// `Prefer: create-if-missing` makes it create the application when none has the name
+    /// (201 with the new object: its `appId` is returned); without, it only updates (204,
+    /// `None`; a missing application is Graph's 404). `Application.ReadWrite.All`.
+    pub async fn upsert_application(
+        &self,
+        unique_name: &str,
+        body: &Value,
+        create: bool,
+    ) -> Result<Option<String>, GraphError> {
+        let url = self.url(&format!(
+            "/applications(uniqueName='{}')",
+            encode(&unique_name.replace('\'', "''"))
+        ));
+        let prefer = create.then_some("create-if-missing");
+        let answer = self.patch(&url, body, prefer).await?;
+        if answer.is_null() {
+            return Ok(None);
+        }
+        match answer["appId"].as_str().filter(|id| !id.is_empty()) {
+            Some(app_id) => Ok(Some(app_id.to_owned())),
+            None => Err(GraphError::unreadable(
+                "Microsoft Graph created the application without saying its appId",
+            )),
+        }
+    }
+
+    /// "Create servicePrincipal" for the application `app_id` (`Application.ReadWrite.All`).
+    pub async fn create_service_principal(
+        &self,
+        app_id: &str,
+    ) -> Result<ServicePrincipalObject, GraphError> {
+        let url = self.url("/servicePrincipals");
+        let answer = self
+            .post(&url, &serde_json::json!({ "appId": app_id }))
+            .await?;
+        read_principal(&answer)
+    }
+
+    /// "Create oAuth2PermissionGrant": the tenant-wide (`AllPrincipals`) delegated grant of
+    /// `scope` to the service principal `client` on the service principal `resource` — admin
+    /// consent for the organization (`DelegatedPermissionGrant.ReadWrite.All`).
+    pub async fn create_admin_consent_grant(
+        &self,
+        client: &str,
+        resource: &str,
+        scope: &str,
+    ) -> Result<GrantObject, GraphError> {
+        let url = self.url("/oauth2PermissionGrants");
+        let body = serde_json::json!({
+            "clientId": client,
+            "consentType": "AllPrincipals",
+            "resourceId": resource,
+            "scope": scope,
+        });
+        let answer = self.post(&url, &body).await?;
+        match answer["id"].as_str().filter(|id| !id.is_empty()) {
+            Some(id) => Ok(GrantObject {
+                id: id.to_owned(),
+                scope: answer["scope"].as_str().unwrap_or(scope).to_owned(),
+            }),
+            None => Err(GraphError::unreadable(
+                "Microsoft Graph created the permission grant without saying its ID",
+            )),
+        }
+    }
+
+    /// "Update oAuth2PermissionGrant": the grant's `scope` replaced
+    /// (`DelegatedPermissionGrant.ReadWrite.All`).
+    pub async fn update_grant_scope(&self, grant_id: &str, scope: &str) -> Result<(), GraphError> {
+        let url = self.url(&format!("/oauth2PermissionGrants/{}", encode(grant_id)));
+        self.patch(&url, &serde_json::json!({ "scope": scope }), None)
+            .await?;
+        Ok(())
+    }
+}
+
+fn read_named_application(json: &Value) -> Result<NamedApplication, GraphError> {
+    let settings = read_application(json)?;
+    let text = |key: &str| json[key].as_str().unwrap_or_default().to_owned();
+    let (object_id, app_id) = (text("id"), text("appId"));
+    if object_id.is_empty() || app_id.is_empty() {
+        return Err(GraphError::unreadable(
+            "Microsoft Graph described the application without its id or appId",
+        ));
+    }
+    Ok(NamedApplication {
+        object_id,
+        app_id,
+        display_name: text("displayName"),
+        settings,
+        group_membership_claims: json["groupMembershipClaims"].as_str().map(str::to_owned),
+        sign_in_audience: text("signInAudience"),
+        required_resource_access: match &json["requiredResourceAccess"] {
+            Value::Null => Value::Array(Vec::new()),
+            other => other.clone(),
+        },
+    })
 }
 
 /// An array of strings at `value[key]`; missing or `null` is empty, anything else unreadable.

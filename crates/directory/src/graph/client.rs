@@ -213,12 +213,35 @@ impl GraphClient {
         self.send(Method::POST, url, Some(body), false).await
     }
 
+    /// A PATCH; `prefer` is the `Prefer` header (`create-if-missing` makes an alternate-key
+    /// PATCH an upsert). An answer without a body (204 No Content) is `Value::Null`.
+    pub async fn patch(
+        &self,
+        url: &str,
+        body: &Value,
+        prefer: Option<&str>,
+    ) -> Result<Value, GraphError> {
+        self.send_with(Method::PATCH, url, Some(body), false, prefer)
+            .await
+    }
+
     async fn send(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
         eventual: bool,
+    ) -> Result<Value, GraphError> {
+        self.send_with(method, url, body, eventual, None).await
+    }
+
+    async fn send_with(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        eventual: bool,
+        prefer: Option<&str>,
     ) -> Result<Value, GraphError> {
         let mut attempt = 0;
         let mut renewed = false;
@@ -230,7 +253,8 @@ impl GraphClient {
                     .acquire()
                     .await
                     .map_err(|_| GraphError::Cancelled)?;
-                self.once(&method, url, body, eventual, &mut renewed).await
+                self.once(&method, url, body, (eventual, prefer), &mut renewed)
+                    .await
             };
             match outcome {
                 Attempt::Done(value) => return Ok(value),
@@ -264,7 +288,7 @@ impl GraphClient {
         method: &Method,
         url: &str,
         body: Option<&Value>,
-        eventual: bool,
+        (eventual, prefer): (bool, Option<&str>),
         renewed: &mut bool,
     ) -> Attempt {
         let token = match self.session.access_token().await {
@@ -281,6 +305,9 @@ impl GraphClient {
             .header("return-client-request-id", "true");
         if eventual {
             request = request.header("ConsistencyLevel", "eventual");
+        }
+        if let Some(prefer) = prefer {
+            request = request.header("Prefer", prefer);
         }
         if let Some(body) = body {
             request = request.json(body);
@@ -321,6 +348,10 @@ impl GraphClient {
                 };
             }
         };
+        // A write Graph answers with 204 No Content has no body to read.
+        if answer.status == StatusCode::NO_CONTENT {
+            return Attempt::Done(Value::Null);
+        }
         let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
         if answer.status.is_success() {
             return match parsed {

@@ -15,7 +15,10 @@ mod model;
 mod recycle_bin;
 pub mod retry;
 
-pub use apps::{ApplicationObject, MICROSOFT_GRAPH_APP_ID, ServicePrincipalObject};
+pub use apps::{
+    ApplicationObject, GrantObject, MICROSOFT_GRAPH_APP_ID, NamedApplication,
+    ServicePrincipalObject,
+};
 pub use batch::{BATCH_SIZE, Expansion, UsersById, batch_error, members_refused};
 pub use client::{DEFAULT_CONCURRENCY, GRAPH_REQUEST_TIMEOUT, GraphClient, GraphError, Stats};
 pub use collections::{PAGE_SIZE, search_clause};

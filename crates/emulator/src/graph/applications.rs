@@ -177,8 +177,19 @@ fn may_manage(call: &Call, app: &AppObject) -> bool {
     app.owners.contains(&call.caller.object_id) || call.holds_role(APPLICATION_MANAGERS)
 }
 
-/// PATCH: an update, or for `uniqueName` the documented upsert (201 with the new application
-/// when none has that name; 204 for an update).
+/// Whether the request carries `Prefer: create-if-missing` (among other preferences, any case).
+fn creates_if_missing(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("Prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("create-if-missing"))
+}
+
+/// PATCH: an update, or for `uniqueName` with `Prefer: create-if-missing` the documented
+/// upsert (201 with the new application when none has that name; 204 for an update; 404
+/// without the header when none has it).
 pub(super) fn update(shared: &Shared, headers: &HeaderMap, key: AppKey, body: &str) -> Response {
     let call = match begin(shared, headers, WRITE_APPLICATIONS) {
         Ok(call) => call,
@@ -205,7 +216,10 @@ pub(super) fn update(shared: &Shared, headers: &HeaderMap, key: AppKey, body: &s
             *app = changed;
             no_content(&call)
         }
-        (None, AppKey::UniqueName(name)) => {
+        // "Upsert application": `Prefer: create-if-missing` is "required for upsert behavior,
+        // otherwise the request is treated as an update operation" — and an update of an
+        // application that does not exist is 404.
+        (None, AppKey::UniqueName(name)) if creates_if_missing(headers) => {
             match new_application(shared, &call, body, Some(name.clone())) {
                 Ok(app) => {
                     let json = app.json(&publisher_domain(&call));

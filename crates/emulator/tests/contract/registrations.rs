@@ -845,7 +845,22 @@ async fn upsert_by_unique_name_creates_once_then_updates() {
     let admin = env.admin_token();
     let path = "applications(uniqueName='aadsync-desktop')";
     let body = registration_body();
-    let (first, created) = env.call("PATCH", path, &admin, Some(body.clone())).await;
+    // "Upsert application": without `Prefer: create-if-missing` the PATCH is an update, and
+    // "if an application object with the uniqueName doesn't exist and the Prefer:
+    // create-if-missing header is not specified, this method returns a 404 Not Found".
+    let (update_only, missing) = env.call("PATCH", path, &admin, Some(body.clone())).await;
+    assert_eq!(update_only, 404, "{missing}");
+    let response = env
+        .http
+        .patch(format!("{}/v1.0/{path}", env.base()))
+        .bearer_auth(&admin)
+        .header("Prefer", "create-if-missing")
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let first = response.status().as_u16();
+    let created: Value = response.json().await.expect("json");
     assert_eq!(first, 201, "{created}");
     assert_eq!(created["uniqueName"], "aadsync-desktop");
     let (second, _) = env

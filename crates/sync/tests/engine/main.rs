@@ -11,6 +11,7 @@ mod deleted;
 mod faults;
 mod hidden;
 mod incremental;
+mod register;
 mod scope;
 mod selection;
 mod undo;

@@ -36,6 +36,11 @@ pub enum SignInError {
         "the app registration {client_id} lacks the delegated Microsoft Graph permission {missing} with admin consent. In the Microsoft Entra admin center open App registrations → this app → API permissions, add it and choose \"Grant admin consent\""
     )]
     Consent { client_id: String, missing: String },
+    /// A sign-in that asked for permissions by name came back without one of them.
+    #[error(
+        "the sign-in with the application {client_id} was not granted the delegated Microsoft Graph permission {missing} it asked for. Sign in again and accept the permissions on the consent page (as an administrator who may consent for the organization)"
+    )]
+    NotGranted { client_id: String, missing: String },
     #[error("Microsoft Graph did not answer as expected: {0}")]
     Graph(String),
     #[error("the sign-in service answered without {0}")]

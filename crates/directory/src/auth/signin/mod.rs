@@ -15,7 +15,7 @@ mod error;
 mod tenant;
 
 pub use browser::{NO_REDIRECT_AFTER, no_redirect_hint, open_browser};
-pub use consent::{GRAPH_SCOPES, REQUIRED_PERMISSIONS, missing_permission};
+pub use consent::{GRAPH_SCOPES, REQUIRED_PERMISSIONS, Scopes, missing_permission};
 pub use discovery::{Discovery, discover};
 pub use error::SignInError;
 pub use tenant::{TenantInfo, read_tenant};
@@ -61,19 +61,40 @@ pub struct Interactive {
     discovery: Discovery,
     listener: LoopbackListener,
     flow: CodeFlow,
+    scopes: Scopes,
+}
+
+/// `Scopes::graph` as the flows take them.
+fn graph_scopes(scopes: &Scopes) -> Vec<&str> {
+    scopes.graph.iter().map(String::as_str).collect()
 }
 
 impl Interactive {
     /// Checks the tenant, binds the loopback listener and builds the authorization URL.
     pub async fn prepare(target: &Target, login_hint: Option<&str>) -> Result<Self, SignInError> {
+        Self::prepare_with(target, login_hint, Scopes::default()).await
+    }
+
+    /// [`Self::prepare`], asking for `scopes` instead of `.default`.
+    pub async fn prepare_with(
+        target: &Target,
+        login_hint: Option<&str>,
+        scopes: Scopes,
+    ) -> Result<Self, SignInError> {
         let discovery = discover(target).await?;
         let listener = LoopbackListener::bind().await?;
-        let flow = CodeFlow::start(target, &listener.redirect_uri(), GRAPH_SCOPES, login_hint)?;
+        let flow = CodeFlow::start(
+            target,
+            &listener.redirect_uri(),
+            &graph_scopes(&scopes),
+            login_hint,
+        )?;
         Ok(Self {
             target: target.clone(),
             discovery,
             listener,
             flow,
+            scopes,
         })
     }
 
@@ -95,13 +116,14 @@ impl Interactive {
             discovery,
             listener,
             flow,
+            scopes,
         } = self;
         let mut cancel = std::pin::pin!(cancel);
         let response = listener.wait(&flow.state, timeout, cancel.as_mut()).await?;
         let nonce = flow.nonce.clone();
         let redeem_and_check = async {
             let tokens = flow.redeem(response).await?;
-            complete(&target, &discovery, &policy, tokens, Some(&nonce)).await
+            complete_with(&target, &discovery, &policy, &scopes, tokens, Some(&nonce)).await
         };
         tokio::select! {
             outcome = redeem_and_check => outcome,
@@ -116,16 +138,23 @@ pub struct DeviceSignIn {
     target: Target,
     discovery: Discovery,
     flow: DeviceFlow,
+    scopes: Scopes,
 }
 
 impl DeviceSignIn {
     pub async fn start(target: &Target) -> Result<Self, SignInError> {
+        Self::start_with(target, Scopes::default()).await
+    }
+
+    /// [`Self::start`], asking for `scopes` instead of `.default`.
+    pub async fn start_with(target: &Target, scopes: Scopes) -> Result<Self, SignInError> {
         let discovery = discover(target).await?;
-        let flow = DeviceFlow::start(target, GRAPH_SCOPES).await?;
+        let flow = DeviceFlow::start(target, &graph_scopes(&scopes)).await?;
         Ok(Self {
             target: target.clone(),
             discovery,
             flow,
+            scopes,
         })
     }
 
@@ -150,7 +179,7 @@ impl DeviceSignIn {
         let tokens = self.flow.finish(cancel.as_mut()).await?;
         // Cancel still stops the checks after the code was accepted.
         tokio::select! {
-            outcome = complete(&self.target, &self.discovery, &policy, tokens, None) => outcome,
+            outcome = complete_with(&self.target, &self.discovery, &policy, &self.scopes, tokens, None) => outcome,
             () = cancel => Err(SignInError::Device(DeviceFlowError::Cancelled)),
         }
     }
@@ -162,6 +191,18 @@ pub async fn complete(
     target: &Target,
     discovery: &Discovery,
     policy: &AdminPolicy,
+    tokens: Tokens,
+    nonce: Option<&str>,
+) -> Result<SignedIn, SignInError> {
+    complete_with(target, discovery, policy, &Scopes::default(), tokens, nonce).await
+}
+
+/// [`complete`] for a sign-in that asked for `scopes`.
+pub async fn complete_with(
+    target: &Target,
+    discovery: &Discovery,
+    policy: &AdminPolicy,
+    scopes: &Scopes,
     tokens: Tokens,
     nonce: Option<&str>,
 ) -> Result<SignedIn, SignInError> {
@@ -180,10 +221,12 @@ pub async fn complete(
     let access = tokens.access_token.expose();
     // Permissions first: without them the role check's own answer would be misleading.
     let granted = tokens.scopes.clone();
-    if let Some(missing) = missing_permission(&tokens.scopes) {
-        return Err(SignInError::Consent {
-            client_id: target.client_id.as_str().to_owned(),
-            missing,
+    if let Some(missing) = scopes.missing(&tokens.scopes) {
+        let client_id = target.client_id.as_str().to_owned();
+        return Err(if scopes.dynamic {
+            SignInError::NotGranted { client_id, missing }
+        } else {
+            SignInError::Consent { client_id, missing }
         });
     }
     let graph = (target.http(), &target.endpoints.graph_root, access);
