@@ -388,22 +388,13 @@ fn locked_version(root: &Path, krate: &str) -> Result<String, String> {
 }
 
 fn tools(ctx: &Ctx, purpose: Purpose) -> Result<Vec<Tool>, String> {
-    let mut tools = vec![
-        Tool {
-            krate: "wasm-bindgen-cli",
-            version: locked_version(&ctx.root, "wasm-bindgen")?,
-            bin: "wasm-bindgen",
-            // Its published lock file pins a yanked crate; a fresh resolution builds fine.
-            locked: false,
-        },
-        Tool {
-            // 0.22 needs a newer rustc than 1.95; 0.21.14 is the last that builds here.
-            krate: "trunk",
-            version: "0.21.14".into(),
-            bin: "trunk",
-            locked: true,
-        },
-    ];
+    let mut tools = vec![Tool {
+        krate: "wasm-bindgen-cli",
+        version: locked_version(&ctx.root, "wasm-bindgen")?,
+        bin: "wasm-bindgen",
+        // Its published lock file pins a yanked crate; a fresh resolution builds fine.
+        locked: false,
+    }];
     if purpose == Purpose::Test && cfg!(target_os = "linux") {
         tools.push(Tool {
             krate: "tauri-driver",

@@ -183,18 +183,69 @@ pub fn parse_test_result(line: &str) -> Option<Counts> {
     })
 }
 
-/// Builds `frontend/dist` with trunk (offline: a wasm-bindgen-cli mismatch must be an error).
+/// Builds `frontend/dist`: the Leptos app for wasm32 with cargo, its JavaScript glue with
+/// wasm-bindgen-cli (the version in `Cargo.lock`, so the two agree), then the page, its loader,
+/// the style sheet and the icon copied beside them. What trunk did for this one page, without
+/// the 7.5 minutes trunk takes to install on every fresh machine (ARCHITECTURE.md, "Build tool
+/// for the frontend").
 pub fn build_frontend(ctx: &mut Ctx, release: bool) -> Result<(), String> {
-    let mut trunk = ctx.command("trunk");
-    trunk
-        .current_dir(ctx.root.join("frontend"))
-        .args(["build", "--offline", "--locked"])
-        .env("CARGO_TARGET_DIR", ctx.target_dir())
-        .env_remove("NO_COLOR");
+    let mut cargo = ctx.cargo();
+    cargo.args([
+        "build",
+        "--locked",
+        "-p",
+        "aadsync-frontend",
+        "--bin",
+        "aadsync-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
     if release {
-        trunk.arg("--release");
+        cargo.arg("--release");
     }
-    ctx.step("frontend (trunk build)", &mut trunk)
+    ctx.step("frontend (cargo build, wasm32)", &mut cargo)?;
+    let profile = if release { "release" } else { "debug" };
+    let wasm = ctx
+        .target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(profile)
+        .join("aadsync-frontend.wasm");
+    let source = ctx.root.join("frontend");
+    let dist = source.join("dist");
+    // A dist left by an earlier build (or by trunk) must not leave stale files to embed.
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist)
+            .map_err(|e| format!("cannot empty {}: {e}", dist.display()))?;
+    }
+    std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    let mut bindgen = ctx.command("wasm-bindgen");
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            "aadsync-frontend",
+            "--out-dir",
+        ])
+        .arg(&dist)
+        .arg(&wasm);
+    ctx.step("frontend (wasm-bindgen)", &mut bindgen)?;
+    for (from, to) in [
+        (source.join("index.html"), "index.html"),
+        (source.join("main.js"), "main.js"),
+        (source.join("style.css"), "style.css"),
+        (ctx.root.join("icons").join("32x32.png"), "icon.png"),
+    ] {
+        std::fs::copy(&from, dist.join(to)).map_err(|e| {
+            format!(
+                "cannot copy {} into {}: {e}",
+                from.display(),
+                dist.display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Everything `cargo xtask test` checks, in an order where cheap failures come first.
