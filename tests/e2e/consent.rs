@@ -102,6 +102,7 @@ async fn new_with_publisher_app(app: &mut App, emulator: &Emulator) -> Result {
         t == "Add the aadsync application…"
     })
     .await?;
+    crate::schedule::painted(app).await?;
     app.screenshot("consent-choice").await?;
     fill_custom_authority(app, emulator.base_url()).await
 }
@@ -120,6 +121,7 @@ async fn admin_consent_then_sign_in_stores_the_publishers_application() -> Resul
         t.contains("Signed in to Contoso (contoso.com) as admin@contoso.com (Global Administrator)")
     })
     .await?;
+    crate::schedule::painted(&app).await?;
     app.screenshot("consent-signed-in").await?;
 
     // The browser got the tenant's admin consent page, then the sign-in, both for the
@@ -221,6 +223,7 @@ async fn a_declined_or_cancelled_consent_stores_nothing() -> Result {
         t.contains("declined in the browser (AADSTS65004:") && t.contains("choose Accept")
     })
     .await?;
+    crate::schedule::painted(&app).await?;
     app.screenshot("consent-declined").await?;
     nothing_stored(&app, &emulator, &play).await?;
 
