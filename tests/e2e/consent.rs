@@ -4,8 +4,9 @@
 //! window: the tenant as the emulator's control API dumps it (the publisher application's
 //! service principal and one tenant-wide grant), the SQLite file (the organization stored with
 //! the publisher's client ID) and the keyring (`secret-tool`). Then the refusals: Cancel on the
-//! consent page (the message in the window) and Cancel in the app, each leaving the database,
-//! the keyring and the tenant as they were. The system browser is `browser-helper`, or, for the
+//! consent page (the message in the window), and an account that may not consent (stopped in
+//! the browser; after 30 s the window lists the likely causes) then Cancel in the app, each
+//! leaving the database, the keyring and the tenant as they were. The system browser is `browser-helper`, or, for the
 //! refusal, the test itself on the emulator's pages.
 
 use crate::signin::{BrowserPlay, fill_custom_authority, keyring_secrets, launch_with};
@@ -180,7 +181,7 @@ async fn admin_consent_then_sign_in_stores_the_publishers_application() -> Resul
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_declined_or_cancelled_consent_stores_nothing() -> Result {
+async fn a_declined_or_not_allowed_consent_stores_nothing() -> Result {
     let emulator = Emulator::start_demo().await?;
     let play = BrowserPlay::new()?;
     play.hold()?;
@@ -227,13 +228,39 @@ async fn a_declined_or_cancelled_consent_stores_nothing() -> Result {
     app.screenshot("consent-declined").await?;
     nothing_stored(&app, &emulator, &play).await?;
 
-    // Cancel in the app while the browser waits: nothing to report, the form ready again.
+    // An account that may not consent: Entra ID stops it in the browser (AADSTS90094, "Need
+    // admin approval") and never answers the app, which after 30 s lists such causes with the
+    // roles that may consent, and goes on waiting until Cancel (nothing to report then).
     actions::click(&app, "new-sign-in").await?;
     checks::text_becomes(&app, "new-consent-progress", "the wait", |t| {
         t.contains("Accept the permissions in your browser")
     })
     .await?;
     checks::eventually("the consent page opened again", || play.opened() == 2)?;
+    let url = play.opened_urls().pop().ok_or("no page opened")?;
+    let alex = Person {
+        upn: "alex.wilber@contoso.com",
+        password: demo::USER_PASSWORD,
+        totp_secret: demo::USER_TOTP_SECRET,
+        now: emulator.clock().now(),
+    };
+    let secret = totp::base32_decode(alex.totp_secret).ok_or("the demo TOTP secret")?;
+    let page = browser.open(&url).await?;
+    let page = browser.next(&page, alex.upn).await?;
+    let page = browser.next(&page, alex.password).await?;
+    let page = browser
+        .next(&page, &totp::code_at(&secret, alex.now))
+        .await?;
+    assert!(page.html.contains("AADSTS90094"), "{}", page.html);
+    checks::text_becomes(&app, "new-consent-hint", "the likely causes", |t| {
+        t.contains("AADSTS90094")
+            && t.contains("Cloud Application Administrator or Application Administrator")
+            && t.contains("AADSTS700016")
+            && t.contains("AADSTS90002")
+    })
+    .await?;
+    crate::schedule::painted(&app).await?;
+    app.screenshot("consent-not-allowed-hint").await?;
     actions::click(&app, "new-cancel-start").await?;
     checks::text_becomes(&app, "new-sign-in", "the form ready again", |t| {
         t == "Add the aadsync application…"
@@ -241,6 +268,7 @@ async fn a_declined_or_cancelled_consent_stores_nothing() -> Result {
     .await?;
     checks::gone(&app, "new-error").await?;
     checks::gone(&app, "new-consent-progress").await?;
+    checks::gone(&app, "new-consent-hint").await?;
     // The consent page's redirect URI no longer answers: the listener closed with the Cancel
     // (its server stops on a signal, so give it a moment).
     let redirect = param(&play.opened_urls()[1], "redirect_uri")?;

@@ -212,6 +212,25 @@ impl Command for FinishSignIn {
     type Output = ConnectedOrganization;
 }
 
+/// What to tell the administrator when no answer has come back from the admin consent page
+/// (`add_publisher_app`) after `after_seconds`: the errors Entra ID shows only in the browser
+/// (an account that may not consent, an unknown application, a wrong tenant), one a line,
+/// each with what to do. The consent goes on waiting.
+#[derive(Debug)]
+pub enum AdminConsentHint {}
+
+impl Command for AdminConsentHint {
+    const NAME: &'static str = "admin_consent_hint";
+    type Args = NewOrganization;
+    type Output = ConsentHint;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentHint {
+    pub text: String,
+    pub after_seconds: u64,
+}
+
 /// Stops a running sign-in; finishing it then answers `SignInCancelled`.
 #[derive(Debug)]
 pub enum CancelSignIn {}

@@ -6,10 +6,12 @@
 //! cancelled consent leaves the database and the keyring as they were.
 
 use crate::commands::errors::{capitalize, org_error};
-use aadsync_directory::auth::admin_consent::AdminConsent;
-use aadsync_directory::auth::signin::{BROWSER_TIMEOUT, open_browser};
+use aadsync_directory::auth::admin_consent::{AdminConsent, no_consent_redirect_hint};
+use aadsync_directory::auth::signin::{BROWSER_TIMEOUT, NO_REDIRECT_AFTER, open_browser};
+use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
 use aadsync_sync::orgs::{OrgError, Prepared};
+use aadsync_sync::publisher::publisher_client_id;
 
 /// Opens the tenant's admin consent page for `prepared`'s application (the publisher's) in the
 /// system browser and waits until an administrator accepted it; a refusal is the error, with
@@ -39,4 +41,16 @@ pub(crate) async fn admin_consent(prepared: &Prepared) -> Result<(), IpcError> {
             tracing::info!(scope = %consented.scope, "admin consent given");
         })
         .map_err(|e| org_error(OrgError::from(e)))
+}
+
+/// The likely causes to show when the consent page has not answered after a while: Entra ID
+/// shows these refusals in the browser and never sends them back (the same text as
+/// `aadsync org add --consent` prints).
+#[tauri::command]
+pub async fn admin_consent_hint(args: ipc::NewOrganization) -> Result<ipc::ConsentHint, IpcError> {
+    let client_id = publisher_client_id().map_err(org_error)?;
+    Ok(ipc::ConsentHint {
+        text: no_consent_redirect_hint(client_id.as_str(), args.tenant.trim()),
+        after_seconds: NO_REDIRECT_AFTER.as_secs(),
+    })
 }

@@ -4,11 +4,14 @@
 //! about.
 
 use crate::components::error::{ErrorMessage, Look};
+use crate::ipc;
 use crate::wizard::Wizard;
 use crate::wizard::connect::{
     Application, FormErrors, NewOrgForm, cloud_from_value, cloud_value, place,
 };
-use aadsync_ipc::{CloudName, ErrorCode, SignInMethod, SignInTarget};
+use aadsync_ipc::{
+    AdminConsentHint, CloudName, ErrorCode, NewOrganization, SignInMethod, SignInTarget,
+};
 use leptos::prelude::*;
 
 /// The New… form; its button (or the demo) starts a browser sign-in — after admin consent,
@@ -29,6 +32,14 @@ pub fn NewOrganizationForm() -> impl IntoView {
         _ => FormErrors::default(),
     });
     let publisher = move || form.with(|f| f.application == Application::Publisher);
+    let hint = ConsentHintShown::new();
+    let submit = move || {
+        let request = form.get_untracked().to_request();
+        if request.add_publisher_app {
+            hint.arm(request.clone(), busy.into());
+        }
+        start.dispatch(SignInTarget::New(request));
+    };
 
     view! {
         <fieldset class="new-organization" id="new-organization">
@@ -53,13 +64,14 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 <p class="progress" id="new-consent-progress" role="status">
                     "Accept the permissions in your browser… Sign in there as an administrator who may consent for the organization; aadsync then asks you to sign in as usual."
                 </p>
+                {move || hint.view()}
             </Show>
             <div class="form-buttons">
                 <button
                     id="new-sign-in"
                     class="primary"
                     disabled=move || busy.get()
-                    on:click=move |_| { start.dispatch(SignInTarget::New(form.get_untracked().to_request())); }
+                    on:click=move |_| submit()
                 >
                     {move || match (busy.get(), publisher()) {
                         (false, true) => "Add the aadsync application…",
@@ -75,6 +87,57 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 </Show>
             </div>
         </fieldset>
+    }
+}
+
+/// The likely causes when the admin consent page has not answered for a while (Entra ID shows
+/// those refusals only in the browser), for the attempt that is still waiting.
+#[derive(Clone, Copy)]
+struct ConsentHintShown {
+    /// Which attempt a timer belongs to: a timer of an earlier, cancelled attempt shows nothing.
+    round: RwSignal<u32>,
+    text: RwSignal<Option<String>>,
+}
+
+impl ConsentHintShown {
+    fn new() -> Self {
+        Self {
+            round: RwSignal::new(0),
+            text: RwSignal::new(None),
+        }
+    }
+
+    /// A new attempt: the hint is hidden, and shown after the backend's delay if `busy` still is.
+    fn arm(self, request: NewOrganization, busy: Signal<bool>) {
+        self.text.set(None);
+        self.round.update(|r| *r = r.wrapping_add(1));
+        let round = self.round.get_untracked();
+        leptos::task::spawn_local(async move {
+            let Ok(hint) = ipc::call::<AdminConsentHint>(&request).await else {
+                return;
+            };
+            let wait_ms =
+                i32::try_from(hint.after_seconds.saturating_mul(1000)).unwrap_or(i32::MAX);
+            crate::timer::sleep(wait_ms).await;
+            if self.round.try_get_untracked() == Some(round)
+                && busy.try_get_untracked() == Some(true)
+            {
+                let _ = self.text.try_set(Some(hint.text));
+            }
+        });
+    }
+
+    fn view(self) -> Option<impl IntoView> {
+        let text = self.text.get()?;
+        let mut lines = text.lines().map(str::to_owned);
+        let lead = lines.next().unwrap_or_default();
+        let causes: Vec<String> = lines.collect();
+        Some(view! {
+            <div class="notice" id="new-consent-hint" role="status">
+                <p>{lead}</p>
+                <ul>{causes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+            </div>
+        })
     }
 }
 
