@@ -37,6 +37,8 @@ pub fn NewOrganizationForm() -> impl IntoView {
         let request = form.get_untracked().to_request();
         if request.add_publisher_app {
             hint.arm(request.clone(), busy.into());
+        } else {
+            hint.disarm();
         }
         start.dispatch(SignInTarget::New(request));
     };
@@ -48,7 +50,10 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 <button
                     id="new-demo"
                     disabled=move || busy.get()
-                    on:click=move |_| { start.dispatch(SignInTarget::New(NewOrgForm::demo())); }
+                    on:click=move |_| {
+                        hint.disarm();
+                        start.dispatch(SignInTarget::New(NewOrgForm::demo()));
+                    }
                 >
                     "Contoso (offline demo)"
                 </button>
@@ -107,10 +112,15 @@ impl ConsentHintShown {
         }
     }
 
-    /// A new attempt: the hint is hidden, and shown after the backend's delay if `busy` still is.
-    fn arm(self, request: NewOrganization, busy: Signal<bool>) {
+    /// Another attempt (the demo): no hint, and no earlier timer shows one.
+    fn disarm(self) {
         self.text.set(None);
         self.round.update(|r| *r = r.wrapping_add(1));
+    }
+
+    /// A new consent: the hint is hidden, and shown after the backend's delay if `busy` still is.
+    fn arm(self, request: NewOrganization, busy: Signal<bool>) {
+        self.disarm();
         let round = self.round.get_untracked();
         leptos::task::spawn_local(async move {
             let Ok(hint) = ipc::call::<AdminConsentHint>(&request).await else {
