@@ -74,7 +74,7 @@ fn cli(app: &App, program: &Path, args: &[&str]) -> Result<std::process::Output>
 
 /// Waits until the web view painted what the DOM holds: a screenshot right after a change
 /// otherwise shows an earlier frame (seen: the add's error missing from its screenshot).
-async fn painted(app: &App) -> Result {
+pub(crate) async fn painted(app: &App) -> Result {
     app.client
         .execute_async(
             "const done = arguments[arguments.length - 1];

@@ -26,10 +26,11 @@ pub use audit::{
 };
 pub use error::{ErrorCode, IpcError};
 pub use orgs::{
-    AttemptRef, CancelSignIn, CancelStartingSignIn, CloudName, ConnectOrganization,
-    ConnectedOrganization, DeletionThreshold, DeviceCode, FinishSignIn, FlowRef, ListOrganizations,
-    NewOrganization, OrganizationRef, OrganizationSummary, RemoveOrganization,
-    SetDeletionThreshold, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
+    AdminConsentHint, AttemptRef, CancelSignIn, CancelStartingSignIn, CloudName,
+    ConnectOrganization, ConnectedOrganization, ConsentHint, DeletionThreshold, DeviceCode,
+    FinishSignIn, FlowRef, ListOrganizations, NewOrganization, OrganizationRef,
+    OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod, SignInRequest,
+    SignInStarted, SignInTarget, StartSignIn,
 };
 pub use registration::{CheckRegistration, RegistrationCheckView, RegistrationFindingView};
 pub use safeguard::Safeguard;
@@ -104,6 +105,7 @@ pub const COMMANDS: &[&str] = &[
     FinishSignIn::NAME,
     CancelSignIn::NAME,
     CancelStartingSignIn::NAME,
+    AdminConsentHint::NAME,
     ConnectOrganization::NAME,
     CheckRegistration::NAME,
     RemoveOrganization::NAME,

@@ -4,6 +4,7 @@ mod app;
 mod audit;
 mod backups;
 mod connection;
+mod consent;
 mod errors;
 mod exports;
 mod listing;
@@ -47,6 +48,7 @@ app_commands![
     orgs::finish_sign_in,
     orgs::cancel_sign_in,
     orgs::cancel_starting_sign_in,
+    consent::admin_consent_hint,
     orgs::connect_organization,
     registration::check_registration,
     orgs::remove_organization,

@@ -1,13 +1,21 @@
-//! The New… organization form of step 1: tenant, client ID, cloud, the offline demo, and
-//! Sign in…, whose refusals show next to the field they are about.
+//! The New… organization form of step 1: tenant, which application (the publisher's, added
+//! to the tenant by admin consent, or one the administrator registered), cloud, the offline
+//! demo, and the button that starts it all, whose refusals show next to the field they are
+//! about.
 
 use crate::components::error::{ErrorMessage, Look};
+use crate::ipc;
 use crate::wizard::Wizard;
-use crate::wizard::connect::{FormErrors, NewOrgForm, cloud_from_value, cloud_value, place};
-use aadsync_ipc::{CloudName, ErrorCode, SignInMethod, SignInTarget};
+use crate::wizard::connect::{
+    Application, FormErrors, NewOrgForm, cloud_from_value, cloud_value, place,
+};
+use aadsync_ipc::{
+    AdminConsentHint, CloudName, ErrorCode, NewOrganization, SignInMethod, SignInTarget,
+};
 use leptos::prelude::*;
 
-/// The New… form; Sign in… (or the demo) starts a browser sign-in and moves to step 2.
+/// The New… form; its button (or the demo) starts a browser sign-in — after admin consent,
+/// for the publisher's application — and moves to step 2.
 #[component]
 pub fn NewOrganizationForm() -> impl IntoView {
     let wizard = expect_context::<Wizard>();
@@ -23,6 +31,17 @@ pub fn NewOrganizationForm() -> impl IntoView {
         Some(Err(err)) if !busy.get() && err.code != ErrorCode::SignInCancelled => place(&err),
         _ => FormErrors::default(),
     });
+    let publisher = move || form.with(|f| f.application == Application::Publisher);
+    let hint = ConsentHintShown::new();
+    let submit = move || {
+        let request = form.get_untracked().to_request();
+        if request.add_publisher_app {
+            hint.arm(request.clone(), busy.into());
+        } else {
+            hint.disarm();
+        }
+        start.dispatch(SignInTarget::New(request));
+    };
 
     view! {
         <fieldset class="new-organization" id="new-organization">
@@ -31,7 +50,10 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 <button
                     id="new-demo"
                     disabled=move || busy.get()
-                    on:click=move |_| { start.dispatch(SignInTarget::New(NewOrgForm::demo())); }
+                    on:click=move |_| {
+                        hint.disarm();
+                        start.dispatch(SignInTarget::New(NewOrgForm::demo()));
+                    }
                 >
                     "Contoso (offline demo)"
                 </button>
@@ -39,17 +61,29 @@ pub fn NewOrganizationForm() -> impl IntoView {
                     "Try everything on a built-in demo tenant: its sign-in page shows the demo administrator's password and second-factor code."
                 </span>
             </div>
-            {tenant_fields(form, errors)}
-            {registration_help()}
+            {tenant_field(form, errors)}
+            {application_choice(form, errors, busy.into())}
+            {cloud_fields(form, errors)}
             {field_error(errors, "new-error", |e| e.general.clone())}
+            <Show when=move || busy.get() && publisher()>
+                <p class="progress" id="new-consent-progress" role="status">
+                    "Accept the permissions in your browser… Sign in there as an administrator who may consent for the organization; aadsync then asks you to sign in as usual."
+                </p>
+                {move || hint.view()}
+            </Show>
             <div class="form-buttons">
                 <button
                     id="new-sign-in"
                     class="primary"
                     disabled=move || busy.get()
-                    on:click=move |_| { start.dispatch(SignInTarget::New(form.get_untracked().to_request())); }
+                    on:click=move |_| submit()
                 >
-                    {move || if busy.get() { "Starting sign-in…" } else { "Sign in…" }}
+                    {move || match (busy.get(), publisher()) {
+                        (false, true) => "Add the aadsync application…",
+                        (false, false) => "Sign in…",
+                        (true, true) => "Waiting for the consent…",
+                        (true, false) => "Starting sign-in…",
+                    }}
                 </button>
                 <Show when=move || busy.get()>
                     <button id="new-cancel-start" on:click=move |_| wizard.cancel_starting()>
@@ -58,6 +92,62 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 </Show>
             </div>
         </fieldset>
+    }
+}
+
+/// The likely causes when the admin consent page has not answered for a while (Entra ID shows
+/// those refusals only in the browser), for the attempt that is still waiting.
+#[derive(Clone, Copy)]
+struct ConsentHintShown {
+    /// Which attempt a timer belongs to: a timer of an earlier, cancelled attempt shows nothing.
+    round: RwSignal<u32>,
+    text: RwSignal<Option<String>>,
+}
+
+impl ConsentHintShown {
+    fn new() -> Self {
+        Self {
+            round: RwSignal::new(0),
+            text: RwSignal::new(None),
+        }
+    }
+
+    /// Another attempt (the demo): no hint, and no earlier timer shows one.
+    fn disarm(self) {
+        self.text.set(None);
+        self.round.update(|r| *r = r.wrapping_add(1));
+    }
+
+    /// A new consent: the hint is hidden, and shown after the backend's delay if `busy` still is.
+    fn arm(self, request: NewOrganization, busy: Signal<bool>) {
+        self.disarm();
+        let round = self.round.get_untracked();
+        leptos::task::spawn_local(async move {
+            let Ok(hint) = ipc::call::<AdminConsentHint>(&request).await else {
+                return;
+            };
+            let wait_ms =
+                i32::try_from(hint.after_seconds.saturating_mul(1000)).unwrap_or(i32::MAX);
+            crate::timer::sleep(wait_ms).await;
+            if self.round.try_get_untracked() == Some(round)
+                && busy.try_get_untracked() == Some(true)
+            {
+                let _ = self.text.try_set(Some(hint.text));
+            }
+        });
+    }
+
+    fn view(self) -> Option<impl IntoView> {
+        let text = self.text.get()?;
+        let mut lines = text.lines().map(str::to_owned);
+        let lead = lines.next().unwrap_or_default();
+        let causes: Vec<String> = lines.collect();
+        Some(view! {
+            <div class="notice" id="new-consent-hint" role="status">
+                <p>{lead}</p>
+                <ul>{causes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+            </div>
+        })
     }
 }
 
@@ -70,8 +160,8 @@ fn field_error(
     view! { <ErrorMessage id=id message=Signal::derive(move || errors.with(pick)) look=Look::Field /> }
 }
 
-/// Tenant, client ID, cloud and (for a custom cloud) the authority host.
-fn tenant_fields(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl IntoView {
+/// The tenant, for either application.
+fn tenant_field(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl IntoView {
     view! {
     <label for="new-tenant">"Tenant (domain or tenant ID)"</label>
     <input
@@ -83,16 +173,69 @@ fn tenant_fields(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl
         on:input=move |ev| form.update(|f| f.tenant = event_target_value(&ev))
     />
     {field_error(errors, "new-tenant-error", |e| e.tenant.clone())}
-    <label for="new-client-id">"Application (client) ID"</label>
-    <input
-        id="new-client-id"
-        placeholder="00000000-0000-0000-0000-000000000000"
-        autocomplete="off"
-        spellcheck="false"
-        prop:value=move || form.with(|f| f.client_id.clone())
-        on:input=move |ev| form.update(|f| f.client_id = event_target_value(&ev))
-    />
-    {field_error(errors, "new-client-id-error", |e| e.client_id.clone())}
+    }
+}
+
+/// Which application signs in: the publisher's, added to the tenant here (recommended, first),
+/// or the administrator's own registration with its client ID and what it needs.
+fn application_choice(
+    form: RwSignal<NewOrgForm>,
+    errors: Signal<FormErrors>,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let is = move |a: Application| form.with(|f| f.application == a);
+    let choose = move |a: Application| form.update(|f| f.application = a);
+    view! {
+    <fieldset class="application-choice" id="new-application">
+        <legend>"Application"</legend>
+        <label class="radio">
+            <input
+                type="radio"
+                name="new-application"
+                id="new-publisher-app"
+                aria-describedby="new-publisher-help"
+                disabled=move || busy.get()
+                prop:checked=move || is(Application::Publisher)
+                on:change=move |_| choose(Application::Publisher)
+            />
+            <span><strong>"Add the aadsync application to my tenant"</strong>" (recommended)"</span>
+        </label>
+        <p class="muted choice-help" id="new-publisher-help">
+            "One click, no app registration: an administrator who may consent for the organization (Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator) accepts aadsync's permissions in the browser — "
+            <code>"User.Read"</code>", "<code>"User.Read.All"</code>", "<code>"GroupMember.Read.All"</code>
+            " — then signs in as usual."
+        </p>
+        <label class="radio">
+            <input
+                type="radio"
+                name="new-application"
+                id="new-own-app"
+                disabled=move || busy.get()
+                prop:checked=move || is(Application::Own)
+                on:change=move |_| choose(Application::Own)
+            />
+            "I registered my own app"
+        </label>
+        <Show when=move || is(Application::Own)>
+            <label for="new-client-id">"Application (client) ID"</label>
+            <input
+                id="new-client-id"
+                placeholder="00000000-0000-0000-0000-000000000000"
+                autocomplete="off"
+                spellcheck="false"
+                prop:value=move || form.with(|f| f.client_id.clone())
+                on:input=move |ev| form.update(|f| f.client_id = event_target_value(&ev))
+            />
+            {field_error(errors, "new-client-id-error", |e| e.client_id.clone())}
+            {registration_help()}
+        </Show>
+    </fieldset>
+    }
+}
+
+/// The cloud and (for a custom cloud) the authority host.
+fn cloud_fields(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl IntoView {
+    view! {
     <label for="new-cloud">"Cloud"</label>
     <select
         id="new-cloud"
