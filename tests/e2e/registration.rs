@@ -92,7 +92,7 @@ impl Registration<'_> {
         self.send(
             self.http
                 .post(format!("{}/_emulator/clock", self.emulator.base_url()))
-                .json(&json!({"advance_seconds": seconds})),
+                .json(&json!({"advanceSeconds": seconds})),
         )
         .await
     }
