@@ -4,9 +4,7 @@
 //! what the tenant holds afterwards through the emulator's control API, and what the database
 //! holds through SQL.
 
-use crate::ALEX;
-use crate::support::tenant::Tenant;
-use crate::support::{aadsync, cli, db, output, run};
+use crate::support::{cli, db, output, run, sync_imports_alex};
 use aadsync_emulator::browser::{Browser, Page, Person, Redirect};
 use aadsync_emulator::identity::totp;
 use aadsync_emulator::{Emulator, demo};
@@ -231,21 +229,7 @@ async fn consent_then_sign_in_stores_the_publishers_application_and_syncs() {
     assert_eq!(db::client_ids(&db_path), [demo::PUBLISHER_CLIENT_ID]);
 
     // A synchronization resumes that sign-in from the keyring and imports what Graph shows.
-    let sync = run(aadsync(
-        &db_path,
-        &[
-            "sync",
-            "--org",
-            "1",
-            "--user",
-            "alex.wilber@contoso.com",
-            "--json",
-        ],
-    ))
-    .await;
-    assert_eq!(sync.code, Some(0), "{sync}");
-    let expected = Tenant::new(&emulator).users([&ALEX.to_owned()]).await;
-    assert_eq!(db::imported_users(&db_path), expected);
+    sync_imports_alex(&emulator, &db_path).await;
     assert_eq!(db::runs(&db_path).len(), 1);
 }
 

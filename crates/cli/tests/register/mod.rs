@@ -7,8 +7,7 @@
 
 use crate::ALEX;
 use crate::consent::{nth_url, query, recording_browser, signed_in_page};
-use crate::support::tenant::Tenant;
-use crate::support::{aadsync, cli, db, run};
+use crate::support::{aadsync, cli, db, run, sync_imports_alex};
 use aadsync_emulator::browser::{Browser, Person, Redirect, parse_form};
 use aadsync_emulator::model::{RoleAssignment, roles};
 use aadsync_emulator::{Emulator, EmulatorConfig, demo};
@@ -252,21 +251,7 @@ async fn register_previews_creates_once_and_the_organization_synchronizes() {
         check.stdout.contains("The registration is complete"),
         "{check}"
     );
-    let sync = run(aadsync(
-        &db_path,
-        &[
-            "sync",
-            "--org",
-            "1",
-            "--user",
-            "alex.wilber@contoso.com",
-            "--json",
-        ],
-    ))
-    .await;
-    assert_eq!(sync.code, Some(0), "{sync}");
-    let expected = Tenant::new(&emulator).users([&ALEX.to_owned()]).await;
-    assert_eq!(db::imported_users(&db_path), expected);
+    sync_imports_alex(&emulator, &db_path).await;
 
     // Again: everything is present, nothing is created twice, the organization is the same.
     let running = tokio::spawn(run(register(&emulator, &db_path, &script, &["--yes"])));

@@ -64,6 +64,21 @@ struct Env {
 }
 
 impl Env {
+    /// The demo tenant with the whole registration ([`FULL`]) and organization #1 signed in;
+    /// the directory holds the database.
+    async fn signed_in() -> (Env, tempfile::TempDir) {
+        let emulator = Emulator::start_demo().await.expect("emulator");
+        let dir = tempfile::tempdir().expect("dir");
+        let env = Env {
+            tenant: Tenant::new(&emulator),
+            db: dir.path().join("aadsync.sqlite3"),
+            emulator,
+        };
+        env.permissions(FULL, FULL).await;
+        add_organization(&env.emulator, &env.db).await;
+        (env, dir)
+    }
+
     fn app(&self) -> String {
         format!("applications/{}", demo::CLIENT_ID)
     }
@@ -211,15 +226,7 @@ async fn each_broken_registration_is_found_with_its_fix_and_exit_code() {
     ) {
         return;
     }
-    let emulator = Emulator::start_demo().await.expect("emulator");
-    let dir = tempfile::tempdir().expect("dir");
-    let env = Env {
-        tenant: Tenant::new(&emulator),
-        db: dir.path().join("aadsync.sqlite3"),
-        emulator,
-    };
-    env.permissions(FULL, FULL).await;
-    add_organization(&env.emulator, &env.db).await;
+    let (env, _dir) = Env::signed_in().await;
 
     // Complete: nothing to report.
     let (text, report) = env.check().await;
@@ -374,15 +381,7 @@ async fn a_command_the_registration_refuses_says_what_to_fix() {
     ) {
         return;
     }
-    let emulator = Emulator::start_demo().await.expect("emulator");
-    let dir = tempfile::tempdir().expect("dir");
-    let env = Env {
-        tenant: Tenant::new(&emulator),
-        db: dir.path().join("aadsync.sqlite3"),
-        emulator,
-    };
-    env.permissions(FULL, FULL).await;
-    add_organization(&env.emulator, &env.db).await;
+    let (env, _dir) = Env::signed_in().await;
     let someone = env.tenant.graph("/users?$top=1&$select=id").await["value"][0]["id"]
         .as_str()
         .expect("a user")

@@ -126,3 +126,25 @@ pub async fn add_organization(emulator: &Emulator, db: &Path) {
     let (ok, text) = with_device_code(add, Person::demo_admin(emulator.clock().now())).await;
     assert!(ok, "{text}");
 }
+
+/// `aadsync sync` of Alex Wilber in organization #1, which must import exactly the user Graph
+/// shows: how the consent and registration tests prove the stored sign-in works.
+pub async fn sync_imports_alex(emulator: &Emulator, db_path: &Path) {
+    let sync = run(aadsync(
+        db_path,
+        &[
+            "sync",
+            "--org",
+            "1",
+            "--user",
+            "alex.wilber@contoso.com",
+            "--json",
+        ],
+    ))
+    .await;
+    assert_eq!(sync.code, Some(0), "{sync}");
+    let expected = tenant::Tenant::new(emulator)
+        .users([&crate::ALEX.to_owned()])
+        .await;
+    assert_eq!(db::imported_users(db_path), expected);
+}
