@@ -8,6 +8,7 @@ mod dist;
 mod dist_test;
 mod mutants;
 mod prereqs;
+mod screenshots;
 mod steps;
 mod targets;
 mod tidy;
@@ -55,7 +56,7 @@ fn main() -> ExitCode {
         }),
         Some("screenshots") => Ctx::new().and_then(|mut ctx| {
             prereqs::ensure(&mut ctx, Purpose::Test)?;
-            steps::screenshots(&mut ctx)
+            screenshots::screenshots(&mut ctx)
         }),
         Some("compat") => Ctx::new().and_then(|mut ctx| steps::compat(&mut ctx)),
         Some("mutants") => Ctx::new().and_then(|mut ctx| {

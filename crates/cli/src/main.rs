@@ -16,11 +16,12 @@ mod registration;
 mod resolve;
 mod schedule;
 mod scope;
+mod signin;
 mod sync;
 
 use crate::args::{Cli, Command, DeletedArg};
 use crate::exit::{CliError, CliResult};
-use crate::orgs::Signins;
+use crate::signin::Signins;
 use aadsync_directory::graph::GraphClient;
 use aadsync_store::{OpenOptions, Store};
 use aadsync_sync::deleted::Action;

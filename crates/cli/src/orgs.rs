@@ -3,10 +3,9 @@
 
 use crate::args::{CloudArg, OrgCommand};
 use crate::exit::{CliError, CliResult, Exit};
-use aadsync_directory::auth::admin::AdminPolicy;
+use crate::signin::{Signins, name, sign_in_and_save};
 use aadsync_directory::auth::admin_consent::{AdminConsent, no_consent_redirect_hint};
 use aadsync_directory::auth::signin::{BROWSER_TIMEOUT, NO_REDIRECT_AFTER, open_browser};
-use aadsync_keystore::TokenStore;
 use aadsync_store::{Organization, Store};
 use aadsync_sync::clock::{SystemClock, unix_now};
 use aadsync_sync::orgs::{
@@ -14,86 +13,13 @@ use aadsync_sync::orgs::{
 };
 use aadsync_sync::publisher::{PUBLISHER_CLIENT_ID_VAR, publisher_client_id};
 use aadsync_sync::registration_check::after_sign_in_failure;
-use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
-
-/// The keyring and the rule for who may sign in, the same for every subcommand.
-pub struct Signins {
-    pub tokens: TokenStore,
-    pub policy: AdminPolicy,
-}
-
-impl Signins {
-    pub fn platform() -> Self {
-        Self {
-            tokens: TokenStore::platform(),
-            policy: AdminPolicy::default(),
-        }
-    }
-}
 
 pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> CliResult {
     match command {
         OrgCommand::List => list(store),
-        OrgCommand::Add {
-            tenant,
-            client_id,
-            cloud,
-            authority,
-            graph,
-            demo,
-            device_code,
-            consent,
-        } => {
-            let cloud = if demo {
-                CloudChoice::Demo
-            } else {
-                cloud_choice(cloud, authority, graph)
-            };
-            let client_id = if consent {
-                publisher_client_id()
-                    .map_err(CliError::failed)?
-                    .as_str()
-                    .to_owned()
-            } else {
-                client_id.unwrap_or_default()
-            };
-            let input = NewOrganizationInput {
-                tenant: tenant.unwrap_or_default(),
-                client_id,
-                cloud,
-            };
-            let prepared = tokio::task::spawn_blocking(move || orgs::prepare_new(&input))
-                .await
-                .map_err(CliError::failed)?
-                .map_err(CliError::failed)?;
-            if consent {
-                admin_consent(&prepared).await?;
-            }
-            sign_in_and_save(store, signins, &prepared, None, device_code).await
-        }
-        OrgCommand::Register {
-            tenant,
-            cloud,
-            authority,
-            graph,
-            yes,
-            dry_run,
-            device_code,
-        } => {
-            let options = crate::register::Options {
-                confirm: if dry_run {
-                    crate::register::Confirm::DryRun
-                } else if yes {
-                    crate::register::Confirm::Yes
-                } else {
-                    crate::register::Confirm::Ask
-                },
-                device_code,
-            };
-            let cloud = cloud_choice(cloud, authority, graph);
-            crate::register::register(store, signins, tenant, cloud, options).await
-        }
+        command @ OrgCommand::Add { .. } => add(store, signins, command).await,
+        command @ OrgCommand::Register { .. } => register(store, signins, command).await,
         OrgCommand::Check { org, json } => {
             let org = find(store, &org)?;
             crate::registration::check(&org, &name(&org), &signins.tokens, json).await
@@ -126,6 +52,78 @@ pub async fn org(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> 
             Ok(())
         }
     }
+}
+
+/// `aadsync org add`: the organization prepared from the flags, admin consent first with
+/// `--consent`, then the sign-in and the save.
+async fn add(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> CliResult {
+    let OrgCommand::Add {
+        tenant,
+        client_id,
+        cloud,
+        authority,
+        graph,
+        demo,
+        device_code,
+        consent,
+    } = command
+    else {
+        return Err(CliError::failed("not org add"));
+    };
+    let cloud = if demo {
+        CloudChoice::Demo
+    } else {
+        cloud_choice(cloud, authority, graph)
+    };
+    let client_id = if consent {
+        publisher_client_id()
+            .map_err(CliError::failed)?
+            .as_str()
+            .to_owned()
+    } else {
+        client_id.unwrap_or_default()
+    };
+    let input = NewOrganizationInput {
+        tenant: tenant.unwrap_or_default(),
+        client_id,
+        cloud,
+    };
+    let prepared = tokio::task::spawn_blocking(move || orgs::prepare_new(&input))
+        .await
+        .map_err(CliError::failed)?
+        .map_err(CliError::failed)?;
+    if consent {
+        admin_consent(&prepared).await?;
+    }
+    sign_in_and_save(store, signins, &prepared, None, device_code).await
+}
+
+/// `aadsync org register`: the flags as `register::Options`, then `register::register`.
+async fn register(store: &Arc<Store>, signins: &Signins, command: OrgCommand) -> CliResult {
+    let OrgCommand::Register {
+        tenant,
+        cloud,
+        authority,
+        graph,
+        yes,
+        dry_run,
+        device_code,
+    } = command
+    else {
+        return Err(CliError::failed("not org register"));
+    };
+    let options = crate::register::Options {
+        confirm: if dry_run {
+            crate::register::Confirm::DryRun
+        } else if yes {
+            crate::register::Confirm::Yes
+        } else {
+            crate::register::Confirm::Ask
+        },
+        device_code,
+    };
+    let cloud = cloud_choice(cloud, authority, graph);
+    crate::register::register(store, signins, tenant, cloud, options).await
 }
 
 /// `aadsync login`: sign in again to a stored organization.
@@ -216,14 +214,6 @@ pub async fn connect(
                 CliError::failed(e)
             }
         })
-}
-
-pub fn name(org: &Organization) -> String {
-    match (org.display_name.is_empty(), org.primary_domain.is_empty()) {
-        (true, _) => org.tenant_id.clone(),
-        (false, true) => org.display_name.clone(),
-        (false, false) => format!("{} ({})", org.display_name, org.primary_domain),
-    }
 }
 
 /// An organization by number, tenant ID, domain or name (case-insensitive).
@@ -326,58 +316,6 @@ pub(crate) fn cloud_choice(
     }
 }
 
-pub(crate) fn method(device_code: bool) -> Method {
-    if device_code {
-        Method::DeviceCode
-    } else {
-        Method::Browser
-    }
-}
-
-/// Shows a started sign-in's prompt (`ask`: what to do in the browser) and waits for it, with
-/// Ctrl+C as cancel; after a while without a redirect, the likely causes.
-pub(crate) async fn wait_for(
-    sign_in: SignIn,
-    policy: AdminPolicy,
-    ask: &str,
-) -> Result<aadsync_directory::auth::signin::SignedIn, OrgError> {
-    let cancel = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    match sign_in.prompt() {
-        Prompt::DeviceCode {
-            user_code,
-            verification_uri,
-            expires_in,
-        } => say!(
-            "To sign in, open {verification_uri} and enter the code {user_code} (valid for {} minutes). Press Ctrl+C to cancel.",
-            expires_in.as_secs() / 60
-        ),
-        Prompt::Browser { url, .. } => match open_browser(&url) {
-            Ok(()) => say!(
-                "{ask} in the browser window that opened. If none opened, visit:\n{url}\nPress Ctrl+C to cancel."
-            ),
-            Err(err) => say!("{err}\nOpen this address to sign in:\n{url}"),
-        },
-    }
-    let hint = match sign_in.prompt() {
-        Prompt::Browser {
-            no_redirect_hint, ..
-        } => Some(no_redirect_hint),
-        Prompt::DeviceCode { .. } => None,
-    };
-    let finishing = sign_in.finish(policy, cancel);
-    tokio::pin!(finishing);
-    // After a while without a redirect, the likely causes; the sign-in goes on waiting.
-    tokio::select! {
-        outcome = &mut finishing => outcome,
-        () = tokio::time::sleep(NO_REDIRECT_AFTER), if hint.is_some() => {
-            say!("{}", hint.unwrap_or_default());
-            finishing.await
-        }
-    }
-}
-
 /// `aadsync org add --consent`, before the sign-in: the tenant's admin consent page for the
 /// publisher's application in the browser, until an administrator accepted (or refused).
 /// Nothing is stored here; the sign-in that follows stores the organization.
@@ -414,39 +352,5 @@ async fn admin_consent(prepared: &Prepared) -> CliResult {
         "Admin consent given ({}): the aadsync application may now sign in to {tenant}. Now sign in as an administrator to store the organization.",
         consented.scope
     );
-    Ok(())
-}
-
-pub(crate) async fn sign_in_and_save(
-    store: &Arc<Store>,
-    signins: &Signins,
-    prepared: &Prepared,
-    hint: Option<&str>,
-    device_code: bool,
-) -> CliResult {
-    let sign_in = SignIn::start(prepared, method(device_code), hint)
-        .await
-        .map_err(CliError::failed)?;
-    let signed_in = wait_for(
-        sign_in,
-        signins.policy.clone(),
-        "Sign in with your administrator account",
-    )
-    .await
-    .map_err(CliError::failed)?;
-    let connected = orgs::save(store, &signins.tokens, prepared, signed_in)
-        .await
-        .map_err(CliError::failed)?;
-    say!(
-        "Signed in to {} as {} ({}). Organization #{} saved.",
-        name(&connected.organization),
-        connected.account.upn,
-        connected.account.roles.join(", "),
-        connected.organization.id.0
-    );
-    // Per feature, the Graph permission the admin did not grant and what aadsync does without.
-    for line in &connected.missing_features {
-        say!("Permission missing: {line}");
-    }
     Ok(())
 }

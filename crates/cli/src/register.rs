@@ -4,7 +4,7 @@
 //! after the preview), the writes, then the usual sign-in with the new client ID and the save.
 
 use crate::exit::{CliError, CliResult, Exit};
-use crate::orgs::{Signins, method, sign_in_and_save, wait_for};
+use crate::signin::{Signins, method, sign_in_and_save, wait_for};
 use aadsync_directory::graph::GraphClient;
 use aadsync_store::Store;
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, OrgError};
@@ -79,27 +79,7 @@ pub async fn register(
         client_id.as_str(),
         BOOTSTRAP_PERMISSIONS.join(", ")
     );
-    let sign_in = register::start_bootstrap(&bootstrap, method(options.device_code), None)
-        .await
-        .map_err(CliError::failed)?;
-    let signed_in = wait_for(
-        sign_in,
-        registering_policy(),
-        "Sign in as an administrator who may register applications",
-    )
-    .await
-    .map_err(|e| {
-        if e.not_administrator() {
-            refused(e)
-        } else if e.declined() {
-            CliError::failed(format!(
-                "{e}. The permissions were declined, so nothing was created and nothing was stored. To register aadsync, run the command again and accept {} on the consent page",
-                BOOTSTRAP_PERMISSIONS.join(", ")
-            ))
-        } else {
-            CliError::failed(e)
-        }
-    })?;
+    let signed_in = bootstrap_sign_in(&bootstrap, options.device_code).await?;
     let admin = signed_in.account.upn.clone();
     say!(
         "Signed in to {} as {admin} ({}).",
@@ -151,6 +131,35 @@ pub async fn register(
         options.device_code,
     )
     .await
+}
+
+/// The bootstrap sign-in: an administrator who may register applications, asked by name for
+/// the permissions that create them; a refusal or a declined consent says what to do.
+async fn bootstrap_sign_in(
+    bootstrap: &orgs::Prepared,
+    device_code: bool,
+) -> Result<aadsync_directory::auth::signin::SignedIn, CliError> {
+    let sign_in = register::start_bootstrap(bootstrap, method(device_code), None)
+        .await
+        .map_err(CliError::failed)?;
+    wait_for(
+        sign_in,
+        registering_policy(),
+        "Sign in as an administrator who may register applications",
+    )
+    .await
+    .map_err(|e| {
+        if e.not_administrator() {
+            refused(e)
+        } else if e.declined() {
+            CliError::failed(format!(
+                "{e}. The permissions were declined, so nothing was created and nothing was stored. To register aadsync, run the command again and accept {} on the consent page",
+                BOOTSTRAP_PERMISSIONS.join(", ")
+            ))
+        } else {
+            CliError::failed(e)
+        }
+    })
 }
 
 /// `--yes`, or the administrator's answer on the terminal; without a terminal, a refusal

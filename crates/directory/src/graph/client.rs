@@ -282,6 +282,36 @@ impl GraphClient {
         }
     }
 
+    /// The request of one try, with the headers Graph documents: the client request ID for
+    /// support, `ConsistencyLevel: eventual` for advanced queries, `Prefer` for upserts.
+    fn request(
+        &self,
+        method: &Method,
+        url: &str,
+        token: &str,
+        client_request_id: &str,
+        body: Option<&Value>,
+        (eventual, prefer): (bool, Option<&str>),
+    ) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .timeout(self.limits.graph_request_timeout)
+            .bearer_auth(token)
+            .header("client-request-id", client_request_id)
+            .header("return-client-request-id", "true");
+        if eventual {
+            request = request.header("ConsistencyLevel", "eventual");
+        }
+        if let Some(prefer) = prefer {
+            request = request.header("Prefer", prefer);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request
+    }
+
     /// One try: the outcome, or why and how soon to try again.
     async fn once(
         &self,
@@ -296,22 +326,14 @@ impl GraphClient {
             Err(e) => return Attempt::Fail(e.into()),
         };
         let client_request_id = self.client_request_id();
-        let mut request = self
-            .http
-            .request(method.clone(), url)
-            .timeout(self.limits.graph_request_timeout)
-            .bearer_auth(token.expose())
-            .header("client-request-id", &client_request_id)
-            .header("return-client-request-id", "true");
-        if eventual {
-            request = request.header("ConsistencyLevel", "eventual");
-        }
-        if let Some(prefer) = prefer {
-            request = request.header("Prefer", prefer);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+        let request = self.request(
+            method,
+            url,
+            token.expose(),
+            &client_request_id,
+            body,
+            (eventual, prefer),
+        );
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let response = match request.send().await {
             Ok(r) => r,
