@@ -14,6 +14,7 @@ mod about;
 mod basket;
 mod cancel_write;
 mod conflicts;
+mod consent;
 mod decisions;
 mod https;
 mod installed;

@@ -42,7 +42,7 @@ impl BrowserPlay {
         )
     }
 
-    fn hold(&self) -> Result {
+    pub fn hold(&self) -> Result {
         std::fs::write(&self.person, "hold\n")?;
         Ok(())
     }
@@ -51,6 +51,16 @@ impl BrowserPlay {
         std::fs::read_to_string(&self.log)
             .map(|l| l.lines().filter(|l| l.starts_with("open ")).count())
             .unwrap_or(0)
+    }
+
+    /// Every page the app opened in the browser, in order.
+    pub fn opened_urls(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.strip_prefix("open "))
+            .map(|u| u.trim().to_owned())
+            .collect()
     }
 
     /// `scheme://host:port` of the last page the app opened in the browser.
@@ -291,7 +301,7 @@ fn holds_a_jwt(bytes: &[u8]) -> bool {
 
 /// Every secret aadsync keeps in this test session's keyring (`secret-tool`, as an admin would
 /// look), manifests included.
-fn keyring_secrets(app: &App) -> Result<Vec<String>> {
+pub(crate) fn keyring_secrets(app: &App) -> Result<Vec<String>> {
     let mut command = std::process::Command::new("secret-tool");
     command.args(["search", "--all", "--unlock", "service", "aadsync"]);
     app.desktop.apply(&mut command);
@@ -310,9 +320,17 @@ fn keyring_secrets(app: &App) -> Result<Vec<String>> {
         .collect())
 }
 
+/// New… with the administrator's own app registration (the demo tenant's), through `authority`.
 pub async fn fill_new_form(app: &App, tenant: &str, authority: &str) -> Result {
     actions::type_into(app, "new-tenant", tenant).await?;
+    // "Add the aadsync application" is the first choice; the client ID is the other one's.
+    actions::click(app, "new-own-app").await?;
     actions::type_into(app, "new-client-id", demo::CLIENT_ID).await?;
+    fill_custom_authority(app, authority).await
+}
+
+/// Advanced options, then the custom authority `authority`.
+pub async fn fill_custom_authority(app: &App, authority: &str) -> Result {
     // The custom authority is an advanced option (issue 14, item 3): not offered before.
     let offered = app
         .client

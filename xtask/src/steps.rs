@@ -497,6 +497,7 @@ const SCREENSHOT_TESTS: &[&str] = &[
     "conflicts::",
     "schedule::",
     "registration::",
+    "consent::admin_consent_then_sign_in",
     "a11y::every_screen_passes_axe_in_dark_mode",
 ];
 
@@ -571,6 +572,7 @@ const SCREENSHOTS: &[(&str, &str, &str)] = &[
         "registration-check",
         "21-registration-check.png",
     ),
+    ("consent", "consent-choice", "22-consent-choice.png"),
 ];
 
 #[cfg(test)]

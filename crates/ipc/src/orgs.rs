@@ -104,7 +104,7 @@ impl OrganizationSummary {
 pub struct NewOrganization {
     /// Tenant ID (GUID) or verified domain.
     pub tenant: String,
-    /// Application (client) ID of the app registration.
+    /// Application (client) ID of the app registration; ignored with `add_publisher_app`.
     pub client_id: String,
     pub cloud: CloudName,
     /// For [`CloudName::Custom`]: the authority host, e.g. `http://127.0.0.1:8400`.
@@ -113,6 +113,12 @@ pub struct NewOrganization {
     /// For [`CloudName::Custom`]: the Graph root; empty means the authority host.
     #[serde(default)]
     pub graph_root: String,
+    /// "Add the aadsync application to my tenant": `start_sign_in` first runs the tenant's
+    /// admin consent to the publisher's multi-tenant application in the browser (answering
+    /// only once an administrator accepted or refused, or Cancel), then starts the usual
+    /// sign-in with that application's client ID, which [`SignInStarted`] names.
+    #[serde(default)]
+    pub add_publisher_app: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +183,10 @@ pub struct SignInStarted {
     pub no_redirect_hint: Option<String>,
     #[serde(default)]
     pub no_redirect_after_seconds: u64,
+    /// After admin consent (`add_publisher_app`): the publisher's client ID this sign-in uses,
+    /// so that signing in again (another method, a retry) does not ask for consent again.
+    #[serde(default)]
+    pub consented_client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,10 +2,24 @@
 
 use aadsync_ipc::{CloudName, ErrorCode, IpcError, NewOrganization};
 
+/// Which application aadsync signs in with, as chosen in New….
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Application {
+    /// "Add the aadsync application to my tenant": admin consent to the publisher's
+    /// multi-tenant application, then the sign-in with it. Offered first: no registration to
+    /// get right by hand.
+    #[default]
+    Publisher,
+    /// "I registered my own app": the client ID typed in the form.
+    Own,
+}
+
 /// The New… form as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrgForm {
     pub tenant: String,
+    pub application: Application,
+    /// Only sent with [`Application::Own`].
     pub client_id: String,
     pub cloud: CloudName,
     pub authority_host: String,
@@ -18,6 +32,7 @@ impl Default for NewOrgForm {
     fn default() -> Self {
         Self {
             tenant: String::new(),
+            application: Application::default(),
             client_id: String::new(),
             cloud: CloudName::Global,
             authority_host: String::new(),
@@ -75,9 +90,15 @@ impl NewOrgForm {
     }
 
     pub fn to_request(&self) -> NewOrganization {
+        let publisher = self.application == Application::Publisher;
         NewOrganization {
             tenant: self.tenant.trim().to_owned(),
-            client_id: self.client_id.trim().to_owned(),
+            // The backend fills in the publisher's client ID.
+            client_id: if publisher {
+                String::new()
+            } else {
+                self.client_id.trim().to_owned()
+            },
             cloud: if self.cloud == CloudName::Custom && !self.advanced {
                 CloudName::Global
             } else {
@@ -89,6 +110,7 @@ impl NewOrgForm {
                 String::new()
             },
             graph_root: String::new(),
+            add_publisher_app: publisher,
         }
     }
 
@@ -100,6 +122,7 @@ impl NewOrgForm {
             cloud: CloudName::Demo,
             authority_host: String::new(),
             graph_root: String::new(),
+            add_publisher_app: false,
         }
     }
 }
@@ -144,6 +167,7 @@ mod tests {
     fn requests_carry_the_authority_only_for_custom() {
         let mut form = NewOrgForm {
             tenant: " contoso.com ".into(),
+            application: Application::Own,
             client_id: "2f5e7c1a-9b3d-4e8f-a6c2-1d4b8e9f0a37".into(),
             cloud: CloudName::Global,
             authority_host: "http://127.0.0.1:1".into(),
@@ -164,6 +188,23 @@ mod tests {
         form.cloud = CloudName::Custom;
         assert_eq!(form.to_request().authority_host, "http://127.0.0.1:1");
         assert_eq!(NewOrgForm::demo().cloud, CloudName::Demo);
+    }
+
+    #[test]
+    fn the_publishers_application_is_the_default_and_sends_no_client_id() {
+        let mut form = NewOrgForm {
+            tenant: "contoso.com".into(),
+            client_id: "typed before switching".into(),
+            ..NewOrgForm::default()
+        };
+        let request = form.to_request();
+        assert!(request.add_publisher_app);
+        assert_eq!(request.client_id, "");
+        form.application = Application::Own;
+        let request = form.to_request();
+        assert!(!request.add_publisher_app);
+        assert_eq!(request.client_id, "typed before switching");
+        assert!(!NewOrgForm::demo().add_publisher_app);
     }
 
     #[test]

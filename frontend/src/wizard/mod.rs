@@ -159,6 +159,16 @@ impl Wizard {
             attempt,
         })
         .await?;
+        // After admin consent the application is in the tenant: signing in again (a retry,
+        // the device code) uses its client ID and does not ask for consent again.
+        let target = match (target, &started.consented_client_id) {
+            (SignInTarget::New(mut new), Some(client_id)) => {
+                new.add_publisher_app = false;
+                new.client_id = client_id.clone();
+                SignInTarget::New(new)
+            }
+            (target, _) => target,
+        };
         self.target.set(Some(target));
         self.started.set(Some(started));
         self.connected.set(None);

@@ -4,6 +4,7 @@ mod app;
 mod audit;
 mod backups;
 mod connection;
+mod consent;
 mod errors;
 mod exports;
 mod listing;

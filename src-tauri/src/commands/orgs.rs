@@ -1,5 +1,6 @@
 //! Organizations and sign-in (wizard steps 1–2): adapters over `aadsync_sync::orgs`.
 
+use crate::commands::consent;
 use crate::commands::errors::{blocking, capitalize, org_error, to_ipc};
 use crate::state::AppState;
 use aadsync_directory::auth::signin::{NO_REDIRECT_AFTER, open_browser};
@@ -8,6 +9,7 @@ use aadsync_ipc::{ErrorCode, IpcError};
 use aadsync_store::{OrgId, Organization};
 use aadsync_sync::clock::{SystemClock, unix_now};
 use aadsync_sync::orgs::{self, CloudChoice, NewOrganizationInput, Prepared, stored_cloud};
+use aadsync_sync::publisher::publisher_client_id;
 use aadsync_sync::signin::{Method, Prompt, SignIn};
 use std::sync::Arc;
 use tauri::State;
@@ -91,7 +93,15 @@ async fn prepare(
     blocking(move || match target {
         ipc::SignInTarget::New(new) => orgs::prepare_new(&NewOrganizationInput {
             tenant: new.tenant.clone(),
-            client_id: new.client_id.clone(),
+            client_id: if new.add_publisher_app {
+                // The publisher's application, not one the administrator registered.
+                publisher_client_id()
+                    .map_err(org_error)?
+                    .as_str()
+                    .to_owned()
+            } else {
+                new.client_id.clone()
+            },
             cloud: cloud_choice(&new),
         })
         .map(|p| (p, None))
@@ -119,6 +129,7 @@ fn started(flow: u64, prompt: Prompt) -> ipc::SignInStarted {
             device_code: None,
             no_redirect_hint: Some(no_redirect_hint),
             no_redirect_after_seconds: NO_REDIRECT_AFTER.as_secs(),
+            consented_client_id: None,
         },
         Prompt::DeviceCode {
             user_code,
@@ -135,6 +146,7 @@ fn started(flow: u64, prompt: Prompt) -> ipc::SignInStarted {
             }),
             no_redirect_hint: None,
             no_redirect_after_seconds: 0,
+            consented_client_id: None,
         },
     }
 }
@@ -146,6 +158,7 @@ pub async fn start_sign_in(
     state: State<'_, AppState>,
     args: ipc::SignInRequest,
 ) -> Result<ipc::SignInStarted, IpcError> {
+    let consent = matches!(&args.target, ipc::SignInTarget::New(new) if new.add_publisher_app);
     let (prepared, hint) = prepare(&state, args.target).await?;
     let signins = Arc::clone(&state.signins);
     let (flow, mut cancel, outcome) = signins.register(args.attempt);
@@ -153,6 +166,18 @@ pub async fn start_sign_in(
         ipc::SignInMethod::Browser => Method::Browser,
         ipc::SignInMethod::DeviceCode => Method::DeviceCode,
     };
+    // Admin consent first, while the wizard still shows New… with its Cancel (the attempt is
+    // still starting): a refusal or Cancel ends here, before anything is stored.
+    if consent {
+        let consented = tokio::select! {
+            done = consent::admin_consent(&prepared) => done,
+            _ = &mut cancel => Err(IpcError::new(ErrorCode::SignInCancelled, "Adding the aadsync application was cancelled")),
+        };
+        if let Err(e) = consented {
+            signins.forget_flow(flow);
+            return Err(e);
+        }
+    }
     // Finding the endpoints and asking for a device code may wait on a slow or silent server
     // for up to the connect and request timeouts: Cancel works here too.
     let starting = tokio::select! {
@@ -167,7 +192,10 @@ pub async fn start_sign_in(
         }
     };
     signins.started(flow);
-    let answer = started(flow, sign_in.prompt());
+    let mut answer = started(flow, sign_in.prompt());
+    if consent {
+        answer.consented_client_id = Some(prepared.target.client_id.as_str().to_owned());
+    }
     let database = state.database_handle();
     tauri::async_runtime::spawn(async move {
         let cancel = async move {

@@ -1,13 +1,18 @@
-//! The New… organization form of step 1: tenant, client ID, cloud, the offline demo, and
-//! Sign in…, whose refusals show next to the field they are about.
+//! The New… organization form of step 1: tenant, which application (the publisher's, added
+//! to the tenant by admin consent, or one the administrator registered), cloud, the offline
+//! demo, and the button that starts it all, whose refusals show next to the field they are
+//! about.
 
 use crate::components::error::{ErrorMessage, Look};
 use crate::wizard::Wizard;
-use crate::wizard::connect::{FormErrors, NewOrgForm, cloud_from_value, cloud_value, place};
+use crate::wizard::connect::{
+    Application, FormErrors, NewOrgForm, cloud_from_value, cloud_value, place,
+};
 use aadsync_ipc::{CloudName, ErrorCode, SignInMethod, SignInTarget};
 use leptos::prelude::*;
 
-/// The New… form; Sign in… (or the demo) starts a browser sign-in and moves to step 2.
+/// The New… form; its button (or the demo) starts a browser sign-in — after admin consent,
+/// for the publisher's application — and moves to step 2.
 #[component]
 pub fn NewOrganizationForm() -> impl IntoView {
     let wizard = expect_context::<Wizard>();
@@ -23,6 +28,7 @@ pub fn NewOrganizationForm() -> impl IntoView {
         Some(Err(err)) if !busy.get() && err.code != ErrorCode::SignInCancelled => place(&err),
         _ => FormErrors::default(),
     });
+    let publisher = move || form.with(|f| f.application == Application::Publisher);
 
     view! {
         <fieldset class="new-organization" id="new-organization">
@@ -39,9 +45,15 @@ pub fn NewOrganizationForm() -> impl IntoView {
                     "Try everything on a built-in demo tenant: its sign-in page shows the demo administrator's password and second-factor code."
                 </span>
             </div>
-            {tenant_fields(form, errors)}
-            {registration_help()}
+            {tenant_field(form, errors)}
+            {application_choice(form, errors, busy.into())}
+            {cloud_fields(form, errors)}
             {field_error(errors, "new-error", |e| e.general.clone())}
+            <Show when=move || busy.get() && publisher()>
+                <p class="progress" id="new-consent-progress" role="status">
+                    "Accept the permissions in your browser… Sign in there as an administrator who may consent for the organization; aadsync then asks you to sign in as usual."
+                </p>
+            </Show>
             <div class="form-buttons">
                 <button
                     id="new-sign-in"
@@ -49,7 +61,12 @@ pub fn NewOrganizationForm() -> impl IntoView {
                     disabled=move || busy.get()
                     on:click=move |_| { start.dispatch(SignInTarget::New(form.get_untracked().to_request())); }
                 >
-                    {move || if busy.get() { "Starting sign-in…" } else { "Sign in…" }}
+                    {move || match (busy.get(), publisher()) {
+                        (false, true) => "Add the aadsync application…",
+                        (false, false) => "Sign in…",
+                        (true, true) => "Waiting for the consent…",
+                        (true, false) => "Starting sign-in…",
+                    }}
                 </button>
                 <Show when=move || busy.get()>
                     <button id="new-cancel-start" on:click=move |_| wizard.cancel_starting()>
@@ -70,8 +87,8 @@ fn field_error(
     view! { <ErrorMessage id=id message=Signal::derive(move || errors.with(pick)) look=Look::Field /> }
 }
 
-/// Tenant, client ID, cloud and (for a custom cloud) the authority host.
-fn tenant_fields(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl IntoView {
+/// The tenant, for either application.
+fn tenant_field(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl IntoView {
     view! {
     <label for="new-tenant">"Tenant (domain or tenant ID)"</label>
     <input
@@ -83,16 +100,69 @@ fn tenant_fields(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl
         on:input=move |ev| form.update(|f| f.tenant = event_target_value(&ev))
     />
     {field_error(errors, "new-tenant-error", |e| e.tenant.clone())}
-    <label for="new-client-id">"Application (client) ID"</label>
-    <input
-        id="new-client-id"
-        placeholder="00000000-0000-0000-0000-000000000000"
-        autocomplete="off"
-        spellcheck="false"
-        prop:value=move || form.with(|f| f.client_id.clone())
-        on:input=move |ev| form.update(|f| f.client_id = event_target_value(&ev))
-    />
-    {field_error(errors, "new-client-id-error", |e| e.client_id.clone())}
+    }
+}
+
+/// Which application signs in: the publisher's, added to the tenant here (recommended, first),
+/// or the administrator's own registration with its client ID and what it needs.
+fn application_choice(
+    form: RwSignal<NewOrgForm>,
+    errors: Signal<FormErrors>,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let is = move |a: Application| form.with(|f| f.application == a);
+    let choose = move |a: Application| form.update(|f| f.application = a);
+    view! {
+    <fieldset class="application-choice" id="new-application">
+        <legend>"Application"</legend>
+        <label class="radio">
+            <input
+                type="radio"
+                name="new-application"
+                id="new-publisher-app"
+                aria-describedby="new-publisher-help"
+                disabled=move || busy.get()
+                prop:checked=move || is(Application::Publisher)
+                on:change=move |_| choose(Application::Publisher)
+            />
+            <span><strong>"Add the aadsync application to my tenant"</strong>" (recommended)"</span>
+        </label>
+        <p class="muted choice-help" id="new-publisher-help">
+            "One click, no app registration: an administrator who may consent for the organization (Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator) accepts aadsync's permissions in the browser — "
+            <code>"User.Read"</code>", "<code>"User.Read.All"</code>", "<code>"GroupMember.Read.All"</code>
+            " — then signs in as usual."
+        </p>
+        <label class="radio">
+            <input
+                type="radio"
+                name="new-application"
+                id="new-own-app"
+                disabled=move || busy.get()
+                prop:checked=move || is(Application::Own)
+                on:change=move |_| choose(Application::Own)
+            />
+            "I registered my own app"
+        </label>
+        <Show when=move || is(Application::Own)>
+            <label for="new-client-id">"Application (client) ID"</label>
+            <input
+                id="new-client-id"
+                placeholder="00000000-0000-0000-0000-000000000000"
+                autocomplete="off"
+                spellcheck="false"
+                prop:value=move || form.with(|f| f.client_id.clone())
+                on:input=move |ev| form.update(|f| f.client_id = event_target_value(&ev))
+            />
+            {field_error(errors, "new-client-id-error", |e| e.client_id.clone())}
+            {registration_help()}
+        </Show>
+    </fieldset>
+    }
+}
+
+/// The cloud and (for a custom cloud) the authority host.
+fn cloud_fields(form: RwSignal<NewOrgForm>, errors: Signal<FormErrors>) -> impl IntoView {
+    view! {
     <label for="new-cloud">"Cloud"</label>
     <select
         id="new-cloud"
