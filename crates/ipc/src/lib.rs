@@ -10,6 +10,7 @@ mod app;
 mod audit;
 mod error;
 mod orgs;
+mod register;
 mod registration;
 pub mod safeguard;
 mod schedule;
@@ -30,6 +31,10 @@ pub use orgs::{
     ConnectedOrganization, DeletionThreshold, DeviceCode, FinishSignIn, FlowRef, ListOrganizations,
     NewOrganization, OrganizationRef, OrganizationSummary, RemoveOrganization,
     SetDeletionThreshold, SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
+};
+pub use register::{
+    CancelRegistration, ConfirmRegistration, RegistrationConfirmed, RegistrationPreview,
+    RegistrationRef, RegistrationRequest, StartRegistration,
 };
 pub use registration::{CheckRegistration, RegistrationCheckView, RegistrationFindingView};
 pub use safeguard::Safeguard;
@@ -104,6 +109,9 @@ pub const COMMANDS: &[&str] = &[
     FinishSignIn::NAME,
     CancelSignIn::NAME,
     CancelStartingSignIn::NAME,
+    StartRegistration::NAME,
+    ConfirmRegistration::NAME,
+    CancelRegistration::NAME,
     ConnectOrganization::NAME,
     CheckRegistration::NAME,
     RemoveOrganization::NAME,

@@ -1,14 +1,15 @@
 //! The New… organization form of step 1: tenant, which application (the publisher's, added
-//! to the tenant by admin consent, or one the administrator registered), cloud, the offline
-//! demo, and the button that starts it all, whose refusals show next to the field they are
-//! about.
+//! to the tenant by admin consent, one the administrator registered, or one aadsync registers
+//! in the tenant after a preview), cloud, the offline demo, and the button that starts it all,
+//! whose refusals show next to the field they are about.
 
+use super::register_preview::{Previewed, RegistrationPreviewPanel};
 use crate::components::error::{ErrorMessage, Look};
 use crate::wizard::Wizard;
 use crate::wizard::connect::{
     Application, FormErrors, NewOrgForm, cloud_from_value, cloud_value, place,
 };
-use aadsync_ipc::{CloudName, ErrorCode, SignInMethod, SignInTarget};
+use aadsync_ipc::{CloudName, ErrorCode, IpcError, NewOrganization, SignInMethod, SignInTarget};
 use leptos::prelude::*;
 
 /// The New… form; its button (or the demo) starts a browser sign-in — after admin consent,
@@ -20,15 +21,38 @@ pub fn NewOrganizationForm() -> impl IntoView {
     let start = Action::new_unsync(move |target: &SignInTarget| {
         wizard.start_sign_in(target.clone(), SignInMethod::Browser)
     });
-    let busy = start.pending();
+    // "Register aadsync in my tenant": the bootstrap sign-in, then the preview below the form.
+    let previewed = RwSignal::new(None::<Previewed>);
+    let register = Action::new_unsync(move |new: &NewOrganization| {
+        let new = new.clone();
+        async move {
+            let preview = wizard.start_registration(new.clone()).await?;
+            previewed.set(Some(Previewed { new, preview }));
+            Ok::<(), IpcError>(())
+        }
+    });
+    let signing_in = start.pending();
+    let registering = register.pending();
+    let busy = Signal::derive(move || signing_in.get() || registering.get());
     let answer = start.value();
-    // Where the last refusal goes; cleared while a new attempt runs.
-    let errors = Signal::derive(move || match answer.get() {
-        // Cancel is the admin's own doing: nothing to report.
-        Some(Err(err)) if !busy.get() && err.code != ErrorCode::SignInCancelled => place(&err),
-        _ => FormErrors::default(),
+    let registered = register.value();
+    // Where the last refusal goes; cleared while a new attempt runs (each dispatch clears the
+    // other's, so only the latest attempt's refusal shows).
+    let errors = Signal::derive(move || {
+        let failed = match (answer.get(), registered.get()) {
+            (Some(Err(err)), _) | (_, Some(Err(err))) => Some(err),
+            _ => None,
+        };
+        match failed {
+            // Cancel is the admin's own doing: nothing to report.
+            Some(err) if !busy.get() && err.code != ErrorCode::SignInCancelled => place(&err),
+            _ => FormErrors::default(),
+        }
     });
     let publisher = move || form.with(|f| f.application == Application::Publisher);
+    let registration = move || form.with(|f| f.application == Application::Register);
+    // The form stays as it was while its preview is shown: Create or Cancel there first.
+    let locked = Signal::derive(move || busy.get() || previewed.with(Option::is_some));
 
     view! {
         <fieldset class="new-organization" id="new-organization">
@@ -46,7 +70,7 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 </span>
             </div>
             {tenant_field(form, errors)}
-            {application_choice(form, errors, busy.into())}
+            {application_choice(form, errors, locked)}
             {cloud_fields(form, errors)}
             {field_error(errors, "new-error", |e| e.general.clone())}
             <Show when=move || busy.get() && publisher()>
@@ -54,18 +78,34 @@ pub fn NewOrganizationForm() -> impl IntoView {
                     "Accept the permissions in your browser… Sign in there as an administrator who may consent for the organization; aadsync then asks you to sign in as usual."
                 </p>
             </Show>
+            <Show when=move || busy.get() && registration()>
+                <p class="progress" id="new-register-progress" role="status">
+                    "Sign in in your browser… as an administrator who may register applications, and accept the permissions asked for; aadsync then shows what it will create, and creates nothing before you confirm."
+                </p>
+            </Show>
             <div class="form-buttons">
                 <button
                     id="new-sign-in"
                     class="primary"
-                    disabled=move || busy.get()
-                    on:click=move |_| { start.dispatch(SignInTarget::New(form.get_untracked().to_request())); }
+                    disabled=move || locked.get()
+                    on:click=move |_| {
+                        let typed = form.get_untracked();
+                        if typed.application == Application::Register {
+                            answer.set(None);
+                            register.dispatch(typed.to_registration());
+                        } else {
+                            registered.set(None);
+                            start.dispatch(SignInTarget::New(typed.to_request()));
+                        }
+                    }
                 >
-                    {move || match (busy.get(), publisher()) {
-                        (false, true) => "Add the aadsync application…",
-                        (false, false) => "Sign in…",
-                        (true, true) => "Waiting for the consent…",
-                        (true, false) => "Starting sign-in…",
+                    {move || match (busy.get(), publisher(), registration()) {
+                        (false, true, _) => "Add the aadsync application…",
+                        (false, _, true) => "Register aadsync…",
+                        (false, _, _) => "Sign in…",
+                        (true, true, _) => "Waiting for the consent…",
+                        (true, _, true) => "Waiting for the sign-in…",
+                        (true, _, _) => "Starting sign-in…",
                     }}
                 </button>
                 <Show when=move || busy.get()>
@@ -74,6 +114,9 @@ pub fn NewOrganizationForm() -> impl IntoView {
                     </button>
                 </Show>
             </div>
+            <Show when=move || previewed.with(Option::is_some)>
+                <RegistrationPreviewPanel previewed=previewed />
+            </Show>
         </fieldset>
     }
 }
@@ -143,6 +186,23 @@ fn application_choice(
             />
             "I registered my own app"
         </label>
+        <label class="radio">
+            <input
+                type="radio"
+                name="new-application"
+                id="new-register-app"
+                aria-describedby="new-register-help"
+                disabled=move || busy.get()
+                prop:checked=move || is(Application::Register)
+                on:change=move |_| choose(Application::Register)
+            />
+            "Register aadsync in my tenant (creates an app registration you own)"
+        </label>
+        <p class="muted choice-help" id="new-register-help">
+            "For organizations that want their own app registration, without the steps in the Entra admin center: an administrator with the role Application Administrator, Cloud Application Administrator or Global Administrator signs in and accepts "
+            <code>"Application.ReadWrite.All"</code>" and "<code>"DelegatedPermissionGrant.ReadWrite.All"</code>
+            " for this once; aadsync previews the application, its enterprise application and the admin consent it will create, and creates them only when you confirm."
+        </p>
         <Show when=move || is(Application::Own)>
             <label for="new-client-id">"Application (client) ID"</label>
             <input
