@@ -199,9 +199,7 @@ fn application_choice(
             "Register aadsync in my tenant (creates an app registration you own)"
         </label>
         <p class="muted choice-help" id="new-register-help">
-            "For organizations that want their own app registration, without the steps in the Entra admin center: an administrator with the role Application Administrator, Cloud Application Administrator or Global Administrator signs in and accepts "
-            <code>"Application.ReadWrite.All"</code>" and "<code>"DelegatedPermissionGrant.ReadWrite.All"</code>
-            " for this once; aadsync previews the application, its enterprise application and the admin consent it will create, and creates them only when you confirm."
+            "An Application, Cloud Application or Global Administrator signs in once; aadsync shows exactly what it will create, and creates it only when you confirm."
         </p>
         <Show when=move || is(Application::Own)>
             <label for="new-client-id">"Application (client) ID"</label>
