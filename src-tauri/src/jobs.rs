@@ -1,9 +1,12 @@
 //! Listing, preview and synchronization jobs between the wizard's calls: rows read so far,
-//! previewed plans (Synchronize applies exactly what was previewed), sync progress and results.
+//! previewed plans (Synchronize applies exactly what was previewed), sync progress and results,
+//! and previewed registrations (Create and sign in applies exactly what was previewed).
 
+use aadsync_directory::graph::GraphClient;
 use aadsync_ipc as ipc;
 use aadsync_ipc::IpcError;
 use aadsync_sync::engine::Cancel;
+use aadsync_sync::register::RegistrationPlan;
 use aadsync_sync::run::PlannedRun;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +38,17 @@ pub struct Jobs {
     syncs: Mutex<HashMap<u64, Arc<SyncJob>>>,
     results: Mutex<HashMap<i64, ipc::SyncResult>>,
     plan_progress: Mutex<ipc::PlanProgress>,
+    registrations: Mutex<HashMap<u64, PendingRegistration>>,
+}
+
+/// A previewed automatic registration: the plan the administrator saw and the bootstrap
+/// sign-in's Graph client that writes it. Only in memory, and dropped (tokens and all) when
+/// applied or cancelled: the bootstrap sign-in is never saved.
+#[derive(Debug)]
+pub struct PendingRegistration {
+    pub graph: GraphClient,
+    pub plan: RegistrationPlan,
+    pub account: String,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -44,6 +58,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Jobs {
     fn id(&self) -> u64 {
         self.next.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn keep_registration(&self, pending: PendingRegistration) -> u64 {
+        let id = self.id();
+        lock(&self.registrations).insert(id, pending);
+        id
+    }
+
+    /// Put back under its id after a failed or refused write, so Create can be tried again.
+    pub fn put_back_registration(&self, id: u64, pending: PendingRegistration) {
+        lock(&self.registrations).insert(id, pending);
+    }
+
+    /// Taken out while it is written, so a second Create cannot write it twice.
+    pub fn take_registration(&self, id: u64) -> Option<PendingRegistration> {
+        lock(&self.registrations).remove(&id)
     }
 
     pub fn new_listing(&self) -> (u64, Arc<Mutex<Listing>>) {

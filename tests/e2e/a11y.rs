@@ -217,7 +217,7 @@ async fn on_to_deleted_objects(app: &App) -> Result {
 }
 
 /// axe-core's serious and critical violations on the page as it is now.
-async fn run_axe(app: &App, axe: &str, screen: &str) -> Result<Vec<Finding>> {
+pub(crate) async fn run_axe(app: &App, axe: &str, screen: &str) -> Result<Vec<Finding>> {
     let script = format!(
         "{axe}\n;const done = arguments[arguments.length - 1];\
          axe.run(document, {{resultTypes: ['violations']}})\
@@ -252,7 +252,7 @@ async fn run_axe(app: &App, axe: &str, screen: &str) -> Result<Vec<Finding>> {
 }
 
 /// Where `cargo xtask test` installed axe-core: `AADSYNC_AXE_JS`.
-fn axe_js() -> Result<PathBuf> {
+pub(crate) fn axe_js() -> Result<PathBuf> {
     let path = std::env::var_os("AADSYNC_AXE_JS").map(PathBuf::from).ok_or(
         "AADSYNC_AXE_JS is not set: run `cargo xtask test`, which installs axe-core and sets it",
     )?;

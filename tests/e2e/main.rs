@@ -19,6 +19,7 @@ mod decisions;
 mod https;
 mod installed;
 mod keyboard;
+mod register;
 mod registration;
 mod schedule;
 mod scope;

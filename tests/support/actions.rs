@@ -50,6 +50,16 @@ pub async fn press_on_focused(app: &App, key: Key) -> Result {
 /// Types text into an input (after clearing it), as key presses.
 pub async fn type_into(app: &App, id: &str, text: &str) -> Result {
     let element = finders::by_id(app, id).await?;
+    // WebKitWebDriver scrolls a field into view itself but can leave it at the wizard's
+    // scrollport edge and refuse it as "not interactable" (which field depends on the form's
+    // length): centred first, it is always reachable, as for a person scrolling to it.
+    app.client
+        .execute(
+            "const e = document.getElementById(arguments[0]); if (e) e.scrollIntoView({block: 'center'});",
+            vec![serde_json::json!(id)],
+        )
+        .await
+        .map_err(|e| format!("scrolling to #{id}: {e:?}"))?;
     element
         .clear()
         .await

@@ -69,6 +69,7 @@ const SCREENSHOT_TESTS: &[&str] = &[
     "schedule::",
     "registration::",
     "consent::admin_consent_then_sign_in",
+    "register::preview_then_create",
     "a11y::every_screen_passes_axe_in_dark_mode",
 ];
 
@@ -144,4 +145,5 @@ const SCREENSHOTS: &[(&str, &str, &str)] = &[
         "21-registration-check.png",
     ),
     ("consent", "consent-choice", "22-consent-choice.png"),
+    ("register", "register-preview", "23-register-preview.png"),
 ];

@@ -10,6 +10,7 @@ mod app;
 mod audit;
 mod error;
 mod orgs;
+mod register;
 mod registration;
 pub mod safeguard;
 mod schedule;
@@ -31,6 +32,10 @@ pub use orgs::{
     FinishSignIn, FlowRef, ListOrganizations, NewOrganization, OrganizationRef,
     OrganizationSummary, RemoveOrganization, SetDeletionThreshold, SignInMethod, SignInRequest,
     SignInStarted, SignInTarget, StartSignIn,
+};
+pub use register::{
+    CancelRegistration, ConfirmRegistration, RegistrationConfirmed, RegistrationPreview,
+    RegistrationRef, RegistrationRequest, StartRegistration,
 };
 pub use registration::{CheckRegistration, RegistrationCheckView, RegistrationFindingView};
 pub use safeguard::Safeguard;
@@ -106,6 +111,9 @@ pub const COMMANDS: &[&str] = &[
     CancelSignIn::NAME,
     CancelStartingSignIn::NAME,
     AdminConsentHint::NAME,
+    StartRegistration::NAME,
+    ConfirmRegistration::NAME,
+    CancelRegistration::NAME,
     ConnectOrganization::NAME,
     CheckRegistration::NAME,
     RemoveOrganization::NAME,

@@ -12,6 +12,9 @@ pub enum Application {
     Publisher,
     /// "I registered my own app": the client ID typed in the form.
     Own,
+    /// "Register aadsync in my tenant": the bootstrap sign-in, a preview of the app
+    /// registration aadsync creates, then the sign-in with its new client ID.
+    Register,
 }
 
 /// The New… form as typed.
@@ -114,6 +117,16 @@ impl NewOrgForm {
         }
     }
 
+    /// The tenant and cloud for `start_registration`; the backend fills in the publisher's
+    /// client ID for the bootstrap sign-in.
+    pub fn to_registration(&self) -> NewOrganization {
+        NewOrganization {
+            client_id: String::new(),
+            add_publisher_app: false,
+            ..self.to_request()
+        }
+    }
+
     /// The offline demo: the backend fills in the demo tenant and its app registration.
     pub fn demo() -> NewOrganization {
         NewOrganization {
@@ -205,6 +218,20 @@ mod tests {
         assert!(!request.add_publisher_app);
         assert_eq!(request.client_id, "typed before switching");
         assert!(!NewOrgForm::demo().add_publisher_app);
+    }
+
+    #[test]
+    fn a_registration_sends_the_tenant_and_cloud_only() {
+        let form = NewOrgForm {
+            tenant: " contoso.com ".into(),
+            application: Application::Register,
+            client_id: "typed before switching".into(),
+            ..NewOrgForm::default()
+        };
+        let request = form.to_registration();
+        assert_eq!(request.tenant, "contoso.com");
+        assert_eq!(request.client_id, "");
+        assert!(!request.add_publisher_app);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use aadsync_ipc::{
     AttemptRef, CancelSignIn, CancelStartingSignIn, ConnectedOrganization, FlowRef, IpcError,
     SignInMethod, SignInRequest, SignInStarted, SignInTarget, StartSignIn,
 };
+use aadsync_ipc::{NewOrganization, RegistrationPreview, RegistrationRequest, StartRegistration};
 use flow::Flow;
 pub use frame::WizardFrame;
 use leptos::prelude::*;
@@ -174,6 +175,21 @@ impl Wizard {
         self.connected.set(None);
         self.flow.update(Flow::show_sign_in);
         Ok(())
+    }
+
+    /// "Register aadsync in my tenant": the bootstrap sign-in in the browser, answering with
+    /// the preview once an administrator signed in; Cancel stops it like a starting sign-in
+    /// ([`Wizard::cancel_starting`]), by the attempt number set here.
+    pub async fn start_registration(
+        self,
+        new: NewOrganization,
+    ) -> Result<RegistrationPreview, IpcError> {
+        // As in `start_sign_in`: unique enough within this app run.
+        let attempt = (js_sys::Date::now() as u64)
+            .wrapping_mul(1000)
+            .wrapping_add(self.attempt.get_untracked() % 1000 + 1);
+        self.attempt.set(attempt);
+        ipc::call::<StartRegistration>(&RegistrationRequest { new, attempt }).await
     }
 
     /// The connected organization's id.

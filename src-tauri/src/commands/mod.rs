@@ -9,6 +9,7 @@ mod errors;
 mod exports;
 mod listing;
 mod orgs;
+mod register;
 mod registration;
 mod rows;
 mod schedule;
@@ -49,6 +50,9 @@ app_commands![
     orgs::cancel_sign_in,
     orgs::cancel_starting_sign_in,
     consent::admin_consent_hint,
+    register::start_registration,
+    register::confirm_registration,
+    register::cancel_registration,
     orgs::connect_organization,
     registration::check_registration,
     orgs::remove_organization,

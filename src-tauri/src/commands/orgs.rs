@@ -68,7 +68,7 @@ pub async fn list_organizations(
     .await
 }
 
-fn cloud_choice(new: &ipc::NewOrganization) -> CloudChoice {
+pub(crate) fn cloud_choice(new: &ipc::NewOrganization) -> CloudChoice {
     match new.cloud {
         ipc::CloudName::Global => CloudChoice::Global,
         ipc::CloudName::Gcc => CloudChoice::Gcc,

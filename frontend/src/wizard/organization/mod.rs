@@ -5,6 +5,7 @@
 //! asks to sign in again.
 
 mod new_form;
+mod register_preview;
 mod registration;
 mod safeguard;
 mod schedule;

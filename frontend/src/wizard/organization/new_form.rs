@@ -1,8 +1,9 @@
 //! The New… organization form of step 1: tenant, which application (the publisher's, added
-//! to the tenant by admin consent, or one the administrator registered), cloud, the offline
-//! demo, and the button that starts it all, whose refusals show next to the field they are
-//! about.
+//! to the tenant by admin consent, one the administrator registered, or one aadsync registers
+//! in the tenant after a preview), cloud, the offline demo, and the button that starts it all,
+//! whose refusals show next to the field they are about.
 
+use super::register_preview::{Previewed, RegistrationPreviewPanel};
 use crate::components::error::{ErrorMessage, Look};
 use crate::ipc;
 use crate::wizard::Wizard;
@@ -10,7 +11,7 @@ use crate::wizard::connect::{
     Application, FormErrors, NewOrgForm, cloud_from_value, cloud_value, place,
 };
 use aadsync_ipc::{
-    AdminConsentHint, CloudName, ErrorCode, NewOrganization, SignInMethod, SignInTarget,
+    AdminConsentHint, CloudName, ErrorCode, IpcError, NewOrganization, SignInMethod, SignInTarget,
 };
 use leptos::prelude::*;
 
@@ -23,23 +24,32 @@ pub fn NewOrganizationForm() -> impl IntoView {
     let start = Action::new_unsync(move |target: &SignInTarget| {
         wizard.start_sign_in(target.clone(), SignInMethod::Browser)
     });
-    let busy = start.pending();
-    let answer = start.value();
-    // Where the last refusal goes; cleared while a new attempt runs.
-    let errors = Signal::derive(move || match answer.get() {
-        // Cancel is the admin's own doing: nothing to report.
-        Some(Err(err)) if !busy.get() && err.code != ErrorCode::SignInCancelled => place(&err),
-        _ => FormErrors::default(),
-    });
+    let previewed = RwSignal::new(None::<Previewed>);
+    let register = registration_action(wizard, previewed);
+    let (signing_in, registering) = (start.pending(), register.pending());
+    let busy = Signal::derive(move || signing_in.get() || registering.get());
+    let (answer, registered) = (start.value(), register.value());
+    let errors = refusals(answer, registered, busy);
     let publisher = move || form.with(|f| f.application == Application::Publisher);
+    let registration = move || form.with(|f| f.application == Application::Register);
+    // The form stays as it was while its preview is shown: Create or Cancel there first.
+    let locked = Signal::derive(move || busy.get() || previewed.with(Option::is_some));
     let hint = ConsentHintShown::new();
     let submit = move || {
-        let request = form.get_untracked().to_request();
+        let typed = form.get_untracked();
+        if typed.application == Application::Register {
+            hint.disarm();
+            answer.set(None);
+            register.dispatch(typed.to_registration());
+            return;
+        }
+        let request = typed.to_request();
         if request.add_publisher_app {
-            hint.arm(request.clone(), busy.into());
+            hint.arm(request.clone(), busy);
         } else {
             hint.disarm();
         }
+        registered.set(None);
         start.dispatch(SignInTarget::New(request));
     };
 
@@ -62,28 +72,18 @@ pub fn NewOrganizationForm() -> impl IntoView {
                 </span>
             </div>
             {tenant_field(form, errors)}
-            {application_choice(form, errors, busy.into())}
+            {application_choice(form, errors, locked)}
             {cloud_fields(form, errors)}
             {field_error(errors, "new-error", |e| e.general.clone())}
-            <Show when=move || busy.get() && publisher()>
-                <p class="progress" id="new-consent-progress" role="status">
-                    "Accept the permissions in your browser… Sign in there as an administrator who may consent for the organization; aadsync then asks you to sign in as usual."
-                </p>
-                {move || hint.view()}
-            </Show>
+            {progress_notes(busy, publisher, registration, hint)}
             <div class="form-buttons">
                 <button
                     id="new-sign-in"
                     class="primary"
-                    disabled=move || busy.get()
+                    disabled=move || locked.get()
                     on:click=move |_| submit()
                 >
-                    {move || match (busy.get(), publisher()) {
-                        (false, true) => "Add the aadsync application…",
-                        (false, false) => "Sign in…",
-                        (true, true) => "Waiting for the consent…",
-                        (true, false) => "Starting sign-in…",
-                    }}
+                    {move || button_label(busy.get(), publisher(), registration())}
                 </button>
                 <Show when=move || busy.get()>
                     <button id="new-cancel-start" on:click=move |_| wizard.cancel_starting()>
@@ -91,7 +91,80 @@ pub fn NewOrganizationForm() -> impl IntoView {
                     </button>
                 </Show>
             </div>
+            <Show when=move || previewed.with(Option::is_some)>
+                <RegistrationPreviewPanel previewed=previewed />
+            </Show>
         </fieldset>
+    }
+}
+
+/// "Register aadsync in my tenant": the bootstrap sign-in, then the preview below the form.
+fn registration_action(
+    wizard: Wizard,
+    previewed: RwSignal<Option<Previewed>>,
+) -> Action<NewOrganization, Result<(), IpcError>> {
+    Action::new_unsync(move |new: &NewOrganization| {
+        let new = new.clone();
+        async move {
+            let preview = wizard.start_registration(new.clone()).await?;
+            previewed.set(Some(Previewed { new, preview }));
+            Ok(())
+        }
+    })
+}
+
+/// Where the last refusal of the sign-in or the registration goes, by field; cleared while a
+/// new attempt runs (each dispatch clears the other's answer, so only the latest one shows).
+fn refusals(
+    answer: MappedSignal<Option<Result<(), IpcError>>>,
+    registered: MappedSignal<Option<Result<(), IpcError>>>,
+    busy: Signal<bool>,
+) -> Signal<FormErrors> {
+    Signal::derive(move || {
+        let failed = match (answer.get(), registered.get()) {
+            (Some(Err(err)), _) | (_, Some(Err(err))) => Some(err),
+            _ => None,
+        };
+        match failed {
+            // Cancel is the admin's own doing: nothing to report.
+            Some(err) if !busy.get() && err.code != ErrorCode::SignInCancelled => place(&err),
+            _ => FormErrors::default(),
+        }
+    })
+}
+
+/// What the administrator is waiting for while the browser is open: the consent (with the
+/// likely causes after a while) or the registration's bootstrap sign-in.
+fn progress_notes(
+    busy: Signal<bool>,
+    publisher: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    registration: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    hint: ConsentHintShown,
+) -> impl IntoView {
+    view! {
+        <Show when=move || busy.get() && publisher()>
+            <p class="progress" id="new-consent-progress" role="status">
+                "Accept the permissions in your browser… Sign in there as an administrator who may consent for the organization; aadsync then asks you to sign in as usual."
+            </p>
+            {move || hint.view()}
+        </Show>
+        <Show when=move || busy.get() && registration()>
+            <p class="progress" id="new-register-progress" role="status">
+                "Sign in in your browser… as an administrator who may register applications, and accept the permissions asked for; aadsync then shows what it will create, and creates nothing before you confirm."
+            </p>
+        </Show>
+    }
+}
+
+/// The form's button says what it starts, then what it waits for.
+fn button_label(busy: bool, publisher: bool, registration: bool) -> &'static str {
+    match (busy, publisher, registration) {
+        (false, true, _) => "Add the aadsync application…",
+        (false, _, true) => "Register aadsync…",
+        (false, _, _) => "Sign in…",
+        (true, true, _) => "Waiting for the consent…",
+        (true, _, true) => "Waiting for the sign-in…",
+        (true, _, _) => "Starting sign-in…",
     }
 }
 
@@ -216,6 +289,21 @@ fn application_choice(
             />
             "I registered my own app"
         </label>
+        <label class="radio">
+            <input
+                type="radio"
+                name="new-application"
+                id="new-register-app"
+                aria-describedby="new-register-help"
+                disabled=move || busy.get()
+                prop:checked=move || is(Application::Register)
+                on:change=move |_| choose(Application::Register)
+            />
+            "Register aadsync in my tenant (creates an app registration you own)"
+        </label>
+        <p class="muted choice-help" id="new-register-help">
+            "An Application, Cloud Application or Global Administrator signs in once; aadsync shows exactly what it will create, and creates it only when you confirm."
+        </p>
         <Show when=move || is(Application::Own)>
             <label for="new-client-id">"Application (client) ID"</label>
             <input
