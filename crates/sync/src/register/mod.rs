@@ -20,7 +20,9 @@ use aadsync_directory::ClientId;
 use aadsync_directory::auth::admin::AdminPolicy;
 use aadsync_directory::auth::permissions::Feature;
 use aadsync_directory::auth::signin::Scopes;
-use aadsync_directory::graph::{GraphClient, GraphError, MICROSOFT_GRAPH_APP_ID};
+use aadsync_directory::graph::{
+    GraphClient, GraphError, MICROSOFT_GRAPH_APP_ID, ServicePrincipalObject,
+};
 use aadsync_store::CloudKind;
 
 mod plan;
@@ -304,8 +306,7 @@ pub async fn apply(
     let principal_id = match (&plan.service_principal.action, &plan.service_principal.id) {
         (Action::Present, Some(id)) => id.clone(),
         _ => {
-            graph
-                .create_service_principal(&app_id)
+            create_principal_once_replicated(graph, &app_id)
                 .await
                 .map_err(RegisterError::at("create the enterprise application"))?
                 .id
@@ -326,4 +327,44 @@ pub async fn apply(
         }
     }
     Ok(client_id)
+}
+
+/// Seconds to wait between tries of "Create servicePrincipal" for an application created a
+/// moment ago: Entra ID replicates the new application object first, and until then answers
+/// 400 `Request_BadRequest` "The appId '…' of the service principal does not reference a valid
+/// application object" (detail `NoBackingApplicationObject`), usually for a few seconds.
+const REPLICATION_WAITS: &[u64] = &[1, 2, 4, 8, 15];
+
+/// "Create servicePrincipal", tried again while the application is not replicated yet (at
+/// most [`REPLICATION_WAITS`], half a minute in all); any other answer ends it at once.
+async fn create_principal_once_replicated(
+    graph: &GraphClient,
+    app_id: &str,
+) -> Result<ServicePrincipalObject, GraphError> {
+    let mut waits = REPLICATION_WAITS.iter();
+    loop {
+        match graph.create_service_principal(app_id).await {
+            Err(e) if not_replicated_yet(&e) => match waits.next() {
+                Some(seconds) => {
+                    tracing::info!(
+                        app_id,
+                        seconds,
+                        "the new application is not replicated yet; waiting"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_secs(*seconds)).await;
+                }
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
+}
+
+/// The answer Entra ID gives while a new application object is not replicated yet.
+fn not_replicated_yet(err: &GraphError) -> bool {
+    matches!(
+        err,
+        GraphError::Http { status: 400, message, .. }
+            if message.contains("does not reference a valid application object")
+    )
 }

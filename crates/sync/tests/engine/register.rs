@@ -105,3 +105,51 @@ async fn a_plan_is_applied_once_and_never_after_the_tenant_changed() {
         .count();
     assert_eq!(ours, 1);
 }
+
+/// Right after the application is created, Entra ID refuses its service principal until the
+/// application object is replicated (400 `Request_BadRequest` "…does not reference a valid
+/// application object"): the apply waits and tries again, and the registration is whole.
+#[tokio::test]
+async fn the_service_principal_waits_for_the_new_application_to_replicate() {
+    let env = start_with(5, 1).await;
+    let graph = env.graph_with(BOOTSTRAP_PERMISSIONS, RetryPolicy::new(4, 50));
+    let base = env.emulator.base_url().to_owned();
+    let http = reqwest::Client::new();
+    let status = http
+        .post(format!("{base}/_emulator/faults"))
+        .json(&json!({
+            "path": "/v1.0/servicePrincipals",
+            "kind": "error",
+            "status": 400,
+            "code": "Request_BadRequest",
+            "message": "The appId of the service principal does not reference a valid application object.",
+            "times": 2,
+        }))
+        .send()
+        .await
+        .expect("fault")
+        .status();
+    assert!(status.is_success(), "{status}");
+
+    let plan = read_and_plan(&graph).await.expect("plan");
+    let client_id = register::apply(&graph, &plan).await.expect("apply");
+
+    let faults: Value = http
+        .get(format!("{base}/_emulator/faults"))
+        .send()
+        .await
+        .expect("faults")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(faults["faults"][0]["applied"], 2, "{faults}");
+    let all = registrations(&base).await;
+    let principals = all["servicePrincipals"]
+        .as_array()
+        .expect("principals")
+        .iter()
+        .filter(|sp| sp["appId"] == client_id.as_str())
+        .count();
+    assert_eq!(principals, 1, "{all}");
+    assert!(read_and_plan(&graph).await.expect("plan").changes_nothing());
+}
