@@ -101,6 +101,25 @@ async def registrations(graph):
     found = await graph.oauth2_permission_grants.get(where(grants, f"clientId eq '{sp.id}'"))
     assert found.value == [], found
     print("DELETE grant, service principal, application: ok, then 404", code)
+    # "Upsert application" by its alternate key, as the SDK builds it (applications(uniqueName=…)):
+    # without Prefer: create-if-missing it is an update, so 404 for a name nobody has; with it,
+    # 201 and the application, then 204 for the same name again.
+    upsert = graph.applications_with_unique_name("aadsync-compat")
+    try:
+        await upsert.patch(Application(display_name="not created"))
+        raise AssertionError("an upsert without Prefer: create-if-missing created an application")
+    except ODataError as missing:
+        assert missing.response_status_code == 404, missing
+    prefer = RequestConfiguration()
+    prefer.headers.add("Prefer", "create-if-missing")
+    made = await upsert.patch(Application(display_name="aadsync (upsert)", sign_in_audience="AzureADMyOrg"), prefer)
+    assert made and made.id and made.unique_name == "aadsync-compat", made
+    again = await upsert.patch(Application(display_name="aadsync (renamed)"), prefer)
+    assert again is None, again
+    fetched = await upsert.get()
+    assert fetched.id == made.id and fetched.display_name == "aadsync (renamed)", fetched
+    await graph.applications.by_application_id(made.id).delete()
+    print("applications(uniqueName=) PATCH: 404 without Prefer, 201 then 204 with create-if-missing: ok")
 
 async def main():
     graph = client(TOKEN)
