@@ -20,6 +20,7 @@ mod loopback_host;
 mod server;
 
 // Handlers.
+pub mod budget;
 #[cfg(feature = "control")]
 pub mod control;
 pub mod graph;
@@ -53,7 +54,7 @@ pub use clock::Clock;
 pub use error::EmulatorError;
 pub use generate::{GeneratorConfig, generate};
 pub use model::Tenant;
-pub use quirks::{ExpiredDelta, GraphQuirks};
+pub use quirks::{ExpiredDelta, GraphQuirks, Throttling};
 pub use server::{Emulator, EmulatorConfig};
 pub use state::LimitedInformation;
 

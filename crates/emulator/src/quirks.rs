@@ -6,7 +6,8 @@
 //! last copy is its latest state), "groups: delta" (a group's `members@delta` may be split
 //! across several items), the Microsoft 365 Developer blog on delta token lifetime (an
 //! expired directory token answers 400 `syncStateNotFound`) beside the overview's 410 Gone, and
-//! "JSON batching" (answers in any order).
+//! "JSON batching" (answers in any order), and "Microsoft Graph service-specific throttling
+//! limits" (a budget of resource units per application and tenant).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -33,6 +34,22 @@ pub struct GraphQuirks {
     pub expired_delta: ExpiredDelta,
     /// `$batch` answers in an order other than the requests'.
     pub shuffle_batch: bool,
+    /// Identity and access throttling: resource units per application and tenant
+    /// ("Microsoft Graph service-specific throttling limits"; `graph::throttle`).
+    pub throttling: Throttling,
+}
+
+/// How the emulator throttles Graph requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttling {
+    Off,
+    /// The documented quota for the tenant's size, per 10 seconds.
+    Documented,
+    /// `units` per `per`: a small budget, so a test meets throttling within seconds.
+    Quota {
+        units: u32,
+        per: std::time::Duration,
+    },
 }
 
 impl Default for GraphQuirks {
@@ -42,6 +59,7 @@ impl Default for GraphQuirks {
             split_members_delta: true,
             expired_delta: ExpiredDelta::Alternate,
             shuffle_batch: true,
+            throttling: Throttling::Documented,
         }
     }
 }
@@ -55,6 +73,7 @@ impl GraphQuirks {
             split_members_delta: false,
             expired_delta: ExpiredDelta::Gone,
             shuffle_batch: false,
+            throttling: Throttling::Off,
         }
     }
 }

@@ -11,7 +11,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 /// Every route, with the fault/log middleware (feature `control`), bound to the state. `$batch`
 /// gets this function to build the router its inner requests run through.
 pub fn app(shared: &Shared) -> axum::Router {
-    let routes = crate::graph::router(app).merge(crate::identity::router());
+    let routes = crate::graph::router(app)
+        .merge(crate::identity::router())
+        // Inside the fault layer: an injected fault answers before any budget is spent.
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::graph::throttle::middleware,
+        ));
     #[cfg(feature = "control")]
     let routes = with_control(routes, shared);
     routes.with_state(shared.clone())

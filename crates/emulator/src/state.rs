@@ -35,6 +35,8 @@ pub struct Inner {
     ids: Mutex<Rng>,
     pub quirks: GraphQuirks,
     pub expired_answers: ExpiredCount,
+    /// Resource units spent per application (`budget`, `graph::throttle`).
+    pub budgets: crate::budget::Budgets,
 }
 
 /// How Graph answers a relationship (`memberOf`, `transitiveMemberOf`) listing directory
@@ -101,6 +103,7 @@ impl Shared {
             ids: Mutex::new(Rng::new(seed)),
             quirks,
             expired_answers: ExpiredCount::default(),
+            budgets: Default::default(),
         }))
     }
 

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CHILD: &str = "AADSYNC_BENCH_EMULATOR";
+const THROTTLING: &str = "AADSYNC_BENCH_THROTTLING";
 const SCOPES: &[&str] = &["User.Read.All", "GroupMember.Read.All"];
 
 fn env(name: &str, default: usize) -> usize {
@@ -50,7 +51,9 @@ fn peak_rss_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Child: serve a generated tenant, print "URL TENANT TOKEN", run until stdin closes.
+/// Child: serve a generated tenant, print "URL TENANT TOKEN", run until stdin closes. With
+/// `AADSYNC_BENCH_THROTTLING=off` the emulator does not throttle (the speed comparisons);
+/// otherwise it keeps Graph's documented budget of resource units.
 async fn serve(users: usize, groups: usize) {
     let tenant = generate(GeneratorConfig {
         users,
@@ -59,9 +62,11 @@ async fn serve(users: usize, groups: usize) {
     });
     let admin = tenant.users[0].user_principal_name.clone();
     let memberships: usize = tenant.groups.iter().map(|g| g.members.len()).sum();
-    let emulator = Emulator::start(EmulatorConfig::new(tenant))
-        .await
-        .expect("emulator");
+    let mut config = EmulatorConfig::new(tenant);
+    if std::env::var(THROTTLING).is_ok_and(|v| v == "off") {
+        config.quirks.throttling = aadsync_emulator::Throttling::Off;
+    }
+    let emulator = Emulator::start(config).await.expect("emulator");
     let token = emulator
         .mint_access_token(&admin, SCOPES, 6 * 3600)
         .expect("token");
@@ -98,16 +103,11 @@ async fn bare_pages(http: &reqwest::Client, first: String, token: &str) -> usize
     n
 }
 
-#[tokio::main]
-async fn main() {
-    let users = env("BENCH_USERS", 100_000);
-    let groups = env("BENCH_GROUPS", 5_000);
-    if std::env::var_os(CHILD).is_some() {
-        serve(users, groups).await;
-        return;
-    }
+/// Starts this binary as an emulator child: (child, base URL, tenant, memberships, token).
+fn spawn_emulator(throttling: &str) -> (std::process::Child, String, String, String, String) {
     let mut child = Command::new(std::env::current_exe().expect("exe"))
         .env(CHILD, "1")
+        .env(THROTTLING, throttling)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -117,28 +117,196 @@ async fn main() {
         .read_line(&mut line)
         .expect("child line");
     let mut parts = line.split_whitespace();
-    let (base, tenant_id, memberships, token) = (
-        parts.next().expect("url").to_owned(),
-        parts.next().expect("tenant").to_owned(),
-        parts.next().expect("memberships").to_owned(),
-        parts.next().expect("token").to_owned(),
+    let mut next = || {
+        parts
+            .next()
+            .expect("a field of the child's line")
+            .to_owned()
+    };
+    let (base, tenant_id, memberships, token) = (next(), next(), next(), next());
+    (child, base, tenant_id, memberships, token)
+}
+
+fn session_for(base: &str, tenant_id: &str, token: &str) -> Arc<Session> {
+    let target = Target::new(
+        TenantRef::parse(tenant_id).expect("tenant"),
+        ClientId::parse(demo::CLIENT_ID).expect("client"),
+        &Cloud::custom(base, base).expect("cloud"),
+    )
+    .expect("endpoints");
+    Arc::new(Session::with_tokens(
+        target,
+        SecretString::new(token.to_owned()),
+        Duration::from_secs(6 * 3600),
+        None,
+    ))
+}
+
+/// (b)'s baseline: the requests of the client's full read — every user page, every group
+/// page, then each group's members in `$batch`es of 20 with `concurrency` batches in flight,
+/// further member pages batched too — with a bare reqwest client (no retries, no typed
+/// objects, no checks). Returns the members counted.
+async fn bare_read(http: &reqwest::Client, base: &str, token: &str, concurrency: usize) -> usize {
+    let select_users = aadsync_directory::graph::USER_SELECT;
+    let select_groups = aadsync_directory::graph::GROUP_SELECT;
+    bare_pages(
+        http,
+        format!("{base}/v1.0/users?$select={select_users}&$top=999"),
+        token,
+    )
+    .await;
+    let mut ids = Vec::new();
+    let mut url = Some(format!(
+        "{base}/v1.0/groups?$select={select_groups}&$top=999"
+    ));
+    while let Some(u) = url.take() {
+        let body: serde_json::Value = http
+            .get(&u)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("page")
+            .json()
+            .await
+            .expect("json");
+        for g in body["value"].as_array().into_iter().flatten() {
+            ids.push(g["id"].as_str().expect("id").to_owned());
+        }
+        url = body["@odata.nextLink"].as_str().map(str::to_owned);
+    }
+    let mut queue: std::collections::VecDeque<String> = ids
+        .iter()
+        .map(|id| {
+            format!("/groups/{id}/members/microsoft.graph.user?$select={select_users}&$top=999")
+        })
+        .collect();
+    let mut running = tokio::task::JoinSet::new();
+    let mut members = 0;
+    let root = format!("{base}/v1.0");
+    loop {
+        while running.len() < concurrency && !queue.is_empty() {
+            let take = queue.len().min(20);
+            let requests: Vec<serde_json::Value> = queue
+                .drain(..take)
+                .enumerate()
+                .map(|(i, url)| serde_json::json!({"id": i.to_string(), "method": "GET", "url": url}))
+                .collect();
+            let (http, url, token) = (http.clone(), format!("{root}/$batch"), token.to_owned());
+            running.spawn(async move {
+                http.post(url)
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({ "requests": requests }))
+                    .send()
+                    .await
+                    .expect("batch")
+                    .json::<serde_json::Value>()
+                    .await
+                    .expect("json")
+            });
+        }
+        let Some(answer) = running.join_next().await else {
+            break;
+        };
+        let answer = answer.expect("task");
+        for response in answer["responses"].as_array().expect("responses") {
+            assert_eq!(response["status"], 200, "the bare loop has no retries");
+            let body = &response["body"];
+            members += body["value"].as_array().map_or(0, Vec::len);
+            if let Some(next) = body["@odata.nextLink"].as_str() {
+                queue.push_back(next.strip_prefix(&root).expect("same root").to_owned());
+            }
+        }
+    }
+    members
+}
+
+/// (f) The full read against an emulator keeping Graph's documented budget (8,000 resource
+/// units per 10 s for a tenant above 500 users): its time, the requests Graph refused (429)
+/// and the units spent, from the emulator's own request log.
+async fn throttled_read(base: &str, tenant_id: &str, token: &str) {
+    let session = session_for(base, tenant_id, token);
+    let graph = GraphClient::new(session).expect("graph");
+    let (mut users, mut groups) = (Vec::new(), Vec::new());
+    graph
+        .users(None, |p| users.extend(p.into_iter().map(|u| u.id)))
+        .await
+        .expect("users");
+    graph
+        .groups(None, |p| groups.extend(p.into_iter().map(|g| g.id)))
+        .await
+        .expect("groups");
+    let selection = Selection {
+        users,
+        groups,
+        members: true,
+        nested: false,
+        ..Default::default()
+    };
+    let control = reqwest::Client::new();
+    let log = format!("{base}/_emulator/requests");
+    control.delete(&log).send().await.expect("clear the log");
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("t.sqlite3"), &OpenOptions::default()).expect("db");
+    let imported = store.reader().imported(tenant_id).expect("imported");
+    let start = Instant::now();
+    let read = engine::gather(&graph, &imported, &selection, &|_| {})
+        .await
+        .expect("every request answered in the end: none failed");
+    let took = start.elapsed();
+    let log: serde_json::Value = control
+        .get(&log)
+        .send()
+        .await
+        .expect("log")
+        .json()
+        .await
+        .expect("json");
+    let (mut refused, mut units, mut served) = (0, 0u64, 0);
+    for r in log["requests"].as_array().expect("requests") {
+        let path = r["path"].as_str().unwrap_or_default();
+        if path == "/v1.0/$batch" || !path.starts_with("/v1.0/") {
+            continue;
+        }
+        if r["status"] == 429 {
+            refused += 1;
+        } else {
+            served += 1;
+            let method =
+                reqwest::Method::from_bytes(r["method"].as_str().unwrap_or("GET").as_bytes())
+                    .expect("method");
+            units += u64::from(aadsync_emulator::budget::cost(
+                &method,
+                path,
+                r["query"].as_str().unwrap_or_default(),
+            ));
+        }
+    }
+    println!(
+        "(f) full read within Graph's budget (8,000 resource units per 10 s): {:.2} s, {} users and {} groups, {served} Graph requests served ({units} units = {:.0} per 10 s), {refused} answered 429 and asked again, 0 failed",
+        took.as_secs_f64(),
+        read.changes.users.len(),
+        read.changes.groups.len(),
+        units as f64 / took.as_secs_f64() * 10.0
     );
+}
+
+#[tokio::main]
+async fn main() {
+    let users = env("BENCH_USERS", 100_000);
+    let groups = env("BENCH_GROUPS", 5_000);
+    if std::env::var_os(CHILD).is_some() {
+        serve(users, groups).await;
+        return;
+    }
+    // One emulator without throttling for the speed comparisons, one keeping Graph's budget.
+    let (mut child, base, tenant_id, memberships, token) = spawn_emulator("off");
+    let (mut throttled_child, throttled_base, throttled_tenant, _, throttled_token) =
+        spawn_emulator("documented");
     println!(
         "tenant: {users} users, {groups} groups, {memberships} memberships (emulator in a child process)"
     );
 
-    let target = Target::new(
-        TenantRef::parse(&tenant_id).expect("tenant"),
-        ClientId::parse(demo::CLIENT_ID).expect("client"),
-        &Cloud::custom(&base, &base).expect("cloud"),
-    )
-    .expect("endpoints");
-    let session = Arc::new(Session::with_tokens(
-        target,
-        SecretString::new(token.clone()),
-        Duration::from_secs(6 * 3600),
-        None,
-    ));
+    let session = session_for(&base, &tenant_id, &token);
     let http = reqwest::Client::new();
 
     // (a) Listing: GraphClient vs a bare loop, twice each, best of two.
@@ -208,6 +376,16 @@ async fn main() {
         tenant_id: tenant_id.clone(),
         started_by: "bench".into(),
     };
+    // Before: the same read with one request in flight at a time (what the engine did until
+    // the batches ran together).
+    let imported = store.reader().imported(&tenant_id).expect("imported");
+    let one_at_a_time = graph.clone().with_pace(1, 1);
+    let start = Instant::now();
+    let before_read = engine::gather(&one_at_a_time, &imported, &selection, &|_| {})
+        .await
+        .expect("gather one at a time");
+    let read_before = start.elapsed();
+    drop(before_read);
     let start = Instant::now();
     let imported = store.reader().imported(&tenant_id).expect("imported");
     let changes = engine::gather(&graph, &imported, &selection, &|_| {})
@@ -215,6 +393,19 @@ async fn main() {
         .expect("gather")
         .changes;
     let read = start.elapsed();
+    let peak = graph.pace().peak();
+    let bare_start = Instant::now();
+    let bare_members = bare_read(&http, &base, &token, peak).await;
+    let bare = bare_start.elapsed();
+    println!(
+        "(b0) full read: {:.2} s with up to {peak} batches in flight (one at a time: {:.2} s → {:.2}×); a bare reqwest loop over the same requests, {peak} in flight: {:.2} s ({bare_members} members) → {:.2}× (target ≤ 1.5×)",
+        read.as_secs_f64(),
+        read_before.as_secs_f64(),
+        read.as_secs_f64() / read_before.as_secs_f64(),
+        bare.as_secs_f64(),
+        read.as_secs_f64() / bare.as_secs_f64()
+    );
+    throttled_read(&throttled_base, &throttled_tenant, &throttled_token).await;
     eprintln!("peak RSS after reading: {:.0} MiB", peak_rss_mib());
     // HTTP requests this client sent ($batch counts once, as Graph's throttling does).
     let requests = graph
@@ -361,6 +552,8 @@ async fn main() {
         inc_read.as_secs_f64() / full_read.as_secs_f64(),
         (inc_read + inc_write).as_secs_f64() / (full_read + full_write).as_secs_f64()
     );
-    drop(child.stdin.take());
-    let _ = child.wait();
+    for child in [&mut child, &mut throttled_child] {
+        drop(child.stdin.take());
+        let _ = child.wait();
+    }
 }

@@ -7,97 +7,30 @@ use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
 use super::retry;
 use crate::paging::Pager;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::Ordering;
+use tokio::task::JoinSet;
 
 /// Requests per `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
 
 impl GraphClient {
-    /// Runs GETs (paths relative to `/v1.0`) in `$batch`es of 20; returns each path's status
-    /// and body. Throttled or failed inner requests, and requests the answer left out, are
-    /// asked again, waiting as the client's retry policy says; an answer that names one
-    /// request twice is an error.
+    /// Runs GETs (paths relative to `/v1.0`) in `$batch`es of 20, as many batches at once as
+    /// the client's pace allows; returns each path's status and body, in the order asked.
+    /// Throttled or failed inner requests, and requests the answer left out, are asked again
+    /// (`Batches`); an answer that names one request twice is an error.
     pub async fn batch_get(&self, paths: &[String]) -> Result<Vec<(u16, Value)>, GraphError> {
-        let mut results: Vec<Option<(u16, Value)>> = vec![None; paths.len()];
-        let mut pending: Vec<usize> = (0..paths.len()).collect();
-        let mut rounds = 0;
-        while !pending.is_empty() {
-            rounds += 1;
-            let mut retry = Vec::new();
-            let mut wait = None;
-            for chunk in pending.chunks(BATCH_SIZE) {
-                let requests: Vec<Value> = chunk
-                    .iter()
-                    .map(|i| json!({"id": i.to_string(), "method": "GET", "url": paths[*i]}))
-                    .collect();
-                let answer = self
-                    .post(&self.url("/$batch"), &json!({ "requests": requests }))
-                    .await?;
-                let answered =
-                    self.sort_answers(chunk, &answer, &mut results, &mut retry, &mut wait)?;
-                // A response the batch left out is asked again.
-                retry.extend(chunk.iter().filter(|i| !answered.contains(i)));
-            }
-            if retry.is_empty() {
-                break;
-            }
-            let wait = self.policy().delay(rounds, wait);
-            if rounds >= 6 || wait > self.policy().max_retry_after {
-                return Err(GraphError::Exhausted {
-                    retries: rounds - 1,
-                    detail: format!("{} requests in a $batch kept failing", retry.len()),
-                    request_id: None,
-                });
-            }
-            tokio::time::sleep(wait).await;
-            pending = retry;
+        let mut results: Vec<(u16, Value)> = vec![(0, Value::Null); paths.len()];
+        let mut batches = Batches::new(self);
+        for (i, path) in paths.iter().enumerate() {
+            batches.push(i, path.clone());
         }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or((0, Value::Null)))
-            .collect())
-    }
-
-    /// The inner answers of one `$batch` for the requests in `chunk`: each final one into
-    /// `results`, each to retry into `retry` (with the longest `Retry-After` into `wait`).
-    /// The requests answered, or an error for an answer naming one of them twice.
-    fn sort_answers(
-        &self,
-        chunk: &[usize],
-        answer: &Value,
-        results: &mut [Option<(u16, Value)>],
-        retry: &mut Vec<usize>,
-        wait: &mut Option<std::time::Duration>,
-    ) -> Result<HashSet<usize>, GraphError> {
-        let mut answered = HashSet::new();
-        for response in answer["responses"].as_array().into_iter().flatten() {
-            let Some(i) = response["id"]
-                .as_str()
-                .and_then(|s| s.parse::<usize>().ok())
-            else {
-                continue;
-            };
-            if !chunk.contains(&i) {
-                continue;
-            }
-            if !answered.insert(i) {
-                return Err(GraphError::unreadable(format!(
-                    "Microsoft Graph answered request {i} of a $batch twice"
-                )));
-            }
-            // Not a status (absent, or out of range: 65,736 is no 200): 0, an error below.
-            let status = response["status"]
-                .as_u64()
-                .and_then(|s| u16::try_from(s).ok())
-                .unwrap_or(0);
-            if matches!(status, 429 | 500 | 502 | 503 | 504) {
-                *wait = (*wait).max(inner_retry_after(response, self.now()));
-                retry.push(i);
-            } else if let Some(slot) = results.get_mut(i) {
-                *slot = Some((status, response["body"].clone()));
+        while let Some((i, status, body)) = batches.next().await? {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = (status, body);
             }
         }
-        Ok(answered)
+        Ok(results)
     }
 
     /// Users by object ID (20 per `$batch`). IDs Graph no longer has come back in `missing`.
@@ -136,57 +69,231 @@ impl GraphClient {
         let mut expansion = Expansion::default();
         let mut level: Vec<(String, String)> = groups.to_vec();
         let mut seen: HashSet<String> = groups.iter().map(|(id, _)| id.clone()).collect();
+        // Where each user was first found: (level, group in it). Answers arrive in any order,
+        // so the path a user is imported through is chosen by this rank, not by arrival.
+        let mut ranks: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut depth = 0;
         while !level.is_empty() {
-            let mut requests = first_pages(self, &level, nested);
-            let mut next_level = Vec::new();
-            while !requests.is_empty() {
-                let mut more = Vec::new();
-                // A couple of batches at a time: holding every answer before processing any
-                // would keep all members of all groups in memory as JSON at once.
-                let mut rest = requests;
-                while !rest.is_empty() {
-                    let tail = rest.split_off(rest.len().min(2 * BATCH_SIZE));
-                    let chunk = std::mem::replace(&mut rest, tail);
-                    let paths: Vec<String> = chunk.iter().map(|r| r.path.clone()).collect();
-                    let answers = self.batch_get(&paths).await?;
-                    for (request, (status, mut body)) in chunk.into_iter().zip(answers) {
-                        let (group_id, path) = &level[request.group];
-                        // "List group members": a group with hidden membership answers 403
-                        // without Member.Read.Hidden. That group fails alone; the rest go on.
-                        if status == 403 {
-                            expansion.refused(group_id, &body);
-                            continue;
-                        }
-                        if status != 200 {
-                            return Err(batch_error(status, &body));
-                        }
-                        if expansion.unreadable.contains_key(group_id) {
-                            continue;
-                        }
-                        let items = page_items(&mut body)?;
-                        if request.groups_page {
-                            expansion.add_groups(
-                                group_id,
-                                items,
-                                path,
-                                &mut seen,
-                                &mut next_level,
-                            )?;
-                        } else {
-                            expansion.add_members(group_id, path, items, known)?;
-                        }
-                        let mut request = request;
-                        if let Some(next) = request.pager.next(&body)? {
-                            request.path = next.relative;
-                            more.push(request);
-                        }
-                    }
-                }
-                requests = more;
+            // Every page of the level in flight together, as the pace allows; a group's next
+            // page is asked for as soon as its previous one is in. Only the batches in flight
+            // are held as JSON, never every member of every group at once.
+            let mut batches = Batches::new(self);
+            for request in first_pages(self, &level, nested) {
+                let path = request.path.clone();
+                batches.push(request, path);
             }
-            level = next_level;
+            let mut found: HashMap<String, RemoteGroup> = HashMap::new();
+            while let Some((mut request, status, mut body)) = batches.next().await? {
+                let (group_id, path) = &level[request.group];
+                // "List group members": a group with hidden membership answers 403 without
+                // Member.Read.Hidden. That group fails alone; the rest go on.
+                if status == 403 {
+                    expansion.refused(group_id, &body);
+                    continue;
+                }
+                if status != 200 {
+                    return Err(batch_error(status, &body));
+                }
+                if expansion.unreadable.contains_key(group_id) {
+                    continue;
+                }
+                let items = page_items(&mut body)?;
+                if request.groups_page {
+                    expansion.add_groups(group_id, items, &mut found)?;
+                } else {
+                    let rank = (depth, request.group);
+                    expansion.add_members(group_id, path, items, known, rank, &mut ranks)?;
+                }
+                if let Some(next) = request.pager.next(&body)? {
+                    request.path = next.relative;
+                    let path = request.path.clone();
+                    batches.push(request, path);
+                }
+            }
+            level = expansion.next_level(&level, &mut found, &mut seen);
+            depth += 1;
         }
         Ok(expansion)
+    }
+}
+
+/// One GET of a `$batch` and the caller's key for its answer.
+struct Job<K> {
+    key: K,
+    path: String,
+    tries: u32,
+    /// Its `id` in every batch it is sent in (unique among the requests of one `Batches`, so
+    /// Graph's `request-id`s and logs can be matched to it across retries).
+    id: usize,
+}
+
+/// What a `$batch` answered for one of its requests.
+enum Inner {
+    Final(u16, Value),
+    Retry(Option<std::time::Duration>),
+}
+
+/// GETs through `$batch`es of 20 with several batches in flight (as many as the client's pace
+/// allows); answers come back as they arrive, not in the order asked. A throttled or failed
+/// inner request is asked again in a later batch after the client's pause (a `Retry-After`
+/// pauses every request of the client, its siblings included); one that keeps failing ends
+/// the read.
+struct Batches<K> {
+    client: GraphClient,
+    queue: VecDeque<Job<K>>,
+    running: JoinSet<Sent<K>>,
+    ready: VecDeque<(K, u16, Value)>,
+    pushed: usize,
+}
+
+/// A batch sent: its requests and Graph's answer.
+type Sent<K> = (Vec<Job<K>>, Result<Value, GraphError>);
+
+/// Tries of one inner request, the first included.
+const INNER_TRIES: u32 = 6;
+
+impl<K: Send + 'static> Batches<K> {
+    fn new(client: &GraphClient) -> Self {
+        Self {
+            client: client.clone(),
+            queue: VecDeque::new(),
+            running: JoinSet::new(),
+            ready: VecDeque::new(),
+            pushed: 0,
+        }
+    }
+
+    fn push(&mut self, key: K, path: String) {
+        self.queue.push_back(Job {
+            key,
+            path,
+            tries: 0,
+            id: self.pushed,
+        });
+        self.pushed += 1;
+    }
+
+    /// The next answer (key, status, body); `None` when every request is answered.
+    async fn next(&mut self) -> Result<Option<(K, u16, Value)>, GraphError> {
+        loop {
+            if let Some(answer) = self.ready.pop_front() {
+                return Ok(Some(answer));
+            }
+            self.start();
+            let Some(joined) = self.running.join_next().await else {
+                return Ok(None);
+            };
+            let (jobs, answer) = joined.map_err(|e| {
+                if e.is_cancelled() {
+                    GraphError::Cancelled
+                } else {
+                    GraphError::unreadable("a Microsoft Graph request stopped unexpectedly")
+                }
+            })?;
+            self.sort(jobs, &answer?)?;
+        }
+    }
+
+    /// Starts batches while the pace has room for more.
+    fn start(&mut self) {
+        while !self.queue.is_empty() && self.running.len() < self.client.pace().limit() {
+            let take = self.queue.len().min(BATCH_SIZE);
+            let jobs: Vec<Job<K>> = self.queue.drain(..take).collect();
+            let requests: Vec<Value> = jobs
+                .iter()
+                .map(|job| json!({"id": job.id.to_string(), "method": "GET", "url": job.path}))
+                .collect();
+            let client = self.client.clone();
+            self.running.spawn(async move {
+                let answer = client
+                    .post(&client.url("/$batch"), &json!({ "requests": requests }))
+                    .await;
+                (jobs, answer)
+            });
+        }
+    }
+
+    /// Final answers to `ready`; throttled, failed and left-out requests back to the queue,
+    /// with the client paused for the longest `Retry-After` (or a backoff).
+    fn sort(&mut self, jobs: Vec<Job<K>>, answer: &Value) -> Result<(), GraphError> {
+        let mut inner: Vec<Option<Inner>> = jobs.iter().map(|_| None).collect();
+        let place: HashMap<String, usize> = jobs
+            .iter()
+            .enumerate()
+            .map(|(at, job)| (job.id.to_string(), at))
+            .collect();
+        for response in answer["responses"].as_array().into_iter().flatten() {
+            // An answer to no request of this batch is ignored.
+            let Some((i, slot)) = response["id"]
+                .as_str()
+                .and_then(|id| place.get(id).map(|at| (id, *at)))
+                .and_then(|(id, at)| inner.get_mut(at).map(|slot| (id, slot)))
+            else {
+                continue;
+            };
+            if slot.is_some() {
+                return Err(GraphError::unreadable(format!(
+                    "Microsoft Graph answered request {i} of a $batch twice"
+                )));
+            }
+            // Not a status (absent, or out of range: 65,736 is no 200): 0, an error for the
+            // caller.
+            let status = response["status"]
+                .as_u64()
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or(0);
+            *slot = Some(if matches!(status, 429 | 500 | 502 | 503 | 504) {
+                if status == 429 {
+                    self.client
+                        .stats()
+                        .throttled
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                Inner::Retry(inner_retry_after(response, self.client.now()))
+            } else {
+                Inner::Final(status, response["body"].clone())
+            });
+        }
+        let mut wait: Option<std::time::Duration> = None;
+        let mut tries = 0;
+        let mut retry = Vec::new();
+        for (job, answer) in jobs.into_iter().zip(inner) {
+            match answer {
+                Some(Inner::Final(status, body)) => self.ready.push_back((job.key, status, body)),
+                // A request the batch left out is asked again.
+                answer => {
+                    if let Some(Inner::Retry(after)) = answer {
+                        wait = wait.max(after);
+                    }
+                    tries = tries.max(job.tries + 1);
+                    retry.push(job);
+                }
+            }
+        }
+        if retry.is_empty() {
+            return Ok(());
+        }
+        let policy = self.client.policy();
+        if tries >= INNER_TRIES || wait.is_some_and(|w| w > policy.max_retry_after) {
+            return Err(GraphError::Exhausted {
+                retries: tries.saturating_sub(1),
+                detail: format!("{} requests in a $batch kept failing", retry.len()),
+                request_id: None,
+            });
+        }
+        self.client
+            .stats()
+            .retries
+            .fetch_add(retry.len() as u64, Ordering::Relaxed);
+        self.client
+            .pace()
+            .throttled(Some(policy.delay(tries, wait)));
+        // First in the queue: the oldest requests are the ones a caller waits for.
+        for mut job in retry.into_iter().rev() {
+            job.tries += 1;
+            self.queue.push_front(job);
+        }
+        Ok(())
     }
 }
 
@@ -296,41 +403,67 @@ impl Expansion {
             .insert(group_id.to_owned(), members_refused(code));
     }
 
-    /// Member groups found through the group at `path`: each one new to the expansion is
-    /// expanded next, under its path ("Sales / EMEA").
+    /// Member groups of `group_id` (one page of them): each edge kept, each group kept in
+    /// `found` for the next level.
     fn add_groups(
         &mut self,
         group_id: &str,
         items: Vec<Value>,
-        path: &str,
-        seen: &mut HashSet<String>,
-        next_level: &mut Vec<(String, String)>,
+        found: &mut HashMap<String, RemoteGroup>,
     ) -> Result<(), GraphError> {
         let children = self.children.entry(group_id.to_owned()).or_default();
         for child in every(items, RemoteGroup::from_json, "group")? {
             children.push(child.id.clone());
-            if seen.insert(child.id.clone()) {
-                next_level.push((child.id.clone(), format!("{path} / {}", child.display_name)));
-                self.nested.push(child);
-            }
+            found.entry(child.id.clone()).or_insert(child);
         }
         Ok(())
     }
 
-    /// User members of `group_id`; a user neither `known` nor seen before is kept, with the
-    /// group path it was first found through.
+    /// The groups to expand after `level`: each member group new to the expansion, under the
+    /// path of the first group (in the level's order) it was found in ("Sales / EMEA"). In
+    /// the level's order, not the answers', so the same tenant gives the same paths.
+    fn next_level(
+        &mut self,
+        level: &[(String, String)],
+        found: &mut HashMap<String, RemoteGroup>,
+        seen: &mut HashSet<String>,
+    ) -> Vec<(String, String)> {
+        let mut next = Vec::new();
+        for (group_id, path) in level {
+            // A group refused (403) has no children here: nothing is reached through it.
+            let Some(children) = self.children.get(group_id) else {
+                continue;
+            };
+            for child in children {
+                if seen.insert(child.clone())
+                    && let Some(group) = found.remove(child)
+                {
+                    next.push((child.clone(), format!("{path} / {}", group.display_name)));
+                    self.nested.push(group);
+                }
+            }
+        }
+        next
+    }
+
+    /// User members of `group_id`; a user not `known` is kept with the path of the group of
+    /// lowest `rank` (level, then place in it) it was found in.
     fn add_members(
         &mut self,
         group_id: &str,
         path: &str,
         items: Vec<Value>,
         known: &HashSet<String>,
+        rank: (usize, usize),
+        ranks: &mut HashMap<String, (usize, usize)>,
     ) -> Result<(), GraphError> {
         let members = self.members.entry(group_id.to_owned()).or_default();
         // Every member is read, known or not: one left out would leave the group.
         for user in every(items, RemoteUser::from_json, "user")? {
             let id = user.id.clone();
-            if !known.contains(&id) && !self.users.contains_key(&id) {
+            let earlier = ranks.get(&id).is_some_and(|r| *r <= rank);
+            if !known.contains(&id) && !earlier {
+                ranks.insert(id.clone(), rank);
                 self.users.insert(id.clone(), (user, path.to_owned()));
             }
             members.push(id);

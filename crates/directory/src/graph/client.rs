@@ -3,6 +3,7 @@
 //! connections and unreadable bodies, a timeout and a size cap on each answer (the target's
 //! `HttpLimits`), and errors that carry Graph's `request-id`.
 
+use super::pace::{MAX_CONCURRENCY, Pace};
 use super::retry::{RetryPolicy, parse_retry_after};
 use crate::auth::session::{Session, SessionError};
 use crate::body::{BodyError, read_capped};
@@ -14,12 +15,11 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
-use tokio::sync::Semaphore;
 
 pub use crate::target::GRAPH_REQUEST_TIMEOUT;
 
-/// Requests in flight at once per client: Graph throttles per app and tenant, and a few
-/// parallel requests already saturate what it allows.
+/// Requests in flight at once per client to begin with: the client then adapts it to what
+/// Graph answers (`pace`), between one and `MAX_CONCURRENCY`.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +101,7 @@ pub struct GraphClient {
     root: String,
     session: Arc<Session>,
     policy: Arc<RetryPolicy>,
-    limiter: Arc<Semaphore>,
+    pace: Arc<Pace>,
     stats: Arc<Stats>,
     ids: Arc<AtomicU64>,
 }
@@ -132,7 +132,8 @@ impl GraphClient {
         Self::with_policy(session, RetryPolicy::new(6, 200), DEFAULT_CONCURRENCY)
     }
 
-    /// As [`GraphClient::new`], with a retry policy and a limit on requests in flight.
+    /// As [`GraphClient::new`], with a retry policy and the requests in flight to begin with
+    /// (adapted to throttling from there, up to `MAX_CONCURRENCY` or `concurrency` if more).
     pub fn with_policy(
         session: Arc<Session>,
         policy: RetryPolicy,
@@ -154,10 +155,17 @@ impl GraphClient {
             root,
             session,
             policy: Arc::new(policy),
-            limiter: Arc::new(Semaphore::new(concurrency.max(1))),
+            pace: Arc::new(Pace::new(concurrency, concurrency.max(MAX_CONCURRENCY))),
             stats: Arc::new(Stats::default()),
             ids: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The same client with its own pace: `start` requests in flight at first, never more
+    /// than `max` (1 and 1: one request at a time, as a baseline to compare with).
+    pub fn with_pace(mut self, start: usize, max: usize) -> Self {
+        self.pace = Arc::new(Pace::new(start, max));
+        self
     }
 
     /// How this client waits between tries (a `$batch`'s inner retries follow it too).
@@ -172,6 +180,11 @@ impl GraphClient {
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The requests in flight this client allows now, and the most it had at once.
+    pub fn pace(&self) -> &Pace {
+        &self.pace
     }
 
     /// `https://graph.microsoft.com/v1.0` + `path` (which starts with `/`).
@@ -248,16 +261,15 @@ impl GraphClient {
         loop {
             attempt += 1;
             let outcome = {
-                let _permit = self
-                    .limiter
-                    .acquire()
-                    .await
-                    .map_err(|_| GraphError::Cancelled)?;
+                let _permit = self.pace.acquire().await;
                 self.once(&method, url, body, (eventual, prefer), &mut renewed)
                     .await
             };
             match outcome {
-                Attempt::Done(value) => return Ok(value),
+                Attempt::Done(value) => {
+                    self.pace.calm();
+                    return Ok(value);
+                }
                 Attempt::Fail(err) => return Err(err),
                 Attempt::Retry {
                     detail,
@@ -419,6 +431,12 @@ impl GraphClient {
             | StatusCode::INTERNAL_SERVER_ERROR => {
                 if status == StatusCode::TOO_MANY_REQUESTS {
                     self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                }
+                if matches!(
+                    status,
+                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                ) {
+                    self.pace.throttled(retry_after);
                 }
                 Attempt::Retry {
                     detail: format!("{} {code}", status.as_u16()),

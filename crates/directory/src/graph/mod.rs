@@ -12,6 +12,7 @@ mod client;
 mod collections;
 pub mod delta;
 mod model;
+pub mod pace;
 mod recycle_bin;
 pub mod retry;
 

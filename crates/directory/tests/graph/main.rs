@@ -6,7 +6,7 @@
 
 use aadsync_directory::auth::Session;
 use aadsync_directory::graph::retry::RetryPolicy;
-use aadsync_directory::graph::{GraphClient, GraphError};
+use aadsync_directory::graph::{BATCH_SIZE, GraphClient, GraphError};
 use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate};
 use aadsync_keystore::SecretString;
@@ -17,6 +17,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 mod apps;
+mod concurrent;
 mod delta;
 mod limits;
 mod paging;

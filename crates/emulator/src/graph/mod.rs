@@ -15,6 +15,7 @@ mod projection;
 pub mod query;
 mod replay;
 mod response;
+pub mod throttle;
 
 pub use auth::Caller;
 pub use batch::Dispatch;

@@ -44,6 +44,14 @@ impl GraphError {
             message: message.into(),
         }
     }
+    /// Over the identity and access budget (`throttle`).
+    pub fn too_many_requests() -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "TooManyRequests",
+            message: "Too many requests: the application's resource unit budget for this tenant is spent. Retry after the time given in Retry-After.".into(),
+        }
+    }
     pub fn forbidden() -> Self {
         Self {
             status: StatusCode::FORBIDDEN,

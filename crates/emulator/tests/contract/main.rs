@@ -14,3 +14,4 @@ mod memberships;
 mod registrations;
 mod strict;
 mod support;
+mod throttling;
