@@ -39,6 +39,12 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Starts counting the peak RSS anew (Linux: `clear_refs` 5 resets `VmHWM`), so a phase's
+/// peak is its own, not an earlier phase's.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -368,10 +374,6 @@ async fn main() {
         nested: false,
         ..Default::default()
     };
-    let before = graph
-        .stats()
-        .requests
-        .load(std::sync::atomic::Ordering::Relaxed);
     let run = RunInfo {
         tenant_id: tenant_id.clone(),
         started_by: "bench".into(),
@@ -386,6 +388,11 @@ async fn main() {
         .expect("gather one at a time");
     let read_before = start.elapsed();
     drop(before_read);
+    reset_peak_rss();
+    let before = graph
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
     let start = Instant::now();
     let imported = store.reader().imported(&tenant_id).expect("imported");
     let changes = engine::gather(&graph, &imported, &selection, &|_| {})
@@ -393,6 +400,13 @@ async fn main() {
         .expect("gather")
         .changes;
     let read = start.elapsed();
+    let read_peak_rss = peak_rss_mib();
+    // HTTP requests this client sent ($batch counts once).
+    let requests = graph
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - before;
     let peak = graph.pace().peak();
     let bare_start = Instant::now();
     let bare_members = bare_read(&http, &base, &token, peak).await;
@@ -406,18 +420,12 @@ async fn main() {
         read.as_secs_f64() / bare.as_secs_f64()
     );
     throttled_read(&throttled_base, &throttled_tenant, &throttled_token).await;
-    eprintln!("peak RSS after reading: {:.0} MiB", peak_rss_mib());
-    // HTTP requests this client sent ($batch counts once, as Graph's throttling does).
-    let requests = graph
-        .stats()
-        .requests
-        .load(std::sync::atomic::Ordering::Relaxed)
-        - before;
+    reset_peak_rss();
     let write_start = Instant::now();
     let (report, _) = engine::apply(&store, &run, &changes, &|_| {}).expect("apply");
     let write = write_start.elapsed();
-    eprintln!("peak RSS after applying: {:.0} MiB", peak_rss_mib());
-    let total = start.elapsed();
+    let write_peak_rss = peak_rss_mib();
+    let total = read + write;
     let rows_members: usize = changes
         .groups
         .iter()
@@ -448,8 +456,7 @@ async fn main() {
         requests as f64 / naive as f64
     );
     println!(
-        "(d) peak RSS of the syncing process: {:.0} MiB (target ≤ 300 MB = 286 MiB)",
-        peak_rss_mib()
+        "(d) peak RSS of the syncing process: read {read_peak_rss:.0} MiB, write {write_peak_rss:.0} MiB (target ≤ 300 MB = 286 MiB)"
     );
 
     // (e) The next sync after a few changes in Entra ID: incremental (delta links) vs a full

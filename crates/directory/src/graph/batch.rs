@@ -77,7 +77,7 @@ impl GraphClient {
             // Every page of the level in flight together, as the pace allows; a group's next
             // page is asked for as soon as its previous one is in. Only the batches in flight
             // are held as JSON, never every member of every group at once.
-            let mut batches = Batches::new(self);
+            let mut batches = Batches::new(self).at_most(MEMBER_BATCHES_IN_FLIGHT);
             for request in first_pages(self, &level, nested) {
                 let path = request.path.clone();
                 batches.push(request, path);
@@ -144,10 +144,17 @@ struct Batches<K> {
     running: JoinSet<Sent<K>>,
     ready: VecDeque<(K, u16, Value)>,
     pushed: usize,
+    /// In flight at most, below the pace's limit.
+    cap: usize,
 }
 
 /// A batch sent: its requests and Graph's answer.
 type Sent<K> = (Vec<Job<K>>, Result<Value, GraphError>);
+
+/// Member batches in flight at most, whatever the pace allows: each answer can hold 20 pages
+/// of 999 users as JSON (tens of megabytes parsed), and more of them at once only trade
+/// memory for little speed (BENCHMARKS.md, issue 17).
+pub const MEMBER_BATCHES_IN_FLIGHT: usize = 4;
 
 /// Tries of one inner request, the first included.
 const INNER_TRIES: u32 = 6;
@@ -160,7 +167,14 @@ impl<K: Send + 'static> Batches<K> {
             running: JoinSet::new(),
             ready: VecDeque::new(),
             pushed: 0,
+            cap: usize::MAX,
         }
+    }
+
+    /// At most `cap` batches in flight, whatever the pace allows.
+    fn at_most(mut self, cap: usize) -> Self {
+        self.cap = cap.max(1);
+        self
     }
 
     fn push(&mut self, key: K, path: String) {
@@ -196,7 +210,8 @@ impl<K: Send + 'static> Batches<K> {
 
     /// Starts batches while the pace has room for more.
     fn start(&mut self) {
-        while !self.queue.is_empty() && self.running.len() < self.client.pace().limit() {
+        let room = self.client.pace().limit().min(self.cap);
+        while !self.queue.is_empty() && self.running.len() < room {
             let take = self.queue.len().min(BATCH_SIZE);
             let jobs: Vec<Job<K>> = self.queue.drain(..take).collect();
             let requests: Vec<Value> = jobs

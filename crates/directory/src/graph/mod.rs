@@ -20,7 +20,9 @@ pub use apps::{
     ApplicationObject, GrantObject, MICROSOFT_GRAPH_APP_ID, NamedApplication,
     ServicePrincipalObject,
 };
-pub use batch::{BATCH_SIZE, Expansion, UsersById, batch_error, members_refused};
+pub use batch::{
+    BATCH_SIZE, Expansion, MEMBER_BATCHES_IN_FLIGHT, UsersById, batch_error, members_refused,
+};
 pub use client::{DEFAULT_CONCURRENCY, GRAPH_REQUEST_TIMEOUT, GraphClient, GraphError, Stats};
 pub use collections::{PAGE_SIZE, search_clause};
 pub use delta::{DELTA_WINDOW_SECONDS, DeltaKind, DeltaRound, GroupChange, RemovedObject, Stale};
