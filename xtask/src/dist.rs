@@ -11,23 +11,23 @@ use std::time::Instant;
 pub fn run(ctx: &mut Ctx, debug: bool, only: &[&str]) -> Result<Vec<PathBuf>, String> {
     build_frontend(ctx, !debug)?;
     let mut build = ctx.cargo();
-    build.args([
-        "build",
-        "--locked",
-        "-p",
-        "aadsync-desktop",
-        "-p",
-        "aadsync-cli",
-    ]);
-    if !debug {
-        build.arg("--release");
+    build.args(["build", "--locked"]);
+    if debug {
+        // The debug package holds the tested binaries: the build of `cargo xtask test`
+        // (its packages and targets, hence its features), which the install test reuses.
+        build
+            .arg("--all-targets")
+            .args(crate::steps::tested_packages(true));
+    } else {
+        build.args(["--release", "-p", "aadsync-desktop", "-p", "aadsync-cli"]);
     }
     let profile = if debug { "debug" } else { "release" };
     ctx.step(
         &format!("build the app and the CLI ({profile})"),
         &mut build,
     )?;
-    let mut bundler = ctx.cargo();
+    // Tauri's bundler is a tool, not the product: as in the clippy of `cargo xtask test`.
+    let mut bundler = ctx.cargo_unlinted();
     bundler.args(["build", "--locked", "-p", "aadsync-dist"]);
     ctx.step("build the bundler (xtask/dist)", &mut bundler)?;
 

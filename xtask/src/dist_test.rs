@@ -184,17 +184,11 @@ fn finish_debootstrap(ctx: &mut Ctx, debootstrap: Debootstrap, work: &Path) -> R
 /// The end-to-end test binary (its path is in cargo's "Executable" line).
 fn build_e2e(ctx: &mut Ctx) -> Result<PathBuf, String> {
     let start = Instant::now();
+    // The packages of `cargo xtask test`, whose build this reuses (same features).
     let output = ctx
         .cargo()
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "aadsync-e2e",
-            "--test",
-            "e2e",
-            "--no-run",
-        ])
+        .args(["test", "--locked", "--test", "e2e", "--no-run"])
+        .args(crate::steps::tested_packages(true))
         .output()
         .map_err(|e| e.to_string())?;
     ctx.record("build the end-to-end tests", start.elapsed());
@@ -204,7 +198,10 @@ fn build_e2e(ctx: &mut Ctx) -> Result<PathBuf, String> {
     }
     stderr
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Executable e2e/main.rs ("))
+        .find_map(|l| {
+            let (source, exe) = l.trim().strip_prefix("Executable ")?.split_once(" (")?;
+            source.ends_with("e2e/main.rs").then_some(exe)
+        })
         .and_then(|rest| rest.strip_suffix(')'))
         // Relative to the workspace when the target dir is its own `target/` (a clean clone):
         // the chroot runs it by its absolute path.

@@ -58,7 +58,7 @@ fn main() -> ExitCode {
             prereqs::ensure(&mut ctx, Purpose::Test)?;
             screenshots::screenshots(&mut ctx)
         }),
-        Some("compat") => Ctx::new().and_then(|mut ctx| steps::compat(&mut ctx)),
+        Some("compat") => Ctx::new().and_then(|mut ctx| steps::compat(&mut ctx, true)),
         Some("mutants") => Ctx::new().and_then(|mut ctx| {
             prereqs::ensure_mutants(&mut ctx)?;
             mutants::run(&mut ctx, &args[1..])

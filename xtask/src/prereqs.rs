@@ -430,7 +430,7 @@ fn ensure_tool(ctx: &mut Ctx, tool: &Tool) -> Result<(), String> {
             tool.version,
             tool.root(&ctx.tools_dir).display()
         );
-        let mut cargo = ctx.cargo();
+        let mut cargo = ctx.cargo_unlinted();
         cargo
             .arg("install")
             .arg(format!("{}@{}", tool.krate, tool.version))

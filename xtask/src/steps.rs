@@ -41,6 +41,9 @@ pub struct Ctx {
     /// axe-core's `axe.min.js` once the test prerequisites installed it: every child gets it
     /// as `AADSYNC_AXE_JS` (the end-to-end accessibility audit).
     pub axe_js: Option<PathBuf>,
+    /// Whether the workspace's own crates are compiled by clippy-driver with `-D warnings`
+    /// ([`Ctx::lint_while_building`]).
+    lint: bool,
     timings: Vec<(String, Duration)>,
     counts: Counts,
     started: Instant,
@@ -58,6 +61,7 @@ impl Ctx {
             root,
             path_front: Vec::new(),
             axe_js: None,
+            lint: false,
             timings: Vec::new(),
             counts: Counts::default(),
             started: Instant::now(),
@@ -86,7 +90,35 @@ impl Ctx {
 
     pub fn cargo(&self) -> Command {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        self.command(cargo)
+        let mut command = self.command(cargo);
+        if self.lint {
+            // What `cargo clippy` itself sets: clippy-driver compiles the workspace's crates
+            // (dependencies are untouched) and reads its arguments from CLIPPY_ARGS.
+            command.env("RUSTC_WORKSPACE_WRAPPER", "clippy-driver").env(
+                "CLIPPY_ARGS",
+                "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+            );
+        }
+        command
+    }
+
+    /// From now on every build of the workspace's crates is also their clippy run, with
+    /// `-D warnings`: one compilation of each crate instead of a `cargo clippy` check and then
+    /// the build, with dependencies checked once and built once (a clean machine spent
+    /// minutes checking every dependency for clippy alone). Every later cargo command must
+    /// keep it: switching the wrapper rebuilds the workspace's crates.
+    pub fn lint_while_building(&mut self) {
+        self.lint = true;
+    }
+
+    /// A cargo command for what is not the workspace's code (`cargo install`), or is
+    /// deliberately not linted.
+    pub fn cargo_unlinted(&self) -> Command {
+        let mut command = self.cargo();
+        command
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .env_remove("CLIPPY_ARGS");
+        command
     }
 
     pub fn target_dir(&self) -> PathBuf {
@@ -248,82 +280,60 @@ pub fn build_frontend(ctx: &mut Ctx, release: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// The packages every cargo command of `cargo xtask test` names, always with test targets:
+/// cargo unifies dependency features per command line, so a command that named fewer packages
+/// or left the tests out (`build -p aadsync-desktop`: no dev-dependencies, no tokio
+/// `test-util`) built tokio, reqwest, Tauri and everything above them a second and a third time.
+pub fn tested_packages(e2e: bool) -> Vec<&'static str> {
+    let mut packages = vec!["--workspace", "--exclude", "aadsync-dist"];
+    if !e2e {
+        packages.extend(["--exclude", "aadsync-e2e"]);
+    }
+    packages
+}
+
 /// Everything `cargo xtask test` checks, in an order where cheap failures come first.
 pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     let mut fmt = ctx.cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     ctx.step("cargo fmt --check", &mut fmt)?;
 
-    // The app embeds frontend/dist at compile time, so the frontend comes before clippy.
+    // Clippy with -D warnings is the compiler of every build from here on (wasm32 included).
+    ctx.lint_while_building();
+    // The app embeds frontend/dist at compile time, so the frontend comes first.
     build_frontend(ctx, false)?;
 
-    let mut clippy = ctx.cargo();
-    clippy.args([
-        "clippy",
-        "--locked",
-        "--workspace",
-        // Tauri's bundler (xtask/dist) is only built by `cargo xtask dist` and `dist-test`.
-        "--exclude",
-        "aadsync-dist",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    ctx.step("clippy (native)", &mut clippy)?;
-
-    let mut clippy_wasm = ctx.cargo();
-    clippy_wasm.args([
-        "clippy",
-        "--locked",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "aadsync-frontend",
-        "-p",
-        "aadsync-ipc",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    ctx.step("clippy (wasm32: frontend, ipc)", &mut clippy_wasm)?;
-
-    let mut unit = ctx.cargo();
-    unit.args([
-        "test",
-        "--locked",
-        "--workspace",
-        "--exclude",
-        "aadsync-e2e",
-        "--exclude",
-        "aadsync-dist",
-    ]);
-    ctx.test_step("unit and integration tests", &mut unit)?;
+    // Every target (benches and the end-to-end tests included, as clippy --all-targets did),
+    // the app and the emulator the later steps run among them.
+    let mut build = ctx.cargo();
+    build
+        .args(["build", "--locked", "--all-targets"])
+        .args(tested_packages(e2e));
+    ctx.step("build and clippy -D warnings (all targets)", &mut build)?;
 
     if cfg!(target_os = "linux") {
-        compat(ctx)?;
+        compat(ctx, false)?;
     }
 
-    if !e2e {
+    let mut tests = ctx.cargo();
+    tests.args(["test", "--locked"]).args(tested_packages(e2e));
+    let name = if !e2e {
         println!("\n(end-to-end tests skipped: --no-e2e)");
-        return Ok(());
-    }
-    if !cfg!(target_os = "linux") {
+        "unit and integration tests"
+    } else if !cfg!(target_os = "linux") {
         println!(
             "\n(end-to-end tests skipped: they drive WebKitGTK under Xvfb and run on Linux only)"
         );
-        return Ok(());
-    }
-    let mut build = ctx.cargo();
-    build.args(["build", "--locked", "-p", "aadsync-desktop"]);
-    ctx.step("build the app for end-to-end tests", &mut build)?;
-
-    let app = ctx.target_dir().join("debug").join("aadsync-desktop");
-    let mut e2e = ctx.cargo();
-    e2e.args(["test", "--locked", "-p", "aadsync-e2e"])
-        .env("AADSYNC_APP_BIN", &app)
-        .args(["--", "--test-threads=2"]); // apps still queue one at a time inside
-    ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
+        tests.args(["--exclude", "aadsync-e2e"]);
+        "unit and integration tests"
+    } else {
+        let app = ctx.target_dir().join("debug").join("aadsync-desktop");
+        tests.env("AADSYNC_APP_BIN", &app);
+        "unit, integration and end-to-end tests (real app, WebKitGTK, Xvfb)"
+    };
+    // Apps still queue one at a time inside the end-to-end tests.
+    tests.args(["--", "--test-threads=2"]);
+    ctx.test_step(name, &mut tests)
 }
 
 /// MSAL Python signs in against the emulator at `authority` and writes a token; Microsoft's
@@ -363,8 +373,9 @@ fn client_checks(
 
 /// Runs `crates/emulator/compat/msal_check.py` with the pinned MSAL Python, then
 /// `graph_sdk_check.py` with Microsoft's Graph SDK for Python on the token MSAL got, against
-/// an emulator started with TLS: what Microsoft's own client libraries make of it.
-pub fn compat(ctx: &mut Ctx) -> Result<(), String> {
+/// an emulator started with TLS: what Microsoft's own client libraries make of it. `build`
+/// when nothing built the emulator yet (`cargo xtask test` built it with everything else).
+pub fn compat(ctx: &mut Ctx, build: bool) -> Result<(), String> {
     let compat = ctx.root.join("crates/emulator/compat");
     // Named for its requirements: a new set gets a new folder, so it is installed once.
     let venv = ctx.tools_dir.join("msal-1.39.0-msgraph-sdk-1.65.0");
@@ -382,16 +393,18 @@ pub fn compat(ctx: &mut Ctx) -> Result<(), String> {
             .arg(compat.join("requirements.txt"));
         ctx.step("install MSAL and the Graph SDK for Python (once)", &mut pip)?;
     }
-    let mut build = ctx.cargo();
-    build.args([
-        "build",
-        "--locked",
-        "-p",
-        "aadsync-emulator",
-        "--bin",
-        "entra-emulator",
-    ]);
-    ctx.step("build entra-emulator", &mut build)?;
+    if build {
+        let mut build = ctx.cargo();
+        build.args([
+            "build",
+            "--locked",
+            "-p",
+            "aadsync-emulator",
+            "--bin",
+            "entra-emulator",
+        ]);
+        ctx.step("build entra-emulator", &mut build)?;
+    }
     let scratch = ctx.target_dir().join("compat");
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let ca = scratch.join("ca.pem");

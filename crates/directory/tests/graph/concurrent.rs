@@ -87,11 +87,14 @@ async fn batches_in_flight_together_find_what_one_at_a_time_finds() {
 #[tokio::test]
 async fn a_budget_of_resource_units_is_kept_with_no_failed_request() {
     // 900 users and 150 groups: each group's first page of members costs 2 units (3, less 1
-    // for $select); 300 units against a budget of 80 per second.
+    // for $select), a batch of 20 costs 40: 302 units in all with the group listing, against
+    // a bucket of 80 that refills at 40 a second. The first batches leave together, so the
+    // third meets an empty bucket unless the emulator took 2 s to serve the first two (with a
+    // bucket refilled in 1 s, a loaded machine once served them slowly enough to see none).
     let quirks = GraphQuirks {
         throttling: Throttling::Quota {
             units: 80,
-            per: Duration::from_secs(1),
+            per: Duration::from_secs(2),
         },
         ..GraphQuirks::default()
     };
@@ -141,12 +144,13 @@ async fn a_budget_of_resource_units_is_kept_with_no_failed_request() {
         client.stats().throttled.load(Ordering::Relaxed) as usize,
         refused
     );
-    // Adapting matters: after a 429 the client pauses and sends less, so only a few requests
-    // meet the empty bucket (without the pause every request of the following batches would).
+    // Adapting matters: after a 429 the client pauses and sends less, so fewer requests meet
+    // the empty bucket than get through (without the pause every request of the following
+    // batches would, until the read gave up). Batches keep their 20 requests, so a bucket
+    // that refills at 2 requests' worth a batch sees some of each refused.
     assert!(
-        refused <= 3 * BATCH_SIZE,
-        "{refused} requests refused for {} served",
-        served
+        refused < served,
+        "{refused} requests refused for {served} served"
     );
     assert!(client.pace().limit() < client.pace().peak().max(4));
 }

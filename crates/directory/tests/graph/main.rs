@@ -6,7 +6,7 @@
 
 use aadsync_directory::auth::Session;
 use aadsync_directory::graph::retry::RetryPolicy;
-use aadsync_directory::graph::{BATCH_SIZE, GraphClient, GraphError};
+use aadsync_directory::graph::{GraphClient, GraphError};
 use aadsync_directory::{ClientId, Cloud, Target, TenantRef};
 use aadsync_emulator::{Emulator, EmulatorConfig, GeneratorConfig, demo, generate};
 use aadsync_keystore::SecretString;

@@ -120,7 +120,7 @@ fn apply_in(
     apply.users(changes, &decided.users)?;
     apply.removals(&changes.removals, &decided.removals)?;
     apply.groups(&changes.groups, &decided.groups)?;
-    record::write_scope(tx, run, run_id, changes)?;
+    record::write_scope(tx, run, run_id, changes, imported)?;
     let created: HashSet<&str> = decided
         .users
         .iter()

@@ -594,3 +594,76 @@ fn a_root_taken_out_is_deleted_by_the_run_logged_and_put_back_by_its_undo() {
         "put back"
     );
 }
+
+#[test]
+fn a_recomputed_scope_writes_only_what_differs_and_its_undo_puts_the_reasons_back() {
+    let db = contoso_with_carl();
+    let scope = |entries: &[(&str, &[(&str, &str)])]| -> DirectoryChanges {
+        DirectoryChanges {
+            scope: Some(
+                entries
+                    .iter()
+                    .map(|(object, reasons)| {
+                        let reasons = reasons.iter().map(|(r, p)| reason(r, p)).collect();
+                        ((*object).to_owned(), reasons)
+                    })
+                    .collect(),
+            ),
+            ..DirectoryChanges::default()
+        }
+    };
+    let reasons = "SELECT object_id, root_id, path FROM azure_scope_reasons ORDER BY 1, 2";
+    let before = scope(&[
+        ("o-ann", &[("g-sales", "Sales"), ("o-ann", "")]),
+        ("o-bob", &[("g-sales", "Sales / Team")]),
+        ("o-cat", &[("g-sales", "Sales")]),
+    ]);
+    db.store
+        .writer()
+        .apply_directory_changes(&run(), &before)
+        .expect("before");
+    let was = rows(&db.store, reasons);
+    // Ann keeps one reason and loses one, Bob's path changes, Cat leaves, Dan comes (his
+    // second reason for the same root is not written: the first one wins, as before).
+    let after = scope(&[
+        ("o-ann", &[("g-sales", "Sales")]),
+        ("o-bob", &[("g-sales", "Sales / Other")]),
+        (
+            "o-dan",
+            &[("g-sales", "Sales"), ("g-sales", "Sales / Team")],
+        ),
+    ]);
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(&run(), &after)
+        .expect("after");
+    assert_eq!(
+        rows(&db.store, reasons),
+        [
+            "o-ann|g-sales|Sales",
+            "o-bob|g-sales|Sales / Other",
+            "o-dan|g-sales|Sales"
+        ]
+    );
+    let plan = db
+        .store
+        .writer()
+        .undo_preview(report.run_id)
+        .expect("preview");
+    db.store
+        .writer()
+        .undo_run(
+            report.run_id,
+            &plan.token,
+            &aadsync_store::UndoChoices::default(),
+            "admin@contoso.com",
+            &|| false,
+        )
+        .expect("undo");
+    assert_eq!(
+        rows(&db.store, reasons),
+        was,
+        "the reasons as before the run"
+    );
+}

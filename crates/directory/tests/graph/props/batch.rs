@@ -68,8 +68,9 @@ fn asked() -> impl Strategy<Value = Vec<Asked>> {
     )
 }
 
-/// The inner answer to request `i` (its `n`th time asked), as JSON text; `None` to leave it out.
-fn inner(i: usize, a: &Asked, n: usize) -> Option<String> {
+/// The inner answer to the request with ID `i` for `a` (its `n`th time asked), as JSON text;
+/// `None` to leave it out.
+fn inner(i: &str, a: &Asked, n: usize) -> Option<String> {
     let head = |status: Value, body: &str| {
         format!(r#"{{"id":"{i}","status":{status},"headers":{{"Retry-After":"0"}},"body":{body}}}"#)
     };
@@ -109,12 +110,21 @@ fn users_by_ids(
         let request: Value = serde_json::from_slice(body).unwrap_or_default();
         let mut answers: Vec<(u64, String)> = Vec::new();
         for r in request["requests"].as_array().into_iter().flatten() {
-            let i: usize = r["id"]
+            // The user comes from the URL, as in Graph: a request's ID is the client's own
+            // label, and a retry may carry a new one.
+            let i: usize = r["url"]
                 .as_str()
-                .and_then(|s| s.parse().ok())
-                .expect("our id");
+                .and_then(|url| url.split("/users/id-").nth(1))
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect::<String>()
+                })
+                .and_then(|digits| digits.parse().ok())
+                .expect("a user asked for by our ID");
             let n = times.entry(i).or_default();
-            if let Some(text) = inner(i, &asked[i], *n) {
+            let id = r["id"].as_str().unwrap_or_default();
+            if let Some(text) = inner(id, &asked[i], *n) {
                 // Any order: sorted by a hash of the case's seed and the index.
                 answers.push(((i as u64 + 1).wrapping_mul(order | 1).rotate_left(17), text));
             }
