@@ -573,21 +573,7 @@ fn a_root_taken_out_is_deleted_by_the_run_logged_and_put_back_by_its_undo() {
         ["group|g-sales|Sales|skipped|taken out of the saved scope (was: group with members)"]
     );
 
-    let plan = db
-        .store
-        .writer()
-        .undo_preview(report.run_id)
-        .expect("preview");
-    db.store
-        .writer()
-        .undo_run(
-            report.run_id,
-            &plan.token,
-            &aadsync_store::UndoChoices::default(),
-            "admin@contoso.com",
-            &|| false,
-        )
-        .expect("undo");
+    crate::undo::undo(&db, report.run_id, &aadsync_store::UndoChoices::default()).expect("undo");
     assert_eq!(
         rows(&db.store, roots),
         ["g-sales|1|0", "o-ann|0|0"],
@@ -646,21 +632,7 @@ fn a_recomputed_scope_writes_only_what_differs_and_its_undo_puts_the_reasons_bac
             "o-dan|g-sales|Sales"
         ]
     );
-    let plan = db
-        .store
-        .writer()
-        .undo_preview(report.run_id)
-        .expect("preview");
-    db.store
-        .writer()
-        .undo_run(
-            report.run_id,
-            &plan.token,
-            &aadsync_store::UndoChoices::default(),
-            "admin@contoso.com",
-            &|| false,
-        )
-        .expect("undo");
+    crate::undo::undo(&db, report.run_id, &aadsync_store::UndoChoices::default()).expect("undo");
     assert_eq!(
         rows(&db.store, reasons),
         was,
