@@ -11,15 +11,16 @@ use std::time::Instant;
 pub fn run(ctx: &mut Ctx, debug: bool, only: &[&str]) -> Result<Vec<PathBuf>, String> {
     build_frontend(ctx, !debug)?;
     let mut build = ctx.cargo();
-    build.args(["build", "--locked"]);
-    if debug {
-        // The debug package holds the tested binaries: the build of `cargo xtask test`
-        // (its packages and targets, hence its features), which the install test reuses.
-        build
-            .arg("--all-targets")
-            .args(crate::steps::tested_packages(true));
-    } else {
-        build.args(["--release", "-p", "aadsync-desktop", "-p", "aadsync-cli"]);
+    build.args([
+        "build",
+        "--locked",
+        "-p",
+        "aadsync-desktop",
+        "-p",
+        "aadsync-cli",
+    ]);
+    if !debug {
+        build.arg("--release");
     }
     let profile = if debug { "debug" } else { "release" };
     ctx.step(

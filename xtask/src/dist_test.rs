@@ -184,11 +184,17 @@ fn finish_debootstrap(ctx: &mut Ctx, debootstrap: Debootstrap, work: &Path) -> R
 /// The end-to-end test binary (its path is in cargo's "Executable" line).
 fn build_e2e(ctx: &mut Ctx) -> Result<PathBuf, String> {
     let start = Instant::now();
-    // The packages of `cargo xtask test`, whose build this reuses (same features).
     let output = ctx
         .cargo()
-        .args(["test", "--locked", "--test", "e2e", "--no-run"])
-        .args(crate::steps::tested_packages(true))
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "aadsync-e2e",
+            "--test",
+            "e2e",
+            "--no-run",
+        ])
         .output()
         .map_err(|e| e.to_string())?;
     ctx.record("build the end-to-end tests", start.elapsed());

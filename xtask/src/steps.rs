@@ -25,6 +25,16 @@ pub fn tools_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| "cannot find a cache directory: set AADSYNC_TOOLS_DIR".to_owned())
 }
 
+/// The clippy-driver of the toolchain running us (beside `$CARGO`, as `cargo clippy` finds
+/// it), else the one on PATH.
+fn clippy_driver() -> PathBuf {
+    let name = format!("clippy-driver{}", std::env::consts::EXE_SUFFIX);
+    std::env::var_os("CARGO")
+        .map(|cargo| Path::new(&cargo).with_file_name(&name))
+        .filter(|driver| driver.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
 /// Passed/failed totals parsed from libtest's `test result:` lines.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -94,7 +104,7 @@ impl Ctx {
         if self.lint {
             // What `cargo clippy` itself sets: clippy-driver compiles the workspace's crates
             // (dependencies are untouched) and reads its arguments from CLIPPY_ARGS.
-            command.env("RUSTC_WORKSPACE_WRAPPER", "clippy-driver").env(
+            command.env("RUSTC_WORKSPACE_WRAPPER", clippy_driver()).env(
                 "CLIPPY_ARGS",
                 "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
             );
@@ -280,17 +290,16 @@ pub fn build_frontend(ctx: &mut Ctx, release: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// The packages every cargo command of `cargo xtask test` names, always with test targets:
-/// cargo unifies dependency features per command line, so a command that named fewer packages
-/// or left the tests out (`build -p aadsync-desktop`: no dev-dependencies, no tokio
-/// `test-util`) built tokio, reqwest, Tauri and everything above them a second and a third time.
-pub fn tested_packages(e2e: bool) -> Vec<&'static str> {
-    let mut packages = vec!["--workspace", "--exclude", "aadsync-dist"];
-    if !e2e {
-        packages.extend(["--exclude", "aadsync-e2e"]);
-    }
-    packages
-}
+/// The packages of the unit and integration tests: the workspace less the end-to-end tests
+/// and Tauri's bundler. The build that lints them and the test run name the same ones, so
+/// cargo resolves the same features and the tests compile nothing again.
+const UNIT_PACKAGES: &[&str] = &[
+    "--workspace",
+    "--exclude",
+    "aadsync-e2e",
+    "--exclude",
+    "aadsync-dist",
+];
 
 /// Everything `cargo xtask test` checks, in an order where cheap failures come first.
 pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
@@ -303,37 +312,51 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     // The app embeds frontend/dist at compile time, so the frontend comes first.
     build_frontend(ctx, false)?;
 
-    // Every target (benches and the end-to-end tests included, as clippy --all-targets did),
-    // the app and the emulator the later steps run among them.
+    // Every target, benches included (as clippy --all-targets did). xtask's own binary is
+    // running: its code is linted by its unit tests' build below.
     let mut build = ctx.cargo();
     build
         .args(["build", "--locked", "--all-targets"])
-        .args(tested_packages(e2e));
+        .args(UNIT_PACKAGES)
+        .args(["--exclude", "xtask"]);
     ctx.step("build and clippy -D warnings (all targets)", &mut build)?;
+
+    let mut unit = ctx.cargo();
+    unit.args(["test", "--locked"]).args(UNIT_PACKAGES);
+    ctx.test_step("unit and integration tests", &mut unit)?;
 
     if cfg!(target_os = "linux") {
         compat(ctx, false)?;
     }
 
-    let mut tests = ctx.cargo();
-    tests.args(["test", "--locked"]).args(tested_packages(e2e));
-    let name = if !e2e {
+    if !e2e {
         println!("\n(end-to-end tests skipped: --no-e2e)");
-        "unit and integration tests"
-    } else if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    if !cfg!(target_os = "linux") {
         println!(
             "\n(end-to-end tests skipped: they drive WebKitGTK under Xvfb and run on Linux only)"
         );
-        tests.args(["--exclude", "aadsync-e2e"]);
-        "unit and integration tests"
-    } else {
-        let app = ctx.target_dir().join("debug").join("aadsync-desktop");
-        tests.env("AADSYNC_APP_BIN", &app);
-        "unit, integration and end-to-end tests (real app, WebKitGTK, Xvfb)"
-    };
-    // Apps still queue one at a time inside the end-to-end tests.
-    tests.args(["--", "--test-threads=2"]);
-    ctx.test_step(name, &mut tests)
+        return Ok(());
+    }
+    // The product's own build (its features alone: no test-only control API in the demo),
+    // not the one the unit tests linked.
+    let mut build = ctx.cargo();
+    build.args(["build", "--locked", "-p", "aadsync-desktop"]);
+    ctx.step("build the app for end-to-end tests", &mut build)?;
+    let mut e2e_build = ctx.cargo();
+    e2e_build.args(["build", "--locked", "--all-targets", "-p", "aadsync-e2e"]);
+    ctx.step(
+        "build and clippy -D warnings (end-to-end tests)",
+        &mut e2e_build,
+    )?;
+
+    let app = ctx.target_dir().join("debug").join("aadsync-desktop");
+    let mut e2e = ctx.cargo();
+    e2e.args(["test", "--locked", "-p", "aadsync-e2e"])
+        .env("AADSYNC_APP_BIN", &app)
+        .args(["--", "--test-threads=2"]); // apps still queue one at a time inside
+    ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
 }
 
 /// MSAL Python signs in against the emulator at `authority` and writes a token; Microsoft's
