@@ -5,7 +5,7 @@
 
 use crate::Result;
 use crate::changes::{
-    DecisionAction, DecisionFinding, DirectoryGroup, DirectoryUser, ObjectKind, ScopeRoot,
+    DecisionAction, DecisionFinding, DirectoryGroup, DirectoryUser, ObjectKind, Reason, ScopeRoot,
     StandingDecision,
 };
 use crate::model::UserType;
@@ -56,9 +56,11 @@ pub struct Imported {
     /// The organization's scope roots (every selection so far, flags merged, less the roots
     /// an administrator took out).
     pub roots: Vec<ScopeRoot>,
-    /// The objects the last synchronization that computed the scope found in it (those with a
-    /// reason): a run tells from it who leaves the scope. Derived from what the digest covers.
-    pub in_scope: std::collections::HashSet<String>,
+    /// Every object's reasons to be in scope as the last synchronization that computed the
+    /// scope stored them (objects without a reason are absent): a run tells from them who
+    /// leaves the scope, and an incremental run recomputes only the roots a change reached
+    /// and keeps the others' reasons.
+    pub reasons: HashMap<String, Vec<Reason>>,
     /// The decisions in force, by object ID: the administrator's latest choice, which the
     /// next *Check deleted objects* proposes again.
     pub decisions: HashMap<String, StandingDecision>,
@@ -101,6 +103,7 @@ impl Imported {
             &self.links,
             set(7, &self.local_accounts),
             set(8, &self.chosen_names),
+            set(9, &self.reasons),
         ))
     }
 
@@ -298,11 +301,22 @@ fn load_scope(
     })?;
     imported.roots = rows.collect::<rusqlite::Result<_>>()?;
     let mut reasons = conn.prepare_cached(
-        "SELECT DISTINCT object_id FROM azure_scope_reasons WHERE tenant_id = ?1",
+        "SELECT object_id, root_id, path FROM azure_scope_reasons WHERE tenant_id = ?1
+         ORDER BY object_id, root_id",
     )?;
-    imported.in_scope = reasons
-        .query_map([tenant_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows = reasons.query_map([tenant_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Reason {
+                root_id: r.get(1)?,
+                path: r.get(2)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (object, reason) = row?;
+        imported.reasons.entry(object).or_default().push(reason);
+    }
     let mut decisions = conn.prepare_cached(
         "SELECT d.object_id, d.action, d.finding, d.decided_by, d.decided_at
          FROM azure_decisions d

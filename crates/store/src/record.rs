@@ -50,7 +50,7 @@ pub(crate) fn write_scope(
     }
     write_roots(tx, run, changes, imported)?;
     match &changes.scope {
-        Some(scope) => write_reasons(tx, &run.tenant_id, scope),
+        Some(scope) => write_reasons(tx, &run.tenant_id, scope, imported),
         None => Ok(()),
     }
 }
@@ -98,41 +98,52 @@ fn write_roots(
     Ok(())
 }
 
-/// The scope's reasons become `scope`: only the rows that differ are written, so a run that
-/// recomputed an unchanged scope of 100,000 users writes (and records for its undo) nothing.
+/// The scope's reasons become `scope`: only the rows that differ from the reasons stored
+/// (`imported`, loaded in this transaction, which nothing before this writes) are written, so
+/// a run that recomputed an unchanged scope of 100,000 users writes (and records for its undo)
+/// nothing, and reads no row for it.
 fn write_reasons(
     tx: &Transaction<'_>,
     tenant_id: &str,
     scope: &BTreeMap<String, Vec<Reason>>,
+    imported: &Imported,
 ) -> rusqlite::Result<()> {
-    let mut stored: HashMap<(String, String), String> = tx
-        .prepare("SELECT object_id, root_id, path FROM azure_scope_reasons WHERE tenant_id = ?1")?
-        .query_map([tenant_id], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
     let mut insert = tx.prepare(
         "INSERT INTO azure_scope_reasons (tenant_id, object_id, root_id, path)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (tenant_id, object_id, root_id) DO UPDATE SET path = excluded.path",
     )?;
-    let mut wanted: HashSet<(&str, &str)> = HashSet::new();
     for (object_id, reasons) in scope {
-        for r in reasons {
+        let stored = imported
+            .reasons
+            .get(object_id)
+            .map_or(&[][..], Vec::as_slice);
+        for (i, r) in reasons.iter().enumerate() {
             // The first reason for a root wins, as INSERT OR IGNORE into an emptied table did.
-            if !wanted.insert((object_id, &r.root_id)) {
+            if reasons[..i]
+                .iter()
+                .any(|earlier| earlier.root_id == r.root_id)
+            {
                 continue;
             }
-            let key = (object_id.clone(), r.root_id.clone());
-            if stored.remove(&key).is_some_and(|path| path == r.path) {
-                continue;
+            let same = stored
+                .iter()
+                .any(|s| s.root_id == r.root_id && s.path == r.path);
+            if !same {
+                insert.execute(params![tenant_id, object_id, r.root_id, r.path])?;
             }
-            insert.execute(params![tenant_id, object_id, r.root_id, r.path])?;
         }
     }
     let mut delete = tx.prepare(
         "DELETE FROM azure_scope_reasons WHERE tenant_id = ?1 AND object_id = ?2 AND root_id = ?3",
     )?;
-    for (object_id, root_id) in stored.keys() {
-        delete.execute(params![tenant_id, object_id, root_id])?;
+    for (object_id, stored) in &imported.reasons {
+        let wanted = scope.get(object_id).map_or(&[][..], Vec::as_slice);
+        for s in stored {
+            if !wanted.iter().any(|r| r.root_id == s.root_id) {
+                delete.execute(params![tenant_id, object_id, s.root_id])?;
+            }
+        }
     }
     Ok(())
 }

@@ -147,11 +147,35 @@ struct Reading<'a> {
     roots: Vec<ScopeRoot>,
     /// With *nested* roots: each expanded group's member groups.
     children: HashMap<String, Vec<String>>,
-    /// Whether this run recomputes the scope: always on a full read; on an incremental one
-    /// only when the selection adds roots, a group changed (no membership that decides the
-    /// scope changes without its group appearing in the round), or users deleted on this
-    /// server may be in scope.
-    rescope: bool,
+    /// Which roots this run recomputes the scope of (see [`Rescope`]).
+    rescope: Rescope,
+}
+
+/// Which roots a run recomputes the scope of. Always all on a full read. On an incremental
+/// one, all when the selection adds or drops roots, users deleted on this server may be in
+/// scope, or a group root is not imported; else only the group roots a changed group is in
+/// reach of (the root itself, or a group its stored reasons reach: no membership that decides
+/// the scope changes without its group appearing in the round), the others' stored reasons
+/// standing; none when no group changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Rescope {
+    No,
+    All,
+    Roots(HashSet<String>),
+}
+
+impl Rescope {
+    fn any(&self) -> bool {
+        *self != Rescope::No
+    }
+
+    fn covers(&self, root: &str) -> bool {
+        match self {
+            Rescope::No => false,
+            Rescope::All => true,
+            Rescope::Roots(roots) => roots.contains(root),
+        }
+    }
 }
 
 async fn gather_with(
@@ -179,7 +203,7 @@ async fn gather_with(
         dropped_roots: Vec::new(),
         roots: Vec::new(),
         children: HashMap::new(),
-        rescope: true,
+        rescope: Rescope::All,
     };
     reading.users().await?;
     reading.groups().await?;
@@ -273,27 +297,58 @@ impl Reading<'_> {
         self.new_roots = change.written;
         self.dropped_roots = change.dropped;
         self.roots = change.roots;
-        self.rescope = self.rescope_needed();
+        self.rescope = self.rescope_of_round();
         Ok(())
     }
 
-    /// See [`Reading::rescope`]. Users deleted on this server are looked for too: in scope, a
+    /// See [`Rescope`]. Users deleted on this server are looked for too: in scope, a
     /// re-import brings them.
-    fn rescope_needed(&self) -> bool {
-        match self.rounds {
-            None => true,
-            Some(rounds) => {
-                !self.new_roots.is_empty()
-                    || !self.dropped_roots.is_empty()
-                    || !self.imported.tombstones.is_empty()
-                    || !rounds.groups.changed.is_empty()
-                    || !rounds.groups.removed.is_empty()
-                    // A group root not imported (deleted on this server, or in Entra ID's
-                    // recycle bin) is in no round, but its return changes the scope.
-                    || self.roots.iter().any(|r| {
-                        r.kind == ObjectKind::Group && !self.imported.groups.contains_key(&r.object_id)
-                    })
+    fn rescope_of_round(&self) -> Rescope {
+        let Some(rounds) = self.rounds else {
+            return Rescope::All;
+        };
+        if !self.new_roots.is_empty()
+            || !self.dropped_roots.is_empty()
+            || !self.imported.tombstones.is_empty()
+            // A group root not imported (deleted on this server, or in Entra ID's recycle
+            // bin) is in no round, but its return changes the scope.
+            || self.roots.iter().any(|r| {
+                r.kind == ObjectKind::Group && !self.imported.groups.contains_key(&r.object_id)
+            })
+        {
+            return Rescope::All;
+        }
+        let expanding: HashSet<&str> = self
+            .roots
+            .iter()
+            .filter(|r| r.kind == ObjectKind::Group && r.members)
+            .map(|r| r.object_id.as_str())
+            .collect();
+        let changed = rounds
+            .groups
+            .changed
+            .iter()
+            .map(|(id, _)| id)
+            .chain(rounds.groups.removed.iter().map(|r| &r.id));
+        let mut affected = HashSet::new();
+        for group in changed {
+            let reached_from = self
+                .imported
+                .reasons
+                .get(group)
+                .into_iter()
+                .flatten()
+                .map(|r| r.root_id.as_str());
+            for root in std::iter::once(group.as_str()).chain(reached_from) {
+                if expanding.contains(root) {
+                    affected.insert(root.to_owned());
+                }
             }
+        }
+        if affected.is_empty() {
+            Rescope::No
+        } else {
+            Rescope::Roots(affected)
         }
     }
 
@@ -319,12 +374,12 @@ impl Reading<'_> {
     async fn groups(&mut self) -> Result<(), SyncError> {
         self.phase(Phase::ReadingGroups, 0);
         let mut ids: Vec<String> = self.selection.groups.clone();
-        if self.rescope {
-            // Every group root is read: its name and members decide the scope.
+        if self.rescope.any() {
+            // Every group root recomputed is read: its name and members decide the scope.
             ids.extend(
                 self.roots
                     .iter()
-                    .filter(|r| r.kind == ObjectKind::Group)
+                    .filter(|r| r.kind == ObjectKind::Group && self.rescope.covers(&r.object_id))
                     .map(|r| r.object_id.clone()),
             );
         }
@@ -352,7 +407,7 @@ impl Reading<'_> {
     /// memberships.
     async fn members(&mut self) -> Result<(), SyncError> {
         self.phase(Phase::ReadingMembers, 0);
-        if self.rescope {
+        if self.rescope.any() {
             for nested in [false, true] {
                 self.expand_roots(nested).await?;
             }
@@ -387,6 +442,7 @@ impl Reading<'_> {
             .roots
             .iter()
             .filter(|r| r.kind == ObjectKind::Group && r.members && r.nested == nested)
+            .filter(|r| self.rescope.covers(&r.object_id))
             .filter_map(|r| {
                 self.groups
                     .get(&r.object_id)
@@ -495,7 +551,7 @@ impl Reading<'_> {
             }
         }
         tombstoned.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
-        let scope = self.rescope.then(|| self.scope());
+        let scope = self.rescope.any().then(|| self.scope());
         let lifted = self.lifted(scope.as_ref());
         // A lifted user this run did not read is unchanged in Entra ID: written from what is
         // stored, so the account follows Entra ID again.

@@ -151,7 +151,7 @@ pub fn leaving(imported: &Imported, scope: &BTreeMap<String, Vec<Reason>>) -> Ve
     let mut ids: Vec<String> = imported
         .users
         .keys()
-        .filter(|id| imported.in_scope.contains(*id) && !scope.contains_key(*id))
+        .filter(|id| imported.reasons.contains_key(*id) && !scope.contains_key(*id))
         .cloned()
         .collect();
     ids.sort();
@@ -529,7 +529,16 @@ mod tests {
             };
             imported.groups.insert((*id).to_owned(), group);
         }
-        imported.in_scope = in_scope.iter().map(|s| (*s).to_owned()).collect();
+        imported.reasons = in_scope
+            .iter()
+            .map(|s| {
+                let itself = Reason {
+                    root_id: (*s).to_owned(),
+                    path: String::new(),
+                };
+                ((*s).to_owned(), vec![itself])
+            })
+            .collect();
         imported
     }
 

@@ -1,13 +1,16 @@
 //! What a finished read concludes about the scope: every object's reasons on the tenant as
 //! the run read it, and the decisions in force whose finding no longer holds.
 
-use super::Reading;
+use super::{Reading, Rescope};
 use crate::scope;
-use aadsync_store::{DecisionFinding, Lift, ObjectKind, Reason};
-use std::collections::BTreeMap;
+use aadsync_store::{DecisionFinding, Lift, ObjectKind, Reason, ScopeRoot};
+use std::collections::{BTreeMap, HashMap};
 
 impl Reading<'_> {
-    /// Every object's reasons to be in scope, on the tenant as this run read it.
+    /// Every object's reasons to be in scope, on the tenant as this run read it: the roots it
+    /// recomputed from what it read, the others as stored (the same as recomputing them,
+    /// since nothing in their reach changed). Each object's reasons in the roots' order, as a
+    /// computation of all of them gives.
     pub(super) fn scope(&self) -> BTreeMap<String, Vec<Reason>> {
         let mut tenant = scope::Tenant::default();
         for group in self.groups.values() {
@@ -21,7 +24,35 @@ impl Reading<'_> {
         for (group, children) in &self.children {
             tenant.children.insert(group.as_str(), children.as_slice());
         }
-        scope::reasons(&self.roots, &tenant)
+        let recomputed: Vec<ScopeRoot> = self
+            .roots
+            .iter()
+            .filter(|r| self.rescope.covers(&r.object_id))
+            .cloned()
+            .collect();
+        let mut reasons = scope::reasons(&recomputed, &tenant);
+        let Rescope::Roots(affected) = &self.rescope else {
+            return reasons;
+        };
+        let mut order: HashMap<&str, usize> = HashMap::with_capacity(self.roots.len());
+        for (i, root) in self.roots.iter().enumerate() {
+            order.entry(root.object_id.as_str()).or_insert(i);
+        }
+        for (object, stored) in &self.imported.reasons {
+            let standing = stored.iter().filter(|r| {
+                !affected.contains(&r.root_id) && order.contains_key(r.root_id.as_str())
+            });
+            for reason in standing {
+                reasons
+                    .entry(object.clone())
+                    .or_default()
+                    .push(reason.clone());
+            }
+        }
+        for list in reasons.values_mut() {
+            list.sort_by_key(|r| order.get(r.root_id.as_str()).copied());
+        }
+        reasons
     }
 
     /// The decisions in force whose finding this run sees no longer holding: an out-of-scope

@@ -1,7 +1,8 @@
 //! Incremental sync: only Graph's changes since the stored links are read, and it ends where
 //! a full comparison would (also for a user first imported by it); a round reports only the
 //! imported objects Entra ID deleted; links carry the wall-clock time they were taken, and
-//! links past Graph's 7-day window (by our clock or Graph's) fall back to a full comparison.
+//! links past Graph's 7-day window (by our clock or Graph's) fall back to a full comparison;
+//! a changed group recomputes only the scope roots it is in reach of.
 
 use crate::{Selection, quiet, start, written};
 use aadsync_directory::graph::retry::RetryPolicy;
@@ -438,5 +439,150 @@ async fn change_tracking_links_carry_the_time_they_were_taken() {
         (start..=end).contains(&next.taken_at),
         "{start} ≤ {} ≤ {end}",
         next.taken_at
+    );
+}
+
+/// Every stored reason (object, root, path), read with SQL.
+fn reasons(env: &crate::Env) -> Vec<(String, String, String)> {
+    let writer = env.store.writer();
+    let mut stmt = writer
+        .connection()
+        .prepare("SELECT object_id, root_id, path FROM azure_scope_reasons ORDER BY 1, 2")
+        .expect("reasons");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("reasons")
+        .collect::<Result<_, _>>()
+        .expect("reasons")
+}
+
+/// A membership change in one group recomputes only the roots it is in reach of — the group
+/// itself, and a root with *nested* it is inside — and reads no other root's members again;
+/// the scope stored is the one a full comparison computes from scratch.
+#[tokio::test]
+async fn a_changed_group_recomputes_only_the_roots_it_is_in_reach_of() {
+    let env = start().await;
+    env.save_org();
+    let graph = env.graph(RetryPolicy::new(4, 50));
+    let groups = env.ids("/groups?$top=999&$select=id,displayName").await;
+    let mut department = None;
+    for group in &groups {
+        let children = env
+            .ids(&format!(
+                "/groups/{group}/members/microsoft.graph.group?$select=id"
+            ))
+            .await;
+        if let Some(team) = children.first() {
+            department = Some((group.clone(), team.clone()));
+            break;
+        }
+    }
+    let (department, team) = department.expect("a group with a nested group");
+    let others: Vec<String> = groups
+        .iter()
+        .filter(|g| **g != department && **g != team)
+        .cloned()
+        .collect();
+    assert!(others.len() >= 5, "{others:?}");
+    // The department with its nested groups; every other group but the team with members.
+    env.import(
+        &graph,
+        &Selection {
+            groups: vec![department.clone()],
+            members: true,
+            nested: true,
+            ..Selection::default()
+        },
+    )
+    .await;
+    env.import(
+        &graph,
+        &Selection {
+            groups: others.clone(),
+            members: true,
+            ..Selection::default()
+        },
+    )
+    .await;
+
+    // An imported user the department does not reach joins the team; a member leaves it.
+    let in_team = env
+        .ids(&format!(
+            "/groups/{team}/members/microsoft.graph.user?$select=id&$top=999"
+        ))
+        .await;
+    let imported = env.imported();
+    let joining = imported
+        .users
+        .keys()
+        .filter(|id| {
+            imported
+                .reasons
+                .get(*id)
+                .is_none_or(|rs| rs.iter().all(|r| r.root_id != department))
+        })
+        .min()
+        .expect("an imported user outside the department")
+        .clone();
+    let leaving = in_team.first().expect("a team member").clone();
+    env.control(
+        reqwest::Method::POST,
+        &format!("groups/{team}/members"),
+        json!({"add": [joining], "remove": [leaving]}),
+    )
+    .await;
+
+    env.clear_requests().await;
+    let (read, _) = env.incremental(&graph).await;
+    assert!(
+        matches!(read.read, engine::ReadMode::Incremental { .. }),
+        "{:?}",
+        read.read
+    );
+    for group in &others {
+        assert_eq!(
+            env.requests(&format!("/v1.0/groups/{group}/members*"))
+                .await
+                .len(),
+            0,
+            "{group}: a root out of the change's reach is not read again"
+        );
+    }
+    assert!(
+        !env.requests(&format!("/v1.0/groups/{team}/members*"))
+            .await
+            .is_empty(),
+        "the changed group is read"
+    );
+    let incremental = reasons(&env);
+    let department_name = imported.groups[&department].directory.display_name.clone();
+    let team_name = imported.groups[&team].directory.display_name.clone();
+    assert!(
+        incremental.contains(&(
+            joining.clone(),
+            department.clone(),
+            format!("{department_name} / {team_name}")
+        )),
+        "the joining user is reached from the department through the team"
+    );
+
+    // A full comparison computes every root from scratch and finds the same reasons.
+    let full = env
+        .read(
+            &graph,
+            &Selection::default(),
+            None,
+            Some(engine::FullReason::Requested),
+        )
+        .await;
+    engine::apply(&env.store, &env.run(), &full.changes, &quiet).expect("apply");
+    let (full, incremental): (BTreeSet<_>, BTreeSet<_>) = (
+        reasons(&env).into_iter().collect(),
+        incremental.into_iter().collect(),
+    );
+    let only_full: Vec<_> = full.difference(&incremental).take(5).collect();
+    let only_incremental: Vec<_> = incremental.difference(&full).take(5).collect();
+    assert!(
+        only_full.is_empty() && only_incremental.is_empty(),
+        "reasons only a full comparison computes: {only_full:?}; only the incremental run: {only_incremental:?}"
     );
 }
