@@ -1,7 +1,8 @@
 //! Users area benchmark in the real app: `cargo xtask bench` (release app), or
 //! `cargo bench -p aadsync-e2e --bench users_area` with `AADSYNC_APP_BIN` set.
 //!
-//! Fills a database with 100k Azure AD users through the sync apply path, starts the app on it
+//! Fills a database with 100k Azure AD users (`BENCH_USERS`; `cargo xtask bench --scale 1m`
+//! sets a million) through the sync apply path, starts the app on it
 //! under Xvfb, and reads the timings the Users area records in the page with
 //! `performance.now()`: first paint (table mounted → first rows painted) and filter
 //! (input event → filtered rows painted). Targets: ≤ 200 ms and ≤ 50 ms.
@@ -13,7 +14,13 @@ use aadsync_store::{DirectoryChanges, DirectoryUser, OpenOptions, RunInfo, Store
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const USERS: usize = 100_000;
+/// How many users: `BENCH_USERS`, else 100,000.
+fn user_count() -> usize {
+    std::env::var("BENCH_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
 const FIRST: [&str; 8] = [
     "Ada", "Ben", "Chloé", "Dmitri", "Emeka", "Fatima", "Grace", "Hiro",
 ];
@@ -31,8 +38,8 @@ const DEPARTMENTS: [&str; 8] = [
     "Support",
 ];
 
-fn hundred_thousand_users(path: &Path) -> Result {
-    let users = (0..USERS)
+fn many_users(path: &Path) -> Result {
+    let users = (0..user_count())
         .map(|i| {
             let (first, last) = (FIRST[i % 8], LAST[(i / 8) % 8]);
             let upn = format!(
@@ -105,7 +112,7 @@ async fn filter_ms(app: &App, text: &str) -> Result<(f64, f64, u64)> {
 #[tokio::main]
 async fn main() -> Result {
     let options = AppOptions {
-        prepare: Some(hundred_thousand_users),
+        prepare: Some(many_users),
         ..AppOptions::default()
     };
     let mut runs = Vec::new();
@@ -129,7 +136,10 @@ async fn main() -> Result {
         }
         app.finish().await?;
     }
-    println!("\n| Users area, {USERS} users | measured in the page |");
+    println!(
+        "\n| Users area, {} users | measured in the page |",
+        user_count()
+    );
     println!("|---|---|");
     for (i, (paint, wall)) in runs.iter().enumerate() {
         println!(

@@ -25,7 +25,8 @@ usage: cargo xtask <command>
                                   install what is missing, then fmt, clippy (native + wasm32),
                                   unit/integration tests, the end-to-end tests and (Linux, as
                                   root) the install test, dist-test
-  bench                           release build, then the benchmarks (store, emulator, sync, Users area UI)
+  bench [--scale 100k|1m]         release build, then the benchmarks (store, emulator, sync, Users area UI);
+                                  --scale 1m: 1,000,000 users and 50,000 groups instead of 100,000 and 5,000
   screenshots                     run the wizard's end-to-end tests and copy their screenshots to docs/screenshots
   compat                          drive the emulator with Microsoft's own MSAL Python (needs python3)
   mutants [MODULE…]               mutation testing of the decision-making modules (cargo-mutants);
@@ -50,9 +51,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(&args[1..]),
-        Some("bench") => Ctx::new().and_then(|mut ctx| {
+        Some("bench") => steps::Scale::parse(&args[1..]).and_then(|scale| {
+            let mut ctx = Ctx::new()?;
             prereqs::ensure(&mut ctx, Purpose::Test)?;
-            steps::bench(&mut ctx)
+            steps::bench(&mut ctx, scale)
         }),
         Some("screenshots") => Ctx::new().and_then(|mut ctx| {
             prereqs::ensure(&mut ctx, Purpose::Test)?;

@@ -462,9 +462,45 @@ pub fn compat(ctx: &mut Ctx, build: bool) -> Result<(), String> {
     result
 }
 
+/// The tenant size of the benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// 100,000 users and 5,000 groups: every benchmark's own default.
+    Default,
+    /// 1,000,000 users and 50,000 groups (issue 17's next order of magnitude).
+    Million,
+}
+
+impl Scale {
+    pub fn parse(args: &[String]) -> Result<Scale, String> {
+        match args {
+            [] => Ok(Scale::Default),
+            [flag, value] if flag == "--scale" => match value.as_str() {
+                "100k" => Ok(Scale::Default),
+                "1m" => Ok(Scale::Million),
+                other => Err(format!("--scale takes 100k or 1m, not {other:?}")),
+            },
+            _ => Err(format!(
+                "bench takes only --scale 100k|1m\n\n{}",
+                crate::USAGE
+            )),
+        }
+    }
+
+    /// What every benchmark reads its size from (`BENCH_USERS`, `BENCH_GROUPS`); none for
+    /// the default, so a size set in the environment by hand still counts.
+    fn env(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Scale::Default => &[],
+            Scale::Million => &[("BENCH_USERS", "1000000"), ("BENCH_GROUPS", "50000")],
+        }
+    }
+}
+
 /// The benchmarks, on release builds (numbers from debug builds mean little).
-pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
+pub fn bench(ctx: &mut Ctx, scale: Scale) -> Result<(), String> {
     let mut store = ctx.cargo();
+    store.envs(scale.env().iter().copied());
     store.args([
         "bench",
         "--locked",
@@ -476,7 +512,7 @@ pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
     ctx.step("store benchmark", &mut store)?;
 
     let mut emulator = ctx.cargo();
-    emulator.args([
+    emulator.envs(scale.env().iter().copied()).args([
         "bench",
         "--locked",
         "-p",
@@ -487,7 +523,7 @@ pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
     ctx.step("emulator benchmark", &mut emulator)?;
 
     let mut sync = ctx.cargo();
-    sync.args([
+    sync.envs(scale.env().iter().copied()).args([
         "bench",
         "--locked",
         "-p",
@@ -506,15 +542,16 @@ pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
         .join("release")
         .join(format!("aadsync-desktop{}", std::env::consts::EXE_SUFFIX));
     let mut ui = ctx.cargo();
-    ui.args([
-        "bench",
-        "--locked",
-        "-p",
-        "aadsync-e2e",
-        "--bench",
-        "users_area",
-    ])
-    .env("AADSYNC_APP_BIN", &binary);
+    ui.envs(scale.env().iter().copied())
+        .args([
+            "bench",
+            "--locked",
+            "-p",
+            "aadsync-e2e",
+            "--bench",
+            "users_area",
+        ])
+        .env("AADSYNC_APP_BIN", &binary);
     ctx.step("Users area benchmark (release app, Xvfb)", &mut ui)?;
     ctx.print_timings();
     Ok(())
@@ -523,6 +560,25 @@ pub fn bench(ctx: &mut Ctx) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bench_scale_is_100k_or_1m() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(Scale::parse(&args(&[])), Ok(Scale::Default));
+        assert_eq!(
+            Scale::parse(&args(&["--scale", "100k"])),
+            Ok(Scale::Default)
+        );
+        assert_eq!(Scale::parse(&args(&["--scale", "1m"])), Ok(Scale::Million));
+        for bad in [&["--scale"][..], &["--scale", "10m"], &["1m"]] {
+            assert!(Scale::parse(&args(bad)).is_err(), "{bad:?}");
+        }
+        assert!(Scale::Default.env().is_empty());
+        assert_eq!(
+            Scale::Million.env(),
+            &[("BENCH_USERS", "1000000"), ("BENCH_GROUPS", "50000")]
+        );
+    }
 
     #[test]
     fn parses_libtest_summaries() {

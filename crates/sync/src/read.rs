@@ -24,7 +24,10 @@ use aadsync_store::{
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+mod rescope;
 mod scoped;
+
+use rescope::Rescope;
 
 /// Changes since the stored links, limited to what was imported.
 struct Rounds {
@@ -151,33 +154,6 @@ struct Reading<'a> {
     rescope: Rescope,
 }
 
-/// Which roots a run recomputes the scope of. Always all on a full read. On an incremental
-/// one, all when the selection adds or drops roots, users deleted on this server may be in
-/// scope, or a group root is not imported; else only the group roots a changed group is in
-/// reach of (the root itself, or a group its stored reasons reach: no membership that decides
-/// the scope changes without its group appearing in the round), the others' stored reasons
-/// standing; none when no group changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Rescope {
-    No,
-    All,
-    Roots(HashSet<String>),
-}
-
-impl Rescope {
-    fn any(&self) -> bool {
-        *self != Rescope::No
-    }
-
-    fn covers(&self, root: &str) -> bool {
-        match self {
-            Rescope::No => false,
-            Rescope::All => true,
-            Rescope::Roots(roots) => roots.contains(root),
-        }
-    }
-}
-
 async fn gather_with(
     graph: &GraphClient,
     imported: &Imported,
@@ -299,57 +275,6 @@ impl Reading<'_> {
         self.roots = change.roots;
         self.rescope = self.rescope_of_round();
         Ok(())
-    }
-
-    /// See [`Rescope`]. Users deleted on this server are looked for too: in scope, a
-    /// re-import brings them.
-    fn rescope_of_round(&self) -> Rescope {
-        let Some(rounds) = self.rounds else {
-            return Rescope::All;
-        };
-        if !self.new_roots.is_empty()
-            || !self.dropped_roots.is_empty()
-            || !self.imported.tombstones.is_empty()
-            // A group root not imported (deleted on this server, or in Entra ID's recycle
-            // bin) is in no round, but its return changes the scope.
-            || self.roots.iter().any(|r| {
-                r.kind == ObjectKind::Group && !self.imported.groups.contains_key(&r.object_id)
-            })
-        {
-            return Rescope::All;
-        }
-        let expanding: HashSet<&str> = self
-            .roots
-            .iter()
-            .filter(|r| r.kind == ObjectKind::Group && r.members)
-            .map(|r| r.object_id.as_str())
-            .collect();
-        let changed = rounds
-            .groups
-            .changed
-            .iter()
-            .map(|(id, _)| id)
-            .chain(rounds.groups.removed.iter().map(|r| &r.id));
-        let mut affected = HashSet::new();
-        for group in changed {
-            let reached_from = self
-                .imported
-                .reasons
-                .get(group)
-                .into_iter()
-                .flatten()
-                .map(|r| r.root_id.as_str());
-            for root in std::iter::once(group.as_str()).chain(reached_from) {
-                if expanding.contains(root) {
-                    affected.insert(root.to_owned());
-                }
-            }
-        }
-        if affected.is_empty() {
-            Rescope::No
-        } else {
-            Rescope::Roots(affected)
-        }
     }
 
     fn users_from_round(&mut self, round: &DeltaRound<RemoteUser>) {
