@@ -231,7 +231,8 @@ impl Screenshots {
 async fn connect(port: u16, caps: &serde_json::Map<String, serde_json::Value>) -> Result<Client> {
     let started = std::time::Instant::now();
     loop {
-        let attempt = ClientBuilder::rustls()?
+        let http = hyper_util::client::legacy::connect::HttpConnector::new();
+        let attempt = ClientBuilder::new(http)
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await;

@@ -186,15 +186,9 @@ fn build_e2e(ctx: &mut Ctx) -> Result<PathBuf, String> {
     let start = Instant::now();
     let output = ctx
         .cargo()
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "aadsync-e2e",
-            "--test",
-            "e2e",
-            "--no-run",
-        ])
+        .args(["test", "--locked"])
+        .args(crate::steps::E2E_PACKAGES)
+        .args(["--test", "e2e", "--no-run"])
         .output()
         .map_err(|e| e.to_string())?;
     ctx.record("build the end-to-end tests", start.elapsed());

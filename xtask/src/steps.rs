@@ -301,6 +301,11 @@ const UNIT_PACKAGES: &[&str] = &[
     "aadsync-dist",
 ];
 
+/// The packages of the build that lints everything and of the end-to-end tests: the unit
+/// tests' with the end-to-end tests, which turn on no feature of a shared dependency that the
+/// unit tests' build does not (xtask's tests check it), so one build serves both.
+pub const E2E_PACKAGES: &[&str] = &["--workspace", "--exclude", "aadsync-dist"];
+
 /// Everything `cargo xtask test` checks, in an order where cheap failures come first.
 pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     let mut fmt = ctx.cargo();
@@ -312,12 +317,12 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     // The app embeds frontend/dist at compile time, so the frontend comes first.
     build_frontend(ctx, false)?;
 
-    // Every target, benches included (as clippy --all-targets did). xtask's own binary is
-    // running: its code is linted by its unit tests' build below.
+    // Every target, benches and the end-to-end tests included (as clippy --all-targets did).
+    // xtask's own binary is running: its code is linted by its unit tests' build below.
     let mut build = ctx.cargo();
     build
         .args(["build", "--locked", "--all-targets"])
-        .args(UNIT_PACKAGES)
+        .args(E2E_PACKAGES)
         .args(["--exclude", "xtask"]);
     ctx.step("build and clippy -D warnings (all targets)", &mut build)?;
 
@@ -340,20 +345,17 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
         return Ok(());
     }
     // The product's own build (its features alone: no test-only control API in the demo),
-    // not the one the unit tests linked.
+    // not the one the unit tests linked; it shares every registry dependency with it.
     let mut build = ctx.cargo();
     build.args(["build", "--locked", "-p", "aadsync-desktop"]);
     ctx.step("build the app for end-to-end tests", &mut build)?;
-    let mut e2e_build = ctx.cargo();
-    e2e_build.args(["build", "--locked", "--all-targets", "-p", "aadsync-e2e"]);
-    ctx.step(
-        "build and clippy -D warnings (end-to-end tests)",
-        &mut e2e_build,
-    )?;
 
     let app = ctx.target_dir().join("debug").join("aadsync-desktop");
     let mut e2e = ctx.cargo();
-    e2e.args(["test", "--locked", "-p", "aadsync-e2e"])
+    // Built by the first build: named with the same packages, nothing is compiled again.
+    e2e.args(["test", "--locked"])
+        .args(E2E_PACKAGES)
+        .args(["--test", "e2e"])
         .env("AADSYNC_APP_BIN", &app)
         .args(["--", "--test-threads=2"]); // apps still queue one at a time inside
     ctx.test_step("end-to-end tests (real app, WebKitGTK, Xvfb)", &mut e2e)
@@ -560,6 +562,90 @@ pub fn bench(ctx: &mut Ctx, scale: Scale) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Every registry dependency's features, as `cargo tree` resolves them for `selection`.
+    fn resolved_features(selection: &[&str], edges: &str) -> BTreeMap<String, BTreeSet<String>> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .args([
+                "tree", "--locked", "--prefix", "none", "-f", "{p} {f}", "-e", edges,
+            ])
+            .args(selection)
+            .output()
+            .expect("cargo tree");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                let (name, version) = (words.next()?, words.next()?);
+                let features = words.next().unwrap_or("");
+                // Workspace crates show their path here: their own features may differ.
+                (!features.starts_with('(')).then(|| (format!("{name} {version}"), features))
+            })
+            // A package built for the host and for the target is listed with each one's
+            // features; what the two builds share is their union.
+            .fold(BTreeMap::new(), |mut all, (package, features)| {
+                let set: &mut BTreeSet<String> = all.entry(package).or_default();
+                set.extend(
+                    features
+                        .split(',')
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned),
+                );
+                all
+            })
+    }
+
+    /// The app's own build (the end-to-end tests' app, the packages) resolves every shared
+    /// registry dependency with the features of the test build, so it compiles none of them
+    /// again (src-tauri/Cargo.toml turns on what the tests' dev-dependencies turn on).
+    #[test]
+    fn the_app_build_shares_the_test_builds_dependencies() {
+        let tests = resolved_features(UNIT_PACKAGES, "normal,build,dev");
+        let app = resolved_features(
+            &["-p", "aadsync-desktop", "-p", "aadsync-cli"],
+            "normal,build",
+        );
+        let differ: Vec<String> = app
+            .iter()
+            .filter_map(|(package, features)| {
+                let other = tests.get(package)?;
+                (other != features).then(|| format!("{package}: tests {other:?}, app {features:?}"))
+            })
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "turn these features on in src-tauri/Cargo.toml too:\n{}",
+            differ.join("\n")
+        );
+    }
+
+    /// The end-to-end tests are built and run with the workspace (`E2E_PACKAGES`); they turn
+    /// on no feature of a shared dependency that the unit tests' build does not, so neither
+    /// build compiles it again for the other.
+    #[test]
+    fn the_end_to_end_build_shares_the_test_builds_dependencies() {
+        let tests = resolved_features(UNIT_PACKAGES, "normal,build,dev");
+        let with_e2e = resolved_features(E2E_PACKAGES, "normal,build,dev");
+        let differ: Vec<String> = with_e2e
+            .iter()
+            .filter_map(|(package, features)| {
+                let other = tests.get(package)?;
+                (other != features).then(|| {
+                    format!("{package}: tests {other:?}, with the end-to-end tests {features:?}")
+                })
+            })
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "turn these features on in src-tauri/Cargo.toml too:\n{}",
+            differ.join("\n")
+        );
+    }
 
     #[test]
     fn the_bench_scale_is_100k_or_1m() {
