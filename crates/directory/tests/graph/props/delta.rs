@@ -197,7 +197,19 @@ proptest! {
         if let Ok(Ok(read)) = user_round(vec![text.clone()]) {
             let page: Value = serde_json::from_slice(&text).expect("a result only from JSON");
             let items = page["value"].as_array().expect("a result only from a list");
-            prop_assert_eq!(read.changed.len() + read.removed.len(), items.len());
+            let ids: std::collections::HashSet<&str> =
+                items.iter().filter_map(|i| i["id"].as_str()).collect();
+            if ids.len() == items.len() {
+                prop_assert_eq!(read.changed.len() + read.removed.len(), items.len());
+            } else {
+                // The changed byte made two IDs one: Graph may repeat an object in a round,
+                // and a removal is kept once (the last copy wins).
+                prop_assert!(read.changed.len() + read.removed.len() <= items.len());
+            }
+            let read_ids = read.changed.iter().map(|u| u.id.as_str()).chain(read.removed.iter().map(|r| r.id.as_str()));
+            for id in read_ids {
+                prop_assert!(ids.contains(id), "{id:?} is not an item of the page");
+            }
             let link = page["@odata.deltaLink"].as_str().expect("a result only with a link");
             prop_assert_eq!(format!("{}/v1.0{}", stub().base, read.next_link), link);
         }
