@@ -110,9 +110,18 @@ pub fn change(
         })
         .cloned()
         .collect();
+    // A stored root given more flags (re-flagged, or selected again with more) is written
+    // too: the upsert keeps the larger flags.
+    let stored_by_id = by_id(stored);
+    let raised = roots.iter().filter(|r| {
+        stored_by_id
+            .get(r.object_id.as_str())
+            .is_some_and(|s| (r.members && !s.members) || (r.nested && !s.nested))
+    });
     let touched: HashSet<&str> = new
         .iter()
         .chain(&dropped)
+        .chain(raised)
         .map(|r| r.object_id.as_str())
         .collect();
     let written = roots
@@ -457,7 +466,7 @@ mod tests {
                         user("ann"),
                     ],
                     dropped: vec![],
-                    written: vec![],
+                    written: vec![group("HR", true, true)],
                 },
             ),
             (

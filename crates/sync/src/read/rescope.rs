@@ -6,8 +6,9 @@ use aadsync_store::ObjectKind;
 use std::collections::HashSet;
 
 /// Which roots a run recomputes the scope of. Always all on a full read. On an incremental
-/// one, all when the selection adds or drops roots, users deleted on this server may be in
-/// scope, or a group root is not imported; else only the group roots a changed group is in
+/// one, all when the selection adds, drops or re-flags roots, users deleted on this server may
+/// be in scope, a group root is not imported, or a root has no stored reason of its own;
+/// else only the group roots a changed group is in
 /// reach of (the root itself, or a group its stored reasons reach: no membership that decides
 /// the scope changes without its group appearing in the round), the others' stored reasons
 /// standing; none when no group changed.
@@ -56,6 +57,17 @@ impl Reading<'_> {
             .filter(|r| r.kind == ObjectKind::Group && r.members)
             .map(|r| r.object_id.as_str())
             .collect();
+        // Every root has a reason of its own once a run computed its scope; one without it
+        // (a database from before the reasons were stored) has no reach to go by.
+        let computed = |root: &str| {
+            self.imported
+                .reasons
+                .get(root)
+                .is_some_and(|rs| rs.iter().any(|r| r.root_id == root))
+        };
+        if !expanding.iter().all(|root| computed(root)) {
+            return Rescope::All;
+        }
         let changed = rounds
             .groups
             .changed
