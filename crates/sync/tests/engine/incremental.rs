@@ -387,14 +387,7 @@ async fn a_user_first_imported_by_an_incremental_sync_gets_memberships_in_unchan
     );
 
     // Where a full comparison (`aadsync sync --full`) ends: nothing left to change.
-    let full = env
-        .read(
-            &graph,
-            &Selection::default(),
-            None,
-            Some(engine::FullReason::Requested),
-        )
-        .await;
+    let full = env.full_comparison(&graph).await;
     let plan = engine::preview(&env.store, &env.run().tenant_id, &full.changes).expect("plan");
     assert_eq!(
         (plan.counts.created, plan.counts.updated, plan.counts.failed),
@@ -566,14 +559,7 @@ async fn a_changed_group_recomputes_only_the_roots_it_is_in_reach_of() {
     );
 
     // A full comparison computes every root from scratch and finds the same reasons.
-    let full = env
-        .read(
-            &graph,
-            &Selection::default(),
-            None,
-            Some(engine::FullReason::Requested),
-        )
-        .await;
+    let full = env.full_comparison(&graph).await;
     engine::apply(&env.store, &env.run(), &full.changes, &quiet).expect("apply");
     let (full, incremental): (BTreeSet<_>, BTreeSet<_>) = (
         reasons(&env).into_iter().collect(),

@@ -425,6 +425,17 @@ impl Env {
         .expect("gather")
     }
 
+    /// A read comparing everything imported (`aadsync sync --full`), nothing selected.
+    pub async fn full_comparison(&self, graph: &GraphClient) -> engine::Gathered {
+        self.read(
+            graph,
+            &Selection::default(),
+            None,
+            Some(engine::FullReason::Requested),
+        )
+        .await
+    }
+
     /// One synchronization as the app and the CLI run it (`aadsync_sync::run`): read with the
     /// stored links, check deleted objects when asked (taking the proposed actions), and apply
     /// only when every read completed. The error is the first read that failed. Needs
