@@ -306,6 +306,16 @@ const UNIT_PACKAGES: &[&str] = &[
 /// unit tests' build does not (xtask's tests check it), so one build serves both.
 pub const E2E_PACKAGES: &[&str] = &["--workspace", "--exclude", "aadsync-dist"];
 
+/// The first build: the end-to-end tests' packages less xtask, whose binary is running (its
+/// code is linted by its unit tests' build).
+const FIRST_BUILD: &[&str] = &[
+    "--workspace",
+    "--exclude",
+    "aadsync-dist",
+    "--exclude",
+    "xtask",
+];
+
 /// Everything `cargo xtask test` checks, in an order where cheap failures come first.
 pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     let mut fmt = ctx.cargo();
@@ -318,12 +328,10 @@ pub fn test_all(ctx: &mut Ctx, e2e: bool) -> Result<(), String> {
     build_frontend(ctx, false)?;
 
     // Every target, benches and the end-to-end tests included (as clippy --all-targets did).
-    // xtask's own binary is running: its code is linted by its unit tests' build below.
     let mut build = ctx.cargo();
     build
         .args(["build", "--locked", "--all-targets"])
-        .args(E2E_PACKAGES)
-        .args(["--exclude", "xtask"]);
+        .args(FIRST_BUILD);
     ctx.step("build and clippy -D warnings (all targets)", &mut build)?;
 
     let mut unit = ctx.cargo();
@@ -565,8 +573,10 @@ mod tests {
 
     use std::collections::{BTreeMap, BTreeSet};
 
-    /// Every registry dependency's features, as `cargo tree` resolves them for `selection`.
-    fn resolved_features(selection: &[&str], edges: &str) -> BTreeMap<String, BTreeSet<String>> {
+    /// Every registry dependency's feature sets, as `cargo tree` resolves them for `selection`:
+    /// one set per build of the package (a package built for the host and for the target
+    /// with different features is compiled twice, once with each set).
+    fn resolved_features(selection: &[&str], edges: &str) -> Features {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let output = Command::new(cargo)
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
@@ -577,71 +587,95 @@ mod tests {
             .output()
             .expect("cargo tree");
         assert!(output.status.success(), "{output:?}");
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
+        parse_tree(&String::from_utf8_lossy(&output.stdout))
+    }
+
+    type Features = BTreeMap<String, BTreeSet<BTreeSet<String>>>;
+
+    fn parse_tree(tree: &str) -> Features {
+        tree.lines()
             .filter_map(|line| {
                 let mut words = line.split_whitespace();
                 let (name, version) = (words.next()?, words.next()?);
-                let features = words.next().unwrap_or("");
+                // A package shown before is marked `(*)`, in place of empty features.
+                let features = words.next().filter(|w| *w != "(*)").unwrap_or("");
                 // Workspace crates show their path here: their own features may differ.
                 (!features.starts_with('(')).then(|| (format!("{name} {version}"), features))
             })
-            // A package built for the host and for the target is listed with each one's
-            // features; what the two builds share is their union.
             .fold(BTreeMap::new(), |mut all, (package, features)| {
-                let set: &mut BTreeSet<String> = all.entry(package).or_default();
-                set.extend(
+                all.entry(package).or_default().insert(
                     features
                         .split(',')
                         .filter(|f| !f.is_empty())
-                        .map(str::to_owned),
+                        .map(str::to_owned)
+                        .collect(),
                 );
                 all
             })
     }
 
-    /// The app's own build (the end-to-end tests' app, the packages) resolves every shared
-    /// registry dependency with the features of the test build, so it compiles none of them
-    /// again (src-tauri/Cargo.toml turns on what the tests' dev-dependencies turn on).
+    /// Fails naming every package `later` builds with features no build before it used for
+    /// that package: cargo would compile it (and everything that depends on it) again.
+    fn assert_built_before(before: &[&Features], later: &Features, label: &str) {
+        let again: Vec<String> = later
+            .iter()
+            .filter_map(|(package, sets)| {
+                let built: BTreeSet<&BTreeSet<String>> = before
+                    .iter()
+                    .filter_map(|features| features.get(package))
+                    .flatten()
+                    .collect();
+                let new: Vec<_> = sets.iter().filter(|set| !built.contains(set)).collect();
+                (!built.is_empty() && !new.is_empty())
+                    .then(|| format!("{package}: built before {built:?}, {label} {new:?}"))
+            })
+            .collect();
+        assert!(
+            again.is_empty(),
+            "turn these features on in src-tauri/Cargo.toml too:\n{}",
+            again.join("\n")
+        );
+    }
+
+    /// The pipeline's builds in their order — the first one (everything linted), the unit
+    /// tests, the end-to-end tests, the app's own — compile no shared registry dependency
+    /// again: each resolves it with features a build before it used (src-tauri/Cargo.toml
+    /// turns on what the tests' dev-dependencies and the WebDriver client turn on).
     #[test]
-    fn the_app_build_shares_the_test_builds_dependencies() {
-        let tests = resolved_features(UNIT_PACKAGES, "normal,build,dev");
+    fn no_build_compiles_a_dependency_of_a_build_before_it_again() {
+        let all = "normal,build,dev";
+        let first = resolved_features(FIRST_BUILD, all);
+        let unit = resolved_features(UNIT_PACKAGES, all);
+        assert_built_before(&[&first], &unit, "the unit tests");
+        let e2e = resolved_features(E2E_PACKAGES, all);
+        assert_built_before(&[&first, &unit], &e2e, "the end-to-end tests");
         let app = resolved_features(
             &["-p", "aadsync-desktop", "-p", "aadsync-cli"],
             "normal,build",
         );
-        assert_same_features(&tests, &app, "the app");
+        assert_built_before(&[&first, &unit, &e2e], &app, "the app");
     }
 
-    /// Fails naming every shared package whose features `other` resolves differently.
-    fn assert_same_features(
-        tests: &BTreeMap<String, BTreeSet<String>>,
-        other: &BTreeMap<String, BTreeSet<String>>,
-        label: &str,
-    ) {
-        let differ: Vec<String> = other
-            .iter()
-            .filter_map(|(package, features)| {
-                let theirs = tests.get(package)?;
-                (theirs != features)
-                    .then(|| format!("{package}: tests {theirs:?}, {label} {features:?}"))
-            })
-            .collect();
-        assert!(
-            differ.is_empty(),
-            "turn these features on in src-tauri/Cargo.toml too:\n{}",
-            differ.join("\n")
-        );
-    }
-
-    /// The end-to-end tests are built and run with the workspace (`E2E_PACKAGES`); they turn
-    /// on no feature of a shared dependency that the unit tests' build does not, so neither
-    /// build compiles it again for the other.
+    /// The check above sees a package built with other features, the empty set included
+    /// (which `cargo tree` prints as nothing, or as `(*)` when repeated).
     #[test]
-    fn the_end_to_end_build_shares_the_test_builds_dependencies() {
-        let tests = resolved_features(UNIT_PACKAGES, "normal,build,dev");
-        let with_e2e = resolved_features(E2E_PACKAGES, "normal,build,dev");
-        assert_same_features(&tests, &with_e2e, "with the end-to-end tests");
+    fn a_feature_set_no_build_before_used_is_a_second_compilation() {
+        let first = parse_tree(
+            "yoke v0.7.5 alloc,derive\nstable_deref_trait v1.2.1 alloc\nstable_deref_trait v1.2.1 alloc,std\naadsync-e2e v0.1.0 (/w/tests)\n",
+        );
+        let same = parse_tree(
+            "stable_deref_trait v1.2.1 alloc,std\nstable_deref_trait v1.2.1 alloc (*)\n",
+        );
+        assert_built_before(&[&first], &same, "same");
+        let unit = parse_tree(
+            "stable_deref_trait v1.2.1 \nstable_deref_trait v1.2.1 alloc,std\nstable_deref_trait v1.2.1 (*)\nurl v2 std\n",
+        );
+        assert_eq!(unit["stable_deref_trait v1.2.1"].len(), 2);
+        let caught = std::panic::catch_unwind(|| assert_built_before(&[&first], &unit, "unit"));
+        assert!(
+            caught.is_err(),
+            "the empty feature set is a build of its own"
+        );
     }
 
     #[test]

@@ -142,5 +142,40 @@ fn main() {
         median(times)
     );
     println!("| first sort by another column | {resort:.2?} |");
+
+    // What every run loads before it plans: a first load (a store just opened), then the
+    // preview's and the apply's, which reuse it while nothing was committed.
+    let (mut loads, mut kept, mut digests) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let opened = fresh(&dir, "apply.sqlite3");
+        let t = Instant::now();
+        let imported = opened.reader().imported(&run.tenant_id).expect("imported");
+        loads.push(t.elapsed());
+        assert_eq!(imported.users.len(), users);
+        let t = Instant::now();
+        let (again, _) = opened
+            .reader()
+            .imported_pinned(&run.tenant_id)
+            .expect("imported");
+        digests.push(t.elapsed());
+        assert!(std::sync::Arc::ptr_eq(&imported, &again));
+        let t = Instant::now();
+        let _ = opened.reader().imported(&run.tenant_id).expect("imported");
+        kept.push(t.elapsed());
+    }
+    println!("\n| what a run loads at {users} users | median of 3 |");
+    println!("|---|---|");
+    println!(
+        "| imported state (users, groups, members, names, scope), first load | {:.2?} |",
+        median(loads)
+    );
+    println!(
+        "| its digest (the preview's pin), computed once | {:.2?} |",
+        median(digests)
+    );
+    println!(
+        "| again with nothing committed (kept) | {:.2?} |",
+        median(kept)
+    );
     println!("peak RSS {:.0} MiB", rss_mib());
 }

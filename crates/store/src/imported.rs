@@ -9,9 +9,11 @@ use crate::changes::{
     StandingDecision,
 };
 use crate::model::UserType;
+use crate::snapshot::{Snapshot, Snapshots, data_version};
 use crate::users::ReadHandle;
 use rusqlite::OptionalExtension;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// What the database holds for one imported user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -195,20 +197,36 @@ fn load_groups(
     tenant_id: &str,
     imported: &mut Imported,
 ) -> rusqlite::Result<()> {
-    let mut members: HashMap<i64, Vec<String>> = HashMap::new();
+    // Members by server user id, named by the users just loaded: a join to azure_users for
+    // each of the memberships (400,000 at 100k users) took most of the load's time.
+    let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT m.group_id, a.object_id FROM memberships m
-             JOIN azure_users a ON a.user_id = m.user_id
+            "SELECT m.group_id, m.user_id FROM memberships m
              JOIN azure_groups g ON g.group_id = m.group_id
              WHERE m.source = 'azure_ad' AND g.tenant_id = ?1",
         )?;
         let rows = stmt.query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         for row in rows {
-            let (group, user): (i64, String) = row?;
+            let (group, user): (i64, i64) = row?;
             members.entry(group).or_default().push(user);
         }
     }
+    let object_ids: HashMap<i64, &str> = imported
+        .users
+        .values()
+        .map(|u| (u.user_id, u.directory.object_id.as_str()))
+        .collect();
+    // An Azure AD member not among this tenant's users (another tenant's) is looked up.
+    let mut elsewhere =
+        conn.prepare_cached("SELECT object_id FROM azure_users WHERE user_id = ?1")?;
+    let mut object_id = |user: i64| -> rusqlite::Result<Option<String>> {
+        match object_ids.get(&user) {
+            Some(id) => Ok(Some((*id).to_owned())),
+            None => elsewhere.query_row([user], |r| r.get(0)).optional(),
+        }
+    };
+    let mut loaded = HashMap::new();
     let mut groups = conn.prepare_cached(
         "SELECT group_id, object_id, display_name, description, mail, mail_enabled,
                 security_enabled, group_types, deleted_in_directory IS NOT NULL
@@ -235,11 +253,16 @@ fn load_groups(
     })?;
     for row in rows {
         let mut group = row?;
-        group.directory.members = Some(members.remove(&group.group_id).unwrap_or_default());
-        imported
-            .groups
-            .insert(group.directory.object_id.clone(), group);
+        let mut named = Vec::new();
+        for user in members.remove(&group.group_id).unwrap_or_default() {
+            // A member that is not an Azure AD user (none should be) is not one of its
+            // Azure AD members.
+            named.extend(object_id(user)?);
+        }
+        group.directory.members = Some(named);
+        loaded.insert(group.directory.object_id.clone(), group);
     }
+    imported.groups = loaded;
     Ok(())
 }
 
@@ -377,7 +400,43 @@ pub(crate) const HELD: &str = "SELECT d.object_id, d.finding FROM azure_decision
 
 impl ReadHandle<'_> {
     /// What `tenant_id` imported so far, as the sync plan needs it.
-    pub fn imported(&self, tenant_id: &str) -> Result<Imported> {
-        load_imported(self.connection(), tenant_id).map_err(|e| self.error(e))
+    pub fn imported(&self, tenant_id: &str) -> Result<Arc<Imported>> {
+        Ok(Arc::clone(&self.snapshot(tenant_id)?.imported))
     }
+
+    /// [`Self::imported`] with its digest: the pin an apply checks the database against.
+    pub fn imported_pinned(&self, tenant_id: &str) -> Result<(Arc<Imported>, u64)> {
+        let snapshot = self.snapshot(tenant_id)?;
+        Ok((Arc::clone(&snapshot.imported), snapshot.digest()))
+    }
+
+    /// The kept snapshot when nothing was committed since it was loaded, else a new load.
+    pub(crate) fn snapshot(&self, tenant_id: &str) -> Result<Arc<Snapshot>> {
+        let conn = self.connection();
+        // One read transaction: the version and the rows loaded are of the same commit.
+        let tx = conn.unchecked_transaction().map_err(|e| self.error(e))?;
+        let version = data_version(&tx).map_err(|e| self.error(e))?;
+        if let Some(kept) = self.snapshots.get(tenant_id, version) {
+            return Ok(kept);
+        }
+        let imported = load_imported(&tx, tenant_id).map_err(|e| self.error(e))?;
+        drop(tx);
+        let snapshot = Arc::new(Snapshot::new(tenant_id, version, imported));
+        self.snapshots.keep(Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+}
+
+/// Inside a write transaction (which holds the write lock, so nothing else commits): the
+/// kept snapshot of `tenant_id` if no commit happened since it was loaded. None when the read
+/// connection is in use elsewhere (the caller loads instead of waiting for it).
+pub(crate) fn unchanged_snapshot(
+    reader: &Mutex<rusqlite::Connection>,
+    snapshots: &Snapshots,
+    tenant_id: &str,
+) -> Option<Arc<Snapshot>> {
+    let kept = snapshots.kept(tenant_id)?;
+    let reader = reader.try_lock().ok()?;
+    let version = data_version(&reader).ok()?;
+    (version == kept.version()).then_some(kept)
 }

@@ -28,6 +28,7 @@ pub mod private;
 mod record;
 mod saved_scope;
 mod scope;
+mod snapshot;
 mod undo;
 mod users;
 pub mod view;

@@ -63,6 +63,7 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     interrupt: std::sync::Arc<crate::InterruptHandle>,
+    snapshots: crate::snapshot::Snapshots,
 }
 
 impl std::fmt::Debug for Store {
@@ -134,6 +135,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             interrupt,
+            snapshots: Default::default(),
         })
     }
 
@@ -152,6 +154,7 @@ impl Store {
         ReadHandle::new(
             self.reader.lock().unwrap_or_else(PoisonError::into_inner),
             &self.path,
+            &self.snapshots,
         )
     }
 
@@ -160,6 +163,8 @@ impl Store {
         WriteHandle::new(
             self.writer.lock().unwrap_or_else(PoisonError::into_inner),
             &self.path,
+            &self.reader,
+            &self.snapshots,
         )
     }
 }

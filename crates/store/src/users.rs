@@ -2,11 +2,12 @@
 
 use crate::model::*;
 use crate::password::{self, PasswordPolicy};
+use crate::snapshot::Snapshots;
 use crate::{Result, StoreError};
 use aadsync_keystore::SecretString;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use std::sync::MutexGuard;
+use std::sync::{Mutex, MutexGuard};
 
 /// Longest account name accepted (Entra ID UPNs are at most 113 characters).
 pub const MAX_ACCOUNT_NAME: usize = 256;
@@ -18,6 +19,7 @@ pub const MAX_TEXT: usize = 4096;
 pub struct ReadHandle<'a> {
     conn: MutexGuard<'a, Connection>,
     path: &'a Path,
+    pub(crate) snapshots: &'a Snapshots,
 }
 
 /// Write access. Holds the write connection until dropped.
@@ -25,11 +27,22 @@ pub struct ReadHandle<'a> {
 pub struct WriteHandle<'a> {
     pub(crate) conn: MutexGuard<'a, Connection>,
     pub(crate) path: &'a Path,
+    /// The read connection, asked whether a kept snapshot is still the database's state.
+    pub(crate) reader: &'a Mutex<Connection>,
+    pub(crate) snapshots: &'a Snapshots,
 }
 
 impl<'a> ReadHandle<'a> {
-    pub(crate) fn new(conn: MutexGuard<'a, Connection>, path: &'a Path) -> Self {
-        Self { conn, path }
+    pub(crate) fn new(
+        conn: MutexGuard<'a, Connection>,
+        path: &'a Path,
+        snapshots: &'a Snapshots,
+    ) -> Self {
+        Self {
+            conn,
+            path,
+            snapshots,
+        }
     }
 
     fn sql(&self, err: rusqlite::Error) -> StoreError {
@@ -262,8 +275,18 @@ fn email_field(value: &str) -> Result<String> {
 }
 
 impl<'a> WriteHandle<'a> {
-    pub(crate) fn new(conn: MutexGuard<'a, Connection>, path: &'a Path) -> Self {
-        Self { conn, path }
+    pub(crate) fn new(
+        conn: MutexGuard<'a, Connection>,
+        path: &'a Path,
+        reader: &'a Mutex<Connection>,
+        snapshots: &'a Snapshots,
+    ) -> Self {
+        Self {
+            conn,
+            path,
+            reader,
+            snapshots,
+        }
     }
 
     pub(crate) fn sql(&self, err: rusqlite::Error) -> StoreError {

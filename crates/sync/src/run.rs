@@ -249,7 +249,7 @@ async fn stored(
     store: &Arc<Store>,
     organization: &Organization,
     full: bool,
-) -> Result<(Imported, Option<DeltaLinks>, Organization), SyncError> {
+) -> Result<(Arc<Imported>, u64, Option<DeltaLinks>, Organization), SyncError> {
     let (store, tenant, id) = (
         Arc::clone(store),
         organization.tenant_id.clone(),
@@ -257,13 +257,13 @@ async fn stored(
     );
     blocking(move || {
         let reader = store.reader();
-        let imported = reader.imported(&tenant)?;
+        let (imported, pinned) = reader.imported_pinned(&tenant)?;
         let links = if full {
             None
         } else {
             reader.delta_links(&tenant)?
         };
-        Ok((imported, links, reader.organization(id)?))
+        Ok((imported, pinned, links, reader.organization(id)?))
     })
     .await
 }
@@ -278,9 +278,9 @@ pub async fn plan_run(
     clock: &dyn Clock,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<PlannedRun, SyncError> {
-    let (imported, links, organization) = stored(store, organization, request.full).await?;
-    // What the read starts from: the apply refuses when the database moved on meanwhile.
-    let pinned = imported.digest();
+    // What the read starts from (`pinned`): the apply refuses when the database moved on
+    // meanwhile.
+    let (imported, pinned, links, organization) = stored(store, organization, request.full).await?;
     let forced = match (request.check_deleted, request.full) {
         (true, _) => Some(FullReason::CheckDeleted),
         (false, true) => Some(FullReason::Requested),

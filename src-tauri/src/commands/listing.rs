@@ -58,8 +58,9 @@ pub async fn start_listing(
         let imported = store.reader().imported(&tenant).map_err(to_ipc)?;
         Ok(imported
             .users
-            .into_keys()
-            .chain(imported.groups.into_keys())
+            .keys()
+            .chain(imported.groups.keys())
+            .cloned()
             .collect())
     })
     .await?;

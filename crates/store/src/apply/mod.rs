@@ -11,8 +11,9 @@ use crate::changes::{
     OutcomeItem, Removal, RunInfo,
 };
 use crate::ids::next_id;
-use crate::imported::{Imported, load_imported};
+use crate::imported::{Imported, load_imported, unchanged_snapshot};
 use crate::plan;
+use crate::snapshot::Snapshot;
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
 use crate::{changeset, record};
@@ -21,6 +22,7 @@ use statements::UserStatements;
 mod statements;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 impl WriteHandle<'_> {
     /// Writes directory users, groups and memberships for one tenant in one transaction.
@@ -45,7 +47,7 @@ impl WriteHandle<'_> {
         changes: &DirectoryChanges,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<ApplyReport> {
-        let path = self.path;
+        let (path, reader, snapshots) = (self.path, self.reader, self.snapshots);
         let sql = |e| StoreError::from_sqlite(path, e);
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute("INSERT INTO sync_apply_marker (id) VALUES (1)", [])
@@ -53,15 +55,25 @@ impl WriteHandle<'_> {
         if cancelled() {
             return Err(StoreError::Interrupted);
         }
-        let imported = load_imported(&tx, &run.tenant_id).map_err(sql)?;
-        if changes.based_on.is_some_and(|d| d != imported.digest()) {
+        // The write lock is held from the insert above: what this transaction sees is the
+        // last commit, which the preview's load usually was too.
+        let snapshot = match unchanged_snapshot(reader, snapshots, &run.tenant_id) {
+            Some(kept) => kept,
+            None => Arc::new(Snapshot::new(
+                &run.tenant_id,
+                0,
+                load_imported(&tx, &run.tenant_id).map_err(sql)?,
+            )),
+        };
+        let imported = &*snapshot.imported;
+        if changes.based_on.is_some_and(|d| d != snapshot.digest()) {
             return Err(StoreError::Stale(
                 "the database changed since the preview (another synchronization, undo or edit of this organization's users, perhaps from the command line); nothing was written: preview again".into(),
             ));
         }
         let report = {
             let mut session = changeset::record(&tx).map_err(sql)?;
-            apply_in(&tx, &mut session, run, &imported, changes).map_err(sql)?
+            apply_in(&tx, &mut session, run, imported, changes).map_err(sql)?
         };
         tx.execute("DELETE FROM sync_apply_marker", [])
             .map_err(sql)?;
@@ -69,6 +81,7 @@ impl WriteHandle<'_> {
             return Err(StoreError::Interrupted);
         }
         tx.commit().map_err(sql)?;
+        snapshots.clear();
         tracing::info!(
             run = report.run_id,
             created = report.counts.created,

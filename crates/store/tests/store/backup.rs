@@ -124,10 +124,10 @@ fn decisions(db: &Db) -> Decisions {
     (
         imported
             .decisions
-            .into_iter()
-            .map(|(id, d)| (id, (d.action, d.finding)))
+            .iter()
+            .map(|(id, d)| (id.clone(), (d.action, d.finding)))
             .collect(),
-        imported.held.into_iter().collect(),
+        imported.held.clone().into_iter().collect(),
     )
 }
 

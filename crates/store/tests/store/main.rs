@@ -16,6 +16,7 @@ mod orgs;
 mod pause;
 mod scope;
 mod secrets;
+mod snapshot;
 mod support;
 mod undo;
 mod undo_edges;

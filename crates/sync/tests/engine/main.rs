@@ -208,7 +208,7 @@ impl Env {
     }
 
     /// What the tenant imported so far.
-    pub fn imported(&self) -> aadsync_store::plan::Imported {
+    pub fn imported(&self) -> std::sync::Arc<aadsync_store::plan::Imported> {
         self.store
             .reader()
             .imported(&self.run().tenant_id)
