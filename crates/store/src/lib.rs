@@ -26,6 +26,7 @@ mod password;
 pub mod plan;
 pub mod private;
 mod record;
+mod reuse;
 mod saved_scope;
 mod scope;
 mod snapshot;

@@ -11,8 +11,9 @@ use crate::changes::{
     OutcomeItem, Removal, RunInfo,
 };
 use crate::ids::next_id;
-use crate::imported::{Imported, load_imported, unchanged_snapshot};
+use crate::imported::{Imported, load_imported};
 use crate::plan;
+use crate::reuse::unchanged_snapshot;
 use crate::snapshot::Snapshot;
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
