@@ -460,7 +460,7 @@ async fn main() {
     );
 
     // (e) The next sync after a few changes in Entra ID: incremental (delta links) vs a full
-    // comparison of everything imported, both written.
+    // comparison of everything imported, both previewed and written.
     let links = aadsync_store::DeltaLinks {
         users: graph
             .latest_delta_link(aadsync_directory::graph::DeltaKind::Users)
@@ -513,8 +513,13 @@ async fn main() {
                 .stats()
                 .requests
                 .load(std::sync::atomic::Ordering::Relaxed);
+            // As the app runs it (`run::plan_run`, then `apply`): the imported state with its
+            // pin, the read, the preview, and the apply checked against the pin.
             let start = Instant::now();
-            let imported = store.reader().imported(&run.tenant_id).expect("imported");
+            let (imported, pin) = store
+                .reader()
+                .imported_pinned(&run.tenant_id)
+                .expect("imported");
             let read = engine::gather_incremental(
                 graph,
                 &imported,
@@ -527,7 +532,15 @@ async fn main() {
             .await
             .expect("gather");
             let read_time = start.elapsed();
-            let (report, _) = engine::apply(store, run, &read.changes, &|_| {}).expect("apply");
+            let engine::Gathered {
+                changes: mut planned,
+                read: mode,
+                ..
+            } = read;
+            let preview = engine::preview(store, &run.tenant_id, &planned).expect("preview");
+            planned.based_on = Some(pin);
+            let (report, _) = engine::apply(store, run, &planned, &|_| {}).expect("apply");
+            assert_eq!(report.counts, preview.counts, "the apply did what the preview said");
             let requests = graph
                 .stats()
                 .requests
@@ -538,7 +551,7 @@ async fn main() {
                 start.elapsed() - read_time,
                 requests,
                 report.counts.updated,
-                read.read,
+                mode,
             )
         }
     };
