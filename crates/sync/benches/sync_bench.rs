@@ -540,7 +540,10 @@ async fn main() {
             let preview = engine::preview(store, &run.tenant_id, &planned).expect("preview");
             planned.based_on = Some(pin);
             let (report, _) = engine::apply(store, run, &planned, &|_| {}).expect("apply");
-            assert_eq!(report.counts, preview.counts, "the apply did what the preview said");
+            assert_eq!(
+                report.counts, preview.counts,
+                "the apply did what the preview said"
+            );
             let requests = graph
                 .stats()
                 .requests
