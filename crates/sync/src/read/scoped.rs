@@ -39,14 +39,18 @@ impl Reading<'_> {
             order.entry(root.object_id.as_str()).or_insert(i);
         }
         for (object, stored) in &self.imported.reasons {
-            let standing = stored.iter().filter(|r| {
-                !affected.contains(&r.root_id) && order.contains_key(r.root_id.as_str())
-            });
-            for reason in standing {
+            let mut standing = stored
+                .iter()
+                .filter(|r| {
+                    !affected.contains(&r.root_id) && order.contains_key(r.root_id.as_str())
+                })
+                .peekable();
+            // One key per object, not per reason (500,000 reasons at 100k users).
+            if standing.peek().is_some() {
                 reasons
                     .entry(object.clone())
                     .or_default()
-                    .push(reason.clone());
+                    .extend(standing.cloned());
             }
         }
         for list in reasons.values_mut() {
