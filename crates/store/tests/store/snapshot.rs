@@ -60,6 +60,9 @@ fn auth_type(db: &Db, account_key: &str) -> String {
         .expect("user")
 }
 
+/// Something that commits a local user of the given name.
+type Commit<'a> = dyn Fn(&str) -> aadsync_store::Result<aadsync_store::UserId> + 'a;
+
 #[test]
 fn loads_without_a_commit_between_are_one_and_a_commit_makes_a_new_one() {
     let db = imported();
@@ -67,27 +70,21 @@ fn loads_without_a_commit_between_are_one_and_a_commit_makes_a_new_one() {
     let again = db.store.reader().imported(TENANT).expect("imported");
     assert!(Arc::ptr_eq(&first, &again), "nothing committed: one load");
 
-    other(&db)
-        .writer()
-        .create_local_user(&local("dora"), &PasswordPolicy::default())
-        .expect("dora, by another connection");
-    let after_other = db.store.reader().imported(TENANT).expect("imported");
-    assert!(
-        !Arc::ptr_eq(&first, &after_other),
-        "another connection committed"
-    );
-    assert!(after_other.account_owners.contains_key("dora"));
-
-    db.store
-        .writer()
-        .create_local_user(&local("emil"), &PasswordPolicy::default())
-        .expect("emil, by this store's writer");
-    let after_own = db.store.reader().imported(TENANT).expect("imported");
-    assert!(
-        !Arc::ptr_eq(&after_other, &after_own),
-        "this store committed"
-    );
-    assert!(after_own.account_owners.contains_key("emil"));
+    let policy = PasswordPolicy::default();
+    let by_another = |name: &str| other(&db).writer().create_local_user(&local(name), &policy);
+    let by_this_store = |name: &str| db.store.writer().create_local_user(&local(name), &policy);
+    let commits: [(&str, &Commit<'_>, &str); 2] = [
+        ("another connection", &by_another, "dora"),
+        ("this store's writer", &by_this_store, "emil"),
+    ];
+    let mut before = first;
+    for (who, commit, name) in commits {
+        commit(name).expect("a local user");
+        let after = db.store.reader().imported(TENANT).expect("imported");
+        assert!(!Arc::ptr_eq(&before, &after), "{who} committed");
+        assert!(after.account_owners.contains_key(name), "{who}");
+        before = after;
+    }
 }
 
 #[test]
