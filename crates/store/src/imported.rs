@@ -319,33 +319,7 @@ fn load_scope(
         })
     })?;
     imported.roots = rows.collect::<rusqlite::Result<_>>()?;
-    let mut reasons = conn.prepare_cached(
-        "SELECT object_id, root_id, path FROM azure_scope_reasons WHERE tenant_id = ?1
-         ORDER BY object_id, root_id",
-    )?;
-    // Ordered by object: one key and one map entry per object, not per reason (500,000
-    // reasons at 100k users, 5 for each).
-    let mut rows = reasons.query([tenant_id])?;
-    let mut current: Option<(String, Vec<Reason>)> = None;
-    while let Some(row) = rows.next()? {
-        let reason = Reason {
-            root_id: row.get(1)?,
-            path: row.get(2)?,
-        };
-        let object = row.get_ref(0)?.as_str()?;
-        match &mut current {
-            Some((id, list)) if id == object => list.push(reason),
-            _ => {
-                let next = (object.to_owned(), vec![reason]);
-                if let Some((id, list)) = current.replace(next) {
-                    imported.reasons.insert(id, list);
-                }
-            }
-        }
-    }
-    if let Some((id, list)) = current {
-        imported.reasons.insert(id, list);
-    }
+    load_reasons(conn, tenant_id, imported)?;
     let mut decisions = conn.prepare_cached(
         "SELECT d.object_id, d.action, d.finding, d.decided_by, d.decided_at
          FROM azure_decisions d
@@ -385,6 +359,42 @@ fn load_scope(
         if let Some(finding) = DecisionFinding::from_sql(&finding) {
             imported.held.insert(id, finding);
         }
+    }
+    Ok(())
+}
+
+/// Every object's reasons to be in scope, as the last run that computed them stored them.
+fn load_reasons(
+    conn: &rusqlite::Connection,
+    tenant_id: &str,
+    imported: &mut Imported,
+) -> rusqlite::Result<()> {
+    let mut reasons = conn.prepare_cached(
+        "SELECT object_id, root_id, path FROM azure_scope_reasons WHERE tenant_id = ?1
+         ORDER BY object_id, root_id",
+    )?;
+    // Ordered by object: one key and one map entry per object, not per reason (500,000
+    // reasons at 100k users, 5 for each).
+    let mut rows = reasons.query([tenant_id])?;
+    let mut current: Option<(String, Vec<Reason>)> = None;
+    while let Some(row) = rows.next()? {
+        let reason = Reason {
+            root_id: row.get(1)?,
+            path: row.get(2)?,
+        };
+        let object = row.get_ref(0)?.as_str()?;
+        match &mut current {
+            Some((id, list)) if id == object => list.push(reason),
+            _ => {
+                let next = (object.to_owned(), vec![reason]);
+                if let Some((id, list)) = current.replace(next) {
+                    imported.reasons.insert(id, list);
+                }
+            }
+        }
+    }
+    if let Some((id, list)) = current {
+        imported.reasons.insert(id, list);
     }
     Ok(())
 }
