@@ -11,18 +11,14 @@ use std::sync::Arc;
 /// Contoso with ann and bob imported.
 fn imported() -> Db {
     let db = contoso_with_carl();
+    let users = vec![
+        entra_user("o-ann", "ann@contoso.com", "Ann"),
+        entra_user("o-bob", "bob@contoso.com", "Bob"),
+    ];
+    let first = changes(users, vec![]);
     db.store
         .writer()
-        .apply_directory_changes(
-            &run(),
-            &changes(
-                vec![
-                    entra_user("o-ann", "ann@contoso.com", "Ann"),
-                    entra_user("o-bob", "bob@contoso.com", "Bob"),
-                ],
-                vec![],
-            ),
-        )
+        .apply_directory_changes(&run(), &first)
         .expect("import");
     db
 }
