@@ -44,6 +44,7 @@ pub(crate) fn unchanged_snapshot(
     snapshots: &Snapshots,
     tenant_id: &str,
 ) -> Option<Arc<Snapshot>> {
+    // Nothing kept (outside a run): the read connection is not touched at all.
     let kept = snapshots.kept(tenant_id)?;
     let reader = reader.try_lock().ok()?;
     let version = data_version(&reader).ok()?;

@@ -14,7 +14,6 @@ use crate::ids::next_id;
 use crate::imported::{Imported, load_imported};
 use crate::plan;
 use crate::reuse::unchanged_snapshot;
-use crate::snapshot::Snapshot;
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
 use crate::{changeset, record};
@@ -23,7 +22,6 @@ use statements::UserStatements;
 mod statements;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 impl WriteHandle<'_> {
     /// Writes directory users, groups and memberships for one tenant in one transaction.
@@ -58,16 +56,20 @@ impl WriteHandle<'_> {
         }
         // The write lock is held from the insert above: what this transaction sees is the
         // last commit, which the preview's load usually was too.
-        let snapshot = match unchanged_snapshot(reader, snapshots, &run.tenant_id) {
-            Some(kept) => kept,
-            None => Arc::new(Snapshot::new(
-                &run.tenant_id,
-                0,
-                load_imported(&tx, &run.tenant_id).map_err(sql)?,
-            )),
+        let kept = unchanged_snapshot(reader, snapshots, &run.tenant_id);
+        let loaded;
+        let imported: &Imported = match &kept {
+            Some(snapshot) => &snapshot.imported,
+            None => {
+                loaded = load_imported(&tx, &run.tenant_id).map_err(sql)?;
+                &loaded
+            }
         };
-        let imported = &*snapshot.imported;
-        if changes.based_on.is_some_and(|d| d != snapshot.digest()) {
+        let digest = || {
+            kept.as_ref()
+                .map_or_else(|| imported.digest(), |s| s.digest())
+        };
+        if changes.based_on.is_some_and(|d| d != digest()) {
             return Err(StoreError::Stale(
                 "the database changed since the preview (another synchronization, undo or edit of this organization's users, perhaps from the command line); nothing was written: preview again".into(),
             ));

@@ -10,7 +10,7 @@ use crate::support::{
 use aadsync_store::{PasswordPolicy, Store};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 const CHILD: &str = "AADSYNC_RESTORE_KILL_DB";
 const CHILD_POINT: &str = "AADSYNC_RESTORE_KILL_POINT";
@@ -78,9 +78,8 @@ impl Drop for Killable {
 
 /// Runs the child to `point` and kills it there: the WAL's size when it started and paused.
 fn kill_at(path: &Path, point: &str) -> (u64, u64) {
-    let mut command = Command::new(std::env::current_exe().expect("exe"));
+    let mut command = crate::support::alone(THIS_TEST);
     command
-        .args(["--exact", THIS_TEST, "--nocapture", "--test-threads=1"])
         .env(CHILD, path)
         .env(CHILD_POINT, point)
         .stdin(Stdio::piped())

@@ -15,7 +15,7 @@ use crate::support::{
 use aadsync_store::{PasswordPolicy, Store};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 /// Set in the child: the database to apply to.
 const CHILD: &str = "AADSYNC_KILL_TEST_DB";
@@ -117,9 +117,8 @@ impl Drop for Killable {
 /// Runs the child to `point`, kills it there and returns what it printed last (and the WAL
 /// size it saw when it started).
 fn kill_at(path: &Path, point: Option<&str>) -> (u64, String) {
-    let mut command = Command::new(std::env::current_exe().expect("exe"));
+    let mut command = crate::support::alone(THIS_TEST);
     command
-        .args(["--exact", THIS_TEST, "--nocapture", "--test-threads=1"])
         .env(CHILD, path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped());

@@ -82,8 +82,7 @@ fn passwords_reach_no_file_and_no_log_line() {
     // one and have the line skipped here (seen twice in CI, even after rebuilding the cache).
     // So the scan runs in a process of its own, this binary with only this test.
     let name = "secrets::passwords_reach_no_file_and_no_log_line";
-    let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+    let output = alone(name)
         .env(ALONE, "1")
         .output()
         .expect("run the scan alone");

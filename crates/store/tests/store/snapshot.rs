@@ -124,8 +124,19 @@ fn a_pin_taken_before_this_stores_own_commit_is_refused() {
 /// Without a pin the apply plans on what the file holds: a local user another process created
 /// after the preview's load holds the new user's name, so the new user fails instead of the
 /// local account being taken over (or the insert breaking the transaction).
+/// Set in the child process: the database in which it creates the local user fay.
+const FAY_IN: &str = "AADSYNC_SNAPSHOT_FAY_IN";
+
 #[test]
 fn an_apply_plans_on_a_commit_made_after_the_preview() {
+    if let Some(path) = std::env::var_os(FAY_IN) {
+        Store::open(std::path::Path::new(&path), &OpenOptions::default())
+            .expect("open")
+            .writer()
+            .create_local_user(&local("fay@contoso.com"), &PasswordPolicy::default())
+            .expect("a local fay");
+        return;
+    }
     let db = imported();
     let planned = changes(vec![entra_user("o-fay", "fay@contoso.com", "Fay")], vec![]);
     let preview = aadsync_store::plan::plan(
@@ -136,10 +147,13 @@ fn an_apply_plans_on_a_commit_made_after_the_preview() {
         preview.items().any(|i| i.outcome == ApplyOutcome::Created),
         "the preview creates fay"
     );
-    other(&db)
-        .writer()
-        .create_local_user(&local("fay@contoso.com"), &PasswordPolicy::default())
-        .expect("a local fay, by another process");
+    // A real second process: SQLite's own signal that another one committed, not ours.
+    let other = alone("snapshot::an_apply_plans_on_a_commit_made_after_the_preview")
+        .env(FAY_IN, db.dir.path().join("users.sqlite3"))
+        .output()
+        .expect("the other process");
+    assert!(other.status.success(), "{other:?}");
+    assert_eq!(auth_type(&db, "fay@contoso.com"), "local", "fay exists");
 
     let report = db
         .store

@@ -92,6 +92,14 @@ pub fn entra_group(object_id: &str, name: &str, members: &[&str]) -> DirectoryGr
     }
 }
 
+/// This test binary run again for `test` alone, in a process of its own: for a test that a
+/// kill, a second writer or process-wide state must not share with the others.
+pub fn alone(test: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    command.args(["--exact", test, "--nocapture", "--test-threads=1"]);
+    command
+}
+
 pub fn run() -> RunInfo {
     RunInfo {
         tenant_id: TENANT.into(),

@@ -3,7 +3,7 @@
 //! reports on stdout in lines that start with a marker; the parent reads them, or kills it.
 
 use std::io::{BufRead, BufReader, Lines, Write};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 
 /// The child, killed when dropped.
 pub struct Helper {
@@ -15,11 +15,8 @@ pub struct Helper {
 impl Helper {
     /// Runs `test` alone in a new process with `env`, and waits until it says "ready".
     pub fn ready(test: &str, says: &'static str, env: &[(&str, &std::ffi::OsStr)]) -> Self {
-        let mut command = Command::new(std::env::current_exe().expect("exe"));
-        command
-            .args(["--exact", test, "--nocapture", "--test-threads=1"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
+        let mut command = crate::support::alone(test);
+        command.stdin(Stdio::piped()).stdout(Stdio::piped());
         for (name, value) in env {
             command.env(name, value);
         }
