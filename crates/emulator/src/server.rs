@@ -188,10 +188,10 @@ impl Emulator {
     ) -> Result<String, EmulatorError> {
         let directory = self.shared.directory();
         let user = directory
-            .user(upn)
+            .user_record(upn)
             .ok_or_else(|| EmulatorError::UnknownUser(upn.to_owned()))?;
         let tenant = &directory.tenant;
-        let oid = user["id"].as_str().unwrap_or_default();
+        let oid = user.id.as_str();
         let mut wids: Vec<String> = tenant
             .held_roles_of(oid)
             .into_iter()
@@ -206,13 +206,13 @@ impl Emulator {
             "amr": ["pwd", "mfa"],
             "appid": tenant.applications.first().map(|a| a.client_id.as_str()).unwrap_or_default(),
             "idtyp": "user",
-            "name": user["displayName"],
+            "name": user.display_name,
             "oid": oid,
             "scp": scopes.join(" "),
             "sub": oid,
             "tid": tenant.id,
-            "unique_name": user["userPrincipalName"],
-            "upn": user["userPrincipalName"],
+            "unique_name": user.user_principal_name,
+            "upn": user.user_principal_name,
             "uti": self.shared.next_guid(),
             "ver": "1.0",
             "wids": wids,

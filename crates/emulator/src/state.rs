@@ -134,7 +134,7 @@ impl Shared {
         let directory = self.directory();
         let id = directory
             .user(id_or_upn)
-            .and_then(|u| u["id"].as_str())
+            .map(|u| u.id())
             .ok_or_else(|| EmulatorError::UnknownUser(id_or_upn.to_owned()))?
             .to_owned();
         let now = self.clock.now();

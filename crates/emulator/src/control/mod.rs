@@ -9,6 +9,7 @@ mod registrations;
 pub use crate::faults::{Fault, FaultKind, LOG_CAP, LoggedRequest, glob};
 pub use fault_layer::middleware;
 
+use crate::directory::Kind;
 use crate::generate::iso_date;
 use crate::state::Shared;
 use axum::Router;
@@ -53,8 +54,8 @@ async fn tenant(State(shared): State<Shared>) -> Response {
     let d = shared.directory();
     axum::Json(json!({
         "id": d.tenant.id, "displayName": d.tenant.display_name, "domains": d.tenant.domains,
-        "users": d.users_json.len(), "groups": d.groups_json.len(),
-        "deletedUsers": d.deleted_users_json.len(), "deletedGroups": d.deleted_groups_json.len(),
+        "users": d.listed(Kind::User).len(), "groups": d.listed(Kind::Group).len(),
+        "deletedUsers": d.deleted(Kind::User).len(), "deletedGroups": d.deleted(Kind::Group).len(),
     }))
     .into_response()
 }

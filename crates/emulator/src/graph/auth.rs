@@ -93,10 +93,11 @@ pub(super) const READ_ROLES: &[&str] = &[
 ];
 
 impl Call {
-    /// Whether the caller may read the members of `group` (a JSON group of the snapshot):
-    /// always, unless its membership is hidden and `Member.Read.Hidden` was not granted.
-    pub(super) fn may_read_members(&self, group: &serde_json::Value) -> bool {
-        group["visibility"].as_str() != Some(HIDDEN_MEMBERSHIP)
+    /// Whether the caller may read the members of `group`: always, unless its membership is
+    /// hidden and `Member.Read.Hidden` was not granted.
+    pub(super) fn may_read_members(&self, group: &crate::directory::Object<'_>) -> bool {
+        let visibility = crate::directory::Properties::property(group, "visibility");
+        visibility.as_deref().and_then(serde_json::Value::as_str) != Some(HIDDEN_MEMBERSHIP)
             || self.caller.has_any(READ_HIDDEN_MEMBERS)
     }
 }
@@ -151,7 +152,7 @@ fn authenticate(
         ));
     }
     let object_id = claims["oid"].as_str().unwrap_or_default().to_owned();
-    if !directory.users_by_id.contains_key(&object_id) {
+    if !directory.has_user(&object_id) {
         return Err(GraphError::unauthorized(
             "Access token validation failure. The user does not exist.",
         ));

@@ -68,10 +68,10 @@ pub async fn get_by_ids(
         .iter()
         .filter_map(Value::as_str)
         .filter_map(|id| call.directory.object(id))
-        .filter(|(_, kind)| wanted(*kind))
-        .map(|(o, kind)| match kind {
-            Kind::Group => project(o, None, GROUP_DEFAULT, Some("#microsoft.graph.group")),
-            _ => project(o, None, USER_DEFAULT, Some("#microsoft.graph.user")),
+        .filter(|o| wanted(o.kind()))
+        .map(|o| match o.kind() {
+            Kind::Group => project(&o, None, GROUP_DEFAULT, Some("#microsoft.graph.group")),
+            _ => project(&o, None, USER_DEFAULT, Some("#microsoft.graph.user")),
         })
         .collect();
     call.ids.json(json!({

@@ -3,16 +3,15 @@
 
 use super::auth::{Call, READ_DELETED_GROUPS, READ_DELETED_USERS, READ_GROUPS, READ_USERS, begin};
 use super::projection::{
-    GROUP_DEFAULT, Known, USER_DEFAULT, entity, known_any, known_group, known_user, page,
+    GROUP_DEFAULT, Items, Known, USER_DEFAULT, entity, known_any, known_group, known_user, page,
+    selects,
 };
 use super::query::{self, Kind};
 use super::response::GraphError;
-use crate::directory::Directory;
 use crate::state::Shared;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::Value;
 
 /// What differs between the users and the groups collections.
 struct Collection {
@@ -38,16 +37,6 @@ const GROUPS: Collection = Collection {
     known: known_group,
 };
 
-impl Collection {
-    fn items<'d>(&self, directory: &'d Directory) -> &'d [Value] {
-        if self.kind == Kind::Group {
-            &directory.groups_json
-        } else {
-            &directory.users_json
-        }
-    }
-}
-
 /// `GET /users`, `GET /groups`.
 async fn list(shared: Shared, headers: HeaderMap, raw: Option<String>, c: Collection) -> Response {
     let call = match begin(&shared, &headers, c.scopes) {
@@ -63,14 +52,9 @@ async fn list(shared: Shared, headers: HeaderMap, raw: Option<String>, c: Collec
         Ok(q) => q,
         Err(e) => return call.ids.error(e),
     };
-    let items = c
-        .items(&call.directory)
-        .iter()
-        .map(|o| (o, c.kind))
-        .collect();
     call.ids.json(page(
         &shared,
-        items,
+        Items::Listed(call.directory.listed(c.kind)),
         &q,
         &format!("/v1.0/{}", c.name),
         c.name,
@@ -91,12 +75,7 @@ async fn get_one(
         Err(r) => return r,
     };
     if id == "$count" {
-        return count(
-            &call,
-            c.items(&call.directory).len(),
-            raw.as_deref(),
-            c.kind,
-        );
+        return count(&call, raw.as_deref(), c.kind);
     }
     let q = match query::parse_list(
         query::parse_pairs(raw.as_deref()),
@@ -115,7 +94,7 @@ async fn get_one(
     match found {
         Some(object) => call.ids.json(entity(
             &shared,
-            object,
+            &object,
             q.select.as_deref(),
             c.default,
             c.name,
@@ -158,7 +137,7 @@ pub(super) async fn get_group(
     get_one(shared, headers, id, raw, GROUPS).await
 }
 
-fn count(call: &Call, n: usize, raw: Option<&str>, kind: Kind) -> Response {
+fn count(call: &Call, raw: Option<&str>, kind: Kind) -> Response {
     if !call.eventual {
         return call.ids.error(GraphError::bad_request(
             "Count is not currently supported without the header ConsistencyLevel set to eventual."
@@ -169,22 +148,12 @@ fn count(call: &Call, n: usize, raw: Option<&str>, kind: Kind) -> Response {
     let known: &dyn Fn(&str) -> bool = &known_any;
     match query::parse_list(pairs, true, kind, known) {
         Ok(q) if q.filter.is_some() || q.search.is_some() => {
-            let items: &[Value] = match kind {
-                Kind::Group => &call.directory.groups_json,
-                _ => &call.directory.users_json,
-            };
-            let n = items
-                .iter()
-                .filter(|o| q.filter.as_ref().is_none_or(|f| f.matches(o)))
-                .filter(|o| {
-                    q.search
-                        .as_ref()
-                        .is_none_or(|s| query::search_matches(s, o))
-                })
+            let n = (call.directory.listed(kind).iter())
+                .filter(|o| selects(&q, o))
                 .count();
             call.ids.text(n.to_string())
         }
-        Ok(_) => call.ids.text(n.to_string()),
+        Ok(_) => call.ids.text(call.directory.listed(kind).len().to_string()),
         Err(e) => call.ids.error(e),
     }
 }
@@ -211,16 +180,14 @@ pub(super) async fn deleted_items(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (kind, items, known, context): (Kind, &[Value], Known<'_>, &str) = match kind {
+    let (kind, known, context): (Kind, Known<'_>, &str) = match kind {
         Some(Kind::User) => (
             Kind::User,
-            &call.directory.deleted_users_json,
             &known_user,
             "directory/deletedItems/microsoft.graph.user",
         ),
         Some(Kind::Group) => (
             Kind::Group,
-            &call.directory.deleted_groups_json,
             &known_group,
             "directory/deletedItems/microsoft.graph.group",
         ),
@@ -252,10 +219,9 @@ pub(super) async fn deleted_items(
     if !select.iter().any(|p| p == "deletedDateTime") {
         select.push("deletedDateTime".into());
     }
-    let list = items.iter().map(|o| (o, kind)).collect();
     call.ids.json(page(
         &shared,
-        list,
+        Items::Listed(call.directory.deleted(kind)),
         &q,
         &format!("/v1.0/directory/deletedItems/{cast}"),
         context,

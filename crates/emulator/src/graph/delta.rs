@@ -8,7 +8,7 @@ use super::query;
 use super::replay;
 use super::response::GraphError;
 use crate::changes::{NetChange, Seen, member_delta};
-use crate::directory::Kind;
+use crate::directory::{Kind, Properties};
 use crate::state::Shared;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -114,14 +114,6 @@ impl Collection {
 
     fn base(&self, shared: &Shared) -> String {
         format!("{}/v1.0/{}/delta", shared.base_url(), self.name)
-    }
-
-    fn items<'d>(&self, call: &'d Call) -> &'d [Value] {
-        if self.kind == Kind::Group {
-            &call.directory.groups_json
-        } else {
-            &call.directory.users_json
-        }
     }
 }
 
@@ -337,7 +329,7 @@ struct View<'a> {
 }
 
 impl View<'_> {
-    fn project(&self, object: &Value) -> Value {
+    fn project(&self, object: &impl Properties) -> Value {
         project(object, self.select, self.collection.default, None)
     }
 
@@ -415,16 +407,16 @@ fn enumeration(
     if now - page.issued > TOKEN_LIFETIME {
         return Err(Expired);
     }
-    let items = view.collection.items(view.call);
-    let end = (page.offset + page.size).min(items.len());
-    let value: Vec<Value> = items[page.offset.min(end)..end]
-        .iter()
+    let (directory, kind) = (&view.call.directory, view.collection.kind);
+    let total = directory.listed(kind).len();
+    let end = (page.offset + page.size).min(total);
+    let value: Vec<Value> = (directory.listed(kind).range(page.offset..end).iter())
         .map(|o| {
             let mut v = view.project(o);
             if view.with_members
-                && let (Value::Object(map), Some(id)) = (&mut v, o["id"].as_str())
+                && let Value::Object(map) = &mut v
             {
-                let members: Vec<Value> = (view.call.directory.members_of(id, false).iter())
+                let members: Vec<Value> = (directory.members_of(o.id(), false).iter())
                     .map(|m| typed(m, view.kind_of(m)))
                     .collect();
                 // Graph leaves the annotation out of a group with no members.
@@ -436,7 +428,7 @@ fn enumeration(
         })
         .collect();
     let (version, issued) = (page.version, page.issued);
-    if end < items.len() {
+    if end < total {
         body.insert(
             "@odata.nextLink".into(),
             json!(links.to(Token::Skip {

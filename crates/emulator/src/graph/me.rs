@@ -36,7 +36,7 @@ pub(super) async fn me(
     match call.directory.user(&call.caller.object_id) {
         Some(user) => call.ids.json(entity(
             &shared,
-            user,
+            &user,
             q.select.as_deref(),
             USER_DEFAULT,
             "users",
@@ -114,7 +114,7 @@ fn memberships(
     for group in groups_of(tenant, me, transitive) {
         if let Some(g) = call.directory.group(group) {
             value.push(project(
-                g,
+                &g,
                 q.select.as_deref(),
                 GROUP_DEFAULT,
                 Some("#microsoft.graph.group"),

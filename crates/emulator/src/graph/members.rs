@@ -1,14 +1,14 @@
 //! A group's `members` and `transitiveMembers`, with OData casts and `$count`.
 
 use super::auth::{READ_GROUPS, begin};
-use super::projection::{known_any, known_group, known_user, page};
+use super::projection::{Items, known_any, known_group, known_user, page};
 use super::query::{self, Kind};
 use super::response::{GraphError, RequestIds};
+use crate::directory::Object;
 use crate::state::Shared;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::Value;
 
 pub(super) async fn group_members(
     state: State<Shared>,
@@ -83,16 +83,14 @@ async fn members(
         None => return call.ids.error(GraphError::not_found(&id)),
         // "List group members": a group with hidden membership lists its members only with
         // Member.Read.Hidden; otherwise Authorization_RequestDenied.
-        Some(group) if !call.may_read_members(group) => {
+        Some(group) if !call.may_read_members(&group) => {
             return call.ids.error(GraphError::forbidden());
         }
         Some(_) => {}
     }
-    let member_ids = call.directory.members_of(&id, transitive);
-    let items: Vec<(&Value, Kind)> = member_ids
-        .iter()
-        .filter_map(|m| call.directory.object(m))
-        .filter(|(_, k)| only.is_none_or(|o| o == *k))
+    let ids = call.directory.members_of(&id, transitive);
+    let items: Vec<Object<'_>> = (ids.iter().filter_map(|m| call.directory.object(m)))
+        .filter(|o| only.is_none_or(|only| only == o.kind()))
         .collect();
     if count_only {
         return if call.eventual {
@@ -119,6 +117,12 @@ async fn members(
         Some(c) => format!("/v1.0/groups/{id}/{relation}/{c}"),
         None => format!("/v1.0/groups/{id}/{relation}"),
     };
-    call.ids
-        .json(page(&shared, items, &q, &path, context, only.is_none()))
+    call.ids.json(page(
+        &shared,
+        Items::Objects(items),
+        &q,
+        &path,
+        context,
+        only.is_none(),
+    ))
 }

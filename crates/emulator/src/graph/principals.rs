@@ -297,7 +297,7 @@ fn new_grant(
     }
     match (consent_type.as_str(), &principal_id) {
         ("AllPrincipals", None) => {}
-        ("Principal", Some(user)) if directory.users_by_id.contains_key(user) => {}
+        ("Principal", Some(user)) if directory.has_user(user) => {}
         _ => {
             return Err(GraphError::bad_request(
                 "consentType must be 'AllPrincipals' without a principalId, or 'Principal' with the principalId of a user.".into(),

@@ -2,8 +2,10 @@
 //! filtered, searched, ordered page of a collection with its `@odata` links.
 
 use super::query::{self, Kind, ListQuery};
+use crate::directory::{Listed, Object, Properties};
 use crate::state::Shared;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 /// Default properties when `$select` is absent, as Graph returns them.
 pub(super) const USER_DEFAULT: &[&str] = &[
@@ -35,7 +37,7 @@ pub(super) const GROUP_DEFAULT: &[&str] = &[
 ];
 
 pub(super) fn project(
-    object: &Value,
+    object: &impl Properties,
     select: Option<&[String]>,
     default: &[&str],
     with_type: Option<&str>,
@@ -45,7 +47,8 @@ pub(super) fn project(
         out.insert("@odata.type".into(), Value::String(t.into()));
     }
     let mut put = |k: &str| {
-        out.insert(k.to_owned(), object.get(k).cloned().unwrap_or(Value::Null));
+        let value = object.property(k).map(Cow::into_owned);
+        out.insert(k.to_owned(), value.unwrap_or(Value::Null));
     };
     match select {
         Some(props) => props
@@ -67,38 +70,33 @@ pub(super) fn known_any(p: &str) -> bool {
     known_user(p) || known_group(p)
 }
 
+/// What a page is cut from: a directory list (read by position when nothing filters or
+/// orders it) or objects already gathered.
+pub(super) enum Items<'a> {
+    Listed(Listed<'a>),
+    Objects(Vec<Object<'a>>),
+}
+
 /// Filters, searches, orders and pages a collection, producing Graph's page JSON.
 pub(super) fn page(
     shared: &Shared,
-    items: Vec<(&Value, Kind)>,
+    items: Items<'_>,
     q: &ListQuery,
     path: &str,
     context: &str,
     typed: bool,
 ) -> Value {
-    let mut matching: Vec<(&Value, Kind)> = items
-        .into_iter()
-        .filter(|(o, _)| q.filter.as_ref().is_none_or(|f| f.matches(o)))
-        .filter(|(o, _)| {
-            q.search
-                .as_ref()
-                .is_none_or(|s| query::search_matches(s, o))
-        })
-        .collect();
-    if let Some(descending) = q.order_by_display_name {
-        matching.sort_by_key(|(o, _)| o["displayName"].as_str().unwrap_or_default().to_lowercase());
-        if descending {
-            matching.reverse();
-        }
-    }
-    let total = matching.len();
+    let plain = q.filter.is_none() && q.search.is_none() && q.order_by_display_name.is_none();
+    let (total, window) = match items {
+        Items::Listed(list) if plain => (list.len(), list.range(q.skip..q.skip + q.top)),
+        Items::Listed(list) => matching(list.iter(), q),
+        Items::Objects(objects) => matching(objects.into_iter(), q),
+    };
     let end = (q.skip + q.top).min(total);
-    let value: Vec<Value> = matching
-        .get(q.skip.min(total)..end)
-        .unwrap_or_default()
+    let value: Vec<Value> = window
         .iter()
-        .map(|(o, kind)| {
-            let (default, type_name) = match kind {
+        .map(|o| {
+            let (default, type_name) = match o.kind() {
                 Kind::Group => (GROUP_DEFAULT, "#microsoft.graph.group"),
                 _ => (USER_DEFAULT, "#microsoft.graph.user"),
             };
@@ -137,10 +135,41 @@ pub(super) fn page(
     Value::Object(body)
 }
 
+/// Whether an object passes the query's `$filter` and `$search`.
+pub(super) fn selects(q: &ListQuery, o: &Object<'_>) -> bool {
+    q.filter.as_ref().is_none_or(|f| f.matches(o))
+        && (q.search.as_ref()).is_none_or(|s| query::search_matches(s, o))
+}
+
+/// The objects matching the query's filter and search, in its order: how many, and the
+/// page's window of them.
+fn matching<'a>(
+    items: impl Iterator<Item = Object<'a>>,
+    q: &ListQuery,
+) -> (usize, Vec<Object<'a>>) {
+    let mut matching: Vec<Object<'_>> = items.filter(|o| selects(q, o)).collect();
+    if let Some(descending) = q.order_by_display_name {
+        matching.sort_by_cached_key(|o| match o.property("displayName").as_deref() {
+            Some(Value::String(name)) => name.to_lowercase(),
+            _ => String::new(),
+        });
+        if descending {
+            matching.reverse();
+        }
+    }
+    let total = matching.len();
+    let end = (q.skip + q.top).min(total);
+    let window = matching
+        .get(q.skip.min(total)..end)
+        .unwrap_or_default()
+        .to_vec();
+    (total, window)
+}
+
 /// One object with `@odata.context` `…/$metadata#<collection>/$entity`.
 pub(super) fn entity(
     shared: &Shared,
-    object: &Value,
+    object: &impl Properties,
     select: Option<&[String]>,
     default: &[&str],
     collection: &str,

@@ -18,6 +18,7 @@
 
 use super::response::{GraphError, RequestIds};
 use crate::budget::{Verdict, WINDOW, cost, quota};
+use crate::directory::Kind;
 use crate::quirks::Throttling;
 use crate::state::Shared;
 use axum::extract::{Request, State};
@@ -54,7 +55,9 @@ pub async fn middleware(State(shared): State<Shared>, request: Request, next: Ne
     let path = request.uri().path();
     let budget = match shared.quirks.throttling {
         Throttling::Off => None,
-        Throttling::Documented => Some((quota(shared.directory().users_json.len()), WINDOW)),
+        Throttling::Documented => {
+            Some((quota(shared.directory().listed(Kind::User).len()), WINDOW))
+        }
         Throttling::Quota { units, per } => Some((units, per)),
     };
     let counted = path.starts_with("/v1.0/") && path != "/v1.0/$batch";

@@ -12,6 +12,7 @@ mod host;
 mod identity;
 mod memberships;
 mod registrations;
+mod shapes;
 mod strict;
 mod support;
 mod throttling;

@@ -1,8 +1,10 @@
 //! `$filter`: the expression subset Graph accepts on directory objects, parsed and evaluated.
 
 use super::Kind;
+use crate::directory::Properties;
 use crate::graph::response::GraphError;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Properties Graph lets a `$filter` name on each kind of object.
 pub(super) fn filterable(kind: Kind, prop: &str) -> bool {
@@ -70,24 +72,24 @@ impl Expr {
         }
     }
 
-    /// Evaluates against a full JSON object. String comparisons ignore case, as Graph's do.
-    pub fn matches(&self, object: &Value) -> bool {
+    /// Evaluates against an object. String comparisons ignore case, as Graph's do.
+    pub fn matches(&self, object: &impl Properties) -> bool {
         let eq = |a: &Value, b: &Value| match (a, b) {
             (Value::String(a), Value::String(b)) => {
                 a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
             }
             (a, b) => a == b,
         };
+        let get = |p: &str| object.property(p).unwrap_or(Cow::Owned(Value::Null));
         match self {
-            Expr::Eq(p, v) => eq(object.get(p).unwrap_or(&Value::Null), v),
-            Expr::Ne(p, v) => !eq(object.get(p).unwrap_or(&Value::Null), v),
-            Expr::StartsWith(p, prefix) => object
-                .get(p)
-                .and_then(Value::as_str)
+            Expr::Eq(p, v) => eq(&get(p), v),
+            Expr::Ne(p, v) => !eq(&get(p), v),
+            Expr::StartsWith(p, prefix) => get(p)
+                .as_str()
                 .is_some_and(|s| s.to_lowercase().starts_with(&prefix.to_lowercase())),
             Expr::In(p, values) => {
-                let have = object.get(p).unwrap_or(&Value::Null);
-                values.iter().any(|v| eq(have, v))
+                let have = get(p);
+                values.iter().any(|v| eq(&have, v))
             }
             Expr::And(a, b) => a.matches(object) && b.matches(object),
             Expr::Or(a, b) => a.matches(object) || b.matches(object),

@@ -1,5 +1,6 @@
 //! `$search`: quoted `"property:term"` clauses joined by AND and OR, matched as Graph does.
 
+use crate::directory::Properties;
 use crate::graph::response::GraphError;
 use serde_json::Value;
 
@@ -52,10 +53,11 @@ pub fn parse_search(text: &str) -> Result<Vec<Vec<(String, String)>>, GraphError
 
 /// Graph's `$search` semantics: displayName and description are tokenized (any word starts
 /// with the term); other properties match from the start.
-pub fn search_matches(groups: &[Vec<(String, String)>], object: &Value) -> bool {
+pub fn search_matches(groups: &[Vec<(String, String)>], object: &impl Properties) -> bool {
     groups.iter().any(|clauses| {
         clauses.iter().all(|(prop, term)| {
-            let Some(value) = object.get(prop).and_then(Value::as_str) else {
+            let value = object.property(prop);
+            let Some(value) = value.as_deref().and_then(Value::as_str) else {
                 return false;
             };
             let value = value.to_lowercase();
