@@ -406,7 +406,9 @@ fn client_checks(
 
 /// Runs `crates/emulator/compat/msal_check.py` with the pinned MSAL Python, then
 /// `graph_sdk_check.py` with Microsoft's Graph SDK for Python on the token MSAL got, against
-/// an emulator started with TLS: what Microsoft's own client libraries make of it. `build`
+/// an emulator started with TLS: what Microsoft's own client libraries make of it. The SDK
+/// check changes the tenant between `groups/delta` rounds through the control API, which the
+/// emulator's default feature `control` serves (both builds keep default features). `build`
 /// when nothing built the emulator yet (`cargo xtask test` built it with everything else).
 pub fn compat(ctx: &mut Ctx, build: bool) -> Result<(), String> {
     let compat = ctx.root.join("crates/emulator/compat");
