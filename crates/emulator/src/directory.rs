@@ -223,6 +223,16 @@ pub struct Directory {
     users_by_id: HashMap<String, u32>,
     users_by_upn: HashMap<String, u32>,
     groups_by_id: HashMap<String, u32>,
+    /// Each group's visible direct members by kind, as positions in `tenant` (by the group's
+    /// position): a member page of a large group reads its window, not the whole list again.
+    members: Vec<Members>,
+}
+
+/// A group's direct members that are not in the recycle bin.
+#[derive(Debug, Default)]
+struct Members {
+    users: Vec<u32>,
+    groups: Vec<u32>,
 }
 
 /// A list of one kind of object in the directory, read by position: a page of a million users
@@ -283,12 +293,28 @@ impl Directory {
         let index = |list: &[u32], key: &dyn Fn(usize) -> String| -> HashMap<String, u32> {
             list.iter().map(|&i| (key(i as usize), i)).collect()
         };
+        let users_by_id = index(&users, &|i| tenant.users[i].id.clone());
+        let groups_by_id = index(&groups, &|i| tenant.groups[i].id.clone());
+        let members = (tenant.groups.iter())
+            .map(|g| match g.deleted_date_time {
+                Some(_) => Members::default(),
+                None => Members {
+                    users: (g.members.iter())
+                        .filter_map(|m| users_by_id.get(m).copied())
+                        .collect(),
+                    groups: (g.members.iter())
+                        .filter_map(|m| groups_by_id.get(m).copied())
+                        .collect(),
+                },
+            })
+            .collect();
         Self {
-            users_by_id: index(&users, &|i| tenant.users[i].id.clone()),
             users_by_upn: index(&users, &|i| {
                 tenant.users[i].user_principal_name.to_lowercase()
             }),
-            groups_by_id: index(&groups, &|i| tenant.groups[i].id.clone()),
+            users_by_id,
+            groups_by_id,
+            members,
             deleted_users: positions(&tenant.users, user_gone, true),
             deleted_groups: positions(&tenant.groups, group_gone, true),
             users,
@@ -314,6 +340,23 @@ impl Directory {
     /// Objects of one kind in the recycle bin.
     pub fn deleted(&self, kind: Kind) -> Listed<'_> {
         self.list(kind, true)
+    }
+
+    /// The direct members of one kind of an active group (deleted members left out), in
+    /// the group's order.
+    pub fn members(&self, group_id: &str, kind: Kind) -> Option<Listed<'_>> {
+        let members = self
+            .members
+            .get(*self.groups_by_id.get(group_id)? as usize)?;
+        let positions = match kind {
+            Kind::Group => &members.groups,
+            _ => &members.users,
+        };
+        Some(Listed {
+            directory: self,
+            kind,
+            positions,
+        })
     }
 
     fn list(&self, kind: Kind, deleted: bool) -> Listed<'_> {

@@ -4,7 +4,6 @@ use super::auth::{READ_GROUPS, begin};
 use super::projection::{Items, known_any, known_group, known_user, page};
 use super::query::{self, Kind};
 use super::response::{GraphError, RequestIds};
-use crate::directory::Object;
 use crate::state::Shared;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -88,10 +87,18 @@ async fn members(
         }
         Some(_) => {}
     }
-    let ids = call.directory.members_of(&id, transitive);
-    let items: Vec<Object<'_>> = (ids.iter().filter_map(|m| call.directory.object(m)))
-        .filter(|o| only.is_none_or(|only| only == o.kind()))
-        .collect();
+    let items = match only {
+        Some(kind) if !transitive => call.directory.members(&id, kind).map(Items::Listed),
+        _ => None,
+    };
+    let items = items.unwrap_or_else(|| {
+        let ids = call.directory.members_of(&id, transitive);
+        Items::Objects(
+            (ids.iter().filter_map(|m| call.directory.object(m)))
+                .filter(|o| only.is_none_or(|only| only == o.kind()))
+                .collect(),
+        )
+    });
     if count_only {
         return if call.eventual {
             call.ids.text(items.len().to_string())
@@ -117,12 +124,6 @@ async fn members(
         Some(c) => format!("/v1.0/groups/{id}/{relation}/{c}"),
         None => format!("/v1.0/groups/{id}/{relation}"),
     };
-    call.ids.json(page(
-        &shared,
-        Items::Objects(items),
-        &q,
-        &path,
-        context,
-        only.is_none(),
-    ))
+    call.ids
+        .json(page(&shared, items, &q, &path, context, only.is_none()))
 }

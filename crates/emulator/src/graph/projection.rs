@@ -77,6 +77,15 @@ pub(super) enum Items<'a> {
     Objects(Vec<Object<'a>>),
 }
 
+impl Items<'_> {
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Items::Listed(list) => list.len(),
+            Items::Objects(objects) => objects.len(),
+        }
+    }
+}
+
 /// Filters, searches, orders and pages a collection, producing Graph's page JSON.
 pub(super) fn page(
     shared: &Shared,
