@@ -4,6 +4,7 @@ use super::auth::{READ_GROUPS, begin};
 use super::projection::{Items, known_any, known_group, known_user, page};
 use super::query::{self, Kind};
 use super::response::{GraphError, RequestIds};
+use crate::directory::Directory;
 use crate::state::Shared;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -87,18 +88,7 @@ async fn members(
         }
         Some(_) => {}
     }
-    let items = match only {
-        Some(kind) if !transitive => call.directory.members(&id, kind).map(Items::Listed),
-        _ => None,
-    };
-    let items = items.unwrap_or_else(|| {
-        let ids = call.directory.members_of(&id, transitive);
-        Items::Objects(
-            (ids.iter().filter_map(|m| call.directory.object(m)))
-                .filter(|o| only.is_none_or(|only| only == o.kind()))
-                .collect(),
-        )
-    });
+    let items = listing(&call.directory, &id, only, transitive);
     if count_only {
         return if call.eventual {
             call.ids.text(items.len().to_string())
@@ -126,4 +116,26 @@ async fn members(
     };
     call.ids
         .json(page(&shared, items, &q, &path, context, only.is_none()))
+}
+
+/// A group's members (of one kind when `only`), direct or transitive; direct members of one
+/// kind are read by position.
+fn listing<'d>(
+    directory: &'d Directory,
+    id: &str,
+    only: Option<Kind>,
+    transitive: bool,
+) -> Items<'d> {
+    let direct = match only {
+        Some(kind) if !transitive => directory.members(id, kind),
+        _ => None,
+    };
+    direct.map(Items::Listed).unwrap_or_else(|| {
+        let ids = directory.members_of(id, transitive);
+        Items::Objects(
+            (ids.iter().filter_map(|m| directory.object(m)))
+                .filter(|o| only.is_none_or(|only| only == o.kind()))
+                .collect(),
+        )
+    })
 }

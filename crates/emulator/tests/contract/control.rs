@@ -32,20 +32,18 @@ async fn control(
     request.send().await.expect("control").status().as_u16()
 }
 
+/// Creates an object through the control API; its JSON.
+async fn create(env: &crate::support::Env, path: &str, body: Value) -> Value {
+    let url = format!("{}{path}", env.emulator.base_url());
+    let response = env.http.post(url).json(&body).send().await.expect("create");
+    response.json::<Value>().await.expect("json")
+}
+
 #[tokio::test]
 async fn tenant_changes_show_up_in_graph() {
     let env = start(60, 6).await;
     let token = env.token(ALL_SCOPES);
-    let created = env
-        .http
-        .post(format!("{}/_emulator/users", env.emulator.base_url()))
-        .json(&json!({"userPrincipalName": "new.hire@contoso.com", "displayName": "New Hire", "mail": "new.hire@contoso.com", "department": "Sales"}))
-        .send()
-        .await
-        .expect("create")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let created = create(&env, "/_emulator/users", json!({"userPrincipalName": "new.hire@contoso.com", "displayName": "New Hire", "mail": "new.hire@contoso.com", "department": "Sales"})).await;
     let id = created["id"].as_str().expect("id").to_owned();
     assert_eq!(
         user(&env, token.clone(), id.clone()).await.2["displayName"],
@@ -322,16 +320,8 @@ async fn member_pages_leave_out_recycled_members_until_restored() {
     let users: Vec<String> = dir.users[1..8].iter().map(|u| u.id.clone()).collect();
     let mut members = vec![inner.clone()];
     members.extend(users.iter().cloned());
-    let created = env
-        .http
-        .post(format!("{}/_emulator/groups", env.emulator.base_url()))
-        .json(&json!({"displayName": "Paged", "securityEnabled": true, "members": members}))
-        .send()
-        .await
-        .expect("create")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let body = json!({"displayName": "Paged", "securityEnabled": true, "members": members});
+    let created = create(&env, "/_emulator/groups", body).await;
     let group = created["id"].as_str().expect("id");
     let users_path = format!("/v1.0/groups/{group}/members/microsoft.graph.user");
     let groups_path = format!("/v1.0/groups/{group}/members/microsoft.graph.group");
