@@ -4,9 +4,11 @@
 //! model; then the oracles:
 //! - the emulator shows what the test changed (else the other checks mean little);
 //! - "Check deleted objects" lists what the model lists, with the same proposals;
-//! - the database equals the model's;
+//! - the database equals the model's, and its scope reasons are the model's (the same roots
+//!   per object, each path a shortest chain of the tenant);
 //! - a copy of the database synchronized once more with `full: true` (no selection, no
-//!   check) ends exactly where the database is: incremental ≡ full.
+//!   check) ends exactly where the database is, reasons and their paths included:
+//!   incremental ≡ full.
 
 use crate::Env;
 use crate::db::{self, Difference};
@@ -127,12 +129,25 @@ async fn run_step(
     let tenant_id = env.emulator.tenant_id();
     let actual = db::project(&env.store, &tenant_id);
     differences.extend(db::differences("model", "model", "db", &model.db, &actual));
-    differences.extend(full_differences(env, tenant, &actual, step).await);
+    let reasons = db::reasons(&env.store, &tenant_id);
+    differences.extend(db::reason_differences(
+        &model.reasons(tenant),
+        tenant,
+        &reasons,
+    ));
+    differences.extend(full_differences(env, tenant, &actual, &reasons, step).await);
     differences
 }
 
-/// Incremental ≡ full: a copy synchronized with `full: true` holds what the database holds.
-async fn full_differences(env: &Env, tenant: &Tenant, actual: &Db, step: usize) -> Vec<Difference> {
+/// Incremental ≡ full: a copy synchronized with `full: true` holds what the database holds,
+/// down to the path of each reason (rule 5: "ends in the same state").
+async fn full_differences(
+    env: &Env,
+    tenant: &Tenant,
+    actual: &Db,
+    reasons: &db::StoredReasons,
+    step: usize,
+) -> Vec<Difference> {
     let (copy, path) = env.copy(&format!("full-{step}.sqlite3"));
     let spec = SyncSpec {
         full: true,
@@ -140,10 +155,22 @@ async fn full_differences(env: &Env, tenant: &Tenant, actual: &Db, step: usize) 
     };
     let result = sync(env, &copy, tenant, &spec).await;
     let after = db::project(&copy, &env.emulator.tenant_id());
+    let after_reasons = db::reasons(&copy, &env.emulator.tenant_id());
     drop(copy);
     let _ = std::fs::remove_file(&path);
     match result {
-        Ok(_) => db::differences("full", "db", "after a full sync", actual, &after),
+        Ok(_) => {
+            let (want, got) = ("db", "after a full sync");
+            let mut out = db::differences("full", want, got, actual, &after);
+            out.extend(db::stored_reason_differences(
+                "full",
+                want,
+                got,
+                reasons,
+                &after_reasons,
+            ));
+            out
+        }
         Err(e) => vec![Difference {
             category: "full: error".into(),
             detail: e,

@@ -2,10 +2,11 @@
 //!
 //! Generated sequences of tenant changes and synchronizations run against the emulator into
 //! a real SQLite file; after every step the database, read with SQL, must equal a small
-//! independent model of ARCHITECTURE.md's "What a synchronization decides" (`spec`), and a
-//! copy of it synchronized once more with `full: true` must not change (incremental ≡ full).
-//! A failure prints the seed and the steps, then a minimized case. `regress` holds the three
-//! cases of issue 19 as explicit scenarios.
+//! independent model of ARCHITECTURE.md's "What a synchronization decides" (`spec`) — the
+//! scope's reasons included —, and a copy of it synchronized once more with `full: true` must
+//! not change (incremental ≡ full). A failure prints the seed and the steps, then a minimized
+//! case. `regress` holds the three cases of issue 19 as explicit scenarios, `reasons` the
+//! reasons through renames, moves, un-nesting and deleted roots.
 //!
 //! `AADSYNC_MODEL_SEQUENCES=N` runs N sequences (seeds 1..=N, or from
 //! `AADSYNC_MODEL_FIRST_SEED`); `AADSYNC_MODEL_SEED=S` replays
@@ -17,6 +18,7 @@
 mod db;
 mod driver;
 mod generate;
+mod reasons;
 mod regress;
 mod shrink;
 mod spec;

@@ -12,7 +12,7 @@ use crate::spec::Db;
 use crate::tenant::{Change, Group, Id, Life, Tenant, User, alias, group_id, user_id};
 use std::collections::BTreeSet;
 
-fn tenant(users: usize, groups: &[&[Id]]) -> Tenant {
+pub fn tenant(users: usize, groups: &[&[Id]]) -> Tenant {
     let mut t = Tenant::default();
     for n in 0..users {
         t.users.insert(
@@ -42,7 +42,7 @@ fn tenant(users: usize, groups: &[&[Id]]) -> Tenant {
     t
 }
 
-fn select_groups(groups: &[Id], nested: bool) -> SyncSpec {
+pub fn select_groups(groups: &[Id], nested: bool) -> SyncSpec {
     SyncSpec {
         groups: groups.to_vec(),
         members: true,
@@ -51,7 +51,7 @@ fn select_groups(groups: &[Id], nested: bool) -> SyncSpec {
     }
 }
 
-fn check_deleted() -> SyncSpec {
+pub fn check_deleted() -> SyncSpec {
     SyncSpec {
         check_deleted: true,
         actions: Actions::Proposals,
@@ -60,12 +60,12 @@ fn check_deleted() -> SyncSpec {
 }
 
 /// Applies `change` to the mirror and the emulator.
-async fn change(env: &Env, t: &mut Tenant, c: Change) {
+pub async fn change(env: &Env, t: &mut Tenant, c: Change) {
     assert!(c.apply(t), "{}", c.describe());
     env.change(&c).await;
 }
 
-async fn run(env: &Env, t: &Tenant, spec: &SyncSpec) -> (BTreeSet<String>, Db) {
+pub async fn run(env: &Env, t: &Tenant, spec: &SyncSpec) -> (BTreeSet<String>, Db) {
     let listed = sync(env, &env.store, t, spec)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", spec.describe()));

@@ -1,9 +1,10 @@
 //! The model: ARCHITECTURE.md's "What a synchronization decides", written as code from that
 //! section alone (never from the sync's implementation). It keeps what the database must
 //! hold after each synchronization — the imported users and groups, their Azure AD members,
-//! the tombstones — plus the organization's scope roots and the administrator's standing
-//! decisions, and moves them on by one synchronization at a time from the tenant as Graph
-//! shows it ([`Tenant`], the test's own record of what it changed).
+//! the tombstones, and why each object is in scope ([`Model::reasons`]) — plus the
+//! organization's scope roots and the administrator's standing decisions, and moves them on
+//! by one synchronization at a time from the tenant as Graph shows it ([`Tenant`], the test's
+//! own record of what it changed).
 //!
 //! Where the section leaves a choice open, the reading taken is stated at the rule as
 //! "Reading:" (and listed in the report of issue 19).
@@ -102,42 +103,92 @@ pub struct Scope {
     pub groups: BTreeSet<Id>,
 }
 
+/// The reasons an object is in scope: root → how many groups its path goes through (0 for
+/// the root itself). Which of several shortest paths is stored is left open by
+/// ARCHITECTURE.md, so the model decides only their length; `db::reason_differences` checks
+/// that the stored path is a real chain of the tenant.
+pub type Reasons = BTreeMap<Id, BTreeMap<Id, usize>>;
+
 impl Model {
     /// "An object is in scope when it has at least one reason, computed from IDs on the
-    /// tenant as Graph shows it now (a deleted user is a member of nothing)":
-    /// - a user: a root; or a direct user member of a group root with *members*; or, for a
-    ///   root with *members* and *nested*, a direct user member of a group nested in it at
-    ///   any depth;
-    /// - a group: a root; or nested at any depth in a root with *members* and *nested*.
-    ///
-    /// Reading: a deleted group (recycle bin or gone) is, like a deleted user, a member of
-    /// nothing and has no members as Graph shows it, so no path goes through it.
+    /// tenant as Graph shows it now (a deleted user is a member of nothing)": the objects
+    /// [`Model::reasons`] gives a reason.
     pub fn scope(&self, t: &Tenant) -> Scope {
-        let mut scope = Scope {
-            users: self.user_roots.clone(),
-            groups: self.group_roots.keys().cloned().collect(),
+        let mut scope = Scope::default();
+        for id in self.reasons(t).into_keys() {
+            if self.user_roots.contains(&id) || t.users.contains_key(&id) {
+                scope.users.insert(id);
+            } else {
+                scope.groups.insert(id);
+            }
+        }
+        scope
+    }
+
+    /// Every object's reasons (ARCHITECTURE.md, "What a synchronization decides"):
+    /// - a user: it is a root; or it is a direct user member of a group root with *members*;
+    ///   or, for a root with *members* and *nested*, a direct user member of a group nested in
+    ///   it at any depth;
+    /// - a group: it is a root; or it is nested at any depth in a root with *members* and
+    ///   *nested*.
+    ///
+    /// "Each reason is the root and the path of groups it goes through ("Sales / EMEA")", one
+    /// shortest path per root ("breadth-first through nested groups"): a direct member of a
+    /// root goes through the root (one group), a member of a group nested in it through the
+    /// root and that group (two), and so on.
+    ///
+    /// Reading: the object itself is not on its path — the schema stores '' for the root
+    /// itself, so a group nested in a root goes through the root alone, as a user member
+    /// of that root does.
+    ///
+    /// Reading: a root is a reason of its own whatever Entra ID did to it (roots are "kept
+    /// until an administrator takes one out"; only membership is said to end with a
+    /// deletion). A deleted group (recycle bin or gone) is, like a deleted user, a member of
+    /// nothing and has no members as Graph shows it, so no path goes through it.
+    ///
+    /// These are also the rows `azure_scope_reasons` must hold after a synchronization
+    /// ("Every sync recomputes them"). Reading: every object in scope has its rows, imported
+    /// or not — an in-scope user deleted on this server (tombstone) too: "An object is in
+    /// scope when it has at least one reason" and the schema's "no row = out of scope" (its
+    /// "Why an imported object is in scope" above it is the looser wording).
+    pub fn reasons(&self, t: &Tenant) -> Reasons {
+        let mut out = Reasons::new();
+        let mut add = |object: &Id, root: &Id, groups: usize| {
+            let length = out
+                .entry(object.clone())
+                .or_default()
+                .entry(root.clone())
+                .or_insert(groups);
+            *length = (*length).min(groups);
         };
+        for root in self.user_roots.iter().chain(self.group_roots.keys()) {
+            add(root, root, 0);
+        }
         for (root, flags) in &self.group_roots {
             if !flags.members {
                 continue;
             }
-            let mut todo = vec![root.clone()];
-            let mut seen = BTreeSet::new();
-            while let Some(g) = todo.pop() {
-                if !seen.insert(g.clone()) {
-                    continue;
-                }
-                for m in t.visible_members(&g) {
-                    if t.users.contains_key(m) {
-                        scope.users.insert(m.clone());
-                    } else if flags.nested {
-                        scope.groups.insert(m.clone());
-                        todo.push(m.clone());
+            // Level by level, so the first time an object is met is through a shortest path.
+            let mut level = vec![root.clone()];
+            let mut seen = BTreeSet::from([root.clone()]);
+            let mut groups = 1;
+            while !level.is_empty() {
+                let mut next = Vec::new();
+                for g in &level {
+                    for m in t.visible_members(g) {
+                        if t.users.contains_key(m) {
+                            add(m, root, groups);
+                        } else if flags.nested && seen.insert(m.clone()) {
+                            add(m, root, groups);
+                            next.push(m.clone());
+                        }
                     }
                 }
+                level = next;
+                groups += 1;
             }
         }
-        scope
+        out
     }
 
     /// Whether a finding still holds for an object.
