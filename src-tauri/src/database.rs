@@ -44,8 +44,7 @@ impl Database {
         if let Some(index) = slot.as_ref() {
             return Ok(Arc::clone(index));
         }
-        let rows = self.store()?.reader().user_rows()?;
-        let index = Arc::new(UserIndex::new(rows));
+        let index = Arc::new(self.store()?.reader().user_index()?);
         index.warm();
         *slot = Some(Arc::clone(&index));
         Ok(index)

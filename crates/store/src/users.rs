@@ -3,6 +3,7 @@
 use crate::model::*;
 use crate::password::{self, PasswordPolicy};
 use crate::snapshot::Snapshots;
+use crate::view::UserIndex;
 use crate::{Result, StoreError};
 use aadsync_keystore::SecretString;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -59,6 +60,20 @@ impl<'a> ReadHandle<'a> {
 
     /// Every user, as the Users area lists them, ordered by id.
     pub fn user_rows(&self) -> Result<Vec<UserRow>> {
+        let mut rows = Vec::new();
+        self.each_user_row(|row| rows.push(row))?;
+        Ok(rows)
+    }
+
+    /// Every user packed for the Users area, read row by row (a million users are never
+    /// held as owned rows).
+    pub fn user_index(&self) -> Result<UserIndex> {
+        let mut builder = UserIndex::builder();
+        self.each_user_row(|row| builder.push(&row))?;
+        Ok(builder.finish())
+    }
+
+    fn each_user_row(&self, mut each: impl FnMut(UserRow)) -> Result<()> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -69,29 +84,11 @@ impl<'a> ReadHandle<'a> {
                  ORDER BY u.id",
             )
             .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(UserRow {
-                    id: UserId(r.get(0)?),
-                    account_name: r.get(1)?,
-                    auth_type: auth_type(r.get_ref(2)?.as_str()?),
-                    enabled: r.get(3)?,
-                    full_name: r.get(4)?,
-                    email: r.get(5)?,
-                    department: r.get(6)?,
-                    user_principal_name: r.get(7)?,
-                    user_type: r
-                        .get::<_, Option<String>>(8)?
-                        .map(|t| UserType::from_sql(&t)),
-                    deleted_in_directory: r
-                        .get::<_, Option<String>>(9)?
-                        .and_then(|d| DirectoryDeletion::from_sql(&d)),
-                    last_synchronized_at: r.get(10)?,
-                })
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.sql(e))
+        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
+            each(user_row(r).map_err(|e| self.sql(e))?);
+        }
+        Ok(())
     }
 
     pub fn count_users(&self) -> Result<u64> {
@@ -227,6 +224,27 @@ impl<'a> ReadHandle<'a> {
             .flatten();
         Ok(phc.is_some_and(|phc| password::verify(password, &phc)))
     }
+}
+
+/// One line of the Users area from `each_user_row`'s query.
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: UserId(r.get(0)?),
+        account_name: r.get(1)?,
+        auth_type: auth_type(r.get_ref(2)?.as_str()?),
+        enabled: r.get(3)?,
+        full_name: r.get(4)?,
+        email: r.get(5)?,
+        department: r.get(6)?,
+        user_principal_name: r.get(7)?,
+        user_type: r
+            .get::<_, Option<String>>(8)?
+            .map(|t| UserType::from_sql(&t)),
+        deleted_in_directory: r
+            .get::<_, Option<String>>(9)?
+            .and_then(|d| DirectoryDeletion::from_sql(&d)),
+        last_synchronized_at: r.get(10)?,
+    })
 }
 
 fn auth_type(text: &str) -> AuthType {

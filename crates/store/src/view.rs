@@ -1,11 +1,14 @@
 //! The Users area's view of all users: filter, sort and a window of rows, in memory.
 //!
-//! The app loads every row once ([`UserIndex::new`]) and answers each scroll, sort or filter
-//! from memory: a sorted permutation per column is computed once and reused, and filtering walks
-//! it with pre-lowered search text, so a filter over 100k users is a linear scan without
-//! allocation per row. SQL `LIKE '%…%'` with `OFFSET` would rescan on every scroll.
+//! The app loads every row once ([`UserIndex::builder`], fed row by row from SQLite) and
+//! answers each scroll, sort or filter from memory. The rows are packed: their text in two
+//! arenas (as shown, and lower-cased for search) with a fixed-size record per row pointing
+//! into them, so a million users take about 300 bytes each instead of the 700 their owned
+//! strings took, and a filter scans one contiguous string instead of a million small ones. A
+//! sorted permutation per column is computed once and reused. SQL `LIKE '%…%'` with `OFFSET`
+//! would rescan on every scroll.
 
-use crate::model::{AuthType, DirectoryDeletion, UserRow};
+use crate::model::{AuthType, DirectoryDeletion, UserId, UserRow, UserType};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -36,15 +39,19 @@ pub struct UserQuery {
 
 /// The answer: how many rows match, and the requested window of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserPage<'a> {
+pub struct UserPage {
     pub total: usize,
     pub offset: usize,
-    pub rows: Vec<&'a UserRow>,
+    pub rows: Vec<UserRow>,
 }
 
 /// What the State column shows.
 pub fn state_label(row: &UserRow) -> &'static str {
-    match (row.deleted_in_directory, row.enabled) {
+    state(row.deleted_in_directory, row.enabled)
+}
+
+fn state(deleted: Option<DirectoryDeletion>, enabled: bool) -> &'static str {
+    match (deleted, enabled) {
         (Some(DirectoryDeletion::SoftDeleted), _) => "Deleted in Azure AD (restorable)",
         (Some(DirectoryDeletion::HardDeleted), _) => "Deleted in Azure AD",
         (None, true) => "Enabled",
@@ -52,60 +59,211 @@ pub fn state_label(row: &UserRow) -> &'static str {
     }
 }
 
+/// Separates the fields of a row's search text: a query holding it matches nothing, so a
+/// match never spans two fields or two rows.
+const SEPARATOR: char = '\u{1f}';
+
+/// A row's text fields, in the order they are packed.
+const ACCOUNT: usize = 0;
+const FULL_NAME: usize = 1;
+const EMAIL: usize = 2;
+const DEPARTMENT: usize = 3;
+const UPN: usize = 4;
+const LAST_SYNCHRONIZED: usize = 5;
+const FIELDS: usize = 6;
+
+/// One packed row: its text is `lens[0]` bytes from `start` in the index's `text`, then
+/// `lens[1]`, and so on.
+#[derive(Debug)]
+struct Record {
+    id: UserId,
+    start: usize,
+    lens: [u32; FIELDS],
+    auth_type: AuthType,
+    enabled: bool,
+    user_type: Option<UserType>,
+    deleted_in_directory: Option<DirectoryDeletion>,
+    has_upn: bool,
+    has_last_synchronized: bool,
+}
+
 #[derive(Debug)]
 pub struct UserIndex {
-    rows: Vec<UserRow>,
-    haystacks: Vec<String>,
+    records: Vec<Record>,
+    /// Every row's text as shown, one row after another.
+    text: String,
+    /// Every row's search text (account, UPN, full name, e-mail, department), lower-cased,
+    /// each field followed by [`SEPARATOR`]; row `i`'s runs from `starts[i]` to `starts[i + 1]`.
+    haystack: String,
+    starts: Vec<usize>,
     orders: Mutex<HashMap<SortKey, Arc<Vec<u32>>>>,
 }
 
+/// Packs rows one at a time, so the whole table is never held as owned rows.
+#[derive(Debug)]
+pub struct UserIndexBuilder {
+    index: UserIndex,
+}
+
+impl UserIndexBuilder {
+    pub fn push(&mut self, row: &UserRow) {
+        let index = &mut self.index;
+        let start = index.text.len();
+        let mut lens = [0u32; FIELDS];
+        let fields = [
+            (ACCOUNT, row.account_name.as_str()),
+            (FULL_NAME, row.full_name.as_str()),
+            (EMAIL, row.email.as_str()),
+            (DEPARTMENT, row.department.as_str()),
+            (UPN, row.user_principal_name.as_deref().unwrap_or_default()),
+            (
+                LAST_SYNCHRONIZED,
+                row.last_synchronized_at.as_deref().unwrap_or_default(),
+            ),
+        ];
+        for (n, value) in fields {
+            index.text.push_str(value);
+            // SQLite keeps no value longer than a billion bytes (SQLITE_MAX_LENGTH).
+            lens[n] = u32::try_from(value.len()).unwrap_or(u32::MAX);
+        }
+        for part in [
+            row.account_name.as_str(),
+            row.user_principal_name.as_deref().unwrap_or_default(),
+            row.full_name.as_str(),
+            row.email.as_str(),
+            row.department.as_str(),
+        ] {
+            // As a query is lowered (`str::to_lowercase`: a final sigma differs by char).
+            index.haystack.push_str(&part.to_lowercase());
+            index.haystack.push(SEPARATOR);
+        }
+        index.starts.push(index.haystack.len());
+        index.records.push(Record {
+            id: row.id,
+            start,
+            lens,
+            auth_type: row.auth_type,
+            enabled: row.enabled,
+            user_type: row.user_type,
+            deleted_in_directory: row.deleted_in_directory,
+            has_upn: row.user_principal_name.is_some(),
+            has_last_synchronized: row.last_synchronized_at.is_some(),
+        });
+    }
+
+    pub fn finish(mut self) -> UserIndex {
+        let index = &mut self.index;
+        index.records.shrink_to_fit();
+        index.text.shrink_to_fit();
+        index.haystack.shrink_to_fit();
+        index.starts.shrink_to_fit();
+        self.index
+    }
+}
+
+/// One packed row, read.
+#[derive(Debug, Clone, Copy)]
+struct Row<'a> {
+    text: &'a str,
+    record: &'a Record,
+}
+
+impl<'a> Row<'a> {
+    fn field(self, n: usize) -> &'a str {
+        let lens = &self.record.lens;
+        let from = self.record.start + lens[..n].iter().map(|l| *l as usize).sum::<usize>();
+        (self.text.get(from..from + lens[n] as usize)).unwrap_or_default()
+    }
+
+    fn upn(self) -> Option<&'a str> {
+        self.record.has_upn.then(|| self.field(UPN))
+    }
+
+    fn last_synchronized(self) -> Option<&'a str> {
+        (self.record.has_last_synchronized).then(|| self.field(LAST_SYNCHRONIZED))
+    }
+
+    fn state(self) -> &'static str {
+        state(self.record.deleted_in_directory, self.record.enabled)
+    }
+
+    fn to_row(self) -> UserRow {
+        let r = self.record;
+        UserRow {
+            id: r.id,
+            account_name: self.field(ACCOUNT).to_owned(),
+            auth_type: r.auth_type,
+            enabled: r.enabled,
+            full_name: self.field(FULL_NAME).to_owned(),
+            email: self.field(EMAIL).to_owned(),
+            department: self.field(DEPARTMENT).to_owned(),
+            user_principal_name: self.upn().map(str::to_owned),
+            user_type: r.user_type,
+            deleted_in_directory: r.deleted_in_directory,
+            last_synchronized_at: self.last_synchronized().map(str::to_owned),
+        }
+    }
+}
+
 impl UserIndex {
-    pub fn new(rows: Vec<UserRow>) -> Self {
-        let haystacks = rows
-            .iter()
-            .map(|r| {
-                let mut s = String::with_capacity(96);
-                for part in [
-                    r.account_name.as_str(),
-                    r.user_principal_name.as_deref().unwrap_or_default(),
-                    r.full_name.as_str(),
-                    r.email.as_str(),
-                    r.department.as_str(),
-                ] {
-                    s.push_str(&part.to_lowercase());
-                    // A separator no query contains, so matches never span two fields.
-                    s.push('\u{1f}');
-                }
-                s
-            })
-            .collect();
-        Self {
-            rows,
-            haystacks,
-            orders: Mutex::new(HashMap::new()),
+    /// An empty index to [`UserIndexBuilder::push`] rows into.
+    pub fn builder() -> UserIndexBuilder {
+        UserIndexBuilder {
+            index: UserIndex {
+                records: Vec::new(),
+                text: String::new(),
+                haystack: String::new(),
+                starts: vec![0],
+                orders: Mutex::new(HashMap::new()),
+            },
         }
     }
 
+    pub fn new(rows: Vec<UserRow>) -> Self {
+        let mut builder = Self::builder();
+        rows.iter().for_each(|row| builder.push(row));
+        builder.finish()
+    }
+
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.records.is_empty()
+    }
+
+    /// The bytes the index holds on the heap, sort orders included (what the benchmark
+    /// reports for a million users).
+    pub fn heap_bytes(&self) -> usize {
+        let orders = self.orders.lock().unwrap_or_else(PoisonError::into_inner);
+        self.records.capacity() * std::mem::size_of::<Record>()
+            + self.text.capacity()
+            + self.haystack.capacity()
+            + self.starts.capacity() * std::mem::size_of::<usize>()
+            + orders.values().map(|o| o.capacity() * 4).sum::<usize>()
+    }
+
+    fn row(&self, i: u32) -> Row<'_> {
+        Row {
+            text: &self.text,
+            record: &self.records[i as usize],
+        }
     }
 
     fn order(&self, key: SortKey) -> Arc<Vec<u32>> {
         let mut orders = self.orders.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(orders.entry(key).or_insert_with(|| {
+            let n = u32::try_from(self.len()).unwrap_or(u32::MAX);
             // Lower-case each value once, not twice per comparison (100k rows: 200 ms → 30 ms).
-            let folded: Vec<String> = self.rows.iter().map(|r| fold(key, r)).collect();
-            let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
+            let folded: Vec<String> = (0..n).map(|i| fold(key, self.row(i))).collect();
+            let mut order: Vec<u32> = (0..n).collect();
             order.sort_unstable_by(|&a, &b| {
-                let (ra, rb) = (&self.rows[a as usize], &self.rows[b as usize]);
+                let (ra, rb) = (self.row(a), self.row(b));
                 folded[a as usize]
                     .cmp(&folded[b as usize])
                     .then_with(|| compare(key, ra, rb))
-                    .then_with(|| ra.id.cmp(&rb.id))
+                    .then_with(|| ra.record.id.cmp(&rb.record.id))
             });
             Arc::new(order)
         }))
@@ -116,16 +274,38 @@ impl UserIndex {
         let _ = self.order(SortKey::Account);
     }
 
+    /// Which rows hold `needle` in their search text (`None`: every row): one scan of the
+    /// whole search text, a row marked at its first match and the scan resumed after it.
+    fn matching(&self, needle: &str) -> Option<Vec<bool>> {
+        if needle.is_empty() {
+            return None;
+        }
+        let mut hits = vec![false; self.len()];
+        if needle.contains(SEPARATOR) {
+            return Some(hits);
+        }
+        let mut from = 0;
+        while let Some(found) = self.haystack.get(from..).and_then(|rest| rest.find(needle)) {
+            let at = from + found;
+            let row = self.starts.partition_point(|&start| start <= at) - 1;
+            if let Some(hit) = hits.get_mut(row) {
+                *hit = true;
+            }
+            from = self.starts.get(row + 1).copied().unwrap_or(usize::MAX);
+        }
+        Some(hits)
+    }
+
     /// Filters, sorts and cuts out the window `offset..offset + limit`.
-    pub fn query(&self, query: &UserQuery) -> UserPage<'_> {
+    pub fn query(&self, query: &UserQuery) -> UserPage {
         let order = self.order(query.sort);
-        let needle = query.filter.trim().to_lowercase();
-        let matches = |i: &u32| needle.is_empty() || self.haystacks[*i as usize].contains(&needle);
+        let hits = self.matching(&query.filter.trim().to_lowercase());
+        let matches = |i: &u32| hits.as_ref().is_none_or(|h| h[*i as usize]);
         let mut total = 0;
         let mut rows = Vec::with_capacity(query.limit.min(1000));
         let mut take = |i: u32| {
             if total >= query.offset && rows.len() < query.limit {
-                rows.push(&self.rows[i as usize]);
+                rows.push(self.row(i).to_row());
             }
             total += 1;
         };
@@ -147,27 +327,19 @@ impl UserIndex {
 }
 
 /// The case-folded text a column sorts by first ("" for columns that are not text).
-fn fold(key: SortKey, row: &UserRow) -> String {
+fn fold(key: SortKey, row: Row<'_>) -> String {
     match key {
-        SortKey::Account => row.account_name.to_lowercase(),
-        SortKey::UserPrincipalName => row
-            .user_principal_name
-            .as_deref()
-            .unwrap_or_default()
-            .to_lowercase(),
-        SortKey::FullName => row.full_name.to_lowercase(),
-        SortKey::Email => row.email.to_lowercase(),
-        SortKey::Department => row.department.to_lowercase(),
+        SortKey::Account => row.field(ACCOUNT).to_lowercase(),
+        SortKey::UserPrincipalName => row.upn().unwrap_or_default().to_lowercase(),
+        SortKey::FullName => row.field(FULL_NAME).to_lowercase(),
+        SortKey::Email => row.field(EMAIL).to_lowercase(),
+        SortKey::Department => row.field(DEPARTMENT).to_lowercase(),
         SortKey::Authentication | SortKey::State | SortKey::LastSynchronized => String::new(),
     }
 }
 
 /// The full comparison; after [`fold`] it only breaks ties (exact case, non-text columns).
-fn compare(key: SortKey, a: &UserRow, b: &UserRow) -> Ordering {
-    fn text(a: &str, b: &str) -> Ordering {
-        // Case-insensitive order was settled by `fold`; exact text breaks the tie.
-        a.cmp(b)
-    }
+fn compare(key: SortKey, a: Row<'_>, b: Row<'_>) -> Ordering {
     fn auth_rank(t: AuthType) -> u8 {
         match t {
             AuthType::Local => 0,
@@ -175,18 +347,19 @@ fn compare(key: SortKey, a: &UserRow, b: &UserRow) -> Ordering {
             AuthType::AzureAd => 2,
         }
     }
+    // Case-insensitive order was settled by `fold`; exact text breaks the tie.
+    let text = |n: usize| a.field(n).cmp(b.field(n));
     match key {
-        SortKey::Account => text(&a.account_name, &b.account_name),
-        SortKey::Authentication => auth_rank(a.auth_type).cmp(&auth_rank(b.auth_type)),
-        SortKey::UserPrincipalName => text(
-            a.user_principal_name.as_deref().unwrap_or_default(),
-            b.user_principal_name.as_deref().unwrap_or_default(),
-        ),
-        SortKey::State => state_label(a).cmp(state_label(b)),
-        SortKey::FullName => text(&a.full_name, &b.full_name),
-        SortKey::Email => text(&a.email, &b.email),
-        SortKey::Department => text(&a.department, &b.department),
-        SortKey::LastSynchronized => a.last_synchronized_at.cmp(&b.last_synchronized_at),
+        SortKey::Account => text(ACCOUNT),
+        SortKey::Authentication => {
+            auth_rank(a.record.auth_type).cmp(&auth_rank(b.record.auth_type))
+        }
+        SortKey::UserPrincipalName => a.upn().unwrap_or_default().cmp(b.upn().unwrap_or_default()),
+        SortKey::State => a.state().cmp(b.state()),
+        SortKey::FullName => text(FULL_NAME),
+        SortKey::Email => text(EMAIL),
+        SortKey::Department => text(DEPARTMENT),
+        SortKey::LastSynchronized => a.last_synchronized().cmp(&b.last_synchronized()),
     }
 }
 
@@ -224,7 +397,7 @@ mod tests {
         ])
     }
 
-    fn ids(page: &UserPage<'_>) -> Vec<i64> {
+    fn ids(page: &UserPage) -> Vec<i64> {
         page.rows.iter().map(|r| r.id.0).collect()
     }
 
@@ -252,12 +425,47 @@ mod tests {
             (q("", SortKey::Account, false, 1, 2), 4, vec![3, 1]),
             (q("", SortKey::Account, false, 10, 2), 4, vec![]),
             (q("nobody", SortKey::Account, false, 0, 10), 0, vec![]),
-            // A match must not span two fields ("carol" + "carol díaz").
+            // A match must not span two fields ("carol" + "carol díaz") or two rows.
             (q("carolcarol", SortKey::Account, false, 0, 10), 0, vec![]),
+            (q("carol\u{1f}", SortKey::Account, false, 0, 10), 0, vec![]),
+            (
+                q("finance\u{1f}carol", SortKey::Account, false, 0, 10),
+                0,
+                vec![],
+            ),
+            // Matched in several fields, counted once.
+            (q("o", SortKey::Account, false, 0, 10), 4, vec![2, 3, 1, 4]),
+            (q("DÍAZ", SortKey::Account, false, 0, 10), 1, vec![1]),
         ];
         for (query, total, expect) in cases {
             let page = index.query(&query);
             assert_eq!((page.total, ids(&page)), (total, expect), "{query:?}");
         }
+    }
+
+    /// Packing keeps every field, an absent UPN apart from an empty one, and the flags.
+    #[test]
+    fn every_row_reads_back_as_it_went_in() {
+        let mut rows = vec![
+            row(1, "carol", "Carol Díaz", "Sales", false),
+            row(2, "Alice@contoso.com", "Alice Ng", "IT", true),
+            row(3, "", "", "", false),
+        ];
+        rows[0].user_principal_name = Some(String::new());
+        rows[0].email = "carol@contoso.com".into();
+        rows[1].enabled = false;
+        rows[1].user_type = Some(UserType::Guest);
+        rows[1].deleted_in_directory = Some(DirectoryDeletion::SoftDeleted);
+        let index = UserIndex::new(rows.clone());
+        let page = index.query(&UserQuery {
+            filter: String::new(),
+            sort: SortKey::LastSynchronized,
+            descending: false,
+            offset: 0,
+            limit: 10,
+        });
+        let mut back = page.rows;
+        back.sort_by_key(|r| r.id);
+        assert_eq!(back, rows);
     }
 }

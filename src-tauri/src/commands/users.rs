@@ -28,7 +28,7 @@ pub async fn list_users(
         Ok(ipc::UserPage {
             total: page.total as u32,
             offset: page.offset as u32,
-            rows: page.rows.into_iter().map(row).collect(),
+            rows: page.rows.iter().map(row).collect(),
             all: index.len() as u32,
         })
     })
