@@ -255,17 +255,23 @@ impl UserIndex {
         let mut orders = self.orders.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(orders.entry(key).or_insert_with(|| {
             let n = u32::try_from(self.len()).unwrap_or(u32::MAX);
-            // Lower-case each value once, not twice per comparison (100k rows: 200 ms → 30 ms).
-            let folded: Vec<String> = (0..n).map(|i| fold(key, self.row(i))).collect();
-            let mut order: Vec<u32> = (0..n).collect();
-            order.sort_unstable_by(|&a, &b| {
-                let (ra, rb) = (self.row(a), self.row(b));
-                folded[a as usize]
-                    .cmp(&folded[b as usize])
+            // Lower-case each value once, not twice per comparison (100k rows: 200 ms → 30 ms),
+            // and sort the keys themselves: a column with few values (a department) compares
+            // the exact text of nearly every pair, which through the arena cost 35 % more.
+            let mut keyed: Vec<(String, &str, u32)> = (0..n)
+                .map(|i| {
+                    let row = self.row(i);
+                    (fold(key, row), exact(key, row), i)
+                })
+                .collect();
+            keyed.sort_unstable_by(|(fa, ea, a), (fb, eb, b)| {
+                let (ra, rb) = (self.row(*a), self.row(*b));
+                (fa.cmp(fb))
+                    .then_with(|| ea.cmp(eb))
                     .then_with(|| compare(key, ra, rb))
                     .then_with(|| ra.record.id.cmp(&rb.record.id))
             });
-            Arc::new(order)
+            Arc::new(keyed.into_iter().map(|(_, _, i)| i).collect())
         }))
     }
 
@@ -338,7 +344,21 @@ fn fold(key: SortKey, row: Row<'_>) -> String {
     }
 }
 
-/// The full comparison; after [`fold`] it only breaks ties (exact case, non-text columns).
+/// The exact text a column sorts by after [`fold`]: case breaks the tie ("" for columns that
+/// are not text).
+fn exact(key: SortKey, row: Row<'_>) -> &str {
+    match key {
+        SortKey::Account => row.field(ACCOUNT),
+        SortKey::UserPrincipalName => row.upn().unwrap_or_default(),
+        SortKey::FullName => row.field(FULL_NAME),
+        SortKey::Email => row.field(EMAIL),
+        SortKey::Department => row.field(DEPARTMENT),
+        SortKey::Authentication | SortKey::State | SortKey::LastSynchronized => "",
+    }
+}
+
+/// The order of the columns that are not text (text columns are settled by [`fold`] and
+/// [`exact`]).
 fn compare(key: SortKey, a: Row<'_>, b: Row<'_>) -> Ordering {
     fn auth_rank(t: AuthType) -> u8 {
         match t {
@@ -347,19 +367,17 @@ fn compare(key: SortKey, a: Row<'_>, b: Row<'_>) -> Ordering {
             AuthType::AzureAd => 2,
         }
     }
-    // Case-insensitive order was settled by `fold`; exact text breaks the tie.
-    let text = |n: usize| a.field(n).cmp(b.field(n));
     match key {
-        SortKey::Account => text(ACCOUNT),
         SortKey::Authentication => {
             auth_rank(a.record.auth_type).cmp(&auth_rank(b.record.auth_type))
         }
-        SortKey::UserPrincipalName => a.upn().unwrap_or_default().cmp(b.upn().unwrap_or_default()),
         SortKey::State => a.state().cmp(b.state()),
-        SortKey::FullName => text(FULL_NAME),
-        SortKey::Email => text(EMAIL),
-        SortKey::Department => text(DEPARTMENT),
         SortKey::LastSynchronized => a.last_synchronized().cmp(&b.last_synchronized()),
+        SortKey::Account
+        | SortKey::UserPrincipalName
+        | SortKey::FullName
+        | SortKey::Email
+        | SortKey::Department => Ordering::Equal,
     }
 }
 
@@ -423,6 +441,13 @@ mod tests {
                 vec![1, 3, 2, 4],
             ),
             (q("", SortKey::Account, false, 1, 2), 4, vec![3, 1]),
+            // Case-insensitive first, then exact text: "Sales" before "sales".
+            (
+                q("", SortKey::Department, false, 0, 10),
+                4,
+                vec![4, 2, 1, 3],
+            ),
+            (q("", SortKey::Department, true, 0, 10), 4, vec![3, 1, 2, 4]),
             (q("", SortKey::Account, false, 10, 2), 4, vec![]),
             (q("nobody", SortKey::Account, false, 0, 10), 0, vec![]),
             // A match must not span two fields ("carol" + "carol díaz") or two rows.
