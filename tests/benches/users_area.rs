@@ -165,7 +165,9 @@ async fn main() -> Result {
             // Three rounds; consecutive terms always differ (an unchanged filter is no query).
             for _ in 0..3 {
                 for term in ["smith", "müller12", "sales", "a", "zzz-no-match", ""] {
+                    eprintln!("filter {term:?}…");
                     let (ms, ipc_ms, total) = filter_ms(&app, term).await?;
+                    eprintln!("  {total} users in {ms:.1} ms");
                     filters.push((term.to_owned(), ms, ipc_ms, total));
                 }
             }

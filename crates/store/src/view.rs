@@ -127,7 +127,10 @@ impl UserIndexBuilder {
                 // As a query is lowered (`str::to_lowercase`: a final sigma differs by char).
                 // A separator inside a value would split it: it is searched and sorted as
                 // U+FFFD, and the value kept as it is.
-                let folded = value.to_lowercase().replace(SEPARATOR, "\u{fffd}");
+                let mut folded = value.to_lowercase();
+                if folded.contains(SEPARATOR) {
+                    folded = folded.replace(SEPARATOR, "\u{fffd}");
+                }
                 index.haystack.push_str(&folded);
                 index.haystack.push(SEPARATOR);
                 if folded == value {
