@@ -314,14 +314,19 @@ impl UserIndex {
         // `str::find` is a scalar search (1M users: the filter median 23 ms, 12 ms with memchr).
         let finder = memchr::memmem::Finder::new(needle.as_bytes());
         let haystack = self.haystack.as_bytes();
-        let mut from = 0;
+        let (mut from, mut row) = (0, 0);
         while let Some(found) = haystack.get(from..).and_then(|rest| finder.find(rest)) {
             let at = from + found;
-            let row = self.starts.partition_point(|&start| start <= at) - 1;
+            // Matches come in order, so the row holding this one is found by walking on from
+            // the last (a filter matching 900k rows: 20 binary-search steps each saved).
+            while self.starts.get(row + 1).is_some_and(|&end| end <= at) {
+                row += 1;
+            }
             if let Some(hit) = hits.get_mut(row) {
                 *hit = true;
             }
-            from = self.starts.get(row + 1).copied().unwrap_or(usize::MAX);
+            row += 1;
+            from = self.starts.get(row).copied().unwrap_or(usize::MAX);
         }
         Some(hits)
     }
