@@ -98,9 +98,16 @@ async fn env() -> Env {
     }
 }
 
-/// `GET /users/{id}` with every property selected.
-async fn select_all(env: &Env, collection: &str, id: &str, props: &[&str]) -> Value {
+/// `GET /{collection}/{id}` with `$select` of every property `want` names (the whole
+/// resource, as the expectations below list it).
+async fn select_all(env: &Env, collection: &str, id: &str, want: &Value) -> Value {
     let token = env.token(ALL_SCOPES);
+    let props: Vec<&str> = want
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     let path = format!("/v1.0/{collection}/{id}?$select={}", props.join(","));
     let (status, _, mut body, text) = env.get(&path, Some(&token), &[]).await;
     assert_eq!(status, 200, "{path}: {text}");
@@ -110,74 +117,32 @@ async fn select_all(env: &Env, collection: &str, id: &str, props: &[&str]) -> Va
     body
 }
 
-const USER_PROPERTIES: &[&str] = &[
-    "id",
-    "userPrincipalName",
-    "displayName",
-    "givenName",
-    "surname",
-    "mail",
-    "jobTitle",
-    "department",
-    "officeLocation",
-    "mobilePhone",
-    "businessPhones",
-    "preferredLanguage",
-    "userType",
-    "accountEnabled",
-    "createdDateTime",
-    "onPremisesSyncEnabled",
-    "deletedDateTime",
-];
-
-const GROUP_PROPERTIES: &[&str] = &[
-    "id",
-    "displayName",
-    "description",
-    "mail",
-    "mailEnabled",
-    "mailNickname",
-    "securityEnabled",
-    "groupTypes",
-    "createdDateTime",
-    "deletedDateTime",
-    "classification",
-    "visibility",
-    "membershipRule",
-];
-
 /// The user resource: an unset string is null, an empty `businessPhones` an empty array, and
 /// the emulator's own sign-in fields never appear.
 #[tokio::test]
 async fn every_user_property_reads_as_graph_serializes_it() {
     let env = env().await;
     let domain = env.admin.split('@').nth(1).expect("domain").to_owned();
-    let bare = select_all(&env, "users", BARE, USER_PROPERTIES).await;
-    assert_eq!(
-        bare,
-        json!({
-            "id": BARE, "userPrincipalName": format!("bare@{domain}"),
-            "displayName": "Adele Vance", "givenName": null, "surname": null, "mail": null,
-            "jobTitle": null, "department": null, "officeLocation": null, "mobilePhone": null,
-            "businessPhones": [], "preferredLanguage": null, "userType": "Member",
-            "accountEnabled": true, "createdDateTime": "2024-03-01T09:00:00Z",
-            "onPremisesSyncEnabled": null, "deletedDateTime": null,
-        })
-    );
-    let full = select_all(&env, "users", FULL, USER_PROPERTIES).await;
-    assert_eq!(
-        full,
-        json!({
-            "id": FULL, "userPrincipalName": format!("AdeleV@{domain}"),
-            "displayName": "Adele Vance", "givenName": "Adele", "surname": "Vance",
-            "mail": format!("AdeleV@{domain}"), "jobTitle": "Retail Manager",
-            "department": "Retail", "officeLocation": "18/2111",
-            "mobilePhone": "+1 425 555 0109", "businessPhones": ["+1 425 555 0100"],
-            "preferredLanguage": "en-US", "userType": "Guest", "accountEnabled": false,
-            "createdDateTime": "2024-03-01T09:00:00Z", "onPremisesSyncEnabled": true,
-            "deletedDateTime": null,
-        })
-    );
+    let want = json!({
+        "id": BARE, "userPrincipalName": format!("bare@{domain}"),
+        "displayName": "Adele Vance", "givenName": null, "surname": null, "mail": null,
+        "jobTitle": null, "department": null, "officeLocation": null, "mobilePhone": null,
+        "businessPhones": [], "preferredLanguage": null, "userType": "Member",
+        "accountEnabled": true, "createdDateTime": "2024-03-01T09:00:00Z",
+        "onPremisesSyncEnabled": null, "deletedDateTime": null,
+    });
+    assert_eq!(select_all(&env, "users", BARE, &want).await, want);
+    let want = json!({
+        "id": FULL, "userPrincipalName": format!("AdeleV@{domain}"),
+        "displayName": "Adele Vance", "givenName": "Adele", "surname": "Vance",
+        "mail": format!("AdeleV@{domain}"), "jobTitle": "Retail Manager",
+        "department": "Retail", "officeLocation": "18/2111",
+        "mobilePhone": "+1 425 555 0109", "businessPhones": ["+1 425 555 0100"],
+        "preferredLanguage": "en-US", "userType": "Guest", "accountEnabled": false,
+        "createdDateTime": "2024-03-01T09:00:00Z", "onPremisesSyncEnabled": true,
+        "deletedDateTime": null,
+    });
+    assert_eq!(select_all(&env, "users", FULL, &want).await, want);
     // The user principal name finds the same record, whatever its case.
     let token = env.token(ALL_SCOPES);
     let path = format!("/v1.0/users/adelev@{}?$select=id", domain.to_uppercase());
@@ -203,22 +168,18 @@ async fn every_group_property_reads_as_graph_serializes_it() {
         })
     };
     let domain = env.admin.split('@').nth(1).expect("domain").to_owned();
-    let mut security = select_all(&env, "groups", SECURITY, GROUP_PROPERTIES).await;
+    let want = expect(SECURITY, json!([]), Value::Null, "", Value::Null);
+    let mut security = select_all(&env, "groups", SECURITY, &want).await;
     // Required on every group; for one without mail the value is the emulator's own.
     let nickname = security["mailNickname"].take();
     assert!(
         nickname.as_str().is_some_and(|n| !n.is_empty()),
         "{nickname}"
     );
-    let want = expect(SECURITY, json!([]), Value::Null, "", Value::Null);
     assert_eq!(security, want);
-    let unified = select_all(&env, "groups", UNIFIED, GROUP_PROPERTIES).await;
     let mail = json!(format!("sales@{domain}"));
-    assert_eq!(
-        unified,
-        expect(UNIFIED, json!(["Unified"]), mail, "sales", json!("Public"))
-    );
-    let private = select_all(&env, "groups", PRIVATE, GROUP_PROPERTIES).await;
+    let want = expect(UNIFIED, json!(["Unified"]), mail, "sales", json!("Public"));
+    assert_eq!(select_all(&env, "groups", UNIFIED, &want).await, want);
     let mut want = expect(
         PRIVATE,
         json!(["Unified"]),
@@ -227,5 +188,5 @@ async fn every_group_property_reads_as_graph_serializes_it() {
         json!("Private"),
     );
     want["description"] = json!("Leadership");
-    assert_eq!(private, want);
+    assert_eq!(select_all(&env, "groups", PRIVATE, &want).await, want);
 }
