@@ -526,4 +526,148 @@ mod tests {
         back.sort_by_key(|r| r.id);
         assert_eq!(back, rows);
     }
+
+    /// A value as search and sort see it (the separator shown as U+FFFD, as documented).
+    fn plain_fold(s: &str) -> String {
+        s.to_lowercase().replace('\u{1f}', "\u{fffd}")
+    }
+
+    fn plain_match(r: &UserRow, lowered: &str) -> bool {
+        let searched = [
+            r.account_name.as_str(),
+            r.user_principal_name.as_deref().unwrap_or_default(),
+            &r.full_name,
+            &r.email,
+            &r.department,
+        ];
+        !lowered.contains('\u{1f}') && searched.iter().any(|f| plain_fold(f).contains(lowered))
+    }
+
+    fn plain_order(key: SortKey, a: &UserRow, b: &UserRow) -> Ordering {
+        let text = |r: &UserRow| match key {
+            SortKey::Account => r.account_name.clone(),
+            SortKey::UserPrincipalName => r.user_principal_name.clone().unwrap_or_default(),
+            SortKey::FullName => r.full_name.clone(),
+            SortKey::Email => r.email.clone(),
+            SortKey::Department => r.department.clone(),
+            SortKey::Authentication | SortKey::State | SortKey::LastSynchronized => String::new(),
+        };
+        let rank = |r: &UserRow| match r.auth_type {
+            AuthType::Local => 0,
+            AuthType::ActiveDirectory => 1,
+            AuthType::AzureAd => 2,
+        };
+        let other = match key {
+            SortKey::Authentication => rank(a).cmp(&rank(b)),
+            SortKey::State => state_label(a).cmp(state_label(b)),
+            SortKey::LastSynchronized => a.last_synchronized_at.cmp(&b.last_synchronized_at),
+            _ => Ordering::Equal,
+        };
+        let (ta, tb) = (text(a), text(b));
+        (plain_fold(&ta).cmp(&plain_fold(&tb)))
+            .then_with(|| ta.cmp(&tb))
+            .then(other)
+            .then_with(|| a.id.cmp(&b.id))
+    }
+
+    /// The index against the rules written out plainly: a query matches a row when one of its
+    /// five searched fields, lower-cased, contains it; rows sort case-insensitively, then by
+    /// exact text, then by ID (non-text columns by their own order), descending reverses that.
+    /// Generated rows mix cases, scripts whose lower case changes length or context (final
+    /// sigma, dotted İ, ß), empty and absent values, and the field separator.
+    #[test]
+    fn queries_answer_as_the_plain_rules_say() {
+        const WORDS: &[&str] = &[
+            "Ada",
+            "ÅSA",
+            "Σοφός",
+            "ΣΟΦΟΣ",
+            "bob",
+            "Bob",
+            "İlker",
+            "straße",
+            "x\u{1f}y",
+            "",
+            "Smith",
+            "smith@contoso.com",
+            "SMITH@CONTOSO.COM",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut pick = || WORDS[next(WORDS.len())].to_owned();
+        let rows: Vec<UserRow> = (1..=300)
+            .map(|id| {
+                let mut r = row(id, &pick(), &pick(), &pick(), id % 3 == 0);
+                r.email = pick();
+                r.user_principal_name = (id % 4 != 0).then(&mut pick);
+                r.enabled = id % 5 != 0;
+                r.deleted_in_directory = (id % 7 == 0).then_some(DirectoryDeletion::HardDeleted);
+                r.last_synchronized_at =
+                    (id % 2 == 0).then(|| format!("2026-11-{:02}", id % 28 + 1));
+                r
+            })
+            .collect();
+        let index = UserIndex::new(rows.clone());
+        let keys = [
+            SortKey::Account,
+            SortKey::Authentication,
+            SortKey::UserPrincipalName,
+            SortKey::State,
+            SortKey::FullName,
+            SortKey::Email,
+            SortKey::Department,
+            SortKey::LastSynchronized,
+        ];
+        let needles = [
+            "",
+            "a",
+            " A ",
+            "smi",
+            "SS",
+            "ß",
+            "ς",
+            "σοφός",
+            "i̇",
+            "x\u{1f}",
+            "\u{fffd}",
+            "zz",
+            "@contoso",
+            "bob",
+        ];
+        for (needle, key) in needles
+            .iter()
+            .flat_map(|n| keys.iter().map(move |k| (*n, *k)))
+        {
+            for (descending, offset, limit) in [(false, 0, 400), (true, 0, 400), (false, 7, 5)] {
+                let lowered = needle.trim().to_lowercase();
+                let mut want: Vec<&UserRow> =
+                    rows.iter().filter(|r| plain_match(r, &lowered)).collect();
+                want.sort_by(|a, b| plain_order(key, a, b));
+                if descending {
+                    want.reverse();
+                }
+                let total = want.len();
+                let want: Vec<i64> = want
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|r| r.id.0)
+                    .collect();
+                let query = UserQuery {
+                    filter: needle.into(),
+                    sort: key,
+                    descending,
+                    offset,
+                    limit,
+                };
+                let page = index.query(&query);
+                assert_eq!((page.total, ids(&page)), (total, want), "{query:?}");
+            }
+        }
+    }
 }
