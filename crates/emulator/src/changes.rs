@@ -31,7 +31,7 @@
 //! - `api-reference/v1.0/api/directory-deleteditems-restore.md`: a restored object is "fully
 //!   restored", memberships included — so its groups list it again and report it as added.
 
-use crate::directory::{Kind, group_json, user_json};
+use crate::directory::{Kind, Object};
 use crate::model::{Group, Tenant, User};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -169,7 +169,7 @@ impl<'t> View<'t> {
             None => Seen::Absent,
             Some(u) if u.deleted_date_time.is_some() => Seen::Recycled,
             Some(u) => Seen::Listed(Listed {
-                json: user_json(u),
+                json: Object::User(u).json(),
                 members: BTreeMap::new(),
             }),
         }
@@ -180,7 +180,7 @@ impl<'t> View<'t> {
             None => Seen::Absent,
             Some(g) if g.deleted_date_time.is_some() => Seen::Recycled,
             Some(g) => Seen::Listed(Listed {
-                json: group_json(g),
+                json: Object::Group(g).json(),
                 members: self.visible_members(g),
             }),
         }

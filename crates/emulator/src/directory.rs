@@ -195,16 +195,6 @@ fn group_property(g: &Group, name: &str) -> Option<Value> {
     }
 }
 
-/// A user as Graph serializes it (every known property that is not null).
-pub(crate) fn user_json(u: &User) -> Value {
-    Object::User(u).json()
-}
-
-/// A group as Graph serializes it (every known property that is not null).
-pub(crate) fn group_json(g: &Group) -> Value {
-    Object::Group(g).json()
-}
-
 /// An immutable snapshot of the tenant with the indexes Graph requests use. Mutations (the
 /// control API) build a new snapshot, so a paging client never sees a half-changed list.
 #[derive(Debug)]
