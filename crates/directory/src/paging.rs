@@ -83,14 +83,24 @@ impl Pager {
     /// After reading `page`: where the next page is, or `None` at the last one. Errors for a
     /// link outside the Graph root, one seen before, or one page too many.
     pub fn next(&mut self, page: &Value) -> Result<Option<NextPage>, PagingError> {
+        self.follow(&page["@odata.nextLink"], &page["@odata.count"])
+    }
+
+    /// [`Self::next`] from a page's `@odata.nextLink` and `@odata.count` (each `Null` when
+    /// the page has none), for a page not read into a `Value`.
+    pub fn follow(
+        &mut self,
+        next_link: &Value,
+        count: &Value,
+    ) -> Result<Option<NextPage>, PagingError> {
         self.pages += 1;
         // `@odata.count` (when asked for) bounds the pages: each but the last holds an object.
-        if let Some(count) = page["@odata.count"].as_u64() {
+        if let Some(count) = count.as_u64() {
             self.limit = self.limit.min(count.saturating_add(1));
         }
         // Absent (or null): the last page. Anything else that is not a string is a broken
         // link, not the end of the listing.
-        let link = match &page["@odata.nextLink"] {
+        let link = match next_link {
             Value::Null => return Ok(None),
             Value::String(link) => link,
             other => {

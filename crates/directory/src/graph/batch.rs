@@ -1,15 +1,20 @@
 //! Many requests in few round trips: `$batch` (20 GETs each, throttled inner requests retried
 //! alone), users by ID, and the members of groups, nested groups included.
 
-use super::client::{GraphClient, GraphError, page_items};
-use super::collections::{PAGE_SIZE, encode, every};
+use super::client::{GraphClient, GraphError};
+use super::collections::{PAGE_SIZE, encode};
 use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
+use super::page::Page;
 use super::retry;
 use crate::paging::Pager;
+use answer::{BatchAnswer, Body};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering;
 use tokio::task::JoinSet;
+
+mod answer;
 
 /// Requests per `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
@@ -27,7 +32,7 @@ impl GraphClient {
         }
         while let Some((i, status, body)) = batches.next().await? {
             if let Some(slot) = results.get_mut(i) {
-                *slot = (status, body);
+                *slot = (status, body.value());
             }
         }
         Ok(results)
@@ -83,28 +88,28 @@ impl GraphClient {
                 batches.push(request, path);
             }
             let mut found: HashMap<String, RemoteGroup> = HashMap::new();
-            while let Some((mut request, status, mut body)) = batches.next().await? {
+            while let Some((mut request, status, body)) = batches.next().await? {
                 let (group_id, path) = &level[request.group];
                 // "List group members": a group with hidden membership answers 403 without
                 // Member.Read.Hidden. That group fails alone; the rest go on.
                 if status == 403 {
-                    expansion.refused(group_id, &body);
+                    expansion.refused(group_id, &body.value());
                     continue;
                 }
                 if status != 200 {
-                    return Err(batch_error(status, &body));
+                    return Err(batch_error(status, &body.value()));
                 }
                 if expansion.unreadable.contains_key(group_id) {
                     continue;
                 }
-                let items = page_items(&mut body)?;
+                let page = Page::read(body.text())?;
                 if request.groups_page {
-                    expansion.add_groups(group_id, items, &mut found)?;
+                    expansion.add_groups(group_id, &page, &mut found)?;
                 } else {
                     let rank = (depth, request.group);
-                    expansion.add_members(group_id, path, items, known, rank, &mut ranks)?;
+                    expansion.add_members(group_id, path, &page, known, rank, &mut ranks)?;
                 }
-                if let Some(next) = request.pager.next(&body)? {
+                if let Some(next) = request.pager.follow(&page.next_link, &page.count)? {
                     request.path = next.relative;
                     let path = request.path.clone();
                     batches.push(request, path);
@@ -129,7 +134,7 @@ struct Job<K> {
 
 /// What a `$batch` answered for one of its requests.
 enum Inner {
-    Final(u16, Value),
+    Final(u16, Body),
     Retry(Option<std::time::Duration>),
 }
 
@@ -142,14 +147,14 @@ struct Batches<K> {
     client: GraphClient,
     queue: VecDeque<Job<K>>,
     running: JoinSet<Sent<K>>,
-    ready: VecDeque<(K, u16, Value)>,
+    ready: VecDeque<(K, u16, Body)>,
     pushed: usize,
     /// In flight at most, below the pace's limit.
     cap: usize,
 }
 
 /// A batch sent: its requests and Graph's answer.
-type Sent<K> = (Vec<Job<K>>, Result<Value, GraphError>);
+type Sent<K> = (Vec<Job<K>>, Result<BatchAnswer, GraphError>);
 
 /// Member batches in flight at most, whatever the pace allows: each answer can hold 20 pages
 /// of 999 users as JSON (tens of megabytes parsed), and more of them at once only trade
@@ -188,7 +193,7 @@ impl<K: Send + 'static> Batches<K> {
     }
 
     /// The next answer (key, status, body); `None` when every request is answered.
-    async fn next(&mut self) -> Result<Option<(K, u16, Value)>, GraphError> {
+    async fn next(&mut self) -> Result<Option<(K, u16, Body)>, GraphError> {
         loop {
             if let Some(answer) = self.ready.pop_front() {
                 return Ok(Some(answer));
@@ -204,7 +209,7 @@ impl<K: Send + 'static> Batches<K> {
                     GraphError::unreadable("a Microsoft Graph request stopped unexpectedly")
                 }
             })?;
-            self.sort(jobs, &answer?)?;
+            self.sort(jobs, answer?)?;
         }
     }
 
@@ -221,8 +226,12 @@ impl<K: Send + 'static> Batches<K> {
             let client = self.client.clone();
             self.running.spawn(async move {
                 let answer = client
-                    .post(&client.url("/$batch"), &json!({ "requests": requests }))
-                    .await;
+                    .post_as::<Box<RawValue>>(
+                        &client.url("/$batch"),
+                        &json!({ "requests": requests }),
+                    )
+                    .await
+                    .map(|text| BatchAnswer::read(text.get()));
                 (jobs, answer)
             });
         }
@@ -230,16 +239,17 @@ impl<K: Send + 'static> Batches<K> {
 
     /// Final answers to `ready`; throttled, failed and left-out requests back to the queue,
     /// with the client paused for the longest `Retry-After` (or a backoff).
-    fn sort(&mut self, jobs: Vec<Job<K>>, answer: &Value) -> Result<(), GraphError> {
+    fn sort(&mut self, jobs: Vec<Job<K>>, answer: BatchAnswer) -> Result<(), GraphError> {
         let mut inner: Vec<Option<Inner>> = jobs.iter().map(|_| None).collect();
         let place: HashMap<String, usize> = jobs
             .iter()
             .enumerate()
             .map(|(at, job)| (job.id.to_string(), at))
             .collect();
-        for response in answer["responses"].as_array().into_iter().flatten() {
+        for response in answer.responses {
             // An answer to no request of this batch is ignored.
-            let Some((i, slot)) = response["id"]
+            let Some((i, slot)) = response
+                .id
                 .as_str()
                 .and_then(|id| place.get(id).map(|at| (id, *at)))
                 .and_then(|(id, at)| inner.get_mut(at).map(|slot| (id, slot)))
@@ -251,12 +261,7 @@ impl<K: Send + 'static> Batches<K> {
                     "Microsoft Graph answered request {i} of a $batch twice"
                 )));
             }
-            // Not a status (absent, or out of range: 65,736 is no 200): 0, an error for the
-            // caller.
-            let status = response["status"]
-                .as_u64()
-                .and_then(|s| u16::try_from(s).ok())
-                .unwrap_or(0);
+            let status = response.status();
             *slot = Some(if matches!(status, 429 | 500 | 502 | 503 | 504) {
                 if status == 429 {
                     self.client
@@ -264,9 +269,9 @@ impl<K: Send + 'static> Batches<K> {
                         .throttled
                         .fetch_add(1, Ordering::Relaxed);
                 }
-                Inner::Retry(inner_retry_after(response, self.client.now()))
+                Inner::Retry(inner_retry_after(&response.headers, self.client.now()))
             } else {
-                Inner::Final(status, response["body"].clone())
+                Inner::Final(status, response.body)
             });
         }
         let mut wait: Option<std::time::Duration> = None;
@@ -355,11 +360,11 @@ fn first_pages(client: &GraphClient, level: &[(String, String)], nested: bool) -
     requests
 }
 
-/// The `Retry-After` of one answer inside a `$batch`, read at `now`.
-fn inner_retry_after(response: &Value, now: std::time::SystemTime) -> Option<std::time::Duration> {
-    response["headers"]["Retry-After"]
+/// The `Retry-After` of one answer inside a `$batch` (its `headers`), read at `now`.
+fn inner_retry_after(headers: &Value, now: std::time::SystemTime) -> Option<std::time::Duration> {
+    headers["Retry-After"]
         .as_str()
-        .or(response["headers"]["retry-after"].as_str())
+        .or(headers["retry-after"].as_str())
         .and_then(|v| retry::parse_retry_after(v, now))
 }
 
@@ -423,11 +428,11 @@ impl Expansion {
     fn add_groups(
         &mut self,
         group_id: &str,
-        items: Vec<Value>,
+        page: &Page<'_>,
         found: &mut HashMap<String, RemoteGroup>,
     ) -> Result<(), GraphError> {
         let children = self.children.entry(group_id.to_owned()).or_default();
-        for child in every(items, RemoteGroup::from_json, "group")? {
+        for child in page.objects(RemoteGroup::from_text, "group")? {
             children.push(child.id.clone());
             found.entry(child.id.clone()).or_insert(child);
         }
@@ -467,14 +472,14 @@ impl Expansion {
         &mut self,
         group_id: &str,
         path: &str,
-        items: Vec<Value>,
+        page: &Page<'_>,
         known: &HashSet<String>,
         rank: (usize, usize),
         ranks: &mut HashMap<String, (usize, usize)>,
     ) -> Result<(), GraphError> {
         let members = self.members.entry(group_id.to_owned()).or_default();
         // Every member is read, known or not: one left out would leave the group.
-        for user in every(items, RemoteUser::from_json, "user")? {
+        for user in page.objects(RemoteUser::from_text, "user")? {
             let id = user.id.clone();
             let earlier = ranks.get(&id).is_some_and(|r| *r <= rank);
             if !known.contains(&id) && !earlier {
@@ -496,7 +501,7 @@ mod tests {
         use crate::clock::{Clock, FixedClock};
         use std::time::Duration;
         let clock = FixedClock::at_unix(784_111_770);
-        let answer = |name: &str, value: &str| json!({"status": 429, "headers": {name: value}});
+        let answer = |name: &str, value: &str| json!({name: value});
         let date = "Sun, 06 Nov 1994 08:49:37 GMT";
         assert_eq!(
             inner_retry_after(&answer("Retry-After", date), clock.now()),
@@ -511,9 +516,6 @@ mod tests {
             inner_retry_after(&answer("Retry-After", date), clock.now()),
             Some(Duration::from_secs(4))
         );
-        assert_eq!(
-            inner_retry_after(&json!({"status": 429}), clock.now()),
-            None
-        );
+        assert_eq!(inner_retry_after(&Value::Null, clock.now()), None);
     }
 }

@@ -11,7 +11,9 @@ use crate::clock::Clock;
 use crate::paging::{Pager, PagingError};
 use crate::target::HttpLimits;
 use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -106,8 +108,8 @@ pub struct GraphClient {
     ids: Arc<AtomicU64>,
 }
 
-enum Attempt {
-    Done(Value),
+enum Attempt<T> {
+    Done(T),
     Retry {
         detail: String,
         retry_after: Option<Duration>,
@@ -226,6 +228,27 @@ impl GraphClient {
         self.send(Method::POST, url, Some(body), false).await
     }
 
+    /// A GET whose answer is kept as its JSON text (checked to be JSON), for the caller to
+    /// read straight into what it expects instead of through a `Value` tree.
+    pub(super) async fn get_raw(
+        &self,
+        url: &str,
+        eventual: bool,
+    ) -> Result<Box<RawValue>, GraphError> {
+        self.send_with(Method::GET, url, None, eventual, None).await
+    }
+
+    /// A POST whose answer is read as `T` (an answer `T` cannot read is retried as a broken
+    /// one, then an error).
+    pub(super) async fn post_as<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        body: &Value,
+    ) -> Result<T, GraphError> {
+        self.send_with(Method::POST, url, Some(body), false, None)
+            .await
+    }
+
     /// A PATCH; `prefer` is the `Prefer` header (`create-if-missing` makes an alternate-key
     /// PATCH an upsert). An answer without a body (204 No Content) is `Value::Null`.
     pub async fn patch(
@@ -248,14 +271,14 @@ impl GraphClient {
         self.send_with(method, url, body, eventual, None).await
     }
 
-    async fn send_with(
+    async fn send_with<T: DeserializeOwned>(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
         eventual: bool,
         prefer: Option<&str>,
-    ) -> Result<Value, GraphError> {
+    ) -> Result<T, GraphError> {
         let mut attempt = 0;
         let mut renewed = false;
         loop {
@@ -325,14 +348,14 @@ impl GraphClient {
     }
 
     /// One try: the outcome, or why and how soon to try again.
-    async fn once(
+    async fn once<T: DeserializeOwned>(
         &self,
         method: &Method,
         url: &str,
         body: Option<&Value>,
         (eventual, prefer): (bool, Option<&str>),
         renewed: &mut bool,
-    ) -> Attempt {
+    ) -> Attempt<T> {
         let token = match self.session.access_token().await {
             Ok(t) => t,
             Err(e) => return Attempt::Fail(e.into()),
@@ -383,12 +406,13 @@ impl GraphClient {
             }
         };
         // A write Graph answers with 204 No Content has no body to read.
-        if answer.status == StatusCode::NO_CONTENT {
-            return Attempt::Done(Value::Null);
-        }
-        let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
+        let bytes: &[u8] = if answer.status == StatusCode::NO_CONTENT {
+            b"null"
+        } else {
+            &bytes
+        };
         if answer.status.is_success() {
-            return match parsed {
+            return match serde_json::from_slice::<T>(bytes) {
                 Ok(value) => Attempt::Done(value),
                 // A cut-off body reads as malformed JSON; another try usually gets it whole.
                 Err(e) => Attempt::Retry {
@@ -398,14 +422,14 @@ impl GraphClient {
                 },
             };
         }
-        let error = parsed.unwrap_or(Value::Null);
+        let error: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
         tracing::debug!(%url, status = answer.status.as_u16(), code = %error["error"]["code"].as_str().unwrap_or(""), request_id = ?answer.request_id, %client_request_id, "Graph error");
         self.on_error(answer, &error, renewed).await
     }
 
     /// What an error answer means: renew the token once after a 401, retry throttling and
     /// server errors, fail on anything else.
-    async fn on_error(&self, answer: Answer, error: &Value, renewed: &mut bool) -> Attempt {
+    async fn on_error<T>(&self, answer: Answer, error: &Value, renewed: &mut bool) -> Attempt<T> {
         let Answer {
             status,
             request_id,

@@ -4,6 +4,7 @@
 
 use super::client::{GraphClient, GraphError, page_items};
 use super::model::{GROUP_SELECT, RemoteGroup, RemoteUser, USER_SELECT};
+use super::page::Page;
 use serde_json::Value;
 
 /// Objects per page (Graph's maximum for users and groups).
@@ -49,6 +50,28 @@ impl GraphClient {
         Ok(())
     }
 
+    /// [`Self::pages`] for objects of one type, each read from its JSON text with `read` (no
+    /// `Value` tree per page): `on_page` gets the page's objects, every one or an error.
+    async fn typed_pages<T>(
+        &self,
+        first: String,
+        eventual: bool,
+        (read, kind): (fn(&str) -> Option<T>, &str),
+        mut on_page: impl FnMut(Vec<T>),
+    ) -> Result<(), GraphError> {
+        let mut pager = self.pager(&first);
+        let mut next = Some(first);
+        while let Some(url) = next.take() {
+            let text = self.get_raw(&url, eventual).await?;
+            let page = Page::read(text.get())?;
+            next = pager
+                .follow(&page.next_link, &page.count)?
+                .map(|link| link.url);
+            on_page(page.objects(read, kind)?);
+        }
+        Ok(())
+    }
+
     /// The first page of a collection with `$select`, `$top` and, for a non-empty search,
     /// `$search` over `searched` (which needs `ConsistencyLevel: eventual`: the bool).
     fn collection_url(
@@ -71,7 +94,7 @@ impl GraphClient {
     pub async fn users(
         &self,
         search: Option<&str>,
-        mut on_page: impl FnMut(Vec<RemoteUser>),
+        on_page: impl FnMut(Vec<RemoteUser>),
     ) -> Result<(), GraphError> {
         let (url, eventual) = self.collection_url(
             "users",
@@ -79,18 +102,15 @@ impl GraphClient {
             search,
             &["displayName", "userPrincipalName", "mail"],
         );
-        self.pages(url, eventual, |items| {
-            on_page(every(items, RemoteUser::from_json, "user")?);
-            Ok(())
-        })
-        .await
+        self.typed_pages(url, eventual, (RemoteUser::from_text, "user"), on_page)
+            .await
     }
 
     /// All groups, or those matching `search`, page by page.
     pub async fn groups(
         &self,
         search: Option<&str>,
-        mut on_page: impl FnMut(Vec<RemoteGroup>),
+        on_page: impl FnMut(Vec<RemoteGroup>),
     ) -> Result<(), GraphError> {
         let (url, eventual) = self.collection_url(
             "groups",
@@ -98,32 +118,9 @@ impl GraphClient {
             search,
             &["displayName", "mail", "description"],
         );
-        self.pages(url, eventual, |items| {
-            on_page(every(items, RemoteGroup::from_json, "group")?);
-            Ok(())
-        })
-        .await
+        self.typed_pages(url, eventual, (RemoteGroup::from_text, "group"), on_page)
+            .await
     }
-}
-
-/// Every item of a page read with `read`, or an error naming the first unreadable one: a
-/// listing that skipped it would report the object as gone from the tenant.
-pub(super) fn every<T>(
-    items: Vec<Value>,
-    read: impl Fn(Value) -> Option<T>,
-    kind: &str,
-) -> Result<Vec<T>, GraphError> {
-    items
-        .into_iter()
-        .map(|item| {
-            let id = item["id"].to_string();
-            read(item).ok_or_else(|| {
-                GraphError::unreadable(format!(
-                    "Microsoft Graph described the {kind} {id} unreadably"
-                ))
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

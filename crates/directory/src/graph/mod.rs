@@ -13,6 +13,7 @@ mod collections;
 pub mod delta;
 mod model;
 pub mod pace;
+mod page;
 mod recycle_bin;
 pub mod retry;
 
