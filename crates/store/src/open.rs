@@ -22,6 +22,9 @@ static MIGRATION_LIST: &[M<'static>] = &[
     )),
     M::up(include_str!("../migrations/0007_conflict_resolutions.sql")),
     M::up(include_str!("../migrations/0008_scheduled_attempts.sql")),
+    M::up(include_str!(
+        "../migrations/0009_scope_reasons_without_rowid.sql"
+    )),
 ];
 
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.

@@ -438,7 +438,11 @@ impl Apply<'_, '_> {
             "INSERT OR IGNORE INTO memberships (group_id, user_id, source)
              VALUES (?1, ?2, 'azure_ad')",
         )?;
-        for user_id in wanted.difference(&have) {
+        // In key order: each group's rows are appended to its part of the table's B-tree
+        // instead of landing at random places in it.
+        let mut added: Vec<i64> = wanted.difference(&have).copied().collect();
+        added.sort_unstable();
+        for user_id in added {
             add.execute(params![group_id, user_id])?;
         }
         let mut remove = self.tx.prepare_cached(

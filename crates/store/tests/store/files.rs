@@ -260,6 +260,51 @@ fn an_aadsync_database_from_before_the_application_id_opens_and_gets_it() {
     }
 }
 
+/// Migration 9 rebuilds the scope's reasons in their key's order: every reason is kept, and
+/// the table's guards come back with it (a write outside synchronization is refused).
+#[test]
+fn the_reasons_survive_their_rebuild_and_keep_their_guards() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v8.sqlite3");
+    let mut conn = Connection::open(&path).expect("create");
+    MIGRATIONS.to_version(&mut conn, 8).expect("v8");
+    conn.execute_batch(
+        "INSERT INTO sync_apply_marker (id) VALUES (1);
+         INSERT INTO azure_scope_reasons (tenant_id, object_id, root_id, path)
+         VALUES ('t', 'u2', 'g1', 'Sales'), ('t', 'u1', 'u1', ''), ('t', 'u1', 'g1', 'Sales');
+         DELETE FROM sync_apply_marker;",
+    )
+    .expect("reasons at version 8");
+    drop(conn);
+    drop(Store::open(&path, &quick()).expect("open"));
+    let conn = Connection::open(&path).expect("open");
+    let mut rows = conn
+        .prepare("SELECT tenant_id, object_id, root_id, path FROM azure_scope_reasons")
+        .expect("select");
+    let rows: Vec<[String; 4]> = rows
+        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))
+        .and_then(|rows| rows.collect())
+        .expect("rows");
+    // In the key's order without an ORDER BY: the table is its key's B-tree now.
+    let expected = [
+        ["t", "u1", "g1", "Sales"],
+        ["t", "u1", "u1", ""],
+        ["t", "u2", "g1", "Sales"],
+    ];
+    assert_eq!(rows, expected.map(|r| r.map(str::to_owned)));
+    for write in [
+        "INSERT INTO azure_scope_reasons VALUES ('t', 'u3', 'g1', 'Sales')",
+        "UPDATE azure_scope_reasons SET path = 'EMEA'",
+        "DELETE FROM azure_scope_reasons",
+    ] {
+        let err = conn.execute(write, []).expect_err(write);
+        assert!(
+            err.to_string().contains("written only by synchronization"),
+            "{write}: {err}"
+        );
+    }
+}
+
 #[cfg(unix)]
 fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
