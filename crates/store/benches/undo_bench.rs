@@ -169,7 +169,7 @@ fn changeset_bytes(store: &Store, run_id: i64) -> u64 {
     let bytes: i64 = writer
         .connection()
         .query_row(
-            "SELECT length(changeset) FROM sync_run_changes WHERE run_id = ?1",
+            "SELECT coalesce(sum(length(bytes)), 0) FROM sync_run_change_parts WHERE run_id = ?1",
             [run_id],
             |r| r.get(0),
         )

@@ -25,6 +25,7 @@ static MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0009_scope_reasons_without_rowid.sql"
     )),
+    M::up(include_str!("../migrations/0010_changeset_parts.sql")),
 ];
 
 /// The schema history, append-only. A test calls `MIGRATIONS.validate()`.

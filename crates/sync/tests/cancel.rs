@@ -229,7 +229,7 @@ fn a_cancel_at_the_last_write_rolls_back_and_one_after_the_commit_changes_nothin
     let inside = std::sync::Arc::clone(&cancel);
     let fired = on_write(
         &db.store,
-        "AFTER INSERT ON main.sync_run_changes",
+        "AFTER INSERT ON main.sync_run_change_parts",
         move || inside.cancel(),
     );
     let result = engine::apply_cancellable(&db.store, &run(), &changes(0..8), &|_| {}, &cancel);

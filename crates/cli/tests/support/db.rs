@@ -16,6 +16,7 @@ pub const AUDIT_TABLES: &[&str] = &[
     "sync_runs",
     "sync_run_items",
     "sync_run_changes",
+    "sync_run_change_parts",
     "azure_decisions",
     "row_id_high_water",
 ];

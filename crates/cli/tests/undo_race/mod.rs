@@ -24,6 +24,7 @@ fn assert_log_kept(before: &Dump, after: &Dump, what: &str) {
         "sync_runs",
         "sync_run_items",
         "sync_run_changes",
+        "sync_run_change_parts",
         "azure_decisions",
     ] {
         let lost: Vec<&String> = before

@@ -281,6 +281,7 @@ mod tests {
             // Append-only like the audit log: what the schedules did stays true.
             "scheduled_attempts",
             "sync_apply_marker",
+            "sync_run_change_parts",
             "sync_run_changes",
             "sync_run_items",
             "sync_runs",

@@ -11,7 +11,7 @@ use crate::changeset::{self, Op, RowChange};
 use crate::users::WriteHandle;
 use crate::{Result, StoreError};
 use classify::{Columns, Meets, Unit};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use std::collections::{BTreeMap, HashMap};
 
 /// What an undo does with a conflict.
@@ -201,14 +201,7 @@ fn undoable(conn: &Connection, run_id: i64) -> Result<(RunSummary, Vec<u8>), Str
             run.status
         ));
     }
-    let blob: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT changeset FROM sync_run_changes WHERE run_id = ?1",
-            [run_id],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| e.to_string())?;
+    let blob = changeset::stored(conn, run_id).map_err(|e| e.to_string())?;
     match blob {
         Some(blob) => Ok((run, blob)),
         None => Err(format!(

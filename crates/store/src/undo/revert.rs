@@ -244,12 +244,11 @@ fn gone_names(conn: &Connection, planned: &Planned) -> rusqlite::Result<Gone> {
         }
     }
     let mut names = Gone::new();
-    let mut stmt = conn.prepare("SELECT changeset FROM sync_run_changes ORDER BY run_id DESC")?;
-    let mut rows = stmt.query([])?;
-    while names.len() < wanted.len()
-        && let Some(row) = rows.next()?
-    {
-        let blob: Vec<u8> = row.get(0)?;
+    for run_id in crate::changeset::runs_newest_first(conn)? {
+        if names.len() >= wanted.len() {
+            break;
+        }
+        let blob = crate::changeset::stored(conn, run_id)?.unwrap_or_default();
         for change in crate::changeset::inverted(&blob)? {
             let (table, column) = match change.table.as_str() {
                 "users" => ("users", "account_name"),

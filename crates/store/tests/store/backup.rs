@@ -467,6 +467,7 @@ fn restore_brings_back_the_directory_and_local_users_and_keeps_the_audit_log() {
         "sync_runs",
         "sync_run_items",
         "sync_run_changes",
+        "sync_run_change_parts",
         "azure_decisions",
     ] {
         let kept = &before[table];
@@ -477,6 +478,10 @@ fn restore_brings_back_the_directory_and_local_users_and_keeps_the_audit_log() {
     }
     assert_eq!(after["sync_run_items"], before["sync_run_items"]);
     assert_eq!(after["sync_run_changes"], before["sync_run_changes"]);
+    assert_eq!(
+        after["sync_run_change_parts"],
+        before["sync_run_change_parts"]
+    );
     assert_eq!(after["sync_runs"].len(), before["sync_runs"].len() + 1);
     let conn = Connection::open(db.store.path()).expect("open");
     let recorded: (i64, String, String, String, String, Option<String>, String) = conn

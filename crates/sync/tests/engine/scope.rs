@@ -160,6 +160,7 @@ async fn a_group_taken_out_of_the_scope_leaves_its_users_as_they_are_and_undo_pu
         "sync_runs",
         "sync_run_items",
         "sync_run_changes",
+        "sync_run_change_parts",
         "id_high_water",
     ] {
         before.0.remove(audit);

@@ -98,6 +98,7 @@ async fn the_last_synchronization_can_be_undone_and_the_audit_log_keeps_it() {
         "sync_runs",
         "sync_run_items",
         "sync_run_changes",
+        "sync_run_change_parts",
         "azure_decisions",
         "id_high_water",
         "azure_users",

@@ -42,7 +42,11 @@ fn undoing_the_last_run_puts_every_table_back_and_keeps_the_audit_log() {
         &without_log(before),
         "after the undo",
     );
-    for table in ["sync_run_items", "sync_run_changes"] {
+    for table in [
+        "sync_run_items",
+        "sync_run_changes",
+        "sync_run_change_parts",
+    ] {
         let kept: Vec<&String> = log_before[table].iter().collect();
         assert!(
             kept.iter().all(|row| after[table].contains(row)),
@@ -206,4 +210,48 @@ fn a_kept_user_stays_in_scope_and_a_removed_one_leaves_it() {
         );
         assert!(!rows.is_empty(), "{table}: ann, kept, is still in scope");
     }
+}
+
+/// A first import whose changeset fills more than one stored part (4 MiB each): the parts read
+/// back as one changeset, and the undo puts every table back.
+#[test]
+fn a_run_whose_changeset_fills_several_parts_is_undone_exactly() {
+    let db = contoso_with_carl();
+    let before = dump(db.store.writer().connection());
+    let users: Vec<_> = (0..10_000)
+        .map(|i| {
+            entra_user(
+                &format!("o-{i:05}"),
+                &format!("user{i:05}@contoso.com"),
+                &format!("User{i:05} Lee"),
+            )
+        })
+        .collect();
+    let ids: Vec<String> = users.iter().map(|u| u.object_id.clone()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let report = db
+        .store
+        .writer()
+        .apply_directory_changes(
+            &run(),
+            &changes(users, vec![entra_group("g-1", "All", &ids)]),
+        )
+        .expect("sync");
+    let parts: i64 = db
+        .store
+        .writer()
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sync_run_change_parts WHERE run_id = ?1",
+            [report.run_id],
+            |r| r.get(0),
+        )
+        .expect("parts");
+    assert!(parts >= 2, "{parts} part(s)");
+    undo(&db, report.run_id, &UndoChoices::default()).expect("undo");
+    assert_same(
+        &without_log(dump(db.store.writer().connection())),
+        &without_log(before),
+        "after the undo",
+    );
 }

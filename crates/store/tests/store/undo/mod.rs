@@ -31,10 +31,11 @@ use aadsync_store::{
 use rusqlite::Connection;
 
 /// The append-only tables: an undo adds to them, and no statement ever takes a row away.
-pub const LOG_TABLES: [&str; 4] = [
+pub const LOG_TABLES: [&str; 5] = [
     "sync_runs",
     "sync_run_items",
     "sync_run_changes",
+    "sync_run_change_parts",
     "azure_decisions",
 ];
 
