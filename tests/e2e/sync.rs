@@ -216,7 +216,7 @@ async fn select_preview_synchronize_and_resync_after_a_rename() -> Result {
         [
             "azure_users",
             "organizations",
-            "sync_run_changes",
+            "sync_run_change_parts",
             "sync_run_items",
             "sync_runs",
             "users"

@@ -162,7 +162,12 @@ async fn undoing_an_older_run_keeps_what_changed_since() -> Result {
         ]
     );
     let after_undo = aadsync_testenv::db::dump(db)?;
-    for table in ["sync_runs", "sync_run_items", "sync_run_changes"] {
+    for table in [
+        "sync_runs",
+        "sync_run_items",
+        "sync_run_changes",
+        "sync_run_change_parts",
+    ] {
         let lost: Vec<&String> = before_undo
             .rows(table)
             .iter()
@@ -245,7 +250,12 @@ async fn a_restored_backup_brings_the_users_back_and_the_audit_log_keeps_every_r
     // The users are the backup's; the audit log kept runs 1 and 2 and records the restore.
     assert_eq!(users(db)?, imported, "the backup's users");
     let after = aadsync_testenv::db::dump(db)?;
-    for table in ["sync_runs", "sync_run_items", "sync_run_changes"] {
+    for table in [
+        "sync_runs",
+        "sync_run_items",
+        "sync_run_changes",
+        "sync_run_change_parts",
+    ] {
         let lost: Vec<&String> = before
             .rows(table)
             .iter()
