@@ -295,10 +295,27 @@ proptest! {
         let page = changed(listing.page(0, &stub().base).as_bytes(), at, by);
         if let Ok(users) = list_users(vec![page.clone()]) {
             // Every item the changed page lists, read in order: none left out.
-            let items = items_of(&page).expect("a result only from a page");
-            let ids: Vec<Option<&str>> = items.iter().map(|i| i["id"].as_str()).collect();
             let read: Vec<Option<&str>> = users.iter().map(|u| Some(u.id.as_str())).collect();
-            prop_assert_eq!(read, ids);
+            match items_of(&page) {
+                Some(items) => {
+                    let ids: Vec<Option<&str>> = items.iter().map(|i| i["id"].as_str()).collect();
+                    prop_assert_eq!(read, ids);
+                }
+                // serde_json refuses a number beyond an f64 (`3E36029…`, a digit changed into
+                // an exponent); the client passes over the numbers of properties it does not
+                // read, as RFC 8259 allows. One changed byte that makes such a number changed
+                // a digit of one, so the items are the listing's own.
+                None => {
+                    let refused = serde_json::from_slice::<Value>(&page)
+                        .expect_err("a page without its list is no result");
+                    prop_assert!(refused.to_string().contains("number out of range"), "{}", refused);
+                    let ids: Vec<Option<&str>> = listing.users[..listing.cuts[0]]
+                        .iter()
+                        .map(|u| Some(u.expected.id.as_str()))
+                        .collect();
+                    prop_assert_eq!(read, ids);
+                }
+            }
         }
     }
 
