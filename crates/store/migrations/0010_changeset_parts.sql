@@ -22,10 +22,21 @@ BEGIN
     SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; changesets are never changed');
 END;
 
-CREATE TRIGGER sync_run_change_parts_are_never_replaced
+-- A part is written only by the apply (which holds the marker), only as the next part of its
+-- run, and never for a run kept whole: a finished run's changeset cannot be extended, which
+-- the undo would otherwise apply.
+CREATE TRIGGER sync_run_change_parts_are_only_appended_by_the_apply
 BEFORE INSERT ON sync_run_change_parts
-WHEN EXISTS (SELECT 1 FROM sync_run_change_parts WHERE run_id = NEW.run_id AND part = NEW.part)
+WHEN NOT EXISTS (SELECT 1 FROM sync_apply_marker)
+  OR NEW.part <> (SELECT count(*) FROM sync_run_change_parts WHERE run_id = NEW.run_id)
   OR EXISTS (SELECT 1 FROM sync_run_changes WHERE run_id = NEW.run_id)
 BEGIN
-    SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; changesets are never replaced');
+    SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; changesets are never replaced or extended');
+END;
+
+-- Nothing writes a whole changeset any more: a run of this version has its parts, or nothing.
+CREATE TRIGGER sync_run_changes_are_kept_in_parts
+BEFORE INSERT ON sync_run_changes
+BEGIN
+    SELECT RAISE(ABORT, 'aadsync: the audit log is append-only; changesets are kept in parts');
 END;

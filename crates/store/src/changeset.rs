@@ -247,9 +247,10 @@ mod tests {
     #[test]
     fn the_parts_read_back_as_the_bytes_written_whatever_the_pieces() {
         let mut conn = Connection::open_in_memory().expect("db");
+        // Run 6 kept its changeset whole, before the parts (schema version 9).
         crate::open::MIGRATIONS
-            .to_latest(&mut conn)
-            .expect("schema");
+            .to_version(&mut conn, 9)
+            .expect("schema 9");
         for _ in 0..7 {
             conn.execute(
                 "INSERT INTO sync_runs (tenant_id, started_by, status) VALUES ('t', 'test', 'running')",
@@ -257,6 +258,16 @@ mod tests {
             )
             .expect("run");
         }
+        conn.execute(
+            "INSERT INTO sync_run_changes (run_id, changeset) VALUES (6, x'0102')",
+            [],
+        )
+        .expect("an older run");
+        crate::open::MIGRATIONS
+            .to_latest(&mut conn)
+            .expect("schema");
+        conn.execute("INSERT INTO sync_apply_marker (id) VALUES (1)", [])
+            .expect("the apply's marker");
         // (run, bytes, pieces the session hands over, parts expected) with parts of 10 bytes.
         let cases = [
             (1, 0, 7, 1),
@@ -285,13 +296,32 @@ mod tests {
             assert!(sizes.iter().all(|s| *s <= 10), "run {run_id}: {sizes:?}");
         }
         // A run from before the parts keeps its changeset whole; both kinds are listed.
-        conn.execute(
-            "INSERT INTO sync_run_changes (run_id, changeset) VALUES (6, x'0102')",
-            [],
-        )
-        .expect("an older run");
         assert_eq!(stored(&conn, 6).expect("read"), Some(vec![1, 2]));
         assert_eq!(stored(&conn, 7).expect("read"), None);
         assert_eq!(runs_newest_first(&conn).expect("runs"), [6, 5, 4, 3, 2, 1]);
+        // Append-only: no part replaced, skipped, added to a whole changeset or changed, no
+        // whole changeset added, nothing deleted; and no part outside the apply.
+        for refused in [
+            "INSERT INTO sync_run_change_parts (run_id, part, bytes) VALUES (3, 1, x'00')",
+            "INSERT OR REPLACE INTO sync_run_change_parts (run_id, part, bytes) VALUES (3, 2, x'00')",
+            "INSERT INTO sync_run_change_parts (run_id, part, bytes) VALUES (3, 4, x'00')",
+            "INSERT INTO sync_run_change_parts (run_id, part, bytes) VALUES (6, 0, x'00')",
+            "UPDATE sync_run_change_parts SET bytes = x'00' WHERE run_id = 3",
+            "DELETE FROM sync_run_change_parts WHERE run_id = 3",
+            "INSERT INTO sync_run_changes (run_id, changeset) VALUES (7, x'00')",
+        ] {
+            let err = conn.execute(refused, []).expect_err(refused);
+            assert!(err.to_string().contains("append-only"), "{refused}: {err}");
+        }
+        conn.execute("DELETE FROM sync_apply_marker", [])
+            .expect("the apply ends");
+        let err = conn
+            .execute(
+                "INSERT INTO sync_run_change_parts (run_id, part, bytes) VALUES (7, 0, x'00')",
+                [],
+            )
+            .expect_err("outside the apply");
+        assert!(err.to_string().contains("append-only"), "{err}");
+        assert_eq!(stored(&conn, 3).expect("read").map(|b| b.len()), Some(25));
     }
 }

@@ -88,7 +88,15 @@ pub(crate) async fn fetch_groups(
     let mut out = Vec::with_capacity(ids.len());
     for (id, (status, body)) in ids.iter().zip(graph.batch_get(&paths).await?) {
         match status {
-            200 => out.push((id.clone(), RemoteGroup::from_json(body))),
+            // Answered, but not as a group: an error, never "gone from the tenant".
+            200 => match RemoteGroup::from_json(body) {
+                Some(group) => out.push((id.clone(), Some(group))),
+                None => {
+                    return Err(GraphError::unreadable(format!(
+                        "Microsoft Graph described the group {id} unreadably"
+                    )));
+                }
+            },
             404 => out.push((id.clone(), None)),
             _ => return Err(batch_error(status, &body)),
         }

@@ -23,7 +23,8 @@ impl GraphClient {
     /// Runs GETs (paths relative to `/v1.0`) in `$batch`es of 20, as many batches at once as
     /// the client's pace allows; returns each path's status and body, in the order asked.
     /// Throttled or failed inner requests, and requests the answer left out, are asked again
-    /// (`Batches`); an answer that names one request twice is an error.
+    /// (`Batches`); an answer that names one request twice is an error, and so is a body that
+    /// is no JSON a `Value` can hold (it is never taken for an empty answer).
     pub async fn batch_get(&self, paths: &[String]) -> Result<Vec<(u16, Value)>, GraphError> {
         let mut results: Vec<(u16, Value)> = vec![(0, Value::Null); paths.len()];
         let mut batches = Batches::new(self);
@@ -32,7 +33,7 @@ impl GraphClient {
         }
         while let Some((i, status, body)) = batches.next().await? {
             if let Some(slot) = results.get_mut(i) {
-                *slot = (status, body.value());
+                *slot = (status, body.read()?);
             }
         }
         Ok(results)

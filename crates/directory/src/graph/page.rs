@@ -1,7 +1,9 @@
 //! One page of a Graph collection read from its JSON text: the objects typed one by one, the
 //! paging links as they came. No `serde_json::Value` tree is built for the objects: at
 //! 100,000 users with their members, building and dropping that tree cost the client more
-//! than the HTTP exchange (BENCHMARKS.md, issue 17).
+//! than the HTTP exchange (BENCHMARKS.md, issue 17). Properties the client does not read are
+//! passed over checked for JSON's syntax only: a number beyond an f64, a lone surrogate escape
+//! or nesting deeper than 128 there is accepted, where a `Value` would refuse the page.
 
 use super::client::GraphError;
 use super::model::ObjectVisitor;

@@ -6,6 +6,7 @@
 //! an inner answer that is no object answers nothing. Either way the requests it did not
 //! answer are asked again (`Batches`), as when Graph leaves one out.
 
+use crate::graph::client::GraphError;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -54,9 +55,20 @@ impl Body {
         self.0.get()
     }
 
-    /// The body as a `Value` (error answers, users asked for by ID).
+    /// The body as a `Value`, for an error answer's code and message (`Null` when it holds
+    /// none a `Value` can read).
     pub fn value(&self) -> Value {
         serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+
+    /// The body as a `Value`, or an error: a body the client cannot read is never taken for
+    /// an empty one (a group read by ID and answered unreadably is not a deleted group).
+    pub fn read(&self) -> Result<Value, GraphError> {
+        serde_json::from_str(self.0.get()).map_err(|e| {
+            GraphError::unreadable(format!(
+                "Microsoft Graph answered a request of a $batch unreadably ({e})"
+            ))
+        })
     }
 }
 
@@ -69,6 +81,10 @@ struct Outer<'a> {
 impl BatchAnswer {
     /// The answer in `text` (checked to be JSON by the client).
     pub fn read(text: &str) -> Self {
+        // Only an object: a derived reader would also take a list, field by field.
+        if !text.trim_start().starts_with('{') {
+            return Self::default();
+        }
         let Some(responses) = serde_json::from_str::<Outer<'_>>(text)
             .ok()
             .and_then(|o| o.responses)
@@ -97,6 +113,7 @@ mod tests {
             "{}",
             r#"{"responses":{}}"#,
             r#"{"responses":[1,"a",null]}"#,
+            r#"[[{"id":"1","status":200,"body":{}}]]"#,
         ] {
             assert!(BatchAnswer::read(text).responses.is_empty(), "{text}");
         }

@@ -307,3 +307,21 @@ proptest! {
         prop_assert!(read.is_err(), "{:?}: {:?}", damage, read.map(|e| e.members));
     }
 }
+
+/// A body inside a `$batch` that no `Value` can hold (a number beyond an f64) is an error,
+/// never an empty answer: a group read by ID and answered that way is not a deleted group.
+#[test]
+fn an_inner_body_no_value_holds_is_an_error_not_an_empty_answer() {
+    let stub = stub();
+    stub.answer(|_, _, body| {
+        let request: Value = serde_json::from_slice(body).unwrap_or_default();
+        let id = request["requests"][0]["id"].as_str().unwrap_or("0").to_owned();
+        let answer = format!(
+            r#"{{"responses":[{{"id":"{id}","status":200,"body":{{"id":"g","displayName":"Sales","size":1e400}}}}]}}"#
+        );
+        (200, answer.into_bytes())
+    });
+    let client = stub.client();
+    let read = stub.run(async { client.batch_get(&["/groups/g".to_owned()]).await });
+    assert!(read.is_err(), "{read:?}");
+}

@@ -292,7 +292,8 @@ proptest! {
     fn a_changed_byte_gives_every_item_or_an_error(
         listing in listing(), at in any::<usize>(), by in any::<u8>(),
     ) {
-        let page = changed(listing.page(0, &stub().base).as_bytes(), at, by);
+        let original = listing.page(0, &stub().base);
+        let page = changed(original.as_bytes(), at, by);
         if let Ok(users) = list_users(vec![page.clone()]) {
             // Every item the changed page lists, read in order: none left out.
             let read: Vec<Option<&str>> = users.iter().map(|u| Some(u.id.as_str())).collect();
@@ -309,6 +310,17 @@ proptest! {
                     let refused = serde_json::from_slice::<Value>(&page)
                         .expect_err("a page without its list is no result");
                     prop_assert!(refused.to_string().contains("number out of range"), "{}", refused);
+                    // Not in `@odata.count`, which the client reads (it bounds the pages).
+                    let changed_at = at % original.len();
+                    let count = original.find("\"@odata.count\":").map(|start| {
+                        let digits = start + "\"@odata.count\":".len();
+                        let end = original[digits..].find(',').map_or(original.len(), |e| digits + e);
+                        digits..end
+                    });
+                    prop_assert!(
+                        !count.is_some_and(|c| c.contains(&changed_at)),
+                        "a count beyond an f64 was read as a page"
+                    );
                     let ids: Vec<Option<&str>> = listing.users[..listing.cuts[0]]
                         .iter()
                         .map(|u| Some(u.expected.id.as_str()))
